@@ -1,0 +1,259 @@
+"""Type stubs for the compiled core, ``ocpp_meter._core``.
+
+Every class here is immutable, compares with ``==`` by value and has a readable ``repr``.
+Keyword construction validates exactly as decoding does and raises :class:`OcppError` with the
+JSON Pointer (wire names) of the fault, relative to the object being built.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Optional, Union, final
+
+from .enums import ErrorCode, Location, Measurand, Phase, ReadingContext
+
+Buffer = Union[bytes, bytearray, memoryview, str]
+"""What the decoders read, in place: no copy of the buffer is made."""
+
+@final
+class UnitOfMeasure:
+    """``UnitOfMeasureType``: the unit of a sampled value and its power-of-ten multiplier."""
+
+    def __init__(
+        self,
+        unit: Optional[str] = None,
+        multiplier: Optional[int] = None,
+        custom_data: Optional[dict[str, Any]] = None,
+    ) -> None: ...
+    @property
+    def unit(self) -> Optional[str]:
+        """The unit (at most 20 characters); ``None`` when absent (the schema default is ``Wh``)."""
+    @property
+    def multiplier(self) -> Optional[int]:
+        """Exponent of ten to apply to the value; ``None`` when absent (default 0)."""
+    @property
+    def custom_data(self) -> Optional[dict[str, Any]]:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> UnitOfMeasure:
+        """Decode and validate one ``UnitOfMeasureType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class SignedMeterValue:
+    """``SignedMeterValueType``: a signed copy of a meter reading."""
+
+    def __init__(
+        self,
+        signed_meter_data: str,
+        signing_method: str,
+        encoding_method: str,
+        public_key: str,
+        custom_data: Optional[dict[str, Any]] = None,
+    ) -> None: ...
+    @property
+    def signed_meter_data(self) -> str:
+        """Base64 signed data, at most 2500 characters."""
+    @property
+    def signing_method(self) -> str:
+        """Signature method, at most 50 characters."""
+    @property
+    def encoding_method(self) -> str:
+        """Encoding of the signed data, at most 50 characters."""
+    @property
+    def public_key(self) -> str:
+        """Base64 public key, at most 2500 characters."""
+    @property
+    def custom_data(self) -> Optional[dict[str, Any]]:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> SignedMeterValue:
+        """Decode and validate one ``SignedMeterValueType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class SampledValue:
+    """``SampledValueType``: one measured value and how to read it."""
+
+    def __init__(
+        self,
+        value: float,
+        context: Optional[Union[ReadingContext, str]] = None,
+        measurand: Optional[Union[Measurand, str]] = None,
+        phase: Optional[Union[Phase, str]] = None,
+        location: Optional[Union[Location, str]] = None,
+        signed_meter_value: Optional[SignedMeterValue] = None,
+        unit_of_measure: Optional[UnitOfMeasure] = None,
+        custom_data: Optional[dict[str, Any]] = None,
+    ) -> None: ...
+    @property
+    def value(self) -> float:
+        """The measured value, as sent."""
+    @property
+    def context(self) -> Optional[ReadingContext]:
+        """Why it was sampled; ``None`` when absent (default ``Sample.Periodic``)."""
+    @property
+    def measurand(self) -> Optional[Measurand]:
+        """What was measured; ``None`` when absent (default ``Energy.Active.Import.Register``)."""
+    @property
+    def phase(self) -> Optional[Phase]:
+        """The phase; ``None`` when absent (an overall value)."""
+    @property
+    def location(self) -> Optional[Location]:
+        """Where it was sampled; ``None`` when absent (default ``Outlet``)."""
+    @property
+    def signed_meter_value(self) -> Optional[SignedMeterValue]:
+        """The signed copy of the reading, if sent."""
+    @property
+    def unit_of_measure(self) -> Optional[UnitOfMeasure]:
+        """Unit and multiplier, if sent."""
+    @property
+    def custom_data(self) -> Optional[dict[str, Any]]:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> SampledValue:
+        """Decode and validate one ``SampledValueType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class MeterValue:
+    """``MeterValueType``: sampled values taken at one point in time."""
+
+    def __init__(
+        self,
+        timestamp: Union[datetime, str],
+        sampled_value: Sequence[SampledValue],
+        custom_data: Optional[dict[str, Any]] = None,
+    ) -> None: ...
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware time of the samples, in the offset that was sent (microsecond precision)."""
+    @property
+    def sampled_value(self) -> tuple[SampledValue, ...]:
+        """At least one sampled value, in input order."""
+    @property
+    def custom_data(self) -> Optional[dict[str, Any]]:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> MeterValue:
+        """Decode and validate one ``MeterValueType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class MeterValuesRequest:
+    """The ``MeterValues`` CALL payload: meter readings of one EVSE (0 is the main meter)."""
+
+    def __init__(
+        self,
+        evse_id: int,
+        meter_value: Sequence[MeterValue],
+        custom_data: Optional[dict[str, Any]] = None,
+    ) -> None: ...
+    @property
+    def evse_id(self) -> int:
+        """The EVSE, ``>= 0``; 0 designates the main power meter."""
+    @property
+    def meter_value(self) -> tuple[MeterValue, ...]:
+        """At least one meter value, in input order."""
+    @property
+    def custom_data(self) -> Optional[dict[str, Any]]:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> MeterValuesRequest:
+        """Decode and validate a MeterValuesRequest payload (a JSON object), in one pass."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class MeterValuesResponse:
+    """The ``MeterValues`` CALLRESULT payload: empty but for optional ``customData``."""
+
+    def __init__(self, custom_data: Optional[dict[str, Any]] = None) -> None: ...
+    @property
+    def custom_data(self) -> Optional[dict[str, Any]]:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> MeterValuesResponse:
+        """Decode and validate a MeterValuesResponse payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON, ``b"{}"`` when there is no custom data."""
+
+@final
+class Call:
+    """An OCPP-J CALL ``[2, messageId, action, payload]``."""
+
+    def __init__(self, message_id: str, action: str, payload: MeterValuesRequest) -> None: ...
+    @property
+    def message_id(self) -> str:
+        """The caller's message id (1 to 36 characters)."""
+    @property
+    def action(self) -> str:
+        """The action name, e.g. ``"MeterValues"``."""
+    @property
+    def payload(self) -> MeterValuesRequest:
+        """The decoded, validated request."""
+
+@final
+class CallResult:
+    """An OCPP-J CALLRESULT ``[3, messageId, payload]``."""
+
+    def __init__(self, message_id: str, payload: MeterValuesResponse) -> None: ...
+    @property
+    def message_id(self) -> str:
+        """The id of the CALL this answers."""
+    @property
+    def payload(self) -> MeterValuesResponse:
+        """The decoded, validated response."""
+
+@final
+class CallError:
+    """An OCPP-J CALLERROR ``[4, messageId, errorCode, errorDescription, errorDetails]``."""
+
+    def __init__(
+        self,
+        message_id: str,
+        code: Union[ErrorCode, str],
+        description: str = "",
+        details: Optional[dict[str, Any]] = None,
+    ) -> None: ...
+    @property
+    def message_id(self) -> str:
+        """The id of the CALL this answers."""
+    @property
+    def code(self) -> ErrorCode:
+        """One of the twelve RPC error codes."""
+    @property
+    def description(self) -> str:
+        """Free text, at most 255 characters."""
+    @property
+    def details(self) -> dict[str, Any]:
+        """``errorDetails``: a fresh dict (``{}`` when none were sent)."""
+
+Message = Union[Call, CallResult, CallError]
+
+def decode_call(frame: Buffer) -> Call:
+    """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`."""
+
+def decode_message(frame: Buffer, action: str = "MeterValues") -> Message:
+    """Decode a CALL, CALLRESULT or CALLERROR frame.
+
+    A CALLRESULT carries no action, so ``action`` names the CALL it answers, which selects
+    the schema its payload is checked against.
+    """
+
+def encode_call(message_id: str, request: MeterValuesRequest) -> bytes:
+    """``[2, messageId, "MeterValues", request]`` as compact UTF-8 JSON."""
+
+def encode_call_result(message_id: str, response: MeterValuesResponse) -> bytes:
+    """``[3, messageId, response]`` as compact UTF-8 JSON."""
+
+def encode_call_error(
+    message_id: str,
+    code: Union[ErrorCode, str],
+    description: str = "",
+    details: Optional[dict[str, Any]] = None,
+) -> bytes:
+    """``[4, messageId, code, description, details]`` as compact UTF-8 JSON."""

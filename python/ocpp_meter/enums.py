@@ -1,0 +1,102 @@
+"""The OCPP 2.0.1 enumerations of the Meter values block, and the RPC error codes.
+
+Each is a ``str``-valued :class:`enum.Enum` whose values are the exact wire strings, so
+``Measurand("SoC") is Measurand.SOC`` and a member compares equal to its wire string.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = ["ErrorCode", "Location", "Measurand", "Phase", "ReadingContext"]
+
+
+class _WireEnum(str, Enum):
+    # str() gives the wire string on every Python version (3.11 changed the mixin's default).
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class ReadingContext(_WireEnum):
+    """``ReadingContextEnumType``: why a sample was taken (default ``Sample.Periodic``)."""
+
+    INTERRUPTION_BEGIN = "Interruption.Begin"
+    INTERRUPTION_END = "Interruption.End"
+    OTHER = "Other"
+    SAMPLE_CLOCK = "Sample.Clock"
+    SAMPLE_PERIODIC = "Sample.Periodic"
+    TRANSACTION_BEGIN = "Transaction.Begin"
+    TRANSACTION_END = "Transaction.End"
+    TRIGGER = "Trigger"
+
+
+class Measurand(_WireEnum):
+    """``MeasurandEnumType``: what was measured (default ``Energy.Active.Import.Register``)."""
+
+    CURRENT_EXPORT = "Current.Export"
+    CURRENT_IMPORT = "Current.Import"
+    CURRENT_OFFERED = "Current.Offered"
+    ENERGY_ACTIVE_EXPORT_REGISTER = "Energy.Active.Export.Register"
+    ENERGY_ACTIVE_IMPORT_REGISTER = "Energy.Active.Import.Register"
+    ENERGY_REACTIVE_EXPORT_REGISTER = "Energy.Reactive.Export.Register"
+    ENERGY_REACTIVE_IMPORT_REGISTER = "Energy.Reactive.Import.Register"
+    ENERGY_ACTIVE_EXPORT_INTERVAL = "Energy.Active.Export.Interval"
+    ENERGY_ACTIVE_IMPORT_INTERVAL = "Energy.Active.Import.Interval"
+    ENERGY_ACTIVE_NET = "Energy.Active.Net"
+    ENERGY_REACTIVE_EXPORT_INTERVAL = "Energy.Reactive.Export.Interval"
+    ENERGY_REACTIVE_IMPORT_INTERVAL = "Energy.Reactive.Import.Interval"
+    ENERGY_REACTIVE_NET = "Energy.Reactive.Net"
+    ENERGY_APPARENT_NET = "Energy.Apparent.Net"
+    ENERGY_APPARENT_IMPORT = "Energy.Apparent.Import"
+    ENERGY_APPARENT_EXPORT = "Energy.Apparent.Export"
+    FREQUENCY = "Frequency"
+    POWER_ACTIVE_EXPORT = "Power.Active.Export"
+    POWER_ACTIVE_IMPORT = "Power.Active.Import"
+    POWER_FACTOR = "Power.Factor"
+    POWER_OFFERED = "Power.Offered"
+    POWER_REACTIVE_EXPORT = "Power.Reactive.Export"
+    POWER_REACTIVE_IMPORT = "Power.Reactive.Import"
+    SOC = "SoC"
+    VOLTAGE = "Voltage"
+
+
+class Phase(_WireEnum):
+    """``PhaseEnumType``: how a value relates to the phases (no default: absent means overall)."""
+
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    N = "N"
+    L1_N = "L1-N"
+    L2_N = "L2-N"
+    L3_N = "L3-N"
+    L1_L2 = "L1-L2"
+    L2_L3 = "L2-L3"
+    L3_L1 = "L3-L1"
+
+
+class Location(_WireEnum):
+    """``LocationEnumType``: where the value was sampled (default ``Outlet``)."""
+
+    BODY = "Body"
+    CABLE = "Cable"
+    EV = "EV"
+    INLET = "Inlet"
+    OUTLET = "Outlet"
+
+
+class ErrorCode(_WireEnum):
+    """The twelve OCPP 2.0.1 RPC framework error codes of a CALLERROR."""
+
+    FORMAT_VIOLATION = "FormatViolation"
+    GENERIC_ERROR = "GenericError"
+    INTERNAL_ERROR = "InternalError"
+    MESSAGE_TYPE_NOT_SUPPORTED = "MessageTypeNotSupported"
+    NOT_IMPLEMENTED = "NotImplemented"
+    NOT_SUPPORTED = "NotSupported"
+    OCCURRENCE_CONSTRAINT_VIOLATION = "OccurrenceConstraintViolation"
+    PROPERTY_CONSTRAINT_VIOLATION = "PropertyConstraintViolation"
+    PROTOCOL_ERROR = "ProtocolError"
+    RPC_FRAMEWORK_ERROR = "RpcFrameworkError"
+    SECURITY_ERROR = "SecurityError"
+    TYPE_CONSTRAINT_VIOLATION = "TypeConstraintViolation"

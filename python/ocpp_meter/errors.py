@@ -1,0 +1,67 @@
+"""The one exception type of ocpp-meter."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from .enums import ErrorCode
+
+__all__ = ["OcppError"]
+
+
+class OcppError(ValueError):
+    """A fault that maps to an OCPP-J CALLERROR.
+
+    Raised by every decoder and constructor on invalid input, and raised by CSMS handlers to
+    answer a CALL with a chosen error code. It subclasses :class:`ValueError` so that code that
+    already guards parsing with ``except ValueError`` keeps working.
+
+    Attributes:
+        code: the OCPP RPC error code.
+        description: what is wrong and where, at most 255 characters.
+        details: a small JSON-ready dict; it always holds ``"path"``.
+        path: RFC 6901 JSON Pointer into the payload (``""`` is the payload itself).
+        message_id: the frame's message id, ``"-1"`` when it could not be read, ``None`` for a
+            bare payload.
+    """
+
+    code: ErrorCode
+    description: str
+    details: dict[str, Any]
+    path: str
+    message_id: Optional[str]
+
+    def __init__(
+        self,
+        code: Union[ErrorCode, str],
+        description: str = "",
+        details: Optional[dict[str, Any]] = None,
+        *,
+        path: str = "",
+        message_id: Optional[str] = None,
+    ) -> None:
+        self.code = ErrorCode(code)
+        self.description = description
+        self.details = {"path": path} if details is None else details
+        self.details.setdefault("path", path)
+        self.path = path
+        self.message_id = message_id
+        super().__init__(f"{self.code.value}: {description}")
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild,
+            (self.code.value, self.description, self.details, self.path, self.message_id),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"OcppError(code={self.code.value!r}, description={self.description!r}, "
+            f"path={self.path!r}, message_id={self.message_id!r})"
+        )
+
+
+def _rebuild(
+    code: str, description: str, details: dict[str, Any], path: str, message_id: Optional[str]
+) -> OcppError:
+    return OcppError(code, description, details, path=path, message_id=message_id)

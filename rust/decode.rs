@@ -1,0 +1,335 @@
+//! The one schema-driven pass: JSON text straight to the Rust model, every constraint of the
+//! official OCPP 2.0.1 schema checked while reading, no intermediate tree.
+//!
+//! Order of checks (the first fault wins, and it is deterministic):
+//! 1. The input must be well-formed JSON: a syntax fault anywhere (including invalid UTF-8 or
+//!    content after the value) is reported in preference to every validation fault.
+//! 2. The payload must be an object.
+//! 3. Everything else in document order: a property's key is checked (unknown, duplicate)
+//!    before its value; a value's type before its constraints; a missing required property and
+//!    an empty array are found when their object or array closes, after the faults inside it;
+//!    required properties are checked in schema order.
+
+use std::borrow::Cow;
+
+use crate::datetime::DateTime;
+use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json_value::read_members;
+use crate::model::*;
+use crate::reader::{check_syntax, Reader};
+
+/// A schema type that can be read from JSON. `read` is called with the object's `{` next.
+pub trait Decode: Sized {
+    /// Reads one object of this type (the caller has checked that an object comes next).
+    fn read(r: &mut Reader<'_>) -> Res<Self>;
+}
+
+/// Decodes a whole JSON text holding one `T`, with the precedence rules of this module.
+pub fn from_slice<T: Decode>(buf: &[u8], trusted_utf8: bool) -> Res<T> {
+    let mut r = Reader::new(buf, trusted_utf8);
+    let res = match r.peek_type() {
+        Ok(JsonType::Object) => T::read(&mut r).and_then(|v| r.finish().map(|()| v)),
+        Ok(_) => Err(r.fault(FaultKind::PayloadNotObject)),
+        Err(e) => Err(e),
+    };
+    res.map_err(|e| prefer_syntax_fault(buf, trusted_utf8, e))
+}
+
+/// A syntax fault anywhere outranks a validation fault: look for one, on the failure path only.
+#[cold]
+#[inline(never)]
+pub fn prefer_syntax_fault(buf: &[u8], trusted_utf8: bool, fault: Box<Fault>) -> Box<Fault> {
+    if fault.kind.is_syntax() {
+        return fault;
+    }
+    check_syntax(buf, trusted_utf8).unwrap_or(fault)
+}
+
+#[cold]
+fn wrong_type(r: &Reader<'_>, expected: JsonType, found: JsonType) -> Box<Fault> {
+    r.fault(FaultKind::WrongType { expected, found })
+}
+
+#[cold]
+fn unknown_property(key: &str, at: usize) -> Box<Fault> {
+    Fault::new(FaultKind::UnknownProperty(key.into()), at).within(Seg::Name(key.into()))
+}
+
+#[cold]
+fn duplicate_key(key: &'static str, at: usize) -> Box<Fault> {
+    Fault::new(FaultKind::DuplicateKey(key.into()), at).within(Seg::Key(key))
+}
+
+#[cold]
+fn missing(r: &Reader<'_>, key: &'static str) -> Box<Fault> {
+    r.fault(FaultKind::MissingProperty(key)).within(Seg::Key(key))
+}
+
+#[inline]
+fn expect_type(r: &mut Reader<'_>, expected: JsonType) -> Res<()> {
+    let found = r.peek_type()?;
+    if found == expected {
+        Ok(())
+    } else {
+        Err(wrong_type(r, expected, found))
+    }
+}
+
+/// A string of at most `max` code points (byte length is checked first: it bounds the count).
+#[inline]
+fn string_max<'a>(r: &mut Reader<'a>, max: usize) -> Res<Cow<'a, str>> {
+    expect_type(r, JsonType::String)?;
+    let at = r.pos();
+    let s = r.read_string()?;
+    check_max_length(&s, max).map_err(|k| Fault::new(k, at))?;
+    Ok(s)
+}
+
+#[inline]
+fn enumerated<T>(
+    r: &mut Reader<'_>,
+    parse: fn(&str) -> Option<T>,
+    enum_name: &'static str,
+) -> Res<T> {
+    expect_type(r, JsonType::String)?;
+    let at = r.pos();
+    let s = r.read_string()?;
+    match parse(&s) {
+        Some(v) => Ok(v),
+        None => Err(Fault::new(FaultKind::UnknownEnumValue { enum_name, value: s.as_ref().into() }, at)),
+    }
+}
+
+/// A `type: number` value, which must be a finite double.
+#[inline]
+fn number(r: &mut Reader<'_>) -> Res<f64> {
+    expect_type(r, JsonType::Number)?;
+    let n = r.read_number()?;
+    n.to_f64().map_err(|k| Fault::new(k, n.offset))
+}
+
+/// A `type: integer` value (draft-06: any integer-valued number), within 64 bits.
+#[inline]
+fn integer(r: &mut Reader<'_>) -> Res<i64> {
+    let found = r.peek_type()?;
+    if found != JsonType::Number {
+        return Err(wrong_type(r, JsonType::Integer, found));
+    }
+    let n = r.read_number()?;
+    match n.to_i64() {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Fault::new(
+            FaultKind::WrongType { expected: JsonType::Integer, found: JsonType::Number },
+            n.offset,
+        )),
+        Err(k) => Err(Fault::new(k, n.offset)),
+    }
+}
+
+#[inline]
+fn date_time(r: &mut Reader<'_>) -> Res<DateTime> {
+    expect_type(r, JsonType::String)?;
+    let at = r.pos();
+    let s = r.read_string()?;
+    DateTime::parse(&s).map_err(|reason| Fault::new(FaultKind::BadDateTime(reason), at))
+}
+
+#[inline]
+fn object<T: Decode>(r: &mut Reader<'_>) -> Res<T> {
+    expect_type(r, JsonType::Object)?;
+    T::read(r)
+}
+
+/// An array of objects with `minItems: 1`.
+#[inline]
+fn non_empty_array<T: Decode>(r: &mut Reader<'_>, capacity: usize) -> Res<Vec<T>> {
+    expect_type(r, JsonType::Array)?;
+    let at = r.pos();
+    r.begin_array();
+    let mut items = Vec::with_capacity(capacity);
+    let mut first = true;
+    while r.next_item(&mut first)? {
+        let item = object::<T>(r).map_err(|e| e.within(Seg::Index(items.len())))?;
+        items.push(item);
+    }
+    if items.is_empty() {
+        return Err(Fault::new(FaultKind::TooFewItems { min: 1 }, at));
+    }
+    Ok(items)
+}
+
+fn custom_data(r: &mut Reader<'_>) -> Res<Box<CustomData>> {
+    object::<CustomData>(r).map(Box::new)
+}
+
+/// Reads one field: rejects a repeated key, stores the value, puts the key on the error path.
+macro_rules! field {
+    ($r:ident, $seen:ident, $bit:expr, $name:literal, $at:ident, $slot:ident = $read:expr) => {{
+        if $seen & $bit != 0 {
+            return Err(duplicate_key($name, $at));
+        }
+        $seen |= $bit;
+        $slot = Some($read.map_err(|e| e.within(Seg::Key($name)))?);
+    }};
+}
+
+impl Decode for CustomData {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let mut vendor_id: Option<String> = None;
+        let extra = read_members(r, 0, |r, key| {
+            if key != "vendorId" {
+                return Ok(false);
+            }
+            vendor_id = Some(string_max(r, MAX_VENDOR_ID)?.into_owned());
+            Ok(true)
+        })?;
+        let vendor_id = vendor_id.ok_or_else(|| missing(r, "vendorId"))?;
+        Ok(CustomData { vendor_id, extra })
+    }
+}
+
+impl Decode for UnitOfMeasure {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut unit, mut multiplier, mut custom) = (None, None, None);
+        let mut seen = 0u8;
+        let mut first = true;
+        while let Some((key, at)) = r.next_key(&mut first)? {
+            match &*key {
+                "unit" => field!(r, seen, 1, "unit", at, unit = string_max(r, MAX_UNIT).map(|s| intern_unit(&s))),
+                "multiplier" => field!(r, seen, 2, "multiplier", at, multiplier = integer(r)),
+                "customData" => field!(r, seen, 4, "customData", at, custom = custom_data(r)),
+                _ => return Err(unknown_property(&key, at)),
+            }
+        }
+        Ok(UnitOfMeasure { unit, multiplier, custom_data: custom })
+    }
+}
+
+impl Decode for SignedMeterValue {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut data, mut signing, mut encoding, mut key_, mut custom) = (None, None, None, None, None);
+        let mut seen = 0u8;
+        let mut first = true;
+        while let Some((key, at)) = r.next_key(&mut first)? {
+            match &*key {
+                "signedMeterData" => field!(r, seen, 1, "signedMeterData", at, data = string_max(r, MAX_SIGNED_DATA)),
+                "signingMethod" => field!(r, seen, 2, "signingMethod", at, signing = string_max(r, MAX_METHOD)),
+                "encodingMethod" => field!(r, seen, 4, "encodingMethod", at, encoding = string_max(r, MAX_METHOD)),
+                "publicKey" => field!(r, seen, 8, "publicKey", at, key_ = string_max(r, MAX_SIGNED_DATA)),
+                "customData" => field!(r, seen, 16, "customData", at, custom = custom_data(r)),
+                _ => return Err(unknown_property(&key, at)),
+            }
+        }
+        Ok(SignedMeterValue {
+            signed_meter_data: data.ok_or_else(|| missing(r, "signedMeterData"))?.into_owned(),
+            signing_method: signing.ok_or_else(|| missing(r, "signingMethod"))?.into_owned(),
+            encoding_method: encoding.ok_or_else(|| missing(r, "encodingMethod"))?.into_owned(),
+            public_key: key_.ok_or_else(|| missing(r, "publicKey"))?.into_owned(),
+            custom_data: custom,
+        })
+    }
+}
+
+impl Decode for SampledValue {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut value, mut context, mut measurand, mut phase, mut location) = (None, None, None, None, None);
+        let (mut signed, mut unit, mut custom) = (None, None, None);
+        let mut seen = 0u8;
+        let mut first = true;
+        while let Some((key, at)) = r.next_key(&mut first)? {
+            match &*key {
+                "value" => field!(r, seen, 1, "value", at, value = number(r)),
+                "context" => field!(r, seen, 2, "context", at, context = enumerated(r, ReadingContext::from_wire, ReadingContext::SCHEMA_NAME)),
+                "measurand" => field!(r, seen, 4, "measurand", at, measurand = enumerated(r, Measurand::from_wire, Measurand::SCHEMA_NAME)),
+                "phase" => field!(r, seen, 8, "phase", at, phase = enumerated(r, Phase::from_wire, Phase::SCHEMA_NAME)),
+                "location" => field!(r, seen, 16, "location", at, location = enumerated(r, Location::from_wire, Location::SCHEMA_NAME)),
+                "signedMeterValue" => field!(r, seen, 32, "signedMeterValue", at, signed = object::<SignedMeterValue>(r).map(Box::new)),
+                "unitOfMeasure" => field!(r, seen, 64, "unitOfMeasure", at, unit = object::<UnitOfMeasure>(r)),
+                "customData" => field!(r, seen, 128, "customData", at, custom = custom_data(r)),
+                _ => return Err(unknown_property(&key, at)),
+            }
+        }
+        Ok(SampledValue {
+            value: value.ok_or_else(|| missing(r, "value"))?,
+            context,
+            measurand,
+            phase,
+            location,
+            signed_meter_value: signed,
+            unit_of_measure: unit,
+            custom_data: custom,
+        })
+    }
+}
+
+impl Decode for MeterValue {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut timestamp, mut sampled, mut custom) = (None, None, None);
+        let mut seen = 0u8;
+        let mut first = true;
+        while let Some((key, at)) = r.next_key(&mut first)? {
+            match &*key {
+                "timestamp" => field!(r, seen, 1, "timestamp", at, timestamp = date_time(r)),
+                "sampledValue" => field!(r, seen, 2, "sampledValue", at, sampled = non_empty_array::<SampledValue>(r, 16)),
+                "customData" => field!(r, seen, 4, "customData", at, custom = custom_data(r)),
+                _ => return Err(unknown_property(&key, at)),
+            }
+        }
+        Ok(MeterValue {
+            timestamp: timestamp.ok_or_else(|| missing(r, "timestamp"))?,
+            sampled_value: sampled.ok_or_else(|| missing(r, "sampledValue"))?,
+            custom_data: custom,
+        })
+    }
+}
+
+impl Decode for MeterValuesRequest {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut evse_id, mut meter_value, mut custom) = (None, None, None);
+        let mut seen = 0u8;
+        let mut first = true;
+        while let Some((key, at)) = r.next_key(&mut first)? {
+            match &*key {
+                "evseId" => field!(r, seen, 1, "evseId", at, evse_id = evse(r)),
+                "meterValue" => field!(r, seen, 2, "meterValue", at, meter_value = non_empty_array::<MeterValue>(r, 1)),
+                "customData" => field!(r, seen, 4, "customData", at, custom = custom_data(r)),
+                _ => return Err(unknown_property(&key, at)),
+            }
+        }
+        Ok(MeterValuesRequest {
+            evse_id: evse_id.ok_or_else(|| missing(r, "evseId"))?,
+            meter_value: meter_value.ok_or_else(|| missing(r, "meterValue"))?,
+            custom_data: custom,
+        })
+    }
+}
+
+/// `evseId`: an integer, and `>= 0` as its description says (OCPP 2.1 puts it in the schema).
+fn evse(r: &mut Reader<'_>) -> Res<i64> {
+    let at = r.pos();
+    let v = integer(r)?;
+    check_evse_id(v).map_err(|k| Fault::new(k, at))?;
+    Ok(v)
+}
+
+impl Decode for MeterValuesResponse {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let mut custom = None;
+        let mut seen = 0u8;
+        let mut first = true;
+        while let Some((key, at)) = r.next_key(&mut first)? {
+            match &*key {
+                "customData" => field!(r, seen, 1, "customData", at, custom = custom_data(r)),
+                _ => return Err(unknown_property(&key, at)),
+            }
+        }
+        Ok(MeterValuesResponse { custom_data: custom })
+    }
+}

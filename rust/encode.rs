@@ -1,0 +1,240 @@
+//! Compact, deterministic JSON output: properties in the order of the official schema's
+//! `properties`, absent fields omitted, doubles in shortest round-trip form, timestamps in UTC
+//! with `Z`, non-ASCII text as UTF-8 (only `"`, `\` and control characters are escaped).
+
+use crate::json_value::{write_members, write_value, JsonValue};
+use crate::model::*;
+
+/// Appends `s` as a JSON string.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => {
+                out.extend_from_slice(&bytes[run..i]);
+                out.extend_from_slice(b"\\u00");
+                out.push(b"0123456789abcdef"[usize::from(b >> 4)]);
+                out.push(b"0123456789abcdef"[usize::from(b & 15)]);
+                run = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        out.extend_from_slice(esc);
+        run = i + 1;
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+/// Appends a finite double in its shortest round-trip form (`1.0`, `2.5e-7`).
+pub fn write_f64(v: f64, out: &mut Vec<u8>) {
+    debug_assert!(v.is_finite(), "non-finite numbers are rejected before they reach the model");
+    out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+}
+
+fn write_i64(v: i64, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+/// Writes the members of an object one at a time, placing commas.
+struct Obj<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Obj<'o> {
+    fn open(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    fn custom(&mut self, custom: &Option<Box<CustomData>>) {
+        if let Some(c) = custom {
+            write_custom_data(c, self.key("customData"));
+        }
+    }
+
+    fn str(&mut self, key: &str, v: &str) {
+        write_str(v, self.key(key));
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// A type with a JSON form.
+pub trait Encode {
+    /// Appends the compact JSON of `self`.
+    fn write(&self, out: &mut Vec<u8>);
+
+    /// The compact JSON of `self` as a new buffer.
+    fn to_vec(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        self.write(&mut out);
+        out
+    }
+}
+
+fn write_custom_data(c: &CustomData, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"vendorId\":");
+    write_str(&c.vendor_id, out);
+    write_members(&c.extra, out, true);
+    out.push(b'}');
+}
+
+impl Encode for CustomData {
+    fn write(&self, out: &mut Vec<u8>) {
+        write_custom_data(self, out);
+    }
+}
+
+impl Encode for JsonValue {
+    fn write(&self, out: &mut Vec<u8>) {
+        write_value(self, out);
+    }
+}
+
+impl Encode for UnitOfMeasure {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.custom(&self.custom_data);
+        if let Some(u) = &self.unit {
+            o.str("unit", u);
+        }
+        if let Some(m) = self.multiplier {
+            write_i64(m, o.key("multiplier"));
+        }
+        o.close();
+    }
+}
+
+impl Encode for SignedMeterValue {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.custom(&self.custom_data);
+        o.str("signedMeterData", &self.signed_meter_data);
+        o.str("signingMethod", &self.signing_method);
+        o.str("encodingMethod", &self.encoding_method);
+        o.str("publicKey", &self.public_key);
+        o.close();
+    }
+}
+
+impl Encode for SampledValue {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.custom(&self.custom_data);
+        write_f64(self.value, o.key("value"));
+        // Enum wire strings need no escaping.
+        if let Some(c) = self.context {
+            o.str("context", c.as_str());
+        }
+        if let Some(m) = self.measurand {
+            o.str("measurand", m.as_str());
+        }
+        if let Some(p) = self.phase {
+            o.str("phase", p.as_str());
+        }
+        if let Some(l) = self.location {
+            o.str("location", l.as_str());
+        }
+        if let Some(s) = &self.signed_meter_value {
+            s.write(o.key("signedMeterValue"));
+        }
+        if let Some(u) = &self.unit_of_measure {
+            u.write(o.key("unitOfMeasure"));
+        }
+        o.close();
+    }
+}
+
+impl Encode for MeterValue {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.custom(&self.custom_data);
+        let arr = o.key("sampledValue");
+        arr.push(b'[');
+        for (i, sv) in self.sampled_value.iter().enumerate() {
+            if i > 0 {
+                arr.push(b',');
+            }
+            sv.write(arr);
+        }
+        arr.push(b']');
+        let ts = o.key("timestamp");
+        ts.push(b'"');
+        self.timestamp.write_utc(ts);
+        ts.push(b'"');
+        o.close();
+    }
+}
+
+impl Encode for MeterValuesRequest {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.custom(&self.custom_data);
+        write_i64(self.evse_id, o.key("evseId"));
+        let arr = o.key("meterValue");
+        arr.push(b'[');
+        for (i, mv) in self.meter_value.iter().enumerate() {
+            if i > 0 {
+                arr.push(b',');
+            }
+            mv.write(arr);
+        }
+        arr.push(b']');
+        o.close();
+    }
+}
+
+impl Encode for MeterValuesResponse {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Obj::open(out);
+        o.custom(&self.custom_data);
+        o.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_only_what_json_requires() {
+        let mut out = Vec::new();
+        write_str("a\"b\\c\n\u{1}é€", &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\n\\u0001é€\"");
+    }
+
+    #[test]
+    fn doubles_are_shortest_round_trip() {
+        for (v, s) in [(1.0, "1.0"), (0.1, "0.1"), (-0.0, "-0.0"), (1e300, "1e300"), (2.5e-7, "2.5e-7")] {
+            let mut out = Vec::new();
+            write_f64(v, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), s);
+        }
+    }
+}

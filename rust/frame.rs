@@ -1,0 +1,394 @@
+//! OCPP-J envelopes: `[2, id, action, payload]`, `[3, id, payload]`, `[4, id, code, text, details]`.
+//!
+//! Decoding reads the envelope and the payload in the same single pass. When that pass fails,
+//! a cold second look decides which fault to report, in this order:
+//! 1. Before the message id is read: not JSON, not an array, no id, or an id that is not a
+//!    string of 1 to 36 characters: `RpcFrameworkError`, and no id (`"-1"` on the wire).
+//! 2. A syntax fault anywhere after that: `FormatViolation`.
+//! 3. A message type id other than 2, 3 or 4: `MessageTypeNotSupported`.
+//! 4. The wrong number of elements for the type: `RpcFrameworkError`.
+//! 5. A CALL's action: not a string `RpcFrameworkError`, unknown `NotImplemented`; a CALLERROR's
+//!    code, description or details malformed: `RpcFrameworkError`.
+//! 6. The payload not an object: `FormatViolation`; then the payload's own faults (see
+//!    [`crate::decode`]).
+
+use crate::decode::Decode;
+use crate::encode::{write_str, Encode};
+use crate::error::{ErrorCode, Fault, FaultKind, JsonType, Res, MAX_DESCRIPTION};
+use crate::json_value::{read_value, JsonValue};
+use crate::model::{MeterValuesRequest, MeterValuesResponse};
+use crate::reader::{check_syntax, Reader};
+
+/// Longest message id OCPP-J allows, in characters.
+pub const MAX_MESSAGE_ID: usize = 36;
+
+/// The actions this receiver knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    MeterValues,
+}
+
+impl Action {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::MeterValues => "MeterValues",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn from_wire(s: &str) -> Option<Action> {
+        match s {
+            "MeterValues" => Some(Action::MeterValues),
+            _ => None,
+        }
+    }
+}
+
+/// A CALL payload, by action.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    MeterValues(MeterValuesRequest),
+}
+
+impl Request {
+    /// The action the payload belongs to.
+    pub fn action(&self) -> Action {
+        match self {
+            Request::MeterValues(_) => Action::MeterValues,
+        }
+    }
+}
+
+/// A CALLRESULT payload, by the action of the CALL it answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Response {
+    MeterValues(MeterValuesResponse),
+}
+
+/// A decoded OCPP-J message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Message {
+    Call { message_id: String, request: Request },
+    CallResult { message_id: String, response: Response },
+    CallError { message_id: String, code: ErrorCode, description: String, details: JsonValue },
+}
+
+/// A frame that failed, with the message id if it could be read.
+#[derive(Debug)]
+pub struct FrameFault {
+    pub fault: Box<Fault>,
+    /// `None` when the id could not be read (reported as `"-1"`).
+    pub message_id: Option<String>,
+}
+
+/// Checks a message id: a string of 1 to 36 characters.
+pub fn check_message_id(id: &str) -> Result<(), FaultKind> {
+    if id.is_empty() {
+        return Err(FaultKind::BadMessageId("is empty"));
+    }
+    if id.len() > MAX_MESSAGE_ID && id.chars().count() > MAX_MESSAGE_ID {
+        return Err(FaultKind::BadMessageId("is longer than 36 characters"));
+    }
+    Ok(())
+}
+
+fn arity(message_type: u8) -> usize {
+    match message_type {
+        2 => 4,
+        3 => 3,
+        _ => 5,
+    }
+}
+
+/// Decodes any frame. A CALLRESULT names no action, so `result_action` says which CALL it
+/// answers (and so which schema its payload must follow).
+pub fn decode_message(buf: &[u8], trusted_utf8: bool, result_action: Action) -> Result<Message, FrameFault> {
+    let mut id: Option<String> = None;
+    let mut r = Reader::new(buf, trusted_utf8);
+    match read_frame(&mut r, &mut id, result_action) {
+        Ok(m) => Ok(m),
+        Err(fault) => Err(diagnose(buf, trusted_utf8, id, fault)),
+    }
+}
+
+/// Decodes a frame that must be a CALL.
+pub fn decode_call(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request), FrameFault> {
+    match decode_message(buf, trusted_utf8, Action::MeterValues)? {
+        Message::Call { message_id, request } => Ok((message_id, request)),
+        Message::CallResult { message_id, .. } => Err(unexpected(message_id, 3)),
+        Message::CallError { message_id, .. } => Err(unexpected(message_id, 4)),
+    }
+}
+
+#[cold]
+fn unexpected(message_id: String, found: u8) -> FrameFault {
+    let mut fault = Fault::new(FaultKind::UnexpectedMessageType { expected: 2, found }, 0);
+    fault.element = Some(0);
+    FrameFault { fault, message_id: Some(message_id) }
+}
+
+/// The fast pass: stops at the first fault of any kind, leaving precedence to [`diagnose`].
+fn read_frame(r: &mut Reader<'_>, id: &mut Option<String>, result_action: Action) -> Res<Message> {
+    if r.peek_type()? != JsonType::Array {
+        return Err(r.fault(FaultKind::FrameNotArray));
+    }
+    r.begin_array();
+    let mut first = true;
+    let mut count = 0;
+    let mut next = |r: &mut Reader<'_>, count: &mut usize| -> Res<()> {
+        if r.next_item(&mut first)? {
+            *count += 1;
+            Ok(())
+        } else {
+            Err(r.fault(FaultKind::WrongArity { expected: 0, found: *count }))
+        }
+    };
+    next(r, &mut count)?;
+    let message_type = read_message_type(r)?;
+    next(r, &mut count)?;
+    *id = Some(read_message_id(r)?);
+    let message_id = id.clone().unwrap_or_default();
+    let Some(message_type) = message_type else {
+        return Err(r.fault(FaultKind::UnsupportedMessageType));
+    };
+    next(r, &mut count)?;
+    let message = match message_type {
+        2 => {
+            if r.peek_type()? != JsonType::String {
+                return Err(r.fault(FaultKind::BadEnvelope("action is not a string")));
+            }
+            let at = r.pos();
+            let action = r.read_string()?;
+            let Some(action) = Action::from_wire(&action) else {
+                return Err(Fault::new(FaultKind::UnknownAction(action.as_ref().into()), at));
+            };
+            next(r, &mut count)?;
+            let request = match action {
+                Action::MeterValues => Request::MeterValues(payload::<MeterValuesRequest>(r)?),
+            };
+            Message::Call { message_id, request }
+        }
+        3 => {
+            let response = match result_action {
+                Action::MeterValues => Response::MeterValues(payload::<MeterValuesResponse>(r)?),
+            };
+            Message::CallResult { message_id, response }
+        }
+        _ => {
+            let (code, description) = read_error_head(r)?;
+            next(r, &mut count)?;
+            if r.peek_type()? != JsonType::Object {
+                return Err(r.fault(FaultKind::BadEnvelope("errorDetails is not an object")));
+            }
+            let details = read_value(r, 0)?;
+            Message::CallError { message_id, code, description, details }
+        }
+    };
+    let mut first_after = false;
+    if r.next_item(&mut first_after)? {
+        return Err(r.fault(FaultKind::WrongArity { expected: arity(message_type), found: count + 1 }));
+    }
+    r.finish()?;
+    Ok(message)
+}
+
+/// The message type id: `Some` for 2, 3 or 4 written as a plain integer, `None` for any other
+/// value (reported once the message id is known, so that the reply can carry it).
+fn read_message_type(r: &mut Reader<'_>) -> Res<Option<u8>> {
+    if r.peek_type()? != JsonType::Number {
+        r.skip_value()?;
+        return Ok(None);
+    }
+    let n = r.read_number()?;
+    Ok(match n.text {
+        "2" => Some(2),
+        "3" => Some(3),
+        "4" => Some(4),
+        _ => None,
+    })
+}
+
+fn read_message_id(r: &mut Reader<'_>) -> Res<String> {
+    if r.peek_type()? != JsonType::String {
+        return Err(r.fault(FaultKind::BadMessageId("is not a string")));
+    }
+    let at = r.pos();
+    let id = r.read_string()?;
+    check_message_id(&id).map_err(|k| Fault::new(k, at))?;
+    Ok(id.into_owned())
+}
+
+fn payload<T: Decode>(r: &mut Reader<'_>) -> Res<T> {
+    if r.peek_type()? != JsonType::Object {
+        return Err(r.fault(FaultKind::PayloadNotObject));
+    }
+    T::read(r)
+}
+
+fn read_error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
+    if r.peek_type()? != JsonType::String {
+        return Err(r.fault(FaultKind::BadEnvelope("errorCode is not a string")));
+    }
+    let code = r.read_string()?;
+    let code = ErrorCode::from_wire(&code)
+        .ok_or_else(|| r.fault(FaultKind::BadEnvelope("errorCode is not an OCPP 2.0.1 error code")))?;
+    let mut first = false;
+    if !r.next_item(&mut first)? {
+        return Err(r.fault(FaultKind::WrongArity { expected: 5, found: 3 }));
+    }
+    if r.peek_type()? != JsonType::String {
+        return Err(r.fault(FaultKind::BadEnvelope("errorDescription is not a string")));
+    }
+    let description = r.read_string()?;
+    if description.len() > MAX_DESCRIPTION && description.chars().count() > MAX_DESCRIPTION {
+        return Err(r.fault(FaultKind::BadEnvelope("errorDescription is longer than 255 characters")));
+    }
+    Ok((code, description.into_owned()))
+}
+
+/// Picks the fault to report once the fast pass has failed (see the module docs for the order).
+#[cold]
+#[inline(never)]
+fn diagnose(buf: &[u8], trusted_utf8: bool, id: Option<String>, fault: Box<Fault>) -> FrameFault {
+    let Some(id) = id else {
+        let mut fault = fault;
+        if let FaultKind::Syntax(reason) = fault.kind {
+            fault.kind = FaultKind::UnreadableFrame(reason);
+        } else if fault.kind == FaultKind::InvalidUnicode {
+            fault.kind = FaultKind::UnreadableFrame("not valid UTF-8");
+        } else if let FaultKind::WrongArity { .. } = fault.kind {
+            fault.kind = FaultKind::UnreadableFrame("the frame has no message id");
+        }
+        return FrameFault { fault, message_id: None };
+    };
+    let fault = check_syntax(buf, trusted_utf8)
+        .or_else(|| envelope_fault(buf, trusted_utf8))
+        .unwrap_or(fault);
+    FrameFault { fault, message_id: Some(id) }
+}
+
+/// The first envelope fault of a syntactically valid frame whose id was readable, if any.
+#[cold]
+fn envelope_fault(buf: &[u8], trusted_utf8: bool) -> Option<Box<Fault>> {
+    let mut r = Reader::new(buf, trusted_utf8);
+    // Syntax is known to be fine and elements 0 and 1 were read before; these cannot fail.
+    r.peek_type().ok()?;
+    r.begin_array();
+    let mut first = true;
+    let mut kinds: Vec<(JsonType, usize)> = Vec::new();
+    let mut message_type = None;
+    while r.next_item(&mut first).ok()? {
+        let t = r.peek_type().ok()?;
+        let at = r.pos();
+        if kinds.is_empty() {
+            message_type = read_message_type(&mut r).ok()?;
+        } else {
+            r.skip_value().ok()?;
+        }
+        kinds.push((t, at));
+    }
+    let element = |kind: FaultKind, i: usize| {
+        let mut f = Fault::new(kind, kinds.get(i).map_or(0, |k| k.1));
+        f.element = Some(i);
+        Some(f)
+    };
+    let Some(message_type) = message_type else {
+        return element(FaultKind::UnsupportedMessageType, 0);
+    };
+    let expected = arity(message_type);
+    if kinds.len() != expected {
+        return element(FaultKind::WrongArity { expected, found: kinds.len() }, 0);
+    }
+    let string_at = |i: usize| -> Option<String> {
+        let mut r = Reader::new(&buf[kinds[i].1..], trusted_utf8);
+        r.read_string().ok().map(|s| s.into_owned())
+    };
+    match message_type {
+        2 => {
+            if kinds[2].0 != JsonType::String {
+                return element(FaultKind::BadEnvelope("action is not a string"), 2);
+            }
+            let action = string_at(2)?;
+            if Action::from_wire(&action).is_none() {
+                return element(FaultKind::UnknownAction(action.into()), 2);
+            }
+            if kinds[3].0 != JsonType::Object {
+                return element(FaultKind::PayloadNotObject, 3);
+            }
+        }
+        3 => {
+            if kinds[2].0 != JsonType::Object {
+                return element(FaultKind::PayloadNotObject, 2);
+            }
+        }
+        _ => {
+            let head = Reader::new(&buf[kinds[2].1..], trusted_utf8);
+            let mut head = head;
+            if let Err(f) = read_error_head(&mut head) {
+                if let FaultKind::BadEnvelope(_) = f.kind {
+                    return element(f.kind, 2);
+                }
+            }
+            if kinds[4].0 != JsonType::Object {
+                return element(FaultKind::BadEnvelope("errorDetails is not an object"), 4);
+            }
+        }
+    }
+    None
+}
+
+fn open_frame(message_type: u8, message_id: &str, out: &mut Vec<u8>) {
+    out.push(b'[');
+    out.push(b'0' + message_type);
+    out.push(b',');
+    write_str(message_id, out);
+    out.push(b',');
+}
+
+/// `[2,"id","Action",{...}]`.
+pub fn encode_call(message_id: &str, request: &Request, out: &mut Vec<u8>) {
+    match request {
+        Request::MeterValues(p) => encode_call_with(message_id, request.action(), p, out),
+    }
+}
+
+/// `[2,"id","Action",{...}]` from a borrowed payload of `action`.
+pub fn encode_call_with(message_id: &str, action: Action, payload: &impl Encode, out: &mut Vec<u8>) {
+    open_frame(2, message_id, out);
+    write_str(action.as_str(), out);
+    out.push(b',');
+    payload.write(out);
+    out.push(b']');
+}
+
+/// `[3,"id",{...}]`.
+pub fn encode_call_result(message_id: &str, response: &Response, out: &mut Vec<u8>) {
+    match response {
+        Response::MeterValues(p) => encode_call_result_with(message_id, p, out),
+    }
+}
+
+/// `[3,"id",{...}]` from a borrowed payload.
+pub fn encode_call_result_with(message_id: &str, payload: &impl Encode, out: &mut Vec<u8>) {
+    open_frame(3, message_id, out);
+    payload.write(out);
+    out.push(b']');
+}
+
+/// `[4,"id","Code","description",{details}]`.
+pub fn encode_call_error(
+    message_id: &str,
+    code: ErrorCode,
+    description: &str,
+    details: &JsonValue,
+    out: &mut Vec<u8>,
+) {
+    open_frame(4, message_id, out);
+    write_str(code.as_str(), out);
+    out.push(b',');
+    write_str(description, out);
+    out.push(b',');
+    details.write(out);
+    out.push(b']');
+}

@@ -1,0 +1,31 @@
+//! ocpp-meter: the OCPP 2.0.1 `MeterValues` codec.
+//!
+//! A map of the crate, from bytes to values and back:
+//! - [`reader`]: the byte cursor (whitespace, tokens, strings, numbers), reading in place.
+//! - [`datetime`]: strict RFC 3339 `date-time`.
+//! - [`model`]: the message types, their enumerations and the schema's limits.
+//! - [`decode`]: the one schema-driven pass from JSON text to [`model`], validating as it reads.
+//! - [`json_value`]: the open JSON of `customData` and CALLERROR details.
+//! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
+//! - [`encode`]: compact, deterministic JSON output.
+//! - [`error`]: error codes and faults with their JSON Pointer, built only on failure.
+//!
+//! Everything above is plain Rust. The Python binding lives in `py/`, behind the `python`
+//! feature, so `cargo test` and fuzzing need no interpreter.
+
+pub mod datetime;
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod frame;
+pub mod json_value;
+pub mod model;
+pub mod reader;
+
+#[cfg(feature = "python")]
+mod py;
+
+pub use decode::{from_slice, Decode};
+pub use encode::Encode;
+pub use error::{ErrorCode, Fault, FaultKind};
+pub use frame::{decode_call, decode_message, Message};

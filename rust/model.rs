@@ -1,0 +1,249 @@
+//! The Rust types of the MeterValues messages, their enumerations and the schema's limits.
+//!
+//! Optional fields absent on the wire are `None` (schema defaults are not filled in here: a
+//! decoded message re-encodes to what was sent). Enumerations are one byte each.
+
+use std::borrow::Cow;
+
+use crate::datetime::DateTime;
+use crate::error::FaultKind;
+use crate::json_value::JsonValue;
+
+/// `maxLength` of `customData.vendorId`.
+pub const MAX_VENDOR_ID: usize = 255;
+/// `maxLength` of `signedMeterData` and `publicKey`.
+pub const MAX_SIGNED_DATA: usize = 2500;
+/// `maxLength` of `signingMethod` and `encodingMethod`.
+pub const MAX_METHOD: usize = 50;
+/// `maxLength` of `unitOfMeasure.unit`.
+pub const MAX_UNIT: usize = 20;
+
+/// `maxLength`, counted in code points as JSON Schema counts (bytes bound the count cheaply).
+#[inline]
+pub fn check_max_length(s: &str, max: usize) -> Result<(), FaultKind> {
+    if s.len() > max {
+        let len = s.chars().count();
+        if len > max {
+            return Err(FaultKind::TooLong { max, len });
+        }
+    }
+    Ok(())
+}
+
+/// `evseId >= 0`: the field's description says so, and OCPP 2.1 puts it in the schema.
+#[inline]
+pub fn check_evse_id(v: i64) -> Result<(), FaultKind> {
+    if v < 0 {
+        Err(FaultKind::BelowMinimum { min: 0 })
+    } else {
+        Ok(())
+    }
+}
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident, $schema:literal, { $($variant:ident = $wire:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        pub enum $name { $(#[doc = $wire] $variant,)* }
+
+        impl $name {
+            /// Every value, in schema order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            /// The wire strings, in the same order (indexable by discriminant).
+            pub const WIRE: &'static [&'static str] = &[$($wire,)*];
+            /// The schema's name for the enumeration.
+            pub const SCHEMA_NAME: &'static str = $schema;
+
+            /// The wire string.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire,)* }
+            }
+
+            /// Parses a wire string (exact, case-sensitive).
+            #[inline]
+            pub fn from_wire(s: &str) -> Option<$name> {
+                match s { $($wire => Some($name::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// `ReadingContextEnumType`.
+    ReadingContext, "ReadingContextEnumType", {
+    InterruptionBegin = "Interruption.Begin",
+    InterruptionEnd = "Interruption.End",
+    Other = "Other",
+    SampleClock = "Sample.Clock",
+    SamplePeriodic = "Sample.Periodic",
+    TransactionBegin = "Transaction.Begin",
+    TransactionEnd = "Transaction.End",
+    Trigger = "Trigger",
+});
+
+wire_enum!(
+    /// `MeasurandEnumType`.
+    Measurand, "MeasurandEnumType", {
+    CurrentExport = "Current.Export",
+    CurrentImport = "Current.Import",
+    CurrentOffered = "Current.Offered",
+    EnergyActiveExportRegister = "Energy.Active.Export.Register",
+    EnergyActiveImportRegister = "Energy.Active.Import.Register",
+    EnergyReactiveExportRegister = "Energy.Reactive.Export.Register",
+    EnergyReactiveImportRegister = "Energy.Reactive.Import.Register",
+    EnergyActiveExportInterval = "Energy.Active.Export.Interval",
+    EnergyActiveImportInterval = "Energy.Active.Import.Interval",
+    EnergyActiveNet = "Energy.Active.Net",
+    EnergyReactiveExportInterval = "Energy.Reactive.Export.Interval",
+    EnergyReactiveImportInterval = "Energy.Reactive.Import.Interval",
+    EnergyReactiveNet = "Energy.Reactive.Net",
+    EnergyApparentNet = "Energy.Apparent.Net",
+    EnergyApparentImport = "Energy.Apparent.Import",
+    EnergyApparentExport = "Energy.Apparent.Export",
+    Frequency = "Frequency",
+    PowerActiveExport = "Power.Active.Export",
+    PowerActiveImport = "Power.Active.Import",
+    PowerFactor = "Power.Factor",
+    PowerOffered = "Power.Offered",
+    PowerReactiveExport = "Power.Reactive.Export",
+    PowerReactiveImport = "Power.Reactive.Import",
+    SoC = "SoC",
+    Voltage = "Voltage",
+});
+
+wire_enum!(
+    /// `PhaseEnumType`.
+    Phase, "PhaseEnumType", {
+    L1 = "L1",
+    L2 = "L2",
+    L3 = "L3",
+    N = "N",
+    L1N = "L1-N",
+    L2N = "L2-N",
+    L3N = "L3-N",
+    L1L2 = "L1-L2",
+    L2L3 = "L2-L3",
+    L3L1 = "L3-L1",
+});
+
+wire_enum!(
+    /// `LocationEnumType`.
+    Location, "LocationEnumType", {
+    Body = "Body",
+    Cable = "Cable",
+    EV = "EV",
+    Inlet = "Inlet",
+    Outlet = "Outlet",
+});
+
+/// `CustomDataType`: a required `vendorId` and any vendor properties, in input order.
+#[derive(Clone, Debug)]
+pub struct CustomData {
+    /// `vendorId`, at most [`MAX_VENDOR_ID`] characters.
+    pub vendor_id: String,
+    /// Every other property, as sent (keys are unique).
+    pub extra: Vec<(String, JsonValue)>,
+}
+
+/// Compared as JSON objects: the order of properties does not matter.
+impl PartialEq for CustomData {
+    fn eq(&self, other: &Self) -> bool {
+        self.vendor_id == other.vendor_id && crate::json_value::same_members(&self.extra, &other.extra)
+    }
+}
+
+/// `UnitOfMeasureType`.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct UnitOfMeasure {
+    /// `unit`; common units are static strings, so they cost no allocation.
+    pub unit: Option<Cow<'static, str>>,
+    /// `multiplier`, a power of ten.
+    pub multiplier: Option<i64>,
+    pub custom_data: Option<Box<CustomData>>,
+}
+
+/// `SignedMeterValueType`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignedMeterValue {
+    pub signed_meter_data: String,
+    pub signing_method: String,
+    pub encoding_method: String,
+    pub public_key: String,
+    pub custom_data: Option<Box<CustomData>>,
+}
+
+/// `SampledValueType`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampledValue {
+    pub value: f64,
+    pub context: Option<ReadingContext>,
+    pub measurand: Option<Measurand>,
+    pub phase: Option<Phase>,
+    pub location: Option<Location>,
+    pub signed_meter_value: Option<Box<SignedMeterValue>>,
+    pub unit_of_measure: Option<UnitOfMeasure>,
+    pub custom_data: Option<Box<CustomData>>,
+}
+
+/// `MeterValueType`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeterValue {
+    pub timestamp: DateTime,
+    /// At least one.
+    pub sampled_value: Vec<SampledValue>,
+    pub custom_data: Option<Box<CustomData>>,
+}
+
+/// The `MeterValues` request payload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeterValuesRequest {
+    /// `evseId`, `>= 0`.
+    pub evse_id: i64,
+    /// At least one.
+    pub meter_value: Vec<MeterValue>,
+    pub custom_data: Option<Box<CustomData>>,
+}
+
+/// The `MeterValues` response payload.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct MeterValuesResponse {
+    pub custom_data: Option<Box<CustomData>>,
+}
+
+/// A unit as stored: the units of the OCPP standardized list are shared static strings.
+#[inline]
+pub fn intern_unit(s: &str) -> Cow<'static, str> {
+    const KNOWN: &[&str] = &[
+        "Wh", "kWh", "varh", "kvarh", "VAh", "kVAh", "W", "kW", "var", "kvar", "VA", "kVA", "A",
+        "V", "Hz", "Celsius", "Fahrenheit", "K", "Percent",
+    ];
+    match KNOWN.iter().find(|k| **k == s) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(s.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_and_are_exact() {
+        assert_eq!(Measurand::ALL.len(), 25);
+        assert_eq!(ReadingContext::ALL.len(), 8);
+        assert_eq!(Phase::ALL.len(), 10);
+        assert_eq!(Location::ALL.len(), 5);
+        for m in Measurand::ALL {
+            assert_eq!(Measurand::from_wire(m.as_str()), Some(*m));
+        }
+        assert_eq!(Measurand::from_wire("soc"), None);
+        assert_eq!(Phase::from_wire("L1-N"), Some(Phase::L1N));
+    }
+
+    #[test]
+    fn known_units_are_borrowed() {
+        assert!(matches!(intern_unit("kWh"), Cow::Borrowed("kWh")));
+        assert!(matches!(intern_unit("furlong"), Cow::Owned(_)));
+    }
+}

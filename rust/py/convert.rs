@@ -1,0 +1,327 @@
+//! Values between Rust and Python: enum members, datetimes, open JSON, and the checks that make
+//! keyword construction validate exactly as decoding does (the same core rules, the same
+//! faults, with the JSON Pointer of the keyword).
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyDateTime, PyDelta, PyDeltaAccess, PyDict, PyFloat, PyInt, PyList, PyString,
+    PyTimeAccess, PyDateAccess, PyTuple, PyTzInfo, PyTzInfoAccess,
+};
+
+use crate::datetime::DateTime;
+use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json_value::{JsonValue, MAX_DEPTH};
+use crate::model::{self, CustomData};
+
+/// The Python members of one enumeration, indexed by the Rust discriminant.
+pub struct EnumMembers {
+    cell: PyOnceLock<Vec<Py<PyAny>>>,
+    class_name: &'static str,
+}
+
+impl EnumMembers {
+    pub const fn new(class_name: &'static str) -> Self {
+        EnumMembers { cell: PyOnceLock::new(), class_name }
+    }
+
+    /// The member at discriminant `index`; `wire` lists the wire strings in that order, to load
+    /// the members from Python once.
+    pub fn get<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        wire: &[&'static str],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let members = self.cell.get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
+            let cls = py.import("ocpp_meter.enums")?.getattr(self.class_name)?;
+            wire.iter().map(|w| Ok(cls.call1((*w,))?.unbind())).collect()
+        })?;
+        Ok(members[index].bind(py).clone())
+    }
+}
+
+pub static READING_CONTEXT: EnumMembers = EnumMembers::new("ReadingContext");
+pub static MEASURAND: EnumMembers = EnumMembers::new("Measurand");
+pub static PHASE: EnumMembers = EnumMembers::new("Phase");
+pub static LOCATION: EnumMembers = EnumMembers::new("Location");
+pub static ERROR_CODE: EnumMembers = EnumMembers::new("ErrorCode");
+
+/// A fault in keyword argument `key` (a wire name), for constructors.
+#[cold]
+pub fn arg_fault(kind: FaultKind, key: &'static str) -> Box<Fault> {
+    Fault::new(kind, 0).within(Seg::Key(key))
+}
+
+#[cold]
+fn wrong_type(expected: JsonType, obj: &Bound<'_, PyAny>) -> Box<Fault> {
+    let found = obj
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_owned());
+    Fault::new(FaultKind::WrongPythonType { expected, found: found.into() }, 0)
+}
+
+/// A `type: integer` argument: an `int` (not `bool`), or a `float` with an integral value, as
+/// draft-06 reads `1.0`.
+pub fn int_arg(obj: &Bound<'_, PyAny>) -> Res<i64> {
+    if obj.is_instance_of::<PyBool>() {
+        return Err(wrong_type(JsonType::Integer, obj));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<i64>().map_err(|_| Fault::new(FaultKind::OutOfRange, 0));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        if !v.is_finite() {
+            return Err(Fault::new(FaultKind::OutOfRange, 0));
+        }
+        if v.fract() != 0.0 {
+            return Err(wrong_type(JsonType::Integer, obj));
+        }
+        if !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) {
+            return Err(Fault::new(FaultKind::OutOfRange, 0));
+        }
+        return Ok(v as i64);
+    }
+    Err(wrong_type(JsonType::Integer, obj))
+}
+
+/// A `type: number` argument: `int` or `float` (not `bool`), finite as a double.
+pub fn number_arg(obj: &Bound<'_, PyAny>) -> Res<f64> {
+    if obj.is_instance_of::<PyBool>() || !(obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>()) {
+        return Err(wrong_type(JsonType::Number, obj));
+    }
+    let v: f64 = obj.extract().map_err(|_| Fault::new(FaultKind::OutOfRange, 0))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Fault::new(FaultKind::OutOfRange, 0))
+    }
+}
+
+/// A `type: string` argument with a `maxLength`.
+pub fn str_arg(obj: &Bound<'_, PyAny>, max: usize) -> Res<String> {
+    let s = obj.cast::<PyString>().map_err(|_| wrong_type(JsonType::String, obj))?;
+    let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+    model::check_max_length(text, max).map_err(|k| Fault::new(k, 0))?;
+    Ok(text.to_owned())
+}
+
+/// An enumerated argument: a member of the Python enum or its wire string.
+pub fn enum_arg<T>(
+    obj: &Bound<'_, PyAny>,
+    parse: fn(&str) -> Option<T>,
+    enum_name: &'static str,
+) -> Res<T> {
+    let s = obj.cast::<PyString>().map_err(|_| wrong_type(JsonType::String, obj))?;
+    let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+    parse(text).ok_or_else(|| {
+        Fault::new(FaultKind::UnknownEnumValue { enum_name, value: text.into() }, 0)
+    })
+}
+
+/// A `date-time` argument: a timezone-aware `datetime`, or an RFC 3339 string.
+pub fn datetime_arg(obj: &Bound<'_, PyAny>) -> Res<DateTime> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+        return DateTime::parse(text).map_err(|r| Fault::new(FaultKind::BadDateTime(r), 0));
+    }
+    let dt = obj.cast::<PyDateTime>().map_err(|_| wrong_type(JsonType::String, obj))?;
+    let bad = |reason| Fault::new(FaultKind::BadDateTime(reason), 0);
+    if dt.get_tzinfo().is_none() {
+        return Err(bad("a naive datetime has no time zone offset"));
+    }
+    let offset = dt
+        .call_method0("utcoffset")
+        .ok()
+        .and_then(|o| o.cast_into::<PyDelta>().ok())
+        .ok_or_else(|| bad("the time zone gives no offset"))?;
+    let offset_seconds = i64::from(offset.get_days()) * 86_400 + i64::from(offset.get_seconds());
+    if offset.get_microseconds() != 0 {
+        return Err(bad("offset must be whole minutes"));
+    }
+    DateTime::from_fields(
+        i64::from(dt.get_year()),
+        dt.get_month(),
+        dt.get_day(),
+        dt.get_hour(),
+        dt.get_minute(),
+        dt.get_second(),
+        dt.get_microsecond() * 1000,
+        offset_seconds,
+    )
+    .map_err(bad)
+}
+
+static UTC: PyOnceLock<Py<PyTzInfo>> = PyOnceLock::new();
+
+/// The timezone-aware `datetime` of a timestamp, in the offset it was sent with.
+pub fn datetime_to_py<'py>(py: Python<'py>, t: &DateTime) -> PyResult<Bound<'py, PyAny>> {
+    let tz = if t.offset_minutes == 0 {
+        UTC.get_or_try_init(py, || PyTzInfo::utc(py).map(|u| u.to_owned().unbind()))?
+            .bind(py)
+            .clone()
+    } else {
+        let delta = PyDelta::new(py, 0, i32::from(t.offset_minutes) * 60, 0, true)?;
+        PyTzInfo::fixed_offset(py, delta)?
+    };
+    let dt = PyDateTime::new(
+        py,
+        i32::from(t.year),
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.nanos / 1000,
+        Some(&tz),
+    )?;
+    Ok(dt.into_any())
+}
+
+/// Open JSON to Python: dict, list, str, int, float, bool, None.
+pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        JsonValue::Null => py.None().into_bound(py),
+        JsonValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        JsonValue::Int(i) => i.into_pyobject(py)?.into_any(),
+        JsonValue::Float(f) => PyFloat::new(py, *f).into_any(),
+        JsonValue::Str(s) => PyString::new(py, s).into_any(),
+        JsonValue::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        JsonValue::Object(members) => members_to_py(py, members)?.into_any(),
+    })
+}
+
+fn members_to_py<'py>(py: Python<'py>, members: &[(String, JsonValue)]) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in members {
+        dict.set_item(k, json_to_py(py, v)?)?;
+    }
+    Ok(dict)
+}
+
+/// `customData` as a fresh dict (callers may change it without touching the message).
+pub fn custom_data_to_py<'py>(py: Python<'py>, c: &Option<Box<CustomData>>) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let Some(c) = c else { return Ok(None) };
+    let dict = PyDict::new(py);
+    dict.set_item("vendorId", &c.vendor_id)?;
+    for (k, v) in &c.extra {
+        dict.set_item(k, json_to_py(py, v)?)?;
+    }
+    Ok(Some(dict))
+}
+
+/// Python to open JSON, with the decoder's strictness (finite floats, 64-bit ints, str keys).
+pub fn py_to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Res<JsonValue> {
+    if obj.is_none() {
+        return Ok(JsonValue::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(JsonValue::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<i64>().map(JsonValue::Int).map_err(|_| Fault::new(FaultKind::OutOfRange, 0));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        return if v.is_finite() { Ok(JsonValue::Float(v)) } else { Err(Fault::new(FaultKind::OutOfRange, 0)) };
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+        return Ok(JsonValue::Str(text.to_owned()));
+    }
+    if depth >= MAX_DEPTH && (obj.is_instance_of::<PyDict>() || obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+        return Err(Fault::new(FaultKind::TooDeep { limit: MAX_DEPTH }, 0));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        return py_members(d, depth, |_| false).map(JsonValue::Object);
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for (i, item) in obj.try_iter().map_err(|_| wrong_type(JsonType::Array, obj))?.enumerate() {
+            let item = item.map_err(|_| wrong_type(JsonType::Array, obj))?;
+            items.push(py_to_json(&item, depth + 1).map_err(|e| e.within(Seg::Index(i)))?);
+        }
+        return Ok(JsonValue::Array(items));
+    }
+    Err(wrong_type(JsonType::Object, obj))
+}
+
+/// The members of a dict with `str` keys, skipping the keys `skip` claims.
+fn py_members(d: &Bound<'_, PyDict>, depth: usize, skip: impl Fn(&str) -> bool) -> Res<Vec<(String, JsonValue)>> {
+    let mut members = Vec::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key = k
+            .cast::<PyString>()
+            .map_err(|_| wrong_type(JsonType::String, &k))?
+            .to_str()
+            .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?
+            .to_owned();
+        if skip(&key) {
+            continue;
+        }
+        let value = py_to_json(&v, depth + 1).map_err(|e| e.within(Seg::Name(key.as_str().into())))?;
+        members.push((key, value));
+    }
+    Ok(members)
+}
+
+/// A `custom_data` argument: `None`, or a dict with a `vendorId` string and JSON values.
+pub fn custom_data_arg(obj: Option<&Bound<'_, PyAny>>) -> Res<Option<Box<CustomData>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    let inner = || -> Res<Box<CustomData>> {
+        let d = obj.cast::<PyDict>().map_err(|_| wrong_type(JsonType::Object, obj))?;
+        let vendor = d
+            .get_item("vendorId")
+            .ok()
+            .flatten()
+            .ok_or_else(|| arg_fault(FaultKind::MissingProperty("vendorId"), "vendorId"))?;
+        let vendor_id = str_arg(&vendor, model::MAX_VENDOR_ID).map_err(|e| e.within(Seg::Key("vendorId")))?;
+        let extra = py_members(d, 0, |k| k == "vendorId")?;
+        Ok(Box::new(CustomData { vendor_id, extra }))
+    };
+    inner().map(Some).map_err(|e| e.within(Seg::Key("customData")))
+}
+
+/// Lets a keyword argument's fault carry the keyword's wire name.
+pub trait AtKey<T> {
+    fn at(self, key: &'static str) -> Res<T>;
+}
+
+impl<T> AtKey<T> for Res<T> {
+    fn at(self, key: &'static str) -> Res<T> {
+        self.map_err(|e| e.within(Seg::Key(key)))
+    }
+}
+
+/// Optional keyword arguments: `None` stays absent.
+pub fn opt<'py, T>(obj: Option<&Bound<'py, PyAny>>, f: impl FnOnce(&Bound<'py, PyAny>) -> Res<T>) -> Res<Option<T>> {
+    match obj {
+        Some(o) if !o.is_none() => f(o).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The items of a list or tuple argument (a `str` or a mapping is not a sequence here).
+pub fn items_arg<'py>(obj: &Bound<'py, PyAny>) -> Res<Vec<Bound<'py, PyAny>>> {
+    if !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+        return Err(wrong_type(JsonType::Array, obj));
+    }
+    obj.try_iter()
+        .and_then(|it| it.collect::<PyResult<Vec<_>>>())
+        .map_err(|_| wrong_type(JsonType::Array, obj))
+}
+
+/// A wrong-type fault for an element that is not the expected class.
+#[cold]
+pub fn not_instance(obj: &Bound<'_, PyAny>) -> Box<Fault> {
+    wrong_type(JsonType::Object, obj)
+}

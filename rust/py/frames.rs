@@ -1,0 +1,333 @@
+//! OCPP-J frames in Python: `Call`, `CallResult`, `CallError`, the decoders and the encoders.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
+use crate::frame::{self, Action, FrameFault, Message, Request, Response};
+use crate::json_value::JsonValue;
+
+use super::convert::*;
+use super::errors::to_py_err;
+use super::input::with_input;
+use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
+use super::methods;
+
+/// An OCPP-J CALL.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "Call")]
+pub struct PyCall {
+    message_id: String,
+    action: Action,
+    payload: Py<PyMeterValuesRequest>,
+}
+
+/// An OCPP-J CALLRESULT.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "CallResult")]
+pub struct PyCallResult {
+    message_id: String,
+    payload: Py<PyMeterValuesResponse>,
+}
+
+/// An OCPP-J CALLERROR.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "CallError")]
+pub struct PyCallError {
+    message_id: String,
+    code: ErrorCode,
+    description: String,
+    details: JsonValue,
+}
+
+fn message_id_arg(obj: &Bound<'_, PyAny>) -> Res<String> {
+    let id = str_arg(obj, usize::MAX)?;
+    frame::check_message_id(&id).map_err(|k| Fault::new(k, 0))?;
+    Ok(id)
+}
+
+fn error_code_arg(obj: &Bound<'_, PyAny>) -> Res<ErrorCode> {
+    enum_arg(obj, ErrorCode::from_wire, "ErrorCode")
+}
+
+fn description_arg(obj: &Bound<'_, PyAny>) -> Res<String> {
+    str_arg(obj, MAX_DESCRIPTION)
+}
+
+fn details_arg(obj: Option<&Bound<'_, PyAny>>) -> Res<JsonValue> {
+    match obj.filter(|o| !o.is_none()) {
+        None => Ok(JsonValue::Object(Vec::new())),
+        Some(o) if o.is_instance_of::<PyDict>() => py_to_json(o, 0),
+        Some(o) => Err(not_instance(o)),
+    }
+}
+
+fn error_code_to_py<'py>(py: Python<'py>, code: ErrorCode) -> PyResult<Bound<'py, PyAny>> {
+    let index = ErrorCode::ALL.iter().position(|c| *c == code).unwrap_or(0);
+    let wire: Vec<&'static str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    ERROR_CODE.get(py, index, &wire)
+}
+
+/// Envelope arguments are not inside a payload: their faults carry a path naming the argument.
+fn envelope_arg<T>(r: Res<T>, name: &'static str) -> Res<T> {
+    r.map_err(|e| e.within(Seg::Key(name)))
+}
+
+#[pymethods]
+impl PyCall {
+    #[new]
+    fn new(py: Python<'_>, message_id: &Bound<'_, PyAny>, action: &Bound<'_, PyAny>, payload: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let build = || -> Res<Self> {
+            let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
+            let action = envelope_arg(
+                enum_arg(action, Action::from_wire, "action").map_err(|f| match f.kind {
+                    FaultKind::UnknownEnumValue { value, .. } => Fault::new(FaultKind::UnknownAction(value), 0),
+                    _ => f,
+                }),
+                "action",
+            )?;
+            let payload = payload
+                .cast::<PyMeterValuesRequest>()
+                .map_err(|_| not_instance(payload).within(Seg::Key("payload")))?
+                .clone()
+                .unbind();
+            Ok(PyCall { message_id, action, payload })
+        };
+        methods::raise(py, build())
+    }
+
+    #[getter]
+    fn message_id<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.message_id)
+    }
+
+    #[getter]
+    fn action(&self) -> &'static str {
+        self.action.as_str()
+    }
+
+    #[getter]
+    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyMeterValuesRequest> {
+        self.payload.bind(py).clone()
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.message_id == other.message_id
+            && self.action == other.action
+            && *self.payload.get().inner == *other.payload.get().inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(py, "Call", &[
+            ("message_id", Some(self.message_id(py).into_any())),
+            ("action", Some(PyString::new(py, self.action.as_str()).into_any())),
+            ("payload", Some(self.payload(py).into_any())),
+        ])
+    }
+}
+
+#[pymethods]
+impl PyCallResult {
+    #[new]
+    fn new(py: Python<'_>, message_id: &Bound<'_, PyAny>, payload: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let build = || -> Res<Self> {
+            let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
+            let payload = payload
+                .cast::<PyMeterValuesResponse>()
+                .map_err(|_| not_instance(payload).within(Seg::Key("payload")))?
+                .clone()
+                .unbind();
+            Ok(PyCallResult { message_id, payload })
+        };
+        methods::raise(py, build())
+    }
+
+    #[getter]
+    fn message_id<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.message_id)
+    }
+
+    #[getter]
+    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyMeterValuesResponse> {
+        self.payload.bind(py).clone()
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.message_id == other.message_id && *self.payload.get().inner == *other.payload.get().inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(py, "CallResult", &[
+            ("message_id", Some(self.message_id(py).into_any())),
+            ("payload", Some(self.payload(py).into_any())),
+        ])
+    }
+}
+
+#[pymethods]
+impl PyCallError {
+    #[new]
+    #[pyo3(signature = (message_id, code, description=None, details=None))]
+    fn new(
+        py: Python<'_>,
+        message_id: &Bound<'_, PyAny>,
+        code: &Bound<'_, PyAny>,
+        description: Option<&Bound<'_, PyAny>>,
+        details: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        methods::raise(py, call_error_args(message_id, code, description, details))
+    }
+
+    #[getter]
+    fn message_id<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.message_id)
+    }
+
+    #[getter]
+    fn code<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        error_code_to_py(py, self.code)
+    }
+
+    #[getter]
+    fn description<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.description)
+    }
+
+    #[getter]
+    fn details<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &self.details)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.message_id == other.message_id
+            && self.code == other.code
+            && self.description == other.description
+            && self.details == other.details
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(py, "CallError", &[
+            ("message_id", Some(self.message_id(py).into_any())),
+            ("code", Some(self.code(py)?)),
+            ("description", Some(self.description(py).into_any())),
+            ("details", Some(self.details(py)?)),
+        ])
+    }
+}
+
+fn call_error_args(
+    message_id: &Bound<'_, PyAny>,
+    code: &Bound<'_, PyAny>,
+    description: Option<&Bound<'_, PyAny>>,
+    details: Option<&Bound<'_, PyAny>>,
+) -> Res<PyCallError> {
+    Ok(PyCallError {
+        message_id: envelope_arg(message_id_arg(message_id), "messageId")?,
+        code: envelope_arg(error_code_arg(code), "errorCode")?,
+        description: envelope_arg(opt(description, description_arg), "errorDescription")?.unwrap_or_default(),
+        details: envelope_arg(details_arg(details), "errorDetails")?,
+    })
+}
+
+/// Raises a frame fault, with the frame's id or `"-1"`.
+fn raise_frame(py: Python<'_>, ff: FrameFault) -> PyErr {
+    to_py_err(py, &ff.fault, Some(ff.message_id.as_deref().unwrap_or("-1")))
+}
+
+/// Reads `frame` with `decode`; a `str` that is not valid Unicode is an unreadable frame.
+fn read_frame<T>(
+    frame: &Bound<'_, PyAny>,
+    decode: impl FnOnce(&[u8], bool) -> Result<T, FrameFault>,
+) -> PyResult<T> {
+    let py = frame.py();
+    match with_input(frame, decode)? {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(ff)) => Err(raise_frame(py, ff)),
+        Err(_) => Err(raise_frame(py, FrameFault {
+            fault: Fault::new(FaultKind::UnreadableFrame("not valid Unicode"), 0),
+            message_id: None,
+        })),
+    }
+}
+
+fn call_to_py(py: Python<'_>, message_id: String, request: Request) -> PyResult<PyCall> {
+    let action = request.action();
+    let payload = match request {
+        Request::MeterValues(r) => Py::new(py, PyMeterValuesRequest::wrap(r))?,
+    };
+    Ok(PyCall { message_id, action, payload })
+}
+
+/// Decodes a CALL frame.
+#[pyfunction]
+pub fn decode_call(py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<PyCall> {
+    let (message_id, request) = read_frame(frame, frame::decode_call)?;
+    call_to_py(py, message_id, request)
+}
+
+/// Decodes a CALL, CALLRESULT or CALLERROR frame.
+#[pyfunction]
+#[pyo3(signature = (frame, action="MeterValues"))]
+pub fn decode_message<'py>(py: Python<'py>, frame: &Bound<'py, PyAny>, action: &str) -> PyResult<Bound<'py, PyAny>> {
+    let Some(action) = Action::from_wire(action) else {
+        let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
+        return Err(to_py_err(py, &fault, None));
+    };
+    let message = read_frame(frame, |buf, trusted| frame::decode_message(buf, trusted, action))?;
+    Ok(match message {
+        Message::Call { message_id, request } => Bound::new(py, call_to_py(py, message_id, request)?)?.into_any(),
+        Message::CallResult { message_id, response: Response::MeterValues(r) } => {
+            let payload = Py::new(py, PyMeterValuesResponse::wrap(r))?;
+            Bound::new(py, PyCallResult { message_id, payload })?.into_any()
+        }
+        Message::CallError { message_id, code, description, details } => {
+            Bound::new(py, PyCallError { message_id, code, description, details })?.into_any()
+        }
+    })
+}
+
+fn frame_bytes<'py>(py: Python<'py>, write: impl FnOnce(&mut Vec<u8>)) -> Bound<'py, PyBytes> {
+    let mut out = Vec::with_capacity(256);
+    write(&mut out);
+    PyBytes::new(py, &out)
+}
+
+/// `[2, id, "MeterValues", request]`.
+#[pyfunction]
+pub fn encode_call<'py>(
+    py: Python<'py>,
+    message_id: &Bound<'py, PyAny>,
+    request: &Bound<'py, PyMeterValuesRequest>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let id = methods::raise(py, envelope_arg(message_id_arg(message_id), "messageId"))?;
+    // The payload is borrowed for the write; requests are immutable, so no copy is needed.
+    let req = request.get();
+    Ok(frame_bytes(py, |out| {
+        frame::encode_call_with(&id, Action::MeterValues, &*req.inner, out)
+    }))
+}
+
+/// `[3, id, response]`.
+#[pyfunction]
+pub fn encode_call_result<'py>(
+    py: Python<'py>,
+    message_id: &Bound<'py, PyAny>,
+    response: &Bound<'py, PyMeterValuesResponse>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let id = methods::raise(py, envelope_arg(message_id_arg(message_id), "messageId"))?;
+    let resp = response.get();
+    Ok(frame_bytes(py, |out| frame::encode_call_result_with(&id, &*resp.inner, out)))
+}
+
+/// `[4, id, code, description, details]`.
+#[pyfunction]
+#[pyo3(signature = (message_id, code, description=None, details=None))]
+pub fn encode_call_error<'py>(
+    py: Python<'py>,
+    message_id: &Bound<'py, PyAny>,
+    code: &Bound<'py, PyAny>,
+    description: Option<&Bound<'py, PyAny>>,
+    details: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let e = methods::raise(py, call_error_args(message_id, code, description, details))?;
+    Ok(frame_bytes(py, |out| {
+        frame::encode_call_error(&e.message_id, e.code, &e.description, &e.details, out)
+    }))
+}

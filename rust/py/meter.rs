@@ -1,0 +1,257 @@
+//! Python classes of the message types: `MeterValuesRequest`, `MeterValue`, `MeterValuesResponse`.
+//! Children are created on first access from the shared decoded tree, then kept.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+
+use crate::error::{FaultKind, Res, Seg};
+use crate::model::*;
+
+use super::convert::*;
+use super::methods;
+use super::sampled::PySampledValue;
+use super::shared::Shared;
+
+/// The Rust values and the Python objects of a keyword-built array (`minItems: 1`) of `T`.
+fn array_arg<'py, T, M: Clone>(
+    obj: &Bound<'py, PyAny>,
+    key: &'static str,
+    model_of: impl Fn(&T) -> M,
+) -> Res<(Vec<M>, Vec<Bound<'py, PyAny>>)>
+where
+    T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+{
+    let items = items_arg(obj).at(key)?;
+    if items.is_empty() {
+        return Err(arg_fault(FaultKind::TooFewItems { min: 1 }, key));
+    }
+    let mut models = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let typed = item
+            .cast::<T>()
+            .map_err(|_| not_instance(item).within(Seg::Index(i)).within(Seg::Key(key)))?;
+        models.push(model_of(typed.get()));
+    }
+    Ok((models, items))
+}
+
+/// Fills a tuple cache with the objects the caller passed, so getters return those objects.
+fn preset(py: Python<'_>, cell: &PyOnceLock<Py<PyTuple>>, items: Vec<Bound<'_, PyAny>>) -> PyResult<()> {
+    let _ = cell.set(py, PyTuple::new(py, items)?.unbind());
+    Ok(())
+}
+
+/// `MeterValueType`.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "MeterValue")]
+pub struct PyMeterValue {
+    pub inner: Shared<MeterValue>,
+    sampled_value: PyOnceLock<Py<PyTuple>>,
+}
+
+impl PyMeterValue {
+    pub fn wrap(inner: Shared<MeterValue>) -> Self {
+        PyMeterValue { inner, sampled_value: PyOnceLock::new() }
+    }
+}
+
+#[pymethods]
+impl PyMeterValue {
+    #[new]
+    #[pyo3(signature = (timestamp, sampled_value, custom_data=None))]
+    fn new(
+        py: Python<'_>,
+        timestamp: &Bound<'_, PyAny>,
+        sampled_value: &Bound<'_, PyAny>,
+        custom_data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let build = || -> Res<_> {
+            let custom_data = custom_data_arg(custom_data)?;
+            let timestamp = datetime_arg(timestamp).at("timestamp")?;
+            let (values, items) = array_arg(sampled_value, "sampledValue", |s: &PySampledValue| (*s.inner).clone())?;
+            Ok((MeterValue { timestamp, sampled_value: values, custom_data }, items))
+        };
+        let (model, items) = methods::raise(py, build())?;
+        let this = PyMeterValue::wrap(Shared::new(model));
+        preset(py, &this.sampled_value, items)?;
+        Ok(this)
+    }
+
+    #[getter]
+    fn timestamp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_to_py(py, &self.inner.timestamp)
+    }
+
+    #[getter]
+    fn sampled_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let t = self.sampled_value.get_or_try_init(py, || -> PyResult<_> {
+            let items = (0..self.inner.sampled_value.len())
+                .map(|i| Py::new(py, PySampledValue::wrap(self.inner.project(move |m| &m.sampled_value[i]))))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyTuple::new(py, items)?.unbind())
+        })?;
+        Ok(t.bind(py).clone())
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyMeterValue::wrap(Shared::new(methods::from_json(data)?)))
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &*self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        *self.inner == *other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(py, "MeterValue", &[
+            ("timestamp", Some(self.timestamp(py)?)),
+            ("sampled_value", Some(self.sampled_value(py)?.into_any())),
+            ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+        ])
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &*slf.get().inner)
+    }
+}
+
+/// The `MeterValues` CALL payload.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "MeterValuesRequest")]
+pub struct PyMeterValuesRequest {
+    pub inner: Shared<MeterValuesRequest>,
+    meter_value: PyOnceLock<Py<PyTuple>>,
+}
+
+impl PyMeterValuesRequest {
+    pub fn wrap(model: MeterValuesRequest) -> Self {
+        PyMeterValuesRequest { inner: Shared::new(model), meter_value: PyOnceLock::new() }
+    }
+}
+
+#[pymethods]
+impl PyMeterValuesRequest {
+    #[new]
+    #[pyo3(signature = (evse_id, meter_value, custom_data=None))]
+    fn new(
+        py: Python<'_>,
+        evse_id: &Bound<'_, PyAny>,
+        meter_value: &Bound<'_, PyAny>,
+        custom_data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let build = || -> Res<_> {
+            let custom_data = custom_data_arg(custom_data)?;
+            let evse_id = int_arg(evse_id)
+                .and_then(|v| check_evse_id(v).map(|()| v).map_err(|k| crate::error::Fault::new(k, 0)))
+                .at("evseId")?;
+            let (values, items) = array_arg(meter_value, "meterValue", |m: &PyMeterValue| (*m.inner).clone())?;
+            Ok((MeterValuesRequest { evse_id, meter_value: values, custom_data }, items))
+        };
+        let (model, items) = methods::raise(py, build())?;
+        let this = PyMeterValuesRequest::wrap(model);
+        preset(py, &this.meter_value, items)?;
+        Ok(this)
+    }
+
+    #[getter]
+    fn evse_id(&self) -> i64 {
+        self.inner.evse_id
+    }
+
+    #[getter]
+    fn meter_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let t = self.meter_value.get_or_try_init(py, || -> PyResult<_> {
+            let items = (0..self.inner.meter_value.len())
+                .map(|i| Py::new(py, PyMeterValue::wrap(self.inner.project(move |r| &r.meter_value[i]))))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyTuple::new(py, items)?.unbind())
+        })?;
+        Ok(t.bind(py).clone())
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyMeterValuesRequest::wrap(methods::from_json(data)?))
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &*self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        *self.inner == *other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(py, "MeterValuesRequest", &[
+            ("evse_id", Some(self.inner.evse_id.into_pyobject(py)?.into_any())),
+            ("meter_value", Some(self.meter_value(py)?.into_any())),
+            ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+        ])
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &*slf.get().inner)
+    }
+}
+
+/// The `MeterValues` CALLRESULT payload.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "MeterValuesResponse")]
+pub struct PyMeterValuesResponse {
+    pub inner: Shared<MeterValuesResponse>,
+}
+
+impl PyMeterValuesResponse {
+    pub fn wrap(model: MeterValuesResponse) -> Self {
+        PyMeterValuesResponse { inner: Shared::new(model) }
+    }
+}
+
+#[pymethods]
+impl PyMeterValuesResponse {
+    #[new]
+    #[pyo3(signature = (custom_data=None))]
+    fn new(py: Python<'_>, custom_data: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let custom_data = methods::raise(py, custom_data_arg(custom_data))?;
+        Ok(PyMeterValuesResponse::wrap(MeterValuesResponse { custom_data }))
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyMeterValuesResponse::wrap(methods::from_json(data)?))
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &*self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        *self.inner == *other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(py, "MeterValuesResponse", &[("custom_data", self.custom_data(py)?.map(Bound::into_any))])
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &*slf.get().inner)
+    }
+}

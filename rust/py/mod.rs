@@ -1,0 +1,33 @@
+//! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
+//! `errors` turns faults into `OcppError`, `convert` moves values across, and the classes live
+//! in `sampled`, `meter` and `frames`.
+
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+mod frames;
+mod input;
+mod meter;
+mod methods;
+mod sampled;
+mod shared;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<sampled::PyUnitOfMeasure>()?;
+    m.add_class::<sampled::PySignedMeterValue>()?;
+    m.add_class::<sampled::PySampledValue>()?;
+    m.add_class::<meter::PyMeterValue>()?;
+    m.add_class::<meter::PyMeterValuesRequest>()?;
+    m.add_class::<meter::PyMeterValuesResponse>()?;
+    m.add_class::<frames::PyCall>()?;
+    m.add_class::<frames::PyCallResult>()?;
+    m.add_class::<frames::PyCallError>()?;
+    m.add_function(wrap_pyfunction!(frames::decode_call, m)?)?;
+    m.add_function(wrap_pyfunction!(frames::decode_message, m)?)?;
+    m.add_function(wrap_pyfunction!(frames::encode_call, m)?)?;
+    m.add_function(wrap_pyfunction!(frames::encode_call_result, m)?)?;
+    m.add_function(wrap_pyfunction!(frames::encode_call_error, m)?)?;
+    Ok(())
+}

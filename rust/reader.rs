@@ -1,0 +1,604 @@
+//! The byte cursor: whitespace, structural tokens, strings and numbers, read in place.
+//!
+//! Strings without escapes are borrowed from the caller's buffer; only escaped strings are
+//! decoded into a new `String`. UTF-8 is checked only inside strings (every other valid JSON
+//! byte is ASCII) and not at all when the caller vouches for the buffer (a Python `str`).
+
+use std::borrow::Cow;
+
+use crate::error::{Fault, FaultKind, JsonType, Res};
+
+/// A cursor over one JSON text.
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    trusted_utf8: bool,
+}
+
+/// A JSON number token, not yet converted.
+#[derive(Clone, Copy, Debug)]
+pub struct Number<'a> {
+    /// The token text, exactly as written.
+    pub text: &'a str,
+    /// Digits only, with an optional minus: no fraction, no exponent.
+    pub plain_integer: bool,
+    /// Offset of the token in the input.
+    pub offset: usize,
+}
+
+impl<'a> Number<'a> {
+    /// The nearest double; `OutOfRange` when it overflows to infinity.
+    #[inline]
+    pub fn to_f64(&self) -> Result<f64, FaultKind> {
+        // The token is valid JSON number syntax, which is a subset of what `f64::from_str` takes.
+        let v: f64 = self.text.parse().map_err(|_| FaultKind::Syntax("bad number"))?;
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(FaultKind::OutOfRange)
+        }
+    }
+
+    /// The exact integer value, following draft-06: `1.0` and `1e2` are integers, `1.5` is not.
+    /// `None` means "not an integer"; `OutOfRange` means an integer beyond 64 bits.
+    #[inline]
+    pub fn to_i64(&self) -> Result<Option<i64>, FaultKind> {
+        if self.plain_integer && self.text.len() <= 18 {
+            // Up to 18 digits always fits; the common case stays branch-light.
+            let (neg, digits) = match self.text.as_bytes() {
+                [b'-', rest @ ..] => (true, rest),
+                all => (false, all),
+            };
+            let mut v: i64 = 0;
+            for &d in digits {
+                v = v * 10 + i64::from(d - b'0');
+            }
+            return Ok(Some(if neg { -v } else { v }));
+        }
+        exact_integer(self.text)
+    }
+}
+
+/// Exact decimal reading of a number token as an integer (the slow, general path).
+#[cold]
+fn exact_integer(text: &str) -> Result<Option<i64>, FaultKind> {
+    let bytes = text.as_bytes();
+    let (neg, rest) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    let mant_end = rest.iter().position(|&b| b == b'e' || b == b'E').unwrap_or(rest.len());
+    let (mant, exp_part) = rest.split_at(mant_end);
+    let mut exp: i64 = 0;
+    if let [_, e @ ..] = exp_part {
+        let (eneg, edigits) = match e {
+            [b'-', d @ ..] => (true, d),
+            [b'+', d @ ..] => (false, d),
+            d => (false, d),
+        };
+        for &d in edigits {
+            // Saturate: an exponent this large is out of range or zero either way.
+            exp = (exp * 10 + i64::from(d - b'0')).min(1 << 40);
+        }
+        if eneg {
+            exp = -exp;
+        }
+    }
+    let mut digits: Vec<u8> = Vec::with_capacity(mant.len());
+    let mut frac_len: i64 = 0;
+    let mut in_frac = false;
+    for &b in mant {
+        if b == b'.' {
+            in_frac = true;
+        } else {
+            digits.push(b - b'0');
+            if in_frac {
+                frac_len += 1;
+            }
+        }
+    }
+    let first_nonzero = digits.iter().position(|&d| d != 0);
+    let Some(first) = first_nonzero else {
+        return Ok(Some(0));
+    };
+    let digits = &digits[first..];
+    let trailing_zeros = digits.iter().rev().take_while(|&&d| d == 0).count();
+    let significant = &digits[..digits.len() - trailing_zeros];
+    let scale = exp - frac_len + trailing_zeros as i64;
+    if scale < 0 {
+        return Ok(None);
+    }
+    if significant.len() as i64 + scale > 19 {
+        return Err(FaultKind::OutOfRange);
+    }
+    let mut v: i128 = 0;
+    for &d in significant {
+        v = v * 10 + i128::from(d);
+    }
+    for _ in 0..scale {
+        v *= 10;
+    }
+    if neg {
+        v = -v;
+    }
+    i64::try_from(v).map(Some).map_err(|_| FaultKind::OutOfRange)
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `buf`. `trusted_utf8` skips UTF-8 checks for text known to be valid.
+    pub fn new(buf: &'a [u8], trusted_utf8: bool) -> Self {
+        Reader { buf, pos: 0, trusted_utf8 }
+    }
+
+    /// Current byte offset.
+    #[inline]
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// A fault at the current position.
+    #[cold]
+    pub fn fault(&self, kind: FaultKind) -> Box<Fault> {
+        Fault::new(kind, self.pos)
+    }
+
+    #[cold]
+    fn syntax<T>(&self, reason: &'static str) -> Res<T> {
+        Err(self.fault(FaultKind::Syntax(reason)))
+    }
+
+    /// Skips JSON whitespace and returns the next byte, if any.
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.buf.get(self.pos) {
+            match b {
+                b' ' | b'\n' | b'\r' | b'\t' => self.pos += 1,
+                _ => return Some(b),
+            }
+        }
+        None
+    }
+
+    /// The JSON type of the next value, judged from its first byte.
+    #[inline]
+    pub fn peek_type(&mut self) -> Res<JsonType> {
+        match self.peek() {
+            Some(b'{') => Ok(JsonType::Object),
+            Some(b'[') => Ok(JsonType::Array),
+            Some(b'"') => Ok(JsonType::String),
+            Some(b'-' | b'0'..=b'9') => Ok(JsonType::Number),
+            Some(b't' | b'f') => Ok(JsonType::Boolean),
+            Some(b'n') => Ok(JsonType::Null),
+            Some(_) => self.syntax("expected a value"),
+            None => self.syntax("unexpected end of input"),
+        }
+    }
+
+    /// Consumes `byte` (after whitespace) or fails with a syntax fault.
+    #[inline]
+    pub fn expect(&mut self, byte: u8, reason: &'static str) -> Res<()> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.syntax(reason)
+        }
+    }
+
+    /// Requires that only whitespace is left.
+    pub fn finish(&mut self) -> Res<()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => self.syntax("unexpected content after the value"),
+        }
+    }
+
+    /// Steps into an object whose `{` is next. Call [`Reader::next_key`] with `first = true`.
+    #[inline]
+    pub fn begin_object(&mut self) {
+        debug_assert_eq!(self.buf.get(self.pos), Some(&b'{'));
+        self.pos += 1;
+    }
+
+    /// The next key of the object (its `:` consumed) with the key's offset, or `None` at `}`.
+    #[inline]
+    pub fn next_key(&mut self, first: &mut bool) -> Res<Option<(Cow<'a, str>, usize)>> {
+        match self.peek() {
+            Some(b'}') => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            Some(b',') if !*first => {
+                self.pos += 1;
+                if self.peek() != Some(b'"') {
+                    return self.syntax("expected a key after ','");
+                }
+            }
+            Some(b'"') if *first => {}
+            Some(_) if *first => return self.syntax("expected a key or '}'"),
+            _ => return self.syntax("expected ',' or '}'"),
+        }
+        *first = false;
+        let at = self.pos;
+        let key = self.read_string()?;
+        self.expect(b':', "expected ':' after a key")?;
+        Ok(Some((key, at)))
+    }
+
+    /// Steps into an array whose `[` is next. Call [`Reader::next_item`] with `first = true`.
+    #[inline]
+    pub fn begin_array(&mut self) {
+        debug_assert_eq!(self.buf.get(self.pos), Some(&b'['));
+        self.pos += 1;
+    }
+
+    /// True when another item follows (positioned at it), false at `]` (consumed).
+    #[inline]
+    pub fn next_item(&mut self, first: &mut bool) -> Res<bool> {
+        match self.peek() {
+            Some(b']') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(b',') if !*first => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) if *first => {
+                *first = false;
+                Ok(true)
+            }
+            _ => self.syntax("expected ',' or ']'"),
+        }
+    }
+
+    /// Reads a string whose opening quote is next.
+    #[inline]
+    pub fn read_string(&mut self) -> Res<Cow<'a, str>> {
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut ascii = true;
+        loop {
+            match self.buf.get(i) {
+                Some(b'"') => break,
+                Some(b'\\') => return self.read_escaped_string(start).map(Cow::Owned),
+                Some(&b) if b < 0x20 => {
+                    self.pos = i;
+                    return self.syntax("control character in string");
+                }
+                Some(&b) => {
+                    ascii &= b < 0x80;
+                    i += 1;
+                }
+                None => {
+                    self.pos = i;
+                    return self.syntax("unterminated string");
+                }
+            }
+        }
+        let raw = &self.buf[start..i];
+        let s = if ascii || self.trusted_utf8 {
+            // SAFETY: `raw` is all ASCII, or the caller vouched that the whole buffer is UTF-8 and
+            // `raw` starts and ends at ASCII quote bytes, hence on character boundaries.
+            unsafe { std::str::from_utf8_unchecked(raw) }
+        } else {
+            match std::str::from_utf8(raw) {
+                Ok(s) => s,
+                Err(e) => {
+                    self.pos = start + e.valid_up_to();
+                    return Err(self.fault(FaultKind::InvalidUnicode));
+                }
+            }
+        };
+        self.pos = i + 1;
+        Ok(Cow::Borrowed(s))
+    }
+
+    #[cold]
+    fn read_escaped_string(&mut self, start: usize) -> Res<String> {
+        let mut out: Vec<u8> = Vec::with_capacity(16);
+        let mut i = start;
+        loop {
+            let Some(&b) = self.buf.get(i) else {
+                self.pos = i;
+                return self.syntax("unterminated string");
+            };
+            match b {
+                b'"' => break,
+                b'\\' => {
+                    let Some(&e) = self.buf.get(i + 1) else {
+                        self.pos = i;
+                        return self.syntax("unterminated string");
+                    };
+                    i += 2;
+                    let c = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4(i)?;
+                            i += 4;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                let lo = if self.buf.get(i) == Some(&b'\\')
+                                    && self.buf.get(i + 1) == Some(&b'u')
+                                {
+                                    self.hex4(i + 2)?
+                                } else {
+                                    0
+                                };
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    self.pos = i;
+                                    return Err(self.fault(FaultKind::InvalidUnicode));
+                                }
+                                i += 6;
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else if (0xDC00..0xE000).contains(&hi) {
+                                self.pos = i;
+                                return Err(self.fault(FaultKind::InvalidUnicode));
+                            } else {
+                                hi
+                            };
+                            // Surrogates were handled above, so this is a scalar value.
+                            char::from_u32(code).unwrap_or('\u{FFFD}')
+                        }
+                        _ => {
+                            self.pos = i - 1;
+                            return self.syntax("invalid escape");
+                        }
+                    };
+                    let mut tmp = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+                }
+                b if b < 0x20 => {
+                    self.pos = i;
+                    return self.syntax("control character in string");
+                }
+                b => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        let s = if self.trusted_utf8 {
+            // SAFETY: unescaped runs come from a valid UTF-8 buffer split at ASCII bytes, and
+            // escapes were encoded from `char`s, so the whole is UTF-8.
+            unsafe { String::from_utf8_unchecked(out) }
+        } else {
+            match String::from_utf8(out) {
+                Ok(s) => s,
+                Err(_) => {
+                    self.pos = start;
+                    return Err(self.fault(FaultKind::InvalidUnicode));
+                }
+            }
+        };
+        self.pos = i + 1;
+        Ok(s)
+    }
+
+    fn hex4(&mut self, at: usize) -> Res<u32> {
+        let mut v = 0u32;
+        for k in 0..4 {
+            let d = match self.buf.get(at + k) {
+                Some(&b @ b'0'..=b'9') => b - b'0',
+                Some(&b @ b'a'..=b'f') => b - b'a' + 10,
+                Some(&b @ b'A'..=b'F') => b - b'A' + 10,
+                _ => {
+                    self.pos = at + k;
+                    return self.syntax("invalid \\u escape");
+                }
+            };
+            v = v * 16 + u32::from(d);
+        }
+        Ok(v)
+    }
+
+    /// Reads a number token (grammar of RFC 8259) whose first byte is next.
+    #[inline]
+    pub fn read_number(&mut self) -> Res<Number<'a>> {
+        let start = self.pos;
+        let b = self.buf;
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                i += 1;
+                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                    i += 1;
+                }
+            }
+            _ => {
+                self.pos = i;
+                return self.syntax("invalid number");
+            }
+        }
+        let mut plain_integer = true;
+        if b.get(i) == Some(&b'.') {
+            plain_integer = false;
+            i += 1;
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                self.pos = i;
+                return self.syntax("invalid number");
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            plain_integer = false;
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                self.pos = i;
+                return self.syntax("invalid number");
+            }
+            while matches!(b.get(i), Some(b'0'..=b'9')) {
+                i += 1;
+            }
+        }
+        self.pos = i;
+        // SAFETY: the token consists of ASCII bytes only, checked above.
+        let text = unsafe { std::str::from_utf8_unchecked(&b[start..i]) };
+        Ok(Number { text, plain_integer, offset: start })
+    }
+
+    /// Reads `true`, `false` or `null`, returning the boolean (`None` for null).
+    pub fn read_literal(&mut self) -> Res<Option<bool>> {
+        let rest = &self.buf[self.pos..];
+        let (len, v) = if rest.starts_with(b"true") {
+            (4, Some(true))
+        } else if rest.starts_with(b"false") {
+            (5, Some(false))
+        } else if rest.starts_with(b"null") {
+            (4, None)
+        } else {
+            return self.syntax("invalid literal");
+        };
+        self.pos += len;
+        Ok(v)
+    }
+
+    /// Skips one value of any type, checking its syntax, without recursion (so any depth is
+    /// safe). Keys and strings are fully checked, escapes and UTF-8 included.
+    pub fn skip_value(&mut self) -> Res<()> {
+        let mut stack: Vec<u8> = Vec::new();
+        'value: loop {
+            match self.peek_type()? {
+                JsonType::Object => {
+                    self.begin_object();
+                    let mut first = true;
+                    if self.next_key(&mut first)?.is_some() {
+                        stack.push(b'{');
+                        continue 'value;
+                    }
+                }
+                JsonType::Array => {
+                    self.begin_array();
+                    let mut first = true;
+                    if self.next_item(&mut first)? {
+                        stack.push(b'[');
+                        continue 'value;
+                    }
+                }
+                JsonType::String => {
+                    self.read_string()?;
+                }
+                JsonType::Number => {
+                    self.read_number()?;
+                }
+                JsonType::Boolean | JsonType::Null => {
+                    self.read_literal()?;
+                }
+                JsonType::Integer => unreachable!("peek_type never says integer"),
+            }
+            // A value ended: close every container that ends here, or move to the next member.
+            loop {
+                match stack.last() {
+                    None => return Ok(()),
+                    Some(b'{') => {
+                        let mut first = false;
+                        if self.next_key(&mut first)?.is_some() {
+                            continue 'value;
+                        }
+                    }
+                    Some(_) => {
+                        let mut first = false;
+                        if self.next_item(&mut first)? {
+                            continue 'value;
+                        }
+                    }
+                }
+                stack.pop();
+            }
+        }
+    }
+}
+
+/// Checks that `buf` holds exactly one well-formed JSON value; the first syntax fault otherwise.
+#[cold]
+pub fn check_syntax(buf: &[u8], trusted_utf8: bool) -> Option<Box<Fault>> {
+    let mut r = Reader::new(buf, trusted_utf8);
+    r.skip_value().and_then(|()| r.finish()).err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(text: &str) -> Result<Option<i64>, FaultKind> {
+        let mut r = Reader::new(text.as_bytes(), false);
+        r.read_number().unwrap().to_i64()
+    }
+
+    #[test]
+    fn integers_follow_draft06_exactly() {
+        assert_eq!(int("0"), Ok(Some(0)));
+        assert_eq!(int("-0"), Ok(Some(0)));
+        assert_eq!(int("1.0"), Ok(Some(1)));
+        assert_eq!(int("1e2"), Ok(Some(100)));
+        assert_eq!(int("1.50e1"), Ok(Some(15)));
+        assert_eq!(int("1500e-2"), Ok(Some(15)));
+        assert_eq!(int("1.5"), Ok(None));
+        assert_eq!(int("1.0000000000000001"), Ok(None));
+        assert_eq!(int("9223372036854775807"), Ok(Some(i64::MAX)));
+        assert_eq!(int("-9223372036854775808"), Ok(Some(i64::MIN)));
+        assert_eq!(int("9223372036854775808"), Err(FaultKind::OutOfRange));
+        assert_eq!(int("1e400"), Err(FaultKind::OutOfRange));
+        assert_eq!(int("0e999999999999999999999"), Ok(Some(0)));
+        assert_eq!(int("1e-999999999999999999999"), Ok(None));
+    }
+
+    #[test]
+    fn number_grammar_is_strict() {
+        for bad in ["01", "-", "1.", ".5", "1e", "+1", "1e+"] {
+            let mut r = Reader::new(bad.as_bytes(), false);
+            let ok = r.read_number().is_ok() && r.finish().is_ok();
+            assert!(!ok, "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn strings_borrow_unless_escaped() {
+        let mut r = Reader::new(br#""plain""#, false);
+        assert!(matches!(r.read_string().unwrap(), Cow::Borrowed("plain")));
+        let mut r = Reader::new(br#""a\n\u00e9\ud83d\ude00""#, false);
+        assert_eq!(r.read_string().unwrap(), "a\n\u{e9}\u{1F600}");
+    }
+
+    #[test]
+    fn lone_surrogates_and_bad_utf8_are_rejected() {
+        for bad in [&br#""\ud800""#[..], br#""\udc00x""#, b"\"\xff\"", b"\"\xc3\""] {
+            let mut r = Reader::new(bad, false);
+            assert_eq!(r.read_string().unwrap_err().kind, FaultKind::InvalidUnicode);
+        }
+    }
+
+    #[test]
+    fn syntax_check_handles_deep_nesting_without_recursion() {
+        let deep = "[".repeat(200_000) + &"]".repeat(200_000);
+        assert!(check_syntax(deep.as_bytes(), false).is_none());
+        let broken = "[".repeat(200_000);
+        assert!(check_syntax(broken.as_bytes(), false).is_some());
+    }
+
+    #[test]
+    fn syntax_check_rejects_common_breakage() {
+        for bad in ["", "{", "{\"a\":1,}", "[1,]", "{\"a\" 1}", "[1 2]", "tru", "{} {}", "\u{feff}{}"]
+        {
+            assert!(check_syntax(bad.as_bytes(), false).is_some(), "{bad:?} accepted");
+        }
+        for good in ["{}", " [1, -0.5e3, \"x\", true, null, {\"a\": []}] "] {
+            assert!(check_syntax(good.as_bytes(), false).is_none(), "{good:?} rejected");
+        }
+    }
+}
