@@ -51,11 +51,6 @@ fn wrong_type(r: &Reader<'_>, expected: JsonType, found: JsonType) -> Box<Fault>
 }
 
 #[cold]
-fn unknown_property(key: &str, at: usize) -> Box<Fault> {
-    Fault::new(FaultKind::UnknownProperty(key.into()), at).within(Seg::Name(key.into()))
-}
-
-#[cold]
 fn duplicate_key(key: &'static str, at: usize) -> Box<Fault> {
     Fault::new(FaultKind::DuplicateKey(key.into()), at).within(Seg::Key(key))
 }
@@ -65,8 +60,24 @@ fn missing(r: &Reader<'_>, key: &'static str) -> Box<Fault> {
     r.fault(FaultKind::MissingProperty(key)).within(Seg::Key(key))
 }
 
-#[inline]
+/// Checks the type of the next value from its first byte; whitespace takes the slow path.
+#[inline(always)]
 fn expect_type(r: &mut Reader<'_>, expected: JsonType) -> Res<()> {
+    let ok = match (r.current(), expected) {
+        (Some(b'"'), JsonType::String) | (Some(b'{'), JsonType::Object) | (Some(b'['), JsonType::Array) => true,
+        (Some(b'-' | b'0'..=b'9'), JsonType::Number) => true,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        expect_type_slow(r, expected)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn expect_type_slow(r: &mut Reader<'_>, expected: JsonType) -> Res<()> {
     let found = r.peek_type()?;
     if found == expected {
         Ok(())
@@ -86,13 +97,25 @@ fn string_max<'a>(r: &mut Reader<'a>, max: usize) -> Res<Cow<'a, str>> {
 }
 
 #[inline]
-fn enumerated<T>(
+fn enumerated<T: WireEnum>(r: &mut Reader<'_>) -> Res<T> {
+    expect_type(r, JsonType::String)?;
+    let at = r.pos();
+    if let Some(v) = r.read_plain_ascii().and_then(T::from_wire) {
+        return Ok(v);
+    }
+    enumerated_slow(r, at, T::from_wire, T::SCHEMA_NAME)
+}
+
+/// Escapes, non-ASCII or an unknown value: read the string properly and judge it.
+#[cold]
+#[inline(never)]
+fn enumerated_slow<T>(
     r: &mut Reader<'_>,
+    at: usize,
     parse: fn(&str) -> Option<T>,
     enum_name: &'static str,
 ) -> Res<T> {
-    expect_type(r, JsonType::String)?;
-    let at = r.pos();
+    r.rewind(at);
     let s = r.read_string()?;
     match parse(&s) {
         Some(v) => Ok(v),
@@ -162,14 +185,24 @@ fn custom_data(r: &mut Reader<'_>) -> Res<Box<CustomData>> {
     object::<CustomData>(r).map(Box::new)
 }
 
-/// Reads one field: rejects a repeated key, stores the value, puts the key on the error path.
-macro_rules! field {
-    ($r:ident, $seen:ident, $bit:expr, $name:literal, $at:ident, $slot:ident = $read:expr) => {{
-        if $seen & $bit != 0 {
-            return Err(duplicate_key($name, $at));
+/// Iterates the members of an object whose keys are `$keys`: rejects a repeated key, then runs
+/// the arm for the key's index, whose error gets the key on its path.
+macro_rules! fields {
+    ($r:ident, $keys:ident, { $($index:literal => $slot:ident = $read:expr,)* }) => {{
+        let mut seen = 0u32;
+        let mut first = true;
+        let mut hint = 0;
+        while let Some(index) = $r.next_field(&mut first, &mut hint, $keys)? {
+            let bit = 1u32 << index;
+            if seen & bit != 0 {
+                return Err(duplicate_key($keys[index], $r.key_at()));
+            }
+            seen |= bit;
+            match index {
+                $($index => $slot = Some($read.map_err(|e| e.within(Seg::Key($keys[$index])))?),)*
+                _ => unreachable!("next_field returns an index into the keys"),
+            }
         }
-        $seen |= $bit;
-        $slot = Some($read.map_err(|e| e.within(Seg::Key($name)))?);
     }};
 }
 
@@ -189,70 +222,72 @@ impl Decode for CustomData {
     }
 }
 
+const UNIT_OF_MEASURE_KEYS: &[&str] = &["unit", "multiplier", "customData"];
+
 impl Decode for UnitOfMeasure {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let (mut unit, mut multiplier, mut custom) = (None, None, None);
-        let mut seen = 0u8;
-        let mut first = true;
-        while let Some((key, at)) = r.next_key(&mut first)? {
-            match &*key {
-                "unit" => field!(r, seen, 1, "unit", at, unit = string_max(r, MAX_UNIT).map(|s| intern_unit(&s))),
-                "multiplier" => field!(r, seen, 2, "multiplier", at, multiplier = integer(r)),
-                "customData" => field!(r, seen, 4, "customData", at, custom = custom_data(r)),
-                _ => return Err(unknown_property(&key, at)),
-            }
-        }
+        fields!(r, UNIT_OF_MEASURE_KEYS, {
+            0 => unit = string_max(r, MAX_UNIT).map(|s| intern_unit(&s)),
+            1 => multiplier = integer(r),
+            2 => custom = custom_data(r),
+        });
         Ok(UnitOfMeasure { unit, multiplier, custom_data: custom })
     }
 }
 
+const SIGNED_METER_VALUE_KEYS: &[&str] =
+    &["signedMeterData", "signingMethod", "encodingMethod", "publicKey", "customData"];
+
 impl Decode for SignedMeterValue {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
-        let (mut data, mut signing, mut encoding, mut key_, mut custom) = (None, None, None, None, None);
-        let mut seen = 0u8;
-        let mut first = true;
-        while let Some((key, at)) = r.next_key(&mut first)? {
-            match &*key {
-                "signedMeterData" => field!(r, seen, 1, "signedMeterData", at, data = string_max(r, MAX_SIGNED_DATA)),
-                "signingMethod" => field!(r, seen, 2, "signingMethod", at, signing = string_max(r, MAX_METHOD)),
-                "encodingMethod" => field!(r, seen, 4, "encodingMethod", at, encoding = string_max(r, MAX_METHOD)),
-                "publicKey" => field!(r, seen, 8, "publicKey", at, key_ = string_max(r, MAX_SIGNED_DATA)),
-                "customData" => field!(r, seen, 16, "customData", at, custom = custom_data(r)),
-                _ => return Err(unknown_property(&key, at)),
-            }
-        }
+        let (mut data, mut signing, mut encoding, mut key, mut custom) = (None, None, None, None, None);
+        fields!(r, SIGNED_METER_VALUE_KEYS, {
+            0 => data = string_max(r, MAX_SIGNED_DATA),
+            1 => signing = string_max(r, MAX_METHOD),
+            2 => encoding = string_max(r, MAX_METHOD),
+            3 => key = string_max(r, MAX_SIGNED_DATA),
+            4 => custom = custom_data(r),
+        });
         Ok(SignedMeterValue {
             signed_meter_data: data.ok_or_else(|| missing(r, "signedMeterData"))?.into_owned(),
             signing_method: signing.ok_or_else(|| missing(r, "signingMethod"))?.into_owned(),
             encoding_method: encoding.ok_or_else(|| missing(r, "encodingMethod"))?.into_owned(),
-            public_key: key_.ok_or_else(|| missing(r, "publicKey"))?.into_owned(),
+            public_key: key.ok_or_else(|| missing(r, "publicKey"))?.into_owned(),
             custom_data: custom,
         })
     }
 }
+
+/// In schema order, which is the order most senders write (it makes the key hints hit).
+const SAMPLED_VALUE_KEYS: &[&str] = &[
+    "value",
+    "context",
+    "measurand",
+    "phase",
+    "location",
+    "signedMeterValue",
+    "unitOfMeasure",
+    "customData",
+];
 
 impl Decode for SampledValue {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let (mut value, mut context, mut measurand, mut phase, mut location) = (None, None, None, None, None);
         let (mut signed, mut unit, mut custom) = (None, None, None);
-        let mut seen = 0u8;
-        let mut first = true;
-        while let Some((key, at)) = r.next_key(&mut first)? {
-            match &*key {
-                "value" => field!(r, seen, 1, "value", at, value = number(r)),
-                "context" => field!(r, seen, 2, "context", at, context = enumerated(r, ReadingContext::from_wire, ReadingContext::SCHEMA_NAME)),
-                "measurand" => field!(r, seen, 4, "measurand", at, measurand = enumerated(r, Measurand::from_wire, Measurand::SCHEMA_NAME)),
-                "phase" => field!(r, seen, 8, "phase", at, phase = enumerated(r, Phase::from_wire, Phase::SCHEMA_NAME)),
-                "location" => field!(r, seen, 16, "location", at, location = enumerated(r, Location::from_wire, Location::SCHEMA_NAME)),
-                "signedMeterValue" => field!(r, seen, 32, "signedMeterValue", at, signed = object::<SignedMeterValue>(r).map(Box::new)),
-                "unitOfMeasure" => field!(r, seen, 64, "unitOfMeasure", at, unit = object::<UnitOfMeasure>(r)),
-                "customData" => field!(r, seen, 128, "customData", at, custom = custom_data(r)),
-                _ => return Err(unknown_property(&key, at)),
-            }
-        }
+        fields!(r, SAMPLED_VALUE_KEYS, {
+            0 => value = number(r),
+            1 => context = enumerated::<ReadingContext>(r),
+            2 => measurand = enumerated::<Measurand>(r),
+            3 => phase = enumerated::<Phase>(r),
+            4 => location = enumerated::<Location>(r),
+            5 => signed = object::<SignedMeterValue>(r).map(Box::new),
+            6 => unit = object::<UnitOfMeasure>(r),
+            7 => custom = custom_data(r),
+        });
         Ok(SampledValue {
             value: value.ok_or_else(|| missing(r, "value"))?,
             context,
@@ -266,20 +301,17 @@ impl Decode for SampledValue {
     }
 }
 
+const METER_VALUE_KEYS: &[&str] = &["timestamp", "sampledValue", "customData"];
+
 impl Decode for MeterValue {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let (mut timestamp, mut sampled, mut custom) = (None, None, None);
-        let mut seen = 0u8;
-        let mut first = true;
-        while let Some((key, at)) = r.next_key(&mut first)? {
-            match &*key {
-                "timestamp" => field!(r, seen, 1, "timestamp", at, timestamp = date_time(r)),
-                "sampledValue" => field!(r, seen, 2, "sampledValue", at, sampled = non_empty_array::<SampledValue>(r, 16)),
-                "customData" => field!(r, seen, 4, "customData", at, custom = custom_data(r)),
-                _ => return Err(unknown_property(&key, at)),
-            }
-        }
+        fields!(r, METER_VALUE_KEYS, {
+            0 => timestamp = date_time(r),
+            1 => sampled = non_empty_array::<SampledValue>(r, 16),
+            2 => custom = custom_data(r),
+        });
         Ok(MeterValue {
             timestamp: timestamp.ok_or_else(|| missing(r, "timestamp"))?,
             sampled_value: sampled.ok_or_else(|| missing(r, "sampledValue"))?,
@@ -288,20 +320,17 @@ impl Decode for MeterValue {
     }
 }
 
+const METER_VALUES_REQUEST_KEYS: &[&str] = &["evseId", "meterValue", "customData"];
+
 impl Decode for MeterValuesRequest {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let (mut evse_id, mut meter_value, mut custom) = (None, None, None);
-        let mut seen = 0u8;
-        let mut first = true;
-        while let Some((key, at)) = r.next_key(&mut first)? {
-            match &*key {
-                "evseId" => field!(r, seen, 1, "evseId", at, evse_id = evse(r)),
-                "meterValue" => field!(r, seen, 2, "meterValue", at, meter_value = non_empty_array::<MeterValue>(r, 1)),
-                "customData" => field!(r, seen, 4, "customData", at, custom = custom_data(r)),
-                _ => return Err(unknown_property(&key, at)),
-            }
-        }
+        fields!(r, METER_VALUES_REQUEST_KEYS, {
+            0 => evse_id = evse(r),
+            1 => meter_value = non_empty_array::<MeterValue>(r, 1),
+            2 => custom = custom_data(r),
+        });
         Ok(MeterValuesRequest {
             evse_id: evse_id.ok_or_else(|| missing(r, "evseId"))?,
             meter_value: meter_value.ok_or_else(|| missing(r, "meterValue"))?,
@@ -318,18 +347,15 @@ fn evse(r: &mut Reader<'_>) -> Res<i64> {
     Ok(v)
 }
 
+const METER_VALUES_RESPONSE_KEYS: &[&str] = &["customData"];
+
 impl Decode for MeterValuesResponse {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let mut custom = None;
-        let mut seen = 0u8;
-        let mut first = true;
-        while let Some((key, at)) = r.next_key(&mut first)? {
-            match &*key {
-                "customData" => field!(r, seen, 1, "customData", at, custom = custom_data(r)),
-                _ => return Err(unknown_property(&key, at)),
-            }
-        }
+        fields!(r, METER_VALUES_RESPONSE_KEYS, {
+            0 => custom = custom_data(r),
+        });
         Ok(MeterValuesResponse { custom_data: custom })
     }
 }

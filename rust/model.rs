@@ -40,6 +40,62 @@ pub fn check_evse_id(v: i64) -> Result<(), FaultKind> {
     }
 }
 
+/// The wire strings of an enumeration grouped by length, built at compile time, so that a
+/// lookup compares only against the few values of the right length.
+pub struct ByLength {
+    /// Indexes into the wire table, sorted by length.
+    order: [u8; 32],
+    /// For each length, the range of `order` holding the values of that length.
+    ranges: [(u8, u8); 40],
+}
+
+impl ByLength {
+    /// Panics (at compile time) if the table does not fit the fixed sizes.
+    pub const fn new(wire: &[&str]) -> ByLength {
+        assert!(wire.len() <= 32);
+        let mut order = [0u8; 32];
+        let mut ranges = [(0u8, 0u8); 40];
+        let mut next = 0;
+        let mut len = 0;
+        while len < 40 {
+            let start = next;
+            let mut i = 0;
+            while i < wire.len() {
+                if wire[i].len() == len {
+                    order[next] = i as u8;
+                    next += 1;
+                }
+                i += 1;
+            }
+            ranges[len] = (start as u8, next as u8);
+            len += 1;
+        }
+        assert!(next == wire.len(), "a wire string is 40 bytes or longer");
+        ByLength { order, ranges }
+    }
+
+    /// The index in `wire` of `s`, if it is one of them.
+    #[inline(always)]
+    pub fn find(&self, wire: &[&str], s: &str) -> Option<usize> {
+        let (lo, hi) = *self.ranges.get(s.len())?;
+        for k in lo..hi {
+            let i = usize::from(self.order[usize::from(k)]);
+            if crate::reader::short_eq(s.as_bytes(), wire[i].as_bytes()) {
+                return Some(i);
+            }
+        }
+        None
+    }
+}
+
+/// An enumeration of the schema: a closed set of wire strings.
+pub trait WireEnum: Copy + 'static {
+    /// The schema's name for the enumeration.
+    const SCHEMA_NAME: &'static str;
+    /// Parses a wire string (exact, case-sensitive).
+    fn from_wire(s: &str) -> Option<Self>;
+}
+
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident, $schema:literal, { $($variant:ident = $wire:literal,)* }) => {
         $(#[$doc])*
@@ -61,9 +117,19 @@ macro_rules! wire_enum {
             }
 
             /// Parses a wire string (exact, case-sensitive).
-            #[inline]
+            #[inline(always)]
             pub fn from_wire(s: &str) -> Option<$name> {
-                match s { $($wire => Some($name::$variant),)* _ => None }
+                static BY_LENGTH: ByLength = ByLength::new($name::WIRE);
+                BY_LENGTH.find(Self::WIRE, s).map(|i| Self::ALL[i])
+            }
+        }
+
+        impl WireEnum for $name {
+            const SCHEMA_NAME: &'static str = $schema;
+
+            #[inline(always)]
+            fn from_wire(s: &str) -> Option<$name> {
+                $name::from_wire(s)
             }
         }
     };
@@ -211,14 +277,16 @@ pub struct MeterValuesResponse {
     pub custom_data: Option<Box<CustomData>>,
 }
 
-/// A unit as stored: the units of the OCPP standardized list are shared static strings.
+/// Units of the OCPP standardized list (and their k-prefixed forms), stored without allocation.
+pub const KNOWN_UNITS: &[&str] = &[
+    "Wh", "kWh", "varh", "kvarh", "VAh", "kVAh", "W", "kW", "var", "kvar", "VA", "kVA", "A", "V",
+    "Hz", "Celsius", "Fahrenheit", "K", "Percent",
+];
+
+/// A unit as stored: the units of [`KNOWN_UNITS`] are those very static strings.
 #[inline]
 pub fn intern_unit(s: &str) -> Cow<'static, str> {
-    const KNOWN: &[&str] = &[
-        "Wh", "kWh", "varh", "kvarh", "VAh", "kVAh", "W", "kW", "var", "kvar", "VA", "kVA", "A",
-        "V", "Hz", "Celsius", "Fahrenheit", "K", "Percent",
-    ];
-    match KNOWN.iter().find(|k| **k == s) {
+    match KNOWN_UNITS.iter().find(|k| **k == s) {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(s.to_owned()),
     }

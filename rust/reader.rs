@@ -8,11 +8,92 @@ use std::borrow::Cow;
 
 use crate::error::{Fault, FaultKind, JsonType, Res};
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// A word with the high bit set in (at least) the lowest byte of `word` that is `"`, `\\`, below
+/// 0x20 or above 0x7f; bytes above the first flagged one may be flagged spuriously, so only the
+/// lowest flag is meaningful.
+#[inline(always)]
+fn special_bytes(word: u64) -> u64 {
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let zero_quote = quote.wrapping_sub(ONES) & !quote;
+    let zero_backslash = backslash.wrapping_sub(ONES) & !backslash;
+    let control = word.wrapping_sub(ONES * 0x20);
+    (zero_quote | zero_backslash | control | word) & HIGHS
+}
+
+/// Whether `rest` (the text after an opening quote) starts with `key` and its closing quote.
+#[inline(always)]
+fn key_matches(rest: &[u8], key: &str) -> bool {
+    let k = key.as_bytes();
+    // The closing quote first: it rules out most other keys for the price of one byte.
+    rest.len() > k.len() + 1 && rest[k.len()] == b'"' && short_eq(&rest[..k.len()], k)
+}
+
+/// Equality of two byte strings of the same length, with two overlapping word loads for the
+/// lengths that schema names and enumeration values have (no call to `memcmp`).
+#[inline(always)]
+pub fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let word4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n - 1] == b[n - 1] && a[n / 2] == b[n / 2],
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => {
+            word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8) && a[8..n - 8] == b[8..n - 8]
+        }
+    }
+}
+
+/// The index of the first byte at or after `i` that is `"`, `\\`, a control character or
+/// non-ASCII (or `buf.len()`), sixteen bytes at a time where the CPU allows.
+#[inline(always)]
+fn skip_plain_bytes(buf: &[u8], mut i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        while i + 16 <= buf.len() {
+            // SAFETY: SSE2 is part of the x86_64 baseline; the load reads buf[i..i + 16], which
+            // the loop condition keeps in bounds, and `loadu` has no alignment requirement.
+            let mask = unsafe {
+                let chunk = _mm_loadu_si128(buf.as_ptr().add(i).cast());
+                let quote = _mm_cmpeq_epi8(chunk, _mm_set1_epi8(b'"' as i8));
+                let backslash = _mm_cmpeq_epi8(chunk, _mm_set1_epi8(b'\\' as i8));
+                // Signed compare: bytes >= 0x80 are negative, so they count as "below 0x20" too.
+                let low = _mm_cmplt_epi8(chunk, _mm_set1_epi8(0x20));
+                _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), low)) as u32
+            };
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
+    while let Some(chunk) = buf.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let flags = special_bytes(word);
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
+}
+
 /// A cursor over one JSON text.
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     trusted_utf8: bool,
+    key_at: usize,
 }
 
 /// A JSON number token, not yet converted.
@@ -24,12 +105,36 @@ pub struct Number<'a> {
     pub plain_integer: bool,
     /// Offset of the token in the input.
     pub offset: usize,
+    /// The digits as an integer, when there are at most 19 of them (else `None`).
+    mantissa: Option<u64>,
+    /// The power of ten to apply to `mantissa` (fraction digits and exponent together).
+    exp10: i64,
+    negative: bool,
 }
+
+/// Exact powers of ten as doubles (10^22 is the largest that is exact).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 impl<'a> Number<'a> {
     /// The nearest double; `OutOfRange` when it overflows to infinity.
     #[inline]
     pub fn to_f64(&self) -> Result<f64, FaultKind> {
+        // Clinger's fast path: a mantissa that a double holds exactly, scaled by an exact power
+        // of ten, is correctly rounded by one multiplication or division.
+        if let Some(m) = self.mantissa {
+            if m <= 1 << 53 && self.exp10.abs() <= 22 {
+                let v = m as f64;
+                let v = if self.exp10 < 0 {
+                    v / POW10[(-self.exp10) as usize]
+                } else {
+                    v * POW10[self.exp10 as usize]
+                };
+                return Ok(if self.negative { -v } else { v });
+            }
+        }
         // The token is valid JSON number syntax, which is a subset of what `f64::from_str` takes.
         let v: f64 = self.text.parse().map_err(|_| FaultKind::Syntax("bad number"))?;
         if v.is_finite() {
@@ -43,17 +148,11 @@ impl<'a> Number<'a> {
     /// `None` means "not an integer"; `OutOfRange` means an integer beyond 64 bits.
     #[inline]
     pub fn to_i64(&self) -> Result<Option<i64>, FaultKind> {
-        if self.plain_integer && self.text.len() <= 18 {
-            // Up to 18 digits always fits; the common case stays branch-light.
-            let (neg, digits) = match self.text.as_bytes() {
-                [b'-', rest @ ..] => (true, rest),
-                all => (false, all),
-            };
-            let mut v: i64 = 0;
-            for &d in digits {
-                v = v * 10 + i64::from(d - b'0');
+        if self.plain_integer {
+            if let Some(m) = self.mantissa.filter(|&m| m <= i64::MAX as u64) {
+                let v = m as i64;
+                return Ok(Some(if self.negative { -v } else { v }));
             }
-            return Ok(Some(if neg { -v } else { v }));
         }
         exact_integer(self.text)
     }
@@ -127,13 +226,19 @@ fn exact_integer(text: &str) -> Result<Option<i64>, FaultKind> {
 impl<'a> Reader<'a> {
     /// A reader over `buf`. `trusted_utf8` skips UTF-8 checks for text known to be valid.
     pub fn new(buf: &'a [u8], trusted_utf8: bool) -> Self {
-        Reader { buf, pos: 0, trusted_utf8 }
+        Reader { buf, pos: 0, trusted_utf8, key_at: 0 }
     }
 
     /// Current byte offset.
     #[inline]
     pub fn pos(&self) -> usize {
         self.pos
+    }
+
+    /// Goes back to an earlier offset, to read a value again on a slow path.
+    pub fn rewind(&mut self, pos: usize) {
+        debug_assert!(pos <= self.pos);
+        self.pos = pos;
     }
 
     /// A fault at the current position.
@@ -200,29 +305,132 @@ impl<'a> Reader<'a> {
         self.pos += 1;
     }
 
-    /// The next key of the object (its `:` consumed) with the key's offset, or `None` at `}`.
+    /// Moves to the next key of an object: true with the opening quote next, false at `}`
+    /// (consumed).
     #[inline]
-    pub fn next_key(&mut self, first: &mut bool) -> Res<Option<(Cow<'a, str>, usize)>> {
+    fn to_next_key(&mut self, first: bool) -> Res<bool> {
         match self.peek() {
             Some(b'}') => {
                 self.pos += 1;
-                return Ok(None);
+                Ok(false)
             }
-            Some(b',') if !*first => {
+            Some(b',') if !first => {
                 self.pos += 1;
                 if self.peek() != Some(b'"') {
                     return self.syntax("expected a key after ','");
                 }
+                Ok(true)
             }
-            Some(b'"') if *first => {}
-            Some(_) if *first => return self.syntax("expected a key or '}'"),
-            _ => return self.syntax("expected ',' or '}'"),
+            Some(b'"') if first => Ok(true),
+            Some(_) if first => self.syntax("expected a key or '}'"),
+            _ => self.syntax("expected ',' or '}'"),
+        }
+    }
+
+    /// The next key of the object (its `:` consumed) with the key's offset, or `None` at `}`.
+    #[inline]
+    pub fn next_key(&mut self, first: &mut bool) -> Res<Option<(Cow<'a, str>, usize)>> {
+        if !self.to_next_key(*first)? {
+            return Ok(None);
         }
         *first = false;
         let at = self.pos;
         let key = self.read_string()?;
         self.expect(b':', "expected ':' after a key")?;
         Ok(Some((key, at)))
+    }
+
+    /// Like [`Reader::next_key`] for an object whose keys the schema fixes: the key is matched
+    /// in place against `keys` and its index returned (its offset is then [`Reader::key_at`]).
+    /// A key with escapes is decoded and matched on a slow path; a key not in `keys` is an
+    /// unknown-property fault at that key's pointer.
+    ///
+    /// `hint` is the index to try first; it is set to the next index, since senders usually
+    /// write the properties in one order.
+    #[inline(always)]
+    pub fn next_field(&mut self, first: &mut bool, hint: &mut usize, keys: &[&'static str]) -> Res<Option<usize>> {
+        let b = self.buf;
+        match b.get(self.pos) {
+            Some(b'"') if *first => {}
+            Some(b',') if !*first && b.get(self.pos + 1) == Some(&b'"') => self.pos += 1,
+            Some(b'}') => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            _ => {
+                if !self.to_next_key(*first)? {
+                    return Ok(None);
+                }
+            }
+        }
+        *first = false;
+        self.key_at = self.pos;
+        let rest = &b[self.pos + 1..];
+        // From the hint forward (absent optional properties are skipped), then from the start.
+        let mut found = None;
+        let mut index = *hint;
+        for _ in 0..keys.len() {
+            if index >= keys.len() {
+                index = 0;
+            }
+            if key_matches(rest, keys[index]) {
+                found = Some(index);
+                break;
+            }
+            index += 1;
+        }
+        let Some(index) = found else {
+            return self.field_by_name(keys);
+        };
+        *hint = index + 1;
+        let len = keys[index].len();
+        self.pos += len + 2;
+        if rest[len + 1] == b':' {
+            self.pos += 1;
+        } else {
+            self.expect(b':', "expected ':' after a key")?;
+        }
+        Ok(Some(index))
+    }
+
+    /// Fast path for a string that must be one of a few ASCII words (an enumeration): the raw
+    /// text between the quotes when it has no escapes, else `None` (the caller then reads it
+    /// with [`Reader::read_string`]). On `Some`, the reader has moved past the string.
+    #[inline(always)]
+    pub fn read_plain_ascii(&mut self) -> Option<&'a str> {
+        let start = self.pos + 1;
+        let end = skip_plain_bytes(self.buf, start);
+        if self.buf.get(end) != Some(&b'"') {
+            return None;
+        }
+        self.pos = end + 1;
+        // SAFETY: skip_plain_bytes stops at the first byte that is not printable ASCII, and
+        // that byte is the closing quote, so the whole range is ASCII.
+        Some(unsafe { std::str::from_utf8_unchecked(&self.buf[start..end]) })
+    }
+
+    /// The next byte without skipping whitespace (for fast paths that fall back to [`Reader::peek`]).
+    #[inline(always)]
+    pub fn current(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn field_by_name(&mut self, keys: &[&'static str]) -> Res<Option<usize>> {
+        let at = self.pos;
+        let key = self.read_string()?;
+        self.expect(b':', "expected ':' after a key")?;
+        match keys.iter().position(|k| *k == key) {
+            Some(index) => Ok(Some(index)),
+            None => Err(Fault::new(FaultKind::UnknownProperty(key.as_ref().into()), at)
+                .within(crate::error::Seg::Name(key.as_ref().into()))),
+        }
+    }
+
+    /// The offset of the key that [`Reader::next_field`] returned last.
+    pub fn key_at(&self) -> usize {
+        self.key_at
     }
 
     /// Steps into an array whose `[` is next. Call [`Reader::next_item`] with `first = true`.
@@ -258,8 +466,10 @@ impl<'a> Reader<'a> {
         let start = self.pos + 1;
         let mut i = start;
         let mut ascii = true;
+        let buf = self.buf;
         loop {
-            match self.buf.get(i) {
+            i = skip_plain_bytes(buf, i);
+            match buf.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') => return self.read_escaped_string(start).map(Cow::Owned),
                 Some(&b) if b < 0x20 => {
@@ -276,7 +486,7 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        let raw = &self.buf[start..i];
+        let raw = &buf[start..i];
         let s = if ascii || self.trusted_utf8 {
             // SAFETY: `raw` is all ASCII, or the caller vouched that the whole buffer is UTF-8 and
             // `raw` starts and ends at ASCII quote bytes, hence on character boundaries.
@@ -399,19 +609,23 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a number token (grammar of RFC 8259) whose first byte is next.
-    #[inline]
+    #[inline(always)]
     pub fn read_number(&mut self) -> Res<Number<'a>> {
         let start = self.pos;
         let b = self.buf;
         let mut i = start;
-        if b.get(i) == Some(&b'-') {
+        let negative = b.get(i) == Some(&b'-');
+        if negative {
             i += 1;
         }
+        let mut mantissa: u64 = 0;
+        let mut digits = 0usize;
         match b.get(i) {
             Some(b'0') => i += 1,
             Some(b'1'..=b'9') => {
-                i += 1;
-                while matches!(b.get(i), Some(b'0'..=b'9')) {
+                while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    digits += 1;
                     i += 1;
                 }
             }
@@ -421,35 +635,56 @@ impl<'a> Reader<'a> {
             }
         }
         let mut plain_integer = true;
+        let mut exp10: i64 = 0;
         if b.get(i) == Some(&b'.') {
             plain_integer = false;
             i += 1;
-            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            let frac_start = i;
+            while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                if mantissa != 0 || d != b'0' {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    digits += 1;
+                }
+                i += 1;
+            }
+            if i == frac_start {
                 self.pos = i;
                 return self.syntax("invalid number");
             }
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            exp10 = -((i - frac_start) as i64);
         }
         if matches!(b.get(i), Some(b'e' | b'E')) {
             plain_integer = false;
             i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
+            let exp_negative = match b.get(i) {
+                Some(b'-') => {
+                    i += 1;
+                    true
+                }
+                Some(b'+') => {
+                    i += 1;
+                    false
+                }
+                _ => false,
+            };
+            let exp_start = i;
+            let mut e: i64 = 0;
+            while let Some(&d @ b'0'..=b'9') = b.get(i) {
+                // Saturate: beyond this the value is zero or infinite either way.
+                e = (e * 10 + i64::from(d - b'0')).min(1 << 40);
                 i += 1;
             }
-            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+            if i == exp_start {
                 self.pos = i;
                 return self.syntax("invalid number");
             }
-            while matches!(b.get(i), Some(b'0'..=b'9')) {
-                i += 1;
-            }
+            exp10 += if exp_negative { -e } else { e };
         }
         self.pos = i;
         // SAFETY: the token consists of ASCII bytes only, checked above.
         let text = unsafe { std::str::from_utf8_unchecked(&b[start..i]) };
-        Ok(Number { text, plain_integer, offset: start })
+        let mantissa = (digits <= 19).then_some(mantissa);
+        Ok(Number { text, plain_integer, offset: start, mantissa, exp10, negative })
     }
 
     /// Reads `true`, `false` or `null`, returning the boolean (`None` for null).

@@ -2,6 +2,8 @@
 //! keyword construction validate exactly as decoding does (the same core rules, the same
 //! faults, with the JSON Pointer of the keyword).
 
+use std::cell::RefCell;
+
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -33,11 +35,16 @@ impl EnumMembers {
         index: usize,
         wire: &[&'static str],
     ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.all(py, wire)?[index].bind(py).clone())
+    }
+
+    /// Every member, indexed by discriminant.
+    pub fn all<'a>(&'a self, py: Python<'_>, wire: &[&'static str]) -> PyResult<&'a [Py<PyAny>]> {
         let members = self.cell.get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
             let cls = py.import("ocpp_meter.enums")?.getattr(self.class_name)?;
             wire.iter().map(|w| Ok(cls.call1((*w,))?.unbind())).collect()
         })?;
-        Ok(members[index].bind(py).clone())
+        Ok(members)
     }
 }
 
@@ -46,6 +53,52 @@ pub static MEASURAND: EnumMembers = EnumMembers::new("Measurand");
 pub static PHASE: EnumMembers = EnumMembers::new("Phase");
 pub static LOCATION: EnumMembers = EnumMembers::new("Location");
 pub static ERROR_CODE: EnumMembers = EnumMembers::new("ErrorCode");
+
+/// Everything that turning a decoded tree into Python objects looks up, fetched once per tree,
+/// and the immutable objects already built for it, to share between equal values.
+pub struct Lookups<'a> {
+    pub context: &'a [Py<PyAny>],
+    pub measurand: &'a [Py<PyAny>],
+    pub phase: &'a [Py<PyAny>],
+    pub location: &'a [Py<PyAny>],
+    units: &'a [Py<PyString>],
+    /// Units of measure built so far (without custom data). A meter sends a handful of
+    /// distinct ones, so a short list beats a hash map.
+    pub shared_units: RefCell<Vec<(model::UnitOfMeasure, Py<PyAny>)>>,
+}
+
+static UNITS: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+
+impl<'a> Lookups<'a> {
+    pub fn get(py: Python<'_>) -> PyResult<Lookups<'static>> {
+        Ok(Lookups {
+            context: READING_CONTEXT.all(py, model::ReadingContext::WIRE)?,
+            measurand: MEASURAND.all(py, model::Measurand::WIRE)?,
+            phase: PHASE.all(py, model::Phase::WIRE)?,
+            location: LOCATION.all(py, model::Location::WIRE)?,
+            units: UNITS.get_or_init(py, || {
+                model::KNOWN_UNITS.iter().map(|u| PyString::intern(py, u).unbind()).collect()
+            }),
+            shared_units: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// A unit string; the standard units are shared interned strings.
+    pub fn unit(&self, py: Python<'_>, unit: &str) -> Py<PyAny> {
+        match model::KNOWN_UNITS.iter().position(|k| std::ptr::eq(k.as_ptr(), unit.as_ptr())) {
+            Some(i) => self.units[i].clone_ref(py).into_any(),
+            None => PyString::new(py, unit).into_any().unbind(),
+        }
+    }
+}
+
+/// `Some(member)` as a Python object, `None` as Python `None`.
+pub fn member(py: Python<'_>, table: &[Py<PyAny>], index: Option<usize>) -> Py<PyAny> {
+    match index {
+        Some(i) => table[i].clone_ref(py),
+        None => py.None(),
+    }
+}
 
 /// A fault in keyword argument `key` (a wire name), for constructors.
 #[cold]
@@ -109,8 +162,13 @@ pub fn str_arg(obj: &Bound<'_, PyAny>, max: usize) -> Res<String> {
     Ok(text.to_owned())
 }
 
-/// An enumerated argument: a member of the Python enum or its wire string.
-pub fn enum_arg<T>(
+/// An enumerated argument of the schema: a member of the Python enum or its wire string.
+pub fn enum_arg<T: model::WireEnum>(obj: &Bound<'_, PyAny>) -> Res<T> {
+    wire_arg(obj, T::from_wire, T::SCHEMA_NAME)
+}
+
+/// A string argument from a closed set, parsed by `parse` (named `enum_name` in faults).
+pub fn wire_arg<T>(
     obj: &Bound<'_, PyAny>,
     parse: fn(&str) -> Option<T>,
     enum_name: &'static str,

@@ -14,7 +14,7 @@ use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
 use super::methods;
 
 /// An OCPP-J CALL.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "Call")]
+#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "Call")]
 pub struct PyCall {
     message_id: String,
     action: Action,
@@ -44,7 +44,7 @@ fn message_id_arg(obj: &Bound<'_, PyAny>) -> Res<String> {
 }
 
 fn error_code_arg(obj: &Bound<'_, PyAny>) -> Res<ErrorCode> {
-    enum_arg(obj, ErrorCode::from_wire, "ErrorCode")
+    wire_arg(obj, ErrorCode::from_wire, "ErrorCode")
 }
 
 fn description_arg(obj: &Bound<'_, PyAny>) -> Res<String> {
@@ -77,7 +77,7 @@ impl PyCall {
         let build = || -> Res<Self> {
             let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
             let action = envelope_arg(
-                enum_arg(action, Action::from_wire, "action").map_err(|f| match f.kind {
+                wire_arg(action, Action::from_wire, "action").map_err(|f| match f.kind {
                     FaultKind::UnknownEnumValue { value, .. } => Fault::new(FaultKind::UnknownAction(value), 0),
                     _ => f,
                 }),
@@ -250,7 +250,7 @@ fn read_frame<T>(
 fn call_to_py(py: Python<'_>, message_id: String, request: Request) -> PyResult<PyCall> {
     let action = request.action();
     let payload = match request {
-        Request::MeterValues(r) => Py::new(py, PyMeterValuesRequest::wrap(r))?,
+        Request::MeterValues(r) => Py::new(py, PyMeterValuesRequest::wrap(py, r)?)?,
     };
     Ok(PyCall { message_id, action, payload })
 }

@@ -36,22 +36,30 @@ where
     Ok((models, items))
 }
 
-/// Fills a tuple cache with the objects the caller passed, so getters return those objects.
-fn preset(py: Python<'_>, cell: &PyOnceLock<Py<PyTuple>>, items: Vec<Bound<'_, PyAny>>) -> PyResult<()> {
-    let _ = cell.set(py, PyTuple::new(py, items)?.unbind());
-    Ok(())
-}
-
 /// `MeterValueType`.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "MeterValue")]
+#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "MeterValue")]
 pub struct PyMeterValue {
     pub inner: Shared<MeterValue>,
-    sampled_value: PyOnceLock<Py<PyTuple>>,
+    // Prebuilt so that attribute reads are plain struct-member reads.
+    #[pyo3(get)]
+    timestamp: Py<PyAny>,
+    #[pyo3(get)]
+    sampled_value: Py<PyTuple>,
 }
 
 impl PyMeterValue {
-    pub fn wrap(inner: Shared<MeterValue>) -> Self {
-        PyMeterValue { inner, sampled_value: PyOnceLock::new() }
+    /// The Python object of a decoded meter value, with all its sampled values.
+    pub fn build(py: Python<'_>, inner: Shared<MeterValue>, l: &Lookups<'_>) -> PyResult<Self> {
+        let items = inner
+            .sampled_value
+            .iter()
+            .map(|sv| Py::new(py, PySampledValue::build(py, sv.clone(), l)?))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyMeterValue {
+            timestamp: datetime_to_py(py, &inner.timestamp)?.unbind(),
+            sampled_value: PyTuple::new(py, items)?.unbind(),
+            inner,
+        })
     }
 }
 
@@ -68,29 +76,18 @@ impl PyMeterValue {
         let build = || -> Res<_> {
             let custom_data = custom_data_arg(custom_data)?;
             let timestamp = datetime_arg(timestamp).at("timestamp")?;
-            let (values, items) = array_arg(sampled_value, "sampledValue", |s: &PySampledValue| (*s.inner).clone())?;
+            let (values, items) =
+                array_arg(sampled_value, "sampledValue", |s: &PySampledValue| s.inner.clone())?;
             Ok((MeterValue { timestamp, sampled_value: values, custom_data }, items))
         };
         let (model, items) = methods::raise(py, build())?;
-        let this = PyMeterValue::wrap(Shared::new(model));
-        preset(py, &this.sampled_value, items)?;
-        Ok(this)
-    }
-
-    #[getter]
-    fn timestamp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        datetime_to_py(py, &self.inner.timestamp)
-    }
-
-    #[getter]
-    fn sampled_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let t = self.sampled_value.get_or_try_init(py, || -> PyResult<_> {
-            let items = (0..self.inner.sampled_value.len())
-                .map(|i| Py::new(py, PySampledValue::wrap(self.inner.project(move |m| &m.sampled_value[i]))))
-                .collect::<PyResult<Vec<_>>>()?;
-            Ok(PyTuple::new(py, items)?.unbind())
-        })?;
-        Ok(t.bind(py).clone())
+        let inner = Shared::new(model);
+        Ok(PyMeterValue {
+            timestamp: datetime_to_py(py, &inner.timestamp)?.unbind(),
+            // The sampled values the caller passed are the ones the attribute returns.
+            sampled_value: PyTuple::new(py, items)?.unbind(),
+            inner,
+        })
     }
 
     #[getter]
@@ -100,7 +97,8 @@ impl PyMeterValue {
 
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyMeterValue::wrap(Shared::new(methods::from_json(data)?)))
+        let model = methods::from_json(data)?;
+        PyMeterValue::build(data.py(), Shared::new(model), &Lookups::get(data.py())?)
     }
 
     fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -113,8 +111,8 @@ impl PyMeterValue {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(py, "MeterValue", &[
-            ("timestamp", Some(self.timestamp(py)?)),
-            ("sampled_value", Some(self.sampled_value(py)?.into_any())),
+            ("timestamp", Some(self.timestamp.bind(py).clone())),
+            ("sampled_value", Some(self.sampled_value.bind(py).clone().into_any())),
             ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
         ])
     }
@@ -124,16 +122,23 @@ impl PyMeterValue {
     }
 }
 
-/// The `MeterValues` CALL payload.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "MeterValuesRequest")]
+/// The `MeterValues` CALL payload. Its meter values become Python objects, all at once, the
+/// first time `meter_value` is read: a CSMS that only acknowledges never pays for them.
+#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "MeterValuesRequest")]
 pub struct PyMeterValuesRequest {
     pub inner: Shared<MeterValuesRequest>,
+    #[pyo3(get)]
+    evse_id: Py<PyAny>,
     meter_value: PyOnceLock<Py<PyTuple>>,
 }
 
 impl PyMeterValuesRequest {
-    pub fn wrap(model: MeterValuesRequest) -> Self {
-        PyMeterValuesRequest { inner: Shared::new(model), meter_value: PyOnceLock::new() }
+    pub fn wrap(py: Python<'_>, model: MeterValuesRequest) -> PyResult<Self> {
+        Ok(PyMeterValuesRequest {
+            evse_id: model.evse_id.into_pyobject(py)?.into_any().unbind(),
+            inner: Shared::new(model),
+            meter_value: PyOnceLock::new(),
+        })
     }
 }
 
@@ -156,21 +161,21 @@ impl PyMeterValuesRequest {
             Ok((MeterValuesRequest { evse_id, meter_value: values, custom_data }, items))
         };
         let (model, items) = methods::raise(py, build())?;
-        let this = PyMeterValuesRequest::wrap(model);
-        preset(py, &this.meter_value, items)?;
+        let this = PyMeterValuesRequest::wrap(py, model)?;
+        // The meter values the caller passed are the ones the attribute returns.
+        let _ = this.meter_value.set(py, PyTuple::new(py, items)?.unbind());
         Ok(this)
-    }
-
-    #[getter]
-    fn evse_id(&self) -> i64 {
-        self.inner.evse_id
     }
 
     #[getter]
     fn meter_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let t = self.meter_value.get_or_try_init(py, || -> PyResult<_> {
+            let lookups = Lookups::get(py)?;
             let items = (0..self.inner.meter_value.len())
-                .map(|i| Py::new(py, PyMeterValue::wrap(self.inner.project(move |r| &r.meter_value[i]))))
+                .map(|i| {
+                    let part = self.inner.project(move |r| &r.meter_value[i]);
+                    Py::new(py, PyMeterValue::build(py, part, &lookups)?)
+                })
                 .collect::<PyResult<Vec<_>>>()?;
             Ok(PyTuple::new(py, items)?.unbind())
         })?;
@@ -184,7 +189,7 @@ impl PyMeterValuesRequest {
 
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyMeterValuesRequest::wrap(methods::from_json(data)?))
+        PyMeterValuesRequest::wrap(data.py(), methods::from_json(data)?)
     }
 
     fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -197,7 +202,7 @@ impl PyMeterValuesRequest {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(py, "MeterValuesRequest", &[
-            ("evse_id", Some(self.inner.evse_id.into_pyobject(py)?.into_any())),
+            ("evse_id", Some(self.evse_id.bind(py).clone())),
             ("meter_value", Some(self.meter_value(py)?.into_any())),
             ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
         ])

@@ -1,7 +1,6 @@
 //! Python classes of the leaf types: `SampledValue`, `SignedMeterValue`, `UnitOfMeasure`.
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyFloat, PyString};
 
 use crate::error::{Res, Seg};
@@ -12,9 +11,44 @@ use super::methods;
 use super::shared::Shared;
 
 /// `UnitOfMeasureType`.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "UnitOfMeasure")]
+#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "UnitOfMeasure")]
 pub struct PyUnitOfMeasure {
-    pub inner: Shared<UnitOfMeasure>,
+    // A copy, not a pointer into the message: units are small and usually borrow static
+    // strings, so copying beats the atomic reference counting of a shared pointer.
+    pub inner: UnitOfMeasure,
+    // Prebuilt so that attribute reads are plain struct-member reads.
+    #[pyo3(get)]
+    unit: Py<PyAny>,
+    #[pyo3(get)]
+    multiplier: Py<PyAny>,
+}
+
+impl PyUnitOfMeasure {
+    pub fn build(py: Python<'_>, inner: UnitOfMeasure, l: &Lookups<'_>) -> PyResult<Self> {
+        let unit = match &inner.unit {
+            Some(u) => l.unit(py, u),
+            None => py.None(),
+        };
+        let multiplier = match inner.multiplier {
+            Some(m) => m.into_pyobject(py)?.into_any().unbind(),
+            None => py.None(),
+        };
+        Ok(PyUnitOfMeasure { inner, unit, multiplier })
+    }
+
+    /// The object for `u`, shared with equal units of the same message: they are immutable,
+    /// and a meter repeats a few units many times.
+    fn shared(py: Python<'_>, u: &UnitOfMeasure, l: &Lookups<'_>) -> PyResult<Py<PyAny>> {
+        if u.custom_data.is_some() {
+            return Ok(Py::new(py, PyUnitOfMeasure::build(py, u.clone(), l)?)?.into_any());
+        }
+        if let Some((_, obj)) = l.shared_units.borrow().iter().find(|(known, _)| known == u) {
+            return Ok(obj.clone_ref(py));
+        }
+        let obj = Py::new(py, PyUnitOfMeasure::build(py, u.clone(), l)?)?.into_any();
+        l.shared_units.borrow_mut().push((u.clone(), obj.clone_ref(py)));
+        Ok(obj)
+    }
 }
 
 #[pymethods]
@@ -34,17 +68,8 @@ impl PyUnitOfMeasure {
                 multiplier: opt(multiplier, int_arg).at("multiplier")?,
             })
         };
-        Ok(PyUnitOfMeasure { inner: Shared::new(methods::raise(py, build())?) })
-    }
-
-    #[getter]
-    fn unit<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
-        self.inner.unit.as_deref().map(|u| PyString::new(py, u))
-    }
-
-    #[getter]
-    fn multiplier(&self) -> Option<i64> {
-        self.inner.multiplier
+        let model = methods::raise(py, build())?;
+        PyUnitOfMeasure::build(py, model, &Lookups::get(py)?)
     }
 
     #[getter]
@@ -54,27 +79,28 @@ impl PyUnitOfMeasure {
 
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyUnitOfMeasure { inner: Shared::new(methods::from_json(data)?) })
+        let model = methods::from_json(data)?;
+        PyUnitOfMeasure::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
     fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &*self.inner)
+        methods::to_json(py, &self.inner)
     }
 
     fn __eq__(&self, other: &Self) -> bool {
-        *self.inner == *other.inner
+        self.inner == other.inner
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(py, "UnitOfMeasure", &[
-            ("unit", self.unit(py).map(Bound::into_any)),
-            ("multiplier", self.inner.multiplier.map(|m| m.into_pyobject(py)).transpose()?.map(Bound::into_any)),
+            ("unit", some(py, &self.unit)),
+            ("multiplier", some(py, &self.multiplier)),
             ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
         ])
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &*slf.get().inner)
+        methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
 
@@ -82,6 +108,26 @@ impl PyUnitOfMeasure {
 #[pyclass(frozen, module = "ocpp_meter._core", name = "SignedMeterValue")]
 pub struct PySignedMeterValue {
     pub inner: Shared<SignedMeterValue>,
+    #[pyo3(get)]
+    signed_meter_data: Py<PyString>,
+    #[pyo3(get)]
+    signing_method: Py<PyString>,
+    #[pyo3(get)]
+    encoding_method: Py<PyString>,
+    #[pyo3(get)]
+    public_key: Py<PyString>,
+}
+
+impl PySignedMeterValue {
+    pub fn build(py: Python<'_>, inner: Shared<SignedMeterValue>) -> Self {
+        PySignedMeterValue {
+            signed_meter_data: PyString::new(py, &inner.signed_meter_data).unbind(),
+            signing_method: PyString::new(py, &inner.signing_method).unbind(),
+            encoding_method: PyString::new(py, &inner.encoding_method).unbind(),
+            public_key: PyString::new(py, &inner.public_key).unbind(),
+            inner,
+        }
+    }
 }
 
 #[pymethods]
@@ -105,27 +151,7 @@ impl PySignedMeterValue {
                 public_key: str_arg(public_key, MAX_SIGNED_DATA).at("publicKey")?,
             })
         };
-        Ok(PySignedMeterValue { inner: Shared::new(methods::raise(py, build())?) })
-    }
-
-    #[getter]
-    fn signed_meter_data<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        PyString::new(py, &self.inner.signed_meter_data)
-    }
-
-    #[getter]
-    fn signing_method<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        PyString::new(py, &self.inner.signing_method)
-    }
-
-    #[getter]
-    fn encoding_method<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        PyString::new(py, &self.inner.encoding_method)
-    }
-
-    #[getter]
-    fn public_key<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        PyString::new(py, &self.inner.public_key)
+        Ok(PySignedMeterValue::build(py, Shared::new(methods::raise(py, build())?)))
     }
 
     #[getter]
@@ -135,7 +161,7 @@ impl PySignedMeterValue {
 
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PySignedMeterValue { inner: Shared::new(methods::from_json(data)?) })
+        Ok(PySignedMeterValue::build(data.py(), Shared::new(methods::from_json(data)?)))
     }
 
     fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -148,10 +174,10 @@ impl PySignedMeterValue {
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(py, "SignedMeterValue", &[
-            ("signed_meter_data", Some(self.signed_meter_data(py).into_any())),
-            ("signing_method", Some(self.signing_method(py).into_any())),
-            ("encoding_method", Some(self.encoding_method(py).into_any())),
-            ("public_key", Some(self.public_key(py).into_any())),
+            ("signed_meter_data", Some(self.signed_meter_data.bind(py).clone().into_any())),
+            ("signing_method", Some(self.signing_method.bind(py).clone().into_any())),
+            ("encoding_method", Some(self.encoding_method.bind(py).clone().into_any())),
+            ("public_key", Some(self.public_key.bind(py).clone().into_any())),
             ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
         ])
     }
@@ -161,24 +187,59 @@ impl PySignedMeterValue {
     }
 }
 
-/// `SampledValueType`. Its nested objects are created on first access, then kept.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "SampledValue")]
+/// `SampledValueType`.
+#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "SampledValue")]
 pub struct PySampledValue {
-    pub inner: Shared<SampledValue>,
-    signed: PyOnceLock<Option<Py<PySignedMeterValue>>>,
-    unit: PyOnceLock<Option<Py<PyUnitOfMeasure>>>,
+    // A copy, like `PyUnitOfMeasure`'s; only the (large) signed value is shared.
+    pub inner: SampledValue,
+    #[pyo3(get)]
+    value: Py<PyAny>,
+    #[pyo3(get)]
+    context: Py<PyAny>,
+    #[pyo3(get)]
+    measurand: Py<PyAny>,
+    #[pyo3(get)]
+    phase: Py<PyAny>,
+    #[pyo3(get)]
+    location: Py<PyAny>,
+    #[pyo3(get)]
+    signed_meter_value: Py<PyAny>,
+    #[pyo3(get)]
+    unit_of_measure: Py<PyAny>,
 }
 
 impl PySampledValue {
-    pub fn wrap(inner: Shared<SampledValue>) -> Self {
-        PySampledValue { inner, signed: PyOnceLock::new(), unit: PyOnceLock::new() }
+    /// The Python object of a decoded sampled value, its nested objects built with it.
+    pub fn build(py: Python<'_>, inner: SampledValue, l: &Lookups<'_>) -> PyResult<Self> {
+        let signed_meter_value = match &inner.signed_meter_value {
+            Some(s) => Py::new(py, PySignedMeterValue::build(py, Shared::new((**s).clone())))?.into_any(),
+            None => py.None(),
+        };
+        let unit_of_measure = match &inner.unit_of_measure {
+            Some(u) => PyUnitOfMeasure::shared(py, u, l)?,
+            None => py.None(),
+        };
+        Ok(PySampledValue {
+            value: PyFloat::new(py, inner.value).into_any().unbind(),
+            context: member(py, l.context, inner.context.map(|v| v as usize)),
+            measurand: member(py, l.measurand, inner.measurand.map(|v| v as usize)),
+            phase: member(py, l.phase, inner.phase.map(|v| v as usize)),
+            location: member(py, l.location, inner.location.map(|v| v as usize)),
+            signed_meter_value,
+            unit_of_measure,
+            inner,
+        })
     }
 }
 
-fn instance<T: pyo3::PyClass>(obj: &Bound<'_, PyAny>, key: &'static str) -> Res<Py<T>> {
-    obj.cast::<T>()
-        .map(|b| b.clone().unbind())
-        .map_err(|_| not_instance(obj).within(Seg::Key(key)))
+fn instance<'py, T: pyo3::PyClass>(obj: &Bound<'py, PyAny>, key: &'static str) -> Res<Bound<'py, T>> {
+    obj.cast::<T>().cloned().map_err(|_| not_instance(obj).within(Seg::Key(key)))
+}
+
+/// `Some(obj)` unless it is `None`, for reprs.
+fn some<'py>(py: Python<'py>, obj: &Py<PyAny>) -> Option<Bound<'py, PyAny>> {
+    let b = obj.bind(py);
+    (!b.is_none()).then(|| b.clone())
 }
 
 #[pymethods]
@@ -197,82 +258,28 @@ impl PySampledValue {
         unit_of_measure: Option<&Bound<'_, PyAny>>,
         custom_data: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let build = || -> Res<(SampledValue, Option<Py<PySignedMeterValue>>, Option<Py<PyUnitOfMeasure>>)> {
+        let build = || -> Res<SampledValue> {
             let custom = custom_data_arg(custom_data)?;
             let value = number_arg(value).at("value")?;
-            let context = opt(context, |o| enum_arg(o, ReadingContext::from_wire, ReadingContext::SCHEMA_NAME)).at("context")?;
-            let measurand = opt(measurand, |o| enum_arg(o, Measurand::from_wire, Measurand::SCHEMA_NAME)).at("measurand")?;
-            let phase = opt(phase, |o| enum_arg(o, Phase::from_wire, Phase::SCHEMA_NAME)).at("phase")?;
-            let location = opt(location, |o| enum_arg(o, Location::from_wire, Location::SCHEMA_NAME)).at("location")?;
+            let context = opt(context, enum_arg::<ReadingContext>).at("context")?;
+            let measurand = opt(measurand, enum_arg::<Measurand>).at("measurand")?;
+            let phase = opt(phase, enum_arg::<Phase>).at("phase")?;
+            let location = opt(location, enum_arg::<Location>).at("location")?;
             let signed = opt(signed_meter_value, |o| instance::<PySignedMeterValue>(o, "signedMeterValue"))?;
             let unit = opt(unit_of_measure, |o| instance::<PyUnitOfMeasure>(o, "unitOfMeasure"))?;
-            let model = SampledValue {
+            Ok(SampledValue {
                 value,
                 context,
                 measurand,
                 phase,
                 location,
-                signed_meter_value: signed.as_ref().map(|s| Box::new((*s.get().inner).clone())),
-                unit_of_measure: unit.as_ref().map(|u| (*u.get().inner).clone()),
+                signed_meter_value: signed.map(|s| Box::new((*s.get().inner).clone())),
+                unit_of_measure: unit.map(|u| u.get().inner.clone()),
                 custom_data: custom,
-            };
-            Ok((model, signed, unit))
+            })
         };
-        let (model, signed, unit) = methods::raise(py, build())?;
-        let this = PySampledValue::wrap(Shared::new(model));
-        // The nested objects the caller passed are the ones the getters return.
-        let _ = this.signed.set(py, signed);
-        let _ = this.unit.set(py, unit);
-        Ok(this)
-    }
-
-    #[getter]
-    fn value<'py>(&self, py: Python<'py>) -> Bound<'py, PyFloat> {
-        PyFloat::new(py, self.inner.value)
-    }
-
-    #[getter]
-    fn context<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.context.map(|v| READING_CONTEXT.get(py, v as usize, ReadingContext::WIRE)).transpose()
-    }
-
-    #[getter]
-    fn measurand<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.measurand.map(|v| MEASURAND.get(py, v as usize, Measurand::WIRE)).transpose()
-    }
-
-    #[getter]
-    fn phase<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.phase.map(|v| PHASE.get(py, v as usize, Phase::WIRE)).transpose()
-    }
-
-    #[getter]
-    fn location<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.location.map(|v| LOCATION.get(py, v as usize, Location::WIRE)).transpose()
-    }
-
-    #[getter]
-    fn signed_meter_value<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PySignedMeterValue>>> {
-        let cached = self.signed.get_or_try_init(py, || -> PyResult<_> {
-            if self.inner.signed_meter_value.is_none() {
-                return Ok(None);
-            }
-            let part = self.inner.project(|s| &**s.signed_meter_value.as_ref().expect("checked above"));
-            Ok(Some(Py::new(py, PySignedMeterValue { inner: part })?))
-        })?;
-        Ok(cached.as_ref().map(|p| p.bind(py).clone()))
-    }
-
-    #[getter]
-    fn unit_of_measure<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyUnitOfMeasure>>> {
-        let cached = self.unit.get_or_try_init(py, || -> PyResult<_> {
-            if self.inner.unit_of_measure.is_none() {
-                return Ok(None);
-            }
-            let part = self.inner.project(|s| s.unit_of_measure.as_ref().expect("checked above"));
-            Ok(Some(Py::new(py, PyUnitOfMeasure { inner: part })?))
-        })?;
-        Ok(cached.as_ref().map(|p| p.bind(py).clone()))
+        let model = methods::raise(py, build())?;
+        PySampledValue::build(py, model, &Lookups::get(py)?)
     }
 
     #[getter]
@@ -282,31 +289,32 @@ impl PySampledValue {
 
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PySampledValue::wrap(Shared::new(methods::from_json(data)?)))
+        let model = methods::from_json(data)?;
+        PySampledValue::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
     fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &*self.inner)
+        methods::to_json(py, &self.inner)
     }
 
     fn __eq__(&self, other: &Self) -> bool {
-        *self.inner == *other.inner
+        self.inner == other.inner
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(py, "SampledValue", &[
-            ("value", Some(self.value(py).into_any())),
-            ("context", self.context(py)?),
-            ("measurand", self.measurand(py)?),
-            ("phase", self.phase(py)?),
-            ("location", self.location(py)?),
-            ("signed_meter_value", self.signed_meter_value(py)?.map(Bound::into_any)),
-            ("unit_of_measure", self.unit_of_measure(py)?.map(Bound::into_any)),
+            ("value", some(py, &self.value)),
+            ("context", some(py, &self.context)),
+            ("measurand", some(py, &self.measurand)),
+            ("phase", some(py, &self.phase)),
+            ("location", some(py, &self.location)),
+            ("signed_meter_value", some(py, &self.signed_meter_value)),
+            ("unit_of_measure", some(py, &self.unit_of_measure)),
             ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
         ])
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &*slf.get().inner)
+        methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
