@@ -75,8 +75,8 @@ impl DateTime {
     /// Parses and validates; the error is a short reason for the description.
     pub fn parse(s: &str) -> Result<DateTime, &'static str> {
         let b = s.as_bytes();
-        if b.len() < 20 {
-            return Err("too short");
+        if b.len() < 19 {
+            return Err("too short for YYYY-MM-DDTHH:MM:SS and an offset");
         }
         let (Some(y1), Some(y2)) = (two(b, 0), two(b, 2)) else {
             return Err("bad year");
@@ -133,6 +133,7 @@ impl DateTime {
             }
         }
         let offset_minutes = match b.get(i) {
+            None => return Err("missing time zone offset"),
             Some(b'Z' | b'z') => {
                 i += 1;
                 0
@@ -154,12 +155,21 @@ impl DateTime {
                     m
                 }
             }
-            _ => return Err("missing time zone offset"),
+            _ => return Err("expected Z or a +HH:MM / -HH:MM offset"),
         };
         if i != b.len() {
             return Err("unexpected text after the offset");
         }
-        let dt = DateTime { year, month, day, hour, minute, second, nanos, offset_minutes };
+        let dt = DateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            nanos,
+            offset_minutes,
+        };
         dt.check_range()?;
         Ok(dt)
     }
@@ -180,8 +190,7 @@ impl DateTime {
             return Err("date out of range");
         }
         let year = year as u16;
-        if day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59
-        {
+        if day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59 {
             return Err("field out of range");
         }
         if offset_seconds % 60 != 0 || offset_seconds.abs() >= 24 * 3600 {
@@ -211,9 +220,14 @@ impl DateTime {
 
     /// Seconds since the Unix epoch of the instant (the offset applied).
     pub fn unix_seconds(&self) -> i64 {
-        let days =
-            days_from_civil(i64::from(self.year), i64::from(self.month), i64::from(self.day));
-        days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60
+        let days = days_from_civil(
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        days * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
             + i64::from(self.second)
             - i64::from(self.offset_minutes) * 60
     }

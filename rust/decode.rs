@@ -57,17 +57,20 @@ fn duplicate_key(key: &'static str, at: usize) -> Box<Fault> {
 
 #[cold]
 fn missing(r: &Reader<'_>, key: &'static str) -> Box<Fault> {
-    r.fault(FaultKind::MissingProperty(key)).within(Seg::Key(key))
+    r.fault(FaultKind::MissingProperty(key))
+        .within(Seg::Key(key))
 }
 
 /// Checks the type of the next value from its first byte; whitespace takes the slow path.
 #[inline(always)]
 fn expect_type(r: &mut Reader<'_>, expected: JsonType) -> Res<()> {
-    let ok = match (r.current(), expected) {
-        (Some(b'"'), JsonType::String) | (Some(b'{'), JsonType::Object) | (Some(b'['), JsonType::Array) => true,
-        (Some(b'-' | b'0'..=b'9'), JsonType::Number) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (r.current(), expected),
+        (Some(b'"'), JsonType::String)
+            | (Some(b'{'), JsonType::Object)
+            | (Some(b'['), JsonType::Array)
+            | (Some(b'-' | b'0'..=b'9'), JsonType::Number)
+    );
     if ok {
         Ok(())
     } else {
@@ -119,7 +122,13 @@ fn enumerated_slow<T>(
     let s = r.read_string()?;
     match parse(&s) {
         Some(v) => Ok(v),
-        None => Err(Fault::new(FaultKind::UnknownEnumValue { enum_name, value: s.as_ref().into() }, at)),
+        None => Err(Fault::new(
+            FaultKind::UnknownEnumValue {
+                enum_name,
+                value: s.as_ref().into(),
+            },
+            at,
+        )),
     }
 }
 
@@ -142,7 +151,10 @@ fn integer(r: &mut Reader<'_>) -> Res<i64> {
     match n.to_i64() {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(Fault::new(
-            FaultKind::WrongType { expected: JsonType::Integer, found: JsonType::Number },
+            FaultKind::WrongType {
+                expected: JsonType::Integer,
+                found: JsonType::Number,
+            },
             n.offset,
         )),
         Err(k) => Err(Fault::new(k, n.offset)),
@@ -233,17 +245,27 @@ impl Decode for UnitOfMeasure {
             1 => multiplier = integer(r),
             2 => custom = custom_data(r),
         });
-        Ok(UnitOfMeasure { unit, multiplier, custom_data: custom })
+        Ok(UnitOfMeasure {
+            unit,
+            multiplier,
+            custom_data: custom,
+        })
     }
 }
 
-const SIGNED_METER_VALUE_KEYS: &[&str] =
-    &["signedMeterData", "signingMethod", "encodingMethod", "publicKey", "customData"];
+const SIGNED_METER_VALUE_KEYS: &[&str] = &[
+    "signedMeterData",
+    "signingMethod",
+    "encodingMethod",
+    "publicKey",
+    "customData",
+];
 
 impl Decode for SignedMeterValue {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
-        let (mut data, mut signing, mut encoding, mut key, mut custom) = (None, None, None, None, None);
+        let (mut data, mut signing, mut encoding, mut key, mut custom) =
+            (None, None, None, None, None);
         fields!(r, SIGNED_METER_VALUE_KEYS, {
             0 => data = string_max(r, MAX_SIGNED_DATA),
             1 => signing = string_max(r, MAX_METHOD),
@@ -252,9 +274,15 @@ impl Decode for SignedMeterValue {
             4 => custom = custom_data(r),
         });
         Ok(SignedMeterValue {
-            signed_meter_data: data.ok_or_else(|| missing(r, "signedMeterData"))?.into_owned(),
-            signing_method: signing.ok_or_else(|| missing(r, "signingMethod"))?.into_owned(),
-            encoding_method: encoding.ok_or_else(|| missing(r, "encodingMethod"))?.into_owned(),
+            signed_meter_data: data
+                .ok_or_else(|| missing(r, "signedMeterData"))?
+                .into_owned(),
+            signing_method: signing
+                .ok_or_else(|| missing(r, "signingMethod"))?
+                .into_owned(),
+            encoding_method: encoding
+                .ok_or_else(|| missing(r, "encodingMethod"))?
+                .into_owned(),
             public_key: key.ok_or_else(|| missing(r, "publicKey"))?.into_owned(),
             custom_data: custom,
         })
@@ -276,7 +304,8 @@ const SAMPLED_VALUE_KEYS: &[&str] = &[
 impl Decode for SampledValue {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
-        let (mut value, mut context, mut measurand, mut phase, mut location) = (None, None, None, None, None);
+        let (mut value, mut context, mut measurand, mut phase, mut location) =
+            (None, None, None, None, None);
         let (mut signed, mut unit, mut custom) = (None, None, None);
         fields!(r, SAMPLED_VALUE_KEYS, {
             0 => value = number(r),
@@ -356,6 +385,170 @@ impl Decode for MeterValuesResponse {
         fields!(r, METER_VALUES_RESPONSE_KEYS, {
             0 => custom = custom_data(r),
         });
-        Ok(MeterValuesResponse { custom_data: custom })
+        Ok(MeterValuesResponse {
+            custom_data: custom,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode::{self, *};
+
+    const SV: &str = r#"{"value":1}"#;
+
+    fn request(sampled: &str) -> String {
+        format!(
+            r#"{{"evseId":1,"meterValue":[{{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{sampled}]}}]}}"#
+        )
+    }
+
+    fn outcome(text: &str) -> Result<MeterValuesRequest, (ErrorCode, String)> {
+        from_slice::<MeterValuesRequest>(text.as_bytes(), false)
+            .map_err(|f| (f.code(), f.pointer()))
+    }
+
+    #[test]
+    fn accepts_a_full_request() {
+        let full = request(
+            r#"{"value":-0.5e1,"context":"Trigger","measurand":"SoC","phase":"L1-N","location":"EV",
+               "signedMeterValue":{"signedMeterData":"x","signingMethod":"m","encodingMethod":"e","publicKey":"k"},
+               "unitOfMeasure":{"unit":"kWh","multiplier":-3,"customData":{"vendorId":"v","n":[1,{"a":null}]}},
+               "customData":{"vendorId":"v"}}"#,
+        );
+        let r = outcome(&full).unwrap();
+        let sv = &r.meter_value[0].sampled_value[0];
+        assert_eq!(sv.value, -5.0);
+        assert_eq!(sv.measurand, Some(Measurand::SoC));
+        assert_eq!(sv.unit_of_measure.as_ref().unwrap().multiplier, Some(-3));
+        assert_eq!(sv.signed_meter_value.as_ref().unwrap().public_key, "k");
+    }
+
+    #[test]
+    fn each_rule_gives_its_code_and_path() {
+        let cases: &[(&str, ErrorCode, &str)] = &[
+            (
+                r#"{"evseId":1}"#,
+                OccurrenceConstraintViolation,
+                "/meterValue",
+            ),
+            (
+                r#"{"meterValue":[]}"#,
+                OccurrenceConstraintViolation,
+                "/meterValue",
+            ),
+            (
+                r#"{"evseId":-1,"meterValue":[]}"#,
+                PropertyConstraintViolation,
+                "/evseId",
+            ),
+            (r#"{"evseId":1.5}"#, TypeConstraintViolation, "/evseId"),
+            (r#"{"evseId":null}"#, TypeConstraintViolation, "/evseId"),
+            (r#"{"evseId":1e19}"#, PropertyConstraintViolation, "/evseId"),
+            (
+                r#"{"evseId":1,"evseId":2}"#,
+                PropertyConstraintViolation,
+                "/evseId",
+            ),
+            (r#"{"evseId":1,"extra":2}"#, ProtocolError, "/extra"),
+            (
+                r#"{"customData":{}}"#,
+                OccurrenceConstraintViolation,
+                "/customData/vendorId",
+            ),
+            (r#"[]"#, FormatViolation, ""),
+            (r#"{"evseId":1"#, FormatViolation, ""),
+            (r#"{"evseId":"x",}"#, FormatViolation, ""),
+            (
+                &request(r#"{"value":"1"}"#),
+                TypeConstraintViolation,
+                "/meterValue/0/sampledValue/0/value",
+            ),
+            (
+                &request(r#"{"value":1e999}"#),
+                PropertyConstraintViolation,
+                "/meterValue/0/sampledValue/0/value",
+            ),
+            (
+                &request(r#"{"value":1,"phase":"l1"}"#),
+                PropertyConstraintViolation,
+                "/meterValue/0/sampledValue/0/phase",
+            ),
+            (
+                &request(r#"{"context":"Other"}"#),
+                OccurrenceConstraintViolation,
+                "/meterValue/0/sampledValue/0/value",
+            ),
+            (
+                &request(&format!(
+                    r#"{SV},{{"value":1,"unitOfMeasure":{{"unit":"{}"}}}}"#,
+                    "é".repeat(21)
+                )),
+                PropertyConstraintViolation,
+                "/meterValue/0/sampledValue/1/unitOfMeasure/unit",
+            ),
+            (
+                &request(r#"{"value":1,"unitOfMeasure":{"multiplier":"3"}}"#),
+                TypeConstraintViolation,
+                "/meterValue/0/sampledValue/0/unitOfMeasure/multiplier",
+            ),
+            (
+                &request(r#"{"value":1,"signedMeterValue":{"signedMeterData":"x"}}"#),
+                OccurrenceConstraintViolation,
+                "/meterValue/0/sampledValue/0/signedMeterValue/signingMethod",
+            ),
+            (
+                &request(r#"{"value":1,"customData":{"vendorId":"v","a":1,"a":2}}"#),
+                PropertyConstraintViolation,
+                "/meterValue/0/sampledValue/0/customData/a",
+            ),
+            (
+                r#"{"evseId":1,"meterValue":[{"timestamp":"2024-02-30T00:00:00Z","sampledValue":[{"value":1}]}]}"#,
+                PropertyConstraintViolation,
+                "/meterValue/0/timestamp",
+            ),
+            (
+                r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[]}]}"#,
+                OccurrenceConstraintViolation,
+                "/meterValue/0/sampledValue",
+            ),
+        ];
+        for (text, code, path) in cases {
+            assert_eq!(
+                outcome(text).map(|_| ()),
+                Err((*code, path.to_string())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_syntax_fault_anywhere_beats_an_earlier_validation_fault() {
+        assert_eq!(
+            outcome(r#"{"evseId":-1,"meterValue":[}"#).unwrap_err().0,
+            FormatViolation
+        );
+        assert_eq!(
+            outcome("{\"evseId\":-1}\u{0}").unwrap_err().0,
+            FormatViolation
+        );
+    }
+
+    #[test]
+    fn escaped_keys_and_values_are_read_as_json_means_them() {
+        let text = r#"{"evse\u0049d":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":1,"measurand":"So\u0043"}]}]}"#;
+        let r = outcome(text).unwrap();
+        assert_eq!(r.evse_id, 1);
+        assert_eq!(
+            r.meter_value[0].sampled_value[0].measurand,
+            Some(Measurand::SoC)
+        );
+    }
+
+    #[test]
+    fn whitespace_everywhere_is_fine() {
+        let text = " { \"evseId\" : 1 ,\n\t\"meterValue\" : [ { \"timestamp\" : \"2024-01-01T00:00:00Z\" , \"sampledValue\" : [ { \"value\" : 1 } ] } ] } ";
+        assert!(outcome(text).is_ok());
     }
 }

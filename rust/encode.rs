@@ -39,7 +39,10 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
 
 /// Appends a finite double in its shortest round-trip form (`1.0`, `2.5e-7`).
 pub fn write_f64(v: f64, out: &mut Vec<u8>) {
-    debug_assert!(v.is_finite(), "non-finite numbers are rejected before they reach the model");
+    debug_assert!(
+        v.is_finite(),
+        "non-finite numbers are rejected before they reach the model"
+    );
     out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
 }
 
@@ -226,12 +229,21 @@ mod tests {
     fn strings_escape_only_what_json_requires() {
         let mut out = Vec::new();
         write_str("a\"b\\c\n\u{1}é€", &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\n\\u0001é€\"");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a\\\"b\\\\c\\n\\u0001é€\""
+        );
     }
 
     #[test]
     fn doubles_are_shortest_round_trip() {
-        for (v, s) in [(1.0, "1.0"), (0.1, "0.1"), (-0.0, "-0.0"), (1e300, "1e300"), (2.5e-7, "2.5e-7")] {
+        for (v, s) in [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (-0.0, "-0.0"),
+            (1e300, "1e300"),
+            (2.5e-7, "2.5e-7"),
+        ] {
             let mut out = Vec::new();
             write_f64(v, &mut out);
             assert_eq!(String::from_utf8(out).unwrap(), s);

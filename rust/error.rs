@@ -111,7 +111,10 @@ pub enum FaultKind {
     /// A keyword argument of a Python type that has no place in the field (named by its type).
     WrongPythonType { expected: JsonType, found: Box<str> },
     /// A string that is not one of the enum's values.
-    UnknownEnumValue { enum_name: &'static str, value: Box<str> },
+    UnknownEnumValue {
+        enum_name: &'static str,
+        value: Box<str>,
+    },
     /// A string longer than `maxLength` code points.
     TooLong { max: usize, len: usize },
     /// A `date-time` that is not RFC 3339 section 5.6 (the reason says which part).
@@ -200,7 +203,10 @@ impl FaultKind {
     /// True for faults about the OCPP-J envelope rather than a place in the payload.
     pub fn is_envelope(&self) -> bool {
         self.code() == ErrorCode::RpcFrameworkError
-            || matches!(self, FaultKind::UnsupportedMessageType | FaultKind::UnknownAction(_))
+            || matches!(
+                self,
+                FaultKind::UnsupportedMessageType | FaultKind::UnknownAction(_)
+            )
     }
 
     /// True for faults that mean "this is not well-formed JSON"; they win over every other fault.
@@ -223,7 +229,12 @@ impl FaultKind {
                 write!(out, "expected {}, got {}", expected.name(), found.name())
             }
             WrongPythonType { expected, found } => {
-                write!(out, "expected {}, got Python {}", expected.name(), quoted(found))
+                write!(
+                    out,
+                    "expected {}, got Python {}",
+                    expected.name(),
+                    quoted(found)
+                )
             }
             UnknownEnumValue { enum_name, value } => {
                 write!(out, "{} is not a valid {enum_name}", quoted(value))
@@ -307,7 +318,12 @@ impl Fault {
     #[cold]
     #[inline(never)]
     pub fn new(kind: FaultKind, offset: usize) -> Box<Fault> {
-        Box::new(Fault { kind, offset, element: None, rev_path: Vec::new() })
+        Box::new(Fault {
+            kind,
+            offset,
+            element: None,
+            rev_path: Vec::new(),
+        })
     }
 
     /// Records that the fault lies inside `seg` (called while unwinding, innermost first).
@@ -359,7 +375,10 @@ impl Fault {
         let mut out = String::new();
         self.kind.describe(&mut out);
         let pointer = self.pointer();
-        if let Some(e) = self.element {
+        if self.kind.is_syntax() || matches!(self.kind, FaultKind::UnreadableFrame(_)) {
+            // Where the text stops being JSON, a byte offset says more than a pointer.
+            let _ = write!(out, " at byte {}", self.offset);
+        } else if let Some(e) = self.element {
             let _ = write!(out, " (frame element {e})");
         } else if !pointer.is_empty() {
             let _ = write!(out, " at {pointer}");
@@ -403,7 +422,11 @@ mod tests {
         let f = Fault::new(FaultKind::UnknownProperty(long.clone().into()), 0)
             .within(Seg::Name(long.into()));
         let d = f.description();
-        assert!(d.chars().count() <= MAX_DESCRIPTION, "{}", d.chars().count());
+        assert!(
+            d.chars().count() <= MAX_DESCRIPTION,
+            "{}",
+            d.chars().count()
+        );
     }
 
     #[test]

@@ -69,9 +69,20 @@ pub enum Response {
 /// A decoded OCPP-J message.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
-    Call { message_id: String, request: Request },
-    CallResult { message_id: String, response: Response },
-    CallError { message_id: String, code: ErrorCode, description: String, details: JsonValue },
+    Call {
+        message_id: String,
+        request: Request,
+    },
+    CallResult {
+        message_id: String,
+        response: Response,
+    },
+    CallError {
+        message_id: String,
+        code: ErrorCode,
+        description: String,
+        details: JsonValue,
+    },
 }
 
 /// A frame that failed, with the message id if it could be read.
@@ -103,7 +114,11 @@ fn arity(message_type: u8) -> usize {
 
 /// Decodes any frame. A CALLRESULT names no action, so `result_action` says which CALL it
 /// answers (and so which schema its payload must follow).
-pub fn decode_message(buf: &[u8], trusted_utf8: bool, result_action: Action) -> Result<Message, FrameFault> {
+pub fn decode_message(
+    buf: &[u8],
+    trusted_utf8: bool,
+    result_action: Action,
+) -> Result<Message, FrameFault> {
     let mut id: Option<String> = None;
     let mut r = Reader::new(buf, trusted_utf8);
     match read_frame(&mut r, &mut id, result_action) {
@@ -115,7 +130,10 @@ pub fn decode_message(buf: &[u8], trusted_utf8: bool, result_action: Action) -> 
 /// Decodes a frame that must be a CALL.
 pub fn decode_call(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request), FrameFault> {
     match decode_message(buf, trusted_utf8, Action::MeterValues)? {
-        Message::Call { message_id, request } => Ok((message_id, request)),
+        Message::Call {
+            message_id,
+            request,
+        } => Ok((message_id, request)),
         Message::CallResult { message_id, .. } => Err(unexpected(message_id, 3)),
         Message::CallError { message_id, .. } => Err(unexpected(message_id, 4)),
     }
@@ -125,7 +143,10 @@ pub fn decode_call(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request), 
 fn unexpected(message_id: String, found: u8) -> FrameFault {
     let mut fault = Fault::new(FaultKind::UnexpectedMessageType { expected: 2, found }, 0);
     fault.element = Some(0);
-    FrameFault { fault, message_id: Some(message_id) }
+    FrameFault {
+        fault,
+        message_id: Some(message_id),
+    }
 }
 
 /// The fast pass: stops at the first fault of any kind, leaving precedence to [`diagnose`].
@@ -141,7 +162,10 @@ fn read_frame(r: &mut Reader<'_>, id: &mut Option<String>, result_action: Action
             *count += 1;
             Ok(())
         } else {
-            Err(r.fault(FaultKind::WrongArity { expected: 0, found: *count }))
+            Err(r.fault(FaultKind::WrongArity {
+                expected: 0,
+                found: *count,
+            }))
         }
     };
     next(r, &mut count)?;
@@ -161,19 +185,28 @@ fn read_frame(r: &mut Reader<'_>, id: &mut Option<String>, result_action: Action
             let at = r.pos();
             let action = r.read_string()?;
             let Some(action) = Action::from_wire(&action) else {
-                return Err(Fault::new(FaultKind::UnknownAction(action.as_ref().into()), at));
+                return Err(Fault::new(
+                    FaultKind::UnknownAction(action.as_ref().into()),
+                    at,
+                ));
             };
             next(r, &mut count)?;
             let request = match action {
                 Action::MeterValues => Request::MeterValues(payload::<MeterValuesRequest>(r)?),
             };
-            Message::Call { message_id, request }
+            Message::Call {
+                message_id,
+                request,
+            }
         }
         3 => {
             let response = match result_action {
                 Action::MeterValues => Response::MeterValues(payload::<MeterValuesResponse>(r)?),
             };
-            Message::CallResult { message_id, response }
+            Message::CallResult {
+                message_id,
+                response,
+            }
         }
         _ => {
             let (code, description) = read_error_head(r)?;
@@ -182,12 +215,20 @@ fn read_frame(r: &mut Reader<'_>, id: &mut Option<String>, result_action: Action
                 return Err(r.fault(FaultKind::BadEnvelope("errorDetails is not an object")));
             }
             let details = read_value(r, 0)?;
-            Message::CallError { message_id, code, description, details }
+            Message::CallError {
+                message_id,
+                code,
+                description,
+                details,
+            }
         }
     };
     let mut first_after = false;
     if r.next_item(&mut first_after)? {
-        return Err(r.fault(FaultKind::WrongArity { expected: arity(message_type), found: count + 1 }));
+        return Err(r.fault(FaultKind::WrongArity {
+            expected: arity(message_type),
+            found: count + 1,
+        }));
     }
     r.finish()?;
     Ok(message)
@@ -231,18 +272,26 @@ fn read_error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
         return Err(r.fault(FaultKind::BadEnvelope("errorCode is not a string")));
     }
     let code = r.read_string()?;
-    let code = ErrorCode::from_wire(&code)
-        .ok_or_else(|| r.fault(FaultKind::BadEnvelope("errorCode is not an OCPP 2.0.1 error code")))?;
+    let code = ErrorCode::from_wire(&code).ok_or_else(|| {
+        r.fault(FaultKind::BadEnvelope(
+            "errorCode is not an OCPP 2.0.1 error code",
+        ))
+    })?;
     let mut first = false;
     if !r.next_item(&mut first)? {
-        return Err(r.fault(FaultKind::WrongArity { expected: 5, found: 3 }));
+        return Err(r.fault(FaultKind::WrongArity {
+            expected: 5,
+            found: 3,
+        }));
     }
     if r.peek_type()? != JsonType::String {
         return Err(r.fault(FaultKind::BadEnvelope("errorDescription is not a string")));
     }
     let description = r.read_string()?;
     if description.len() > MAX_DESCRIPTION && description.chars().count() > MAX_DESCRIPTION {
-        return Err(r.fault(FaultKind::BadEnvelope("errorDescription is longer than 255 characters")));
+        return Err(r.fault(FaultKind::BadEnvelope(
+            "errorDescription is longer than 255 characters",
+        )));
     }
     Ok((code, description.into_owned()))
 }
@@ -260,12 +309,18 @@ fn diagnose(buf: &[u8], trusted_utf8: bool, id: Option<String>, fault: Box<Fault
         } else if let FaultKind::WrongArity { .. } = fault.kind {
             fault.kind = FaultKind::UnreadableFrame("the frame has no message id");
         }
-        return FrameFault { fault, message_id: None };
+        return FrameFault {
+            fault,
+            message_id: None,
+        };
     };
     let fault = check_syntax(buf, trusted_utf8)
         .or_else(|| envelope_fault(buf, trusted_utf8))
         .unwrap_or(fault);
-    FrameFault { fault, message_id: Some(id) }
+    FrameFault {
+        fault,
+        message_id: Some(id),
+    }
 }
 
 /// The first envelope fault of a syntactically valid frame whose id was readable, if any.
@@ -298,7 +353,13 @@ fn envelope_fault(buf: &[u8], trusted_utf8: bool) -> Option<Box<Fault>> {
     };
     let expected = arity(message_type);
     if kinds.len() != expected {
-        return element(FaultKind::WrongArity { expected, found: kinds.len() }, 0);
+        return element(
+            FaultKind::WrongArity {
+                expected,
+                found: kinds.len(),
+            },
+            0,
+        );
     }
     let string_at = |i: usize| -> Option<String> {
         let mut r = Reader::new(&buf[kinds[i].1..], trusted_utf8);
@@ -354,7 +415,12 @@ pub fn encode_call(message_id: &str, request: &Request, out: &mut Vec<u8>) {
 }
 
 /// `[2,"id","Action",{...}]` from a borrowed payload of `action`.
-pub fn encode_call_with(message_id: &str, action: Action, payload: &impl Encode, out: &mut Vec<u8>) {
+pub fn encode_call_with(
+    message_id: &str,
+    action: Action,
+    payload: &impl Encode,
+    out: &mut Vec<u8>,
+) {
     open_frame(2, message_id, out);
     write_str(action.as_str(), out);
     out.push(b',');
@@ -391,4 +457,116 @@ pub fn encode_call_error(
     out.push(b',');
     details.write(out);
     out.push(b']');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode::{self, *};
+
+    const PAYLOAD: &str = r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":1}]}]}"#;
+
+    fn outcome(text: &str) -> Result<Message, (ErrorCode, Option<String>)> {
+        decode_message(text.as_bytes(), false, Action::MeterValues)
+            .map_err(|f| (f.fault.code(), f.message_id))
+    }
+
+    fn id(s: &str) -> Option<String> {
+        Some(s.to_owned())
+    }
+
+    #[test]
+    fn decodes_the_three_message_types() {
+        assert!(matches!(
+            outcome(&format!(r#"[2,"a","MeterValues",{PAYLOAD}]"#)),
+            Ok(Message::Call { .. })
+        ));
+        assert!(matches!(
+            outcome(r#"[3,"a",{}]"#),
+            Ok(Message::CallResult { .. })
+        ));
+        let e = outcome(r#"[4,"a","NotSupported","no",{"x":1}]"#).unwrap();
+        assert!(matches!(
+            e,
+            Message::CallError {
+                code: NotSupported,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn envelope_faults_follow_the_documented_order() {
+        let cases: &[(&str, ErrorCode, Option<String>)] = &[
+            ("", RpcFrameworkError, None),
+            ("{}", RpcFrameworkError, None),
+            ("[2]", RpcFrameworkError, None),
+            (r#"[2,5,"MeterValues",{}]"#, RpcFrameworkError, None),
+            (r#"[2,"","MeterValues",{}]"#, RpcFrameworkError, None),
+            (
+                &format!(r#"[2,"{}","MeterValues",{{}}]"#, "x".repeat(37)),
+                RpcFrameworkError,
+                None,
+            ),
+            (
+                r#"[2,"a","MeterValues",{"evseId":-1}"#,
+                FormatViolation,
+                id("a"),
+            ),
+            (
+                r#"[7,"a","MeterValues",{"evseId":-1}]"#,
+                MessageTypeNotSupported,
+                id("a"),
+            ),
+            (
+                r#"[2,"a","MeterValues",{"evseId":-1},5]"#,
+                RpcFrameworkError,
+                id("a"),
+            ),
+            (r#"[2,"a","MeterValues"]"#, RpcFrameworkError, id("a")),
+            (r#"[2,"a",7,{}]"#, RpcFrameworkError, id("a")),
+            (
+                r#"[2,"a","Heartbeat",{"evseId":-1}]"#,
+                NotImplemented,
+                id("a"),
+            ),
+            (r#"[2,"a","MeterValues",[]]"#, FormatViolation, id("a")),
+            (
+                r#"[2,"a","MeterValues",{"evseId":-1}]"#,
+                PropertyConstraintViolation,
+                id("a"),
+            ),
+            (r#"[4,"a","Nope","x",{}]"#, RpcFrameworkError, id("a")),
+            (r#"[3,"a",{"x":1}]"#, ProtocolError, id("a")),
+        ];
+        for (text, code, message_id) in cases {
+            assert_eq!(
+                outcome(text).map(|_| ()),
+                Err((*code, message_id.clone())),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        let frame = format!(r#"[2,"a","MeterValues",{PAYLOAD}]"#);
+        let Ok(Message::Call {
+            message_id,
+            request,
+        }) = outcome(&frame)
+        else {
+            panic!("valid")
+        };
+        let mut out = Vec::new();
+        encode_call(&message_id, &request, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            outcome(&text).unwrap(),
+            Message::Call {
+                message_id,
+                request
+            }
+        );
+    }
 }

@@ -48,7 +48,8 @@ impl PartialEq for JsonValue {
 /// Order-insensitive equality of two member lists with unique keys.
 pub fn same_members(a: &[(String, JsonValue)], b: &[(String, JsonValue)]) -> bool {
     a.len() == b.len()
-        && a.iter().all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && v == v2))
+        && a.iter()
+            .all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && v == v2))
 }
 
 /// Reads any JSON value; `depth` is the nesting level of the value itself.
@@ -112,7 +113,8 @@ pub fn read_members(
         let dup = match &mut seen {
             Some(set) => !set.insert(key.to_string()),
             None => {
-                let d = members.iter().any(|(k, _)| *k == *key) || claimed.iter().any(|k| *k == *key);
+                let d =
+                    members.iter().any(|(k, _)| *k == *key) || claimed.iter().any(|k| *k == *key);
                 if members.len() >= LINEAR_DUP_CHECK {
                     let mut set: HashSet<String> = members.iter().map(|(k, _)| k.clone()).collect();
                     set.extend(claimed.iter().cloned());
@@ -192,7 +194,10 @@ mod tests {
         let v = parse(text).unwrap();
         let mut out = Vec::new();
         write_value(&v, &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), r#"{"a":[1,-2.5,"x\"y",true,false,null,{}],"b":100.0}"#);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":[1,-2.5,"x\"y",true,false,null,{}],"b":100.0}"#
+        );
     }
 
     #[test]
@@ -209,14 +214,26 @@ mod tests {
     #[test]
     fn limits_depth_and_range() {
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
-        assert!(matches!(parse(&deep).unwrap_err().kind, FaultKind::TooDeep { .. }));
+        assert!(matches!(
+            parse(&deep).unwrap_err().kind,
+            FaultKind::TooDeep { .. }
+        ));
         assert_eq!(parse("1e999").unwrap_err().kind, FaultKind::OutOfRange);
-        assert_eq!(parse("123456789012345678901").unwrap_err().kind, FaultKind::OutOfRange);
+        assert_eq!(
+            parse("123456789012345678901").unwrap_err().kind,
+            FaultKind::OutOfRange
+        );
     }
 
     #[test]
     fn equality_ignores_member_order() {
-        assert_eq!(parse(r#"{"a":1,"b":[2]}"#).unwrap(), parse(r#"{"b":[2.0],"a":1}"#).unwrap());
-        assert_ne!(parse(r#"{"a":1}"#).unwrap(), parse(r#"{"a":true}"#).unwrap());
+        assert_eq!(
+            parse(r#"{"a":1,"b":[2]}"#).unwrap(),
+            parse(r#"{"b":[2.0],"a":1}"#).unwrap()
+        );
+        assert_ne!(
+            parse(r#"{"a":1}"#).unwrap(),
+            parse(r#"{"a":true}"#).unwrap()
+        );
     }
 }

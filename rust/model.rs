@@ -215,7 +215,8 @@ pub struct CustomData {
 /// Compared as JSON objects: the order of properties does not matter.
 impl PartialEq for CustomData {
     fn eq(&self, other: &Self) -> bool {
-        self.vendor_id == other.vendor_id && crate::json_value::same_members(&self.extra, &other.extra)
+        self.vendor_id == other.vendor_id
+            && crate::json_value::same_members(&self.extra, &other.extra)
     }
 }
 
@@ -279,8 +280,25 @@ pub struct MeterValuesResponse {
 
 /// Units of the OCPP standardized list (and their k-prefixed forms), stored without allocation.
 pub const KNOWN_UNITS: &[&str] = &[
-    "Wh", "kWh", "varh", "kvarh", "VAh", "kVAh", "W", "kW", "var", "kvar", "VA", "kVA", "A", "V",
-    "Hz", "Celsius", "Fahrenheit", "K", "Percent",
+    "Wh",
+    "kWh",
+    "varh",
+    "kvarh",
+    "VAh",
+    "kVAh",
+    "W",
+    "kW",
+    "var",
+    "kvar",
+    "VA",
+    "kVA",
+    "A",
+    "V",
+    "Hz",
+    "Celsius",
+    "Fahrenheit",
+    "K",
+    "Percent",
 ];
 
 /// A unit as stored: the units of [`KNOWN_UNITS`] are those very static strings.

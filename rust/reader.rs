@@ -40,15 +40,19 @@ pub fn short_eq(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() {
         return false;
     }
-    let word8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
-    let word4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    let word8 =
+        |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let word4 =
+        |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
     match n {
         0 => true,
         1..=3 => a[0] == b[0] && a[n - 1] == b[n - 1] && a[n / 2] == b[n / 2],
         4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
         8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
         _ => {
-            word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8) && a[8..n - 8] == b[8..n - 8]
+            word8(a, 0) == word8(b, 0)
+                && word8(a, n - 8) == word8(b, n - 8)
+                && a[8..n - 8] == b[8..n - 8]
         }
     }
 }
@@ -136,7 +140,10 @@ impl<'a> Number<'a> {
             }
         }
         // The token is valid JSON number syntax, which is a subset of what `f64::from_str` takes.
-        let v: f64 = self.text.parse().map_err(|_| FaultKind::Syntax("bad number"))?;
+        let v: f64 = self
+            .text
+            .parse()
+            .map_err(|_| FaultKind::Syntax("bad number"))?;
         if v.is_finite() {
             Ok(v)
         } else {
@@ -166,7 +173,10 @@ fn exact_integer(text: &str) -> Result<Option<i64>, FaultKind> {
         [b'-', rest @ ..] => (true, rest),
         all => (false, all),
     };
-    let mant_end = rest.iter().position(|&b| b == b'e' || b == b'E').unwrap_or(rest.len());
+    let mant_end = rest
+        .iter()
+        .position(|&b| b == b'e' || b == b'E')
+        .unwrap_or(rest.len());
     let (mant, exp_part) = rest.split_at(mant_end);
     let mut exp: i64 = 0;
     if let [_, e @ ..] = exp_part {
@@ -220,13 +230,20 @@ fn exact_integer(text: &str) -> Result<Option<i64>, FaultKind> {
     if neg {
         v = -v;
     }
-    i64::try_from(v).map(Some).map_err(|_| FaultKind::OutOfRange)
+    i64::try_from(v)
+        .map(Some)
+        .map_err(|_| FaultKind::OutOfRange)
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `buf`. `trusted_utf8` skips UTF-8 checks for text known to be valid.
     pub fn new(buf: &'a [u8], trusted_utf8: bool) -> Self {
-        Reader { buf, pos: 0, trusted_utf8, key_at: 0 }
+        Reader {
+            buf,
+            pos: 0,
+            trusted_utf8,
+            key_at: 0,
+        }
     }
 
     /// Current byte offset.
@@ -308,7 +325,7 @@ impl<'a> Reader<'a> {
     /// Moves to the next key of an object: true with the opening quote next, false at `}`
     /// (consumed).
     #[inline]
-    fn to_next_key(&mut self, first: bool) -> Res<bool> {
+    fn advance_to_key(&mut self, first: bool) -> Res<bool> {
         match self.peek() {
             Some(b'}') => {
                 self.pos += 1;
@@ -330,7 +347,7 @@ impl<'a> Reader<'a> {
     /// The next key of the object (its `:` consumed) with the key's offset, or `None` at `}`.
     #[inline]
     pub fn next_key(&mut self, first: &mut bool) -> Res<Option<(Cow<'a, str>, usize)>> {
-        if !self.to_next_key(*first)? {
+        if !self.advance_to_key(*first)? {
             return Ok(None);
         }
         *first = false;
@@ -348,7 +365,12 @@ impl<'a> Reader<'a> {
     /// `hint` is the index to try first; it is set to the next index, since senders usually
     /// write the properties in one order.
     #[inline(always)]
-    pub fn next_field(&mut self, first: &mut bool, hint: &mut usize, keys: &[&'static str]) -> Res<Option<usize>> {
+    pub fn next_field(
+        &mut self,
+        first: &mut bool,
+        hint: &mut usize,
+        keys: &[&'static str],
+    ) -> Res<Option<usize>> {
         let b = self.buf;
         match b.get(self.pos) {
             Some(b'"') if *first => {}
@@ -358,7 +380,7 @@ impl<'a> Reader<'a> {
                 return Ok(None);
             }
             _ => {
-                if !self.to_next_key(*first)? {
+                if !self.advance_to_key(*first)? {
                     return Ok(None);
                 }
             }
@@ -423,8 +445,10 @@ impl<'a> Reader<'a> {
         self.expect(b':', "expected ':' after a key")?;
         match keys.iter().position(|k| *k == key) {
             Some(index) => Ok(Some(index)),
-            None => Err(Fault::new(FaultKind::UnknownProperty(key.as_ref().into()), at)
-                .within(crate::error::Seg::Name(key.as_ref().into()))),
+            None => Err(
+                Fault::new(FaultKind::UnknownProperty(key.as_ref().into()), at)
+                    .within(crate::error::Seg::Name(key.as_ref().into())),
+            ),
         }
     }
 
@@ -684,7 +708,14 @@ impl<'a> Reader<'a> {
         // SAFETY: the token consists of ASCII bytes only, checked above.
         let text = unsafe { std::str::from_utf8_unchecked(&b[start..i]) };
         let mantissa = (digits <= 19).then_some(mantissa);
-        Ok(Number { text, plain_integer, offset: start, mantissa, exp10, negative })
+        Ok(Number {
+            text,
+            plain_integer,
+            offset: start,
+            mantissa,
+            exp10,
+            negative,
+        })
     }
 
     /// Reads `true`, `false` or `null`, returning the boolean (`None` for null).
@@ -812,7 +843,12 @@ mod tests {
 
     #[test]
     fn lone_surrogates_and_bad_utf8_are_rejected() {
-        for bad in [&br#""\ud800""#[..], br#""\udc00x""#, b"\"\xff\"", b"\"\xc3\""] {
+        for bad in [
+            &br#""\ud800""#[..],
+            br#""\udc00x""#,
+            b"\"\xff\"",
+            b"\"\xc3\"",
+        ] {
             let mut r = Reader::new(bad, false);
             assert_eq!(r.read_string().unwrap_err().kind, FaultKind::InvalidUnicode);
         }
@@ -828,12 +864,27 @@ mod tests {
 
     #[test]
     fn syntax_check_rejects_common_breakage() {
-        for bad in ["", "{", "{\"a\":1,}", "[1,]", "{\"a\" 1}", "[1 2]", "tru", "{} {}", "\u{feff}{}"]
-        {
-            assert!(check_syntax(bad.as_bytes(), false).is_some(), "{bad:?} accepted");
+        for bad in [
+            "",
+            "{",
+            "{\"a\":1,}",
+            "[1,]",
+            "{\"a\" 1}",
+            "[1 2]",
+            "tru",
+            "{} {}",
+            "\u{feff}{}",
+        ] {
+            assert!(
+                check_syntax(bad.as_bytes(), false).is_some(),
+                "{bad:?} accepted"
+            );
         }
         for good in ["{}", " [1, -0.5e3, \"x\", true, null, {\"a\": []}] "] {
-            assert!(check_syntax(good.as_bytes(), false).is_none(), "{good:?} rejected");
+            assert!(
+                check_syntax(good.as_bytes(), false).is_none(),
+                "{good:?} rejected"
+            );
         }
     }
 }

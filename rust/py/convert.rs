@@ -7,8 +7,8 @@ use std::cell::RefCell;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyDateTime, PyDelta, PyDeltaAccess, PyDict, PyFloat, PyInt, PyList, PyString,
-    PyTimeAccess, PyDateAccess, PyTuple, PyTzInfo, PyTzInfoAccess,
+    PyBool, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict, PyFloat, PyInt, PyList,
+    PyString, PyTimeAccess, PyTuple, PyTzInfo, PyTzInfoAccess,
 };
 
 use crate::datetime::DateTime;
@@ -24,7 +24,10 @@ pub struct EnumMembers {
 
 impl EnumMembers {
     pub const fn new(class_name: &'static str) -> Self {
-        EnumMembers { cell: PyOnceLock::new(), class_name }
+        EnumMembers {
+            cell: PyOnceLock::new(),
+            class_name,
+        }
     }
 
     /// The member at discriminant `index`; `wire` lists the wire strings in that order, to load
@@ -40,10 +43,14 @@ impl EnumMembers {
 
     /// Every member, indexed by discriminant.
     pub fn all<'a>(&'a self, py: Python<'_>, wire: &[&'static str]) -> PyResult<&'a [Py<PyAny>]> {
-        let members = self.cell.get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
-            let cls = py.import("ocpp_meter.enums")?.getattr(self.class_name)?;
-            wire.iter().map(|w| Ok(cls.call1((*w,))?.unbind())).collect()
-        })?;
+        let members = self
+            .cell
+            .get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
+                let cls = py.import("ocpp_meter.enums")?.getattr(self.class_name)?;
+                wire.iter()
+                    .map(|w| Ok(cls.call1((*w,))?.unbind()))
+                    .collect()
+            })?;
         Ok(members)
     }
 }
@@ -77,7 +84,10 @@ impl<'a> Lookups<'a> {
             phase: PHASE.all(py, model::Phase::WIRE)?,
             location: LOCATION.all(py, model::Location::WIRE)?,
             units: UNITS.get_or_init(py, || {
-                model::KNOWN_UNITS.iter().map(|u| PyString::intern(py, u).unbind()).collect()
+                model::KNOWN_UNITS
+                    .iter()
+                    .map(|u| PyString::intern(py, u).unbind())
+                    .collect()
             }),
             shared_units: RefCell::new(Vec::new()),
         })
@@ -85,7 +95,10 @@ impl<'a> Lookups<'a> {
 
     /// A unit string; the standard units are shared interned strings.
     pub fn unit(&self, py: Python<'_>, unit: &str) -> Py<PyAny> {
-        match model::KNOWN_UNITS.iter().position(|k| std::ptr::eq(k.as_ptr(), unit.as_ptr())) {
+        match model::KNOWN_UNITS
+            .iter()
+            .position(|k| std::ptr::eq(k.as_ptr(), unit.as_ptr()))
+        {
             Some(i) => self.units[i].clone_ref(py).into_any(),
             None => PyString::new(py, unit).into_any().unbind(),
         }
@@ -113,7 +126,13 @@ fn wrong_type(expected: JsonType, obj: &Bound<'_, PyAny>) -> Box<Fault> {
         .name()
         .map(|n| n.to_string())
         .unwrap_or_else(|_| "object".to_owned());
-    Fault::new(FaultKind::WrongPythonType { expected, found: found.into() }, 0)
+    Fault::new(
+        FaultKind::WrongPythonType {
+            expected,
+            found: found.into(),
+        },
+        0,
+    )
 }
 
 /// A `type: integer` argument: an `int` (not `bool`), or a `float` with an integral value, as
@@ -123,7 +142,9 @@ pub fn int_arg(obj: &Bound<'_, PyAny>) -> Res<i64> {
         return Err(wrong_type(JsonType::Integer, obj));
     }
     if obj.is_instance_of::<PyInt>() {
-        return obj.extract::<i64>().map_err(|_| Fault::new(FaultKind::OutOfRange, 0));
+        return obj
+            .extract::<i64>()
+            .map_err(|_| Fault::new(FaultKind::OutOfRange, 0));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
@@ -143,10 +164,14 @@ pub fn int_arg(obj: &Bound<'_, PyAny>) -> Res<i64> {
 
 /// A `type: number` argument: `int` or `float` (not `bool`), finite as a double.
 pub fn number_arg(obj: &Bound<'_, PyAny>) -> Res<f64> {
-    if obj.is_instance_of::<PyBool>() || !(obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>()) {
+    if obj.is_instance_of::<PyBool>()
+        || !(obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>())
+    {
         return Err(wrong_type(JsonType::Number, obj));
     }
-    let v: f64 = obj.extract().map_err(|_| Fault::new(FaultKind::OutOfRange, 0))?;
+    let v: f64 = obj
+        .extract()
+        .map_err(|_| Fault::new(FaultKind::OutOfRange, 0))?;
     if v.is_finite() {
         Ok(v)
     } else {
@@ -156,8 +181,12 @@ pub fn number_arg(obj: &Bound<'_, PyAny>) -> Res<f64> {
 
 /// A `type: string` argument with a `maxLength`.
 pub fn str_arg(obj: &Bound<'_, PyAny>, max: usize) -> Res<String> {
-    let s = obj.cast::<PyString>().map_err(|_| wrong_type(JsonType::String, obj))?;
-    let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+    let s = obj
+        .cast::<PyString>()
+        .map_err(|_| wrong_type(JsonType::String, obj))?;
+    let text = s
+        .to_str()
+        .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
     model::check_max_length(text, max).map_err(|k| Fault::new(k, 0))?;
     Ok(text.to_owned())
 }
@@ -173,20 +202,34 @@ pub fn wire_arg<T>(
     parse: fn(&str) -> Option<T>,
     enum_name: &'static str,
 ) -> Res<T> {
-    let s = obj.cast::<PyString>().map_err(|_| wrong_type(JsonType::String, obj))?;
-    let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+    let s = obj
+        .cast::<PyString>()
+        .map_err(|_| wrong_type(JsonType::String, obj))?;
+    let text = s
+        .to_str()
+        .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
     parse(text).ok_or_else(|| {
-        Fault::new(FaultKind::UnknownEnumValue { enum_name, value: text.into() }, 0)
+        Fault::new(
+            FaultKind::UnknownEnumValue {
+                enum_name,
+                value: text.into(),
+            },
+            0,
+        )
     })
 }
 
 /// A `date-time` argument: a timezone-aware `datetime`, or an RFC 3339 string.
 pub fn datetime_arg(obj: &Bound<'_, PyAny>) -> Res<DateTime> {
     if let Ok(s) = obj.cast::<PyString>() {
-        let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+        let text = s
+            .to_str()
+            .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
         return DateTime::parse(text).map_err(|r| Fault::new(FaultKind::BadDateTime(r), 0));
     }
-    let dt = obj.cast::<PyDateTime>().map_err(|_| wrong_type(JsonType::String, obj))?;
+    let dt = obj
+        .cast::<PyDateTime>()
+        .map_err(|_| wrong_type(JsonType::String, obj))?;
     let bad = |reason| Fault::new(FaultKind::BadDateTime(reason), 0);
     if dt.get_tzinfo().is_none() {
         return Err(bad("a naive datetime has no time zone offset"));
@@ -258,7 +301,10 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue) -> PyResult<Bound<'py, Py
     })
 }
 
-fn members_to_py<'py>(py: Python<'py>, members: &[(String, JsonValue)]) -> PyResult<Bound<'py, PyDict>> {
+fn members_to_py<'py>(
+    py: Python<'py>,
+    members: &[(String, JsonValue)],
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (k, v) in members {
         dict.set_item(k, json_to_py(py, v)?)?;
@@ -267,7 +313,10 @@ fn members_to_py<'py>(py: Python<'py>, members: &[(String, JsonValue)]) -> PyRes
 }
 
 /// `customData` as a fresh dict (callers may change it without touching the message).
-pub fn custom_data_to_py<'py>(py: Python<'py>, c: &Option<Box<CustomData>>) -> PyResult<Option<Bound<'py, PyDict>>> {
+pub fn custom_data_to_py<'py>(
+    py: Python<'py>,
+    c: &Option<Box<CustomData>>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
     let Some(c) = c else { return Ok(None) };
     let dict = PyDict::new(py);
     dict.set_item("vendorId", &c.vendor_id)?;
@@ -286,17 +335,30 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Res<JsonValue> {
         return Ok(JsonValue::Bool(b.is_true()));
     }
     if obj.is_instance_of::<PyInt>() {
-        return obj.extract::<i64>().map(JsonValue::Int).map_err(|_| Fault::new(FaultKind::OutOfRange, 0));
+        return obj
+            .extract::<i64>()
+            .map(JsonValue::Int)
+            .map_err(|_| Fault::new(FaultKind::OutOfRange, 0));
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
-        return if v.is_finite() { Ok(JsonValue::Float(v)) } else { Err(Fault::new(FaultKind::OutOfRange, 0)) };
+        return if v.is_finite() {
+            Ok(JsonValue::Float(v))
+        } else {
+            Err(Fault::new(FaultKind::OutOfRange, 0))
+        };
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        let text = s.to_str().map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+        let text = s
+            .to_str()
+            .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
         return Ok(JsonValue::Str(text.to_owned()));
     }
-    if depth >= MAX_DEPTH && (obj.is_instance_of::<PyDict>() || obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+    if depth >= MAX_DEPTH
+        && (obj.is_instance_of::<PyDict>()
+            || obj.is_instance_of::<PyList>()
+            || obj.is_instance_of::<PyTuple>())
+    {
         return Err(Fault::new(FaultKind::TooDeep { limit: MAX_DEPTH }, 0));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
@@ -304,7 +366,11 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Res<JsonValue> {
     }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut items = Vec::new();
-        for (i, item) in obj.try_iter().map_err(|_| wrong_type(JsonType::Array, obj))?.enumerate() {
+        for (i, item) in obj
+            .try_iter()
+            .map_err(|_| wrong_type(JsonType::Array, obj))?
+            .enumerate()
+        {
             let item = item.map_err(|_| wrong_type(JsonType::Array, obj))?;
             items.push(py_to_json(&item, depth + 1).map_err(|e| e.within(Seg::Index(i)))?);
         }
@@ -314,7 +380,11 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Res<JsonValue> {
 }
 
 /// The members of a dict with `str` keys, skipping the keys `skip` claims.
-fn py_members(d: &Bound<'_, PyDict>, depth: usize, skip: impl Fn(&str) -> bool) -> Res<Vec<(String, JsonValue)>> {
+fn py_members(
+    d: &Bound<'_, PyDict>,
+    depth: usize,
+    skip: impl Fn(&str) -> bool,
+) -> Res<Vec<(String, JsonValue)>> {
     let mut members = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
         let key = k
@@ -326,7 +396,8 @@ fn py_members(d: &Bound<'_, PyDict>, depth: usize, skip: impl Fn(&str) -> bool) 
         if skip(&key) {
             continue;
         }
-        let value = py_to_json(&v, depth + 1).map_err(|e| e.within(Seg::Name(key.as_str().into())))?;
+        let value =
+            py_to_json(&v, depth + 1).map_err(|e| e.within(Seg::Name(key.as_str().into())))?;
         members.push((key, value));
     }
     Ok(members)
@@ -334,19 +405,26 @@ fn py_members(d: &Bound<'_, PyDict>, depth: usize, skip: impl Fn(&str) -> bool) 
 
 /// A `custom_data` argument: `None`, or a dict with a `vendorId` string and JSON values.
 pub fn custom_data_arg(obj: Option<&Bound<'_, PyAny>>) -> Res<Option<Box<CustomData>>> {
-    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    let Some(obj) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
     let inner = || -> Res<Box<CustomData>> {
-        let d = obj.cast::<PyDict>().map_err(|_| wrong_type(JsonType::Object, obj))?;
+        let d = obj
+            .cast::<PyDict>()
+            .map_err(|_| wrong_type(JsonType::Object, obj))?;
         let vendor = d
             .get_item("vendorId")
             .ok()
             .flatten()
             .ok_or_else(|| arg_fault(FaultKind::MissingProperty("vendorId"), "vendorId"))?;
-        let vendor_id = str_arg(&vendor, model::MAX_VENDOR_ID).map_err(|e| e.within(Seg::Key("vendorId")))?;
+        let vendor_id =
+            str_arg(&vendor, model::MAX_VENDOR_ID).map_err(|e| e.within(Seg::Key("vendorId")))?;
         let extra = py_members(d, 0, |k| k == "vendorId")?;
         Ok(Box::new(CustomData { vendor_id, extra }))
     };
-    inner().map(Some).map_err(|e| e.within(Seg::Key("customData")))
+    inner()
+        .map(Some)
+        .map_err(|e| e.within(Seg::Key("customData")))
 }
 
 /// Lets a keyword argument's fault carry the keyword's wire name.
@@ -361,7 +439,10 @@ impl<T> AtKey<T> for Res<T> {
 }
 
 /// Optional keyword arguments: `None` stays absent.
-pub fn opt<'py, T>(obj: Option<&Bound<'py, PyAny>>, f: impl FnOnce(&Bound<'py, PyAny>) -> Res<T>) -> Res<Option<T>> {
+pub fn opt<'py, T>(
+    obj: Option<&Bound<'py, PyAny>>,
+    f: impl FnOnce(&Bound<'py, PyAny>) -> Res<T>,
+) -> Res<Option<T>> {
     match obj {
         Some(o) if !o.is_none() => f(o).map(Some),
         _ => Ok(None),

@@ -32,6 +32,9 @@ fn build(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyResult<Py
     let kwargs = PyDict::new(py);
     kwargs.set_item("path", path)?;
     kwargs.set_item("message_id", message_id)?;
-    let exc = cls.call((fault.code().as_str(), fault.description(), details), Some(&kwargs))?;
+    let exc = cls.call(
+        (fault.code().as_str(), fault.description(), details),
+        Some(&kwargs),
+    )?;
     Ok(PyErr::from_value(exc))
 }

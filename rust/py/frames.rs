@@ -73,12 +73,19 @@ fn envelope_arg<T>(r: Res<T>, name: &'static str) -> Res<T> {
 #[pymethods]
 impl PyCall {
     #[new]
-    fn new(py: Python<'_>, message_id: &Bound<'_, PyAny>, action: &Bound<'_, PyAny>, payload: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        message_id: &Bound<'_, PyAny>,
+        action: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
         let build = || -> Res<Self> {
             let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
             let action = envelope_arg(
                 wire_arg(action, Action::from_wire, "action").map_err(|f| match f.kind {
-                    FaultKind::UnknownEnumValue { value, .. } => Fault::new(FaultKind::UnknownAction(value), 0),
+                    FaultKind::UnknownEnumValue { value, .. } => {
+                        Fault::new(FaultKind::UnknownAction(value), 0)
+                    }
                     _ => f,
                 }),
                 "action",
@@ -88,7 +95,11 @@ impl PyCall {
                 .map_err(|_| not_instance(payload).within(Seg::Key("payload")))?
                 .clone()
                 .unbind();
-            Ok(PyCall { message_id, action, payload })
+            Ok(PyCall {
+                message_id,
+                action,
+                payload,
+            })
         };
         methods::raise(py, build())
     }
@@ -115,18 +126,29 @@ impl PyCall {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "Call", &[
-            ("message_id", Some(self.message_id(py).into_any())),
-            ("action", Some(PyString::new(py, self.action.as_str()).into_any())),
-            ("payload", Some(self.payload(py).into_any())),
-        ])
+        methods::repr(
+            py,
+            "Call",
+            &[
+                ("message_id", Some(self.message_id(py).into_any())),
+                (
+                    "action",
+                    Some(PyString::new(py, self.action.as_str()).into_any()),
+                ),
+                ("payload", Some(self.payload(py).into_any())),
+            ],
+        )
     }
 }
 
 #[pymethods]
 impl PyCallResult {
     #[new]
-    fn new(py: Python<'_>, message_id: &Bound<'_, PyAny>, payload: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        message_id: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
         let build = || -> Res<Self> {
             let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
             let payload = payload
@@ -134,7 +156,10 @@ impl PyCallResult {
                 .map_err(|_| not_instance(payload).within(Seg::Key("payload")))?
                 .clone()
                 .unbind();
-            Ok(PyCallResult { message_id, payload })
+            Ok(PyCallResult {
+                message_id,
+                payload,
+            })
         };
         methods::raise(py, build())
     }
@@ -150,14 +175,19 @@ impl PyCallResult {
     }
 
     fn __eq__(&self, other: &Self) -> bool {
-        self.message_id == other.message_id && *self.payload.get().inner == *other.payload.get().inner
+        self.message_id == other.message_id
+            && *self.payload.get().inner == *other.payload.get().inner
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "CallResult", &[
-            ("message_id", Some(self.message_id(py).into_any())),
-            ("payload", Some(self.payload(py).into_any())),
-        ])
+        methods::repr(
+            py,
+            "CallResult",
+            &[
+                ("message_id", Some(self.message_id(py).into_any())),
+                ("payload", Some(self.payload(py).into_any())),
+            ],
+        )
     }
 }
 
@@ -203,12 +233,16 @@ impl PyCallError {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "CallError", &[
-            ("message_id", Some(self.message_id(py).into_any())),
-            ("code", Some(self.code(py)?)),
-            ("description", Some(self.description(py).into_any())),
-            ("details", Some(self.details(py)?)),
-        ])
+        methods::repr(
+            py,
+            "CallError",
+            &[
+                ("message_id", Some(self.message_id(py).into_any())),
+                ("code", Some(self.code(py)?)),
+                ("description", Some(self.description(py).into_any())),
+                ("details", Some(self.details(py)?)),
+            ],
+        )
     }
 }
 
@@ -221,14 +255,19 @@ fn call_error_args(
     Ok(PyCallError {
         message_id: envelope_arg(message_id_arg(message_id), "messageId")?,
         code: envelope_arg(error_code_arg(code), "errorCode")?,
-        description: envelope_arg(opt(description, description_arg), "errorDescription")?.unwrap_or_default(),
+        description: envelope_arg(opt(description, description_arg), "errorDescription")?
+            .unwrap_or_default(),
         details: envelope_arg(details_arg(details), "errorDetails")?,
     })
 }
 
 /// Raises a frame fault, with the frame's id or `"-1"`.
 fn raise_frame(py: Python<'_>, ff: FrameFault) -> PyErr {
-    to_py_err(py, &ff.fault, Some(ff.message_id.as_deref().unwrap_or("-1")))
+    to_py_err(
+        py,
+        &ff.fault,
+        Some(ff.message_id.as_deref().unwrap_or("-1")),
+    )
 }
 
 /// Reads `frame` with `decode`; a `str` that is not valid Unicode is an unreadable frame.
@@ -240,10 +279,13 @@ fn read_frame<T>(
     match with_input(frame, decode)? {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(ff)) => Err(raise_frame(py, ff)),
-        Err(_) => Err(raise_frame(py, FrameFault {
-            fault: Fault::new(FaultKind::UnreadableFrame("not valid Unicode"), 0),
-            message_id: None,
-        })),
+        Err(_) => Err(raise_frame(
+            py,
+            FrameFault {
+                fault: Fault::new(FaultKind::UnreadableFrame("not valid Unicode"), 0),
+                message_id: None,
+            },
+        )),
     }
 }
 
@@ -252,7 +294,11 @@ fn call_to_py(py: Python<'_>, message_id: String, request: Request) -> PyResult<
     let payload = match request {
         Request::MeterValues(r) => Py::new(py, PyMeterValuesRequest::wrap(py, r)?)?,
     };
-    Ok(PyCall { message_id, action, payload })
+    Ok(PyCall {
+        message_id,
+        action,
+        payload,
+    })
 }
 
 /// Decodes a CALL frame.
@@ -265,21 +311,52 @@ pub fn decode_call(py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<PyCall>
 /// Decodes a CALL, CALLRESULT or CALLERROR frame.
 #[pyfunction]
 #[pyo3(signature = (frame, action="MeterValues"))]
-pub fn decode_message<'py>(py: Python<'py>, frame: &Bound<'py, PyAny>, action: &str) -> PyResult<Bound<'py, PyAny>> {
+pub fn decode_message<'py>(
+    py: Python<'py>,
+    frame: &Bound<'py, PyAny>,
+    action: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     let Some(action) = Action::from_wire(action) else {
         let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
         return Err(to_py_err(py, &fault, None));
     };
-    let message = read_frame(frame, |buf, trusted| frame::decode_message(buf, trusted, action))?;
+    let message = read_frame(frame, |buf, trusted| {
+        frame::decode_message(buf, trusted, action)
+    })?;
     Ok(match message {
-        Message::Call { message_id, request } => Bound::new(py, call_to_py(py, message_id, request)?)?.into_any(),
-        Message::CallResult { message_id, response: Response::MeterValues(r) } => {
+        Message::Call {
+            message_id,
+            request,
+        } => Bound::new(py, call_to_py(py, message_id, request)?)?.into_any(),
+        Message::CallResult {
+            message_id,
+            response: Response::MeterValues(r),
+        } => {
             let payload = Py::new(py, PyMeterValuesResponse::wrap(r))?;
-            Bound::new(py, PyCallResult { message_id, payload })?.into_any()
+            Bound::new(
+                py,
+                PyCallResult {
+                    message_id,
+                    payload,
+                },
+            )?
+            .into_any()
         }
-        Message::CallError { message_id, code, description, details } => {
-            Bound::new(py, PyCallError { message_id, code, description, details })?.into_any()
-        }
+        Message::CallError {
+            message_id,
+            code,
+            description,
+            details,
+        } => Bound::new(
+            py,
+            PyCallError {
+                message_id,
+                code,
+                description,
+                details,
+            },
+        )?
+        .into_any(),
     })
 }
 
@@ -313,7 +390,9 @@ pub fn encode_call_result<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let id = methods::raise(py, envelope_arg(message_id_arg(message_id), "messageId"))?;
     let resp = response.get();
-    Ok(frame_bytes(py, |out| frame::encode_call_result_with(&id, &*resp.inner, out)))
+    Ok(frame_bytes(py, |out| {
+        frame::encode_call_result_with(&id, &*resp.inner, out)
+    }))
 }
 
 /// `[4, id, code, description, details]`.

@@ -28,16 +28,23 @@ where
     }
     let mut models = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
-        let typed = item
-            .cast::<T>()
-            .map_err(|_| not_instance(item).within(Seg::Index(i)).within(Seg::Key(key)))?;
+        let typed = item.cast::<T>().map_err(|_| {
+            not_instance(item)
+                .within(Seg::Index(i))
+                .within(Seg::Key(key))
+        })?;
         models.push(model_of(typed.get()));
     }
     Ok((models, items))
 }
 
 /// `MeterValueType`.
-#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "MeterValue")]
+#[pyclass(
+    frozen,
+    freelist = 512,
+    module = "ocpp_meter._core",
+    name = "MeterValue"
+)]
 pub struct PyMeterValue {
     pub inner: Shared<MeterValue>,
     // Prebuilt so that attribute reads are plain struct-member reads.
@@ -77,8 +84,17 @@ impl PyMeterValue {
             let custom_data = custom_data_arg(custom_data)?;
             let timestamp = datetime_arg(timestamp).at("timestamp")?;
             let (values, items) =
-                array_arg(sampled_value, "sampledValue", |s: &PySampledValue| s.inner.clone())?;
-            Ok((MeterValue { timestamp, sampled_value: values, custom_data }, items))
+                array_arg(sampled_value, "sampledValue", |s: &PySampledValue| {
+                    s.inner.clone()
+                })?;
+            Ok((
+                MeterValue {
+                    timestamp,
+                    sampled_value: values,
+                    custom_data,
+                },
+                items,
+            ))
         };
         let (model, items) = methods::raise(py, build())?;
         let inner = Shared::new(model);
@@ -110,21 +126,35 @@ impl PyMeterValue {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "MeterValue", &[
-            ("timestamp", Some(self.timestamp.bind(py).clone())),
-            ("sampled_value", Some(self.sampled_value.bind(py).clone().into_any())),
-            ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-        ])
+        methods::repr(
+            py,
+            "MeterValue",
+            &[
+                ("timestamp", Some(self.timestamp.bind(py).clone())),
+                (
+                    "sampled_value",
+                    Some(self.sampled_value.bind(py).clone().into_any()),
+                ),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         methods::reduce(slf.as_any(), &*slf.get().inner)
     }
 }
 
 /// The `MeterValues` CALL payload. Its meter values become Python objects, all at once, the
 /// first time `meter_value` is read: a CSMS that only acknowledges never pays for them.
-#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "MeterValuesRequest")]
+#[pyclass(
+    frozen,
+    freelist = 512,
+    module = "ocpp_meter._core",
+    name = "MeterValuesRequest"
+)]
 pub struct PyMeterValuesRequest {
     pub inner: Shared<MeterValuesRequest>,
     #[pyo3(get)]
@@ -155,10 +185,23 @@ impl PyMeterValuesRequest {
         let build = || -> Res<_> {
             let custom_data = custom_data_arg(custom_data)?;
             let evse_id = int_arg(evse_id)
-                .and_then(|v| check_evse_id(v).map(|()| v).map_err(|k| crate::error::Fault::new(k, 0)))
+                .and_then(|v| {
+                    check_evse_id(v)
+                        .map(|()| v)
+                        .map_err(|k| crate::error::Fault::new(k, 0))
+                })
                 .at("evseId")?;
-            let (values, items) = array_arg(meter_value, "meterValue", |m: &PyMeterValue| (*m.inner).clone())?;
-            Ok((MeterValuesRequest { evse_id, meter_value: values, custom_data }, items))
+            let (values, items) = array_arg(meter_value, "meterValue", |m: &PyMeterValue| {
+                (*m.inner).clone()
+            })?;
+            Ok((
+                MeterValuesRequest {
+                    evse_id,
+                    meter_value: values,
+                    custom_data,
+                },
+                items,
+            ))
         };
         let (model, items) = methods::raise(py, build())?;
         let this = PyMeterValuesRequest::wrap(py, model)?;
@@ -201,14 +244,20 @@ impl PyMeterValuesRequest {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "MeterValuesRequest", &[
-            ("evse_id", Some(self.evse_id.bind(py).clone())),
-            ("meter_value", Some(self.meter_value(py)?.into_any())),
-            ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-        ])
+        methods::repr(
+            py,
+            "MeterValuesRequest",
+            &[
+                ("evse_id", Some(self.evse_id.bind(py).clone())),
+                ("meter_value", Some(self.meter_value(py)?.into_any())),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         methods::reduce(slf.as_any(), &*slf.get().inner)
     }
 }
@@ -221,7 +270,9 @@ pub struct PyMeterValuesResponse {
 
 impl PyMeterValuesResponse {
     pub fn wrap(model: MeterValuesResponse) -> Self {
-        PyMeterValuesResponse { inner: Shared::new(model) }
+        PyMeterValuesResponse {
+            inner: Shared::new(model),
+        }
     }
 }
 
@@ -231,7 +282,9 @@ impl PyMeterValuesResponse {
     #[pyo3(signature = (custom_data=None))]
     fn new(py: Python<'_>, custom_data: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let custom_data = methods::raise(py, custom_data_arg(custom_data))?;
-        Ok(PyMeterValuesResponse::wrap(MeterValuesResponse { custom_data }))
+        Ok(PyMeterValuesResponse::wrap(MeterValuesResponse {
+            custom_data,
+        }))
     }
 
     #[getter]
@@ -253,10 +306,16 @@ impl PyMeterValuesResponse {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "MeterValuesResponse", &[("custom_data", self.custom_data(py)?.map(Bound::into_any))])
+        methods::repr(
+            py,
+            "MeterValuesResponse",
+            &[("custom_data", self.custom_data(py)?.map(Bound::into_any))],
+        )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         methods::reduce(slf.as_any(), &*slf.get().inner)
     }
 }

@@ -11,7 +11,12 @@ use super::methods;
 use super::shared::Shared;
 
 /// `UnitOfMeasureType`.
-#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "UnitOfMeasure")]
+#[pyclass(
+    frozen,
+    freelist = 512,
+    module = "ocpp_meter._core",
+    name = "UnitOfMeasure"
+)]
 pub struct PyUnitOfMeasure {
     // A copy, not a pointer into the message: units are small and usually borrow static
     // strings, so copying beats the atomic reference counting of a shared pointer.
@@ -33,7 +38,11 @@ impl PyUnitOfMeasure {
             Some(m) => m.into_pyobject(py)?.into_any().unbind(),
             None => py.None(),
         };
-        Ok(PyUnitOfMeasure { inner, unit, multiplier })
+        Ok(PyUnitOfMeasure {
+            inner,
+            unit,
+            multiplier,
+        })
     }
 
     /// The object for `u`, shared with equal units of the same message: they are immutable,
@@ -46,7 +55,9 @@ impl PyUnitOfMeasure {
             return Ok(obj.clone_ref(py));
         }
         let obj = Py::new(py, PyUnitOfMeasure::build(py, u.clone(), l)?)?.into_any();
-        l.shared_units.borrow_mut().push((u.clone(), obj.clone_ref(py)));
+        l.shared_units
+            .borrow_mut()
+            .push((u.clone(), obj.clone_ref(py)));
         Ok(obj)
     }
 }
@@ -92,14 +103,20 @@ impl PyUnitOfMeasure {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "UnitOfMeasure", &[
-            ("unit", some(py, &self.unit)),
-            ("multiplier", some(py, &self.multiplier)),
-            ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-        ])
+        methods::repr(
+            py,
+            "UnitOfMeasure",
+            &[
+                ("unit", some(py, &self.unit)),
+                ("multiplier", some(py, &self.multiplier)),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
@@ -145,13 +162,17 @@ impl PySignedMeterValue {
         let build = || -> Res<SignedMeterValue> {
             Ok(SignedMeterValue {
                 custom_data: custom_data_arg(custom_data)?,
-                signed_meter_data: str_arg(signed_meter_data, MAX_SIGNED_DATA).at("signedMeterData")?,
+                signed_meter_data: str_arg(signed_meter_data, MAX_SIGNED_DATA)
+                    .at("signedMeterData")?,
                 signing_method: str_arg(signing_method, MAX_METHOD).at("signingMethod")?,
                 encoding_method: str_arg(encoding_method, MAX_METHOD).at("encodingMethod")?,
                 public_key: str_arg(public_key, MAX_SIGNED_DATA).at("publicKey")?,
             })
         };
-        Ok(PySignedMeterValue::build(py, Shared::new(methods::raise(py, build())?)))
+        Ok(PySignedMeterValue::build(
+            py,
+            Shared::new(methods::raise(py, build())?),
+        ))
     }
 
     #[getter]
@@ -161,7 +182,10 @@ impl PySignedMeterValue {
 
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PySignedMeterValue::build(data.py(), Shared::new(methods::from_json(data)?)))
+        Ok(PySignedMeterValue::build(
+            data.py(),
+            Shared::new(methods::from_json(data)?),
+        ))
     }
 
     fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -173,22 +197,45 @@ impl PySignedMeterValue {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "SignedMeterValue", &[
-            ("signed_meter_data", Some(self.signed_meter_data.bind(py).clone().into_any())),
-            ("signing_method", Some(self.signing_method.bind(py).clone().into_any())),
-            ("encoding_method", Some(self.encoding_method.bind(py).clone().into_any())),
-            ("public_key", Some(self.public_key.bind(py).clone().into_any())),
-            ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-        ])
+        methods::repr(
+            py,
+            "SignedMeterValue",
+            &[
+                (
+                    "signed_meter_data",
+                    Some(self.signed_meter_data.bind(py).clone().into_any()),
+                ),
+                (
+                    "signing_method",
+                    Some(self.signing_method.bind(py).clone().into_any()),
+                ),
+                (
+                    "encoding_method",
+                    Some(self.encoding_method.bind(py).clone().into_any()),
+                ),
+                (
+                    "public_key",
+                    Some(self.public_key.bind(py).clone().into_any()),
+                ),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         methods::reduce(slf.as_any(), &*slf.get().inner)
     }
 }
 
 /// `SampledValueType`.
-#[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "SampledValue")]
+#[pyclass(
+    frozen,
+    freelist = 512,
+    module = "ocpp_meter._core",
+    name = "SampledValue"
+)]
 pub struct PySampledValue {
     // A copy, like `PyUnitOfMeasure`'s; only the (large) signed value is shared.
     pub inner: SampledValue,
@@ -212,7 +259,11 @@ impl PySampledValue {
     /// The Python object of a decoded sampled value, its nested objects built with it.
     pub fn build(py: Python<'_>, inner: SampledValue, l: &Lookups<'_>) -> PyResult<Self> {
         let signed_meter_value = match &inner.signed_meter_value {
-            Some(s) => Py::new(py, PySignedMeterValue::build(py, Shared::new((**s).clone())))?.into_any(),
+            Some(s) => Py::new(
+                py,
+                PySignedMeterValue::build(py, Shared::new((**s).clone())),
+            )?
+            .into_any(),
             None => py.None(),
         };
         let unit_of_measure = match &inner.unit_of_measure {
@@ -232,8 +283,13 @@ impl PySampledValue {
     }
 }
 
-fn instance<'py, T: pyo3::PyClass>(obj: &Bound<'py, PyAny>, key: &'static str) -> Res<Bound<'py, T>> {
-    obj.cast::<T>().cloned().map_err(|_| not_instance(obj).within(Seg::Key(key)))
+fn instance<'py, T: pyo3::PyClass>(
+    obj: &Bound<'py, PyAny>,
+    key: &'static str,
+) -> Res<Bound<'py, T>> {
+    obj.cast::<T>()
+        .cloned()
+        .map_err(|_| not_instance(obj).within(Seg::Key(key)))
 }
 
 /// `Some(obj)` unless it is `None`, for reprs.
@@ -265,8 +321,12 @@ impl PySampledValue {
             let measurand = opt(measurand, enum_arg::<Measurand>).at("measurand")?;
             let phase = opt(phase, enum_arg::<Phase>).at("phase")?;
             let location = opt(location, enum_arg::<Location>).at("location")?;
-            let signed = opt(signed_meter_value, |o| instance::<PySignedMeterValue>(o, "signedMeterValue"))?;
-            let unit = opt(unit_of_measure, |o| instance::<PyUnitOfMeasure>(o, "unitOfMeasure"))?;
+            let signed = opt(signed_meter_value, |o| {
+                instance::<PySignedMeterValue>(o, "signedMeterValue")
+            })?;
+            let unit = opt(unit_of_measure, |o| {
+                instance::<PyUnitOfMeasure>(o, "unitOfMeasure")
+            })?;
             Ok(SampledValue {
                 value,
                 context,
@@ -302,19 +362,25 @@ impl PySampledValue {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(py, "SampledValue", &[
-            ("value", some(py, &self.value)),
-            ("context", some(py, &self.context)),
-            ("measurand", some(py, &self.measurand)),
-            ("phase", some(py, &self.phase)),
-            ("location", some(py, &self.location)),
-            ("signed_meter_value", some(py, &self.signed_meter_value)),
-            ("unit_of_measure", some(py, &self.unit_of_measure)),
-            ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-        ])
+        methods::repr(
+            py,
+            "SampledValue",
+            &[
+                ("value", some(py, &self.value)),
+                ("context", some(py, &self.context)),
+                ("measurand", some(py, &self.measurand)),
+                ("phase", some(py, &self.phase)),
+                ("location", some(py, &self.location)),
+                ("signed_meter_value", some(py, &self.signed_meter_value)),
+                ("unit_of_measure", some(py, &self.unit_of_measure)),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }

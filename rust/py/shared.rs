@@ -32,7 +32,10 @@ impl<T: 'static> Shared<T> {
     /// A pointer to a part of this value that shares its owner.
     pub fn project<U: 'static>(&self, part: impl FnOnce(&T) -> &U) -> Shared<U> {
         let ptr = NonNull::from(part(self));
-        Shared { owner: Arc::clone(&self.owner), ptr }
+        Shared {
+            owner: Arc::clone(&self.owner),
+            ptr,
+        }
     }
 }
 
