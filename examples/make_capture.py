@@ -13,14 +13,20 @@ from ocpp_meter import samples
 
 BROKEN = [
     # Unknown measurand (a vendor name).
-    b'[2,"b1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z",'
-    b'"sampledValue":[{"value":230.1,"measurand":"Voltage.L1"}]}]}]',
+    (
+        b'[2,"b1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z",'
+        b'"sampledValue":[{"value":230.1,"measurand":"Voltage.L1"}]}]}]'
+    ),
     # Naive timestamp: no offset.
-    b'[2,"b2","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00",'
-    b'"sampledValue":[{"value":1}]}]}]',
+    (
+        b'[2,"b2","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00",'
+        b'"sampledValue":[{"value":1}]}]}]'
+    ),
     # Value sent as a string.
-    b'[2,"b3","MeterValues",{"evseId":2,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z",'
-    b'"sampledValue":[{"value":"12.5"}]}]}]',
+    (
+        b'[2,"b3","MeterValues",{"evseId":2,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z",'
+        b'"sampledValue":[{"value":"12.5"}]}]}]'
+    ),
     # Missing sampledValue.
     b'[2,"b4","MeterValues",{"evseId":2,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z"}]}]',
     # Truncated frame.

@@ -7,31 +7,33 @@ JSON Pointer (wire names) of the fault, relative to the object being built.
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Optional, Union, final
+from typing import Any, final
+
+from typing_extensions import TypeAlias
 
 from .enums import ErrorCode, Location, Measurand, Phase, ReadingContext
 
-Buffer = Union[bytes, bytearray, memoryview, str]
+Buffer: TypeAlias = bytes | bytearray | memoryview | str
 """What the decoders read, in place: no copy of the buffer is made."""
 
 @final
 class UnitOfMeasure:
     """``UnitOfMeasureType``: the unit of a sampled value and its power-of-ten multiplier."""
 
-    def __init__(
-        self,
-        unit: Optional[str] = None,
-        multiplier: Optional[int] = None,
-        custom_data: Optional[dict[str, Any]] = None,
-    ) -> None: ...
+    def __new__(
+        cls,
+        unit: str | None = None,
+        multiplier: int | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> UnitOfMeasure: ...
     @property
-    def unit(self) -> Optional[str]:
+    def unit(self) -> str | None:
         """The unit (at most 20 characters); ``None`` when absent (the schema default is ``Wh``)."""
     @property
-    def multiplier(self) -> Optional[int]:
+    def multiplier(self) -> int | None:
         """Exponent of ten to apply to the value; ``None`` when absent (default 0)."""
     @property
-    def custom_data(self) -> Optional[dict[str, Any]]:
+    def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
     def from_json(data: Buffer) -> UnitOfMeasure:
@@ -43,14 +45,14 @@ class UnitOfMeasure:
 class SignedMeterValue:
     """``SignedMeterValueType``: a signed copy of a meter reading."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         signed_meter_data: str,
         signing_method: str,
         encoding_method: str,
         public_key: str,
-        custom_data: Optional[dict[str, Any]] = None,
-    ) -> None: ...
+        custom_data: dict[str, Any] | None = None,
+    ) -> SignedMeterValue: ...
     @property
     def signed_meter_data(self) -> str:
         """Base64 signed data, at most 2500 characters."""
@@ -64,7 +66,7 @@ class SignedMeterValue:
     def public_key(self) -> str:
         """Base64 public key, at most 2500 characters."""
     @property
-    def custom_data(self) -> Optional[dict[str, Any]]:
+    def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
     def from_json(data: Buffer) -> SignedMeterValue:
@@ -76,40 +78,40 @@ class SignedMeterValue:
 class SampledValue:
     """``SampledValueType``: one measured value and how to read it."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         value: float,
-        context: Optional[Union[ReadingContext, str]] = None,
-        measurand: Optional[Union[Measurand, str]] = None,
-        phase: Optional[Union[Phase, str]] = None,
-        location: Optional[Union[Location, str]] = None,
-        signed_meter_value: Optional[SignedMeterValue] = None,
-        unit_of_measure: Optional[UnitOfMeasure] = None,
-        custom_data: Optional[dict[str, Any]] = None,
-    ) -> None: ...
+        context: ReadingContext | str | None = None,
+        measurand: Measurand | str | None = None,
+        phase: Phase | str | None = None,
+        location: Location | str | None = None,
+        signed_meter_value: SignedMeterValue | None = None,
+        unit_of_measure: UnitOfMeasure | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> SampledValue: ...
     @property
     def value(self) -> float:
         """The measured value, as sent."""
     @property
-    def context(self) -> Optional[ReadingContext]:
+    def context(self) -> ReadingContext | None:
         """Why it was sampled; ``None`` when absent (default ``Sample.Periodic``)."""
     @property
-    def measurand(self) -> Optional[Measurand]:
+    def measurand(self) -> Measurand | None:
         """What was measured; ``None`` when absent (default ``Energy.Active.Import.Register``)."""
     @property
-    def phase(self) -> Optional[Phase]:
+    def phase(self) -> Phase | None:
         """The phase; ``None`` when absent (an overall value)."""
     @property
-    def location(self) -> Optional[Location]:
+    def location(self) -> Location | None:
         """Where it was sampled; ``None`` when absent (default ``Outlet``)."""
     @property
-    def signed_meter_value(self) -> Optional[SignedMeterValue]:
+    def signed_meter_value(self) -> SignedMeterValue | None:
         """The signed copy of the reading, if sent."""
     @property
-    def unit_of_measure(self) -> Optional[UnitOfMeasure]:
+    def unit_of_measure(self) -> UnitOfMeasure | None:
         """Unit and multiplier, if sent."""
     @property
-    def custom_data(self) -> Optional[dict[str, Any]]:
+    def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
     def from_json(data: Buffer) -> SampledValue:
@@ -121,12 +123,12 @@ class SampledValue:
 class MeterValue:
     """``MeterValueType``: sampled values taken at one point in time."""
 
-    def __init__(
-        self,
-        timestamp: Union[datetime, str],
+    def __new__(
+        cls,
+        timestamp: datetime | str,
         sampled_value: Sequence[SampledValue],
-        custom_data: Optional[dict[str, Any]] = None,
-    ) -> None: ...
+        custom_data: dict[str, Any] | None = None,
+    ) -> MeterValue: ...
     @property
     def timestamp(self) -> datetime:
         """Timezone-aware time of the samples, in the offset that was sent (microsecond precision)."""
@@ -134,7 +136,7 @@ class MeterValue:
     def sampled_value(self) -> tuple[SampledValue, ...]:
         """At least one sampled value, in input order."""
     @property
-    def custom_data(self) -> Optional[dict[str, Any]]:
+    def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
     def from_json(data: Buffer) -> MeterValue:
@@ -146,12 +148,12 @@ class MeterValue:
 class MeterValuesRequest:
     """The ``MeterValues`` CALL payload: meter readings of one EVSE (0 is the main meter)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         evse_id: int,
         meter_value: Sequence[MeterValue],
-        custom_data: Optional[dict[str, Any]] = None,
-    ) -> None: ...
+        custom_data: dict[str, Any] | None = None,
+    ) -> MeterValuesRequest: ...
     @property
     def evse_id(self) -> int:
         """The EVSE, ``>= 0``; 0 designates the main power meter."""
@@ -159,7 +161,7 @@ class MeterValuesRequest:
     def meter_value(self) -> tuple[MeterValue, ...]:
         """At least one meter value, in input order."""
     @property
-    def custom_data(self) -> Optional[dict[str, Any]]:
+    def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
     def from_json(data: Buffer) -> MeterValuesRequest:
@@ -171,9 +173,9 @@ class MeterValuesRequest:
 class MeterValuesResponse:
     """The ``MeterValues`` CALLRESULT payload: empty but for optional ``customData``."""
 
-    def __init__(self, custom_data: Optional[dict[str, Any]] = None) -> None: ...
+    def __new__(cls, custom_data: dict[str, Any] | None = None) -> MeterValuesResponse: ...
     @property
-    def custom_data(self) -> Optional[dict[str, Any]]:
+    def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
     def from_json(data: Buffer) -> MeterValuesResponse:
@@ -185,7 +187,7 @@ class MeterValuesResponse:
 class Call:
     """An OCPP-J CALL ``[2, messageId, action, payload]``."""
 
-    def __init__(self, message_id: str, action: str, payload: MeterValuesRequest) -> None: ...
+    def __new__(cls, message_id: str, action: str, payload: MeterValuesRequest) -> Call: ...
     @property
     def message_id(self) -> str:
         """The caller's message id (1 to 36 characters)."""
@@ -200,7 +202,7 @@ class Call:
 class CallResult:
     """An OCPP-J CALLRESULT ``[3, messageId, payload]``."""
 
-    def __init__(self, message_id: str, payload: MeterValuesResponse) -> None: ...
+    def __new__(cls, message_id: str, payload: MeterValuesResponse) -> CallResult: ...
     @property
     def message_id(self) -> str:
         """The id of the CALL this answers."""
@@ -212,13 +214,13 @@ class CallResult:
 class CallError:
     """An OCPP-J CALLERROR ``[4, messageId, errorCode, errorDescription, errorDetails]``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         message_id: str,
-        code: Union[ErrorCode, str],
-        description: str = "",
-        details: Optional[dict[str, Any]] = None,
-    ) -> None: ...
+        code: ErrorCode | str,
+        description: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> CallError: ...
     @property
     def message_id(self) -> str:
         """The id of the CALL this answers."""
@@ -232,7 +234,7 @@ class CallError:
     def details(self) -> dict[str, Any]:
         """``errorDetails``: a fresh dict (``{}`` when none were sent)."""
 
-Message = Union[Call, CallResult, CallError]
+Message: TypeAlias = Call | CallResult | CallError
 
 def decode_call(frame: Buffer) -> Call:
     """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`."""
@@ -252,8 +254,9 @@ def encode_call_result(message_id: str, response: MeterValuesResponse) -> bytes:
 
 def encode_call_error(
     message_id: str,
-    code: Union[ErrorCode, str],
-    description: str = "",
-    details: Optional[dict[str, Any]] = None,
+    code: ErrorCode | str,
+    description: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> bytes:
-    """``[4, messageId, code, description, details]`` as compact UTF-8 JSON."""
+    """``[4, messageId, code, description, details]`` as compact UTF-8 JSON (no description:
+    ``""``; no details: ``{}``)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+from typing import Any
 
 from .enums import ErrorCode
 
@@ -29,16 +29,16 @@ class OcppError(ValueError):
     description: str
     details: dict[str, Any]
     path: str
-    message_id: Optional[str]
+    message_id: str | None
 
     def __init__(
         self,
-        code: Union[ErrorCode, str],
+        code: ErrorCode | str,
         description: str = "",
-        details: Optional[dict[str, Any]] = None,
+        details: dict[str, Any] | None = None,
         *,
         path: str = "",
-        message_id: Optional[str] = None,
+        message_id: str | None = None,
     ) -> None:
         self.code = ErrorCode(code)
         self.description = description
@@ -62,6 +62,6 @@ class OcppError(ValueError):
 
 
 def _rebuild(
-    code: str, description: str, details: dict[str, Any], path: str, message_id: Optional[str]
+    code: str, description: str, details: dict[str, Any], path: str, message_id: str | None
 ) -> OcppError:
     return OcppError(code, description, details, path=path, message_id=message_id)

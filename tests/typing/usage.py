@@ -1,0 +1,66 @@
+"""Typed use of the public API; `mypy --strict` must accept it (see tests/test_typing.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import ocpp_meter
+from ocpp_meter import (
+    Call,
+    CallError,
+    CallResult,
+    ErrorCode,
+    Measurand,
+    MeterValue,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    OcppError,
+    SampledValue,
+    UnitOfMeasure,
+)
+
+
+def energy_wh(request: MeterValuesRequest) -> float | None:
+    for meter_value in request.meter_value:
+        stamp: datetime = meter_value.timestamp
+        assert stamp.tzinfo is not None
+        for sampled in meter_value.sampled_value:
+            if sampled.measurand in (None, Measurand.ENERGY_ACTIVE_IMPORT_REGISTER):
+                unit: UnitOfMeasure | None = sampled.unit_of_measure
+                multiplier = unit.multiplier if unit and unit.multiplier is not None else 0
+                return sampled.value * 10.0**multiplier
+    return None
+
+
+def acknowledge(frame: bytes | bytearray | memoryview | str) -> bytes:
+    try:
+        call: Call = ocpp_meter.decode_call(frame)
+    except OcppError as error:
+        code: ErrorCode = error.code
+        return ocpp_meter.encode_call_error(error.message_id or "-1", code, error.description)
+    energy_wh(call.payload)
+    return ocpp_meter.encode_call_result(call.message_id, ocpp_meter.new_meter_values_response())
+
+
+def build() -> bytes:
+    request = MeterValuesRequest(
+        evse_id=1,
+        meter_value=[
+            MeterValue(
+                timestamp=datetime.now(timezone.utc),
+                sampled_value=[SampledValue(value=1.5, measurand=Measurand.SOC)],
+            )
+        ],
+        custom_data={"vendorId": "acme"},
+    )
+    return ocpp_meter.encode_call("id-1", request)
+
+
+def replies(frame: bytes) -> str:
+    message = ocpp_meter.decode_message(frame)
+    if isinstance(message, CallResult):
+        response: MeterValuesResponse = message.payload
+        return response.to_json().decode()
+    if isinstance(message, CallError):
+        return message.code.value
+    return message.action
