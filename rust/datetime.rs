@@ -96,24 +96,6 @@ impl DateTime {
         if b[13] != b':' || b[16] != b':' {
             return Err("bad time separator");
         }
-        if year == 0 {
-            return Err("year 0000 does not exist");
-        }
-        if !(1..=12).contains(&month) {
-            return Err("month out of range");
-        }
-        if day == 0 || day > days_in_month(year, month) {
-            return Err("day out of range");
-        }
-        if hour > 23 {
-            return Err("hour out of range");
-        }
-        if minute > 59 {
-            return Err("minute out of range");
-        }
-        if second > 59 {
-            return Err("second out of range (leap seconds are not supported)");
-        }
         let mut i = 19;
         let mut nanos = 0u32;
         if b.get(i) == Some(&b'.') {
@@ -160,7 +142,7 @@ impl DateTime {
         if i != b.len() {
             return Err("unexpected text after the offset");
         }
-        let dt = DateTime {
+        DateTime {
             year,
             month,
             day,
@@ -169,9 +151,8 @@ impl DateTime {
             second,
             nanos,
             offset_minutes,
-        };
-        dt.check_range()?;
-        Ok(dt)
+        }
+        .validated()
     }
 
     /// Builds from fields (as a Python datetime gives them), validating like [`DateTime::parse`].
@@ -186,17 +167,12 @@ impl DateTime {
         nanos: u32,
         offset_seconds: i64,
     ) -> Result<DateTime, &'static str> {
-        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) {
-            return Err("date out of range");
-        }
-        let year = year as u16;
-        if day == 0 || day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59 {
-            return Err("field out of range");
-        }
+        let year = u16::try_from(year).map_err(|_| "year out of range")?;
         if offset_seconds % 60 != 0 || offset_seconds.abs() >= 24 * 3600 {
             return Err("offset must be whole minutes and less than 24 hours");
         }
-        let dt = DateTime {
+        let offset_minutes = (offset_seconds / 60) as i16;
+        DateTime {
             year,
             month,
             day,
@@ -204,15 +180,34 @@ impl DateTime {
             minute,
             second,
             nanos,
-            offset_minutes: (offset_seconds / 60) as i16,
-        };
-        dt.check_range()?;
-        Ok(dt)
+            offset_minutes,
+        }
+        .validated()
     }
 
-    fn check_range(&self) -> Result<(), &'static str> {
+    /// The field ranges of RFC 3339 (no leap second: no datetime type can hold it) and the
+    /// UTC range that a `Z` timestamp can express; shared by parsing and construction.
+    fn validated(self) -> Result<DateTime, &'static str> {
+        if self.year == 0 || self.year > 9999 {
+            return Err("year out of range 0001..9999");
+        }
+        if !(1..=12).contains(&self.month) {
+            return Err("month out of range");
+        }
+        if self.day == 0 || self.day > days_in_month(self.year, self.month) {
+            return Err("day out of range");
+        }
+        if self.hour > 23 {
+            return Err("hour out of range");
+        }
+        if self.minute > 59 {
+            return Err("minute out of range");
+        }
+        if self.second > 59 {
+            return Err("second out of range (leap seconds are not supported)");
+        }
         if (MIN_UNIX..=MAX_UNIX).contains(&self.unix_seconds()) {
-            Ok(())
+            Ok(self)
         } else {
             Err("instant outside years 0001..9999 in UTC")
         }

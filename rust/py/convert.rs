@@ -179,14 +179,23 @@ pub fn number_arg(obj: &Bound<'_, PyAny>) -> Res<f64> {
     }
 }
 
+/// The UTF-8 text of a `str` (one holding a lone surrogate has none).
+fn utf8<'a>(s: &'a Bound<'_, PyString>) -> Res<&'a str> {
+    s.to_str()
+        .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))
+}
+
+/// The text of an argument that must be a `str`.
+fn text_arg<'a>(obj: &'a Bound<'_, PyAny>) -> Res<&'a str> {
+    utf8(
+        obj.cast::<PyString>()
+            .map_err(|_| wrong_type(JsonType::String, obj))?,
+    )
+}
+
 /// A `type: string` argument with a `maxLength`.
 pub fn str_arg(obj: &Bound<'_, PyAny>, max: usize) -> Res<String> {
-    let s = obj
-        .cast::<PyString>()
-        .map_err(|_| wrong_type(JsonType::String, obj))?;
-    let text = s
-        .to_str()
-        .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+    let text = text_arg(obj)?;
     model::check_max_length(text, max).map_err(|k| Fault::new(k, 0))?;
     Ok(text.to_owned())
 }
@@ -202,12 +211,7 @@ pub fn wire_arg<T>(
     parse: fn(&str) -> Option<T>,
     enum_name: &'static str,
 ) -> Res<T> {
-    let s = obj
-        .cast::<PyString>()
-        .map_err(|_| wrong_type(JsonType::String, obj))?;
-    let text = s
-        .to_str()
-        .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
+    let text = text_arg(obj)?;
     parse(text).ok_or_else(|| {
         Fault::new(
             FaultKind::UnknownEnumValue {
@@ -222,10 +226,7 @@ pub fn wire_arg<T>(
 /// A `date-time` argument: a timezone-aware `datetime`, or an RFC 3339 string.
 pub fn datetime_arg(obj: &Bound<'_, PyAny>) -> Res<DateTime> {
     if let Ok(s) = obj.cast::<PyString>() {
-        let text = s
-            .to_str()
-            .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
-        return DateTime::parse(text).map_err(|r| Fault::new(FaultKind::BadDateTime(r), 0));
+        return DateTime::parse(utf8(s)?).map_err(|r| Fault::new(FaultKind::BadDateTime(r), 0));
     }
     let dt = obj
         .cast::<PyDateTime>()
@@ -349,10 +350,7 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Res<JsonValue> {
         };
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        let text = s
-            .to_str()
-            .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?;
-        return Ok(JsonValue::Str(text.to_owned()));
+        return Ok(JsonValue::Str(utf8(s)?.to_owned()));
     }
     if depth >= MAX_DEPTH
         && (obj.is_instance_of::<PyDict>()
@@ -387,12 +385,7 @@ fn py_members(
 ) -> Res<Vec<(String, JsonValue)>> {
     let mut members = Vec::with_capacity(d.len());
     for (k, v) in d.iter() {
-        let key = k
-            .cast::<PyString>()
-            .map_err(|_| wrong_type(JsonType::String, &k))?
-            .to_str()
-            .map_err(|_| Fault::new(FaultKind::InvalidUnicode, 0))?
-            .to_owned();
+        let key = text_arg(&k)?.to_owned();
         if skip(&key) {
             continue;
         }
