@@ -108,12 +108,6 @@ fn write_custom_data(c: &CustomData, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-impl Encode for CustomData {
-    fn write(&self, out: &mut Vec<u8>) {
-        write_custom_data(self, out);
-    }
-}
-
 impl Encode for JsonValue {
     fn write(&self, out: &mut Vec<u8>) {
         write_value(self, out);

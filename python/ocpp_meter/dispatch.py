@@ -1,0 +1,361 @@
+"""Handler protocols and the dispatcher that turns an incoming OCPP-J frame into its reply.
+
+A CSMS registers a :class:`CSMSHandler` on a :class:`Dispatcher` and feeds it every frame a
+charging station sends, with the station's id. The dispatcher decodes the frame with the core,
+calls the handler for a valid ``MeterValues`` CALL, and returns the reply frame to send back:
+a CALLRESULT, a CALLERROR, or ``None`` where OCPP-J sends nothing (the frame was itself a
+CALLRESULT or CALLERROR, valid or not). Every outcome follows the error table of the contract:
+
+========================================================  ======================================
+outcome                                                   reply
+========================================================  ======================================
+frame unreadable before its message id                    CALLERROR ``RpcFrameworkError``, id -1
+any validation fault of a CALL (syntax, envelope,         CALLERROR with the core's code,
+unknown action, payload)                                  description and details (``path``...)
+valid CALL, no handler registered                         CALLERROR ``NotSupported``
+handler raised :class:`~ocpp_meter.OcppError`             CALLERROR with its code, description
+handler raised anything else                              CALLERROR ``InternalError``
+handler returned ``None``                                 CALLERROR ``GenericError``
+handler returned something not a MeterValuesResponse      CALLERROR ``InternalError``
+handler returned a MeterValuesResponse                    CALLRESULT (the response re-validated)
+CALLRESULT or CALLERROR frame, valid or not               ``None``
+========================================================  ======================================
+
+No traceback or exception text goes on the wire; handler failures are logged (with their
+traceback) on the ``ocpp_meter.dispatch`` logger, and every rejected frame is logged there once,
+with the station id, message id, code and JSON Pointer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Awaitable, Optional, Protocol, Union, runtime_checkable
+
+from ._core import (
+    Call,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    decode_message,
+    encode_call_error,
+    encode_call_result,
+)
+from .enums import ErrorCode
+from .errors import OcppError
+
+if TYPE_CHECKING:
+    from ._core import Buffer
+
+__all__ = [
+    "CSMSHandler",
+    "CallContext",
+    "ChargingStationHandler",
+    "Dispatcher",
+    "current_call",
+]
+
+logger = logging.getLogger(__name__)
+
+OFFLOAD_THRESHOLD = 64 * 1024
+"""Frames larger than this (in bytes or characters) are decoded on a worker thread."""
+
+
+@runtime_checkable
+class CSMSHandler(Protocol):
+    """What a CSMS implements to receive meter values; ``on_meter_values`` may be ``async``.
+
+    Return the :class:`~ocpp_meter.MeterValuesResponse` to acknowledge the readings, or raise
+    :class:`~ocpp_meter.OcppError` to answer with that error's code and description. The
+    current frame's message id is available from :func:`current_call`.
+    """
+
+    def on_meter_values(
+        self, charging_station_id: str, request: MeterValuesRequest
+    ) -> Union[MeterValuesResponse, Awaitable[MeterValuesResponse]]:
+        """Handle one valid MeterValues CALL from ``charging_station_id``."""
+        ...
+
+
+@runtime_checkable
+class ChargingStationHandler(Protocol):
+    """What a charging station implements for CSMS-initiated calls of this block: none yet.
+
+    The Meter values block has no CSMS-to-station message, so the protocol is empty; it is
+    here so that a station-side implementation can be typed now and grow with later blocks.
+    """
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """The CALL being handled: available to handlers through :func:`current_call`."""
+
+    charging_station_id: str
+    message_id: str
+    action: str
+
+
+_current_call: ContextVar[Optional[CallContext]] = ContextVar(
+    "ocpp_meter_current_call", default=None
+)
+
+
+def current_call() -> CallContext | None:
+    """The CALL whose handler is running (in this thread or task), else ``None``."""
+    return _current_call.get()
+
+
+class Dispatcher:
+    """Routes OCPP-J frames from charging stations to the registered :class:`CSMSHandler`.
+
+    One dispatcher serves any number of stations and connections; it keeps no per-frame state,
+    so it may be shared by concurrent tasks. A handler that fails never breaks it: the failure
+    becomes a CALLERROR for that frame and the next frame is handled as usual.
+    """
+
+    def __init__(
+        self,
+        csms_handler: CSMSHandler | None = None,
+        *,
+        offload_threshold: int = OFFLOAD_THRESHOLD,
+    ) -> None:
+        self._handler = csms_handler
+        self.offload_threshold = offload_threshold
+
+    @property
+    def csms_handler(self) -> CSMSHandler | None:
+        """The registered handler, ``None`` before one is registered."""
+        return self._handler
+
+    def register_csms_handler(self, handler: CSMSHandler | None) -> None:
+        """Register (or with ``None``, remove) the handler of MeterValues CALLs."""
+        if handler is not None and not callable(getattr(handler, "on_meter_values", None)):
+            raise TypeError("a CSMS handler needs an on_meter_values method")
+        self._handler = handler
+
+    # Entry points.
+
+    def dispatch(self, charging_station_id: str, frame: Buffer) -> bytes | None:
+        """Handle one frame synchronously and return the reply frame, or ``None``.
+
+        A handler whose ``on_meter_values`` is a coroutine function cannot be awaited here: the
+        frame is answered with ``InternalError`` and the error is logged; use
+        :meth:`dispatch_async` for such handlers.
+        """
+        decoded = self._decode(charging_station_id, frame)
+        if not isinstance(decoded, Call):
+            return decoded
+        handler = self._handler
+        if handler is None:
+            return self._not_supported(charging_station_id, decoded)
+        token = _current_call.set(
+            CallContext(charging_station_id, decoded.message_id, decoded.action)
+        )
+        try:
+            result: Any = handler.on_meter_values(charging_station_id, decoded.payload)
+            if inspect.isawaitable(result):
+                if inspect.iscoroutine(result):
+                    result.close()
+                logger.error(
+                    "station %r, message id %r: the handler is asynchronous; "
+                    "Dispatcher.dispatch cannot await it (use dispatch_async)",
+                    charging_station_id,
+                    decoded.message_id,
+                )
+                return self._internal_error(decoded)
+        except OcppError as error:
+            return self._handler_rejected(charging_station_id, decoded, error)
+        except Exception:
+            return self._handler_failed(charging_station_id, decoded)
+        finally:
+            _current_call.reset(token)
+        return self._respond(charging_station_id, decoded, result)
+
+    async def dispatch_async(self, charging_station_id: str, frame: Buffer) -> bytes | None:
+        """Handle one frame and return the reply frame, or ``None``; awaits async handlers.
+
+        Frames longer than ``offload_threshold`` are decoded on a worker thread so the event
+        loop keeps serving other connections meanwhile.
+        """
+        if _size(frame) > self.offload_threshold:
+            decoded = await asyncio.to_thread(self._decode, charging_station_id, frame)
+        else:
+            decoded = self._decode(charging_station_id, frame)
+        if not isinstance(decoded, Call):
+            return decoded
+        handler = self._handler
+        if handler is None:
+            return self._not_supported(charging_station_id, decoded)
+        token = _current_call.set(
+            CallContext(charging_station_id, decoded.message_id, decoded.action)
+        )
+        try:
+            result: Any = handler.on_meter_values(charging_station_id, decoded.payload)
+            if inspect.isawaitable(result):
+                result = await result
+        except OcppError as error:
+            return self._handler_rejected(charging_station_id, decoded, error)
+        except Exception:
+            return self._handler_failed(charging_station_id, decoded)
+        finally:
+            _current_call.reset(token)
+        return self._respond(charging_station_id, decoded, result)
+
+    # Steps.
+
+    def _decode(self, station: str, frame: Buffer) -> Call | bytes | None:
+        """The CALL to handle, or the final reply (``None`` for no reply)."""
+        try:
+            message = decode_message(frame)
+        except OcppError as error:
+            return self._reject(station, frame, error)
+        if isinstance(message, Call):
+            return message
+        logger.debug(
+            "station %r: %s for message id %r ignored (this CSMS sends no CALLs)",
+            station,
+            type(message).__name__,
+            message.message_id,
+        )
+        return None
+
+    def _reject(self, station: str, frame: Buffer, error: OcppError) -> bytes | None:
+        message_id = error.message_id or "-1"
+        if (
+            message_id != "-1"
+            and error.code is not ErrorCode.MESSAGE_TYPE_NOT_SUPPORTED
+            and _is_reply_frame(frame)
+        ):
+            # OCPP-J answers only CALLs: a broken CALLRESULT or CALLERROR gets no reply (an
+            # answer to it could start an endless exchange of errors between the two sides).
+            logger.warning(
+                "station %r: ignored invalid reply frame, message id %r: %s at %r: %s",
+                station,
+                message_id,
+                error.code.value,
+                error.path,
+                error.description,
+            )
+            return None
+        logger.warning(
+            "station %r: rejected frame, message id %r: %s at %r: %s",
+            station,
+            message_id,
+            error.code.value,
+            error.path,
+            error.description,
+        )
+        return _call_error(message_id, error.code, error.description, error.details, error.path)
+
+    def _not_supported(self, station: str, call: Call) -> bytes:
+        logger.warning(
+            "station %r: rejected frame, message id %r: %s at %r: no handler registered for %s",
+            station,
+            call.message_id,
+            ErrorCode.NOT_SUPPORTED.value,
+            "",
+            call.action,
+        )
+        return encode_call_error(
+            call.message_id,
+            ErrorCode.NOT_SUPPORTED,
+            f"no handler is registered for {call.action}",
+            {},
+        )
+
+    def _handler_rejected(self, station: str, call: Call, error: OcppError) -> bytes:
+        logger.warning(
+            "station %r: handler rejected message id %r: %s at %r: %s",
+            station,
+            call.message_id,
+            error.code.value,
+            error.path,
+            error.description,
+        )
+        return _call_error(call.message_id, error.code, error.description, error.details, "")
+
+    def _handler_failed(self, station: str, call: Call) -> bytes:
+        logger.exception(
+            "station %r: handler of %s failed on message id %r",
+            station,
+            call.action,
+            call.message_id,
+        )
+        return self._internal_error(call)
+
+    def _internal_error(self, call: Call) -> bytes:
+        return encode_call_error(
+            call.message_id,
+            ErrorCode.INTERNAL_ERROR,
+            f"internal error while handling {call.action}",
+            {},
+        )
+
+    def _respond(self, station: str, call: Call, result: object) -> bytes:
+        if result is None:
+            logger.error(
+                "station %r: handler of %s returned no response for message id %r",
+                station,
+                call.action,
+                call.message_id,
+            )
+            return encode_call_error(
+                call.message_id,
+                ErrorCode.GENERIC_ERROR,
+                f"no response was produced for {call.action}",
+                {},
+            )
+        if not isinstance(result, MeterValuesResponse):
+            logger.error(
+                "station %r: handler of %s returned %s, not a MeterValuesResponse "
+                "(message id %r)",
+                station,
+                call.action,
+                type(result).__name__,
+                call.message_id,
+            )
+            return self._internal_error(call)
+        try:
+            # The response is checked against its schema before it goes out.
+            MeterValuesResponse.from_json(result.to_json())
+            return encode_call_result(call.message_id, result)
+        except Exception:
+            logger.exception(
+                "station %r: the response to message id %r is invalid", station, call.message_id
+            )
+            return self._internal_error(call)
+
+
+def _call_error(
+    message_id: str, code: ErrorCode, description: str, details: dict[str, Any], path: str
+) -> bytes:
+    description = description[:255]
+    try:
+        return encode_call_error(message_id, code, description, details)
+    except Exception:  # details that are not JSON: fall back to the pointer alone
+        return encode_call_error(message_id, code, description, {"path": path})
+
+
+def _size(frame: Buffer) -> int:
+    return frame.nbytes if isinstance(frame, memoryview) else len(frame)
+
+
+_JSON_SPACE = b" \t\r\n"
+
+
+def _is_reply_frame(frame: Buffer) -> bool:
+    """Whether the frame's message type id is ``3`` or ``4``.
+
+    Only asked after the core has read the message id, so the frame's first element is known to
+    be well-formed JSON; the core reports no message type with a fault, hence this look at the
+    first element (and nothing further).
+    """
+    head = frame[:64]
+    data = head.encode("utf-8", "surrogatepass") if isinstance(head, str) else bytes(head)
+    data = data.lstrip(_JSON_SPACE)
+    if not data.startswith(b"["):
+        return False
+    data = data[1:].lstrip(_JSON_SPACE)
+    return data[:1] in (b"3", b"4") and data[1:2] in (b",", b" ", b"\t", b"\r", b"\n")

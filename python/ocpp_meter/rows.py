@@ -1,0 +1,178 @@
+"""The flat row form for ingest (``CONTRACT.md`` section 4): one row per sampled value.
+
+:func:`meter_values_rows` turns a decoded :class:`~ocpp_meter.MeterValuesRequest` into
+:class:`Row` tuples, in input order, with the schema defaults applied and the value normalized:
+``normalized_value = value * 10**multiplier``, with the k-prefixed units (``kWh``, ``kW``,
+``kvarh``, ``kvar``, ``kVAh``, ``kVA``) scaled to their base unit, which is then
+``normalized_unit``; every other unit is kept as it is.
+
+Nothing here reads JSON: the rows are built from the objects the core decoded.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from decimal import Context, Decimal
+from typing import NamedTuple, Optional
+
+from ._core import MeterValuesRequest
+from .enums import Location, Measurand, ReadingContext
+
+__all__ = [
+    "COLUMNS",
+    "DEFAULT_CONTEXT",
+    "DEFAULT_LOCATION",
+    "DEFAULT_MEASURAND",
+    "DEFAULT_UNIT",
+    "KILO_UNITS",
+    "Row",
+    "meter_values_rows",
+    "normalize",
+]
+
+DEFAULT_MEASURAND = Measurand.ENERGY_ACTIVE_IMPORT_REGISTER.value
+DEFAULT_LOCATION = Location.OUTLET.value
+DEFAULT_CONTEXT = ReadingContext.SAMPLE_PERIODIC.value
+DEFAULT_UNIT = "Wh"
+
+KILO_UNITS = {
+    "kWh": "Wh",
+    "kW": "W",
+    "kvarh": "varh",
+    "kvar": "var",
+    "kVAh": "VAh",
+    "kVA": "VA",
+}
+"""The k-prefixed units that normalization scales to their base unit (x1000)."""
+
+
+class Row(NamedTuple):
+    """One sampled value in the contract's row form; the field order is the column order.
+
+    The TransactionEvent columns (``connector_id``, ``transaction_id``, ``event_type``,
+    ``seq_no``) are ``None`` for a MeterValues row. ``timestamp`` is a timezone-aware
+    ``datetime`` in UTC.
+    """
+
+    station_id: str
+    message_id: str
+    action: str
+    evse_id: Optional[int]
+    connector_id: Optional[int]
+    transaction_id: Optional[str]
+    event_type: Optional[str]
+    seq_no: Optional[int]
+    meter_value_index: int
+    sampled_value_index: int
+    timestamp: datetime
+    value: float
+    measurand: str
+    phase: Optional[str]
+    location: str
+    context: str
+    unit: str
+    multiplier: int
+    normalized_value: float
+    normalized_unit: str
+    signed_meter_data: Optional[str]
+    signing_method: Optional[str]
+    encoding_method: Optional[str]
+    public_key: Optional[str]
+
+
+COLUMNS: tuple[str, ...] = Row._fields
+"""The contract's column names, in order."""
+
+# Powers of ten up to 10**22 are exact doubles, so one multiplication or division by them is
+# correctly rounded; beyond that the exact decimal product is rounded once instead.
+_EXACT_POWERS = tuple(10.0**exponent for exponent in range(23))
+
+
+def normalize(value: float, unit: str, multiplier: int) -> tuple[float, str]:
+    """``(value * 10**multiplier, unit)`` with a k-prefixed unit scaled to its base unit.
+
+    The result is the double nearest to the exact product (overflow gives an infinity of the
+    value's sign, underflow a zero), so ``normalize(2.5, "kWh", 0) == (2500.0, "Wh")`` and
+    ``normalize(12345.0, "Wh", -3) == (12.345, "Wh")`` hold exactly.
+    """
+    base = KILO_UNITS.get(unit)
+    exponent = multiplier
+    if base is not None:
+        exponent += 3
+        unit = base
+    if exponent == 0 or value == 0.0 or not math.isfinite(value):
+        return value, unit
+    if 0 < exponent <= 22:
+        return value * _EXACT_POWERS[exponent], unit
+    if -22 <= exponent < 0:
+        return value / _EXACT_POWERS[-exponent], unit
+    return _scale_exactly(value, exponent), unit
+
+
+def _scale_exactly(value: float, exponent: int) -> float:
+    # Decimal(value) is exact (a double has at most 767 significant digits), scaleb with that
+    # much precision shifts the exponent exactly, and float() rounds the result once.
+    if exponent > 700:
+        return math.copysign(math.inf, value)
+    if exponent < -800:
+        return math.copysign(0.0, value)
+    context = Context(prec=800, Emax=999_999, Emin=-999_999, traps=[])
+    return float(Decimal(value).scaleb(exponent, context))
+
+
+def meter_values_rows(
+    station_id: str, message_id: str, request: MeterValuesRequest
+) -> list[Row]:
+    """The rows of one MeterValues CALL, one per sampled value, in input order.
+
+    Reading ``request.meter_value`` builds the request's Python objects (the core builds them
+    lazily), so call this where that work may run, e.g. off the event loop for large frames.
+    """
+    rows: list[Row] = []
+    evse_id = request.evse_id
+    for mv_index, meter_value in enumerate(request.meter_value):
+        timestamp = meter_value.timestamp.astimezone(timezone.utc)
+        for sv_index, sampled in enumerate(meter_value.sampled_value):
+            uom = sampled.unit_of_measure
+            if uom is None:
+                unit, multiplier = DEFAULT_UNIT, 0
+            else:
+                unit = DEFAULT_UNIT if uom.unit is None else uom.unit
+                multiplier = 0 if uom.multiplier is None else uom.multiplier
+            value = sampled.value
+            normalized_value, normalized_unit = normalize(value, unit, multiplier)
+            measurand = sampled.measurand
+            phase = sampled.phase
+            location = sampled.location
+            context = sampled.context
+            signed = sampled.signed_meter_value
+            rows.append(
+                Row(
+                    station_id,
+                    message_id,
+                    "MeterValues",
+                    evse_id,
+                    None,
+                    None,
+                    None,
+                    None,
+                    mv_index,
+                    sv_index,
+                    timestamp,
+                    value,
+                    DEFAULT_MEASURAND if measurand is None else measurand.value,
+                    None if phase is None else phase.value,
+                    DEFAULT_LOCATION if location is None else location.value,
+                    DEFAULT_CONTEXT if context is None else context.value,
+                    unit,
+                    multiplier,
+                    normalized_value,
+                    normalized_unit,
+                    None if signed is None else signed.signed_meter_data,
+                    None if signed is None else signed.signing_method,
+                    None if signed is None else signed.encoding_method,
+                    None if signed is None else signed.public_key,
+                )
+            )
+    return rows

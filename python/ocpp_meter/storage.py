@@ -1,0 +1,321 @@
+"""SQLite storage of the row form, written by one group-commit writer thread.
+
+The table ``sampled_values`` has the contract's columns (``CONTRACT.md`` section 4), in order.
+``timestamp`` is stored as RFC 3339 text in UTC with six fraction digits and ``Z``
+(``2024-05-01T12:00:00.000000Z``): fixed width, so text order is time order, and SQLite's date
+functions read it. There is no uniqueness constraint: a station that resends a frame whose
+acknowledgement it lost gets its rows stored again (at least once), while a station that reuses
+message ids after a reboot never has real readings dropped.
+
+:class:`GroupCommitWriter` owns the connection on a thread of its own. Frames are queued with
+:meth:`~GroupCommitWriter.write` (awaitable) or :meth:`~GroupCommitWriter.submit` (a
+``concurrent.futures.Future``); the thread takes every frame waiting in the queue (up to
+``max_batch_frames``), turns them into rows, inserts them in one transaction, commits, and only
+then resolves each frame's future. While one commit is on disk the next batch gathers, so the
+cost of a sync is shared by every frame that arrived meanwhile, and no delay is added when the
+load is light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from ._core import MeterValuesRequest
+from .rows import COLUMNS, Row, meter_values_rows
+
+__all__ = [
+    "CREATE_TABLE",
+    "GroupCommitWriter",
+    "INSERT_ROW",
+    "WriterStats",
+    "connect",
+    "row_to_sql",
+]
+
+logger = logging.getLogger(__name__)
+
+CREATE_TABLE = """\
+CREATE TABLE IF NOT EXISTS sampled_values (
+    station_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    evse_id INTEGER,
+    connector_id INTEGER,
+    transaction_id TEXT,
+    event_type TEXT,
+    seq_no INTEGER,
+    meter_value_index INTEGER NOT NULL,
+    sampled_value_index INTEGER NOT NULL,
+    timestamp TEXT NOT NULL,
+    value REAL NOT NULL,
+    measurand TEXT NOT NULL,
+    phase TEXT,
+    location TEXT NOT NULL,
+    context TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    multiplier INTEGER NOT NULL,
+    normalized_value REAL NOT NULL,
+    normalized_unit TEXT NOT NULL,
+    signed_meter_data TEXT,
+    signing_method TEXT,
+    encoding_method TEXT,
+    public_key TEXT
+)"""
+
+CREATE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS sampled_values_station_time "
+    "ON sampled_values (station_id, timestamp)"
+)
+
+INSERT_ROW = (
+    f"INSERT INTO sampled_values ({', '.join(COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in COLUMNS)})"
+)
+
+SYNCHRONOUS_MODES = ("full", "normal")
+
+_TIMESTAMP = COLUMNS.index("timestamp")
+
+
+def row_to_sql(row: Row) -> tuple[Any, ...]:
+    """The row as SQL parameters: the timestamp becomes fixed-width RFC 3339 UTC text."""
+    stamp = row.timestamp.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return (*row[:_TIMESTAMP], stamp, *row[_TIMESTAMP + 1 :])
+
+
+def connect(path: str, synchronous: str = "full") -> sqlite3.Connection:
+    """Open (creating if need be) the database: WAL journal, the given ``synchronous`` level.
+
+    ``full`` syncs the write-ahead log on every commit, so a committed (and so acknowledged)
+    frame survives a power cut or an OS crash; ``normal`` syncs only at checkpoints, which
+    survives the process being killed but may lose the last commits on power loss.
+    """
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise ValueError(f"synchronous must be one of {SYNCHRONOUS_MODES}, not {synchronous!r}")
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal" and path != ":memory:":
+            raise sqlite3.OperationalError(f"could not switch {path!r} to WAL (got {mode!r})")
+        connection.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        connection.execute(CREATE_TABLE)
+        connection.execute(CREATE_INDEX)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+@dataclass
+class WriterStats:
+    """What the writer has made durable so far."""
+
+    commits: int = 0
+    frames: int = 0
+    rows: int = 0
+    failed_frames: int = 0
+
+
+_Future = Union["asyncio.Future[int]", "concurrent.futures.Future[int]"]
+
+
+@dataclass
+class _Pending:
+    station_id: str
+    message_id: str
+    request: MeterValuesRequest
+    future: _Future
+    loop: Optional[asyncio.AbstractEventLoop]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    error: Optional[BaseException] = None
+
+
+_STOP = object()
+
+
+class GroupCommitWriter:
+    """One thread that writes MeterValues frames to SQLite, many frames per commit.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`close`. A frame's future
+    resolves to its number of rows once they are committed, or fails with the error that kept
+    them from being written (nothing of that frame is then stored).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        synchronous: str = "full",
+        max_batch_frames: int = 1000,
+    ) -> None:
+        if max_batch_frames < 1:
+            raise ValueError("max_batch_frames must be at least 1")
+        self.path = path
+        self.synchronous = synchronous
+        self.max_batch_frames = max_batch_frames
+        self.stats = WriterStats()
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._connection: sqlite3.Connection | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def start(self) -> GroupCommitWriter:
+        """Open the database (errors are raised here) and start the writer thread."""
+        with self._lock:
+            if self._thread is not None or self._closed:
+                raise RuntimeError("the writer was already started")
+            self._connection = connect(self.path, self.synchronous)
+            self._thread = threading.Thread(
+                target=self._run, name="ocpp-meter-writer", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def __enter__(self) -> GroupCommitWriter:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def submit(
+        self, station_id: str, message_id: str, request: MeterValuesRequest
+    ) -> concurrent.futures.Future[int]:
+        """Queue a frame; the future gives its row count once committed."""
+        future: concurrent.futures.Future[int] = concurrent.futures.Future()
+        self._put(_Pending(station_id, message_id, request, future, None))
+        return future
+
+    async def write(self, station_id: str, message_id: str, request: MeterValuesRequest) -> int:
+        """Queue a frame and wait until its rows are committed; returns the row count."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[int] = loop.create_future()
+        self._put(_Pending(station_id, message_id, request, future, loop))
+        return await future
+
+    def _put(self, pending: _Pending) -> None:
+        with self._lock:
+            if self._thread is None or self._closed:
+                raise RuntimeError("the writer is not running")
+            self._queue.put(pending)
+
+    def close(self) -> None:
+        """Commit every frame queued so far, stop the thread and close the database."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(_STOP)
+        if thread is not None:
+            thread.join()
+
+    async def aclose(self) -> None:
+        """:meth:`close` without blocking the event loop."""
+        await asyncio.get_running_loop().run_in_executor(None, self.close)
+
+    # The writer thread.
+
+    def _run(self) -> None:
+        connection = self._connection
+        assert connection is not None
+        try:
+            stopping = False
+            while not stopping:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                assert isinstance(item, _Pending)
+                batch = [item]
+                while len(batch) < self.max_batch_frames:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stopping = True
+                        break
+                    assert isinstance(item, _Pending)
+                    batch.append(item)
+                self._commit(connection, batch)
+        finally:
+            connection.close()
+
+    def _commit(self, connection: sqlite3.Connection, batch: Sequence[_Pending]) -> None:
+        rows: list[tuple[Any, ...]] = []
+        for pending in batch:
+            try:
+                pending.rows = [
+                    row_to_sql(row)
+                    for row in meter_values_rows(
+                        pending.station_id, pending.message_id, pending.request
+                    )
+                ]
+            except Exception as error:  # one bad frame must not sink the batch
+                pending.error = error
+            else:
+                rows.extend(pending.rows)
+        try:
+            connection.execute("BEGIN")
+            connection.executemany(INSERT_ROW, rows)
+            connection.execute("COMMIT")
+        except Exception as error:
+            logger.error("commit of %d frames failed: %s", len(batch), error)
+            if connection.in_transaction:
+                try:
+                    connection.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            for pending in batch:
+                pending.error = pending.error or error
+        else:
+            self.stats.commits += 1
+            self.stats.rows += len(rows)
+        for pending in batch:
+            if pending.error is None:
+                self.stats.frames += 1
+            else:
+                self.stats.failed_frames += 1
+        self._resolve(batch)
+
+    @staticmethod
+    def _resolve(batch: Sequence[_Pending]) -> None:
+        # One wake-up per event loop per batch, not one per frame.
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+        for pending in batch:
+            if pending.loop is None:
+                _settle(pending)
+            else:
+                by_loop.setdefault(pending.loop, []).append(pending)
+        for loop, items in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_all, items)
+            except RuntimeError:  # the loop was closed meanwhile: nobody is waiting
+                pass
+
+
+def _settle_all(items: Sequence[_Pending]) -> None:
+    for pending in items:
+        _settle(pending)
+
+
+def _settle(pending: _Pending) -> None:
+    future = pending.future
+    if future.cancelled():
+        return
+    try:
+        if pending.error is None:
+            future.set_result(len(pending.rows))
+        else:
+            future.set_exception(pending.error)
+    except (asyncio.InvalidStateError, concurrent.futures.InvalidStateError):
+        pass  # cancelled by its waiter meanwhile
