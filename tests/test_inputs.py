@@ -88,3 +88,15 @@ def test_a_str_with_a_lone_surrogate_cannot_be_read() -> None:
     with pytest.raises(OcppError) as caught:
         MeterValuesRequest.from_json('{"x\ud800":1}')
     assert caught.value.code is ErrorCode.FORMAT_VIOLATION
+
+
+def test_large_inputs_decode_alike_from_many_threads() -> None:
+    # Large immutable inputs are parsed with the interpreter released; results must not change.
+    from concurrent.futures import ThreadPoolExecutor
+
+    large = samples.frames(8, "large", seed=9)
+    expected = [decode_call(f) for f in large]
+    inputs = [f if i % 2 else f.decode() for i, f in enumerate(large)] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(decode_call, inputs))
+    assert results == expected * 4

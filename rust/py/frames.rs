@@ -271,9 +271,9 @@ fn raise_frame(py: Python<'_>, ff: FrameFault) -> PyErr {
 }
 
 /// Reads `frame` with `decode`; a `str` that is not valid Unicode is an unreadable frame.
-fn read_frame<T>(
+fn read_frame<T: Send>(
     frame: &Bound<'_, PyAny>,
-    decode: impl FnOnce(&[u8], bool) -> Result<T, FrameFault>,
+    decode: impl FnOnce(&[u8], bool) -> Result<T, FrameFault> + Send,
 ) -> PyResult<T> {
     let py = frame.py();
     match with_input(frame, decode)? {

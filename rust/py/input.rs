@@ -8,41 +8,55 @@ use pyo3::types::{PyByteArray, PyBytes, PyString};
 
 use crate::error::{Fault, FaultKind};
 
+/// Inputs at least this long are parsed with the interpreter released when they are immutable
+/// (`bytes`, `str`), so that other Python threads run meanwhile; below it, releasing and
+/// re-acquiring costs more than it frees.
+const DETACH_AT: usize = 16 * 1024;
+
 /// Runs `read(bytes, trusted_utf8)` over the contents of `obj`. A `str` that cannot be UTF-8
 /// (it holds a lone surrogate) gives `Err(fault)` to `read`'s caller, like any invalid text.
-pub fn with_input<R>(
+/// `read` must be pure Rust: it may run with the interpreter released.
+pub fn with_input<R: Send>(
     obj: &Bound<'_, PyAny>,
-    read: impl FnOnce(&[u8], bool) -> R,
+    read: impl FnOnce(&[u8], bool) -> R + Send,
 ) -> PyResult<Result<R, Box<Fault>>> {
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(Ok(read(b.as_bytes(), false)));
+    let exported: PyBuffer<u8>;
+    // (contents, valid UTF-8 for sure, immutable while we hold a reference)
+    let (bytes, trusted_utf8, immutable): (&[u8], bool, bool) =
+        if let Ok(b) = obj.cast::<PyBytes>() {
+            (b.as_bytes(), false, true)
+        } else if let Ok(s) = obj.cast::<PyString>() {
+            match s.to_str() {
+                // A Python str is valid Unicode, so its UTF-8 form needs no further checking.
+                Ok(text) => (text.as_bytes(), true, true),
+                Err(_) => return Ok(Err(Fault::new(FaultKind::InvalidUnicode, 0))),
+            }
+        } else if let Ok(ba) = obj.cast::<PyByteArray>() {
+            // SAFETY: the slice is read only below, with the interpreter held (mutable input is
+            // never read detached) by pure Rust that runs no Python code, so nothing can resize
+            // or write to the bytearray while the slice is alive.
+            (unsafe { ba.as_bytes() }, false, false)
+        } else if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
+            if !buffer.is_c_contiguous() {
+                return Err(PyTypeError::new_err("a buffer must be C-contiguous bytes"));
+            }
+            exported = buffer;
+            // SAFETY: the export is held by `exported` until this function returns, it is
+            // contiguous with `len_bytes()` bytes, and it is read with the interpreter held by
+            // code that runs no Python, so no Python thread can write to it meanwhile.
+            let bytes = unsafe {
+                std::slice::from_raw_parts(exported.buf_ptr() as *const u8, exported.len_bytes())
+            };
+            (bytes, false, false)
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "expected bytes, bytearray, memoryview or str, got {}",
+                obj.get_type().name()?
+            )));
+        };
+    if immutable && bytes.len() >= DETACH_AT {
+        Ok(Ok(obj.py().detach(|| read(bytes, trusted_utf8))))
+    } else {
+        Ok(Ok(read(bytes, trusted_utf8)))
     }
-    if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(match s.to_str() {
-            // A Python str is valid Unicode, so its UTF-8 form needs no further checking.
-            Ok(text) => Ok(read(text.as_bytes(), true)),
-            Err(_) => Err(Fault::new(FaultKind::InvalidUnicode, 0)),
-        });
-    }
-    if let Ok(ba) = obj.cast::<PyByteArray>() {
-        // SAFETY: `read` is pure Rust and runs no Python code, and we hold the interpreter, so
-        // nothing can resize or write to the bytearray while the slice is alive.
-        let bytes = unsafe { ba.as_bytes() };
-        return Ok(Ok(read(bytes, false)));
-    }
-    if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
-        if !buffer.is_c_contiguous() {
-            return Err(PyTypeError::new_err("a buffer must be C-contiguous bytes"));
-        }
-        let ptr = buffer.buf_ptr() as *const u8;
-        let len = buffer.len_bytes();
-        // SAFETY: the buffer export is held by `buffer` for the duration of `read`, it is
-        // contiguous with `len` bytes, and `read` runs no Python code that could write to it.
-        let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-        return Ok(Ok(read(bytes, false)));
-    }
-    Err(PyTypeError::new_err(format!(
-        "expected bytes, bytearray, memoryview or str, got {}",
-        obj.get_type().name()?
-    )))
 }

@@ -1,0 +1,239 @@
+"""A bounded MeterValues load generator for a local endpoint (``ocpp-meter loadgen``).
+
+It opens ``stations`` WebSocket connections (subprotocol ``ocpp2.0.1``) to
+``URL/<prefix><n>``; each station sends MeterValues CALLs one after the other, as OCPP-J asks
+(the next CALL only after the reply to the last), until ``seconds`` have passed or
+``max_frames`` frames were sent in all. It then reports acknowledged frames per second and the
+p50 / p99 / max time from sending a CALL to receiving its CALLRESULT.
+
+Bounded by design: the target must be a loopback address (127.0.0.0/8 or ::1), the run stops
+by itself at the deadline (each reply is awaited at most ``reply_timeout`` seconds), and the
+number of frames is capped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import math
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
+from websockets.typing import Subprotocol
+
+from ._core import (
+    CallError,
+    CallResult,
+    MeterValue,
+    MeterValuesRequest,
+    SampledValue,
+    UnitOfMeasure,
+    decode_message,
+    encode_call,
+)
+from .enums import Location, Measurand, Phase, ReadingContext
+
+__all__ = ["LoadConfig", "LoadReport", "check_loopback", "percentile", "run_load", "typical_request"]
+
+SUBPROTOCOL = Subprotocol("ocpp2.0.1")
+
+
+@dataclass
+class LoadConfig:
+    """What to send, to where, and for how long at most."""
+
+    url: str = "ws://127.0.0.1:9000/ocpp"
+    stations: int = 50
+    seconds: float = 10.0
+    max_frames: int = 1_000_000
+    sampled_values: int = 12
+    station_prefix: str = "LOAD"
+    reply_timeout: float = 10.0
+    connect_concurrency: int = 50
+
+
+@dataclass
+class LoadReport:
+    """The outcome of a run; latencies in milliseconds."""
+
+    stations: int
+    connected: int
+    seconds: float
+    sent: int
+    acknowledged: int
+    errors: int
+    timeouts: int
+    acknowledged_per_second: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    failures: list[str] = field(default_factory=list)
+
+    def to_text(self) -> str:
+        """A short human-readable summary."""
+        lines = [
+            f"stations {self.connected}/{self.stations} connected, {self.seconds:.2f} s",
+            f"frames sent {self.sent}, acknowledged {self.acknowledged}, "
+            f"CALLERRORs {self.errors}, timeouts {self.timeouts}",
+            f"acknowledged frames per second {self.acknowledged_per_second:.0f}",
+            f"ack latency p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms, "
+            f"max {self.max_ms:.2f} ms",
+        ]
+        lines.extend(f"failure: {failure}" for failure in self.failures[:5])
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        """The report as one JSON object."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def check_loopback(url: str) -> None:
+    """Raise ``ValueError`` unless ``url`` is a ws:// URL whose host resolves to loopback only."""
+    parts = urlsplit(url)
+    if parts.scheme != "ws" or not parts.hostname:
+        raise ValueError(f"expected a ws://HOST:PORT/... URL, got {url!r}")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 80, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as error:
+        raise ValueError(f"cannot resolve {parts.hostname!r}: {error}") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_loopback:
+            raise ValueError(f"the load generator only targets loopback, not {address}")
+
+
+def typical_request(sampled_values: int = 12) -> MeterValuesRequest:
+    """One meter value of ``sampled_values`` readings with every optional field set."""
+    measurands = list(Measurand)
+    phases = list(Phase)
+    readings = [
+        SampledValue(
+            value=1000.0 + index * 0.25,
+            context=ReadingContext.SAMPLE_PERIODIC,
+            measurand=measurands[index % len(measurands)],
+            phase=phases[index % len(phases)],
+            location=Location.OUTLET,
+            unit_of_measure=UnitOfMeasure(unit="kWh" if index % 2 else "W", multiplier=0),
+        )
+        for index in range(sampled_values)
+    ]
+    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    return MeterValuesRequest(
+        evse_id=1, meter_value=[MeterValue(timestamp=stamp, sampled_value=readings)]
+    )
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile of already sorted values (0.0 for none)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+@dataclass
+class _Tally:
+    sent: int = 0
+    acknowledged: int = 0
+    errors: int = 0
+    timeouts: int = 0
+    connected: int = 0
+    latencies: list[float] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+async def _station(
+    config: LoadConfig,
+    number: int,
+    request: MeterValuesRequest,
+    deadline: float,
+    tally: _Tally,
+    gate: asyncio.Semaphore,
+) -> None:
+    station_id = f"{config.station_prefix}{number:05d}"
+    url = config.url.rstrip("/") + "/" + station_id
+    try:
+        async with gate:
+            connection = await asyncio.wait_for(
+                connect(url, subprotocols=[SUBPROTOCOL], max_size=1 << 20),
+                timeout=max(0.1, deadline - time.monotonic()),
+            )
+    except (OSError, asyncio.TimeoutError, WebSocketException) as error:
+        tally.failures.append(f"{station_id}: connect: {error!r}")
+        return
+    tally.connected += 1
+    try:
+        sequence = 0
+        while time.monotonic() < deadline and tally.sent < config.max_frames:
+            sequence += 1
+            message_id = f"{number}-{sequence}"
+            frame = encode_call(message_id, request)
+            tally.sent += 1
+            started = time.perf_counter()
+            await connection.send(frame, text=True)
+            try:
+                reply = await asyncio.wait_for(connection.recv(), timeout=config.reply_timeout)
+            except asyncio.TimeoutError:
+                tally.timeouts += 1
+                break
+            elapsed = time.perf_counter() - started
+            message = decode_message(reply)
+            if isinstance(message, CallResult) and message.message_id == message_id:
+                tally.acknowledged += 1
+                tally.latencies.append(elapsed)
+            elif isinstance(message, CallError):
+                tally.errors += 1
+                if len(tally.failures) < 20:
+                    tally.failures.append(f"{station_id}: {message.code.value}")
+            else:
+                tally.failures.append(f"{station_id}: unexpected reply {message!r}")
+                break
+    except (OSError, WebSocketException, ValueError) as error:
+        tally.failures.append(f"{station_id}: {error!r}")
+    finally:
+        await connection.close()
+
+
+async def run_load(config: LoadConfig) -> LoadReport:
+    """Run the load described by ``config`` and report on it."""
+    check_loopback(config.url)
+    if config.stations < 1 or config.seconds <= 0 or config.max_frames < 1:
+        raise ValueError("stations, seconds and max_frames must be positive")
+    request = typical_request(config.sampled_values)
+    tally = _Tally()
+    gate = asyncio.Semaphore(config.connect_concurrency)
+    started = time.monotonic()
+    deadline = started + config.seconds
+    tasks = [
+        asyncio.ensure_future(_station(config, number, request, deadline, tally, gate))
+        for number in range(config.stations)
+    ]
+    # Hard bound: the deadline, one reply timeout, and a little time to close.
+    _, pending = await asyncio.wait(tasks, timeout=config.seconds + config.reply_timeout + 5.0)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=5.0)
+    elapsed = time.monotonic() - started
+    latencies = sorted(tally.latencies)
+    return LoadReport(
+        stations=config.stations,
+        connected=tally.connected,
+        seconds=elapsed,
+        sent=tally.sent,
+        acknowledged=tally.acknowledged,
+        errors=tally.errors,
+        timeouts=tally.timeouts,
+        acknowledged_per_second=tally.acknowledged / elapsed if elapsed > 0 else 0.0,
+        p50_ms=percentile(latencies, 0.50) * 1000.0,
+        p99_ms=percentile(latencies, 0.99) * 1000.0,
+        max_ms=(latencies[-1] if latencies else 0.0) * 1000.0,
+        failures=tally.failures,
+    )
