@@ -22,6 +22,7 @@ from ._core import (
     encode_call_error,
     encode_call_result,
 )
+from .dispatch import CallContext, ChargingStationHandler, CSMSHandler, Dispatcher, current_call
 from .enums import ErrorCode, Location, Measurand, Phase, ReadingContext
 from .errors import OcppError
 from .feature import (
@@ -35,9 +36,13 @@ from .feature import (
 __all__ = [
     "METER_VALUES_FEATURE_NAME",
     "PROFILE_NAME",
+    "CSMSHandler",
     "Call",
+    "CallContext",
     "CallError",
     "CallResult",
+    "ChargingStationHandler",
+    "Dispatcher",
     "ErrorCode",
     "Location",
     "Measurand",
@@ -51,6 +56,7 @@ __all__ = [
     "SampledValue",
     "SignedMeterValue",
     "UnitOfMeasure",
+    "current_call",
     "decode_call",
     "decode_message",
     "encode_call",

@@ -3,11 +3,17 @@
 ``ocpp-meter decode FILE...`` reads OCPP-J frames, one per line (``-`` is standard input),
 decodes and validates each, prints one line per sampled value with the schema defaults applied,
 and reports every invalid frame with its line, message id, error code and JSON Pointer.
+
+``ocpp-meter serve`` runs the reference CSMS ingest endpoint (WebSocket, SQLite) and
+``ocpp-meter loadgen`` drives a bounded MeterValues load against a local one; both need the
+``server`` extra (the ``websockets`` library).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
@@ -84,11 +90,112 @@ def main(argv: Sequence[str] | None = None) -> int:
     decode = commands.add_parser("decode", help="decode and print frames, one per line")
     decode.add_argument("files", nargs="+", help="files of OCPP-J frames, one per line; - is stdin")
     decode.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
+    _add_serve(commands)
+    _add_loadgen(commands)
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "loadgen":
+        return _loadgen(args)
     try:
         return _decode(args.files, args.strict, sys.stdout)
     except BrokenPipeError:
         return 0
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the reference CSMS ingest endpoint (OCPP 2.0.1 WebSocket -> SQLite)",
+        description="Accept OCPP 2.0.1 WebSocket connections (subprotocol ocpp2.0.1) at "
+        "ws://HOST:PORT/.../STATION_ID, store every MeterValues reading in SQLite, and "
+        "acknowledge each frame once its rows are committed. SIGINT/SIGTERM stop it cleanly.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9000, help="port to bind (default 9000)")
+    serve.add_argument("--db", default="meter.sqlite", help="SQLite file (default meter.sqlite)")
+    serve.add_argument(
+        "--synchronous",
+        choices=("full", "normal"),
+        default="full",
+        help="SQLite synchronous level: full survives power loss, normal only a crash of this "
+        "process (default full)",
+    )
+    serve.add_argument(
+        "--max-batch-frames",
+        type=int,
+        default=1000,
+        help="most frames committed in one transaction (default 1000)",
+    )
+    serve.add_argument(
+        "--max-frame-bytes",
+        type=int,
+        default=1 << 20,
+        help="largest WebSocket message accepted (default 1 MiB)",
+    )
+    serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+
+
+def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    loadgen = commands.add_parser(
+        "loadgen",
+        help="drive a bounded MeterValues load against a local endpoint",
+        description="Open STATIONS connections to a loopback endpoint, send MeterValues CALLs "
+        "one at a time per station for at most SECONDS, and report acknowledged frames per "
+        "second and p50/p99 acknowledgement latency.",
+    )
+    loadgen.add_argument(
+        "--url", default="ws://127.0.0.1:9000/ocpp", help="endpoint URL, loopback only"
+    )
+    loadgen.add_argument("--stations", type=int, default=50, help="connections (default 50)")
+    loadgen.add_argument("--seconds", type=float, default=10.0, help="run time (default 10)")
+    loadgen.add_argument("--max-frames", type=int, default=1_000_000, help="frames in all, at most")
+    loadgen.add_argument(
+        "--sampled-values", type=int, default=12, help="readings per frame (default 12)"
+    )
+    loadgen.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import ServeConfig, run
+
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    config = ServeConfig(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        synchronous=args.synchronous,
+        max_batch_frames=args.max_batch_frames,
+        max_frame_bytes=args.max_frame_bytes,
+    )
+    try:
+        return run(config)
+    except OSError as error:
+        logging.getLogger("ocpp_meter.server").error("cannot serve: %s", error)
+        return 1
+
+
+def _loadgen(args: argparse.Namespace) -> int:
+    from .loadgen import LoadConfig, run_load
+
+    config = LoadConfig(
+        url=args.url,
+        stations=args.stations,
+        seconds=args.seconds,
+        max_frames=args.max_frames,
+        sampled_values=args.sampled_values,
+    )
+    try:
+        report = asyncio.run(run_load(config))
+    except ValueError as error:
+        sys.stderr.write(f"ocpp-meter loadgen: {error}\n")
+        return 2
+    sys.stdout.write((report.to_json() if args.json else report.to_text()) + "\n")
+    return 0 if report.acknowledged else 1
 
 
 if __name__ == "__main__":

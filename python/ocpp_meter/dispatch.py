@@ -31,9 +31,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Optional, Protocol, Union, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._core import (
     Call,
@@ -74,7 +75,7 @@ class CSMSHandler(Protocol):
 
     def on_meter_values(
         self, charging_station_id: str, request: MeterValuesRequest
-    ) -> Union[MeterValuesResponse, Awaitable[MeterValuesResponse]]:
+    ) -> MeterValuesResponse | Awaitable[MeterValuesResponse]:
         """Handle one valid MeterValues CALL from ``charging_station_id``."""
         ...
 
@@ -97,9 +98,7 @@ class CallContext:
     action: str
 
 
-_current_call: ContextVar[Optional[CallContext]] = ContextVar(
-    "ocpp_meter_current_call", default=None
-)
+_current_call: ContextVar[CallContext | None] = ContextVar("ocpp_meter_current_call", default=None)
 
 
 def current_call() -> CallContext | None:
@@ -167,7 +166,7 @@ class Dispatcher:
                 return self._internal_error(decoded)
         except OcppError as error:
             return self._handler_rejected(charging_station_id, decoded, error)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a failing handler must not take the dispatcher down
             return self._handler_failed(charging_station_id, decoded)
         finally:
             _current_call.reset(token)
@@ -197,7 +196,7 @@ class Dispatcher:
                 result = await result
         except OcppError as error:
             return self._handler_rejected(charging_station_id, decoded, error)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a failing handler must not take the dispatcher down
             return self._handler_failed(charging_station_id, decoded)
         finally:
             _current_call.reset(token)
@@ -309,8 +308,7 @@ class Dispatcher:
             )
         if not isinstance(result, MeterValuesResponse):
             logger.error(
-                "station %r: handler of %s returned %s, not a MeterValuesResponse "
-                "(message id %r)",
+                "station %r: handler of %s returned %s, not a MeterValuesResponse (message id %r)",
                 station,
                 call.action,
                 type(result).__name__,
@@ -334,7 +332,7 @@ def _call_error(
     description = description[:255]
     try:
         return encode_call_error(message_id, code, description, details)
-    except Exception:  # details that are not JSON: fall back to the pointer alone
+    except Exception:  # noqa: BLE001 - details that are not JSON: send the pointer alone
         return encode_call_error(message_id, code, description, {"path": path})
 
 

@@ -40,7 +40,14 @@ from ._core import (
 )
 from .enums import Location, Measurand, Phase, ReadingContext
 
-__all__ = ["LoadConfig", "LoadReport", "check_loopback", "percentile", "run_load", "typical_request"]
+__all__ = [
+    "LoadConfig",
+    "LoadReport",
+    "check_loopback",
+    "percentile",
+    "run_load",
+    "typical_request",
+]
 
 SUBPROTOCOL = Subprotocol("ocpp2.0.1")
 
@@ -80,11 +87,15 @@ class LoadReport:
         """A short human-readable summary."""
         lines = [
             f"stations {self.connected}/{self.stations} connected, {self.seconds:.2f} s",
-            f"frames sent {self.sent}, acknowledged {self.acknowledged}, "
-            f"CALLERRORs {self.errors}, timeouts {self.timeouts}",
+            (
+                f"frames sent {self.sent}, acknowledged {self.acknowledged}, "
+                f"CALLERRORs {self.errors}, timeouts {self.timeouts}"
+            ),
             f"acknowledged frames per second {self.acknowledged_per_second:.0f}",
-            f"ack latency p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms, "
-            f"max {self.max_ms:.2f} ms",
+            (
+                f"ack latency p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms, "
+                f"max {self.max_ms:.2f} ms"
+            ),
         ]
         lines.extend(f"failure: {failure}" for failure in self.failures[:5])
         return "\n".join(lines)

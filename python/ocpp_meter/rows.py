@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 from decimal import Context, Decimal
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from ._core import MeterValuesRequest
 from .enums import Location, Measurand, ReadingContext
@@ -58,27 +58,27 @@ class Row(NamedTuple):
     station_id: str
     message_id: str
     action: str
-    evse_id: Optional[int]
-    connector_id: Optional[int]
-    transaction_id: Optional[str]
-    event_type: Optional[str]
-    seq_no: Optional[int]
+    evse_id: int | None
+    connector_id: int | None
+    transaction_id: str | None
+    event_type: str | None
+    seq_no: int | None
     meter_value_index: int
     sampled_value_index: int
     timestamp: datetime
     value: float
     measurand: str
-    phase: Optional[str]
+    phase: str | None
     location: str
     context: str
     unit: str
     multiplier: int
     normalized_value: float
     normalized_unit: str
-    signed_meter_data: Optional[str]
-    signing_method: Optional[str]
-    encoding_method: Optional[str]
-    public_key: Optional[str]
+    signed_meter_data: str | None
+    signing_method: str | None
+    encoding_method: str | None
+    public_key: str | None
 
 
 COLUMNS: tuple[str, ...] = Row._fields
@@ -121,9 +121,7 @@ def _scale_exactly(value: float, exponent: int) -> float:
     return float(Decimal(value).scaleb(exponent, context))
 
 
-def meter_values_rows(
-    station_id: str, message_id: str, request: MeterValuesRequest
-) -> list[Row]:
+def meter_values_rows(station_id: str, message_id: str, request: MeterValuesRequest) -> list[Row]:
     """The rows of one MeterValues CALL, one per sampled value, in input order.
 
     Reading ``request.meter_value`` builds the request's Python objects (the core builds them

@@ -25,7 +25,7 @@ import signal
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Callable, Optional
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection
@@ -153,9 +153,7 @@ class IngestServer:
             pass
         finally:
             del self._connections[connection]
-            logger.info(
-                "station %r disconnected (code %s)", station_id, connection.close_code
-            )
+            logger.info("station %r disconnected (code %s)", station_id, connection.close_code)
 
     async def shutdown(self, server: Server) -> None:
         """Stop listening; close each connection once its current frame is answered."""
@@ -183,8 +181,8 @@ class IngestServer:
 async def serve(
     config: ServeConfig,
     *,
-    stop: Optional[asyncio.Event] = None,
-    on_ready: Optional[Callable[[int], Awaitable[None] | None]] = None,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[int], Awaitable[None] | None] | None = None,
 ) -> None:
     """Run the endpoint until ``stop`` is set, or until SIGINT or SIGTERM when ``stop`` is
     ``None``; ``on_ready`` gets the bound port once the server listens."""
@@ -256,4 +254,3 @@ def run(config: ServeConfig) -> int:
     """Run :func:`serve` in a fresh event loop; the exit status of ``ocpp-meter serve``."""
     asyncio.run(serve(config))
     return 0
-

@@ -26,15 +26,18 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from ._core import MeterValuesRequest
 from .rows import COLUMNS, Row, meter_values_rows
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = [
     "CREATE_TABLE",
-    "GroupCommitWriter",
     "INSERT_ROW",
+    "GroupCommitWriter",
     "WriterStats",
     "connect",
     "row_to_sql",
@@ -76,8 +79,7 @@ CREATE_INDEX = (
 )
 
 INSERT_ROW = (
-    f"INSERT INTO sampled_values ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in COLUMNS)})"
+    f"INSERT INTO sampled_values ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
 )
 
 SYNCHRONOUS_MODES = ("full", "normal")
@@ -133,9 +135,9 @@ class _Pending:
     message_id: str
     request: MeterValuesRequest
     future: _Future
-    loop: Optional[asyncio.AbstractEventLoop]
+    loop: asyncio.AbstractEventLoop | None
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    error: Optional[BaseException] = None
+    error: BaseException | None = None
 
 
 _STOP = object()
@@ -168,19 +170,17 @@ class GroupCommitWriter:
         self._closed = False
         self._lock = threading.Lock()
 
-    def start(self) -> GroupCommitWriter:
+    def start(self) -> Self:
         """Open the database (errors are raised here) and start the writer thread."""
         with self._lock:
             if self._thread is not None or self._closed:
                 raise RuntimeError("the writer was already started")
             self._connection = connect(self.path, self.synchronous)
-            self._thread = threading.Thread(
-                target=self._run, name="ocpp-meter-writer", daemon=True
-            )
+            self._thread = threading.Thread(target=self._run, name="ocpp-meter-writer", daemon=True)
             self._thread.start()
         return self
 
-    def __enter__(self) -> GroupCommitWriter:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -260,7 +260,7 @@ class GroupCommitWriter:
                         pending.station_id, pending.message_id, pending.request
                     )
                 ]
-            except Exception as error:  # one bad frame must not sink the batch
+            except Exception as error:  # noqa: BLE001 - one bad frame must not sink the batch
                 pending.error = error
             else:
                 rows.extend(pending.rows)
@@ -268,7 +268,7 @@ class GroupCommitWriter:
             connection.execute("BEGIN")
             connection.executemany(INSERT_ROW, rows)
             connection.execute("COMMIT")
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - every waiter gets the failure
             logger.error("commit of %d frames failed: %s", len(batch), error)
             if connection.in_transaction:
                 try:

@@ -7,11 +7,13 @@ use crate::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
 use crate::frame::{self, Action, FrameFault, Message, Request, Response};
 use crate::json_value::JsonValue;
 
-use super::convert::*;
+use super::args::*;
 use super::errors::to_py_err;
 use super::input::with_input;
+use super::lookups::*;
 use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
 use super::methods;
+use super::to_python::*;
 
 /// An OCPP-J CALL.
 #[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "Call")]

@@ -22,38 +22,38 @@ pub fn with_input<R: Send>(
 ) -> PyResult<Result<R, Box<Fault>>> {
     let exported: PyBuffer<u8>;
     // (contents, valid UTF-8 for sure, immutable while we hold a reference)
-    let (bytes, trusted_utf8, immutable): (&[u8], bool, bool) =
-        if let Ok(b) = obj.cast::<PyBytes>() {
-            (b.as_bytes(), false, true)
-        } else if let Ok(s) = obj.cast::<PyString>() {
-            match s.to_str() {
-                // A Python str is valid Unicode, so its UTF-8 form needs no further checking.
-                Ok(text) => (text.as_bytes(), true, true),
-                Err(_) => return Ok(Err(Fault::new(FaultKind::InvalidUnicode, 0))),
-            }
-        } else if let Ok(ba) = obj.cast::<PyByteArray>() {
-            // SAFETY: the slice is read only below, with the interpreter held (mutable input is
-            // never read detached) by pure Rust that runs no Python code, so nothing can resize
-            // or write to the bytearray while the slice is alive.
-            (unsafe { ba.as_bytes() }, false, false)
-        } else if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
-            if !buffer.is_c_contiguous() {
-                return Err(PyTypeError::new_err("a buffer must be C-contiguous bytes"));
-            }
-            exported = buffer;
-            // SAFETY: the export is held by `exported` until this function returns, it is
-            // contiguous with `len_bytes()` bytes, and it is read with the interpreter held by
-            // code that runs no Python, so no Python thread can write to it meanwhile.
-            let bytes = unsafe {
-                std::slice::from_raw_parts(exported.buf_ptr() as *const u8, exported.len_bytes())
-            };
-            (bytes, false, false)
-        } else {
-            return Err(PyTypeError::new_err(format!(
-                "expected bytes, bytearray, memoryview or str, got {}",
-                obj.get_type().name()?
-            )));
+    let (bytes, trusted_utf8, immutable): (&[u8], bool, bool) = if let Ok(b) = obj.cast::<PyBytes>()
+    {
+        (b.as_bytes(), false, true)
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        match s.to_str() {
+            // A Python str is valid Unicode, so its UTF-8 form needs no further checking.
+            Ok(text) => (text.as_bytes(), true, true),
+            Err(_) => return Ok(Err(Fault::new(FaultKind::InvalidUnicode, 0))),
+        }
+    } else if let Ok(ba) = obj.cast::<PyByteArray>() {
+        // SAFETY: the slice is read only below, with the interpreter held (mutable input is
+        // never read detached) by pure Rust that runs no Python code, so nothing can resize
+        // or write to the bytearray while the slice is alive.
+        (unsafe { ba.as_bytes() }, false, false)
+    } else if let Ok(buffer) = PyBuffer::<u8>::get(obj) {
+        if !buffer.is_c_contiguous() {
+            return Err(PyTypeError::new_err("a buffer must be C-contiguous bytes"));
+        }
+        exported = buffer;
+        // SAFETY: the export is held by `exported` until this function returns, it is
+        // contiguous with `len_bytes()` bytes, and it is read with the interpreter held by
+        // code that runs no Python, so no Python thread can write to it meanwhile.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(exported.buf_ptr() as *const u8, exported.len_bytes())
         };
+        (bytes, false, false)
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "expected bytes, bytearray, memoryview or str, got {}",
+            obj.get_type().name()?
+        )));
+    };
     if immutable && bytes.len() >= DETACH_AT {
         Ok(Ok(obj.py().detach(|| read(bytes, trusted_utf8))))
     } else {

@@ -8,10 +8,12 @@ use pyo3::types::{PyBytes, PyDict, PyTuple};
 use crate::error::{FaultKind, Res, Seg};
 use crate::model::*;
 
-use super::convert::*;
+use super::args::*;
+use super::lookups::*;
 use super::methods;
 use super::sampled::PySampledValue;
 use super::shared::Shared;
+use super::to_python::*;
 
 /// The Rust values and the Python objects of a keyword-built array (`minItems: 1`) of `T`.
 fn array_arg<'py, T, M: Clone>(

@@ -1,17 +1,19 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
-//! `errors` turns faults into `OcppError`, `convert` moves values across, and the classes live
-//! in `sampled`, `meter` and `frames`.
+//! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
+//! `lookups` give Python values, and the classes live in `sampled`, `meter` and `frames`.
 
 use pyo3::prelude::*;
 
-mod convert;
+mod args;
 mod errors;
 mod frames;
 mod input;
+mod lookups;
 mod meter;
 mod methods;
 mod sampled;
 mod shared;
+mod to_python;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {

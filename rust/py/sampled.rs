@@ -6,9 +6,11 @@ use pyo3::types::{PyBytes, PyDict, PyFloat, PyString};
 use crate::error::{Res, Seg};
 use crate::model::*;
 
-use super::convert::*;
+use super::args::*;
+use super::lookups::*;
 use super::methods;
 use super::shared::Shared;
+use super::to_python::*;
 
 /// `UnitOfMeasureType`.
 #[pyclass(

@@ -1,117 +1,17 @@
-//! Values between Rust and Python: enum members, datetimes, open JSON, and the checks that make
-//! keyword construction validate exactly as decoding does (the same core rules, the same
-//! faults, with the JSON Pointer of the keyword).
-
-use std::cell::RefCell;
+//! Python arguments to Rust values, for keyword construction and the encoders: the checks make
+//! construction validate exactly as decoding does (the same core rules, the same faults), with
+//! the JSON Pointer of the keyword.
 
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict, PyFloat, PyInt, PyList,
-    PyString, PyTimeAccess, PyTuple, PyTzInfo, PyTzInfoAccess,
+    PyString, PyTimeAccess, PyTuple, PyTzInfoAccess,
 };
 
 use crate::datetime::DateTime;
 use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
 use crate::json_value::{JsonValue, MAX_DEPTH};
 use crate::model::{self, CustomData};
-
-/// The Python members of one enumeration, indexed by the Rust discriminant.
-pub struct EnumMembers {
-    cell: PyOnceLock<Vec<Py<PyAny>>>,
-    class_name: &'static str,
-}
-
-impl EnumMembers {
-    pub const fn new(class_name: &'static str) -> Self {
-        EnumMembers {
-            cell: PyOnceLock::new(),
-            class_name,
-        }
-    }
-
-    /// The member at discriminant `index`; `wire` lists the wire strings in that order, to load
-    /// the members from Python once.
-    pub fn get<'py>(
-        &self,
-        py: Python<'py>,
-        index: usize,
-        wire: &[&'static str],
-    ) -> PyResult<Bound<'py, PyAny>> {
-        Ok(self.all(py, wire)?[index].bind(py).clone())
-    }
-
-    /// Every member, indexed by discriminant.
-    pub fn all<'a>(&'a self, py: Python<'_>, wire: &[&'static str]) -> PyResult<&'a [Py<PyAny>]> {
-        let members = self
-            .cell
-            .get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
-                let cls = py.import("ocpp_meter.enums")?.getattr(self.class_name)?;
-                wire.iter()
-                    .map(|w| Ok(cls.call1((*w,))?.unbind()))
-                    .collect()
-            })?;
-        Ok(members)
-    }
-}
-
-pub static READING_CONTEXT: EnumMembers = EnumMembers::new("ReadingContext");
-pub static MEASURAND: EnumMembers = EnumMembers::new("Measurand");
-pub static PHASE: EnumMembers = EnumMembers::new("Phase");
-pub static LOCATION: EnumMembers = EnumMembers::new("Location");
-pub static ERROR_CODE: EnumMembers = EnumMembers::new("ErrorCode");
-
-/// Everything that turning a decoded tree into Python objects looks up, fetched once per tree,
-/// and the immutable objects already built for it, to share between equal values.
-pub struct Lookups<'a> {
-    pub context: &'a [Py<PyAny>],
-    pub measurand: &'a [Py<PyAny>],
-    pub phase: &'a [Py<PyAny>],
-    pub location: &'a [Py<PyAny>],
-    units: &'a [Py<PyString>],
-    /// Units of measure built so far (without custom data). A meter sends a handful of
-    /// distinct ones, so a short list beats a hash map.
-    pub shared_units: RefCell<Vec<(model::UnitOfMeasure, Py<PyAny>)>>,
-}
-
-static UNITS: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
-
-impl<'a> Lookups<'a> {
-    pub fn get(py: Python<'_>) -> PyResult<Lookups<'static>> {
-        Ok(Lookups {
-            context: READING_CONTEXT.all(py, model::ReadingContext::WIRE)?,
-            measurand: MEASURAND.all(py, model::Measurand::WIRE)?,
-            phase: PHASE.all(py, model::Phase::WIRE)?,
-            location: LOCATION.all(py, model::Location::WIRE)?,
-            units: UNITS.get_or_init(py, || {
-                model::KNOWN_UNITS
-                    .iter()
-                    .map(|u| PyString::intern(py, u).unbind())
-                    .collect()
-            }),
-            shared_units: RefCell::new(Vec::new()),
-        })
-    }
-
-    /// A unit string; the standard units are shared interned strings.
-    pub fn unit(&self, py: Python<'_>, unit: &str) -> Py<PyAny> {
-        match model::KNOWN_UNITS
-            .iter()
-            .position(|k| std::ptr::eq(k.as_ptr(), unit.as_ptr()))
-        {
-            Some(i) => self.units[i].clone_ref(py).into_any(),
-            None => PyString::new(py, unit).into_any().unbind(),
-        }
-    }
-}
-
-/// `Some(member)` as a Python object, `None` as Python `None`.
-pub fn member(py: Python<'_>, table: &[Py<PyAny>], index: Option<usize>) -> Py<PyAny> {
-    match index {
-        Some(i) => table[i].clone_ref(py),
-        None => py.None(),
-    }
-}
 
 /// A fault in keyword argument `key` (a wire name), for constructors.
 #[cold]
@@ -255,76 +155,6 @@ pub fn datetime_arg(obj: &Bound<'_, PyAny>) -> Res<DateTime> {
         offset_seconds,
     )
     .map_err(bad)
-}
-
-static UTC: PyOnceLock<Py<PyTzInfo>> = PyOnceLock::new();
-
-/// The timezone-aware `datetime` of a timestamp, in the offset it was sent with.
-pub fn datetime_to_py<'py>(py: Python<'py>, t: &DateTime) -> PyResult<Bound<'py, PyAny>> {
-    let tz = if t.offset_minutes == 0 {
-        UTC.get_or_try_init(py, || PyTzInfo::utc(py).map(|u| u.to_owned().unbind()))?
-            .bind(py)
-            .clone()
-    } else {
-        let delta = PyDelta::new(py, 0, i32::from(t.offset_minutes) * 60, 0, true)?;
-        PyTzInfo::fixed_offset(py, delta)?
-    };
-    let dt = PyDateTime::new(
-        py,
-        i32::from(t.year),
-        t.month,
-        t.day,
-        t.hour,
-        t.minute,
-        t.second,
-        t.nanos / 1000,
-        Some(&tz),
-    )?;
-    Ok(dt.into_any())
-}
-
-/// Open JSON to Python: dict, list, str, int, float, bool, None.
-pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        JsonValue::Null => py.None().into_bound(py),
-        JsonValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        JsonValue::Int(i) => i.into_pyobject(py)?.into_any(),
-        JsonValue::Float(f) => PyFloat::new(py, *f).into_any(),
-        JsonValue::Str(s) => PyString::new(py, s).into_any(),
-        JsonValue::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(json_to_py(py, item)?)?;
-            }
-            list.into_any()
-        }
-        JsonValue::Object(members) => members_to_py(py, members)?.into_any(),
-    })
-}
-
-fn members_to_py<'py>(
-    py: Python<'py>,
-    members: &[(String, JsonValue)],
-) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    for (k, v) in members {
-        dict.set_item(k, json_to_py(py, v)?)?;
-    }
-    Ok(dict)
-}
-
-/// `customData` as a fresh dict (callers may change it without touching the message).
-pub fn custom_data_to_py<'py>(
-    py: Python<'py>,
-    c: &Option<Box<CustomData>>,
-) -> PyResult<Option<Bound<'py, PyDict>>> {
-    let Some(c) = c else { return Ok(None) };
-    let dict = PyDict::new(py);
-    dict.set_item("vendorId", &c.vendor_id)?;
-    for (k, v) in &c.extra {
-        dict.set_item(k, json_to_py(py, v)?)?;
-    }
-    Ok(Some(dict))
 }
 
 /// Python to open JSON, with the decoder's strictness (finite floats, 64-bit ints, str keys).

@@ -1,0 +1,107 @@
+//! The Python objects that decoded values map to and that are looked up, not built: enum
+//! members, interned unit strings, and units of measure shared within one message.
+
+use std::cell::RefCell;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyString;
+
+use crate::model;
+
+/// The Python members of one enumeration, indexed by the Rust discriminant.
+pub struct EnumMembers {
+    cell: PyOnceLock<Vec<Py<PyAny>>>,
+    class_name: &'static str,
+}
+
+impl EnumMembers {
+    pub const fn new(class_name: &'static str) -> Self {
+        EnumMembers {
+            cell: PyOnceLock::new(),
+            class_name,
+        }
+    }
+
+    /// The member at discriminant `index`; `wire` lists the wire strings in that order, to load
+    /// the members from Python once.
+    pub fn get<'py>(
+        &self,
+        py: Python<'py>,
+        index: usize,
+        wire: &[&'static str],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.all(py, wire)?[index].bind(py).clone())
+    }
+
+    /// Every member, indexed by discriminant.
+    pub fn all<'a>(&'a self, py: Python<'_>, wire: &[&'static str]) -> PyResult<&'a [Py<PyAny>]> {
+        let members = self
+            .cell
+            .get_or_try_init(py, || -> PyResult<Vec<Py<PyAny>>> {
+                let cls = py.import("ocpp_meter.enums")?.getattr(self.class_name)?;
+                wire.iter()
+                    .map(|w| Ok(cls.call1((*w,))?.unbind()))
+                    .collect()
+            })?;
+        Ok(members)
+    }
+}
+
+pub static READING_CONTEXT: EnumMembers = EnumMembers::new("ReadingContext");
+pub static MEASURAND: EnumMembers = EnumMembers::new("Measurand");
+pub static PHASE: EnumMembers = EnumMembers::new("Phase");
+pub static LOCATION: EnumMembers = EnumMembers::new("Location");
+pub static ERROR_CODE: EnumMembers = EnumMembers::new("ErrorCode");
+
+/// Everything that turning a decoded tree into Python objects looks up, fetched once per tree,
+/// and the immutable objects already built for it, to share between equal values.
+pub struct Lookups<'a> {
+    pub context: &'a [Py<PyAny>],
+    pub measurand: &'a [Py<PyAny>],
+    pub phase: &'a [Py<PyAny>],
+    pub location: &'a [Py<PyAny>],
+    units: &'a [Py<PyString>],
+    /// Units of measure built so far (without custom data). A meter sends a handful of
+    /// distinct ones, so a short list beats a hash map.
+    pub shared_units: RefCell<Vec<(model::UnitOfMeasure, Py<PyAny>)>>,
+}
+
+static UNITS: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+
+impl<'a> Lookups<'a> {
+    pub fn get(py: Python<'_>) -> PyResult<Lookups<'static>> {
+        Ok(Lookups {
+            context: READING_CONTEXT.all(py, model::ReadingContext::WIRE)?,
+            measurand: MEASURAND.all(py, model::Measurand::WIRE)?,
+            phase: PHASE.all(py, model::Phase::WIRE)?,
+            location: LOCATION.all(py, model::Location::WIRE)?,
+            units: UNITS.get_or_init(py, || {
+                model::KNOWN_UNITS
+                    .iter()
+                    .map(|u| PyString::intern(py, u).unbind())
+                    .collect()
+            }),
+            shared_units: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// A unit string; the standard units are shared interned strings.
+    pub fn unit(&self, py: Python<'_>, unit: &str) -> Py<PyAny> {
+        match model::KNOWN_UNITS
+            .iter()
+            .position(|k| std::ptr::eq(k.as_ptr(), unit.as_ptr()))
+        {
+            Some(i) => self.units[i].clone_ref(py).into_any(),
+            None => PyString::new(py, unit).into_any().unbind(),
+        }
+    }
+}
+
+/// `Some(member)` as a Python object, `None` as Python `None`.
+pub fn member(py: Python<'_>, table: &[Py<PyAny>], index: Option<usize>) -> Py<PyAny> {
+    match index {
+        Some(i) => table[i].clone_ref(py),
+        None => py.None(),
+    }
+}
