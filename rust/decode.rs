@@ -51,19 +51,19 @@ fn wrong_type(r: &Reader<'_>, expected: JsonType, found: JsonType) -> Box<Fault>
 }
 
 #[cold]
-fn duplicate_key(key: &'static str, at: usize) -> Box<Fault> {
+pub(crate) fn duplicate_key(key: &'static str, at: usize) -> Box<Fault> {
     Fault::new(FaultKind::DuplicateKey(key.into()), at).within(Seg::Key(key))
 }
 
 #[cold]
-fn missing(r: &Reader<'_>, key: &'static str) -> Box<Fault> {
+pub(crate) fn missing(r: &Reader<'_>, key: &'static str) -> Box<Fault> {
     r.fault(FaultKind::MissingProperty(key))
         .within(Seg::Key(key))
 }
 
 /// Checks the type of the next value from its first byte; whitespace takes the slow path.
 #[inline(always)]
-fn expect_type(r: &mut Reader<'_>, expected: JsonType) -> Res<()> {
+pub(crate) fn expect_type(r: &mut Reader<'_>, expected: JsonType) -> Res<()> {
     let ok = matches!(
         (r.current(), expected),
         (Some(b'"'), JsonType::String)
@@ -91,7 +91,7 @@ fn expect_type_slow(r: &mut Reader<'_>, expected: JsonType) -> Res<()> {
 
 /// A string of at most `max` code points (byte length is checked first: it bounds the count).
 #[inline]
-fn string_max<'a>(r: &mut Reader<'a>, max: usize) -> Res<Cow<'a, str>> {
+pub(crate) fn string_max<'a>(r: &mut Reader<'a>, max: usize) -> Res<Cow<'a, str>> {
     expect_type(r, JsonType::String)?;
     let at = r.pos();
     let s = r.read_string()?;
@@ -100,7 +100,7 @@ fn string_max<'a>(r: &mut Reader<'a>, max: usize) -> Res<Cow<'a, str>> {
 }
 
 #[inline]
-fn enumerated<T: WireEnum>(r: &mut Reader<'_>) -> Res<T> {
+pub(crate) fn enumerated<T: WireEnum>(r: &mut Reader<'_>) -> Res<T> {
     expect_type(r, JsonType::String)?;
     let at = r.pos();
     if let Some(v) = r.read_plain_ascii().and_then(T::from_wire) {
@@ -132,6 +132,16 @@ fn enumerated_slow<T>(
     }
 }
 
+/// A `type: boolean` value.
+#[inline]
+pub(crate) fn boolean(r: &mut Reader<'_>) -> Res<bool> {
+    let found = r.peek_type()?;
+    if found != JsonType::Boolean {
+        return Err(wrong_type(r, JsonType::Boolean, found));
+    }
+    Ok(r.read_literal()?.unwrap_or_default())
+}
+
 /// A `type: number` value, which must be a finite double.
 #[inline]
 fn number(r: &mut Reader<'_>) -> Res<f64> {
@@ -142,7 +152,7 @@ fn number(r: &mut Reader<'_>) -> Res<f64> {
 
 /// A `type: integer` value (draft-06: any integer-valued number), within 64 bits.
 #[inline]
-fn integer(r: &mut Reader<'_>) -> Res<i64> {
+pub(crate) fn integer(r: &mut Reader<'_>) -> Res<i64> {
     let found = r.peek_type()?;
     if found != JsonType::Number {
         return Err(wrong_type(r, JsonType::Integer, found));
@@ -162,7 +172,7 @@ fn integer(r: &mut Reader<'_>) -> Res<i64> {
 }
 
 #[inline]
-fn date_time(r: &mut Reader<'_>) -> Res<DateTime> {
+pub(crate) fn date_time(r: &mut Reader<'_>) -> Res<DateTime> {
     expect_type(r, JsonType::String)?;
     let at = r.pos();
     let s = r.read_string()?;
@@ -170,14 +180,14 @@ fn date_time(r: &mut Reader<'_>) -> Res<DateTime> {
 }
 
 #[inline]
-fn object<T: Decode>(r: &mut Reader<'_>) -> Res<T> {
+pub(crate) fn object<T: Decode>(r: &mut Reader<'_>) -> Res<T> {
     expect_type(r, JsonType::Object)?;
     T::read(r)
 }
 
 /// An array of objects with `minItems: 1`.
 #[inline]
-fn non_empty_array<T: Decode>(r: &mut Reader<'_>, capacity: usize) -> Res<Vec<T>> {
+pub(crate) fn non_empty_array<T: Decode>(r: &mut Reader<'_>, capacity: usize) -> Res<Vec<T>> {
     expect_type(r, JsonType::Array)?;
     let at = r.pos();
     r.begin_array();
@@ -193,7 +203,7 @@ fn non_empty_array<T: Decode>(r: &mut Reader<'_>, capacity: usize) -> Res<Vec<T>
     Ok(items)
 }
 
-fn custom_data(r: &mut Reader<'_>) -> Res<Box<CustomData>> {
+pub(crate) fn custom_data(r: &mut Reader<'_>) -> Res<Box<CustomData>> {
     object::<CustomData>(r).map(Box::new)
 }
 
@@ -207,16 +217,17 @@ macro_rules! fields {
         while let Some(index) = $r.next_field(&mut first, &mut hint, $keys)? {
             let bit = 1u32 << index;
             if seen & bit != 0 {
-                return Err(duplicate_key($keys[index], $r.key_at()));
+                return Err($crate::decode::duplicate_key($keys[index], $r.key_at()));
             }
             seen |= bit;
             match index {
-                $($index => $slot = Some($read.map_err(|e| e.within(Seg::Key($keys[$index])))?),)*
+                $($index => $slot = Some($read.map_err(|e| e.within($crate::error::Seg::Key($keys[$index])))?),)*
                 _ => unreachable!("next_field returns an index into the keys"),
             }
         }
     }};
 }
+pub(crate) use fields;
 
 impl Decode for CustomData {
     fn read(r: &mut Reader<'_>) -> Res<Self> {

@@ -51,18 +51,19 @@ fn write_i64(v: i64, out: &mut Vec<u8>) {
 }
 
 /// Writes the members of an object one at a time, placing commas.
-struct Obj<'o> {
+pub(crate) struct Obj<'o> {
     out: &'o mut Vec<u8>,
     first: bool,
 }
 
 impl<'o> Obj<'o> {
-    fn open(out: &'o mut Vec<u8>) -> Self {
+    pub(crate) fn open(out: &'o mut Vec<u8>) -> Self {
         out.push(b'{');
         Obj { out, first: true }
     }
 
-    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+    /// Starts member `key` (a schema name: no escaping needed) and returns the output for its value.
+    pub(crate) fn key(&mut self, key: &str) -> &mut Vec<u8> {
         if !self.first {
             self.out.push(b',');
         }
@@ -73,17 +74,33 @@ impl<'o> Obj<'o> {
         self.out
     }
 
-    fn custom(&mut self, custom: &Option<Box<CustomData>>) {
+    pub(crate) fn custom(&mut self, custom: &Option<Box<CustomData>>) {
         if let Some(c) = custom {
             write_custom_data(c, self.key("customData"));
         }
     }
 
-    fn str(&mut self, key: &str, v: &str) {
+    pub(crate) fn str(&mut self, key: &str, v: &str) {
         write_str(v, self.key(key));
     }
 
-    fn close(self) {
+    pub(crate) fn int(&mut self, key: &str, v: i64) {
+        write_i64(v, self.key(key));
+    }
+
+    pub(crate) fn array<T: Encode>(&mut self, key: &str, items: &[T]) {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            item.write(out);
+        }
+        out.push(b']');
+    }
+
+    pub(crate) fn close(self) {
         self.out.push(b'}');
     }
 }
@@ -122,7 +139,7 @@ impl Encode for UnitOfMeasure {
             o.str("unit", u);
         }
         if let Some(m) = self.multiplier {
-            write_i64(m, o.key("multiplier"));
+            o.int("multiplier", m);
         }
         o.close();
     }
@@ -172,15 +189,7 @@ impl Encode for MeterValue {
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
         o.custom(&self.custom_data);
-        let arr = o.key("sampledValue");
-        arr.push(b'[');
-        for (i, sv) in self.sampled_value.iter().enumerate() {
-            if i > 0 {
-                arr.push(b',');
-            }
-            sv.write(arr);
-        }
-        arr.push(b']');
+        o.array("sampledValue", &self.sampled_value);
         let ts = o.key("timestamp");
         ts.push(b'"');
         self.timestamp.write_utc(ts);
@@ -193,16 +202,8 @@ impl Encode for MeterValuesRequest {
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
         o.custom(&self.custom_data);
-        write_i64(self.evse_id, o.key("evseId"));
-        let arr = o.key("meterValue");
-        arr.push(b'[');
-        for (i, mv) in self.meter_value.iter().enumerate() {
-            if i > 0 {
-                arr.push(b',');
-            }
-            mv.write(arr);
-        }
-        arr.push(b']');
+        o.int("evseId", self.evse_id);
+        o.array("meterValue", &self.meter_value);
         o.close();
     }
 }

@@ -5,6 +5,7 @@
 //! - [`datetime`]: strict RFC 3339 `date-time`.
 //! - [`model`]: the message types, their enumerations and the schema's limits.
 //! - [`decode`]: the one schema-driven pass from JSON text to [`model`], validating as it reads.
+//! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`].
 //! - [`json_value`]: the open JSON of `customData` and CALLERROR details.
 //! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
 //! - [`encode`]: compact, deterministic JSON output.
@@ -21,6 +22,7 @@ pub mod frame;
 pub mod json_value;
 pub mod model;
 pub mod reader;
+pub mod transaction_event;
 
 #[cfg(feature = "python")]
 mod py;

@@ -119,12 +119,12 @@ macro_rules! wire_enum {
             /// Parses a wire string (exact, case-sensitive).
             #[inline(always)]
             pub fn from_wire(s: &str) -> Option<$name> {
-                static BY_LENGTH: ByLength = ByLength::new($name::WIRE);
+                static BY_LENGTH: $crate::model::ByLength = $crate::model::ByLength::new($name::WIRE);
                 BY_LENGTH.find(Self::WIRE, s).map(|i| Self::ALL[i])
             }
         }
 
-        impl WireEnum for $name {
+        impl $crate::model::WireEnum for $name {
             const SCHEMA_NAME: &'static str = $schema;
 
             #[inline(always)]
@@ -134,6 +134,7 @@ macro_rules! wire_enum {
         }
     };
 }
+pub(crate) use wire_enum;
 
 wire_enum!(
     /// `ReadingContextEnumType`.
