@@ -1,8 +1,9 @@
 //! Python classes of the message types: `MeterValuesRequest`, `MeterValue`, `MeterValuesResponse`.
 //! Children are created on first access from the shared decoded tree, then kept.
 
+use std::sync::OnceLock;
+
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::error::{FaultKind, Res, Seg};
@@ -161,7 +162,10 @@ pub struct PyMeterValuesRequest {
     pub inner: Shared<MeterValuesRequest>,
     #[pyo3(get)]
     evse_id: Py<PyAny>,
-    meter_value: PyOnceLock<Py<PyTuple>>,
+    // A plain OnceLock: building the tree never runs Python code that could re-enter, so the
+    // deadlock avoidance of pyo3's PyOnceLock (and its cost) is not needed. Two threads racing
+    // on a free-threaded build both build; one result is kept.
+    meter_value: OnceLock<Py<PyTuple>>,
 }
 
 impl PyMeterValuesRequest {
@@ -169,7 +173,7 @@ impl PyMeterValuesRequest {
         Ok(PyMeterValuesRequest {
             evse_id: model.evse_id.into_pyobject(py)?.into_any().unbind(),
             inner: Shared::new(model),
-            meter_value: PyOnceLock::new(),
+            meter_value: OnceLock::new(),
         })
     }
 }
@@ -208,23 +212,24 @@ impl PyMeterValuesRequest {
         let (model, items) = methods::raise(py, build())?;
         let this = PyMeterValuesRequest::wrap(py, model)?;
         // The meter values the caller passed are the ones the attribute returns.
-        let _ = this.meter_value.set(py, PyTuple::new(py, items)?.unbind());
+        let _ = this.meter_value.set(PyTuple::new(py, items)?.unbind());
         Ok(this)
     }
 
     #[getter]
     fn meter_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let t = self.meter_value.get_or_try_init(py, || -> PyResult<_> {
-            let lookups = Lookups::get(py)?;
-            let items = (0..self.inner.meter_value.len())
-                .map(|i| {
-                    let part = self.inner.project(move |r| &r.meter_value[i]);
-                    Py::new(py, PyMeterValue::build(py, part, &lookups)?)
-                })
-                .collect::<PyResult<Vec<_>>>()?;
-            Ok(PyTuple::new(py, items)?.unbind())
-        })?;
-        Ok(t.bind(py).clone())
+        if let Some(t) = self.meter_value.get() {
+            return Ok(t.bind(py).clone());
+        }
+        let lookups = Lookups::get(py)?;
+        let items = (0..self.inner.meter_value.len())
+            .map(|i| {
+                let part = self.inner.project(move |r| &r.meter_value[i]);
+                Py::new(py, PyMeterValue::build(py, part, &lookups)?)
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let built = PyTuple::new(py, items)?.unbind();
+        Ok(self.meter_value.get_or_init(|| built).bind(py).clone())
     }
 
     #[getter]
