@@ -85,12 +85,22 @@ pub enum Message {
     },
 }
 
-/// A frame that failed, with the message id if it could be read.
+/// A frame that failed, with what of its envelope could be read.
 #[derive(Debug)]
 pub struct FrameFault {
     pub fault: Box<Fault>,
     /// `None` when the id could not be read (reported as `"-1"`).
     pub message_id: Option<String>,
+    /// 2, 3 or 4 when the message type id was read as one of them: a receiver answers a
+    /// faulty CALL with a CALLERROR, but never answers a faulty CALLRESULT or CALLERROR.
+    pub message_type: Option<u8>,
+}
+
+/// What the fast pass read of the envelope before it stopped.
+#[derive(Default)]
+struct Head {
+    message_id: Option<String>,
+    message_type: Option<u8>,
 }
 
 /// Checks a message id: a string of 1 to 36 characters.
@@ -119,11 +129,11 @@ pub fn decode_message(
     trusted_utf8: bool,
     result_action: Action,
 ) -> Result<Message, FrameFault> {
-    let mut id: Option<String> = None;
+    let mut head = Head::default();
     let mut r = Reader::new(buf, trusted_utf8);
-    match read_frame(&mut r, &mut id, result_action) {
+    match read_frame(&mut r, &mut head, result_action) {
         Ok(m) => Ok(m),
-        Err(fault) => Err(diagnose(buf, trusted_utf8, id, fault)),
+        Err(fault) => Err(diagnose(buf, trusted_utf8, head, fault)),
     }
 }
 
@@ -146,11 +156,12 @@ fn unexpected(message_id: String, found: u8) -> FrameFault {
     FrameFault {
         fault,
         message_id: Some(message_id),
+        message_type: Some(found),
     }
 }
 
 /// The fast pass: stops at the first fault of any kind, leaving precedence to [`diagnose`].
-fn read_frame(r: &mut Reader<'_>, id: &mut Option<String>, result_action: Action) -> Res<Message> {
+fn read_frame(r: &mut Reader<'_>, head: &mut Head, result_action: Action) -> Res<Message> {
     if r.peek_type()? != JsonType::Array {
         return Err(r.fault(FaultKind::FrameNotArray));
     }
@@ -170,9 +181,10 @@ fn read_frame(r: &mut Reader<'_>, id: &mut Option<String>, result_action: Action
     };
     next(r, &mut count)?;
     let message_type = read_message_type(r)?;
+    head.message_type = message_type;
     next(r, &mut count)?;
-    *id = Some(read_message_id(r)?);
-    let message_id = id.clone().unwrap_or_default();
+    let message_id = read_message_id(r)?;
+    head.message_id = Some(message_id.clone());
     let Some(message_type) = message_type else {
         return Err(r.fault(FaultKind::UnsupportedMessageType));
     };
@@ -299,8 +311,9 @@ fn read_error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
 /// Picks the fault to report once the fast pass has failed (see the module docs for the order).
 #[cold]
 #[inline(never)]
-fn diagnose(buf: &[u8], trusted_utf8: bool, id: Option<String>, fault: Box<Fault>) -> FrameFault {
-    let Some(id) = id else {
+fn diagnose(buf: &[u8], trusted_utf8: bool, head: Head, fault: Box<Fault>) -> FrameFault {
+    let message_type = head.message_type;
+    let Some(id) = head.message_id else {
         let mut fault = fault;
         if let FaultKind::Syntax(reason) = fault.kind {
             fault.kind = FaultKind::UnreadableFrame(reason);
@@ -312,6 +325,7 @@ fn diagnose(buf: &[u8], trusted_utf8: bool, id: Option<String>, fault: Box<Fault
         return FrameFault {
             fault,
             message_id: None,
+            message_type,
         };
     };
     let fault = check_syntax(buf, trusted_utf8)
@@ -320,6 +334,7 @@ fn diagnose(buf: &[u8], trusted_utf8: bool, id: Option<String>, fault: Box<Fault
     FrameFault {
         fault,
         message_id: Some(id),
+        message_type,
     }
 }
 

@@ -164,6 +164,9 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # websockets logs every connection at INFO; ours already says which station came and went.
+    websockets_logger = logging.getLogger("websockets")
+    websockets_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     config = ServeConfig(
         host=args.host,
         port=args.port,

@@ -26,6 +26,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
 
 from ._core import MeterValuesRequest
@@ -40,6 +41,7 @@ __all__ = [
     "GroupCommitWriter",
     "WriterStats",
     "connect",
+    "frame_to_sql",
     "row_to_sql",
 ]
 
@@ -89,8 +91,26 @@ _TIMESTAMP = COLUMNS.index("timestamp")
 
 def row_to_sql(row: Row) -> tuple[Any, ...]:
     """The row as SQL parameters: the timestamp becomes fixed-width RFC 3339 UTC text."""
-    stamp = row.timestamp.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-    return (*row[:_TIMESTAMP], stamp, *row[_TIMESTAMP + 1 :])
+    return (*row[:_TIMESTAMP], _timestamp_text(row.timestamp), *row[_TIMESTAMP + 1 :])
+
+
+def _timestamp_text(stamp: datetime) -> str:
+    return stamp.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def frame_to_sql(
+    station_id: str, message_id: str, request: MeterValuesRequest
+) -> list[tuple[Any, ...]]:
+    """The SQL parameters of every row of one frame (:func:`row_to_sql` of each row)."""
+    out: list[tuple[Any, ...]] = []
+    last: datetime | None = None
+    text = ""
+    for row in meter_values_rows(station_id, message_id, request):
+        stamp = row.timestamp
+        if stamp is not last:  # one datetime per meter value: format it once
+            last, text = stamp, _timestamp_text(stamp)
+        out.append((*row[:_TIMESTAMP], text, *row[_TIMESTAMP + 1 :]))
+    return out
 
 
 def connect(path: str, synchronous: str = "full") -> sqlite3.Connection:
@@ -254,12 +274,7 @@ class GroupCommitWriter:
         rows: list[tuple[Any, ...]] = []
         for pending in batch:
             try:
-                pending.rows = [
-                    row_to_sql(row)
-                    for row in meter_values_rows(
-                        pending.station_id, pending.message_id, pending.request
-                    )
-                ]
+                pending.rows = frame_to_sql(pending.station_id, pending.message_id, pending.request)
             except Exception as error:  # noqa: BLE001 - one bad frame must not sink the batch
                 pending.error = error
             else:

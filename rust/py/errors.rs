@@ -6,20 +6,33 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
 use crate::error::Fault;
+use crate::frame::FrameFault;
 
 static OCPP_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// The `OcppError` for `fault`; `message_id` is `None` for a bare payload.
+/// The `OcppError` for `fault` in a bare payload or argument (no message id).
 #[cold]
 #[inline(never)]
 pub fn to_py_err(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyErr {
-    match build(py, fault, message_id) {
-        Ok(err) => err,
-        Err(err) => err,
-    }
+    build(py, fault, message_id, None).unwrap_or_else(|err| err)
 }
 
-fn build(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyResult<PyErr> {
+/// The `OcppError` for a frame: the id, or `"-1"` when it could not be read, and in the details
+/// the message type (2, 3 or 4) when it was read, so that a receiver can tell a faulty CALL
+/// (answered) from a faulty CALLRESULT or CALLERROR (not answered).
+#[cold]
+#[inline(never)]
+pub fn frame_err(py: Python<'_>, ff: &FrameFault) -> PyErr {
+    let id = ff.message_id.as_deref().unwrap_or("-1");
+    build(py, &ff.fault, Some(id), ff.message_type).unwrap_or_else(|err| err)
+}
+
+fn build(
+    py: Python<'_>,
+    fault: &Fault,
+    message_id: Option<&str>,
+    message_type: Option<u8>,
+) -> PyResult<PyErr> {
     let cls = OCPP_ERROR.import(py, "ocpp_meter.errors", "OcppError")?;
     let path = fault.pointer();
     let details = PyDict::new(py);
@@ -28,6 +41,9 @@ fn build(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyResult<Py
     details.set_item("offset", fault.offset)?;
     if let Some(element) = fault.element {
         details.set_item("element", element)?;
+    }
+    if let Some(message_type) = message_type {
+        details.set_item("message_type", message_type)?;
     }
     let kwargs = PyDict::new(py);
     kwargs.set_item("path", path)?;

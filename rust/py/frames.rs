@@ -8,7 +8,7 @@ use crate::frame::{self, Action, FrameFault, Message, Request, Response};
 use crate::json_value::JsonValue;
 
 use super::args::*;
-use super::errors::to_py_err;
+use super::errors::{frame_err, to_py_err};
 use super::input::with_input;
 use super::lookups::*;
 use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
@@ -263,14 +263,6 @@ fn call_error_args(
     })
 }
 
-/// Raises a frame fault, with the frame's id or `"-1"`.
-fn raise_frame(py: Python<'_>, ff: FrameFault) -> PyErr {
-    to_py_err(
-        py,
-        &ff.fault,
-        Some(ff.message_id.as_deref().unwrap_or("-1")),
-    )
-}
 
 /// Reads `frame` with `decode`; a `str` that is not valid Unicode is an unreadable frame.
 fn read_frame<T: Send>(
@@ -280,12 +272,13 @@ fn read_frame<T: Send>(
     let py = frame.py();
     match with_input(frame, decode)? {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(ff)) => Err(raise_frame(py, ff)),
-        Err(_) => Err(raise_frame(
+        Ok(Err(ff)) => Err(frame_err(py, &ff)),
+        Err(_) => Err(frame_err(
             py,
-            FrameFault {
+            &FrameFault {
                 fault: Fault::new(FaultKind::UnreadableFrame("not valid Unicode"), 0),
                 message_id: None,
+                message_type: None,
             },
         )),
     }

@@ -1,0 +1,322 @@
+"""SQLite storage: the sampled_values table, durability settings, the group-commit writer."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from ocpp_meter import (
+    MeterValue,
+    MeterValuesRequest,
+    SampledValue,
+    SignedMeterValue,
+    UnitOfMeasure,
+    storage,
+)
+from ocpp_meter.rows import COLUMNS, Row, meter_values_rows
+from ocpp_meter.storage import GroupCommitWriter, connect, frame_to_sql, row_to_sql
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def request(values: int = 2, evse_id: int = 1) -> MeterValuesRequest:
+    return MeterValuesRequest(
+        evse_id=evse_id,
+        meter_value=[MeterValue(T0, [SampledValue(float(i)) for i in range(values)])],
+    )
+
+
+def stored(path: Path, order: str = "rowid") -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as db:
+        return db.execute(f"SELECT * FROM sampled_values ORDER BY {order}").fetchall()
+
+
+def test_table_has_the_contract_columns(tmp_path: Path) -> None:
+    db = connect(str(tmp_path / "m.sqlite"))
+    try:
+        info = db.execute("PRAGMA table_info(sampled_values)").fetchall()
+    finally:
+        db.close()
+    assert tuple(column[1] for column in info) == COLUMNS
+    types = {column[1]: column[2] for column in info}
+    assert types["timestamp"] == "TEXT" and types["value"] == "REAL"
+    assert types["evse_id"] == "INTEGER" and types["normalized_value"] == "REAL"
+
+
+@pytest.mark.parametrize(("level", "pragma"), [("full", 2), ("normal", 1)])
+def test_connect_sets_wal_and_the_synchronous_level(
+    tmp_path: Path, level: str, pragma: int
+) -> None:
+    db = connect(str(tmp_path / "m.sqlite"), level)
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == pragma
+    finally:
+        db.close()
+
+
+def test_connect_rejects_an_unknown_synchronous_level(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="synchronous"):
+        connect(str(tmp_path / "m.sqlite"), "off")
+
+
+def test_timestamps_are_fixed_width_utc_text() -> None:
+    early = datetime(1, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    (row,) = meter_values_rows(
+        "CS", "m", MeterValuesRequest(evse_id=1, meter_value=[MeterValue(early, [SampledValue(1)])])
+    )
+    assert row_to_sql(row)[COLUMNS.index("timestamp")] == "0001-01-02T03:04:05.000000Z"
+    later = row._replace(timestamp=datetime(2024, 5, 1, 12, 0, 0, 7, tzinfo=timezone.utc))
+    assert row_to_sql(later)[COLUMNS.index("timestamp")] == "2024-05-01T12:00:00.000007Z"
+
+
+def test_frame_to_sql_is_row_to_sql_of_each_row() -> None:
+    later = datetime(2024, 5, 1, 12, 0, 1, 250000, tzinfo=timezone.utc)
+    req = MeterValuesRequest(
+        evse_id=2,
+        meter_value=[
+            MeterValue(T0, [SampledValue(1.0), SampledValue(2.0)]),
+            MeterValue(later, [SampledValue(3.0)]),
+        ],
+    )
+    expected = [row_to_sql(row) for row in meter_values_rows("CS", "m", req)]
+    assert frame_to_sql("CS", "m", req) == expected
+    assert [row[COLUMNS.index("timestamp")] for row in expected] == [
+        "2024-05-01T12:00:00.000000Z",
+        "2024-05-01T12:00:00.000000Z",
+        "2024-05-01T12:00:01.250000Z",
+    ]
+
+
+def test_writer_stores_every_field_of_every_row(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+    full = MeterValuesRequest(
+        evse_id=4,
+        meter_value=[
+            MeterValue(
+                T0,
+                [
+                    SampledValue(
+                        value=2.5,
+                        measurand="Energy.Active.Export.Register",
+                        phase="L1",
+                        location="Inlet",
+                        context="Sample.Clock",
+                        signed_meter_value=SignedMeterValue("ZA==", "ECDSA", "OCMF", "a2V5"),
+                        unit_of_measure=UnitOfMeasure(unit="kWh", multiplier=1),
+                    ),
+                    SampledValue(value=80.0, measurand="SoC"),
+                ],
+            )
+        ],
+    )
+    with GroupCommitWriter(str(path)) as writer:
+        assert writer.submit("CS-7", "msg-1", full).result(timeout=10) == 2
+    assert stored(path) == [
+        (
+            "CS-7",
+            "msg-1",
+            "MeterValues",
+            4,
+            None,
+            None,
+            None,
+            None,
+            0,
+            0,
+            "2024-05-01T12:00:00.000000Z",
+            2.5,
+            "Energy.Active.Export.Register",
+            "L1",
+            "Inlet",
+            "Sample.Clock",
+            "kWh",
+            1,
+            25000.0,
+            "Wh",
+            "ZA==",
+            "ECDSA",
+            "OCMF",
+            "a2V5",
+        ),
+        (
+            "CS-7",
+            "msg-1",
+            "MeterValues",
+            4,
+            None,
+            None,
+            None,
+            None,
+            0,
+            1,
+            "2024-05-01T12:00:00.000000Z",
+            80.0,
+            "SoC",
+            None,
+            "Outlet",
+            "Sample.Periodic",
+            "Wh",
+            0,
+            80.0,
+            "Wh",
+            None,
+            None,
+            None,
+            None,
+        ),
+    ]
+    assert writer.stats.frames == 1 and writer.stats.rows == 2
+
+
+def test_frames_waiting_during_a_commit_share_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hold the writer inside its first batch until 50 more frames are queued: they must then
+    # all go into one transaction (group commit), and each future resolves after it.
+    entered, release = threading.Event(), threading.Event()
+    real = storage.meter_values_rows
+
+    def held(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
+        if message_id == "first":
+            entered.set()
+            assert release.wait(timeout=10)
+        return real(station_id, message_id, req)
+
+    monkeypatch.setattr(storage, "meter_values_rows", held)
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path)) as writer:
+        first = writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        rest = [writer.submit("CS", f"m{i}", request()) for i in range(50)]
+        assert not any(future.done() for future in rest)
+        release.set()
+        assert first.result(timeout=10) == 2
+        assert [future.result(timeout=10) for future in rest] == [2] * 50
+        assert writer.stats.commits == 2
+        assert writer.stats.frames == 51 and writer.stats.rows == 102
+    assert len(stored(path)) == 102
+
+
+def test_max_batch_frames_bounds_a_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+    real = storage.meter_values_rows
+
+    def held(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
+        if message_id == "first":
+            entered.set()
+            assert release.wait(timeout=10)
+        return real(station_id, message_id, req)
+
+    monkeypatch.setattr(storage, "meter_values_rows", held)
+    with GroupCommitWriter(str(tmp_path / "m.sqlite"), max_batch_frames=10) as writer:
+        writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        rest = [writer.submit("CS", f"m{i}", request()) for i in range(25)]
+        release.set()
+        for future in rest:
+            future.result(timeout=10)
+        assert writer.stats.commits == 1 + 3  # 25 waiting frames in batches of 10, 10, 5
+
+
+def test_a_frame_that_cannot_be_flattened_fails_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+    real = storage.meter_values_rows
+
+    def flaky(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
+        if message_id == "first":
+            entered.set()
+            assert release.wait(timeout=10)
+        if message_id == "bad":
+            raise RuntimeError("cannot flatten")
+        return real(station_id, message_id, req)
+
+    monkeypatch.setattr(storage, "meter_values_rows", flaky)
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path)) as writer:
+        writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        good1 = writer.submit("CS", "good1", request())
+        bad = writer.submit("CS", "bad", request())
+        good2 = writer.submit("CS", "good2", request())
+        release.set()
+        assert good1.result(timeout=10) == 2 and good2.result(timeout=10) == 2
+        with pytest.raises(RuntimeError, match="cannot flatten"):
+            bad.result(timeout=10)
+        assert writer.stats.failed_frames == 1
+    assert {row[1] for row in stored(path)} == {"first", "good1", "good2"}
+
+
+def test_a_failed_commit_fails_its_frames_and_the_writer_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path)) as writer:
+        monkeypatch.setattr(storage, "INSERT_ROW", "INSERT INTO no_such_table VALUES (?)")
+        with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+            writer.submit("CS", "lost", request()).result(timeout=10)
+        monkeypatch.undo()
+        assert writer.submit("CS", "kept", request()).result(timeout=10) == 2
+        assert writer.stats.failed_frames == 1 and writer.stats.frames == 1
+    assert [row[1] for row in stored(path)] == ["kept", "kept"]
+
+
+def test_close_commits_everything_queued_and_then_refuses(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+    writer = GroupCommitWriter(str(path)).start()
+    futures = [writer.submit("CS", f"m{i}", request(3)) for i in range(200)]
+    writer.close()
+    assert all(future.done() for future in futures)
+    assert sum(future.result() for future in futures) == 600
+    assert len(stored(path)) == 600
+    with pytest.raises(RuntimeError, match="not running"):
+        writer.submit("CS", "late", request())
+    writer.close()  # closing twice is harmless
+
+
+def test_start_raises_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+    writer = GroupCommitWriter(str(tmp_path / "missing-dir" / "m.sqlite"))
+    with pytest.raises(sqlite3.OperationalError):
+        writer.start()
+
+
+def test_async_writes_resolve_after_commit(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+
+    async def main() -> list[int]:
+        writer = GroupCommitWriter(str(path)).start()
+        try:
+            return list(
+                await asyncio.gather(
+                    *(writer.write(f"CS{i % 4}", f"m{i}", request(i % 3 + 1)) for i in range(40))
+                )
+            )
+        finally:
+            await writer.aclose()
+
+    counts = asyncio.run(main())
+    assert counts == [i % 3 + 1 for i in range(40)]
+    rows = stored(path, order="station_id, message_id, sampled_value_index")
+    assert len(rows) == sum(counts)
+    by_message: dict[str, int] = {}
+    for row in rows:
+        message_id = row[1]
+        assert isinstance(message_id, str)
+        by_message[message_id] = by_message.get(message_id, 0) + 1
+    assert by_message == {f"m{i}": i % 3 + 1 for i in range(40)}
+
+
+def test_rows_survive_reopening_and_append(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+    for run in range(2):
+        with GroupCommitWriter(str(path)) as writer:
+            writer.submit("CS", f"run{run}", request()).result(timeout=10)
+    assert [row[1] for row in stored(path)] == ["run0", "run0", "run1", "run1"]

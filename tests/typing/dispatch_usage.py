@@ -1,0 +1,45 @@
+"""Typed use of the dispatcher; `mypy --strict` must report exactly the line marked misuse."""
+
+from __future__ import annotations
+
+from ocpp_meter import (
+    CSMSHandler,
+    Dispatcher,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    current_call,
+)
+
+
+class SyncHandler:
+    def on_meter_values(
+        self, charging_station_id: str, request: MeterValuesRequest
+    ) -> MeterValuesResponse:
+        call = current_call()
+        assert call is None or call.message_id
+        return MeterValuesResponse()
+
+
+class AsyncHandler:
+    async def on_meter_values(
+        self, charging_station_id: str, request: MeterValuesRequest
+    ) -> MeterValuesResponse:
+        return MeterValuesResponse()
+
+
+class WrongHandler:
+    def on_meter_values(self, charging_station_id: int) -> str:
+        return str(charging_station_id)
+
+
+def build() -> list[Dispatcher]:
+    ok: list[CSMSHandler] = [SyncHandler(), AsyncHandler()]
+    dispatchers = [Dispatcher(handler) for handler in ok]
+    reply: bytes | None = dispatchers[0].dispatch("CS", b"[]")
+    assert reply is None or reply.startswith(b"[")
+    dispatchers[0].register_csms_handler(WrongHandler())  # misuse
+    return dispatchers
+
+
+async def serve_one(dispatcher: Dispatcher, frame: str) -> bytes | None:
+    return await dispatcher.dispatch_async("CS", frame)
