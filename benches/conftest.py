@@ -1,11 +1,12 @@
-"""Shared set-up of the decode benchmarks: the frames, the untimed agreement check, the summary.
+"""Shared set-up of the pytest-benchmark suite: peers, frames, the untimed agreement checks.
 
-Run them apart from the tests, for instance::
+The peers, the frames, the agreement checks and the goals all come from
+:mod:`ocpp_meter.bench`, the same code that ``ocpp-meter bench``, ``benches/report.py`` and the
+CI gate (``.ci/bench``) run; this suite only times them with pytest-benchmark instead. Run it
+apart from the tests (see ``benches/README.md``)::
 
-    python -m pytest benches --benchmark-only --benchmark-json=out.json && \
+    python -m pytest benches --benchmark-only --benchmark-json=out.json && \\
         python benches/ratios.py out.json
-
-(see ``benches/README.md`` for the full command and what the gates are).
 """
 
 from __future__ import annotations
@@ -16,59 +17,66 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from ocpp_meter import bench
 
 BENCHES = Path(__file__).resolve().parent
 if str(BENCHES) not in sys.path:
     sys.path.insert(0, str(BENCHES))
 
-from peers import PEERS
-from peers.check import KINDS, bench_frame, check_agreement, check_frames
+PEERS, SKIPPED = bench.peers()
+"""Every importable peer by name, ours first; and the others, with why they are missing."""
 
 
 @pytest.fixture(scope="session")
 def frames() -> dict[str, bytes]:
     """The timed frame of each kind."""
-    return {kind: bench_frame(kind) for kind in KINDS}
+    return {kind: bench.bench_frame(kind) for kind in bench.KINDS}
 
 
 @pytest.fixture(scope="session")
-def agreed() -> Iterator[Callable[[str, str], None]]:
-    """``agreed(peer, kind)``: run the peer's agreement check on ``kind`` once per session.
+def agreed() -> Iterator[Callable[[str, str, str], None]]:
+    """``agreed(op, peer, kind)``: run the peer's agreement check once per session.
 
-    Every benchmark calls it before timing anything, so a peer that decodes wrongly fails its
+    Every benchmark calls it before timing anything, so a peer whose output is wrong fails its
     benchmarks even under ``--benchmark-only`` (which skips the plain tests).
     """
-    outcome: dict[tuple[str, str], Exception | None] = {}
+    outcome: dict[tuple[str, str, str], Exception | None] = {}
 
-    def agreed(peer: str, kind: str) -> None:
-        key = (peer, kind)
+    def agreed(op: str, peer: str, kind: str) -> None:
+        key = (op, peer, kind)
         if key not in outcome:
             try:
-                check_agreement(PEERS[peer], check_frames(kind))
+                if op == "decode":
+                    bench.check_decode(PEERS[peer], bench.check_frames(kind), PEERS[bench.OURS])
+                else:
+                    bench.check_encode(PEERS[peer], bench.check_frames(kind))
                 outcome[key] = None
             except Exception as exc:  # noqa: BLE001 - replayed for every benchmark of the pair
                 outcome[key] = exc
         error = outcome[key]
         if error is not None:
-            raise AssertionError(f"{peer} is not measured on {kind}: {error}") from error
+            raise AssertionError(f"{peer} is not measured on {kind} ({op}): {error}") from error
 
     yield agreed
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [f"ocpp-meter bench peers: {', '.join(PEERS)}"]
+    lines += [f"ocpp-meter bench: skipping {name}: {why}" for name, why in SKIPPED.items()]
+    return lines
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """After pytest-benchmark's tables, print our speed-up over each peer (see ``ratios.py``)."""
+    """After pytest-benchmark's tables, print ours against each peer (see ``ratios.py``)."""
     session = getattr(config, "_benchmarksession", None)
     benchmarks = getattr(session, "benchmarks", None)
     if not benchmarks:
         return
     import ratios
 
-    results = [b.as_dict(include_data=False) for b in benchmarks if not b.has_error]
-    medians = ratios.collect(results)
-    if not medians:
+    results = ratios.collect(b.as_dict(include_data=False) for b in benchmarks if not b.has_error)
+    if not results:
         return
-    terminalreporter.write_sep("-", "ocpp-meter speed-up (peer median / our median)")
-    terminalreporter.write_line(ratios.table(medians))
-    for line in ratios.verdicts(medians):
-        terminalreporter.write_line(line)
+    terminalreporter.write_sep("-", "ocpp-meter vs each peer (peer median / our median)")
+    terminalreporter.write_line(ratios.render(results))

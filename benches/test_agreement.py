@@ -1,27 +1,35 @@
-"""The correctness check on its own, untimed: every peer agrees with ours on every frame kind.
+"""The correctness checks on their own, untimed: every peer agrees with ours on every frame.
 
 Under ``--benchmark-only`` these are skipped, but each benchmark runs the same check before it
-times anything (see ``conftest.agreed``). The last tests make sure the check has teeth.
+times anything (see ``conftest.agreed``). The last tests make sure the checks have teeth.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 import math
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-from peers import PEERS, orjson_floor
-from peers.check import KINDS, check_agreement, check_frames
-from peers.common import View
+from conftest import PEERS
+from ocpp_meter.bench import KINDS, OURS, View, check_decode, check_encode, check_frames
+
+OURS_PEER = PEERS[OURS]
 
 
 @pytest.mark.parametrize("peer", list(PEERS))
 @pytest.mark.parametrize("kind", KINDS)
-def test_peer_agrees_with_ours(kind: str, peer: str) -> None:
-    check_agreement(PEERS[peer], check_frames(kind))
+def test_peer_decodes_as_ours(kind: str, peer: str) -> None:
+    check_decode(PEERS[peer], check_frames(kind), OURS_PEER)
+
+
+@pytest.mark.parametrize("peer", [n for n, p in PEERS.items() if p.prepare is not None])
+@pytest.mark.parametrize("kind", KINDS)
+def test_peer_encodes_what_it_decoded(kind: str, peer: str) -> None:
+    check_encode(PEERS[peer], check_frames(kind))
 
 
 def _first_sampled(view: View) -> dict[str, Any]:
@@ -78,14 +86,38 @@ FAULTS: dict[str, Callable[[View], None]] = {
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_a_wrong_peer_fails(fault: str) -> None:
+def test_a_wrong_decoder_fails(fault: str) -> None:
     kind = "large" if fault == "signed" else "typical"
+    assert OURS_PEER.view is not None
+    right = OURS_PEER.view
 
     def wrong_view(frame: bytes) -> View:
-        view = copy.deepcopy(orjson_floor.view(frame))
+        view = copy.deepcopy(right(frame))
         FAULTS[fault](view)
         return view
 
-    wrong = SimpleNamespace(NAME="wrong", view=wrong_view)
+    wrong = dataclasses.replace(OURS_PEER, name="wrong", view=wrong_view)
     with pytest.raises(AssertionError, match="wrong vs ours disagree"):
-        check_agreement(wrong, check_frames(kind))  # type: ignore[arg-type]
+        check_decode(wrong, check_frames(kind), OURS_PEER)
+
+
+@pytest.mark.parametrize("what", ["frame", "payload"])
+def test_a_wrong_encoder_fails(what: str) -> None:
+    def tamper(encoded: Any) -> bytes:
+        data = json.loads(encoded)
+        payload = data[3] if what == "frame" else data
+        payload["evseId"] += 1
+        return json.dumps(data).encode()
+
+    assert OURS_PEER.encode_frame is not None and OURS_PEER.encode_payload is not None
+    frame_enc, payload_enc = OURS_PEER.encode_frame, OURS_PEER.encode_payload
+    if what == "frame":
+        wrong = dataclasses.replace(
+            OURS_PEER, name="wrong", encode_frame=lambda p: tamper(frame_enc(p))
+        )
+    else:
+        wrong = dataclasses.replace(
+            OURS_PEER, name="wrong", encode_payload=lambda p: tamper(payload_enc(p))
+        )
+    with pytest.raises(AssertionError, match=f"wrong {what} disagree"):
+        check_encode(wrong, check_frames("typical"))

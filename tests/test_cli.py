@@ -43,3 +43,10 @@ def test_strict_mode_fails_on_invalid_frames_and_reads_stdin() -> None:
     result = run("decode", "--strict", "-", stdin=good)
     assert result.returncode == 0
     assert result.stdout.decode().count("\tevse=") == 12
+
+
+def test_bench_passes_its_own_options_through() -> None:
+    result = run("bench", "--help")
+    assert result.returncode == 0, result.stderr
+    assert b"--quick" in result.stdout
+    assert run("decode", "--no-such-option", str(CAPTURE)).returncode == 2

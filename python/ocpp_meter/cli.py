@@ -6,7 +6,8 @@ and reports every invalid frame with its line, message id, error code and JSON P
 
 ``ocpp-meter serve`` runs the reference CSMS ingest endpoint (WebSocket, SQLite) and
 ``ocpp-meter loadgen`` drives a bounded MeterValues load against a local one; both need the
-``server`` extra (the ``websockets`` library).
+``server`` extra (the ``websockets`` library). ``ocpp-meter bench`` measures ocpp-meter against
+the peers installed (the ``bench`` extra has them all) and prints the table.
 """
 
 from __future__ import annotations
@@ -92,7 +93,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     decode.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
     _add_serve(commands)
     _add_loadgen(commands)
-    args = parser.parse_args(argv)
+    # `bench` has its own parser (ocpp_meter.bench): its options pass through untouched.
+    commands.add_parser(
+        "bench",
+        add_help=False,
+        help="measure ocpp-meter against the installed peers (bench --help for options)",
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        from .bench import main as bench_main
+
+        return bench_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "serve":
         return _serve(args)
     if args.command == "loadgen":

@@ -1,27 +1,22 @@
-"""What the peers share: the read-every-field walk, and the normal form their decodes are compared in.
-
-``walk`` is the exact same work for every peer whose decode yields objects with ocpp-meter's
-attribute names (ours and msgspec): the read-every-field benchmarks time ``decode + walk``.
-
-``View`` is a plain, comparable form of a decoded CALL: message id, evse id, timestamps as UTC
-instants, values, enum wire strings, units, multipliers, signed meter values and vendor ids.
-Each peer turns its own decode into a ``View``; :func:`differences` lists where two disagree.
-"""
+"""What "the same result" means: the read-every-field walk and a comparable form of a decoded
+CALL."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import Any, Callable
 
-View = dict[str, Any]
+from .frames import View
 
 
 def walk(request: Any) -> None:
     """Read every field of a decoded MeterValuesRequest, as a consumer that uses them all would.
 
-    Absent nested objects test false for both peers (``None`` for ours, ``msgspec.UNSET`` for
-    msgspec), so the one function serves both.
+    The same code serves every peer that decodes into objects with ocpp-meter's attribute names
+    (ours, msgspec, pydantic): an absent nested object tests false for each (``None``, or
+    ``msgspec.UNSET``).
     """
     _ = request.evse_id
     for meter_value in request.meter_value:
@@ -44,18 +39,13 @@ def walk(request: Any) -> None:
                 _ = signed.public_key
 
 
-# --- the normal form -----------------------------------------------------------------------
-
-
-def instant(value: Any) -> datetime:
-    """A timezone-aware datetime as a UTC instant; a naive one is a decoding fault."""
+def _instant(value: Any) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise AssertionError(f"timestamp {value!r} is not a timezone-aware datetime")
     return value.astimezone(timezone.utc)
 
 
-def wire(value: Any) -> str | None:
-    """The wire string of an enum member or string; ``None`` stays ``None``."""
+def _wire(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, Enum):
@@ -65,31 +55,62 @@ def wire(value: Any) -> str | None:
     return value
 
 
-def number(value: Any) -> float:
-    """A JSON number as a float, refusing bools and anything else."""
+def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{value!r} is not a number")
     return float(value)
 
 
-def wire_time(text: str) -> datetime:
-    """Parse an RFC 3339 timestamp as sent (``Z`` or an offset) into a UTC instant."""
-    return instant(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
+def _wire_time(text: Any) -> datetime:
+    if not isinstance(text, str):
+        raise TypeError(f"timestamp {text!r} is not a string")
+    return _instant(datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00")))
 
 
-def view_of_wire(message_id: Any, payload: dict[str, Any]) -> View:
-    """The :data:`View` of a payload parsed into plain dicts and lists (stdlib json, orjson)."""
+def _same(name: str) -> str:
+    return name
+
+
+_WIRE_NAMES = (
+    "customData",
+    "vendorId",
+    "evseId",
+    "meterValue",
+    "timestamp",
+    "sampledValue",
+    "value",
+    "context",
+    "measurand",
+    "phase",
+    "location",
+    "unitOfMeasure",
+    "unit",
+    "multiplier",
+    "signedMeterValue",
+    "signedMeterData",
+    "signingMethod",
+    "encodingMethod",
+    "publicKey",
+)
+
+
+def view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _same) -> View:
+    """The :data:`View` of a payload parsed into plain dicts and lists.
+
+    ``key`` maps each wire (camelCase) property name to the name the peer's dicts use.
+    """
+    k = {name: key(name) for name in _WIRE_NAMES}
 
     def vendor(obj: dict[str, Any]) -> str | None:
-        custom = obj.get("customData")
-        return None if custom is None else str(custom["vendorId"])
+        custom = obj.get(k["customData"])
+        return None if custom is None else str(custom[k["vendorId"]])
 
     def unit(obj: dict[str, Any] | None) -> View | None:
         if obj is None:
             return None
         return {
-            "unit": obj.get("unit"),
-            "multiplier": obj.get("multiplier"),
+            "unit": obj.get(k["unit"]),
+            "multiplier": obj.get(k["multiplier"]),
             "vendor": vendor(obj),
         }
 
@@ -97,36 +118,36 @@ def view_of_wire(message_id: Any, payload: dict[str, Any]) -> View:
         if obj is None:
             return None
         return {
-            "signed_meter_data": obj["signedMeterData"],
-            "signing_method": obj["signingMethod"],
-            "encoding_method": obj["encodingMethod"],
-            "public_key": obj["publicKey"],
+            "signed_meter_data": obj[k["signedMeterData"]],
+            "signing_method": obj[k["signingMethod"]],
+            "encoding_method": obj[k["encodingMethod"]],
+            "public_key": obj[k["publicKey"]],
             "vendor": vendor(obj),
         }
 
     return {
         "message_id": message_id,
-        "evse_id": payload["evseId"],
+        "evse_id": payload[k["evseId"]],
         "vendor": vendor(payload),
         "meter_value": [
             {
-                "timestamp": wire_time(mv["timestamp"]),
+                "timestamp": _wire_time(mv[k["timestamp"]]),
                 "vendor": vendor(mv),
                 "sampled_value": [
                     {
-                        "value": number(sv["value"]),
-                        "context": sv.get("context"),
-                        "measurand": sv.get("measurand"),
-                        "phase": sv.get("phase"),
-                        "location": sv.get("location"),
-                        "unit_of_measure": unit(sv.get("unitOfMeasure")),
-                        "signed_meter_value": signed(sv.get("signedMeterValue")),
+                        "value": _number(sv[k["value"]]),
+                        "context": sv.get(k["context"]),
+                        "measurand": sv.get(k["measurand"]),
+                        "phase": sv.get(k["phase"]),
+                        "location": sv.get(k["location"]),
+                        "unit_of_measure": unit(sv.get(k["unitOfMeasure"])),
+                        "signed_meter_value": signed(sv.get(k["signedMeterValue"])),
                         "vendor": vendor(sv),
                     }
-                    for sv in mv["sampledValue"]
+                    for sv in mv[k["sampledValue"]]
                 ],
             }
-            for mv in payload["meterValue"]
+            for mv in payload[k["meterValue"]]
         ],
     }
 
@@ -134,8 +155,8 @@ def view_of_wire(message_id: Any, payload: dict[str, Any]) -> View:
 def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
     """The :data:`View` of a request decoded into objects with ocpp-meter's attribute names.
 
-    ``absent`` is what the decoder gives for an absent optional field (``None`` for ours,
-    ``msgspec.UNSET`` for msgspec); it reads as ``None`` in the view.
+    ``absent`` is what the decoder gives for an absent optional field (``None`` for ours and
+    pydantic, ``msgspec.UNSET`` for msgspec); it reads as ``None`` in the view.
     """
 
     def opt(value: Any) -> Any:
@@ -171,15 +192,15 @@ def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
         "vendor": vendor(request),
         "meter_value": [
             {
-                "timestamp": instant(mv.timestamp),
+                "timestamp": _instant(mv.timestamp),
                 "vendor": vendor(mv),
                 "sampled_value": [
                     {
-                        "value": number(sv.value),
-                        "context": wire(opt(sv.context)),
-                        "measurand": wire(opt(sv.measurand)),
-                        "phase": wire(opt(sv.phase)),
-                        "location": wire(opt(sv.location)),
+                        "value": _number(sv.value),
+                        "context": _wire(opt(sv.context)),
+                        "measurand": _wire(opt(sv.measurand)),
+                        "phase": _wire(opt(sv.phase)),
+                        "location": _wire(opt(sv.location)),
                         "unit_of_measure": unit(sv.unit_of_measure),
                         "signed_meter_value": signed(sv.signed_meter_value),
                         "vendor": vendor(sv),
@@ -190,6 +211,20 @@ def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
             for mv in request.meter_value
         ],
     }
+
+
+def call_view(call: Any, key: Callable[[str], str] = _same) -> View:
+    """The view of a CALL parsed into a list, after checking its envelope."""
+    if not (isinstance(call, list) and len(call) == 4 and call[0] == 2):
+        raise AssertionError(f"not a CALL: {call!r:.80}")
+    if call[2] != "MeterValues":
+        raise AssertionError(f"action {call[2]!r}")
+    return view_of_wire(call[1], call[3], key)
+
+
+def reference_view(frame: bytes | str) -> View:
+    """The frame as the stdlib ``json`` module reads it, in the comparable form."""
+    return call_view(json.loads(frame))
 
 
 def differences(expected: Any, actual: Any, path: str = "") -> list[str]:

@@ -1,0 +1,57 @@
+"""``ocpp-meter bench``: ocpp-meter against its peers, measured in one run on the same frames.
+
+Every peer that is importable is measured; the others are listed as skipped. Before a peer is
+timed on a frame kind, its output for that kind is checked against ours (and ours against the
+stdlib ``json`` reading of the frame): a peer that disagrees is left out of the table and the
+run exits 3. Figures are medians of repeated timings; each ratio is ``peer median / our median``
+from the same run (above 1: ours is faster). Progress goes to stderr, the Markdown table to
+stdout; ``--json PATH`` also writes the raw results.
+
+Usage::
+
+    python -m ocpp_meter.bench [--quick] [--json PATH] [--gate]
+
+What is measured (frames from :mod:`ocpp_meter.samples`, seed 0: small, typical, large):
+
+* decode, acknowledge path: decode and validate the CALL and nothing else;
+* decode, read-every-field path: decode, then :func:`walk` every field of the request (only the
+  peers that decode into typed objects: ours, msgspec, pydantic);
+* encode, frame: the whole CALL from a decoded request; encode, payload: the request alone.
+
+Extension points, for when the APIs exist: full dispatch (frame to reply bytes) and batch
+decode to Arrow (one thread, all cores) become new :class:`Op` values with their own peers in
+:func:`_cases`, and the batch goal (at least 10x the Python baseline) a new entry of
+:data:`GOALS`.
+"""
+
+from .agreement import check_decode, check_encode
+from .frames import KINDS, OURS, SEED, View, bench_frame, check_frames
+from .measure import Result, measure
+from .peers import Peer, peers
+from .report import GOALS, Goal, gate, main, markdown, report_json, run
+from .views import differences, reference_view, walk
+
+__all__ = [
+    "GOALS",
+    "KINDS",
+    "OURS",
+    "SEED",
+    "Goal",
+    "Peer",
+    "Result",
+    "View",
+    "bench_frame",
+    "check_decode",
+    "check_encode",
+    "check_frames",
+    "differences",
+    "gate",
+    "main",
+    "markdown",
+    "measure",
+    "peers",
+    "reference_view",
+    "report_json",
+    "run",
+    "walk",
+]

@@ -1,0 +1,51 @@
+"""Before a peer is timed, its results must agree with ours: the checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from .frames import OURS
+from .peers import Peer
+from .views import differences, reference_view
+
+
+def _fail_on(diffs: list[str], who: str, index: int) -> None:
+    if diffs:
+        shown = "\n  ".join(diffs[:10])
+        more = f"\n  ... and {len(diffs) - 10} more" if len(diffs) > 10 else ""
+        raise AssertionError(f"{who} disagree on frame {index}:\n  {shown}{more}")
+
+
+def check_decode(peer: Peer, frames: Sequence[bytes], ours: Peer) -> None:
+    """Fail unless ``peer`` decodes every frame exactly as ours does, ours as stdlib ``json``.
+
+    Raises:
+        AssertionError: naming the peer, the frame and the first differences found.
+    """
+    assert ours.view is not None and peer.view is not None
+    for index, frame in enumerate(frames):
+        ours_view = ours.view(frame)
+        _fail_on(differences(reference_view(frame), ours_view), f"{OURS} vs stdlib json", index)
+        if peer is not ours:
+            _fail_on(differences(ours_view, peer.view(frame)), f"{peer.name} vs {OURS}", index)
+
+
+def check_encode(peer: Peer, frames: Sequence[bytes]) -> None:
+    """Fail unless what ``peer`` encodes from each decoded frame reads back as that frame.
+
+    Raises:
+        AssertionError: naming the peer, the encoder, the frame and the first differences.
+    """
+    assert peer.prepare is not None
+    for index, frame in enumerate(frames):
+        expected = reference_view(frame)
+        if peer.encode_frame is not None:
+            out = peer.encode_frame(peer.prepare(frame))
+            _fail_on(differences(expected, reference_view(out)), f"{peer.name} frame", index)
+        if peer.encode_payload is not None:
+            out = peer.encode_payload(peer.prepare(frame))
+            text = out.decode("utf-8") if isinstance(out, bytes) else out
+            call = json.loads(frame)
+            wrapped = json.dumps([2, call[1], "MeterValues", None])[:-5] + text + "]"
+            _fail_on(differences(expected, reference_view(wrapped)), f"{peer.name} payload", index)

@@ -1,0 +1,143 @@
+"""Timing: the cases, calibrated rounds, medians and best rounds."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any, Callable
+
+from .frames import OURS
+from .peers import Peer
+
+OPS: tuple[tuple[str, str, str], ...] = (
+    ("decode", "ack", "decode, acknowledge path"),
+    ("decode", "read", "decode, read every field"),
+    ("encode", "frame", "encode the CALL frame"),
+    ("encode", "payload", "encode the request payload"),
+    # Extension points: ("dispatch", "reply", ...) once a frame-to-reply API is benchmarked
+    # against a peer, ("batch", "arrow-1", ...) and ("batch", "arrow-all", ...) once batch
+    # decode to Arrow exists. Add their cases in cases() and their goals to GOALS.
+)
+"""Every (operation, path) measured, with its title, in table order."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One timed thing: ``func(arg)`` for one peer, operation, path and frame kind."""
+
+    op: str
+    path: str
+    kind: str
+    peer: str
+    func: Callable[[Any], object]
+    arg: Any
+
+
+@dataclass
+class Result:
+    """The timings of one case: ``samples`` are seconds per call, one per round."""
+
+    op: str
+    path: str
+    kind: str
+    peer: str
+    number: int
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        ordered = sorted(self.samples)
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "path": self.path,
+            "kind": self.kind,
+            "peer": self.peer,
+            "median_s": self.median,
+            "min_s": min(self.samples),
+            "max_s": max(self.samples),
+            "number": self.number,
+            "samples_s": self.samples,
+        }
+
+
+def cases(
+    found: dict[str, Peer], kinds: Sequence[str], frames: dict[str, bytes]
+) -> list[list[Case]]:
+    """The cases, grouped by (operation, path, kind); within a group, ours first."""
+    groups: list[list[Case]] = []
+    for op, path, _ in OPS:
+        for kind in kinds:
+            frame = frames[kind]
+            group = []
+            for peer in found.values():
+                if op == "decode":
+                    func = peer.ack if path == "ack" else peer.read
+                    if func is not None:
+                        group.append(Case(op, path, kind, peer.name, func, frame))
+                elif op == "encode" and peer.prepare is not None:
+                    enc = peer.encode_frame if path == "frame" else peer.encode_payload
+                    if enc is not None:
+                        group.append(Case(op, path, kind, peer.name, enc, peer.prepare(frame)))
+            if any(case.peer != OURS for case in group):
+                groups.append(group)
+    return groups
+
+
+def _time(func: Callable[[Any], object], arg: Any, number: int) -> float:
+    """Seconds per call of ``func(arg)`` over ``number`` calls (the garbage collector on)."""
+    start = time.perf_counter()
+    for _ in repeat(None, number):
+        func(arg)
+    return (time.perf_counter() - start) / number
+
+
+def _calibrate(case: Case, target: float) -> int:
+    """How many calls make one round last at least ``target`` seconds (and a warm-up)."""
+    number = 1
+    while True:
+        if _time(case.func, case.arg, number) * number >= target or number >= 1 << 24:
+            return number
+        number *= 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long to measure: ``rounds`` timings of at least ``target`` seconds per case."""
+
+    rounds: int
+    target: float
+
+
+FULL = Settings(rounds=21, target=0.02)
+QUICK = Settings(rounds=31, target=0.004)
+
+
+def measure(
+    groups: Sequence[Sequence[Case]],
+    settings: Settings,
+    progress: Callable[[int, int, Sequence[Case]], None] | None = None,
+) -> list[Result]:
+    """Time every case; within a group the peers take turns, round after round.
+
+    Taking turns spreads any slow spell of the machine over every peer of the group, so the
+    ratios, which compare peers within a group, suffer less from it than the times do.
+    """
+    results: list[Result] = []
+    for index, group in enumerate(groups):
+        if progress is not None:
+            progress(index, len(groups), group)
+        numbers = [_calibrate(case, settings.target) for case in group]
+        timed = [Result(c.op, c.path, c.kind, c.peer, n) for c, n in zip(group, numbers)]
+        gc.collect()
+        for _ in range(settings.rounds):
+            for case, result in zip(group, timed):
+                result.samples.append(_time(case.func, case.arg, result.number))
+        results += timed
+    return results

@@ -1,0 +1,421 @@
+"""The peers, one adapter each: how each decodes and encodes the frames."""
+
+# msgspec and pydantic read the model annotations below at run time, and Python 3.9 has no
+# ``X | Y`` there: keep ``Union``.
+# ruff: noqa: UP007
+
+from __future__ import annotations
+
+import importlib
+import json
+import platform
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any, Callable, Literal, Union
+
+from .._core import decode_call, encode_call
+from ..enums import Location, Measurand, Phase, ReadingContext
+from .frames import OURS, View
+from .views import call_view, view_of_objects, view_of_wire, walk
+
+
+@dataclass(frozen=True)
+class Peer:
+    """One implementation measured: its decode paths, its encoders and how to check them.
+
+    Every callable takes one argument. ``view`` gives the peer's decode of a frame in the
+    comparable form; ``prepare`` turns a frame into what ``encode_frame`` and ``encode_payload``
+    take (untimed); each encoder returns JSON text (bytes or str).
+    """
+
+    name: str
+    what: str
+    ack: Callable[[bytes], object] | None = None
+    read: Callable[[bytes], object] | None = None
+    view: Callable[[bytes], View] | None = None
+    prepare: Callable[[bytes], Any] | None = None
+    encode_frame: Callable[[Any], bytes | str] | None = None
+    encode_payload: Callable[[Any], bytes | str] | None = None
+    version: str = ""
+
+
+def _version(module: str) -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(module)
+    except Exception:  # noqa: BLE001 - the version is only shown
+        return "?"
+
+
+def _make_ours() -> Peer:
+    def read(frame: bytes) -> None:
+        walk(decode_call(frame).payload)
+
+    def view(frame: bytes) -> View:
+        call = decode_call(frame)
+        if call.action != "MeterValues":
+            raise AssertionError(f"action {call.action!r}")
+        return view_of_objects(call.message_id, call.payload)
+
+    def prepare(frame: bytes) -> Any:
+        call = decode_call(frame)
+        return call.message_id, call.payload
+
+    return Peer(
+        name=OURS,
+        what="`ocpp_meter.decode_call`; `encode_call(id, request)`; `request.to_json()`",
+        ack=decode_call,
+        read=read,
+        view=view,
+        prepare=prepare,
+        encode_frame=lambda prepared: encode_call(*prepared),
+        encode_payload=lambda prepared: prepared[1].to_json(),
+        version=_version("ocpp-meter"),
+    )
+
+
+# msgspec Structs with the schema's constraints. Known differences from the schema, none of
+# which the benchmark frames touch: msgspec reads ``1.0`` as a float (draft-06 counts it as an
+# integer), keeps only ``vendorId`` of ``customData``, and accepts duplicate keys.
+try:
+    import msgspec
+    from msgspec import UNSET, Meta, Struct, UnsetType
+except ImportError:
+    _MSGSPEC_MISSING = True
+else:
+    _MSGSPEC_MISSING = False
+
+    class _MsCustomData(Struct, rename="camel", frozen=True, forbid_unknown_fields=False):
+        vendor_id: Annotated[str, Meta(max_length=255)]
+
+    class _MsUnitOfMeasure(
+        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
+    ):
+        custom_data: Union[_MsCustomData, UnsetType] = UNSET
+        unit: Union[Annotated[str, Meta(max_length=20)], UnsetType] = UNSET
+        multiplier: Union[int, UnsetType] = UNSET
+
+    class _MsSignedMeterValue(
+        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
+    ):
+        custom_data: Union[_MsCustomData, UnsetType] = UNSET
+        signed_meter_data: Annotated[str, Meta(max_length=2500)]
+        signing_method: Annotated[str, Meta(max_length=50)]
+        encoding_method: Annotated[str, Meta(max_length=50)]
+        public_key: Annotated[str, Meta(max_length=2500)]
+
+    class _MsSampledValue(
+        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
+    ):
+        custom_data: Union[_MsCustomData, UnsetType] = UNSET
+        value: float
+        context: Union[ReadingContext, UnsetType] = UNSET
+        measurand: Union[Measurand, UnsetType] = UNSET
+        phase: Union[Phase, UnsetType] = UNSET
+        location: Union[Location, UnsetType] = UNSET
+        signed_meter_value: Union[_MsSignedMeterValue, UnsetType] = UNSET
+        unit_of_measure: Union[_MsUnitOfMeasure, UnsetType] = UNSET
+
+    class _MsMeterValue(
+        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
+    ):
+        custom_data: Union[_MsCustomData, UnsetType] = UNSET
+        sampled_value: Annotated[tuple[_MsSampledValue, ...], Meta(min_length=1)]
+        timestamp: Annotated[datetime, Meta(tz=True)]
+
+    class _MsMeterValuesRequest(
+        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
+    ):
+        custom_data: Union[_MsCustomData, UnsetType] = UNSET
+        evse_id: Annotated[int, Meta(ge=0)]
+        meter_value: Annotated[tuple[_MsMeterValue, ...], Meta(min_length=1)]
+
+
+def _make_msgspec() -> Peer:
+    if _MSGSPEC_MISSING:
+        raise ImportError("msgspec is not installed")
+    frame_type = tuple[
+        Literal[2],
+        Annotated[str, Meta(min_length=1, max_length=36)],
+        Literal["MeterValues"],
+        _MsMeterValuesRequest,
+    ]
+    decode = msgspec.json.Decoder(frame_type).decode
+    encode = msgspec.json.Encoder().encode
+
+    def read(frame: bytes) -> None:
+        walk(decode(frame)[3])
+
+    def view(frame: bytes) -> View:
+        _, message_id, _, request = decode(frame)
+        return view_of_objects(message_id, request, absent=UNSET)
+
+    return Peer(
+        name="msgspec",
+        what="msgspec `Struct`s with the schema's constraints, decoding the whole CALL; "
+        "`msgspec.json.encode`",
+        ack=decode,
+        read=read,
+        view=view,
+        prepare=decode,
+        encode_frame=encode,
+        encode_payload=lambda prepared: encode(prepared[3]),
+        version=_version("msgspec"),
+    )
+
+
+# pydantic v2 models with the schema's constraints: unknown properties refused (customData
+# open), optional fields absent but never null, lengths, enums, ``evseId >= 0``, non-empty
+# arrays, timezone-aware timestamps, no NaN or infinity, strict types (no "1" for 1). Known
+# differences, none of which the benchmark frames touch: ``1.0`` is not an integer for pydantic,
+# and duplicate keys are accepted (last one wins).
+try:
+    from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+    from pydantic.alias_generators import to_camel
+except ImportError:
+    _PYDANTIC_MISSING = True
+else:
+    _PYDANTIC_MISSING = False
+
+    # An absent optional field reads as None; pydantic does not validate defaults, so a null
+    # on the wire is still refused, as the schema wants.
+    _ABSENT: Any = None
+
+    _PD_CONFIG = ConfigDict(
+        alias_generator=to_camel, extra="forbid", strict=True, allow_inf_nan=False, frozen=True
+    )
+
+    class _PdCustomData(BaseModel):
+        model_config = ConfigDict(
+            alias_generator=to_camel, extra="allow", strict=True, allow_inf_nan=False, frozen=True
+        )
+        vendor_id: Annotated[str, Field(max_length=255)]
+
+    class _PdUnitOfMeasure(BaseModel):
+        model_config = _PD_CONFIG
+        custom_data: _PdCustomData = _ABSENT
+        unit: Annotated[str, Field(max_length=20)] = _ABSENT
+        multiplier: int = _ABSENT
+
+    class _PdSignedMeterValue(BaseModel):
+        model_config = _PD_CONFIG
+        custom_data: _PdCustomData = _ABSENT
+        signed_meter_data: Annotated[str, Field(max_length=2500)]
+        signing_method: Annotated[str, Field(max_length=50)]
+        encoding_method: Annotated[str, Field(max_length=50)]
+        public_key: Annotated[str, Field(max_length=2500)]
+
+    class _PdSampledValue(BaseModel):
+        model_config = _PD_CONFIG
+        custom_data: _PdCustomData = _ABSENT
+        value: float
+        context: ReadingContext = _ABSENT
+        measurand: Measurand = _ABSENT
+        phase: Phase = _ABSENT
+        location: Location = _ABSENT
+        signed_meter_value: _PdSignedMeterValue = _ABSENT
+        unit_of_measure: _PdUnitOfMeasure = _ABSENT
+
+    class _PdMeterValue(BaseModel):
+        model_config = _PD_CONFIG
+        custom_data: _PdCustomData = _ABSENT
+        sampled_value: Annotated[tuple[_PdSampledValue, ...], Field(min_length=1)]
+        timestamp: AwareDatetime
+
+    class _PdMeterValuesRequest(BaseModel):
+        model_config = _PD_CONFIG
+        custom_data: _PdCustomData = _ABSENT
+        evse_id: Annotated[int, Field(ge=0)]
+        meter_value: Annotated[tuple[_PdMeterValue, ...], Field(min_length=1)]
+
+
+def _make_pydantic() -> Peer:
+    if _PYDANTIC_MISSING:
+        raise ImportError("pydantic is not installed")
+    adapter: TypeAdapter[Any] = TypeAdapter(
+        tuple[
+            Literal[2],
+            Annotated[str, Field(min_length=1, max_length=36)],
+            Literal["MeterValues"],
+            _PdMeterValuesRequest,
+        ]
+    )
+    decode = adapter.validate_json
+
+    def read(frame: bytes) -> None:
+        walk(decode(frame)[3])
+
+    def view(frame: bytes) -> View:
+        _, message_id, _, request = decode(frame)
+        return view_of_objects(message_id, request)
+
+    def encode_payload(prepared: Any) -> bytes | str:
+        text: str = prepared[3].model_dump_json(by_alias=True, exclude_unset=True)
+        return text
+
+    return Peer(
+        name="pydantic",
+        what="pydantic v2 models with the schema's constraints, `TypeAdapter(<CALL tuple>)"
+        ".validate_json`; `dump_json` / `model_dump_json(by_alias=True, exclude_unset=True)`",
+        ack=decode,
+        read=read,
+        view=view,
+        prepare=decode,
+        encode_frame=partial(adapter.dump_json, by_alias=True, exclude_unset=True),
+        encode_payload=encode_payload,
+        version=_version("pydantic"),
+    )
+
+
+def _orjson() -> Any:
+    return importlib.import_module("orjson")
+
+
+def _make_orjson() -> Peer:
+    orjson = _orjson()
+
+    def prepare(frame: bytes) -> Any:
+        return orjson.loads(frame)
+
+    return Peer(
+        name="orjson",
+        what="`orjson.loads`: the floor, validates nothing; `orjson.dumps` of the dicts",
+        ack=orjson.loads,
+        view=lambda frame: call_view(orjson.loads(frame)),
+        prepare=prepare,
+        encode_frame=orjson.dumps,
+        encode_payload=lambda call: orjson.dumps(call[3]),
+        version=_version("orjson"),
+    )
+
+
+def _make_json() -> Peer:
+    return Peer(
+        name="json",
+        what="stdlib `json.loads`: a floor, validates nothing",
+        ack=json.loads,
+        view=lambda frame: call_view(json.loads(frame)),
+        version=platform.python_version(),
+    )
+
+
+SCHEMA_FILE = "MeterValuesRequest.json"
+
+
+def schema_path() -> Path | None:
+    """The official ``MeterValuesRequest.json``: the repository's copy, else the ocpp library's."""
+    here = Path(__file__).resolve()
+    candidates = [p / "tests" / "data" / "ocpp201" / SCHEMA_FILE for p in here.parents[:3]]
+    try:
+        ocpp = importlib.import_module("ocpp")
+        candidates.append(Path(str(ocpp.__file__)).parent / "v201" / "schemas" / SCHEMA_FILE)
+    except ImportError:
+        pass
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def _make_fastjsonschema() -> Peer:
+    orjson = _orjson()
+    fastjsonschema = importlib.import_module("fastjsonschema")
+    path = schema_path()
+    if path is None:
+        raise ImportError(f"no {SCHEMA_FILE} found (repository checkout or ocpp library)")
+    with open(path, encoding="utf-8-sig") as handle:
+        schema = json.load(handle)
+    # No defaults filled in: they would change what was sent (and cost time ours does not pay).
+    validate = fastjsonschema.compile(schema, use_default=False)
+
+    def ack(frame: bytes) -> Any:
+        call = orjson.loads(frame)
+        if not (
+            type(call) is list
+            and len(call) == 4
+            and call[0] == 2
+            and type(call[1]) is str
+            and 1 <= len(call[1]) <= 36
+            and call[2] == "MeterValues"
+        ):
+            raise ValueError("not a MeterValues CALL")
+        validate(call[3])
+        return call
+
+    return Peer(
+        name="fastjsonschema",
+        what="`orjson.loads`, the CALL envelope checked, then a `fastjsonschema` validator "
+        "compiled from the official schema (draft-06, formats on, no defaults filled in)",
+        ack=ack,
+        view=lambda frame: call_view(ack(frame)),
+        version=_version("fastjsonschema"),
+    )
+
+
+def _make_ocpp() -> Peer:
+    messages = importlib.import_module("ocpp.messages")
+    charge_point = importlib.import_module("ocpp.charge_point")
+    unpack = messages.unpack
+    # ChargePoint awaits ``validate_payload``, which runs this synchronous body in the default
+    # executor; the thread hop is left out, which favours the peer.
+    validate = getattr(messages, "_validate_payload", None)
+    to_snake = getattr(charge_point, "camel_to_snake_case", None)
+    call_type = messages.Call
+    if validate is None or to_snake is None:
+        raise ImportError(f"ocpp {_version('ocpp')} lacks the CALL path measured here")
+
+    def ack(frame: bytes) -> Any:
+        msg = unpack(frame)
+        if msg.message_type_id != 2 or msg.action != "MeterValues":
+            raise ValueError("not a MeterValues CALL")
+        validate(msg, "2.0.1")
+        return msg.unique_id, to_snake(msg.payload)
+
+    def view(frame: bytes) -> View:
+        message_id, payload = ack(frame)
+        return view_of_wire(message_id, payload, key=lambda name: next(iter(to_snake({name: 0}))))
+
+    def prepare(frame: bytes) -> Any:
+        msg = unpack(frame)
+        return msg.unique_id, msg.payload
+
+    def encode_frame(prepared: Any) -> str:
+        text: str = call_type(prepared[0], "MeterValues", prepared[1]).to_json()
+        return text
+
+    return Peer(
+        name="ocpp",
+        what="the mobilityhouse `ocpp` library as `ChargePoint` runs a CALL before its handler: "
+        "`ocpp.messages.unpack`, `validate_payload` (jsonschema, official schema; its "
+        "synchronous body, without the executor hop), `camel_to_snake_case`; "
+        "`Call(...).to_json()`",
+        ack=ack,
+        view=view,
+        prepare=prepare,
+        encode_frame=encode_frame,
+        version=_version("ocpp"),
+    )
+
+
+PEER_ORDER = ("ours", "msgspec", "pydantic", "fastjsonschema", "ocpp", "orjson", "json")
+_FACTORIES: dict[str, Callable[[], Peer]] = {
+    "ours": _make_ours,
+    "msgspec": _make_msgspec,
+    "pydantic": _make_pydantic,
+    "fastjsonschema": _make_fastjsonschema,
+    "ocpp": _make_ocpp,
+    "orjson": _make_orjson,
+    "json": _make_json,
+}
+
+
+def peers() -> tuple[dict[str, Peer], dict[str, str]]:
+    """The importable peers by name (ours first) and, for the others, why they were skipped."""
+    found: dict[str, Peer] = {}
+    skipped: dict[str, str] = {}
+    for name in PEER_ORDER:
+        try:
+            found[name] = _FACTORIES[name]()
+        except ImportError as exc:
+            skipped[name] = str(exc) or type(exc).__name__
+    return found, skipped
