@@ -263,7 +263,6 @@ fn call_error_args(
     })
 }
 
-
 /// Reads `frame` with `decode`; a `str` that is not valid Unicode is an unreadable frame.
 fn read_frame<T: Send>(
     frame: &Bound<'_, PyAny>,
