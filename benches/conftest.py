@@ -48,6 +48,8 @@ def agreed() -> Iterator[Callable[[str, str, str], None]]:
             try:
                 if op == "decode":
                     bench.check_decode(PEERS[peer], bench.check_frames(kind), PEERS[bench.OURS])
+                elif op == "dispatch":
+                    bench.check_dispatch(PEERS[peer], bench.check_frames(kind))
                 else:
                     bench.check_encode(PEERS[peer], bench.check_frames(kind))
                 outcome[key] = None

@@ -15,7 +15,15 @@ from typing import Any, Callable
 
 import pytest
 from conftest import PEERS
-from ocpp_meter.bench import KINDS, OURS, View, check_decode, check_encode, check_frames
+from ocpp_meter.bench import (
+    KINDS,
+    OURS,
+    View,
+    check_decode,
+    check_dispatch,
+    check_encode,
+    check_frames,
+)
 
 OURS_PEER = PEERS[OURS]
 
@@ -30,6 +38,18 @@ def test_peer_decodes_as_ours(kind: str, peer: str) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_peer_encodes_what_it_decoded(kind: str, peer: str) -> None:
     check_encode(PEERS[peer], check_frames(kind))
+
+
+@pytest.mark.parametrize("peer", [n for n, p in PEERS.items() if p.dispatch is not None])
+@pytest.mark.parametrize("kind", KINDS)
+def test_peer_dispatches_to_the_same_reply(kind: str, peer: str) -> None:
+    check_dispatch(PEERS[peer], check_frames(kind))
+
+
+def test_a_wrong_reply_is_caught() -> None:
+    wrong = dataclasses.replace(OURS_PEER, dispatch=lambda frame: b'[3,"other-id",{}]')
+    with pytest.raises(AssertionError):
+        check_dispatch(wrong, check_frames("small"))
 
 
 def _first_sampled(view: View) -> dict[str, Any]:

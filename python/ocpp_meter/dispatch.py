@@ -98,12 +98,19 @@ class CallContext:
     action: str
 
 
-_current_call: ContextVar[CallContext | None] = ContextVar("ocpp_meter_current_call", default=None)
+# The station and the Call being handled; the CallContext is built only when a handler asks.
+_current_call: ContextVar[tuple[str, Call] | None] = ContextVar(
+    "ocpp_meter_current_call", default=None
+)
 
 
 def current_call() -> CallContext | None:
     """The CALL whose handler is running (in this thread or task), else ``None``."""
-    return _current_call.get()
+    current = _current_call.get()
+    if current is None:
+        return None
+    station, call = current
+    return CallContext(station, call.message_id, call.action)
 
 
 class Dispatcher:
@@ -149,12 +156,11 @@ class Dispatcher:
         handler = self._handler
         if handler is None:
             return self._not_supported(charging_station_id, decoded)
-        token = _current_call.set(
-            CallContext(charging_station_id, decoded.message_id, decoded.action)
-        )
+        token = _current_call.set((charging_station_id, decoded))
         try:
             result: Any = handler.on_meter_values(charging_station_id, decoded.payload)
-            if inspect.isawaitable(result):
+            # The common case first: isawaitable() costs more than the rest of the dispatch.
+            if type(result) is not MeterValuesResponse and inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()
                 logger.error(
@@ -187,12 +193,10 @@ class Dispatcher:
         handler = self._handler
         if handler is None:
             return self._not_supported(charging_station_id, decoded)
-        token = _current_call.set(
-            CallContext(charging_station_id, decoded.message_id, decoded.action)
-        )
+        token = _current_call.set((charging_station_id, decoded))
         try:
             result: Any = handler.on_meter_values(charging_station_id, decoded.payload)
-            if inspect.isawaitable(result):
+            if type(result) is not MeterValuesResponse and inspect.isawaitable(result):
                 result = await result
         except OcppError as error:
             return self._handler_rejected(charging_station_id, decoded, error)
@@ -294,6 +298,10 @@ class Dispatcher:
         )
 
     def _respond(self, station: str, call: Call, result: object) -> bytes:
+        if type(result) is MeterValuesResponse:
+            # Valid by construction: the core validates a response when it is built, keyword
+            # or decoded, so encoding it is all that is left to do.
+            return encode_call_result(call.message_id, result)
         if result is None:
             logger.error(
                 "station %r: handler of %s returned no response for message id %r",
@@ -316,8 +324,6 @@ class Dispatcher:
                 call.message_id,
             )
             return self._internal_error(call)
-        # A MeterValuesResponse is valid by construction: the core validates it when it is
-        # built, keyword or decoded, so encoding it is all that is left to do.
         return encode_call_result(call.message_id, result)
 
 

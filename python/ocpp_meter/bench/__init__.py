@@ -24,7 +24,7 @@ decode to Arrow (one thread, all cores) become new :class:`Op` values with their
 :data:`GOALS`.
 """
 
-from .agreement import check_decode, check_encode
+from .agreement import check_decode, check_dispatch, check_encode
 from .frames import KINDS, OURS, SEED, View, bench_frame, check_frames
 from .measure import Result, measure
 from .peers import Peer, peers
@@ -42,6 +42,7 @@ __all__ = [
     "View",
     "bench_frame",
     "check_decode",
+    "check_dispatch",
     "check_encode",
     "check_frames",
     "differences",

@@ -49,3 +49,16 @@ def check_encode(peer: Peer, frames: Sequence[bytes]) -> None:
             call = json.loads(frame)
             wrapped = json.dumps([2, call[1], "MeterValues", None])[:-5] + text + "]"
             _fail_on(differences(expected, reference_view(wrapped)), f"{peer.name} payload", index)
+
+
+def check_dispatch(peer: Peer, frames: Sequence[bytes]) -> None:
+    """Fail unless ``peer`` answers each frame with the CALLRESULT ours sends: ``[3, id, {}]``.
+
+    Raises:
+        AssertionError: naming the peer and the frame.
+    """
+    assert peer.dispatch is not None
+    for index, frame in enumerate(frames):
+        reply = json.loads(peer.dispatch(frame))
+        expected = [3, json.loads(frame)[1], {}]
+        _fail_on([] if reply == expected else [f"{reply!r} != {expected!r}"], peer.name, index)

@@ -17,8 +17,8 @@ OPS: tuple[tuple[str, str, str], ...] = (
     ("decode", "read", "decode, read every field"),
     ("encode", "frame", "encode the CALL frame"),
     ("encode", "payload", "encode the request payload"),
-    # Extension points: ("dispatch", "reply", ...) once a frame-to-reply API is benchmarked
-    # against a peer, ("batch", "arrow-1", ...) and ("batch", "arrow-all", ...) once batch
+    ("dispatch", "reply", "dispatch: frame to reply bytes, a handler that acknowledges"),
+    # Extension points: ("batch", "arrow-1", ...) and ("batch", "arrow-all", ...) once batch
     # decode to Arrow exists. Add their cases in cases() and their goals to GOALS.
 )
 """Every (operation, path) measured, with its title, in table order."""
@@ -81,6 +81,9 @@ def cases(
                     func = peer.ack if path == "ack" else peer.read
                     if func is not None:
                         group.append(Case(op, path, kind, peer.name, func, frame))
+                elif op == "dispatch":
+                    if peer.dispatch is not None:
+                        group.append(Case(op, path, kind, peer.name, peer.dispatch, frame))
                 elif op == "encode" and peer.prepare is not None:
                     enc = peer.encode_frame if path == "frame" else peer.encode_payload
                     if enc is not None:

@@ -15,7 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Union
 
-from .._core import decode_call, encode_call
+from .._core import MeterValuesRequest, MeterValuesResponse, decode_call, encode_call
+from ..dispatch import Dispatcher
 from ..enums import Location, Measurand, Phase, ReadingContext
 from .frames import OURS, View
 from .views import call_view, view_of_objects, view_of_wire, walk
@@ -27,7 +28,7 @@ class Peer:
 
     Every callable takes one argument. ``view`` gives the peer's decode of a frame in the
     comparable form; ``prepare`` turns a frame into what ``encode_frame`` and ``encode_payload``
-    take (untimed); each encoder returns JSON text (bytes or str).
+    take (untimed); each encoder returns JSON text (bytes or str), and so does ``dispatch``.
     """
 
     name: str
@@ -38,6 +39,8 @@ class Peer:
     prepare: Callable[[bytes], Any] | None = None
     encode_frame: Callable[[Any], bytes | str] | None = None
     encode_payload: Callable[[Any], bytes | str] | None = None
+    dispatch: Callable[[bytes], bytes | str] | None = None
+    """Frame to the reply a CSMS sends, through a handler that acknowledges without reading."""
     version: str = ""
 
 
@@ -64,15 +67,31 @@ def _make_ours() -> Peer:
         call = decode_call(frame)
         return call.message_id, call.payload
 
+    acknowledged = MeterValuesResponse()
+
+    class Acknowledge:
+        def on_meter_values(self, station: str, request: MeterValuesRequest) -> MeterValuesResponse:
+            return acknowledged
+
+    dispatcher = Dispatcher(Acknowledge())
+
+    def dispatch(frame: bytes) -> bytes:
+        reply = dispatcher.dispatch("CS-1", frame)
+        if reply is None:
+            raise AssertionError("a CALL always gets a reply")
+        return reply
+
     return Peer(
         name=OURS,
-        what="`ocpp_meter.decode_call`; `encode_call(id, request)`; `request.to_json()`",
+        what="`ocpp_meter.decode_call`; `encode_call(id, request)`; `request.to_json()`; "
+        "`Dispatcher.dispatch(station, frame)` with a handler that acknowledges",
         ack=decode_call,
         read=read,
         view=view,
         prepare=prepare,
         encode_frame=lambda prepared: encode_call(*prepared),
         encode_payload=lambda prepared: prepared[1].to_json(),
+        dispatch=dispatch,
         version=_version("ocpp-meter"),
     )
 
@@ -133,6 +152,9 @@ else:
         evse_id: Annotated[int, Meta(ge=0)]
         meter_value: Annotated[tuple[_MsMeterValue, ...], Meta(min_length=1)]
 
+    class _MsMeterValuesResponse(Struct, rename="camel", frozen=True, forbid_unknown_fields=True):
+        custom_data: Union[_MsCustomData, UnsetType] = UNSET
+
 
 def _make_msgspec() -> Peer:
     if _MSGSPEC_MISSING:
@@ -153,6 +175,15 @@ def _make_msgspec() -> Peer:
         _, message_id, _, request = decode(frame)
         return view_of_objects(message_id, request, absent=UNSET)
 
+    acknowledged = _MsMeterValuesResponse()
+
+    def acknowledge(request: _MsMeterValuesRequest) -> _MsMeterValuesResponse:
+        return acknowledged
+
+    def dispatch(frame: bytes) -> bytes:
+        _, message_id, _, request = decode(frame)
+        return encode((3, message_id, acknowledge(request)))
+
     return Peer(
         name="msgspec",
         what="msgspec `Struct`s with the schema's constraints, decoding the whole CALL; "
@@ -163,6 +194,7 @@ def _make_msgspec() -> Peer:
         prepare=decode,
         encode_frame=encode,
         encode_payload=lambda prepared: encode(prepared[3]),
+        dispatch=dispatch,
         version=_version("msgspec"),
     )
 
@@ -231,6 +263,10 @@ else:
         evse_id: Annotated[int, Field(ge=0)]
         meter_value: Annotated[tuple[_PdMeterValue, ...], Field(min_length=1)]
 
+    class _PdMeterValuesResponse(BaseModel):
+        model_config = _PD_CONFIG
+        custom_data: _PdCustomData = _ABSENT
+
 
 def _make_pydantic() -> Peer:
     if _PYDANTIC_MISSING:
@@ -256,6 +292,20 @@ def _make_pydantic() -> Peer:
         text: str = prepared[3].model_dump_json(by_alias=True, exclude_unset=True)
         return text
 
+    reply: TypeAdapter[Any] = TypeAdapter(tuple[Literal[3], str, _PdMeterValuesResponse])
+
+    acknowledged = _PdMeterValuesResponse()
+
+    def acknowledge(request: _PdMeterValuesRequest) -> _PdMeterValuesResponse:
+        return acknowledged
+
+    def dispatch(frame: bytes) -> bytes:
+        _, message_id, _, request = decode(frame)
+        out: bytes = reply.dump_json(
+            (3, message_id, acknowledge(request)), by_alias=True, exclude_unset=True
+        )
+        return out
+
     return Peer(
         name="pydantic",
         what="pydantic v2 models with the schema's constraints, `TypeAdapter(<CALL tuple>)"
@@ -266,6 +316,7 @@ def _make_pydantic() -> Peer:
         prepare=decode,
         encode_frame=partial(adapter.dump_json, by_alias=True, exclude_unset=True),
         encode_payload=encode_payload,
+        dispatch=dispatch,
         version=_version("pydantic"),
     )
 
@@ -383,16 +434,40 @@ def _make_ocpp() -> Peer:
         text: str = call_type(prepared[0], "MeterValues", prepared[1]).to_json()
         return text
 
+    # What ChargePoint._handle_call does around a handler that acknowledges: the CALL checked,
+    # the handler's dataclass turned into a camelCase dict, the CALLRESULT checked and written.
+    v201_result = importlib.import_module("ocpp.v201.call_result")
+    to_dict = getattr(charge_point, "serialize_as_dict", None)
+    remove_nones = getattr(charge_point, "remove_nones", None)
+    to_camel = getattr(charge_point, "snake_to_camel_case", None)
+
+    def dispatch(frame: bytes) -> str:
+        msg = unpack(frame)
+        if msg.message_type_id != 2 or msg.action != "MeterValues":
+            raise ValueError("not a MeterValues CALL")
+        validate(msg, "2.0.1")
+        to_snake(msg.payload)
+        response = v201_result.MeterValues()
+        assert to_dict is not None and remove_nones is not None and to_camel is not None
+        result = msg.create_call_result(to_camel(remove_nones(to_dict(response))))
+        validate(result, "2.0.1")
+        text: str = result.to_json()
+        return text
+
+    has_dispatch = to_dict is not None and remove_nones is not None and to_camel is not None
+
     return Peer(
         name="ocpp",
         what="the mobilityhouse `ocpp` library as `ChargePoint` runs a CALL before its handler: "
         "`ocpp.messages.unpack`, `validate_payload` (jsonschema, official schema; its "
         "synchronous body, without the executor hop), `camel_to_snake_case`; "
-        "`Call(...).to_json()`",
+        "`Call(...).to_json()`; dispatch as `_handle_call` does around a handler (CALLRESULT "
+        "built from the handler's dataclass, validated, written)",
         ack=ack,
         view=view,
         prepare=prepare,
         encode_frame=encode_frame,
+        dispatch=dispatch if has_dispatch else None,
         version=_version("ocpp"),
     )
 

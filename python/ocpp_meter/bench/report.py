@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from .agreement import check_decode, check_encode
+from .agreement import check_decode, check_dispatch, check_encode
 from .frames import KINDS, OURS, bench_frame, check_frames
 from .measure import FULL, OPS, QUICK, Case, Result, Settings, cases, measure
 from .peers import PEER_ORDER, Peer, peers
@@ -216,6 +216,8 @@ def run(
                 check_decode(peer, check_frames(kind), ours)
                 if peer.prepare is not None:
                     check_encode(peer, check_frames(kind))
+                if peer.dispatch is not None:
+                    check_dispatch(peer, check_frames(kind))
         except Exception as exc:  # noqa: BLE001 - any failure leaves the peer out
             disagreed[name] = f"{type(exc).__name__}: {exc}"
             err.write(f"bench: {name} DISAGREES with ours, left out: {exc}\n")
