@@ -285,3 +285,26 @@ def test_ocpp_error_is_a_value_error_with_data() -> None:
     )
     again = pickle.loads(pickle.dumps(e))
     assert (again.code, again.path) == (e.code, e.path)
+
+
+def test_units_are_shared_across_messages_but_never_mixed_up() -> None:
+    first = ocpp_meter.decode_call(samples.typical_frame(seed=1)).payload.meter_value[0]
+    second = ocpp_meter.decode_call(samples.typical_frame(seed=2)).payload.meter_value[0]
+    one, two = first.sampled_value[0].unit_of_measure, second.sampled_value[0].unit_of_measure
+    assert one is two and one == UnitOfMeasure(unit="Wh", multiplier=3)
+    # Past the process-wide bound, and with custom data, units are still right (not shared).
+    for n in range(300):
+        payload = (
+            '{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":1,'
+            f'"unitOfMeasure":{{"unit":"u{n}","multiplier":{n}}}}}]}}'
+        )
+        unit = MeterValue.from_json(payload).sampled_value[0].unit_of_measure
+        assert unit is not None and (unit.unit, unit.multiplier) == (f"u{n}", n)
+    custom = '{"unit":"Wh","customData":{"vendorId":"v"}}'
+    frame = (
+        '[2,"c","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z",'
+        f'"sampledValue":[{{"value":1,"unitOfMeasure":{custom}}},{{"value":2,"unitOfMeasure":{custom}}}]}}]}}]'
+    )
+    a, b = ocpp_meter.decode_call(frame).payload.meter_value[0].sampled_value
+    assert a.unit_of_measure is not b.unit_of_measure
+    assert a.unit_of_measure == b.unit_of_measure

@@ -2,6 +2,7 @@
 //! members, interned unit strings, and units of measure shared within one message.
 
 use std::cell::RefCell;
+use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -62,12 +63,18 @@ pub struct Lookups<'a> {
     pub phase: &'a [Py<PyAny>],
     pub location: &'a [Py<PyAny>],
     units: &'a [Py<PyString>],
-    /// Units of measure built so far (without custom data). A meter sends a handful of
-    /// distinct ones, so a short list beats a hash map.
-    pub shared_units: RefCell<Vec<(model::UnitOfMeasure, Py<PyAny>)>>,
+    /// Units of measure used so far in this message (without custom data). A meter sends a
+    /// handful of distinct ones, so a short list beats a hash map.
+    shared_units: RefCell<Vec<(model::UnitOfMeasure, Py<PyAny>)>>,
 }
 
 static UNITS: PyOnceLock<Vec<Py<PyString>>> = PyOnceLock::new();
+
+/// Units of measure shared by every message of the process: a fleet of meters sends a few dozen
+/// distinct ones, again and again, and the objects are immutable. Bounded, so that input with
+/// ever new units cannot grow it; past the bound, units are shared within a message only.
+static PROCESS_UNITS: Mutex<Vec<(model::UnitOfMeasure, Py<PyAny>)>> = Mutex::new(Vec::new());
+const MAX_PROCESS_UNITS: usize = 256;
 
 impl<'a> Lookups<'a> {
     pub fn get(py: Python<'_>) -> PyResult<Lookups<'static>> {
@@ -84,6 +91,42 @@ impl<'a> Lookups<'a> {
             }),
             shared_units: RefCell::new(Vec::new()),
         })
+    }
+
+    /// The Python object of unit of measure `u` (which has no custom data), shared with every
+    /// equal one: first within this message, then within the process; `make` builds it if new.
+    pub fn shared_unit(
+        &self,
+        py: Python<'_>,
+        u: &model::UnitOfMeasure,
+        make: impl FnOnce() -> PyResult<Py<PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        if let Some((_, obj)) = self.shared_units.borrow().iter().find(|(k, _)| k == u) {
+            return Ok(obj.clone_ref(py));
+        }
+        // A poisoned lock still holds a consistent list (pushes are the only writes).
+        let known = PROCESS_UNITS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(k, _)| k == u)
+            .map(|(_, obj)| obj.clone_ref(py));
+        let obj = match known {
+            Some(obj) => obj,
+            None => {
+                // Built outside the lock: building may run Python code.
+                let obj = make()?;
+                let mut process = PROCESS_UNITS.lock().unwrap_or_else(|e| e.into_inner());
+                if process.len() < MAX_PROCESS_UNITS && !process.iter().any(|(k, _)| k == u) {
+                    process.push((u.clone(), obj.clone_ref(py)));
+                }
+                obj
+            }
+        };
+        self.shared_units
+            .borrow_mut()
+            .push((u.clone(), obj.clone_ref(py)));
+        Ok(obj)
     }
 
     /// A unit string; the standard units are shared interned strings.

@@ -47,20 +47,14 @@ impl PyUnitOfMeasure {
         })
     }
 
-    /// The object for `u`, shared with equal units of the same message: they are immutable,
-    /// and a meter repeats a few units many times.
+    /// The object for `u`: shared with equal units (they are immutable, and meters repeat a
+    /// few units endlessly) unless it carries custom data, whose dict is handed out per read.
     fn shared(py: Python<'_>, u: &UnitOfMeasure, l: &Lookups<'_>) -> PyResult<Py<PyAny>> {
+        let make = || Ok(Py::new(py, PyUnitOfMeasure::build(py, u.clone(), l)?)?.into_any());
         if u.custom_data.is_some() {
-            return Ok(Py::new(py, PyUnitOfMeasure::build(py, u.clone(), l)?)?.into_any());
+            return make();
         }
-        if let Some((_, obj)) = l.shared_units.borrow().iter().find(|(known, _)| known == u) {
-            return Ok(obj.clone_ref(py));
-        }
-        let obj = Py::new(py, PyUnitOfMeasure::build(py, u.clone(), l)?)?.into_any();
-        l.shared_units
-            .borrow_mut()
-            .push((u.clone(), obj.clone_ref(py)));
-        Ok(obj)
+        l.shared_unit(py, u, make)
     }
 }
 
