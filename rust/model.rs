@@ -92,8 +92,12 @@ impl ByLength {
 pub trait WireEnum: Copy + 'static {
     /// The schema's name for the enumeration.
     const SCHEMA_NAME: &'static str;
+    /// The wire strings, indexed by [`WireEnum::index`].
+    const WIRE: &'static [&'static str];
     /// Parses a wire string (exact, case-sensitive).
     fn from_wire(s: &str) -> Option<Self>;
+    /// The position of the value in [`WireEnum::WIRE`].
+    fn index(self) -> usize;
 }
 
 macro_rules! wire_enum {
@@ -126,6 +130,12 @@ macro_rules! wire_enum {
 
         impl $crate::model::WireEnum for $name {
             const SCHEMA_NAME: &'static str = $schema;
+            const WIRE: &'static [&'static str] = $name::WIRE;
+
+            #[inline(always)]
+            fn index(self) -> usize {
+                self as usize
+            }
 
             #[inline(always)]
             fn from_wire(s: &str) -> Option<$name> {

@@ -7,14 +7,19 @@ re-exports it beside the enums, the error type and the ocpp-go style feature sur
 from __future__ import annotations
 
 from ._core import (
+    AdditionalInfo,
     Call,
     CallError,
     CallResult,
+    Evse,
+    IdToken,
     MeterValue,
     MeterValuesRequest,
     MeterValuesResponse,
     SampledValue,
     SignedMeterValue,
+    Transaction,
+    TransactionEventRequest,
     UnitOfMeasure,
     decode_call,
     decode_message,
@@ -23,7 +28,18 @@ from ._core import (
     encode_call_result,
 )
 from .dispatch import CallContext, ChargingStationHandler, CSMSHandler, Dispatcher, current_call
-from .enums import ErrorCode, Location, Measurand, Phase, ReadingContext
+from .enums import (
+    ChargingState,
+    ErrorCode,
+    IdTokenType,
+    Location,
+    Measurand,
+    Phase,
+    ReadingContext,
+    Reason,
+    TransactionEventType,
+    TriggerReason,
+)
 from .errors import OcppError
 from .feature import (
     METER_VALUES_FEATURE_NAME,
@@ -36,14 +52,19 @@ from .feature import (
 __all__ = [
     "METER_VALUES_FEATURE_NAME",
     "PROFILE_NAME",
+    "AdditionalInfo",
     "CSMSHandler",
     "Call",
     "CallContext",
     "CallError",
     "CallResult",
+    "ChargingState",
     "ChargingStationHandler",
     "Dispatcher",
     "ErrorCode",
+    "Evse",
+    "IdToken",
+    "IdTokenType",
     "Location",
     "Measurand",
     "MeterValue",
@@ -53,8 +74,13 @@ __all__ = [
     "OcppError",
     "Phase",
     "ReadingContext",
+    "Reason",
     "SampledValue",
     "SignedMeterValue",
+    "Transaction",
+    "TransactionEventRequest",
+    "TransactionEventType",
+    "TriggerReason",
     "UnitOfMeasure",
     "current_call",
     "decode_call",

@@ -11,7 +11,18 @@ from typing import Any, final
 
 from typing_extensions import TypeAlias
 
-from .enums import ErrorCode, Location, Measurand, Phase, ReadingContext
+from .enums import (
+    ChargingState,
+    ErrorCode,
+    IdTokenType,
+    Location,
+    Measurand,
+    Phase,
+    ReadingContext,
+    Reason,
+    TransactionEventType,
+    TriggerReason,
+)
 
 Buffer: TypeAlias = bytes | bytearray | memoryview | str
 """What the decoders read, in place: no copy of the buffer is made."""
@@ -182,6 +193,181 @@ class MeterValuesResponse:
         """Decode and validate a MeterValuesResponse payload."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON, ``b"{}"`` when there is no custom data."""
+
+@final
+class AdditionalInfo:
+    """``AdditionalInfoType``: one more identifier of an id token."""
+
+    def __new__(
+        cls, additional_id_token: str, type: str, custom_data: dict[str, Any] | None = None
+    ) -> AdditionalInfo: ...
+    @property
+    def additional_id_token(self) -> str:
+        """At most 36 characters."""
+    @property
+    def type(self) -> str:
+        """At most 50 characters."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> AdditionalInfo:
+        """Decode and validate one ``AdditionalInfoType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class IdToken:
+    """``IdTokenType``: who authorized the transaction."""
+
+    def __new__(
+        cls,
+        id_token: str,
+        type: IdTokenType | str,
+        additional_info: Sequence[AdditionalInfo] | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> IdToken: ...
+    @property
+    def id_token(self) -> str:
+        """At most 36 characters."""
+    @property
+    def type(self) -> IdTokenType:
+        """The kind of token."""
+    @property
+    def additional_info(self) -> tuple[AdditionalInfo, ...] | None:
+        """At least one when present."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> IdToken:
+        """Decode and validate one ``IdTokenType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class Evse:
+    """``EVSEType``: an EVSE and, optionally, one of its connectors."""
+
+    def __new__(
+        cls, id: int, connector_id: int | None = None, custom_data: dict[str, Any] | None = None
+    ) -> Evse: ...
+    @property
+    def id(self) -> int:
+        """The EVSE."""
+    @property
+    def connector_id(self) -> int | None:
+        """The connector, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> Evse:
+        """Decode and validate one ``EVSEType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class Transaction:
+    """``TransactionType``: the transaction a TransactionEvent reports on."""
+
+    def __new__(
+        cls,
+        transaction_id: str,
+        charging_state: ChargingState | str | None = None,
+        time_spent_charging: int | None = None,
+        stopped_reason: Reason | str | None = None,
+        remote_start_id: int | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> Transaction: ...
+    @property
+    def transaction_id(self) -> str:
+        """At most 36 characters."""
+    @property
+    def charging_state(self) -> ChargingState | None:
+        """The charging state, if sent."""
+    @property
+    def time_spent_charging(self) -> int | None:
+        """Seconds of energy flow, if sent."""
+    @property
+    def stopped_reason(self) -> Reason | None:
+        """Why the transaction stopped, if sent."""
+    @property
+    def remote_start_id(self) -> int | None:
+        """The id of the RequestStartTransaction that started it, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> Transaction:
+        """Decode and validate one ``TransactionType`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class TransactionEventRequest:
+    """The ``TransactionEvent`` CALL payload; its ``meter_value`` uses the MeterValues types."""
+
+    def __new__(
+        cls,
+        event_type: TransactionEventType | str,
+        timestamp: datetime | str,
+        trigger_reason: TriggerReason | str,
+        seq_no: int,
+        transaction_info: Transaction,
+        meter_value: Sequence[MeterValue] | None = None,
+        offline: bool | None = None,
+        number_of_phases_used: int | None = None,
+        cable_max_current: int | None = None,
+        reservation_id: int | None = None,
+        evse: Evse | None = None,
+        id_token: IdToken | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> TransactionEventRequest: ...
+    @property
+    def event_type(self) -> TransactionEventType:
+        """Started, Updated or Ended."""
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware time of the event, in the offset that was sent."""
+    @property
+    def trigger_reason(self) -> TriggerReason:
+        """What made the station send the event."""
+    @property
+    def seq_no(self) -> int:
+        """Incremental sequence number of the transaction's messages."""
+    @property
+    def transaction_info(self) -> Transaction:
+        """The transaction."""
+    @property
+    def meter_value(self) -> tuple[MeterValue, ...] | None:
+        """At least one meter value when present, in input order."""
+    @property
+    def offline(self) -> bool | None:
+        """Whether the event happened while offline, if sent (default false)."""
+    @property
+    def number_of_phases_used(self) -> int | None:
+        """Phases used, if sent."""
+    @property
+    def cable_max_current(self) -> int | None:
+        """Maximum current of the cable in A, if sent."""
+    @property
+    def reservation_id(self) -> int | None:
+        """The reservation this transaction ends, if sent."""
+    @property
+    def evse(self) -> Evse | None:
+        """The EVSE (and connector), if sent."""
+    @property
+    def id_token(self) -> IdToken | None:
+        """The token that authorized the transaction, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer) -> TransactionEventRequest:
+        """Decode and validate a TransactionEventRequest payload (a JSON object), in one pass."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
 @final
 class Call:

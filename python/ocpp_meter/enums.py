@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["ErrorCode", "Location", "Measurand", "Phase", "ReadingContext"]
+__all__ = [
+    "ChargingState",
+    "ErrorCode",
+    "IdTokenType",
+    "Location",
+    "Measurand",
+    "Phase",
+    "ReadingContext",
+    "Reason",
+    "TransactionEventType",
+    "TriggerReason",
+]
 
 
 class _WireEnum(str, Enum):
@@ -100,3 +111,84 @@ class ErrorCode(_WireEnum):
     RPC_FRAMEWORK_ERROR = "RpcFrameworkError"
     SECURITY_ERROR = "SecurityError"
     TYPE_CONSTRAINT_VIOLATION = "TypeConstraintViolation"
+
+
+class TransactionEventType(_WireEnum):
+    """``TransactionEventEnumType``: where in its life a transaction is."""
+
+    ENDED = "Ended"
+    STARTED = "Started"
+    UPDATED = "Updated"
+
+
+class TriggerReason(_WireEnum):
+    """``TriggerReasonEnumType``: what made the station send the TransactionEvent."""
+
+    AUTHORIZED = "Authorized"
+    CABLE_PLUGGED_IN = "CablePluggedIn"
+    CHARGING_RATE_CHANGED = "ChargingRateChanged"
+    CHARGING_STATE_CHANGED = "ChargingStateChanged"
+    DEAUTHORIZED = "Deauthorized"
+    ENERGY_LIMIT_REACHED = "EnergyLimitReached"
+    EV_COMMUNICATION_LOST = "EVCommunicationLost"
+    EV_CONNECT_TIMEOUT = "EVConnectTimeout"
+    METER_VALUE_CLOCK = "MeterValueClock"
+    METER_VALUE_PERIODIC = "MeterValuePeriodic"
+    TIME_LIMIT_REACHED = "TimeLimitReached"
+    TRIGGER = "Trigger"
+    UNLOCK_COMMAND = "UnlockCommand"
+    STOP_AUTHORIZED = "StopAuthorized"
+    EV_DEPARTED = "EVDeparted"
+    EV_DETECTED = "EVDetected"
+    REMOTE_STOP = "RemoteStop"
+    REMOTE_START = "RemoteStart"
+    ABNORMAL_CONDITION = "AbnormalCondition"
+    SIGNED_DATA_RECEIVED = "SignedDataReceived"
+    RESET_COMMAND = "ResetCommand"
+
+
+class ChargingState(_WireEnum):
+    """``ChargingStateEnumType``."""
+
+    CHARGING = "Charging"
+    EV_CONNECTED = "EVConnected"
+    SUSPENDED_EV = "SuspendedEV"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    IDLE = "Idle"
+
+
+class Reason(_WireEnum):
+    """``ReasonEnumType``: why a transaction stopped."""
+
+    DE_AUTHORIZED = "DeAuthorized"
+    EMERGENCY_STOP = "EmergencyStop"
+    ENERGY_LIMIT_REACHED = "EnergyLimitReached"
+    EV_DISCONNECTED = "EVDisconnected"
+    GROUND_FAULT = "GroundFault"
+    IMMEDIATE_RESET = "ImmediateReset"
+    LOCAL = "Local"
+    LOCAL_OUT_OF_CREDIT = "LocalOutOfCredit"
+    MASTER_PASS = "MasterPass"
+    OTHER = "Other"
+    OVERCURRENT_FAULT = "OvercurrentFault"
+    POWER_LOSS = "PowerLoss"
+    POWER_QUALITY = "PowerQuality"
+    REBOOT = "Reboot"
+    REMOTE = "Remote"
+    SOC_LIMIT_REACHED = "SOCLimitReached"
+    STOPPED_BY_EV = "StoppedByEV"
+    TIME_LIMIT_REACHED = "TimeLimitReached"
+    TIMEOUT = "Timeout"
+
+
+class IdTokenType(_WireEnum):
+    """``IdTokenEnumType``: the kind of an identifier token."""
+
+    CENTRAL = "Central"
+    EMAID = "eMAID"
+    ISO14443 = "ISO14443"
+    ISO15693 = "ISO15693"
+    KEY_CODE = "KeyCode"
+    LOCAL = "Local"
+    MAC_ADDRESS = "MacAddress"
+    NO_AUTHORIZATION = "NoAuthorization"

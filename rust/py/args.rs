@@ -62,6 +62,13 @@ pub fn int_arg(obj: &Bound<'_, PyAny>) -> Res<i64> {
     Err(wrong_type(JsonType::Integer, obj))
 }
 
+/// A `type: boolean` argument: a `bool`, nothing else.
+pub fn bool_arg(obj: &Bound<'_, PyAny>) -> Res<bool> {
+    obj.cast::<PyBool>()
+        .map(|b| b.is_true())
+        .map_err(|_| wrong_type(JsonType::Boolean, obj))
+}
+
 /// A `type: number` argument: `int` or `float` (not `bool`), finite as a double.
 pub fn number_arg(obj: &Bound<'_, PyAny>) -> Res<f64> {
     if obj.is_instance_of::<PyBool>()

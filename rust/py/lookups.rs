@@ -54,6 +54,20 @@ pub static MEASURAND: EnumMembers = EnumMembers::new("Measurand");
 pub static PHASE: EnumMembers = EnumMembers::new("Phase");
 pub static LOCATION: EnumMembers = EnumMembers::new("Location");
 pub static ERROR_CODE: EnumMembers = EnumMembers::new("ErrorCode");
+pub static TRANSACTION_EVENT_TYPE: EnumMembers = EnumMembers::new("TransactionEventType");
+pub static TRIGGER_REASON: EnumMembers = EnumMembers::new("TriggerReason");
+pub static CHARGING_STATE: EnumMembers = EnumMembers::new("ChargingState");
+pub static REASON: EnumMembers = EnumMembers::new("Reason");
+pub static ID_TOKEN_TYPE: EnumMembers = EnumMembers::new("IdTokenType");
+
+/// The Python member of a schema enumeration value.
+pub fn enum_to_py<'py, T: model::WireEnum>(
+    py: Python<'py>,
+    members: &EnumMembers,
+    value: T,
+) -> PyResult<Bound<'py, PyAny>> {
+    members.get(py, value.index(), T::WIRE)
+}
 
 /// Everything that turning a decoded tree into Python objects looks up, fetched once per tree,
 /// and the immutable objects already built for it, to share between equal values.

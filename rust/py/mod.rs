@@ -14,6 +14,7 @@ mod methods;
 mod sampled;
 mod shared;
 mod to_python;
+mod transaction;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -23,6 +24,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<meter::PyMeterValue>()?;
     m.add_class::<meter::PyMeterValuesRequest>()?;
     m.add_class::<meter::PyMeterValuesResponse>()?;
+    m.add_class::<transaction::PyAdditionalInfo>()?;
+    m.add_class::<transaction::PyIdToken>()?;
+    m.add_class::<transaction::PyEvse>()?;
+    m.add_class::<transaction::PyTransaction>()?;
+    m.add_class::<transaction::PyTransactionEventRequest>()?;
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;
     m.add_class::<frames::PyCallError>()?;

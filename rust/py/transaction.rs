@@ -1,0 +1,655 @@
+//! Python classes of the `TransactionEvent` request: `TransactionEventRequest`, `Transaction`,
+//! `Evse`, `IdToken`, `AdditionalInfo`. Same conventions as the meter types (immutable, `==`,
+//! readable `repr`, pickling, keyword construction that validates like decoding); fields are
+//! read through getters, and the meter values are built once, on first read.
+
+use std::sync::OnceLock;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+
+use crate::error::{FaultKind, Res, Seg};
+use crate::model::MeterValue;
+use crate::transaction_event::*;
+
+use super::args::*;
+use super::lookups::*;
+use super::meter::PyMeterValue;
+use super::methods;
+use super::shared::Shared;
+use super::to_python::*;
+
+fn opt_int<'py>(py: Python<'py>, v: Option<i64>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    Ok(v.map(|n| n.into_pyobject(py).map(Bound::into_any))
+        .transpose()?)
+}
+
+fn instance_arg<'py, T: pyo3::PyClass>(
+    obj: &Bound<'py, PyAny>,
+    key: &'static str,
+) -> Res<Bound<'py, T>> {
+    obj.cast::<T>()
+        .cloned()
+        .map_err(|_| not_instance(obj).within(Seg::Key(key)))
+}
+
+/// A `minItems: 1` array argument of `T` objects, as their Rust values.
+fn models_arg<T, M>(
+    obj: &Bound<'_, PyAny>,
+    key: &'static str,
+    model: impl Fn(&T) -> M,
+) -> Res<Vec<M>>
+where
+    T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+{
+    let items = items_arg(obj).at(key)?;
+    if items.is_empty() {
+        return Err(arg_fault(FaultKind::TooFewItems { min: 1 }, key));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.cast::<T>().map(|t| model(t.get())).map_err(|_| {
+                not_instance(item)
+                    .within(Seg::Index(i))
+                    .within(Seg::Key(key))
+            })
+        })
+        .collect()
+}
+
+/// `AdditionalInfoType`.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "AdditionalInfo")]
+pub struct PyAdditionalInfo {
+    pub inner: AdditionalInfo,
+}
+
+#[pymethods]
+impl PyAdditionalInfo {
+    #[new]
+    #[pyo3(signature = (additional_id_token, r#type, custom_data=None))]
+    fn new(
+        py: Python<'_>,
+        additional_id_token: &Bound<'_, PyAny>,
+        r#type: &Bound<'_, PyAny>,
+        custom_data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let build = || -> Res<AdditionalInfo> {
+            Ok(AdditionalInfo {
+                custom_data: custom_data_arg(custom_data)?,
+                additional_id_token: str_arg(additional_id_token, MAX_IDENTIFIER)
+                    .at("additionalIdToken")?,
+                type_: str_arg(r#type, MAX_INFO_TYPE).at("type")?,
+            })
+        };
+        Ok(PyAdditionalInfo {
+            inner: methods::raise(py, build())?,
+        })
+    }
+
+    #[getter]
+    fn additional_id_token<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.inner.additional_id_token)
+    }
+
+    #[getter(r#type)]
+    fn type_<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.inner.type_)
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyAdditionalInfo {
+            inner: methods::from_json(data)?,
+        })
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(
+            py,
+            "AdditionalInfo",
+            &[
+                (
+                    "additional_id_token",
+                    Some(self.additional_id_token(py).into_any()),
+                ),
+                ("type", Some(self.type_(py).into_any())),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &slf.get().inner)
+    }
+}
+
+/// `IdTokenType`.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "IdToken")]
+pub struct PyIdToken {
+    pub inner: IdToken,
+}
+
+#[pymethods]
+impl PyIdToken {
+    #[new]
+    #[pyo3(signature = (id_token, r#type, additional_info=None, custom_data=None))]
+    fn new(
+        py: Python<'_>,
+        id_token: &Bound<'_, PyAny>,
+        r#type: &Bound<'_, PyAny>,
+        additional_info: Option<&Bound<'_, PyAny>>,
+        custom_data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let build = || -> Res<IdToken> {
+            Ok(IdToken {
+                custom_data: custom_data_arg(custom_data)?,
+                additional_info: opt(additional_info, |o| {
+                    models_arg(o, "additionalInfo", |a: &PyAdditionalInfo| a.inner.clone())
+                })?,
+                id_token: str_arg(id_token, MAX_IDENTIFIER).at("idToken")?,
+                type_: enum_arg::<IdTokenKind>(r#type).at("type")?,
+            })
+        };
+        Ok(PyIdToken {
+            inner: methods::raise(py, build())?,
+        })
+    }
+
+    #[getter]
+    fn id_token<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.inner.id_token)
+    }
+
+    #[getter(r#type)]
+    fn type_<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_to_py(py, &ID_TOKEN_TYPE, self.inner.type_)
+    }
+
+    #[getter]
+    fn additional_info<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let Some(info) = &self.inner.additional_info else {
+            return Ok(None);
+        };
+        let items = info
+            .iter()
+            .map(|a| Py::new(py, PyAdditionalInfo { inner: a.clone() }))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Some(PyTuple::new(py, items)?))
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyIdToken {
+            inner: methods::from_json(data)?,
+        })
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(
+            py,
+            "IdToken",
+            &[
+                ("id_token", Some(self.id_token(py).into_any())),
+                ("type", Some(self.type_(py)?)),
+                (
+                    "additional_info",
+                    self.additional_info(py)?.map(Bound::into_any),
+                ),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &slf.get().inner)
+    }
+}
+
+/// `EVSEType`.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "Evse")]
+pub struct PyEvse {
+    pub inner: Evse,
+}
+
+#[pymethods]
+impl PyEvse {
+    #[new]
+    #[pyo3(signature = (id, connector_id=None, custom_data=None))]
+    fn new(
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        connector_id: Option<&Bound<'_, PyAny>>,
+        custom_data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let build = || -> Res<Evse> {
+            Ok(Evse {
+                custom_data: custom_data_arg(custom_data)?,
+                id: int_arg(id).at("id")?,
+                connector_id: opt(connector_id, int_arg).at("connectorId")?,
+            })
+        };
+        Ok(PyEvse {
+            inner: methods::raise(py, build())?,
+        })
+    }
+
+    #[getter]
+    fn id(&self) -> i64 {
+        self.inner.id
+    }
+
+    #[getter]
+    fn connector_id(&self) -> Option<i64> {
+        self.inner.connector_id
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyEvse {
+            inner: methods::from_json(data)?,
+        })
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(
+            py,
+            "Evse",
+            &[
+                ("id", Some(self.inner.id.into_pyobject(py)?.into_any())),
+                ("connector_id", opt_int(py, self.inner.connector_id)?),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &slf.get().inner)
+    }
+}
+
+/// `TransactionType`.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "Transaction")]
+pub struct PyTransaction {
+    pub inner: Transaction,
+}
+
+#[pymethods]
+impl PyTransaction {
+    #[new]
+    #[pyo3(signature = (transaction_id, charging_state=None, time_spent_charging=None, stopped_reason=None, remote_start_id=None, custom_data=None))]
+    fn new(
+        py: Python<'_>,
+        transaction_id: &Bound<'_, PyAny>,
+        charging_state: Option<&Bound<'_, PyAny>>,
+        time_spent_charging: Option<&Bound<'_, PyAny>>,
+        stopped_reason: Option<&Bound<'_, PyAny>>,
+        remote_start_id: Option<&Bound<'_, PyAny>>,
+        custom_data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let build = || -> Res<Transaction> {
+            Ok(Transaction {
+                custom_data: custom_data_arg(custom_data)?,
+                transaction_id: str_arg(transaction_id, MAX_IDENTIFIER).at("transactionId")?,
+                charging_state: opt(charging_state, enum_arg::<ChargingState>)
+                    .at("chargingState")?,
+                time_spent_charging: opt(time_spent_charging, int_arg).at("timeSpentCharging")?,
+                stopped_reason: opt(stopped_reason, enum_arg::<Reason>).at("stoppedReason")?,
+                remote_start_id: opt(remote_start_id, int_arg).at("remoteStartId")?,
+            })
+        };
+        Ok(PyTransaction {
+            inner: methods::raise(py, build())?,
+        })
+    }
+
+    #[getter]
+    fn transaction_id<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        PyString::new(py, &self.inner.transaction_id)
+    }
+
+    #[getter]
+    fn charging_state<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .charging_state
+            .map(|v| enum_to_py(py, &CHARGING_STATE, v))
+            .transpose()
+    }
+
+    #[getter]
+    fn time_spent_charging(&self) -> Option<i64> {
+        self.inner.time_spent_charging
+    }
+
+    #[getter]
+    fn stopped_reason<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .stopped_reason
+            .map(|v| enum_to_py(py, &REASON, v))
+            .transpose()
+    }
+
+    #[getter]
+    fn remote_start_id(&self) -> Option<i64> {
+        self.inner.remote_start_id
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyTransaction {
+            inner: methods::from_json(data)?,
+        })
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        methods::repr(
+            py,
+            "Transaction",
+            &[
+                ("transaction_id", Some(self.transaction_id(py).into_any())),
+                ("charging_state", self.charging_state(py)?),
+                (
+                    "time_spent_charging",
+                    opt_int(py, self.inner.time_spent_charging)?,
+                ),
+                ("stopped_reason", self.stopped_reason(py)?),
+                ("remote_start_id", opt_int(py, self.inner.remote_start_id)?),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &slf.get().inner)
+    }
+}
+
+/// The `TransactionEvent` CALL payload. Its meter values become Python objects on first read.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "TransactionEventRequest")]
+pub struct PyTransactionEventRequest {
+    pub inner: Shared<TransactionEventRequest>,
+    meter_value: OnceLock<Option<Py<PyTuple>>>,
+}
+
+impl PyTransactionEventRequest {
+    pub fn wrap(model: TransactionEventRequest) -> Self {
+        PyTransactionEventRequest {
+            inner: Shared::new(model),
+            meter_value: OnceLock::new(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyTransactionEventRequest {
+    #[new]
+    #[pyo3(signature = (event_type, timestamp, trigger_reason, seq_no, transaction_info, meter_value=None, offline=None, number_of_phases_used=None, cable_max_current=None, reservation_id=None, evse=None, id_token=None, custom_data=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        event_type: &Bound<'_, PyAny>,
+        timestamp: &Bound<'_, PyAny>,
+        trigger_reason: &Bound<'_, PyAny>,
+        seq_no: &Bound<'_, PyAny>,
+        transaction_info: &Bound<'_, PyAny>,
+        meter_value: Option<&Bound<'_, PyAny>>,
+        offline: Option<&Bound<'_, PyAny>>,
+        number_of_phases_used: Option<&Bound<'_, PyAny>>,
+        cable_max_current: Option<&Bound<'_, PyAny>>,
+        reservation_id: Option<&Bound<'_, PyAny>>,
+        evse: Option<&Bound<'_, PyAny>>,
+        id_token: Option<&Bound<'_, PyAny>>,
+        custom_data: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let build = || -> Res<TransactionEventRequest> {
+            Ok(TransactionEventRequest {
+                custom_data: custom_data_arg(custom_data)?,
+                event_type: enum_arg::<TransactionEventType>(event_type).at("eventType")?,
+                meter_value: opt(meter_value, |o| {
+                    models_arg(o, "meterValue", |m: &PyMeterValue| (*m.inner).clone())
+                })?,
+                timestamp: datetime_arg(timestamp).at("timestamp")?,
+                trigger_reason: enum_arg::<TriggerReason>(trigger_reason).at("triggerReason")?,
+                seq_no: int_arg(seq_no).at("seqNo")?,
+                offline: opt(offline, bool_arg).at("offline")?,
+                number_of_phases_used: opt(number_of_phases_used, int_arg)
+                    .at("numberOfPhasesUsed")?,
+                cable_max_current: opt(cable_max_current, int_arg).at("cableMaxCurrent")?,
+                reservation_id: opt(reservation_id, int_arg).at("reservationId")?,
+                transaction_info: instance_arg::<PyTransaction>(
+                    transaction_info,
+                    "transactionInfo",
+                )?
+                .get()
+                .inner
+                .clone(),
+                evse: opt(evse, |o| {
+                    Ok(instance_arg::<PyEvse>(o, "evse")?.get().inner.clone())
+                })?,
+                id_token: opt(id_token, |o| {
+                    Ok(instance_arg::<PyIdToken>(o, "idToken")?.get().inner.clone())
+                })?,
+            })
+        };
+        Ok(PyTransactionEventRequest::wrap(methods::raise(
+            py,
+            build(),
+        )?))
+    }
+
+    #[getter]
+    fn event_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_to_py(py, &TRANSACTION_EVENT_TYPE, self.inner.event_type)
+    }
+
+    #[getter]
+    fn timestamp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_to_py(py, &self.inner.timestamp)
+    }
+
+    #[getter]
+    fn trigger_reason<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_to_py(py, &TRIGGER_REASON, self.inner.trigger_reason)
+    }
+
+    #[getter]
+    fn seq_no(&self) -> i64 {
+        self.inner.seq_no
+    }
+
+    #[getter]
+    fn offline(&self) -> Option<bool> {
+        self.inner.offline
+    }
+
+    #[getter]
+    fn number_of_phases_used(&self) -> Option<i64> {
+        self.inner.number_of_phases_used
+    }
+
+    #[getter]
+    fn cable_max_current(&self) -> Option<i64> {
+        self.inner.cable_max_current
+    }
+
+    #[getter]
+    fn reservation_id(&self) -> Option<i64> {
+        self.inner.reservation_id
+    }
+
+    #[getter]
+    fn transaction_info(&self, py: Python<'_>) -> PyResult<Py<PyTransaction>> {
+        Py::new(
+            py,
+            PyTransaction {
+                inner: self.inner.transaction_info.clone(),
+            },
+        )
+    }
+
+    #[getter]
+    fn evse(&self, py: Python<'_>) -> PyResult<Option<Py<PyEvse>>> {
+        self.inner
+            .evse
+            .as_ref()
+            .map(|e| Py::new(py, PyEvse { inner: e.clone() }))
+            .transpose()
+    }
+
+    #[getter]
+    fn id_token(&self, py: Python<'_>) -> PyResult<Option<Py<PyIdToken>>> {
+        self.inner
+            .id_token
+            .as_ref()
+            .map(|t| Py::new(py, PyIdToken { inner: t.clone() }))
+            .transpose()
+    }
+
+    #[getter]
+    fn meter_value<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        if let Some(t) = self.meter_value.get() {
+            return Ok(t.as_ref().map(|t| t.bind(py).clone()));
+        }
+        let built = match &self.inner.meter_value {
+            None => None,
+            Some(values) => {
+                let lookups = Lookups::get(py)?;
+                let items = (0..values.len())
+                    .map(|i| {
+                        let part: Shared<MeterValue> = self.inner.project(move |r| {
+                            &r.meter_value.as_ref().expect("present: matched above")[i]
+                        });
+                        Py::new(py, PyMeterValue::build(py, part, &lookups)?)
+                    })
+                    .collect::<PyResult<Vec<_>>>()?;
+                Some(PyTuple::new(py, items)?.unbind())
+            }
+        };
+        Ok(self
+            .meter_value
+            .get_or_init(|| built)
+            .as_ref()
+            .map(|t| t.bind(py).clone()))
+    }
+
+    #[getter]
+    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        custom_data_to_py(py, &self.inner.custom_data)
+    }
+
+    #[staticmethod]
+    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(PyTransactionEventRequest::wrap(methods::from_json(data)?))
+    }
+
+    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        methods::to_json(py, &*self.inner)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        *self.inner == *other.inner
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let i = &self.inner;
+        methods::repr(
+            py,
+            "TransactionEventRequest",
+            &[
+                ("event_type", Some(self.event_type(py)?)),
+                ("timestamp", Some(self.timestamp(py)?)),
+                ("trigger_reason", Some(self.trigger_reason(py)?)),
+                ("seq_no", Some(i.seq_no.into_pyobject(py)?.into_any())),
+                (
+                    "transaction_info",
+                    Some(self.transaction_info(py)?.into_bound(py).into_any()),
+                ),
+                ("meter_value", self.meter_value(py)?.map(Bound::into_any)),
+                (
+                    "offline",
+                    i.offline
+                        .map(|b| pyo3::types::PyBool::new(py, b).to_owned().into_any()),
+                ),
+                (
+                    "number_of_phases_used",
+                    opt_int(py, i.number_of_phases_used)?,
+                ),
+                ("cable_max_current", opt_int(py, i.cable_max_current)?),
+                ("reservation_id", opt_int(py, i.reservation_id)?),
+                ("evse", self.evse(py)?.map(|e| e.into_bound(py).into_any())),
+                (
+                    "id_token",
+                    self.id_token(py)?.map(|t| t.into_bound(py).into_any()),
+                ),
+                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+            ],
+        )
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        methods::reduce(slf.as_any(), &*slf.get().inner)
+    }
+}
