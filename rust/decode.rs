@@ -144,7 +144,7 @@ pub(crate) fn boolean(r: &mut Reader<'_>) -> Res<bool> {
 
 /// A `type: number` value, which must be a finite double.
 #[inline]
-fn number(r: &mut Reader<'_>) -> Res<f64> {
+pub(crate) fn number(r: &mut Reader<'_>) -> Res<f64> {
     expect_type(r, JsonType::Number)?;
     let n = r.read_number()?;
     n.to_f64().map_err(|k| Fault::new(k, n.offset))

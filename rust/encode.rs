@@ -88,6 +88,17 @@ impl<'o> Obj<'o> {
         write_i64(v, self.key(key));
     }
 
+    pub(crate) fn f64(&mut self, key: &str, v: f64) {
+        write_f64(v, self.key(key));
+    }
+
+    pub(crate) fn date_time(&mut self, key: &str, t: &crate::datetime::DateTime) {
+        let out = self.key(key);
+        out.push(b'"');
+        t.write_utc(out);
+        out.push(b'"');
+    }
+
     pub(crate) fn array<T: Encode>(&mut self, key: &str, items: &[T]) {
         let out = self.key(key);
         out.push(b'[');
@@ -190,10 +201,7 @@ impl Encode for MeterValue {
         let mut o = Obj::open(out);
         o.custom(&self.custom_data);
         o.array("sampledValue", &self.sampled_value);
-        let ts = o.key("timestamp");
-        ts.push(b'"');
-        self.timestamp.write_utc(ts);
-        ts.push(b'"');
+        o.date_time("timestamp", &self.timestamp);
         o.close();
     }
 }

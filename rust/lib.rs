@@ -5,7 +5,8 @@
 //! - [`datetime`]: strict RFC 3339 `date-time`.
 //! - [`model`]: the message types, their enumerations and the schema's limits.
 //! - [`decode`]: the one schema-driven pass from JSON text to [`model`], validating as it reads.
-//! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`].
+//! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`];
+//!   [`transaction_event_response`]: what a CSMS answers it with.
 //! - [`json_value`]: the open JSON of `customData` and CALLERROR details.
 //! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
 //! - [`encode`]: compact, deterministic JSON output.
@@ -23,6 +24,7 @@ pub mod json_value;
 pub mod model;
 pub mod reader;
 pub mod transaction_event;
+pub mod transaction_event_response;
 
 #[cfg(feature = "python")]
 mod py;

@@ -370,10 +370,7 @@ impl Encode for TransactionEventRequest {
         if let Some(mv) = &self.meter_value {
             o.array("meterValue", mv);
         }
-        let ts = o.key("timestamp");
-        ts.push(b'"');
-        self.timestamp.write_utc(ts);
-        ts.push(b'"');
+        o.date_time("timestamp", &self.timestamp);
         o.str("triggerReason", self.trigger_reason.as_str());
         o.int("seqNo", self.seq_no);
         if let Some(b) = self.offline {
