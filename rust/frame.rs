@@ -18,6 +18,8 @@ use crate::error::{ErrorCode, Fault, FaultKind, JsonType, Res, MAX_DESCRIPTION};
 use crate::json_value::{read_value, JsonValue};
 use crate::model::{MeterValuesRequest, MeterValuesResponse};
 use crate::reader::{check_syntax, Reader};
+use crate::transaction_event::TransactionEventRequest;
+use crate::transaction_event_response::TransactionEventResponse;
 
 /// Longest message id OCPP-J allows, in characters.
 pub const MAX_MESSAGE_ID: usize = 36;
@@ -26,6 +28,7 @@ pub const MAX_MESSAGE_ID: usize = 36;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     MeterValues,
+    TransactionEvent,
 }
 
 impl Action {
@@ -33,6 +36,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::MeterValues => "MeterValues",
+            Action::TransactionEvent => "TransactionEvent",
         }
     }
 
@@ -40,6 +44,7 @@ impl Action {
     pub fn from_wire(s: &str) -> Option<Action> {
         match s {
             "MeterValues" => Some(Action::MeterValues),
+            "TransactionEvent" => Some(Action::TransactionEvent),
             _ => None,
         }
     }
@@ -49,6 +54,7 @@ impl Action {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
     MeterValues(MeterValuesRequest),
+    TransactionEvent(Box<TransactionEventRequest>),
 }
 
 impl Request {
@@ -56,6 +62,7 @@ impl Request {
     pub fn action(&self) -> Action {
         match self {
             Request::MeterValues(_) => Action::MeterValues,
+            Request::TransactionEvent(_) => Action::TransactionEvent,
         }
     }
 }
@@ -64,6 +71,7 @@ impl Request {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Response {
     MeterValues(MeterValuesResponse),
+    TransactionEvent(Box<TransactionEventResponse>),
 }
 
 /// A decoded OCPP-J message.
@@ -205,6 +213,9 @@ fn read_frame(r: &mut Reader<'_>, head: &mut Head, result_action: Action) -> Res
             next(r, &mut count)?;
             let request = match action {
                 Action::MeterValues => Request::MeterValues(payload::<MeterValuesRequest>(r)?),
+                Action::TransactionEvent => {
+                    Request::TransactionEvent(Box::new(payload::<TransactionEventRequest>(r)?))
+                }
             };
             Message::Call {
                 message_id,
@@ -214,6 +225,9 @@ fn read_frame(r: &mut Reader<'_>, head: &mut Head, result_action: Action) -> Res
         3 => {
             let response = match result_action {
                 Action::MeterValues => Response::MeterValues(payload::<MeterValuesResponse>(r)?),
+                Action::TransactionEvent => {
+                    Response::TransactionEvent(Box::new(payload::<TransactionEventResponse>(r)?))
+                }
             };
             Message::CallResult {
                 message_id,
@@ -426,6 +440,7 @@ fn open_frame(message_type: u8, message_id: &str, out: &mut Vec<u8>) {
 pub fn encode_call(message_id: &str, request: &Request, out: &mut Vec<u8>) {
     match request {
         Request::MeterValues(p) => encode_call_with(message_id, request.action(), p, out),
+        Request::TransactionEvent(p) => encode_call_with(message_id, request.action(), &**p, out),
     }
 }
 
@@ -447,6 +462,7 @@ pub fn encode_call_with(
 pub fn encode_call_result(message_id: &str, response: &Response, out: &mut Vec<u8>) {
     match response {
         Response::MeterValues(p) => encode_call_result_with(message_id, p, out),
+        Response::TransactionEvent(p) => encode_call_result_with(message_id, &**p, out),
     }
 }
 

@@ -11,10 +11,17 @@
 //! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
 //! - [`encode`]: compact, deterministic JSON output.
 //! - [`error`]: error codes and faults with their JSON Pointer, built only on failure.
+//! - [`columns`]: columnar builders in Arrow's memory layout.
+//! - [`rows`]: the contract's row form (24 columns, normalization), error records, replies.
+//! - [`batch`]: `decode_batch`, many frames to rows on several threads, in input order.
+//! - [`arrow`]: export of the rows through the Arrow C data and C stream interfaces.
 //!
 //! Everything above is plain Rust. The Python binding lives in `py/`, behind the `python`
 //! feature, so `cargo test` and fuzzing need no interpreter.
 
+pub mod arrow;
+pub mod batch;
+pub mod columns;
 pub mod datetime;
 pub mod decode;
 pub mod encode;
@@ -23,6 +30,7 @@ pub mod frame;
 pub mod json_value;
 pub mod model;
 pub mod reader;
+pub mod rows;
 pub mod transaction_event;
 pub mod transaction_event_response;
 

@@ -259,3 +259,58 @@ def test_keyword_construction_validates_like_decoding() -> None:
         with pytest.raises(OcppError) as caught:
             call()
         assert (caught.value.path, caught.value.code.value) == (path, code)
+
+
+def te_frame(message_id: str = "te-1") -> bytes:
+    return json.dumps([2, message_id, "TransactionEvent", FULL]).encode()
+
+
+def test_transaction_event_frames_decode_encode_and_are_not_supported_by_the_meter_handler() -> (
+    None
+):
+    from ocpp_meter import (
+        Call,
+        Dispatcher,
+        ErrorCode,
+        MeterValuesResponse,
+        decode_call,
+        decode_message,
+        encode_call,
+    )
+
+    call = decode_call(te_frame())
+    assert isinstance(call, Call) and call.action == "TransactionEvent"
+    assert call.payload == TransactionEventRequest.from_json(json.dumps(FULL))
+    assert decode_message(encode_call("te-1", call.payload)) == call
+
+    class Meter:
+        def on_meter_values(self, station: str, request: object) -> MeterValuesResponse:
+            raise AssertionError("a TransactionEvent must not reach the MeterValues handler")
+
+    reply = Dispatcher(Meter()).dispatch("CS-1", te_frame("te-2"))
+    assert reply is not None
+    assert json.loads(reply)[:3] == [4, "te-2", ErrorCode.NOT_SUPPORTED.value]
+    with pytest.raises(OcppError) as caught:
+        decode_call(json.dumps([2, "te-3", "TransactionEvent", {"eventType": "Nope"}]))
+    assert (caught.value.code.value, caught.value.message_id, caught.value.path) == (
+        "PropertyConstraintViolation",
+        "te-3",
+        "/eventType",
+    )
+
+
+def test_the_decode_command_prints_transaction_event_readings(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    capture = tmp_path / "te.jsonl"
+    capture.write_bytes(te_frame() + b"\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "ocpp_meter.cli", "decode", str(capture)],
+        capture_output=True,
+        check=True,
+    )
+    lines = result.stdout.decode().splitlines()
+    assert lines[0].split("\t")[1:3] == ["te-1", "evse=1"]
+    assert lines[0].endswith("7.25e3 kWh")
+    assert lines[-1] == "# 1 frames: 1 readings, 0 invalid, 0 replies"

@@ -373,7 +373,9 @@ class TransactionEventRequest:
 class Call:
     """An OCPP-J CALL ``[2, messageId, action, payload]``."""
 
-    def __new__(cls, message_id: str, action: str, payload: MeterValuesRequest) -> Call: ...
+    def __new__(
+        cls, message_id: str, action: str, payload: MeterValuesRequest | TransactionEventRequest
+    ) -> Call: ...
     @property
     def message_id(self) -> str:
         """The caller's message id (1 to 36 characters)."""
@@ -381,8 +383,9 @@ class Call:
     def action(self) -> str:
         """The action name, e.g. ``"MeterValues"``."""
     @property
-    def payload(self) -> MeterValuesRequest:
-        """The decoded, validated request."""
+    def payload(self) -> MeterValuesRequest | TransactionEventRequest:
+        """The decoded, validated request: a MeterValuesRequest for ``"MeterValues"``, a
+        TransactionEventRequest for ``"TransactionEvent"``."""
 
 @final
 class CallResult:
@@ -429,11 +432,13 @@ def decode_message(frame: Buffer, action: str = "MeterValues") -> Message:
     """Decode a CALL, CALLRESULT or CALLERROR frame.
 
     A CALLRESULT carries no action, so ``action`` names the CALL it answers, which selects
-    the schema its payload is checked against.
+    the schema its payload is checked against (only ``"MeterValues"`` for now). CALLs of
+    ``MeterValues`` and ``TransactionEvent`` are decoded; other actions are NotImplemented.
     """
 
-def encode_call(message_id: str, request: MeterValuesRequest) -> bytes:
-    """``[2, messageId, "MeterValues", request]`` as compact UTF-8 JSON."""
+def encode_call(message_id: str, request: MeterValuesRequest | TransactionEventRequest) -> bytes:
+    """``[2, messageId, action, request]`` as compact UTF-8 JSON, the action named by the
+    request's type."""
 
 def encode_call_result(message_id: str, response: MeterValuesResponse) -> bytes:
     """``[3, messageId, response]`` as compact UTF-8 JSON."""

@@ -19,7 +19,15 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TextIO
 
-from ._core import Call, CallError, CallResult, MeterValuesRequest, decode_message
+from ._core import (
+    Call,
+    CallError,
+    CallResult,
+    MeterValue,
+    MeterValuesRequest,
+    TransactionEventRequest,
+    decode_message,
+)
 from .enums import Location, Measurand, ReadingContext
 from .errors import OcppError
 
@@ -37,21 +45,36 @@ def _lines(paths: Sequence[str]) -> Iterator[tuple[str, int, bytes]]:
                 yield path, number, line
 
 
-def _print_readings(out: TextIO, where: str, message_id: str, request: MeterValuesRequest) -> None:
-    for meter_value in request.meter_value:
+def _print_readings(
+    out: TextIO,
+    where: str,
+    message_id: str,
+    request: MeterValuesRequest | TransactionEventRequest,
+) -> int:
+    """One line per sampled value, schema defaults applied; returns how many."""
+    if isinstance(request, MeterValuesRequest):
+        evse: int | None = request.evse_id
+        meter_values: Sequence[MeterValue] = request.meter_value
+    else:
+        evse = request.evse.id if request.evse is not None else None
+        meter_values = request.meter_value or ()
+    count = 0
+    for meter_value in meter_values:
         stamp = meter_value.timestamp.isoformat()
         for sampled in meter_value.sampled_value:
             unit = sampled.unit_of_measure
             unit_name = unit.unit if unit is not None and unit.unit is not None else "Wh"
             multiplier = unit.multiplier if unit is not None and unit.multiplier is not None else 0
             scale = f"e{multiplier}" if multiplier else ""
+            count += 1
             out.write(
-                f"{where}\t{message_id}\tevse={request.evse_id}\t{stamp}\t"
+                f"{where}\t{message_id}\tevse={evse}\t{stamp}\t"
                 f"{sampled.measurand or Measurand.ENERGY_ACTIVE_IMPORT_REGISTER}\t"
                 f"{sampled.phase or '-'}\t{sampled.location or Location.OUTLET}\t"
                 f"{sampled.context or ReadingContext.SAMPLE_PERIODIC}\t"
                 f"{sampled.value!r}{scale} {unit_name}\n"
             )
+    return count
 
 
 def _decode(paths: Sequence[str], strict: bool, out: TextIO) -> int:
@@ -71,8 +94,7 @@ def _decode(paths: Sequence[str], strict: bool, out: TextIO) -> int:
             )
             continue
         if isinstance(message, Call):
-            _print_readings(out, where, message.message_id, message.payload)
-            counts["readings"] += sum(len(mv.sampled_value) for mv in message.payload.meter_value)
+            counts["readings"] += _print_readings(out, where, message.message_id, message.payload)
         elif isinstance(message, (CallResult, CallError)):
             counts["other"] += 1
             kind = "CALLRESULT" if isinstance(message, CallResult) else "CALLERROR"

@@ -12,7 +12,7 @@ outcome                                                   reply
 frame unreadable before its message id                    CALLERROR ``RpcFrameworkError``, id -1
 any validation fault of a CALL (syntax, envelope,         CALLERROR with the core's code,
 unknown action, payload)                                  description and details (``path``...)
-valid CALL, no handler registered                         CALLERROR ``NotSupported``
+valid CALL, no handler registered for its action          CALLERROR ``NotSupported``
 handler raised :class:`~ocpp_meter.OcppError`             CALLERROR with its code, description
 handler raised anything else                              CALLERROR ``InternalError``
 handler returned ``None``                                 CALLERROR ``GenericError``
@@ -154,11 +154,14 @@ class Dispatcher:
         if not isinstance(decoded, Call):
             return decoded
         handler = self._handler
-        if handler is None:
+        payload = decoded.payload
+        # The CSMS handler of this block handles MeterValues; other known actions (such as
+        # TransactionEvent, which the core decodes) have no handler here: NotSupported.
+        if handler is None or not isinstance(payload, MeterValuesRequest):
             return self._not_supported(charging_station_id, decoded)
         token = _current_call.set((charging_station_id, decoded))
         try:
-            result: Any = handler.on_meter_values(charging_station_id, decoded.payload)
+            result: Any = handler.on_meter_values(charging_station_id, payload)
             # The common case first: isawaitable() costs more than the rest of the dispatch.
             if type(result) is not MeterValuesResponse and inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
@@ -191,11 +194,14 @@ class Dispatcher:
         if not isinstance(decoded, Call):
             return decoded
         handler = self._handler
-        if handler is None:
+        payload = decoded.payload
+        # The CSMS handler of this block handles MeterValues; other known actions (such as
+        # TransactionEvent, which the core decodes) have no handler here: NotSupported.
+        if handler is None or not isinstance(payload, MeterValuesRequest):
             return self._not_supported(charging_station_id, decoded)
         token = _current_call.set((charging_station_id, decoded))
         try:
-            result: Any = handler.on_meter_values(charging_station_id, decoded.payload)
+            result: Any = handler.on_meter_values(charging_station_id, payload)
             if type(result) is not MeterValuesResponse and inspect.isawaitable(result):
                 result = await result
         except OcppError as error:

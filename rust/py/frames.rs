@@ -14,13 +14,15 @@ use super::lookups::*;
 use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
 use super::methods;
 use super::to_python::*;
+use super::transaction::PyTransactionEventRequest;
 
 /// An OCPP-J CALL.
 #[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "Call")]
 pub struct PyCall {
     message_id: String,
     action: Action,
-    payload: Py<PyMeterValuesRequest>,
+    /// A `MeterValuesRequest` or a `TransactionEventRequest`, as `action` says.
+    payload: Py<PyAny>,
 }
 
 /// An OCPP-J CALLRESULT.
@@ -92,15 +94,17 @@ impl PyCall {
                 }),
                 "action",
             )?;
-            let payload = payload
-                .cast::<PyMeterValuesRequest>()
-                .map_err(|_| not_instance(payload).within(Seg::Key("payload")))?
-                .clone()
-                .unbind();
+            let matches = match action {
+                Action::MeterValues => payload.is_instance_of::<PyMeterValuesRequest>(),
+                Action::TransactionEvent => payload.is_instance_of::<PyTransactionEventRequest>(),
+            };
+            if !matches {
+                return Err(not_instance(payload).within(Seg::Key("payload")));
+            }
             Ok(PyCall {
                 message_id,
                 action,
-                payload,
+                payload: payload.clone().unbind(),
             })
         };
         methods::raise(py, build())
@@ -117,14 +121,14 @@ impl PyCall {
     }
 
     #[getter]
-    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyMeterValuesRequest> {
+    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
         self.payload.bind(py).clone()
     }
 
-    fn __eq__(&self, other: &Self) -> bool {
-        self.message_id == other.message_id
+    fn __eq__(&self, py: Python<'_>, other: &Self) -> PyResult<bool> {
+        Ok(self.message_id == other.message_id
             && self.action == other.action
-            && *self.payload.get().inner == *other.payload.get().inner
+            && self.payload.bind(py).eq(other.payload.bind(py))?)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -286,7 +290,10 @@ fn read_frame<T: Send>(
 fn call_to_py(py: Python<'_>, message_id: String, request: Request) -> PyResult<PyCall> {
     let action = request.action();
     let payload = match request {
-        Request::MeterValues(r) => Py::new(py, PyMeterValuesRequest::wrap(py, r)?)?,
+        Request::MeterValues(r) => Py::new(py, PyMeterValuesRequest::wrap(py, r)?)?.into_any(),
+        Request::TransactionEvent(r) => {
+            Py::new(py, PyTransactionEventRequest::wrap(*r))?.into_any()
+        }
     };
     Ok(PyCall {
         message_id,
@@ -310,7 +317,9 @@ pub fn decode_message<'py>(
     frame: &Bound<'py, PyAny>,
     action: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let Some(action) = Action::from_wire(action) else {
+    // Only MeterValues has a Python response type yet: a TransactionEvent CALLRESULT is
+    // decoded and checked by the core, but has no object to become.
+    let Some(action) = Action::from_wire(action).filter(|a| *a == Action::MeterValues) else {
         let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
         return Err(to_py_err(py, &fault, None));
     };
@@ -336,6 +345,14 @@ pub fn decode_message<'py>(
             )?
             .into_any()
         }
+        Message::CallResult {
+            response: Response::TransactionEvent(_),
+            ..
+        } => {
+            // Not reached (only MeterValues results are asked for), and never a panic.
+            let fault = Fault::new(FaultKind::UnknownAction("TransactionEvent".into()), 0);
+            return Err(to_py_err(py, &fault, None));
+        }
         Message::CallError {
             message_id,
             code,
@@ -360,19 +377,28 @@ fn frame_bytes<'py>(py: Python<'py>, write: impl FnOnce(&mut Vec<u8>)) -> Bound<
     PyBytes::new(py, &out)
 }
 
-/// `[2, id, "MeterValues", request]`.
+/// `[2, id, action, request]`, the action named by the request's type.
 #[pyfunction]
 pub fn encode_call<'py>(
     py: Python<'py>,
     message_id: &Bound<'py, PyAny>,
-    request: &Bound<'py, PyMeterValuesRequest>,
+    request: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let id = methods::raise(py, envelope_arg(message_id_arg(message_id), "messageId"))?;
     // The payload is borrowed for the write; requests are immutable, so no copy is needed.
-    let req = request.get();
-    Ok(frame_bytes(py, |out| {
-        frame::encode_call_with(&id, Action::MeterValues, &*req.inner, out)
-    }))
+    if let Ok(req) = request.cast::<PyMeterValuesRequest>() {
+        let req = req.get();
+        return Ok(frame_bytes(py, |out| {
+            frame::encode_call_with(&id, Action::MeterValues, &*req.inner, out)
+        }));
+    }
+    if let Ok(req) = request.cast::<PyTransactionEventRequest>() {
+        let req = req.get();
+        return Ok(frame_bytes(py, |out| {
+            frame::encode_call_with(&id, Action::TransactionEvent, &*req.inner, out)
+        }));
+    }
+    methods::raise(py, Err(not_instance(request).within(Seg::Key("payload"))))
 }
 
 /// `[3, id, response]`.

@@ -38,7 +38,8 @@ def acknowledge(frame: bytes | bytearray | memoryview | str) -> bytes:
     except OcppError as error:
         code: ErrorCode = error.code
         return ocpp_meter.encode_call_error(error.message_id or "-1", code, error.description)
-    energy_wh(call.payload)
+    if isinstance(call.payload, MeterValuesRequest):
+        energy_wh(call.payload)
     return ocpp_meter.encode_call_result(call.message_id, ocpp_meter.new_meter_values_response())
 
 

@@ -1,0 +1,820 @@
+//! `decode_batch`: many frames to the row form at once, on several threads.
+//!
+//! Every input frame ends either as rows (`MeterValues`, or the meter values of a
+//! `TransactionEvent`, possibly none) with the reply `[3,"id",{}]`, or as exactly one error
+//! record with the CALLERROR a CSMS sends back (none for a frame read as a CALLRESULT or
+//! CALLERROR, which are never answered). [`Batch::frame_rows`] says how many rows each frame
+//! gave, so the accounting can be checked.
+//!
+//! The frames are cut into contiguous chunks of about equal bytes, one per thread
+//! (`std::thread::scope`: the chunks borrow the input, and a batch is one fork and one join,
+//! which needs no work-stealing pool); each chunk fills its own builders, and the chunks are
+//! concatenated in input order, so the output does not depend on the thread count.
+//!
+//! `TransactionEvent` is not yet an action of [`crate::frame`]: until it is, a frame whose
+//! head reads `[2, "<id>", "TransactionEvent", {` is read here, payload included, in one pass
+//! with the same [`Reader`] and [`Decode`] implementation. Every other frame, and every
+//! `TransactionEvent` frame that fails, goes through [`decode_message`], so that the order of
+//! faults (syntax, then envelope, then payload) is the one documented there; when that reports
+//! only the unknown action, the payload is read again here for its own fault.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::columns::{Builder, Table};
+use crate::error::{Fault, FaultKind};
+use crate::frame::{decode_message, Action, FrameFault, Message, Request};
+use crate::model::MeterValuesRequest;
+use crate::rows::{
+    push_meter_values, push_transaction_event, write_accepted, write_rejected, ErrorColumns,
+    Replies, RowColumns, Segments,
+};
+use crate::transaction_event::TransactionEventRequest;
+
+/// With `threads == 0`, batches smaller than this run on the calling thread alone.
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
+/// The charging station of each frame.
+#[derive(Clone, Copy, Debug)]
+pub enum StationIds<'a> {
+    /// All frames come from one station.
+    Same(&'a str),
+    /// One id per frame.
+    PerFrame(&'a [&'a str]),
+}
+
+impl<'a> StationIds<'a> {
+    fn get(&self, i: usize) -> &'a str {
+        match self {
+            StationIds::Same(s) => s,
+            StationIds::PerFrame(ids) => ids[i],
+        }
+    }
+}
+
+/// The outcome of a batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    /// The rows as record batches ([`RowColumns::FIELDS`]), in input order; at least one.
+    /// Several only when one would overflow Arrow's 32-bit string offsets.
+    pub rows: Vec<Arc<Table>>,
+    /// The error records ([`ErrorColumns::FIELDS`]), in input order; at least one batch.
+    pub errors: Vec<Arc<Table>>,
+    /// The reply to each frame (`None`: nothing is sent).
+    pub replies: Replies,
+    /// Rows given by each frame (0 for a rejected frame).
+    pub frame_rows: Vec<u32>,
+}
+
+impl Batch {
+    pub fn row_count(&self) -> usize {
+        self.rows.iter().map(|t| t.len).sum()
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.errors.iter().map(|t| t.len).sum()
+    }
+}
+
+/// A frame decoded far enough for the row form.
+enum Decoded {
+    MeterValues(String, MeterValuesRequest),
+    TransactionEvent(String, Box<TransactionEventRequest>),
+}
+
+/// Decodes `frames` (each one OCPP-J message, UTF-8 not assumed) of the stations
+/// `station_ids`, on `threads` threads (`0`: as many as the machine has, and one for batches
+/// under [`PARALLEL_MIN_BYTES`]). Panics if `station_ids` is `PerFrame` of another length.
+pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usize) -> Batch {
+    if let StationIds::PerFrame(ids) = station_ids {
+        assert_eq!(ids.len(), frames.len(), "one charging station id per frame");
+    }
+    let total: usize = frames.iter().map(|f| weight(f)).sum();
+    let threads = match threads {
+        0 if total < PARALLEL_MIN_BYTES => 1,
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .clamp(1, frames.len().max(1));
+    let ranges = split(frames, threads, total);
+    let mut chunks: Vec<Chunk> = if ranges.len() == 1 {
+        vec![decode_chunk(frames, ranges[0].clone(), station_ids)]
+    } else {
+        std::thread::scope(|scope| {
+            let (last, rest) = ranges.split_last().expect("two or more");
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|r| {
+                    let r = r.clone();
+                    scope.spawn(move || decode_chunk(frames, r, station_ids))
+                })
+                .collect();
+            // The calling thread takes the last chunk instead of waiting idle.
+            let tail = decode_chunk(frames, last.clone(), station_ids);
+            let mut chunks: Vec<Chunk> = handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect();
+            chunks.push(tail);
+            chunks
+        })
+    };
+    let mut out = chunks.remove(0);
+    for chunk in chunks {
+        out.rows.append(chunk.rows);
+        out.errors.append(chunk.errors);
+        out.replies.append(chunk.replies);
+        out.frame_rows.extend_from_slice(&chunk.frame_rows);
+    }
+    Batch {
+        rows: finish_all(out.rows.into_batches()),
+        errors: finish_all(out.errors.into_batches()),
+        replies: out.replies,
+        frame_rows: out.frame_rows,
+    }
+}
+
+fn finish_all<B: Builder>(batches: Vec<B>) -> Vec<Arc<Table>> {
+    batches.into_iter().map(|b| Arc::new(b.finish())).collect()
+}
+
+/// The cost of a frame for balancing: its bytes plus a fixed overhead.
+fn weight(frame: &[u8]) -> usize {
+    frame.len() + 64
+}
+
+/// `n` contiguous ranges of about `total / n` weight each (some may be empty).
+fn split(frames: &[&[u8]], n: usize, total: usize) -> Vec<Range<usize>> {
+    let mut ranges = Vec::with_capacity(n);
+    let mut start = 0;
+    let mut acc = 0;
+    let mut i = 0;
+    for k in 1..n {
+        let target = total / n * k;
+        while i < frames.len() && acc < target {
+            acc += weight(frames[i]);
+            i += 1;
+        }
+        ranges.push(start..i);
+        start = i;
+    }
+    ranges.push(start..frames.len());
+    ranges
+}
+
+/// What one thread produces.
+#[derive(Default)]
+struct Chunk {
+    rows: Segments<RowColumns>,
+    errors: Segments<ErrorColumns>,
+    replies: Replies,
+    frame_rows: Vec<u32>,
+}
+
+impl Chunk {
+    fn reject(&mut self, index: usize, ff: &FrameFault) {
+        // An error record is a few hundred bytes at most: it always fits a batch.
+        let _ = self.errors.push_frame(|e| {
+            e.push(index, ff.message_id.as_deref(), &ff.fault);
+            Ok(1)
+        });
+        self.replies.push_with(|out| write_rejected(ff, out));
+        self.frame_rows.push(0);
+    }
+}
+
+fn decode_chunk(frames: &[&[u8]], range: Range<usize>, station_ids: StationIds<'_>) -> Chunk {
+    let mut chunk = Chunk::default();
+    chunk.frame_rows.reserve(range.len());
+    for i in range {
+        let station_id = station_ids.get(i);
+        let (message_id, pushed) = match decode_frame(frames[i]) {
+            Ok(Decoded::MeterValues(id, req)) => {
+                let pushed = chunk
+                    .rows
+                    .push_frame(|c| push_meter_values(c, station_id, &id, &req));
+                (id, pushed)
+            }
+            Ok(Decoded::TransactionEvent(id, req)) => {
+                let pushed = chunk
+                    .rows
+                    .push_frame(|c| push_transaction_event(c, station_id, &id, &req));
+                (id, pushed)
+            }
+            Err(ff) => {
+                chunk.reject(i, &ff);
+                continue;
+            }
+        };
+        match pushed {
+            Ok(n) => {
+                chunk.frame_rows.push(n as u32);
+                chunk.replies.push_with(|out| {
+                    write_accepted(&message_id, out);
+                    true
+                });
+            }
+            Err(fault) => chunk.reject(
+                i,
+                &FrameFault {
+                    fault,
+                    message_id: Some(message_id),
+                    message_type: Some(2),
+                },
+            ),
+        }
+    }
+    chunk
+}
+
+/// One frame to a request of either action, or the fault to report.
+fn decode_frame(buf: &[u8]) -> Result<Decoded, FrameFault> {
+    match decode_message(buf, false, Action::MeterValues) {
+        Ok(Message::Call {
+            message_id,
+            request,
+        }) => match request {
+            Request::MeterValues(req) => Ok(Decoded::MeterValues(message_id, req)),
+            Request::TransactionEvent(req) => Ok(Decoded::TransactionEvent(message_id, req)),
+        },
+        Ok(Message::CallResult { message_id, .. }) => Err(unexpected(message_id, 3)),
+        Ok(Message::CallError { message_id, .. }) => Err(unexpected(message_id, 4)),
+        Err(ff) => Err(ff),
+    }
+}
+
+/// A valid reply frame: not a CALL, so no rows; it is recorded (and, being a reply, not
+/// answered).
+#[cold]
+fn unexpected(message_id: String, found: u8) -> FrameFault {
+    let mut fault = Fault::new(FaultKind::UnexpectedMessageType { expected: 2, found }, 0);
+    fault.element = Some(0);
+    FrameFault {
+        fault,
+        message_id: Some(message_id),
+        message_type: Some(found),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arrow::export_stream;
+    use crate::arrow::import::{read_stream, Col};
+    use crate::error::ErrorCode;
+
+    /// A typical periodic sample of a three-phase charger: 12 sampled values.
+    const METER_VALUES: &str = r#"[2,"mv-1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00.123456789+02:00","sampledValue":[
+        {"value":1234.567,"measurand":"Energy.Active.Import.Register","unitOfMeasure":{"unit":"kWh"}},
+        {"value":11.2,"measurand":"Power.Active.Import","unitOfMeasure":{"unit":"kW"}},
+        {"value":16.1,"measurand":"Current.Import","phase":"L1","unitOfMeasure":{"unit":"A"}},
+        {"value":16.2,"measurand":"Current.Import","phase":"L2","unitOfMeasure":{"unit":"A"}},
+        {"value":16.3,"measurand":"Current.Import","phase":"L3","unitOfMeasure":{"unit":"A"}},
+        {"value":230.1,"measurand":"Voltage","phase":"L1-N","unitOfMeasure":{"unit":"V"}},
+        {"value":229.8,"measurand":"Voltage","phase":"L2-N","unitOfMeasure":{"unit":"V"}},
+        {"value":231.0,"measurand":"Voltage","phase":"L3-N","unitOfMeasure":{"unit":"V"}},
+        {"value":50.01,"measurand":"Frequency","unitOfMeasure":{"unit":"Hz"}},
+        {"value":80,"measurand":"SoC","location":"EV","unitOfMeasure":{"unit":"Percent"}},
+        {"value":22000,"measurand":"Power.Offered","unitOfMeasure":{"unit":"W","multiplier":0}},
+        {"value":98765,"context":"Sample.Clock","unitOfMeasure":{"multiplier":-3},
+         "signedMeterValue":{"signedMeterData":"AQID","signingMethod":"ECDSA-secp256r1-SHA256","encodingMethod":"OCMF","publicKey":"BAUG"}}
+    ]}]}]"#;
+
+    const TRANSACTION_EVENT_FRAME: &str = r#"[2,"te-1","TransactionEvent",{"eventType":"Updated","timestamp":"2024-05-01T12:00:01Z",
+        "triggerReason":"MeterValuePeriodic","seqNo":7,"transactionInfo":{"transactionId":"tx-42","chargingState":"Charging"},
+        "evse":{"id":2,"connectorId":1},"meterValue":[
+          {"timestamp":"2024-05-01T11:59:59Z","sampledValue":[{"value":5.5,"unitOfMeasure":{"unit":"kWh","multiplier":1}}]},
+          {"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":6},{"value":3.7,"measurand":"Power.Active.Import","unitOfMeasure":{"unit":"kW"}}]}]}]"#;
+
+    /// No `evse`, no `meterValue`: accepted, no rows.
+    const TRANSACTION_STARTED: &str = r#"[2,"te-0","TransactionEvent",{"eventType":"Started","timestamp":"2024-05-01T11:00:00Z","triggerReason":"Authorized","seqNo":0,"transactionInfo":{"transactionId":"tx-42"}}]"#;
+
+    /// `(frame, error code, message id, path, reply starts with)`; `None` reply: not answered.
+    type Case = (
+        &'static str,
+        ErrorCode,
+        Option<&'static str>,
+        &'static str,
+        Option<&'static str>,
+    );
+
+    const BROKEN: &[Case] = &[
+        (
+            "not json",
+            ErrorCode::RpcFrameworkError,
+            None,
+            "",
+            Some(r#"[4,"-1","RpcFrameworkError""#),
+        ),
+        (
+            r#"[2,"b1","MeterValues",{"evseId":1,]"#,
+            ErrorCode::FormatViolation,
+            Some("b1"),
+            "",
+            Some(r#"[4,"b1","FormatViolation""#),
+        ),
+        (
+            r#"[2,"b2","Heartbeat",{}]"#,
+            ErrorCode::NotImplemented,
+            Some("b2"),
+            "",
+            Some(r#"[4,"b2","NotImplemented""#),
+        ),
+        (
+            r#"[9,"b3","MeterValues",{}]"#,
+            ErrorCode::MessageTypeNotSupported,
+            Some("b3"),
+            "",
+            Some(r#"[4,"b3","MessageTypeNotSupported""#),
+        ),
+        (
+            r#"[2,"b4","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":1,"measurand":"Bogus"}]}]}]"#,
+            ErrorCode::PropertyConstraintViolation,
+            Some("b4"),
+            "/meterValue/0/sampledValue/0/measurand",
+            Some(r#"[4,"b4","PropertyConstraintViolation""#),
+        ),
+        (
+            r#"[2,"b5","TransactionEvent",{"eventType":"Updated","timestamp":"2024-05-01T12:00:00Z","triggerReason":"Trigger","seqNo":1}]"#,
+            ErrorCode::OccurrenceConstraintViolation,
+            Some("b5"),
+            "/transactionInfo",
+            Some(r#"[4,"b5","OccurrenceConstraintViolation""#),
+        ),
+        (
+            r#"[2,"b6","TransactionEvent",[]]"#,
+            ErrorCode::FormatViolation,
+            Some("b6"),
+            "",
+            Some(r#"[4,"b6","FormatViolation""#),
+        ),
+        (
+            r#"[2,"b7","TransactionEvent",{"eventType":"Nope"}"#,
+            ErrorCode::FormatViolation,
+            Some("b7"),
+            "",
+            Some(r#"[4,"b7","FormatViolation""#),
+        ),
+        (
+            r#"[2,"b8","TransactionEvent",{"seqNo":"x"},1]"#,
+            ErrorCode::RpcFrameworkError,
+            Some("b8"),
+            "",
+            Some(r#"[4,"b8","RpcFrameworkError""#),
+        ),
+        (
+            r#"[2,"b9","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":1,"unitOfMeasure":{"multiplier":-2147483649}}]}]}]"#,
+            ErrorCode::PropertyConstraintViolation,
+            Some("b9"),
+            "/meterValue/0/sampledValue/0/unitOfMeasure/multiplier",
+            Some(r#"[4,"b9","PropertyConstraintViolation""#),
+        ),
+        (
+            r#"[3,"r1",{}]"#,
+            ErrorCode::RpcFrameworkError,
+            Some("r1"),
+            "",
+            None,
+        ),
+        (
+            r#"[3,"r2",{"bogus":1}]"#,
+            ErrorCode::ProtocolError,
+            Some("r2"),
+            "/bogus",
+            None,
+        ),
+        (
+            r#"[4,"r3","GenericError","",{}]"#,
+            ErrorCode::RpcFrameworkError,
+            Some("r3"),
+            "",
+            None,
+        ),
+    ];
+
+    fn run(frames: &[&str], threads: usize) -> Batch {
+        let bytes: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
+        decode_batch(&bytes, StationIds::Same("CS-1"), threads)
+    }
+
+    fn rows(batch: &Batch) -> Vec<(String, bool, Col)> {
+        unsafe { read_stream(export_stream(RowColumns::FIELDS, batch.rows.clone())).1 }
+    }
+
+    fn errors(batch: &Batch) -> Vec<(String, bool, Col)> {
+        unsafe { read_stream(export_stream(ErrorColumns::FIELDS, batch.errors.clone())).1 }
+    }
+
+    fn col<'c>(cols: &'c [(String, bool, Col)], name: &str) -> &'c Col {
+        &cols
+            .iter()
+            .find(|c| c.0 == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .2
+    }
+
+    fn strings(cols: &[(String, bool, Col)], name: &str) -> Vec<Option<String>> {
+        col(cols, name).strings()
+    }
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_owned())
+    }
+
+    #[test]
+    fn the_schema_is_the_contracts() {
+        let batch = run(&[METER_VALUES], 1);
+        let cols = rows(&batch);
+        let schema: Vec<(&str, bool, &str)> = cols
+            .iter()
+            .map(|(n, nullable, c)| {
+                let ty = match c {
+                    Col::Utf8(_) => "utf8",
+                    Col::Int32(_) => "int32",
+                    Col::Int64(_) => "int64",
+                    Col::Float64(_) => "float64",
+                    Col::TimestampUs(_) => "timestamp[us, UTC]",
+                    Col::Dict(..) => "dictionary<int32, utf8>",
+                };
+                (n.as_str(), *nullable, ty)
+            })
+            .collect();
+        assert_eq!(
+            schema,
+            [
+                ("station_id", false, "utf8"),
+                ("message_id", false, "utf8"),
+                ("action", false, "utf8"),
+                ("evse_id", true, "int32"),
+                ("connector_id", true, "int32"),
+                ("transaction_id", true, "utf8"),
+                ("event_type", true, "utf8"),
+                ("seq_no", true, "int64"),
+                ("meter_value_index", false, "int32"),
+                ("sampled_value_index", false, "int32"),
+                ("timestamp", false, "timestamp[us, UTC]"),
+                ("value", false, "float64"),
+                ("measurand", false, "dictionary<int32, utf8>"),
+                ("phase", true, "utf8"),
+                ("location", false, "utf8"),
+                ("context", false, "utf8"),
+                ("unit", false, "utf8"),
+                ("multiplier", false, "int32"),
+                ("normalized_value", false, "float64"),
+                ("normalized_unit", false, "utf8"),
+                ("signed_meter_data", true, "utf8"),
+                ("signing_method", true, "utf8"),
+                ("encoding_method", true, "utf8"),
+                ("public_key", true, "utf8"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_meter_values_frame_reads_back_column_by_column() {
+        let batch = run(&[METER_VALUES], 1);
+        assert_eq!((batch.row_count(), batch.error_count()), (12, 0));
+        assert_eq!(batch.frame_rows, [12]);
+        assert_eq!(batch.replies.get(0), Some(&br#"[3,"mv-1",{}]"#[..]));
+        let c = rows(&batch);
+        assert_eq!(strings(&c, "station_id"), vec![s("CS-1"); 12]);
+        assert_eq!(strings(&c, "message_id"), vec![s("mv-1"); 12]);
+        assert_eq!(strings(&c, "action"), vec![s("MeterValues"); 12]);
+        assert_eq!(col(&c, "evse_id"), &Col::Int32(vec![Some(1); 12]));
+        assert_eq!(col(&c, "connector_id"), &Col::Int32(vec![None; 12]));
+        assert_eq!(strings(&c, "transaction_id"), vec![None; 12]);
+        assert_eq!(strings(&c, "event_type"), vec![None; 12]);
+        assert_eq!(col(&c, "seq_no"), &Col::Int64(vec![None; 12]));
+        assert_eq!(col(&c, "meter_value_index"), &Col::Int32(vec![Some(0); 12]));
+        assert_eq!(
+            col(&c, "sampled_value_index"),
+            &Col::Int32((0..12).map(Some).collect())
+        );
+        // 12:00:00.123456789+02:00 is 10:00:00.123456Z, the nanoseconds floored.
+        assert_eq!(
+            col(&c, "timestamp"),
+            &Col::TimestampUs(vec![Some(1_714_557_600_123_456); 12])
+        );
+        let values = [
+            1234.567, 11.2, 16.1, 16.2, 16.3, 230.1, 229.8, 231.0, 50.01, 80.0, 22000.0, 98765.0,
+        ];
+        assert_eq!(col(&c, "value"), &Col::Float64(values.map(Some).to_vec()));
+        let measurands = [
+            "Energy.Active.Import.Register",
+            "Power.Active.Import",
+            "Current.Import",
+            "Current.Import",
+            "Current.Import",
+            "Voltage",
+            "Voltage",
+            "Voltage",
+            "Frequency",
+            "SoC",
+            "Power.Offered",
+            "Energy.Active.Import.Register",
+        ];
+        assert_eq!(strings(&c, "measurand"), measurands.map(s).to_vec());
+        let Col::Dict(_, dictionary) = col(&c, "measurand") else {
+            panic!("a dictionary")
+        };
+        assert_eq!(dictionary.len(), 25, "every MeasurandEnumType value");
+        let phases = [
+            None,
+            None,
+            s("L1"),
+            s("L2"),
+            s("L3"),
+            s("L1-N"),
+            s("L2-N"),
+            s("L3-N"),
+        ];
+        let mut want_phases = phases.to_vec();
+        want_phases.resize(12, None);
+        assert_eq!(strings(&c, "phase"), want_phases);
+        let mut locations = vec![s("Outlet"); 12];
+        locations[9] = s("EV");
+        assert_eq!(strings(&c, "location"), locations);
+        let mut contexts = vec![s("Sample.Periodic"); 12];
+        contexts[11] = s("Sample.Clock");
+        assert_eq!(strings(&c, "context"), contexts);
+        let units = [
+            "kWh", "kW", "A", "A", "A", "V", "V", "V", "Hz", "Percent", "W", "Wh",
+        ];
+        assert_eq!(strings(&c, "unit"), units.map(s).to_vec());
+        let mut multipliers = vec![Some(0); 12];
+        multipliers[11] = Some(-3);
+        assert_eq!(col(&c, "multiplier"), &Col::Int32(multipliers));
+        let normalized = [
+            1234567.0, 11200.0, 16.1, 16.2, 16.3, 230.1, 229.8, 231.0, 50.01, 80.0, 22000.0, 98.765,
+        ];
+        assert_eq!(
+            col(&c, "normalized_value"),
+            &Col::Float64(normalized.map(Some).to_vec())
+        );
+        let normalized_units = [
+            "Wh", "W", "A", "A", "A", "V", "V", "V", "Hz", "Percent", "W", "Wh",
+        ];
+        assert_eq!(
+            strings(&c, "normalized_unit"),
+            normalized_units.map(s).to_vec()
+        );
+        let signed = |v: &str| {
+            let mut all = vec![None; 12];
+            all[11] = s(v);
+            all
+        };
+        assert_eq!(strings(&c, "signed_meter_data"), signed("AQID"));
+        assert_eq!(
+            strings(&c, "signing_method"),
+            signed("ECDSA-secp256r1-SHA256")
+        );
+        assert_eq!(strings(&c, "encoding_method"), signed("OCMF"));
+        assert_eq!(strings(&c, "public_key"), signed("BAUG"));
+    }
+
+    #[test]
+    fn transaction_events_mix_with_meter_values() {
+        let frames = [TRANSACTION_STARTED, TRANSACTION_EVENT_FRAME, METER_VALUES];
+        let bytes: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
+        let ids = ["A", "B", "C"];
+        let batch = decode_batch(&bytes, StationIds::PerFrame(&ids), 1);
+        assert_eq!(batch.frame_rows, [0, 3, 12]);
+        assert_eq!(batch.error_count(), 0);
+        let replies: Vec<_> = batch.replies.iter().collect();
+        assert_eq!(
+            replies,
+            [
+                Some(&br#"[3,"te-0",{}]"#[..]),
+                Some(&br#"[3,"te-1",{}]"#[..]),
+                Some(&br#"[3,"mv-1",{}]"#[..])
+            ]
+        );
+        let c = rows(&batch);
+        let first = |name: &str| -> Col {
+            match col(&c, name) {
+                Col::Utf8(v) => Col::Utf8(v[..4].to_vec()),
+                Col::Int32(v) => Col::Int32(v[..4].to_vec()),
+                Col::Int64(v) => Col::Int64(v[..4].to_vec()),
+                Col::Float64(v) => Col::Float64(v[..4].to_vec()),
+                Col::TimestampUs(v) => Col::TimestampUs(v[..4].to_vec()),
+                Col::Dict(v, d) => Col::Dict(v[..4].to_vec(), d.clone()),
+            }
+        };
+        let te = |v: &str| Col::Utf8(vec![s(v), s(v), s(v), None]);
+        assert_eq!(
+            first("station_id"),
+            Col::Utf8(vec![s("B"), s("B"), s("B"), s("C")])
+        );
+        assert_eq!(
+            first("action"),
+            Col::Utf8(vec![
+                s("TransactionEvent"),
+                s("TransactionEvent"),
+                s("TransactionEvent"),
+                s("MeterValues")
+            ])
+        );
+        assert_eq!(
+            first("evse_id"),
+            Col::Int32(vec![Some(2), Some(2), Some(2), Some(1)])
+        );
+        assert_eq!(
+            first("connector_id"),
+            Col::Int32(vec![Some(1), Some(1), Some(1), None])
+        );
+        assert_eq!(first("transaction_id"), te("tx-42"));
+        assert_eq!(first("event_type"), te("Updated"));
+        assert_eq!(
+            first("seq_no"),
+            Col::Int64(vec![Some(7), Some(7), Some(7), None])
+        );
+        assert_eq!(
+            first("meter_value_index"),
+            Col::Int32(vec![Some(0), Some(1), Some(1), Some(0)])
+        );
+        assert_eq!(
+            first("sampled_value_index"),
+            Col::Int32(vec![Some(0), Some(0), Some(1), Some(0)])
+        );
+        assert_eq!(
+            first("timestamp"),
+            Col::TimestampUs(vec![
+                Some(1_714_564_799_000_000),
+                Some(1_714_564_800_000_000),
+                Some(1_714_564_800_000_000),
+                Some(1_714_557_600_123_456)
+            ])
+        );
+        assert_eq!(
+            first("normalized_value"),
+            Col::Float64(vec![
+                Some(55000.0),
+                Some(6.0),
+                Some(3700.0),
+                Some(1234567.0)
+            ])
+        );
+        assert_eq!(
+            first("unit"),
+            Col::Utf8(vec![s("kWh"), s("Wh"), s("kW"), s("kWh")])
+        );
+        assert_eq!(
+            first("multiplier"),
+            Col::Int32(vec![Some(1), Some(0), Some(0), Some(0)])
+        );
+    }
+
+    #[test]
+    fn broken_frames_become_error_records_and_replies() {
+        let mut frames = vec![METER_VALUES];
+        frames.extend(BROKEN.iter().map(|b| b.0));
+        let batch = run(&frames, 1);
+        assert_eq!(batch.frame_rows[0], 12);
+        assert!(batch.frame_rows[1..].iter().all(|n| *n == 0));
+        assert_eq!(batch.error_count(), BROKEN.len());
+        let e = errors(&batch);
+        let names: Vec<&str> = e.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(
+            names,
+            ["index", "message_id", "code", "description", "path"]
+        );
+        assert_eq!(
+            col(&e, "index"),
+            &Col::Int64((1..=BROKEN.len() as i64).map(Some).collect())
+        );
+        let ids: Vec<Option<String>> = BROKEN.iter().map(|b| b.2.map(str::to_owned)).collect();
+        assert_eq!(strings(&e, "message_id"), ids);
+        let codes: Vec<Option<String>> = BROKEN.iter().map(|b| s(b.1.as_str())).collect();
+        assert_eq!(strings(&e, "code"), codes);
+        let paths: Vec<Option<String>> = BROKEN.iter().map(|b| s(b.3)).collect();
+        assert_eq!(strings(&e, "path"), paths);
+        for (d, b) in strings(&e, "description").iter().zip(BROKEN) {
+            let d = d.as_deref().unwrap();
+            assert!(!d.is_empty() && d.chars().count() <= 255, "{d}");
+            if !b.3.is_empty() {
+                assert!(d.ends_with(&format!(" at {}", b.3)), "{d}");
+            }
+        }
+        for (i, b) in BROKEN.iter().enumerate() {
+            let reply = batch.replies.get(i + 1);
+            match b.4 {
+                None => assert_eq!(reply, None, "{}", b.0),
+                Some(prefix) => {
+                    let text = std::str::from_utf8(reply.expect("a reply")).unwrap();
+                    assert!(text.starts_with(prefix), "{text}");
+                    assert!(text.contains(&format!(r#"{{"path":"{}""#, b.3)), "{text}");
+                    // The reply is itself a valid CALLERROR frame.
+                    let decoded = decode_message(text.as_bytes(), false, Action::MeterValues);
+                    assert!(
+                        matches!(decoded, Ok(Message::CallError { code, .. }) if code == b.1),
+                        "{text}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            strings(&e, "description")[0],
+            s("frame is not a JSON array")
+        );
+    }
+
+    /// A TransactionEvent payload fault is reported as a MeterValues one would be: the same
+    /// description, path and offset, from the same decoder.
+    #[test]
+    fn transaction_event_faults_match_a_direct_decode() {
+        let payload = r#"{"eventType":"Updated","timestamp":"2024-05-01T12:00:00Z","triggerReason":"Trigger","seqNo":1,"transactionInfo":{"transactionId":"t"},"evse":{"id":"x"}}"#;
+        let frame = format!(r#"[2,"z","TransactionEvent",{payload}]"#);
+        let batch = run(&[&frame], 1);
+        let direct =
+            crate::decode::from_slice::<TransactionEventRequest>(payload.as_bytes(), false)
+                .unwrap_err();
+        let e = errors(&batch);
+        assert_eq!(strings(&e, "path"), [s(&direct.pointer())]);
+        assert_eq!(strings(&e, "description"), [s(&direct.description())]);
+        assert_eq!(direct.pointer(), "/evse/id");
+        let reply = std::str::from_utf8(batch.replies.get(0).unwrap()).unwrap();
+        let offset = direct.offset + frame.find(payload).unwrap();
+        assert!(reply.contains(&format!(r#""offset":{offset}"#)), "{reply}");
+    }
+
+    fn many_frames() -> Vec<String> {
+        let mut frames = Vec::new();
+        for i in 0..300 {
+            let f = match i % 7 {
+                0 => METER_VALUES.replace("mv-1", &format!("mv-{i}")),
+                1 => TRANSACTION_EVENT_FRAME.replace("tx-42", &format!("tx-{i}")),
+                2 => TRANSACTION_STARTED.to_owned(),
+                3 => BROKEN[i % BROKEN.len()].0.to_owned(),
+                4 => METER_VALUES.replace("\"value\":80", &format!("\"value\":{i}")),
+                5 => TRANSACTION_EVENT_FRAME.replace("\"seqNo\":7", &format!("\"seqNo\":{i}")),
+                _ => BROKEN[(i * 5) % BROKEN.len()].0.to_owned(),
+            };
+            frames.push(f);
+        }
+        frames
+    }
+
+    #[test]
+    fn output_is_the_same_whatever_the_thread_count() {
+        let frames = many_frames();
+        let refs: Vec<&str> = frames.iter().map(String::as_str).collect();
+        let one = run(&refs, 1);
+        assert!(one.row_count() > 1000 && one.error_count() > 50);
+        for threads in [2, 3, 4, 7, 64, 1000] {
+            let many = run(&refs, threads);
+            assert_eq!(many, one, "{threads} threads");
+        }
+        assert_eq!(run(&refs, 0), one, "automatic");
+        // Every frame is accounted for: rows, an error record, or a TransactionEvent without
+        // meter values (accepted, answered, no rows).
+        let e = errors(&one);
+        let Col::Int64(indices) = col(&e, "index") else {
+            panic!()
+        };
+        let rejected: std::collections::HashSet<usize> =
+            indices.iter().map(|i| i.unwrap() as usize).collect();
+        assert_eq!(one.frame_rows.len(), frames.len());
+        assert_eq!(one.replies.len(), frames.len());
+        for (i, f) in frames.iter().enumerate() {
+            let rows = one.frame_rows[i] > 0;
+            let error = rejected.contains(&i);
+            assert!(
+                rows != error || (f.as_str() == TRANSACTION_STARTED && !error),
+                "{i}"
+            );
+        }
+        assert_eq!(
+            one.row_count(),
+            one.frame_rows.iter().map(|n| *n as usize).sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn chunks_split_by_bytes_cover_the_input_in_order() {
+        let frames: Vec<Vec<u8>> = (0..50).map(|i| vec![b' '; (i * 37) % 500]).collect();
+        let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+        let total = refs.iter().map(|f| weight(f)).sum();
+        for n in 1..12 {
+            let ranges = split(&refs, n, total);
+            assert_eq!(ranges.len(), n);
+            assert_eq!(ranges[0].start, 0);
+            assert_eq!(ranges[n - 1].end, refs.len());
+            assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+            let heaviest = ranges
+                .iter()
+                .map(|r| refs[r.clone()].iter().map(|f| weight(f)).sum::<usize>())
+                .max()
+                .unwrap();
+            assert!(heaviest <= total / n + 600, "{n}: {heaviest} of {total}");
+        }
+    }
+
+    #[test]
+    fn an_empty_batch_still_has_a_schema() {
+        let batch = run(&[], 4);
+        assert_eq!((batch.row_count(), batch.error_count()), (0, 0));
+        let (batches, cols) =
+            unsafe { read_stream(export_stream(RowColumns::FIELDS, batch.rows.clone())) };
+        assert_eq!((batches, cols.len()), (1, 24));
+    }
+}

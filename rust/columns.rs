@@ -1,0 +1,626 @@
+//! Columnar builders laid out as Arrow lays out its arrays, so that exporting them
+//! ([`crate::arrow`]) hands the very vectors over, without a copy.
+//!
+//! - [`Bitmap`]: a validity bitmap, least significant bit first, bits past the end kept zero.
+//! - [`Utf8Column`]: `i32` offsets (starting at 0) and the concatenated UTF-8 bytes.
+//! - [`PrimColumn`]: fixed-width values (`i32`, `i64`, `f64`); a null slot holds the default.
+//! - [`Table`]: finished columns with their [`Field`]s, one Arrow record batch.
+//!
+//! A column is nullable exactly when it has a bitmap; a nullable column whose values are all
+//! present exports no bitmap (Arrow allows a null validity buffer when the null count is 0).
+//!
+//! Arrow's `utf8` has 32-bit offsets, so one column holds at most `i32::MAX` bytes. Builders
+//! write offsets with a wrapping cast and report their size through [`Column::data_len`]; the owner
+//! truncates back to the last good row and starts a new record batch (see
+//! [`crate::rows::Segments`]), so an overflowed offset is never exported.
+
+/// The largest byte length a `utf8` column may reach.
+pub const MAX_UTF8_BYTES: usize = i32::MAX as usize;
+
+/// A validity bitmap: bit `i` (LSB first in each byte) set when slot `i` holds a value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bitmap {
+    bytes: Vec<u8>,
+    len: usize,
+    unset: usize,
+}
+
+impl Bitmap {
+    /// Appends one bit.
+    #[inline]
+    pub fn push(&mut self, valid: bool) {
+        if self.len % 8 == 0 {
+            self.bytes.push(0);
+        }
+        if valid {
+            *self.bytes.last_mut().expect("a byte was pushed") |= 1 << (self.len % 8);
+        } else {
+            self.unset += 1;
+        }
+        self.len += 1;
+    }
+
+    /// Bit `i`.
+    pub fn get(&self, i: usize) -> bool {
+        assert!(i < self.len, "bit {i} of {}", self.len);
+        self.bytes[i / 8] & (1 << (i % 8)) != 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of unset bits (nulls).
+    pub fn unset(&self) -> usize {
+        self.unset
+    }
+
+    /// The bytes, `ceil(len / 8)` of them; bits past `len` are zero.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Keeps the first `n` bits.
+    pub fn truncate(&mut self, n: usize) {
+        if n >= self.len {
+            return;
+        }
+        let dropped = (n..self.len).filter(|&i| !self.get(i)).count();
+        self.unset -= dropped;
+        self.bytes.truncate(n.div_ceil(8));
+        if n % 8 != 0 {
+            *self.bytes.last_mut().expect("n > 0") &= (1u8 << (n % 8)) - 1;
+        }
+        self.len = n;
+    }
+
+    /// Appends all bits of `other`.
+    pub fn append(&mut self, other: &Bitmap) {
+        let shift = self.len % 8;
+        if shift == 0 {
+            self.bytes.extend_from_slice(&other.bytes);
+        } else {
+            // Each byte of `other` straddles two bytes here; the bits past `other.len` are
+            // zero, so the high part of the last one never sets a bit beyond the new length.
+            self.bytes.reserve(other.bytes.len());
+            for &b in &other.bytes {
+                *self.bytes.last_mut().expect("shift > 0") |= b << shift;
+                self.bytes.push(b >> (8 - shift));
+            }
+        }
+        self.len += other.len;
+        self.unset += other.unset;
+        self.bytes.truncate(self.len.div_ceil(8));
+    }
+
+    /// The bitmap as exported: `None` when no bit is unset.
+    pub fn into_exported(self) -> Option<Vec<u8>> {
+        (self.unset > 0).then_some(self.bytes)
+    }
+}
+
+/// What every column builder can do, so that a row builder can handle its columns alike.
+pub trait Column {
+    /// Number of slots.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Keeps the first `n` slots.
+    fn truncate(&mut self, n: usize);
+    /// Appends the slots of `other` (which has the same nullability).
+    fn append(&mut self, other: Self);
+    /// Bytes of variable-length data (0 for fixed-width columns).
+    fn data_len(&self) -> usize;
+    /// The finished array, typed as `field` says.
+    fn finish(self, field: Field) -> ColumnArray;
+}
+
+/// A `utf8` column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Utf8Column {
+    offsets: Vec<i32>,
+    data: Vec<u8>,
+    validity: Option<Bitmap>,
+}
+
+impl Utf8Column {
+    pub fn new(nullable: bool) -> Self {
+        Utf8Column {
+            offsets: vec![0],
+            data: Vec::new(),
+            validity: nullable.then(Bitmap::default),
+        }
+    }
+
+    /// Appends a value.
+    #[inline]
+    pub fn push(&mut self, s: &str) {
+        self.data.extend_from_slice(s.as_bytes());
+        // Wrapping on purpose: see the module docs (the owner checks `data_len` and undoes the row).
+        self.offsets.push(self.data.len() as i32);
+        if let Some(v) = &mut self.validity {
+            v.push(true);
+        }
+    }
+
+    /// Appends a null. Panics on a non-nullable column.
+    #[inline]
+    pub fn push_null(&mut self) {
+        self.validity
+            .as_mut()
+            .expect("null in a non-nullable column")
+            .push(false);
+        self.offsets.push(self.data.len() as i32);
+    }
+
+    #[inline]
+    pub fn push_opt(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => self.push(s),
+            None => self.push_null(),
+        }
+    }
+
+    /// Slot `i`: `None` for a null.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if let Some(v) = &self.validity {
+            if !v.get(i) {
+                return None;
+            }
+        }
+        let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
+        Some(std::str::from_utf8(&self.data[a..b]).expect("built from &str"))
+    }
+}
+
+impl Column for Utf8Column {
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn truncate(&mut self, n: usize) {
+        if n >= self.len() {
+            return;
+        }
+        // Offsets up to a row that fitted are exact, so this one is too.
+        let end = self.offsets[n] as u32 as usize;
+        self.offsets.truncate(n + 1);
+        self.data.truncate(end);
+        if let Some(v) = &mut self.validity {
+            v.truncate(n);
+        }
+    }
+
+    fn append(&mut self, other: Self) {
+        let base = self.data.len() as i32;
+        self.offsets.reserve(other.offsets.len() - 1);
+        self.offsets
+            .extend(other.offsets[1..].iter().map(|o| o.wrapping_add(base)));
+        if self.data.is_empty() {
+            self.data = other.data;
+        } else {
+            self.data.extend_from_slice(&other.data);
+        }
+        match (&mut self.validity, &other.validity) {
+            (Some(a), Some(b)) => a.append(b),
+            (None, None) => {}
+            _ => panic!("appending columns of different nullability"),
+        }
+    }
+
+    fn data_len(&self) -> usize {
+        self.data.len()
+    }
+
+    fn finish(self, field: Field) -> ColumnArray {
+        assert!(matches!(field.ty, ArrowType::Utf8), "{field:?}");
+        debug_assert!(self.data_len() <= MAX_UTF8_BYTES);
+        ColumnArray {
+            len: self.len(),
+            null_count: self.validity.as_ref().map_or(0, Bitmap::unset),
+            validity: self.validity.and_then(Bitmap::into_exported),
+            values: Values::Utf8 {
+                offsets: self.offsets,
+                data: self.data,
+            },
+            field,
+        }
+    }
+}
+
+/// A fixed-width value type Arrow knows.
+pub trait Primitive: Copy + Default + std::fmt::Debug + PartialEq {
+    fn into_values(v: Vec<Self>) -> Values;
+}
+
+impl Primitive for i32 {
+    fn into_values(v: Vec<Self>) -> Values {
+        Values::I32(v)
+    }
+}
+
+impl Primitive for i64 {
+    fn into_values(v: Vec<Self>) -> Values {
+        Values::I64(v)
+    }
+}
+
+impl Primitive for f64 {
+    fn into_values(v: Vec<Self>) -> Values {
+        Values::F64(v)
+    }
+}
+
+/// A fixed-width column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrimColumn<T> {
+    values: Vec<T>,
+    validity: Option<Bitmap>,
+}
+
+impl<T: Primitive> PrimColumn<T> {
+    pub fn new(nullable: bool) -> Self {
+        PrimColumn {
+            values: Vec::new(),
+            validity: nullable.then(Bitmap::default),
+        }
+    }
+
+    #[inline]
+    pub fn push(&mut self, v: T) {
+        self.values.push(v);
+        if let Some(b) = &mut self.validity {
+            b.push(true);
+        }
+    }
+
+    /// Appends a null (the slot holds `T::default()`). Panics on a non-nullable column.
+    #[inline]
+    pub fn push_null(&mut self) {
+        self.validity
+            .as_mut()
+            .expect("null in a non-nullable column")
+            .push(false);
+        self.values.push(T::default());
+    }
+
+    #[inline]
+    pub fn push_opt(&mut self, v: Option<T>) {
+        match v {
+            Some(v) => self.push(v),
+            None => self.push_null(),
+        }
+    }
+
+    /// Slot `i`: `None` for a null.
+    pub fn get(&self, i: usize) -> Option<T> {
+        match &self.validity {
+            Some(b) if !b.get(i) => None,
+            _ => Some(self.values[i]),
+        }
+    }
+}
+
+impl<T: Primitive> Column for PrimColumn<T> {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.values.truncate(n);
+        if let Some(b) = &mut self.validity {
+            b.truncate(n);
+        }
+    }
+
+    fn append(&mut self, other: Self) {
+        if self.values.is_empty() {
+            self.values = other.values;
+        } else {
+            self.values.extend_from_slice(&other.values);
+        }
+        match (&mut self.validity, &other.validity) {
+            (Some(a), Some(b)) => a.append(b),
+            (None, None) => {}
+            _ => panic!("appending columns of different nullability"),
+        }
+    }
+
+    fn data_len(&self) -> usize {
+        0
+    }
+
+    fn finish(self, field: Field) -> ColumnArray {
+        let values = T::into_values(self.values);
+        let ok = matches!(
+            (&field.ty, &values),
+            (ArrowType::Int32, Values::I32(_))
+                | (ArrowType::Dictionary(_), Values::I32(_))
+                | (ArrowType::Int64, Values::I64(_))
+                | (ArrowType::TimestampMicrosUtc, Values::I64(_))
+                | (ArrowType::Float64, Values::F64(_))
+        );
+        assert!(ok, "{field:?} cannot hold these values");
+        ColumnArray {
+            len: values.len(),
+            null_count: self.validity.as_ref().map_or(0, Bitmap::unset),
+            validity: self.validity.and_then(Bitmap::into_exported),
+            values,
+            field,
+        }
+    }
+}
+
+/// The Arrow types the row form uses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ArrowType {
+    /// `utf8` (format `u`).
+    Utf8,
+    /// `int32` (format `i`).
+    Int32,
+    /// `int64` (format `l`).
+    Int64,
+    /// `float64` (format `g`).
+    Float64,
+    /// `timestamp[us, UTC]` (format `tsu:UTC`), microseconds since the epoch.
+    TimestampMicrosUtc,
+    /// `dictionary<int32, utf8>` over a fixed list of values: the column holds the indices.
+    Dictionary(&'static [&'static str]),
+}
+
+impl ArrowType {
+    /// The format string of the Arrow C data interface (of the indices, for a dictionary).
+    pub fn format(self) -> &'static str {
+        match self {
+            ArrowType::Utf8 => "u",
+            ArrowType::Int32 | ArrowType::Dictionary(_) => "i",
+            ArrowType::Int64 => "l",
+            ArrowType::Float64 => "g",
+            ArrowType::TimestampMicrosUtc => "tsu:UTC",
+        }
+    }
+}
+
+/// A column's name, type and nullability.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: ArrowType,
+    pub nullable: bool,
+}
+
+/// The value buffers of a finished column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    Utf8 { offsets: Vec<i32>, data: Vec<u8> },
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F64(Vec<f64>),
+}
+
+impl Values {
+    fn len(&self) -> usize {
+        match self {
+            Values::Utf8 { offsets, .. } => offsets.len() - 1,
+            Values::I32(v) => v.len(),
+            Values::I64(v) => v.len(),
+            Values::F64(v) => v.len(),
+        }
+    }
+}
+
+/// A finished column: the buffers Arrow will see.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnArray {
+    pub field: Field,
+    pub len: usize,
+    pub null_count: usize,
+    /// `None` when there is no null.
+    pub validity: Option<Vec<u8>>,
+    pub values: Values,
+}
+
+/// Finished columns of equal length: one record batch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub len: usize,
+    pub columns: Vec<ColumnArray>,
+}
+
+impl Table {
+    /// The schema.
+    pub fn fields(&self) -> Vec<Field> {
+        self.columns.iter().map(|c| c.field).collect()
+    }
+}
+
+/// Declares a struct of column builders with its schema, in column order, and implements
+/// [`Builder`] for it. Each entry: `name: BuilderType = init, ArrowType, nullable;`.
+macro_rules! column_struct {
+    ($(#[$doc:meta])* $vis:vis struct $name:ident {
+        $($col:ident : $ty:ty = $init:expr, $arrow:expr, $nullable:expr;)*
+    }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq)]
+        $vis struct $name {
+            $(pub $col: $ty,)*
+        }
+
+        impl $name {
+            /// The schema, in column order.
+            pub const FIELDS: &'static [$crate::columns::Field] = &[$(
+                $crate::columns::Field {
+                    name: stringify!($col),
+                    ty: $arrow,
+                    nullable: $nullable,
+                },
+            )*];
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $($col: $init,)* }
+            }
+        }
+
+        impl $crate::columns::Builder for $name {
+            fn fields() -> &'static [$crate::columns::Field] {
+                Self::FIELDS
+            }
+
+            fn len(&self) -> usize {
+                let lens = [$($crate::columns::Column::len(&self.$col),)*];
+                debug_assert!(lens.iter().all(|l| *l == lens[0]), "{lens:?}");
+                lens[0]
+            }
+
+            fn truncate(&mut self, n: usize) {
+                $($crate::columns::Column::truncate(&mut self.$col, n);)*
+            }
+
+            fn fits_within(&self, limit: usize) -> bool {
+                true $(&& $crate::columns::Column::data_len(&self.$col) <= limit)*
+            }
+
+            fn can_take_within(&self, other: &Self, limit: usize) -> bool {
+                true $(&& $crate::columns::Column::data_len(&self.$col)
+                    + $crate::columns::Column::data_len(&other.$col)
+                    <= limit)*
+            }
+
+            fn append(&mut self, other: Self) {
+                $($crate::columns::Column::append(&mut self.$col, other.$col);)*
+            }
+
+            fn finish(self) -> $crate::columns::Table {
+                let len = $crate::columns::Builder::len(&self);
+                let mut fields = Self::FIELDS.iter().copied();
+                let columns = vec![$(
+                    $crate::columns::Column::finish(
+                        self.$col,
+                        fields.next().expect("one field per column"),
+                    ),
+                )*];
+                $crate::columns::Table { len, columns }
+            }
+        }
+    };
+}
+pub(crate) use column_struct;
+
+/// A struct of column builders that grow together, row by row.
+pub trait Builder: Default {
+    fn fields() -> &'static [Field];
+    /// Number of rows.
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Keeps the first `n` rows.
+    fn truncate(&mut self, n: usize);
+    /// False once a `utf8` column holds more than `limit` bytes (at most [`MAX_UTF8_BYTES`],
+    /// which its offsets can address): undo the last rows, then start a new batch.
+    fn fits_within(&self, limit: usize) -> bool;
+    /// Whether `other` can be appended with every `utf8` column within `limit` bytes.
+    fn can_take_within(&self, other: &Self, limit: usize) -> bool;
+    /// Appends the rows of `other`.
+    fn append(&mut self, other: Self);
+    /// The record batch.
+    fn finish(self) -> Table;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bits(b: &Bitmap) -> Vec<bool> {
+        (0..b.len()).map(|i| b.get(i)).collect()
+    }
+
+    #[test]
+    fn bitmaps_append_and_truncate_at_any_alignment() {
+        let pattern = |n: usize, seed: usize| -> Vec<bool> {
+            (0..n).map(|i| (i * 7 + seed) % 3 != 0).collect()
+        };
+        for a in 0..20 {
+            for b in 0..20 {
+                let (pa, pb) = (pattern(a, 1), pattern(b, 2));
+                let mut x = Bitmap::default();
+                pa.iter().for_each(|v| x.push(*v));
+                let mut y = Bitmap::default();
+                pb.iter().for_each(|v| y.push(*v));
+                x.append(&y);
+                let want: Vec<bool> = pa.iter().chain(&pb).copied().collect();
+                assert_eq!(bits(&x), want, "{a} + {b}");
+                assert_eq!(x.unset(), want.iter().filter(|v| !**v).count());
+                assert_eq!(x.as_bytes().len(), (a + b).div_ceil(8));
+                // Bits past the end stay zero, so the bytes equal those of a fresh build.
+                let mut fresh = Bitmap::default();
+                want.iter().for_each(|v| fresh.push(*v));
+                assert_eq!(x, fresh);
+                for n in [0, a / 2, a + b / 3] {
+                    let mut t = x.clone();
+                    t.truncate(n);
+                    let mut fresh = Bitmap::default();
+                    want[..n].iter().for_each(|v| fresh.push(*v));
+                    assert_eq!(t, fresh, "{a} + {b} truncated to {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_columns_append_truncate_and_hold_nulls() {
+        let mut a = Utf8Column::new(true);
+        a.push("ab");
+        a.push_null();
+        let mut b = Utf8Column::new(true);
+        b.push("");
+        b.push("héé");
+        b.push_null();
+        a.append(b);
+        let got: Vec<Option<&str>> = (0..a.len()).map(|i| a.get(i)).collect();
+        assert_eq!(got, [Some("ab"), None, Some(""), Some("héé"), None]);
+        a.truncate(3);
+        assert_eq!(a.data_len(), 2);
+        let arr = a.finish(Field {
+            name: "s",
+            ty: ArrowType::Utf8,
+            nullable: true,
+        });
+        assert_eq!(arr.null_count, 1);
+        assert_eq!(arr.validity, Some(vec![0b101]));
+        assert_eq!(
+            arr.values,
+            Values::Utf8 {
+                offsets: vec![0, 2, 2, 2],
+                data: b"ab".to_vec()
+            }
+        );
+    }
+
+    #[test]
+    fn a_nullable_column_without_nulls_exports_no_bitmap() {
+        let mut c = PrimColumn::<i64>::new(true);
+        c.push(5);
+        c.push_opt(Some(6));
+        let arr = c.finish(Field {
+            name: "n",
+            ty: ArrowType::Int64,
+            nullable: true,
+        });
+        assert_eq!((arr.null_count, arr.validity), (0, None));
+        assert_eq!(arr.values, Values::I64(vec![5, 6]));
+    }
+
+    #[test]
+    #[should_panic(expected = "null in a non-nullable column")]
+    fn nulls_are_refused_where_the_schema_has_none() {
+        PrimColumn::<f64>::new(false).push_null();
+    }
+}
