@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ._core import (
     AdditionalInfo,
+    BatchErrors,
+    BatchResult,
     Call,
     CallError,
     CallResult,
@@ -21,6 +23,7 @@ from ._core import (
     Transaction,
     TransactionEventRequest,
     UnitOfMeasure,
+    decode_batch,
     decode_call,
     decode_message,
     encode_call,
@@ -53,6 +56,8 @@ __all__ = [
     "METER_VALUES_FEATURE_NAME",
     "PROFILE_NAME",
     "AdditionalInfo",
+    "BatchErrors",
+    "BatchResult",
     "CSMSHandler",
     "Call",
     "CallContext",
@@ -83,6 +88,7 @@ __all__ = [
     "TriggerReason",
     "UnitOfMeasure",
     "current_call",
+    "decode_batch",
     "decode_call",
     "decode_message",
     "encode_call",

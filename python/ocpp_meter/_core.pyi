@@ -425,6 +425,55 @@ class CallError:
 
 Message: TypeAlias = Call | CallResult | CallError
 
+@final
+class BatchErrors:
+    """The error records of a batch (index, message_id, code, description, path), one per
+    frame that gave no rows, in input order; an Arrow C stream source."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The records as an Arrow C stream (PyCapsule ``arrow_array_stream``)."""
+    def __len__(self) -> int: ...
+
+@final
+class BatchResult:
+    """What :func:`decode_batch` gives: the rows (an Arrow C stream source, so
+    ``pyarrow.table(result)`` and ``polars.from_arrow`` take them without a copy), the error
+    records and the reply to every frame. Rows and error records account for every frame."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The rows, in the contract's row form, as an Arrow C stream (PyCapsule)."""
+    @property
+    def errors(self) -> BatchErrors:
+        """The error records."""
+    @property
+    def replies(self) -> list[bytes | None]:
+        """The frame a CSMS sends back to each input frame (``None``: no reply)."""
+    @property
+    def row_count(self) -> int:
+        """Rows given by the accepted frames."""
+    @property
+    def error_count(self) -> int:
+        """Frames rejected, or not CALLs."""
+    @property
+    def frame_rows(self) -> list[int]:
+        """Rows given by each frame, in input order (0 for a frame with an error record)."""
+
+def decode_batch(
+    frames: Sequence[Buffer] | object,
+    charging_station_ids: str | Sequence[str],
+    *,
+    threads: int = 0,
+) -> BatchResult:
+    """Decode many MeterValues and TransactionEvent frames into the contract's rows.
+
+    ``frames`` is a sequence of bytes-like objects or ``str`` (bytes and str are read in place;
+    bytearray and memoryview are copied once, as they could change while the interpreter is
+    released), or one Arrow binary or string array (``__arrow_c_array__``), read in place (a
+    null entry is an unreadable frame). ``charging_station_ids`` is one id for every frame or
+    one per frame. ``threads``: 0 uses every core for batches of 256 KiB or more. Output order
+    is input order whatever the thread count.
+    """
+
 def decode_call(frame: Buffer) -> Call:
     """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`."""
 

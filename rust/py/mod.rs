@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod args;
+mod batch;
 mod errors;
 mod frames;
 mod input;
@@ -32,6 +33,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;
     m.add_class::<frames::PyCallError>()?;
+    m.add_class::<batch::PyBatchResult>()?;
+    m.add_class::<batch::PyBatchErrors>()?;
+    m.add_function(wrap_pyfunction!(batch::decode_batch, m)?)?;
     m.add_function(wrap_pyfunction!(frames::decode_call, m)?)?;
     m.add_function(wrap_pyfunction!(frames::decode_message, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call, m)?)?;

@@ -1,0 +1,296 @@
+//! `decode_batch`: many frames to the contract's rows, exposed through the Arrow PyCapsule
+//! interface (`__arrow_c_stream__`), with the error records and the reply to every frame.
+//! The frames are read in place when they are `bytes`, `str` or an Arrow binary/string array;
+//! the interpreter is released while they are decoded, on all cores for large batches.
+
+use std::ffi::{c_void, CStr};
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString};
+
+use crate::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
+use crate::batch::{decode_batch as decode, Batch, StationIds};
+use crate::columns::{Field, Table};
+use crate::rows::{ErrorColumns, RowColumns};
+
+/// An Arrow C stream that may cross threads inside a capsule: it owns what it points at.
+struct SendStream(ArrowArrayStream);
+
+// SAFETY: the stream's private data is an `Arc` of immutable tables; nothing in it is tied
+// to the thread that made it, and its release callback may run on any thread.
+unsafe impl Send for SendStream {}
+
+fn stream_capsule<'py>(
+    py: Python<'py>,
+    fields: &'static [Field],
+    tables: &[Arc<Table>],
+) -> PyResult<Bound<'py, PyCapsule>> {
+    let stream = SendStream(export_stream(fields, tables.to_vec()));
+    PyCapsule::new_with_value_and_destructor(py, stream, c"arrow_array_stream", |mut s, _| {
+        // A consumer that imported the stream moved it out and cleared `release`.
+        if let Some(release) = s.0.release {
+            // SAFETY: the stream was exported by us and not released yet.
+            unsafe { release(&mut s.0) };
+        }
+    })
+}
+
+/// The outcome of `decode_batch`: the rows (`__arrow_c_stream__`), the error records
+/// (`errors`, itself an Arrow stream source) and the reply to each frame (`replies`).
+#[pyclass(frozen, module = "ocpp_meter._core", name = "BatchResult")]
+pub struct PyBatchResult {
+    batch: Arc<Batch>,
+}
+
+/// The error records of a batch, as an Arrow stream source.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "BatchErrors")]
+pub struct PyBatchErrors {
+    batch: Arc<Batch>,
+}
+
+#[pymethods]
+impl PyBatchResult {
+    /// The rows, in the contract's row form, as an Arrow C stream (PyCapsule protocol).
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        // The schema is fixed; a requested one is a hint the protocol lets us ignore.
+        let _ = requested_schema;
+        stream_capsule(py, RowColumns::FIELDS, &self.batch.rows)
+    }
+
+    /// The error records (index, message_id, code, description, path) as an Arrow source.
+    #[getter]
+    fn errors(&self) -> PyBatchErrors {
+        PyBatchErrors {
+            batch: Arc::clone(&self.batch),
+        }
+    }
+
+    /// The reply a CSMS sends to each frame, in input order (`None`: no reply).
+    #[getter]
+    fn replies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .batch
+            .replies
+            .iter()
+            .map(|r| r.map(|b| PyBytes::new(py, b)));
+        PyList::new(py, items)
+    }
+
+    /// How many rows the accepted frames gave.
+    #[getter]
+    fn row_count(&self) -> usize {
+        self.batch.row_count()
+    }
+
+    /// How many frames were rejected (or were not CALLs).
+    #[getter]
+    fn error_count(&self) -> usize {
+        self.batch.error_count()
+    }
+
+    /// Rows given by each frame, in input order (0 for a frame with an error record).
+    #[getter]
+    fn frame_rows(&self) -> Vec<u32> {
+        self.batch.frame_rows.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "BatchResult(frames={}, rows={}, errors={})",
+            self.batch.frame_rows.len(),
+            self.batch.row_count(),
+            self.batch.error_count()
+        )
+    }
+}
+
+#[pymethods]
+impl PyBatchErrors {
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        stream_capsule(py, ErrorColumns::FIELDS, &self.batch.errors)
+    }
+
+    fn __len__(&self) -> usize {
+        self.batch.error_count()
+    }
+}
+
+/// Frames held for the decode: borrowed from immutable Python objects, or copied from mutable
+/// ones (which another thread could change while the interpreter is released).
+enum Held<'a> {
+    Borrowed(&'a [u8]),
+    Copied(Vec<u8>),
+}
+
+impl Held<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Held::Borrowed(b) => b,
+            Held::Copied(v) => v,
+        }
+    }
+}
+
+fn hold<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Held<'a>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Held::Borrowed(b.as_bytes()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        // A str that cannot be UTF-8 (a lone surrogate) is passed on as invalid bytes, so the
+        // decoder reports it like any unreadable frame.
+        return Ok(match s.to_str() {
+            Ok(text) => Held::Borrowed(text.as_bytes()),
+            Err(_) => Held::Copied(vec![0xff]),
+        });
+    }
+    if let Ok(ba) = obj.cast::<PyByteArray>() {
+        return Ok(Held::Copied(ba.to_vec()));
+    }
+    if let Ok(buffer) = pyo3::buffer::PyBuffer::<u8>::get(obj) {
+        return Ok(Held::Copied(buffer.to_vec(obj.py())?));
+    }
+    Err(PyTypeError::new_err(format!(
+        "a frame must be bytes, bytearray, memoryview or str, got {}",
+        obj.get_type().name()?
+    )))
+}
+
+/// Decodes many frames at once into the contract's rows.
+#[pyfunction]
+#[pyo3(signature = (frames, charging_station_ids, *, threads=0))]
+pub fn decode_batch(
+    py: Python<'_>,
+    frames: &Bound<'_, PyAny>,
+    charging_station_ids: &Bound<'_, PyAny>,
+    threads: usize,
+) -> PyResult<PyBatchResult> {
+    let objects: Vec<Bound<'_, PyAny>> = if frames.hasattr("__arrow_c_array__")? {
+        return decode_arrow(py, frames, charging_station_ids, threads);
+    } else {
+        frames.try_iter()?.collect::<PyResult<_>>()?
+    };
+    let held = objects.iter().map(hold).collect::<PyResult<Vec<_>>>()?;
+    let slices: Vec<&[u8]> = held.iter().map(Held::bytes).collect();
+    run(py, &slices, charging_station_ids, threads)
+}
+
+fn run(
+    py: Python<'_>,
+    slices: &[&[u8]],
+    charging_station_ids: &Bound<'_, PyAny>,
+    threads: usize,
+) -> PyResult<PyBatchResult> {
+    let (one, many): (Option<String>, Vec<String>) = match charging_station_ids.cast::<PyString>() {
+        Ok(s) => (Some(s.to_str()?.to_owned()), Vec::new()),
+        Err(_) => (None, charging_station_ids.extract::<Vec<String>>()?),
+    };
+    if one.is_none() && many.len() != slices.len() {
+        return Err(PyValueError::new_err(format!(
+            "{} charging station ids for {} frames",
+            many.len(),
+            slices.len()
+        )));
+    }
+    let ids: Vec<&str> = many.iter().map(String::as_str).collect();
+    let batch = py.detach(|| {
+        let stations = match &one {
+            Some(s) => StationIds::Same(s),
+            None => StationIds::PerFrame(&ids),
+        };
+        decode(slices, stations, threads)
+    });
+    Ok(PyBatchResult {
+        batch: Arc::new(batch),
+    })
+}
+
+/// Frames given as one Arrow binary or string array (`__arrow_c_array__`), read in place.
+fn decode_arrow(
+    py: Python<'_>,
+    array_source: &Bound<'_, PyAny>,
+    charging_station_ids: &Bound<'_, PyAny>,
+    threads: usize,
+) -> PyResult<PyBatchResult> {
+    let pair = array_source.call_method0("__arrow_c_array__")?;
+    let (schema_capsule, array_capsule): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) =
+        pair.extract()?;
+    let schema = capsule_ptr::<ArrowSchema>(&schema_capsule, c"arrow_schema")?;
+    let array = capsule_ptr::<ArrowArray>(&array_capsule, c"arrow_array")?;
+    // SAFETY: both capsules are alive for this whole function, so the structs they point at
+    // are valid; we only read them and the buffers they describe (which Arrow keeps immutable).
+    let slices = unsafe { binary_slices(&*schema, &*array)? };
+    let result = run(py, &slices, charging_station_ids, threads);
+    drop(slices);
+    result
+}
+
+fn capsule_ptr<T>(capsule: &Bound<'_, PyCapsule>, name: &CStr) -> PyResult<*const T> {
+    // SAFETY: the capsule is alive; a wrong name gives an error, not a pointer.
+    let ptr: *mut c_void =
+        unsafe { pyo3::ffi::PyCapsule_GetPointer(capsule.as_ptr(), name.as_ptr()) };
+    if ptr.is_null() {
+        return Err(PyErr::fetch(capsule.py()));
+    }
+    Ok(ptr.cast())
+}
+
+/// The values of a binary/string (or large binary/string) array, nulls as empty frames.
+///
+/// # Safety
+/// `schema` and `array` must be valid C data interface structs, alive while the slices are.
+unsafe fn binary_slices<'a>(
+    schema: &ArrowSchema,
+    array: &'a ArrowArray,
+) -> PyResult<Vec<&'a [u8]>> {
+    let format = CStr::from_ptr(schema.format).to_bytes();
+    let large = match format {
+        b"z" | b"u" => false,
+        b"Z" | b"U" => true,
+        _ => {
+            return Err(PyTypeError::new_err(format!(
+                "frames must be an Arrow binary or string array, not format {:?}",
+                String::from_utf8_lossy(format)
+            )))
+        }
+    };
+    if array.n_buffers < 3 || array.buffers.is_null() {
+        return Err(PyValueError::new_err(
+            "an Arrow binary array has three buffers",
+        ));
+    }
+    let n = usize::try_from(array.length).unwrap_or(0);
+    let offset = usize::try_from(array.offset).unwrap_or(0);
+    let buffers = std::slice::from_raw_parts(array.buffers, 3);
+    let validity = buffers[0].cast::<u8>();
+    let data = buffers[2].cast::<u8>();
+    let mut out = Vec::with_capacity(n);
+    for i in offset..offset + n {
+        let valid = validity.is_null() || (*validity.add(i / 8) >> (i % 8)) & 1 == 1;
+        let (start, end) = if large {
+            let offsets = buffers[1].cast::<i64>();
+            (*offsets.add(i) as usize, *offsets.add(i + 1) as usize)
+        } else {
+            let offsets = buffers[1].cast::<i32>();
+            (*offsets.add(i) as usize, *offsets.add(i + 1) as usize)
+        };
+        out.push(if valid && !data.is_null() {
+            std::slice::from_raw_parts(data.add(start), end - start)
+        } else {
+            &[][..]
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,161 @@
+"""decode_batch: rows in the contract's form through the Arrow PyCapsule interface, error
+records and replies that account for every frame, the same whatever the thread count."""
+
+from __future__ import annotations
+
+import json
+from datetime import timezone
+
+import polars as pl
+import pyarrow as pa
+import pytest
+from ocpp_meter import (
+    Dispatcher,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    decode_batch,
+    decode_call,
+    rows,
+    samples,
+)
+
+TE = {
+    "eventType": "Updated",
+    "meterValue": [
+        {
+            "timestamp": "2024-05-01T12:00:00+02:00",
+            "sampledValue": [
+                {"value": 7.25, "unitOfMeasure": {"unit": "kWh"}},
+                {"value": 11.5, "measurand": "Power.Active.Import", "phase": "L1"},
+            ],
+        }
+    ],
+    "timestamp": "2024-05-01T12:00:01Z",
+    "triggerReason": "MeterValuePeriodic",
+    "seqNo": 7,
+    "transactionInfo": {"transactionId": "tx-42"},
+    "evse": {"id": 2, "connectorId": 1},
+}
+TE_FRAME = json.dumps([2, "te-1", "TransactionEvent", TE]).encode()
+BROKEN = [
+    b'[2,"b1","MeterValues",{"evseId":-1}]',
+    b"garbage",
+    b'[2,"b3","Heartbeat",{}]',
+    b'[3,"r1",{}]',
+]
+
+
+def mixed() -> list[bytes]:
+    frames = samples.frames(4, "typical", seed=3) + samples.frames(2, "small", seed=3)
+    frames += samples.frames(1, "large", seed=3) + [TE_FRAME] + BROKEN
+    return frames
+
+
+def test_meter_values_rows_equal_the_python_row_form() -> None:
+    frames = samples.frames(5, "typical", seed=8) + samples.frames(1, "large", seed=8)
+    table = pa.table(decode_batch(frames, "CS-9"))
+    expected = [
+        r._asdict()
+        for f in frames
+        for r in rows.meter_values_rows("CS-9", decode_call(f).message_id, decode_call(f).payload)
+    ]
+    got = table.to_pylist()
+    assert len(got) == len(expected) == 5 * 12 + 20 * 12
+    for g, e in zip(got, expected):
+        assert g == {**e, "timestamp": e["timestamp"].astimezone(timezone.utc)}, (g, e)
+    assert table.schema.field("timestamp").type == pa.timestamp("us", tz="UTC")
+    assert pa.types.is_dictionary(table.schema.field("measurand").type)
+
+
+def test_transaction_event_rows_carry_the_transaction() -> None:
+    got = pa.table(decode_batch([TE_FRAME], "CS-1")).to_pylist()
+    assert [(r["action"], r["evse_id"], r["connector_id"]) for r in got] == [
+        ("TransactionEvent", 2, 1)
+    ] * 2
+    assert [(r["transaction_id"], r["event_type"], r["seq_no"]) for r in got] == [
+        ("tx-42", "Updated", 7)
+    ] * 2
+    first, second = got
+    assert (first["value"], first["unit"], first["normalized_value"]) == (7.25, "kWh", 7250.0)
+    assert (first["normalized_unit"], first["measurand"]) == ("Wh", "Energy.Active.Import.Register")
+    assert (second["measurand"], second["phase"], second["location"]) == (
+        "Power.Active.Import",
+        "L1",
+        "Outlet",
+    )
+
+
+def test_rows_and_error_records_account_for_every_frame_and_replies_match_dispatch() -> None:
+    frames = mixed()
+    result = decode_batch(frames, [f"CS-{i}" for i in range(len(frames))])
+    errors = pa.table(result.errors).to_pylist()
+    table = pa.table(result)
+    accounted = {i for i, n in enumerate(result.frame_rows) if n} | {e["index"] for e in errors}
+    assert accounted == set(range(len(frames)))
+    assert sum(result.frame_rows) == table.num_rows == result.row_count
+    assert len(errors) == result.error_count == len(BROKEN)
+    assert [(e["message_id"], e["code"]) for e in errors] == [
+        ("b1", "PropertyConstraintViolation"),
+        (None, "RpcFrameworkError"),
+        ("b3", "NotImplemented"),
+        ("r1", "RpcFrameworkError"),
+    ]
+    assert errors[0]["path"] == "/evseId"
+    # Each station's rows carry its id; replies are what the dispatcher sends, frame by frame.
+    assert set(table.column("station_id").to_pylist()) == {f"CS-{i}" for i in range(8)}
+
+    class Ack:
+        def on_meter_values(self, station: str, request: MeterValuesRequest) -> MeterValuesResponse:
+            return MeterValuesResponse()
+
+    dispatcher = Dispatcher(Ack())
+    for frame, reply in zip(frames, result.replies):
+        if frame is TE_FRAME:
+            assert reply == b'[3,"te-1",{}]'  # the batch acknowledges what it stored
+            continue
+        expected = dispatcher.dispatch("CS", frame)
+        if expected is None or reply is None:
+            assert expected is reply is None
+        else:
+            assert json.loads(reply)[:3] == json.loads(expected)[:3]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 16])
+def test_the_thread_count_never_changes_the_result(threads: int) -> None:
+    frames = mixed() * 40  # over 256 KiB, so threads are really used
+    one = decode_batch(frames, "CS", threads=1)
+    many = decode_batch(frames, "CS", threads=threads)
+    assert pa.table(many).equals(pa.table(one))
+    assert pa.table(many.errors).equals(pa.table(one.errors))
+    assert many.replies == one.replies
+    assert decode_batch(frames, "CS").replies == one.replies  # automatic thread count
+
+
+def test_inputs_read_alike_from_every_kind_of_buffer_and_arrow_arrays() -> None:
+    frames = mixed()
+    reference = pa.table(decode_batch(frames, "CS"))
+    for converted in (
+        [bytearray(f) for f in frames],
+        [memoryview(f) for f in frames],
+        [f.decode("utf-8", "replace") for f in frames],
+        pa.array(frames, type=pa.binary()),
+        pa.array(frames, type=pa.large_binary()),
+        pa.array([f.decode() for f in frames], type=pa.string()),
+    ):
+        assert pa.table(decode_batch(converted, "CS")).equals(reference)
+    sliced = pa.array(frames, type=pa.binary()).slice(2, 3)
+    assert pa.table(decode_batch(sliced, "CS")).equals(pa.table(decode_batch(frames[2:5], "CS")))
+    nulls = decode_batch(pa.array([frames[0], None], type=pa.binary()), "CS")
+    assert nulls.frame_rows[1] == 0 and pa.table(nulls.errors).column("index").to_pylist() == [1]
+
+
+def test_polars_reads_the_rows_and_bad_arguments_are_refused() -> None:
+    frames = samples.frames(3, "typical", seed=1)
+    frame = pl.from_arrow(pa.table(decode_batch(frames, "CS")))
+    assert isinstance(frame, pl.DataFrame) and frame.shape == (36, 24)
+    with pytest.raises(ValueError):
+        decode_batch(frames, ["only", "two"])
+    with pytest.raises(TypeError):
+        decode_batch([1, 2], "CS")  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        decode_batch(pa.array([1, 2]), "CS")
