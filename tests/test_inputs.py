@@ -81,9 +81,12 @@ def test_invalid_utf8_is_a_format_violation_with_the_id() -> None:
     assert (caught.value.code, caught.value.message_id) == (ErrorCode.FORMAT_VIOLATION, "m")
 
 
-def test_a_str_with_a_lone_surrogate_cannot_be_read() -> None:
+def test_a_str_with_a_lone_surrogate_is_invalid_text_where_the_surrogate_is() -> None:
     with pytest.raises(OcppError) as caught:
         decode_call('[2,"m","MeterValues",{"evseId":1,"x\ud800":1}]')
+    assert (caught.value.code, caught.value.message_id) == (ErrorCode.FORMAT_VIOLATION, "m")
+    with pytest.raises(OcppError) as caught:
+        decode_call('[2,"\ud800","MeterValues",{}]')
     assert (caught.value.code, caught.value.message_id) == (ErrorCode.RPC_FRAMEWORK_ERROR, "-1")
     with pytest.raises(OcppError) as caught:
         MeterValuesRequest.from_json('{"x\ud800":1}')

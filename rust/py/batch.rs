@@ -149,11 +149,16 @@ fn hold<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Held<'a>> {
         return Ok(Held::Borrowed(b.as_bytes()));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        // A str that cannot be UTF-8 (a lone surrogate) is passed on as invalid bytes, so the
-        // decoder reports it like any unreadable frame.
+        // A str that cannot be UTF-8 (a lone surrogate) is read as its surrogatepass bytes,
+        // invalid UTF-8 at the surrogate, as `decode_call` reads it.
         return Ok(match s.to_str() {
             Ok(text) => Held::Borrowed(text.as_bytes()),
-            Err(_) => Held::Copied(vec![0xff]),
+            Err(_) => Held::Copied(
+                s.call_method1("encode", ("utf-8", "surrogatepass"))?
+                    .cast_into::<PyBytes>()?
+                    .as_bytes()
+                    .to_vec(),
+            ),
         });
     }
     if let Ok(ba) = obj.cast::<PyByteArray>() {

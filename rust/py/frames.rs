@@ -267,24 +267,12 @@ fn call_error_args(
     })
 }
 
-/// Reads `frame` with `decode`; a `str` that is not valid Unicode is an unreadable frame.
+/// Reads `frame` with `decode`, raising a fault with the frame's id (or `"-1"`).
 fn read_frame<T: Send>(
     frame: &Bound<'_, PyAny>,
     decode: impl FnOnce(&[u8], bool) -> Result<T, FrameFault> + Send,
 ) -> PyResult<T> {
-    let py = frame.py();
-    match with_input(frame, decode)? {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(ff)) => Err(frame_err(py, &ff)),
-        Err(_) => Err(frame_err(
-            py,
-            &FrameFault {
-                fault: Fault::new(FaultKind::UnreadableFrame("not valid Unicode"), 0),
-                message_id: None,
-                message_type: None,
-            },
-        )),
-    }
+    with_input(frame, decode)?.map_err(|ff| frame_err(frame.py(), &ff))
 }
 
 fn call_to_py(py: Python<'_>, message_id: String, request: Request) -> PyResult<PyCall> {

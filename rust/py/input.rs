@@ -6,7 +6,6 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
-use crate::error::{Fault, FaultKind};
 
 /// Inputs at least this long are parsed with the interpreter released when they are immutable
 /// (`bytes`, `str`), so that other Python threads run meanwhile; below it, releasing and
@@ -14,13 +13,15 @@ use crate::error::{Fault, FaultKind};
 const DETACH_AT: usize = 16 * 1024;
 
 /// Runs `read(bytes, trusted_utf8)` over the contents of `obj`. A `str` that cannot be UTF-8
-/// (it holds a lone surrogate) gives `Err(fault)` to `read`'s caller, like any invalid text.
+/// (it holds a lone surrogate) is read as its surrogatepass bytes: invalid UTF-8, like any
+/// invalid text, at the place of the surrogate.
 /// `read` must be pure Rust: it may run with the interpreter released.
 pub fn with_input<R: Send>(
     obj: &Bound<'_, PyAny>,
     read: impl FnOnce(&[u8], bool) -> R + Send,
-) -> PyResult<Result<R, Box<Fault>>> {
+) -> PyResult<R> {
     let exported: PyBuffer<u8>;
+    let encoded: Bound<'_, PyBytes>;
     // (contents, valid UTF-8 for sure, immutable while we hold a reference)
     let (bytes, trusted_utf8, immutable): (&[u8], bool, bool) = if let Ok(b) = obj.cast::<PyBytes>()
     {
@@ -29,7 +30,13 @@ pub fn with_input<R: Send>(
         match s.to_str() {
             // A Python str is valid Unicode, so its UTF-8 form needs no further checking.
             Ok(text) => (text.as_bytes(), true, true),
-            Err(_) => return Ok(Err(Fault::new(FaultKind::InvalidUnicode, 0))),
+            // A lone surrogate has no UTF-8 form: its surrogatepass bytes (a copy, on this
+            // rare path only) are invalid UTF-8 just where the text is, so the decoder reads
+            // what comes before (the message id, say) and reports the fault in its place.
+            Err(_) => {
+                encoded = s.call_method1("encode", ("utf-8", "surrogatepass"))?.cast_into()?;
+                (encoded.as_bytes(), false, true)
+            }
         }
     } else if let Ok(ba) = obj.cast::<PyByteArray>() {
         // SAFETY: the slice is read only below, with the interpreter held (mutable input is
@@ -55,8 +62,8 @@ pub fn with_input<R: Send>(
         )));
     };
     if immutable && bytes.len() >= DETACH_AT {
-        Ok(Ok(obj.py().detach(|| read(bytes, trusted_utf8))))
+        Ok(obj.py().detach(|| read(bytes, trusted_utf8)))
     } else {
-        Ok(Ok(read(bytes, trusted_utf8)))
+        Ok(read(bytes, trusted_utf8))
     }
 }

@@ -13,10 +13,8 @@ use super::input::with_input;
 
 /// Decodes a bare payload of type `T` from any accepted input.
 pub fn from_json<T: Decode + Send>(data: &Bound<'_, PyAny>) -> PyResult<T> {
-    match with_input(data, |buf, trusted| from_slice::<T>(buf, trusted))? {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(f)) | Err(f) => Err(to_py_err(data.py(), &f, None)),
-    }
+    with_input(data, |buf, trusted| from_slice::<T>(buf, trusted))?
+        .map_err(|f| to_py_err(data.py(), &f, None))
 }
 
 /// The compact JSON of `v` as `bytes`.

@@ -17,7 +17,9 @@ mod shared;
 mod to_python;
 mod transaction;
 
-#[pymodule]
+// Not declared free-threading safe: bytearray and memoryview inputs are read in place, which
+// is sound only while the GIL keeps other threads from resizing or writing to them.
+#[pymodule(gil_used = true)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sampled::PyUnitOfMeasure>()?;
     m.add_class::<sampled::PySignedMeterValue>()?;

@@ -1,0 +1,137 @@
+"""Writes the seed corpora of the fuzz targets into fuzz/seeds/<target>/ and the dictionary
+fuzz/ocpp.dict. Run from the repository root with the package installed:
+
+    python fuzz/make_seeds.py
+
+Seeds: every frame of examples/meter_values.jsonl, frames of ocpp_meter.samples (each kind), every
+payload of the rule table in tests/test_rules.py (bare for `payload`, wrapped in a CALL for
+`frame`), CALLRESULT and CALLERROR frames, and TransactionEvent payloads built from the meter
+values above. File names are content hashes, so rerunning is idempotent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import test_rules
+from ocpp_meter import samples
+
+
+def write(target: str, data: bytes) -> None:
+    d = ROOT / "fuzz" / "seeds" / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def dict_entry(token: str) -> str:
+    """One libFuzzer dictionary line: the token in double quotes, with \\ and \" escaped."""
+    return '"' + token.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def as_bytes(p: str | bytes) -> bytes:
+    return p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass")
+
+
+frames = [
+    line.encode()
+    for line in (ROOT / "examples" / "meter_values.jsonl").read_text().splitlines()
+    if line
+]
+for kind in samples.FRAME_KINDS:
+    frames += samples.frames(1 if kind == "large" else 3, kind=kind, seed=7)
+payloads = [as_bytes(row[1]) for row in test_rules.ROWS]
+
+for f in frames:
+    write("frame", f)
+    try:
+        payload = json.loads(f)[3]
+    except (ValueError, IndexError, TypeError):
+        continue
+    write("payload", json.dumps(payload, separators=(",", ":")).encode())
+for p in payloads:
+    write("payload", p)
+    write("frame", b'[2,"id-1","MeterValues",' + p + b"]")
+for extra in (
+    b'[3,"id-1",{}]',
+    b'[3,"id-1",{"customData":{"vendorId":"v","x":[1,2.5,null,true,{"a":"b"}]}}]',
+    b'[4,"id-1","FormatViolation","bad",{"path":"/evseId"}]',
+    b'[4,"id-1","GenericError","",{}]',
+    b'[2,"id-1","Heartbeat",{}]',
+    b'[5,"id-1","MeterValues",{}]',
+    b'[2,"' + b"x" * 37 + b'","MeterValues",{}]',
+):
+    write("frame", extra)
+
+te_base = {
+    "eventType": "Updated",
+    "timestamp": "2024-05-01T12:00:01+02:00",
+    "triggerReason": "MeterValuePeriodic",
+    "seqNo": 3,
+    "offline": False,
+    "numberOfPhasesUsed": 3,
+    "cableMaxCurrent": 32,
+    "reservationId": 9,
+    "transactionInfo": {
+        "transactionId": "tx-1",
+        "chargingState": "Charging",
+        "timeSpentCharging": 60,
+        "stoppedReason": "Local",
+        "remoteStartId": 4,
+    },
+    "evse": {"id": 1, "connectorId": 2},
+    "idToken": {
+        "idToken": "04A2",
+        "type": "ISO14443",
+        "additionalInfo": [{"additionalIdToken": "x", "type": "y"}],
+    },
+    "customData": {"vendorId": "v"},
+}
+write("transaction_event", json.dumps(te_base, separators=(",", ":")).encode())
+minimal = {
+    "eventType": "Started",
+    "timestamp": "2024-05-01T12:00:00Z",
+    "triggerReason": "Authorized",
+    "seqNo": 0,
+    "transactionInfo": {"transactionId": "t"},
+}
+write("transaction_event", json.dumps(minimal).encode())
+for f in frames[:6]:
+    mv = json.loads(f)[3]["meterValue"]
+    write(
+        "transaction_event",
+        json.dumps({**te_base, "meterValue": mv}, separators=(",", ":")).encode(),
+    )
+
+# Dictionary: JSON punctuation, every property name and enumeration value the core knows.
+core = "".join(p.read_text() for p in (ROOT / "rust").glob("*.rs"))
+words = set(re.findall(r'"([A-Za-z][A-Za-z0-9.\-]{1,40})"', core))
+tokens = [
+    '"',
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "true",
+    "false",
+    "null",
+    "-0",
+    "1e999",
+    "\\u",
+    "\\ud800",
+    "Z",
+    "T",
+    "+00:00",
+]
+lines = [dict_entry(t) for t in tokens] + [dict_entry(f'"{w}"') for w in sorted(words)]
+(ROOT / "fuzz" / "ocpp.dict").write_text("\n".join(lines) + "\n")
+for t in ("payload", "frame", "transaction_event"):
+    print(t, len(list((ROOT / "fuzz" / "seeds" / t).iterdir())))
