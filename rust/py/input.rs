@@ -6,7 +6,6 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
-
 /// Inputs at least this long are parsed with the interpreter released when they are immutable
 /// (`bytes`, `str`), so that other Python threads run meanwhile; below it, releasing and
 /// re-acquiring costs more than it frees.
@@ -34,7 +33,9 @@ pub fn with_input<R: Send>(
             // rare path only) are invalid UTF-8 just where the text is, so the decoder reads
             // what comes before (the message id, say) and reports the fault in its place.
             Err(_) => {
-                encoded = s.call_method1("encode", ("utf-8", "surrogatepass"))?.cast_into()?;
+                encoded = s
+                    .call_method1("encode", ("utf-8", "surrogatepass"))?
+                    .cast_into()?;
                 (encoded.as_bytes(), false, true)
             }
         }
