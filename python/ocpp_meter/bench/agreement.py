@@ -62,3 +62,17 @@ def check_dispatch(peer: Peer, frames: Sequence[bytes]) -> None:
         reply = json.loads(peer.dispatch(frame))
         expected = [3, json.loads(frame)[1], {}]
         _fail_on([] if reply == expected else [f"{reply!r} != {expected!r}"], peer.name, index)
+
+
+def check_batch(peer: Peer, ours: Peer, frames: list[bytes]) -> None:
+    """Fail unless ``peer``'s batch rows equal ours, row by row and column by column.
+
+    Raises:
+        AssertionError: naming the peer and the first row that differs.
+    """
+    assert peer.batch_rows is not None and ours.batch_rows is not None
+    theirs, mine = peer.batch_rows(frames), ours.batch_rows(frames)
+    if len(theirs) != len(mine):
+        raise AssertionError(f"{peer.name}: {len(theirs)} rows, ours {len(mine)}")
+    for index, (a, b) in enumerate(zip(theirs, mine)):
+        _fail_on([] if a == b else [f"{a!r} != {b!r}"], f"{peer.name} batch row", index)

@@ -18,8 +18,8 @@ OPS: tuple[tuple[str, str, str], ...] = (
     ("encode", "frame", "encode the CALL frame"),
     ("encode", "payload", "encode the request payload"),
     ("dispatch", "reply", "dispatch: frame to reply bytes, a handler that acknowledges"),
-    # Extension points: ("batch", "arrow-1", ...) and ("batch", "arrow-all", ...) once batch
-    # decode to Arrow exists. Add their cases in cases() and their goals to GOALS.
+    ("batch", "arrow-1", "batch: 10,000 typical frames to an Arrow table of rows, one thread"),
+    ("batch", "arrow-all", "batch: the same, ours on every core (the peers on one)"),
 )
 """Every (operation, path) measured, with its title, in table order."""
 
@@ -68,11 +68,27 @@ class Result:
 
 
 def cases(
-    found: dict[str, Peer], kinds: Sequence[str], frames: dict[str, bytes]
+    found: dict[str, Peer],
+    kinds: Sequence[str],
+    frames: dict[str, bytes],
+    batch_frames: list[bytes] | None = None,
 ) -> list[list[Case]]:
-    """The cases, grouped by (operation, path, kind); within a group, ours first."""
+    """The cases, grouped by (operation, path, kind); within a group, ours first. The batch
+    operations run on ``batch_frames`` (typical frames) when given."""
     groups: list[list[Case]] = []
     for op, path, _ in OPS:
+        if op == "batch":
+            if batch_frames is not None and "typical" in kinds:
+                group = []
+                for peer in found.values():
+                    run = (
+                        peer.batch_all if path == "arrow-all" and peer.name == OURS else peer.batch
+                    )
+                    if run is not None:
+                        group.append(Case(op, path, "typical", peer.name, run, batch_frames))
+                if any(case.peer != OURS for case in group):
+                    groups.append(group)
+            continue
         for kind in kinds:
             frame = frames[kind]
             group = []

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Callable, Literal, Union
 from .._core import MeterValuesRequest, MeterValuesResponse, decode_call, encode_call
 from ..dispatch import Dispatcher
 from ..enums import Location, Measurand, Phase, ReadingContext
+from . import batch
 from .frames import OURS, View
 from .views import call_view, view_of_objects, view_of_wire, walk
 
@@ -41,6 +42,12 @@ class Peer:
     encode_payload: Callable[[Any], bytes | str] | None = None
     dispatch: Callable[[bytes], bytes | str] | None = None
     """Frame to the reply a CSMS sends, through a handler that acknowledges without reading."""
+    batch: Callable[[list[bytes]], object] | None = None
+    """Many frames to an Arrow table of rows, one thread (the floor: to dicts)."""
+    batch_all: Callable[[list[bytes]], object] | None = None
+    """The same on every core (ours only)."""
+    batch_rows: Callable[[list[bytes]], list[dict[str, Any]]] | None = None
+    """The rows ``batch`` gives, as dicts, for the agreement check."""
     version: str = ""
 
 
@@ -92,6 +99,7 @@ def _make_ours() -> Peer:
         encode_frame=lambda prepared: encode_call(*prepared),
         encode_payload=lambda prepared: prepared[1].to_json(),
         dispatch=dispatch,
+        **_batch_of_ours(),
         version=_version("ocpp-meter"),
     )
 
@@ -195,6 +203,7 @@ def _make_msgspec() -> Peer:
         encode_frame=encode,
         encode_payload=lambda prepared: encode(prepared[3]),
         dispatch=dispatch,
+        **_batch_baseline(decode, UNSET),
         version=_version("msgspec"),
     )
 
@@ -338,6 +347,7 @@ def _make_orjson() -> Peer:
         view=lambda frame: call_view(orjson.loads(frame)),
         prepare=prepare,
         encode_frame=orjson.dumps,
+        batch=batch.orjson_floor(),
         encode_payload=lambda call: orjson.dumps(call[3]),
         version=_version("orjson"),
     )
@@ -470,6 +480,25 @@ def _make_ocpp() -> Peer:
         dispatch=dispatch if has_dispatch else None,
         version=_version("ocpp"),
     )
+
+
+def _batch_of_ours() -> dict[str, Any]:
+    """Ours on the batch path, when pyarrow (which takes the rows) is installed."""
+    try:
+        run, rows = batch.ours(threads=1)
+        run_all, _ = batch.ours(threads=0)
+    except ImportError:
+        return {}
+    return {"batch": run, "batch_all": run_all, "batch_rows": rows}
+
+
+def _batch_baseline(decode: Callable[[bytes], Any], unset: Any) -> dict[str, Any]:
+    """The Python baseline of the batch path, when pyarrow is installed."""
+    try:
+        run, rows = batch.msgspec_baseline(decode, unset)
+    except ImportError:
+        return {}
+    return {"batch": run, "batch_rows": rows}
 
 
 PEER_ORDER = ("ours", "msgspec", "pydantic", "fastjsonschema", "ocpp", "orjson", "json")

@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from .agreement import check_decode, check_dispatch, check_encode
+from .agreement import check_batch, check_decode, check_dispatch, check_encode
+from .batch import CHECK_FRAMES, batch_frames
 from .frames import KINDS, OURS, bench_frame, check_frames
 from .measure import FULL, OPS, QUICK, Case, Result, Settings, cases, measure
 from .peers import PEER_ORDER, Peer, peers
@@ -64,6 +65,8 @@ class Goal:
     peer: str
     minimum: float
     margin: float
+    gated: bool = True
+    """False for a goal not met yet: reported on every run, but it does not fail the gate."""
 
     @property
     def threshold(self) -> float:
@@ -77,8 +80,12 @@ class Goal:
 GOALS: tuple[Goal, ...] = (
     Goal("decode", "ack", "typical", "msgspec", minimum=2.0, margin=0.05),
     Goal("decode", "read", "typical", "msgspec", minimum=1.0, margin=0.05),
-    # Extension point: Goal("batch", "arrow-1", "typical", "python", minimum=10.0, margin=...)
-    # once batch decode to Arrow and its Python baseline are measured.
+    # The batch issue's goals: 10x the Python baseline (msgspec decode, rows flattened in
+    # Python, a pyarrow table) and 3x orjson.loads alone, on one thread. The margin is wider
+    # than the decode goals': each round is one 40 ms call, so fewer rounds fit the time.
+    # Not met yet (about 7.4x): reported, not gated, until the batch path is faster.
+    Goal("batch", "arrow-1", "typical", "msgspec", minimum=10.0, margin=0.10, gated=False),
+    Goal("batch", "arrow-1", "typical", "orjson", minimum=3.0, margin=0.10),
 )
 """The ratio goals of the codec issue, gated in CI (``.ci/bench``)."""
 
@@ -89,11 +96,13 @@ def gate(results: Sequence[Result], goals: Sequence[Goal] = GOALS) -> list[tuple
     for goal in goals:
         best = best_ratio(results, goal.op, goal.path, goal.kind, goal.peer)
         median = ratio(results, goal.op, goal.path, goal.kind, goal.peer)
-        ok = best is not None and best >= goal.threshold
+        met = best is not None and best >= goal.threshold
+        ok = met or not goal.gated
         shown = "missing" if best is None or median is None else f"{best:.3f}x"
         also = "" if median is None else f", medians {median:.3f}x"
         line = (
-            f"{'PASS' if ok else 'FAIL'}: {goal.describe()}: best rounds {shown}{also} "
+            f"{'PASS' if met else 'FAIL' if goal.gated else 'UNMET (not gated)'}: "
+            f"{goal.describe()}: best rounds {shown}{also} "
             f"(goal >= {goal.minimum:.2f}x; gate >= {goal.threshold:.2f}x on the best rounds, "
             f"a {goal.margin:.0%} noise margin)"
         )
@@ -218,13 +227,16 @@ def run(
                     check_encode(peer, check_frames(kind))
                 if peer.dispatch is not None:
                     check_dispatch(peer, check_frames(kind))
+            if peer.batch_rows is not None and "typical" in kinds:
+                check_batch(peer, ours, batch_frames(CHECK_FRAMES, seed=1))
         except Exception as exc:  # noqa: BLE001 - any failure leaves the peer out
             disagreed[name] = f"{type(exc).__name__}: {exc}"
             err.write(f"bench: {name} DISAGREES with ours, left out: {exc}\n")
     if OURS in disagreed:
         raise AssertionError(f"ours disagrees with stdlib json: {disagreed[OURS]}")
     measured = {n: p for n, p in found.items() if n not in disagreed}
-    groups = cases(measured, kinds, frames)
+    many = batch_frames() if "typical" in kinds else None
+    groups = cases(measured, kinds, frames, many)
     results = measure(groups, settings, _progress_printer(err))
     if err.isatty():
         err.write("\n")

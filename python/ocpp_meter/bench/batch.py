@@ -1,0 +1,128 @@
+"""Batch decode to Arrow: ours against the Python baseline a CSMS would write today (msgspec
+decode of each frame, then the rows flattened in Python into a pyarrow table) and against
+``orjson.loads`` of each frame (a floor that neither validates nor flattens)."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import timezone
+from typing import Any, Callable
+
+from .. import samples
+from .._core import decode_batch
+from ..rows import DEFAULT_CONTEXT, DEFAULT_LOCATION, DEFAULT_MEASURAND, DEFAULT_UNIT, normalize
+from .frames import SEED
+
+BATCH_FRAMES = 10_000
+"""Frames per batch: typical frames, as an ingest worker pulls them from a broker."""
+
+CHECK_FRAMES = 200
+"""Frames the agreement check compares, row by row."""
+
+STATION = "CS-1"
+
+
+def batch_frames(n: int = BATCH_FRAMES, seed: int = SEED) -> list[bytes]:
+    """The typical frames a batch is timed on."""
+    return samples.frames(n, "typical", seed)
+
+
+BatchFunc = Callable[[list[bytes]], Any]
+
+
+def ours(threads: int) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
+    """``decode_batch`` on ``threads`` threads (0: all cores) into a pyarrow table; its rows."""
+    pa = importlib.import_module("pyarrow")
+
+    def run(frames: list[bytes]) -> Any:
+        return pa.table(decode_batch(frames, STATION, threads=threads))
+
+    return run, lambda frames: run(frames).to_pylist()
+
+
+def msgspec_baseline(
+    decode: Callable[[bytes], Any], unset: Any
+) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
+    """msgspec decode of each CALL, rows flattened in Python, one pyarrow table at the end."""
+    pa = importlib.import_module("pyarrow")
+    schema = pa.schema(
+        [
+            ("station_id", pa.string()),
+            ("message_id", pa.string()),
+            ("action", pa.string()),
+            ("evse_id", pa.int32()),
+            ("connector_id", pa.int32()),
+            ("transaction_id", pa.string()),
+            ("event_type", pa.string()),
+            ("seq_no", pa.int64()),
+            ("meter_value_index", pa.int32()),
+            ("sampled_value_index", pa.int32()),
+            ("timestamp", pa.timestamp("us", tz="UTC")),
+            ("value", pa.float64()),
+            ("measurand", pa.dictionary(pa.int32(), pa.string())),
+            ("phase", pa.string()),
+            ("location", pa.string()),
+            ("context", pa.string()),
+            ("unit", pa.string()),
+            ("multiplier", pa.int32()),
+            ("normalized_value", pa.float64()),
+            ("normalized_unit", pa.string()),
+            ("signed_meter_data", pa.string()),
+            ("signing_method", pa.string()),
+            ("encoding_method", pa.string()),
+            ("public_key", pa.string()),
+        ]
+    )
+
+    def run(frames: list[bytes]) -> Any:
+        columns: list[list[Any]] = [[] for _ in schema.names]
+        (station, mid, action, evse, connector, tx, event, seq, mvi, svi, stamp, value, meas,
+         phase, loc, ctx, unit, mult, nvalue, nunit, sdata, smethod, emethod, key) = columns  # fmt: skip
+        for frame in frames:
+            _, message_id, _, request = decode(frame)
+            for mv_index, meter_value in enumerate(request.meter_value):
+                timestamp = meter_value.timestamp.astimezone(timezone.utc)
+                for sv_index, sv in enumerate(meter_value.sampled_value):
+                    uom = sv.unit_of_measure
+                    u = DEFAULT_UNIT if uom is unset or uom.unit is unset else uom.unit
+                    m = 0 if uom is unset or uom.multiplier is unset else uom.multiplier
+                    normalized, base = normalize(sv.value, u, m)
+                    signed = sv.signed_meter_value
+                    station.append(STATION)
+                    mid.append(message_id)
+                    action.append("MeterValues")
+                    evse.append(request.evse_id)
+                    connector.append(None)
+                    tx.append(None)
+                    event.append(None)
+                    seq.append(None)
+                    mvi.append(mv_index)
+                    svi.append(sv_index)
+                    stamp.append(timestamp)
+                    value.append(sv.value)
+                    meas.append(DEFAULT_MEASURAND if sv.measurand is unset else sv.measurand.value)
+                    phase.append(None if sv.phase is unset else sv.phase.value)
+                    loc.append(DEFAULT_LOCATION if sv.location is unset else sv.location.value)
+                    ctx.append(DEFAULT_CONTEXT if sv.context is unset else sv.context.value)
+                    unit.append(u)
+                    mult.append(m)
+                    nvalue.append(normalized)
+                    nunit.append(base)
+                    none = signed is unset
+                    sdata.append(None if none else signed.signed_meter_data)
+                    smethod.append(None if none else signed.signing_method)
+                    emethod.append(None if none else signed.encoding_method)
+                    key.append(None if none else signed.public_key)
+        return pa.table(columns, schema=schema)
+
+    return run, lambda frames: run(frames).to_pylist()
+
+
+def orjson_floor() -> BatchFunc:
+    """``orjson.loads`` of every frame: no validation, no rows."""
+    loads = importlib.import_module("orjson").loads
+
+    def run(frames: list[bytes]) -> Any:
+        return [loads(f) for f in frames]
+
+    return run
