@@ -118,6 +118,9 @@ pub trait Column {
     fn data_len(&self) -> usize;
     /// The finished array, typed as `field` says.
     fn finish(self, field: Field) -> ColumnArray;
+    /// Makes room for `rows` more slots (and, for variable-length data, `rows` times the
+    /// average length seen so far), so that a batch does not grow by repeated doubling.
+    fn reserve(&mut self, rows: usize);
 }
 
 /// A `utf8` column.
@@ -179,6 +182,20 @@ impl Utf8Column {
 }
 
 impl Column for Utf8Column {
+    fn reserve(&mut self, rows: usize) {
+        let seen = self.offsets.len() - 1;
+        let average = if seen == 0 {
+            16
+        } else {
+            self.data.len() / seen + 1
+        };
+        self.offsets.reserve(rows);
+        self.data.reserve(rows * average);
+        if let Some(v) = &mut self.validity {
+            v.bytes.reserve(rows / 8 + 1);
+        }
+    }
+
     fn len(&self) -> usize {
         self.offsets.len() - 1
     }
@@ -307,6 +324,13 @@ impl<T: Primitive> PrimColumn<T> {
 }
 
 impl<T: Primitive> Column for PrimColumn<T> {
+    fn reserve(&mut self, rows: usize) {
+        self.values.reserve(rows);
+        if let Some(v) = &mut self.validity {
+            v.bytes.reserve(rows / 8 + 1);
+        }
+    }
+
     fn len(&self) -> usize {
         self.values.len()
     }
@@ -497,6 +521,10 @@ macro_rules! column_struct {
                 $($crate::columns::Column::append(&mut self.$col, other.$col);)*
             }
 
+            fn reserve(&mut self, rows: usize) {
+                $($crate::columns::Column::reserve(&mut self.$col, rows);)*
+            }
+
             fn finish(self) -> $crate::columns::Table {
                 let len = $crate::columns::Builder::len(&self);
                 let mut fields = Self::FIELDS.iter().copied();
@@ -523,6 +551,8 @@ pub trait Builder: Default {
     }
     /// Keeps the first `n` rows.
     fn truncate(&mut self, n: usize);
+    /// Makes room for `rows` more rows in every column.
+    fn reserve(&mut self, rows: usize);
     /// False once a `utf8` column holds more than `limit` bytes (at most [`MAX_UTF8_BYTES`],
     /// which its offsets can address): undo the last rows, then start a new batch.
     fn fits_within(&self, limit: usize) -> bool;
