@@ -184,11 +184,7 @@ impl Utf8Column {
 impl Column for Utf8Column {
     fn reserve(&mut self, rows: usize) {
         let seen = self.offsets.len() - 1;
-        let average = if seen == 0 {
-            16
-        } else {
-            self.data.len() / seen + 1
-        };
+        let average = self.data.len().checked_div(seen).map_or(16, |a| a + 1);
         self.offsets.reserve(rows);
         self.data.reserve(rows * average);
         if let Some(v) = &mut self.validity {
