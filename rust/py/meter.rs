@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::error::{FaultKind, Res, Seg};
 use crate::model::*;
@@ -12,6 +12,7 @@ use crate::model::*;
 use super::args::*;
 use super::lookups::*;
 use super::methods;
+use super::methods::value_class;
 use super::sampled::PySampledValue;
 use super::shared::Shared;
 use super::to_python::*;
@@ -120,14 +121,6 @@ impl PyMeterValue {
         PyMeterValue::build(data.py(), Shared::new(model), &Lookups::get(data.py())?)
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &*self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        *self.inner == *other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -141,12 +134,6 @@ impl PyMeterValue {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &*slf.get().inner)
     }
 }
 
@@ -242,14 +229,6 @@ impl PyMeterValuesRequest {
         PyMeterValuesRequest::wrap(data.py(), methods::from_json(data)?)
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &*self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        *self.inner == *other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -260,12 +239,6 @@ impl PyMeterValuesRequest {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &*slf.get().inner)
     }
 }
 
@@ -304,14 +277,6 @@ impl PyMeterValuesResponse {
         Ok(PyMeterValuesResponse::wrap(methods::from_json(data)?))
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &*self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        *self.inner == *other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -319,10 +284,10 @@ impl PyMeterValuesResponse {
             &[("custom_data", self.custom_data(py)?.map(Bound::into_any))],
         )
     }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &*slf.get().inner)
-    }
 }
+
+value_class!(PyMeterValue, MeterValue);
+
+value_class!(PyMeterValuesRequest, MeterValuesRequest);
+
+value_class!(PyMeterValuesResponse, MeterValuesResponse);

@@ -27,6 +27,55 @@ pub fn raise<T>(py: Python<'_>, r: Res<T>) -> PyResult<T> {
     r.map_err(|f: Box<Fault>| to_py_err(py, &f, None))
 }
 
+/// A Python class over a model value: the class's `to_json`, `==` and pickling all come from
+/// the model, so [`value_class!`] writes them once for every class.
+pub trait ValueClass {
+    type Model: Encode + PartialEq;
+    fn model(&self) -> &Self::Model;
+}
+
+/// Implements [`ValueClass`] for `$class` over its `inner` field (a `$model`, or a shared
+/// pointer to one), with the methods every value class has: `to_json`, `__eq__`, `__reduce__`.
+macro_rules! value_class {
+    ($class:ty, $model:ty) => {
+        impl $crate::py::methods::ValueClass for $class {
+            type Model = $model;
+            fn model(&self) -> &$model {
+                &self.inner
+            }
+        }
+
+        #[pyo3::pymethods]
+        impl $class {
+            /// Compact UTF-8 JSON in schema field order, absent fields omitted.
+            fn to_json<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+            ) -> pyo3::Bound<'py, pyo3::types::PyBytes> {
+                $crate::py::methods::to_json(py, $crate::py::methods::ValueClass::model(self))
+            }
+
+            fn __eq__(&self, other: &Self) -> bool {
+                use $crate::py::methods::ValueClass;
+                self.model() == other.model()
+            }
+
+            fn __reduce__<'py>(
+                slf: &pyo3::Bound<'py, Self>,
+            ) -> pyo3::PyResult<(
+                pyo3::Bound<'py, pyo3::PyAny>,
+                (pyo3::Bound<'py, pyo3::types::PyBytes>,),
+            )> {
+                $crate::py::methods::reduce(
+                    slf.as_any(),
+                    $crate::py::methods::ValueClass::model(slf.get()),
+                )
+            }
+        }
+    };
+}
+pub(crate) use value_class;
+
 /// `(Class.from_json, (json,))`: pickles by value, in the wire form.
 pub fn reduce<'py, T: Encode>(
     slf: &Bound<'py, PyAny>,

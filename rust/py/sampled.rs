@@ -1,7 +1,7 @@
 //! Python classes of the leaf types: `SampledValue`, `SignedMeterValue`, `UnitOfMeasure`.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyFloat, PyString};
+use pyo3::types::{PyDict, PyFloat, PyString};
 
 use crate::error::{Res, Seg};
 use crate::model::*;
@@ -9,6 +9,7 @@ use crate::model::*;
 use super::args::*;
 use super::lookups::*;
 use super::methods;
+use super::methods::value_class;
 use super::shared::Shared;
 use super::to_python::*;
 
@@ -90,14 +91,6 @@ impl PyUnitOfMeasure {
         PyUnitOfMeasure::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        self.inner == other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -108,12 +101,6 @@ impl PyUnitOfMeasure {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
 
@@ -184,14 +171,6 @@ impl PySignedMeterValue {
         ))
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &*self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        *self.inner == *other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -216,12 +195,6 @@ impl PySignedMeterValue {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &*slf.get().inner)
     }
 }
 
@@ -349,14 +322,6 @@ impl PySampledValue {
         PySampledValue::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        self.inner == other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -373,10 +338,10 @@ impl PySampledValue {
             ],
         )
     }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &slf.get().inner)
-    }
 }
+
+value_class!(PyUnitOfMeasure, UnitOfMeasure);
+
+value_class!(PySignedMeterValue, SignedMeterValue);
+
+value_class!(PySampledValue, SampledValue);

@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::error::{FaultKind, Res, Seg};
 use crate::model::MeterValue;
@@ -16,6 +16,7 @@ use super::args::*;
 use super::lookups::*;
 use super::meter::PyMeterValue;
 use super::methods;
+use super::methods::value_class;
 use super::shared::Shared;
 use super::to_python::*;
 
@@ -110,14 +111,6 @@ impl PyAdditionalInfo {
         })
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        self.inner == other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -131,12 +124,6 @@ impl PyAdditionalInfo {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
 
@@ -206,14 +193,6 @@ impl PyIdToken {
         })
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        self.inner == other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -228,12 +207,6 @@ impl PyIdToken {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
 
@@ -287,14 +260,6 @@ impl PyEvse {
         })
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        self.inner == other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -305,12 +270,6 @@ impl PyEvse {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
 
@@ -392,14 +351,6 @@ impl PyTransaction {
         })
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        self.inner == other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -416,12 +367,6 @@ impl PyTransaction {
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
-    }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &slf.get().inner)
     }
 }
 
@@ -603,14 +548,6 @@ impl PyTransactionEventRequest {
         Ok(PyTransactionEventRequest::wrap(methods::from_json(data)?))
     }
 
-    fn to_json<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        methods::to_json(py, &*self.inner)
-    }
-
-    fn __eq__(&self, other: &Self) -> bool {
-        *self.inner == *other.inner
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let i = &self.inner;
         methods::repr(
@@ -646,10 +583,14 @@ impl PyTransactionEventRequest {
             ],
         )
     }
-
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        methods::reduce(slf.as_any(), &*slf.get().inner)
-    }
 }
+
+value_class!(PyAdditionalInfo, AdditionalInfo);
+
+value_class!(PyIdToken, IdToken);
+
+value_class!(PyEvse, Evse);
+
+value_class!(PyTransaction, Transaction);
+
+value_class!(PyTransactionEventRequest, TransactionEventRequest);
