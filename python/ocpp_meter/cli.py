@@ -113,6 +113,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     decode = commands.add_parser("decode", help="decode and print frames, one per line")
     decode.add_argument("files", nargs="+", help="files of OCPP-J frames, one per line; - is stdin")
     decode.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
+    validate = commands.add_parser(
+        "validate", help="check a capture (one frame per line, or a log line with the frame)"
+    )
+    validate.add_argument("files", nargs="+", help="capture files; - is stdin")
+    validate.add_argument("--station-id", default="-", help="ignored (accepted like convert's)")
+    convert = commands.add_parser(
+        "convert", help="write a capture's rows to Parquet, Arrow IPC or CSV (by extension)"
+    )
+    convert.add_argument("files", nargs="+", help="capture files; - is stdin")
+    convert.add_argument("-o", "--output", required=True, help="out.parquet, out.arrow, out.csv")
+    convert.add_argument(
+        "--station-id", default="unknown", help="station id of the rows (default unknown)"
+    )
+    convert.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
     _add_serve(commands)
     _add_loadgen(commands)
     # `bench` has its own parser (ocpp_meter.bench): its options pass through untouched.
@@ -128,6 +142,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return bench_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "validate":
+        from .convert import validate as run_validate
+
+        return run_validate(args.files, sys.stdout)
+    if args.command == "convert":
+        from .convert import convert as run_convert
+
+        try:
+            return run_convert(
+                args.files, args.output, args.station_id, sys.stderr, strict=args.strict
+            )
+        except (ImportError, ValueError) as error:
+            sys.stderr.write(f"ocpp-meter convert: {error}\n")
+            return 2
     if args.command == "serve":
         return _serve(args)
     if args.command == "loadgen":

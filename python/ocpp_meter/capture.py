@@ -1,0 +1,61 @@
+"""Reading captures: files of OCPP-J frames, one per line, for ``ocpp-meter validate`` and
+``ocpp-meter convert``.
+
+A line is either a frame (JSON lines) or a log line with the frame after a prefix (a timestamp,
+a station id, a direction...): the frame starts at the line's first ``[``. Lines are read in
+chunks, so a capture of any size is handled in bounded memory.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+__all__ = ["Line", "chunks", "frame_of"]
+
+CHUNK_LINES = 20_000
+"""Lines handed on at a time: big enough to keep the decoder's threads busy, small enough to
+bound memory."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One frame of a capture, and where it came from."""
+
+    path: str
+    number: int
+    frame: bytes
+
+
+def frame_of(line: bytes) -> bytes | None:
+    """The frame in ``line`` (from its first ``[`` on, trailing whitespace removed), or ``None``
+    for a line with no frame (blank, or a log line of something else)."""
+    start = line.find(b"[")
+    if start < 0:
+        return None
+    return line[start:].rstrip()
+
+
+def _lines(path: str) -> Iterator[tuple[int, bytes]]:
+    if path == "-":
+        yield from enumerate(sys.stdin.buffer, 1)
+        return
+    with open(path, "rb") as handle:
+        yield from enumerate(handle, 1)
+
+
+def chunks(paths: Sequence[str], size: int = CHUNK_LINES) -> Iterator[list[Line]]:
+    """The frames of ``paths`` (``-`` is standard input), in order, ``size`` at a time."""
+    chunk: list[Line] = []
+    for path in paths:
+        for number, raw in _lines(path):
+            frame = frame_of(raw)
+            if frame is None:
+                continue
+            chunk.append(Line(path, number, frame))
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,135 @@
+"""``ocpp-meter validate`` and ``ocpp-meter convert``: captures checked frame by frame, and
+turned into the contract's rows in Parquet, Arrow IPC or CSV, chunk by chunk (bounded memory).
+
+Validation reports every invalid frame with its line, message id, error code and JSON Pointer;
+frames of actions this codec does not read (Heartbeat, BootNotification...) and replies
+(CALLRESULT, CALLERROR) are counted apart. Conversion needs pyarrow (the ``convert`` extra).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from ._core import Call, decode_batch, decode_message
+from .capture import chunks
+from .enums import ErrorCode
+from .errors import OcppError
+
+__all__ = ["convert", "validate"]
+
+WRITERS = {".parquet": "parquet", ".arrow": "ipc", ".ipc": "ipc", ".feather": "ipc", ".csv": "csv"}
+"""Output format by file extension."""
+
+
+def validate(paths: Sequence[str], out: TextIO) -> int:
+    """Check every frame of ``paths``; print the invalid ones and a summary. Exit status 1 if
+    any frame is invalid, else 0."""
+    counts = {"frames": 0, "valid": 0, "invalid": 0, "other actions": 0, "replies": 0}
+    for chunk in chunks(paths):
+        for line in chunk:
+            counts["frames"] += 1
+            try:
+                message = decode_message(line.frame)
+            except OcppError as error:
+                if error.code is ErrorCode.NOT_IMPLEMENTED:
+                    counts["other actions"] += 1
+                    continue
+                counts["invalid"] += 1
+                out.write(
+                    f"{line.path}:{line.number}\tid={error.message_id}\t{error.code.value}\t"
+                    f"path={error.path or '/'}\t{error.description}\n"
+                )
+                continue
+            counts["valid" if isinstance(message, Call) else "replies"] += 1
+    out.write("# " + ", ".join(f"{v} {k}" for k, v in counts.items()) + "\n")
+    return 1 if counts["invalid"] else 0
+
+
+def _writer(path: Path, schema: Any) -> Any:
+    kind = WRITERS.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"unknown output format {path.suffix!r}: use {', '.join(WRITERS)}")
+    if kind == "parquet":
+        return importlib.import_module("pyarrow.parquet").ParquetWriter(str(path), schema)
+    if kind == "ipc":
+        return importlib.import_module("pyarrow.ipc").new_file(str(path), schema)
+    csv = importlib.import_module("pyarrow.csv")
+    # CSV has no dictionary type: measurand is written as plain text.
+    return csv.CSVWriter(str(path), schema)
+
+
+def convert(
+    paths: Sequence[str],
+    output: str,
+    station_id: str,
+    err: TextIO,
+    progress: bool | None = None,
+    strict: bool = False,
+) -> int:
+    """Write the rows of every valid MeterValues and TransactionEvent frame of ``paths`` to
+    ``output`` (format by extension), listing the invalid frames on ``err``. Returns 0, or 1
+    when ``strict`` and a frame was invalid."""
+    pa = importlib.import_module("pyarrow")
+    target = Path(output)
+    csv = target.suffix.lower() == ".csv"
+    show = err.isatty() if progress is None else progress
+    writer: Any = None
+    frames = rows = invalid = 0
+    started = time.monotonic()
+
+    def write(table: Any) -> None:
+        nonlocal writer
+        if csv:  # CSV has no dictionary type: measurand becomes plain text.
+            table = table.cast(_plain(pa, table.schema))
+        if writer is None:
+            writer = _writer(target, table.schema)
+        writer.write_table(table)
+
+    try:
+        for chunk in chunks(paths):
+            result = decode_batch([line.frame for line in chunk], station_id)
+            table = pa.table(result)
+            write(table)
+            replies = result.replies
+            for record in pa.table(result.errors).to_pylist():
+                index = record["index"]
+                # Other actions are not meter data, and replies (no reply of their own) are
+                # not frames a station sent to be stored: neither is an invalid frame.
+                if record["code"] == ErrorCode.NOT_IMPLEMENTED.value or replies[index] is None:
+                    continue
+                invalid += 1
+                line = chunk[index]
+                err.write(
+                    f"{line.path}:{line.number}\tid={record['message_id']}\t{record['code']}\t"
+                    f"path={record['path'] or '/'}\t{record['description']}\n"
+                )
+            frames += len(chunk)
+            rows += table.num_rows
+            if show:
+                err.write(f"\rconvert: {frames:,} frames, {rows:,} rows ...")
+                err.flush()
+        if writer is None:  # an empty capture still gives a file with the schema
+            write(pa.table(decode_batch([], station_id)))
+    finally:
+        if writer is not None:
+            writer.close()
+    if show:
+        err.write("\n")
+    err.write(
+        f"convert: {frames:,} frames, {rows:,} rows, {invalid:,} invalid frames -> {target} "
+        f"({time.monotonic() - started:.1f} s)\n"
+    )
+    return 1 if strict and invalid else 0
+
+
+def _plain(pa: Any, schema: Any) -> Any:
+    """The schema with dictionary columns as plain strings (for CSV)."""
+    fields = [
+        pa.field(f.name, pa.string(), f.nullable) if pa.types.is_dictionary(f.type) else f
+        for f in schema
+    ]
+    return pa.schema(fields)
