@@ -93,3 +93,16 @@ def test_convert_from_stdin_strict_and_bad_targets(tmp_path: Path) -> None:
     assert cli("convert", "-", "-o", str(empty)).returncode == 0
     assert pq.read_table(empty).num_rows == 0
     assert json.loads(json.dumps(pq.read_table(empty).schema.names))[0] == "station_id"
+
+
+def test_the_shipped_log_converts_with_its_stations_and_both_actions(tmp_path: Path) -> None:
+    capture = CAPTURE.with_name("capture.log")
+    target = tmp_path / "rows.parquet"
+    assert convert([str(capture)], str(target), "unknown", io.StringIO()) == 0
+    table = pq.read_table(target)
+    assert sorted(set(table.column("station_id").to_pylist())) == [
+        f"CS-000{i}" for i in range(1, 5)
+    ]
+    assert set(table.column("action").to_pylist()) == {"MeterValues", "TransactionEvent"}
+    te = table.filter(pa.compute.equal(table.column("action"), "TransactionEvent"))
+    assert {t for t in te.column("transaction_id").to_pylist()} >= {"tx-1-0", "tx-4-4"}

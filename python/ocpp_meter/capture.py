@@ -1,9 +1,11 @@
 """Reading captures: files of OCPP-J frames, one per line, for ``ocpp-meter validate`` and
 ``ocpp-meter convert``.
 
-A line is either a frame (JSON lines) or a log line with the frame after a prefix (a timestamp,
-a station id, a direction...): the frame starts at the line's first ``[``. Lines are read in
-chunks, so a capture of any size is handled in bounded memory.
+A line is either a frame (JSON lines) or a log line with the frame after a prefix: the frame
+starts at the line's first ``[``. In a prefix such as ``2024-05-01T12:00:00Z CS-0001 <- [2,...``
+the charging station id is the last word before the frame, a direction arrow (``<-``, ``->``,
+``<<``, ``>>``) skipped. Lines are read in chunks, so a capture of any size is handled in
+bounded memory.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Line", "chunks", "frame_of"]
+__all__ = ["Line", "chunks", "frame_of", "station_of"]
 
 CHUNK_LINES = 20_000
 """Lines handed on at a time: big enough to keep the decoder's threads busy, small enough to
@@ -21,11 +23,22 @@ bound memory."""
 
 @dataclass(frozen=True)
 class Line:
-    """One frame of a capture, and where it came from."""
+    """One frame of a capture, where it came from, and its station if the line names one."""
 
     path: str
     number: int
     frame: bytes
+    station_id: str | None = None
+
+
+_ARROWS = {b"<-", b"->", b"<<", b">>"}
+
+
+def station_of(line: bytes) -> str | None:
+    """The station id a log line names before its frame, if any (see the module docs)."""
+    start = line.find(b"[")
+    words = [w for w in line[:start].split() if w not in _ARROWS] if start > 0 else []
+    return words[-1].decode("utf-8", "replace") if words else None
 
 
 def frame_of(line: bytes) -> bytes | None:
@@ -53,7 +66,7 @@ def chunks(paths: Sequence[str], size: int = CHUNK_LINES) -> Iterator[list[Line]
             frame = frame_of(raw)
             if frame is None:
                 continue
-            chunk.append(Line(path, number, frame))
+            chunk.append(Line(path, number, frame, station_of(raw)))
             if len(chunk) >= size:
                 yield chunk
                 chunk = []

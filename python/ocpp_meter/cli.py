@@ -124,7 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     convert.add_argument("files", nargs="+", help="capture files; - is stdin")
     convert.add_argument("-o", "--output", required=True, help="out.parquet, out.arrow, out.csv")
     convert.add_argument(
-        "--station-id", default="unknown", help="station id of the rows (default unknown)"
+        "--station-id",
+        default="unknown",
+        help="station id of lines whose prefix names none (default unknown)",
     )
     convert.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
     _add_serve(commands)

@@ -71,8 +71,9 @@ def convert(
     strict: bool = False,
 ) -> int:
     """Write the rows of every valid MeterValues and TransactionEvent frame of ``paths`` to
-    ``output`` (format by extension), listing the invalid frames on ``err``. Returns 0, or 1
-    when ``strict`` and a frame was invalid."""
+    ``output`` (format by extension), listing the invalid frames on ``err``. A line's station
+    is the one its log prefix names, else ``station_id``. Returns 0, or 1 when ``strict`` and a
+    frame was invalid."""
     pa = importlib.import_module("pyarrow")
     target = Path(output)
     csv = target.suffix.lower() == ".csv"
@@ -91,7 +92,8 @@ def convert(
 
     try:
         for chunk in chunks(paths):
-            result = decode_batch([line.frame for line in chunk], station_id)
+            stations = [line.station_id or station_id for line in chunk]
+            result = decode_batch([line.frame for line in chunk], stations)
             table = pa.table(result)
             write(table)
             replies = result.replies
