@@ -183,15 +183,17 @@ struct Head<'a> {
     seq_no: Option<i64>,
 }
 
-/// An `int32` column's value, or the fault at `path` (outermost segment first).
-fn int32(v: i64, path: &[Seg]) -> Res<i32> {
-    i32::try_from(v).map_err(|_| {
-        path.iter()
-            .rev()
-            .fold(Fault::new(FaultKind::OutOfRange, 0), |f, s| {
-                f.within(s.clone())
-            })
-    })
+/// An `int32` column's value, or the fault at `path` (outermost segment first). The path
+/// is a closure so that it is only built on the failure path, not once per row.
+fn int32<const N: usize>(v: i64, path: impl FnOnce() -> [Seg; N]) -> Res<i32> {
+    i32::try_from(v).map_err(|_| out_of_range(path()))
+}
+
+#[cold]
+fn out_of_range<const N: usize>(path: [Seg; N]) -> Box<Fault> {
+    path.into_iter()
+        .rev()
+        .fold(Fault::new(FaultKind::OutOfRange, 0), |f, s| f.within(s))
 }
 
 /// Appends the rows of a `MeterValues` request; returns how many. On a fault nothing is
@@ -206,7 +208,7 @@ pub fn push_meter_values(
         station_id,
         message_id,
         action: "MeterValues",
-        evse_id: Some(int32(req.evse_id, &[Seg::Key("evseId")])?),
+        evse_id: Some(int32(req.evse_id, || [Seg::Key("evseId")])?),
         connector_id: None,
         transaction_id: None,
         event_type: None,
@@ -225,9 +227,9 @@ pub fn push_transaction_event(
 ) -> Res<usize> {
     let (evse_id, connector_id) = match &req.evse {
         Some(evse) => (
-            Some(int32(evse.id, &[Seg::Key("evse"), Seg::Key("id")])?),
+            Some(int32(evse.id, || [Seg::Key("evse"), Seg::Key("id")])?),
             match evse.connector_id {
-                Some(c) => Some(int32(c, &[Seg::Key("evse"), Seg::Key("connectorId")])?),
+                Some(c) => Some(int32(c, || [Seg::Key("evse"), Seg::Key("connectorId")])?),
                 None => None,
             },
         ),
@@ -269,17 +271,16 @@ fn push_rows_unchecked(
                 Some(uom) => {
                     let multiplier = match uom.multiplier {
                         None => DEFAULT_MULTIPLIER,
-                        Some(v) => int32(
-                            v,
-                            &[
+                        Some(v) => int32(v, || {
+                            [
                                 Seg::Key("meterValue"),
                                 Seg::Index(m),
                                 Seg::Key("sampledValue"),
                                 Seg::Index(s),
                                 Seg::Key("unitOfMeasure"),
                                 Seg::Key("multiplier"),
-                            ],
-                        )?,
+                            ]
+                        })?,
                     };
                     (uom.unit.as_deref().unwrap_or(DEFAULT_UNIT), multiplier)
                 }
