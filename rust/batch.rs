@@ -11,19 +11,14 @@
 //! which needs no work-stealing pool); each chunk fills its own builders, and the chunks are
 //! concatenated in input order, so the output does not depend on the thread count.
 //!
-//! `TransactionEvent` is not yet an action of [`crate::frame`]: until it is, a frame whose
-//! head reads `[2, "<id>", "TransactionEvent", {` is read here, payload included, in one pass
-//! with the same [`Reader`] and [`Decode`] implementation. Every other frame, and every
-//! `TransactionEvent` frame that fails, goes through [`decode_message`], so that the order of
-//! faults (syntax, then envelope, then payload) is the one documented there; when that reports
-//! only the unknown action, the payload is read again here for its own fault.
+//! Each frame is read by [`decode_call`], so a frame in a batch gets the same fault, found in
+//! the same order (syntax, then envelope, then payload), as when it is decoded alone.
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::columns::{Builder, Table};
-use crate::error::{Fault, FaultKind};
-use crate::frame::{decode_message, Action, FrameFault, Message, Request};
+use crate::frame::{decode_call, FrameFault, Request};
 use crate::model::MeterValuesRequest;
 use crate::rows::{
     push_meter_values, push_transaction_event, write_accepted, write_rejected, ErrorColumns,
@@ -249,33 +244,13 @@ fn decode_chunk(frames: &[&[u8]], range: Range<usize>, station_ids: StationIds<'
     chunk
 }
 
-/// One frame to a request of either action, or the fault to report.
+/// One frame to a request of either action, or the fault to report (a valid reply frame
+/// included: not a CALL, so no rows; it is recorded and, being a reply, not answered).
 fn decode_frame(buf: &[u8]) -> Result<Decoded, FrameFault> {
-    match decode_message(buf, false, Action::MeterValues) {
-        Ok(Message::Call {
-            message_id,
-            request,
-        }) => match request {
-            Request::MeterValues(req) => Ok(Decoded::MeterValues(message_id, req)),
-            Request::TransactionEvent(req) => Ok(Decoded::TransactionEvent(message_id, req)),
-        },
-        Ok(Message::CallResult { message_id, .. }) => Err(unexpected(message_id, 3)),
-        Ok(Message::CallError { message_id, .. }) => Err(unexpected(message_id, 4)),
-        Err(ff) => Err(ff),
-    }
-}
-
-/// A valid reply frame: not a CALL, so no rows; it is recorded (and, being a reply, not
-/// answered).
-#[cold]
-fn unexpected(message_id: String, found: u8) -> FrameFault {
-    let mut fault = Fault::new(FaultKind::UnexpectedMessageType { expected: 2, found }, 0);
-    fault.element = Some(0);
-    FrameFault {
-        fault,
-        message_id: Some(message_id),
-        message_type: Some(found),
-    }
+    Ok(match decode_call(buf, false)? {
+        (message_id, Request::MeterValues(req)) => Decoded::MeterValues(message_id, req),
+        (message_id, Request::TransactionEvent(req)) => Decoded::TransactionEvent(message_id, req),
+    })
 }
 
 #[cfg(test)]
@@ -284,6 +259,7 @@ mod tests {
     use crate::arrow::export_stream;
     use crate::arrow::import::{read_stream, Col};
     use crate::error::ErrorCode;
+    use crate::frame::{decode_message, Action, Message};
 
     /// A typical periodic sample of a three-phase charger: 12 sampled values.
     const METER_VALUES: &str = r#"[2,"mv-1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00.123456789+02:00","sampledValue":[
