@@ -103,6 +103,74 @@ impl Bitmap {
     }
 }
 
+/// A column's validity: `None` for a non-nullable column, which keeps no bits.
+#[derive(Clone, Debug, PartialEq)]
+struct Validity(Option<Bitmap>);
+
+impl Validity {
+    fn new(nullable: bool) -> Self {
+        Validity(nullable.then(Bitmap::default))
+    }
+
+    #[inline]
+    fn push_valid(&mut self) {
+        if let Some(b) = &mut self.0 {
+            b.push(true);
+        }
+    }
+
+    /// Panics on a non-nullable column.
+    #[inline]
+    fn push_null(&mut self) {
+        self.0
+            .as_mut()
+            .expect("null in a non-nullable column")
+            .push(false);
+    }
+
+    fn is_valid(&self, i: usize) -> bool {
+        self.0.as_ref().map_or(true, |b| b.get(i))
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        if let Some(b) = &mut self.0 {
+            b.bytes.reserve(rows / 8 + 1);
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        if let Some(b) = &mut self.0 {
+            b.truncate(n);
+        }
+    }
+
+    fn append(&mut self, other: &Validity) {
+        match (&mut self.0, &other.0) {
+            (Some(a), Some(b)) => a.append(b),
+            (None, None) => {}
+            _ => panic!("appending columns of different nullability"),
+        }
+    }
+
+    /// The null count and the exported bitmap.
+    fn finish(self) -> (usize, Option<Vec<u8>>) {
+        match self.0 {
+            Some(b) => (b.unset(), b.into_exported()),
+            None => (0, None),
+        }
+    }
+}
+
+/// Appends `src` to `dst`, taking its buffer when `dst` is empty: concatenating chunks then
+/// moves the first one instead of copying it.
+fn append_vec<T: Copy>(dst: &mut Vec<T>, src: Vec<T>) {
+    if dst.is_empty() {
+        *dst = src;
+    } else {
+        dst.extend_from_slice(&src);
+    }
+}
+
 /// What every column builder can do, so that a row builder can handle its columns alike.
 pub trait Column {
     /// Number of slots.
@@ -128,7 +196,7 @@ pub trait Column {
 pub struct Utf8Column {
     offsets: Vec<i32>,
     data: Vec<u8>,
-    validity: Option<Bitmap>,
+    validity: Validity,
 }
 
 impl Utf8Column {
@@ -136,7 +204,7 @@ impl Utf8Column {
         Utf8Column {
             offsets: vec![0],
             data: Vec::new(),
-            validity: nullable.then(Bitmap::default),
+            validity: Validity::new(nullable),
         }
     }
 
@@ -146,18 +214,13 @@ impl Utf8Column {
         self.data.extend_from_slice(s.as_bytes());
         // Wrapping on purpose: see the module docs (the owner checks `data_len` and undoes the row).
         self.offsets.push(self.data.len() as i32);
-        if let Some(v) = &mut self.validity {
-            v.push(true);
-        }
+        self.validity.push_valid();
     }
 
     /// Appends a null. Panics on a non-nullable column.
     #[inline]
     pub fn push_null(&mut self) {
-        self.validity
-            .as_mut()
-            .expect("null in a non-nullable column")
-            .push(false);
+        self.validity.push_null();
         self.offsets.push(self.data.len() as i32);
     }
 
@@ -171,10 +234,8 @@ impl Utf8Column {
 
     /// Slot `i`: `None` for a null.
     pub fn get(&self, i: usize) -> Option<&str> {
-        if let Some(v) = &self.validity {
-            if !v.get(i) {
-                return None;
-            }
+        if !self.validity.is_valid(i) {
+            return None;
         }
         let (a, b) = (self.offsets[i] as usize, self.offsets[i + 1] as usize);
         Some(std::str::from_utf8(&self.data[a..b]).expect("built from &str"))
@@ -187,9 +248,7 @@ impl Column for Utf8Column {
         let average = self.data.len().checked_div(seen).map_or(16, |a| a + 1);
         self.offsets.reserve(rows);
         self.data.reserve(rows * average);
-        if let Some(v) = &mut self.validity {
-            v.bytes.reserve(rows / 8 + 1);
-        }
+        self.validity.reserve(rows);
     }
 
     fn len(&self) -> usize {
@@ -204,9 +263,7 @@ impl Column for Utf8Column {
         let end = self.offsets[n] as u32 as usize;
         self.offsets.truncate(n + 1);
         self.data.truncate(end);
-        if let Some(v) = &mut self.validity {
-            v.truncate(n);
-        }
+        self.validity.truncate(n);
     }
 
     fn append(&mut self, other: Self) {
@@ -214,16 +271,8 @@ impl Column for Utf8Column {
         self.offsets.reserve(other.offsets.len() - 1);
         self.offsets
             .extend(other.offsets[1..].iter().map(|o| o.wrapping_add(base)));
-        if self.data.is_empty() {
-            self.data = other.data;
-        } else {
-            self.data.extend_from_slice(&other.data);
-        }
-        match (&mut self.validity, &other.validity) {
-            (Some(a), Some(b)) => a.append(b),
-            (None, None) => {}
-            _ => panic!("appending columns of different nullability"),
-        }
+        append_vec(&mut self.data, other.data);
+        self.validity.append(&other.validity);
     }
 
     fn data_len(&self) -> usize {
@@ -233,10 +282,12 @@ impl Column for Utf8Column {
     fn finish(self, field: Field) -> ColumnArray {
         assert!(matches!(field.ty, ArrowType::Utf8), "{field:?}");
         debug_assert!(self.data_len() <= MAX_UTF8_BYTES);
+        let len = self.len();
+        let (null_count, validity) = self.validity.finish();
         ColumnArray {
-            len: self.len(),
-            null_count: self.validity.as_ref().map_or(0, Bitmap::unset),
-            validity: self.validity.and_then(Bitmap::into_exported),
+            len,
+            null_count,
+            validity,
             values: Values::Utf8 {
                 offsets: self.offsets,
                 data: self.data,
@@ -273,32 +324,27 @@ impl Primitive for f64 {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PrimColumn<T> {
     values: Vec<T>,
-    validity: Option<Bitmap>,
+    validity: Validity,
 }
 
 impl<T: Primitive> PrimColumn<T> {
     pub fn new(nullable: bool) -> Self {
         PrimColumn {
             values: Vec::new(),
-            validity: nullable.then(Bitmap::default),
+            validity: Validity::new(nullable),
         }
     }
 
     #[inline]
     pub fn push(&mut self, v: T) {
         self.values.push(v);
-        if let Some(b) = &mut self.validity {
-            b.push(true);
-        }
+        self.validity.push_valid();
     }
 
     /// Appends a null (the slot holds `T::default()`). Panics on a non-nullable column.
     #[inline]
     pub fn push_null(&mut self) {
-        self.validity
-            .as_mut()
-            .expect("null in a non-nullable column")
-            .push(false);
+        self.validity.push_null();
         self.values.push(T::default());
     }
 
@@ -312,19 +358,14 @@ impl<T: Primitive> PrimColumn<T> {
 
     /// Slot `i`: `None` for a null.
     pub fn get(&self, i: usize) -> Option<T> {
-        match &self.validity {
-            Some(b) if !b.get(i) => None,
-            _ => Some(self.values[i]),
-        }
+        self.validity.is_valid(i).then(|| self.values[i])
     }
 }
 
 impl<T: Primitive> Column for PrimColumn<T> {
     fn reserve(&mut self, rows: usize) {
         self.values.reserve(rows);
-        if let Some(v) = &mut self.validity {
-            v.bytes.reserve(rows / 8 + 1);
-        }
+        self.validity.reserve(rows);
     }
 
     fn len(&self) -> usize {
@@ -333,22 +374,12 @@ impl<T: Primitive> Column for PrimColumn<T> {
 
     fn truncate(&mut self, n: usize) {
         self.values.truncate(n);
-        if let Some(b) = &mut self.validity {
-            b.truncate(n);
-        }
+        self.validity.truncate(n);
     }
 
     fn append(&mut self, other: Self) {
-        if self.values.is_empty() {
-            self.values = other.values;
-        } else {
-            self.values.extend_from_slice(&other.values);
-        }
-        match (&mut self.validity, &other.validity) {
-            (Some(a), Some(b)) => a.append(b),
-            (None, None) => {}
-            _ => panic!("appending columns of different nullability"),
-        }
+        append_vec(&mut self.values, other.values);
+        self.validity.append(&other.validity);
     }
 
     fn data_len(&self) -> usize {
@@ -366,10 +397,11 @@ impl<T: Primitive> Column for PrimColumn<T> {
                 | (ArrowType::Float64, Values::F64(_))
         );
         assert!(ok, "{field:?} cannot hold these values");
+        let (null_count, validity) = self.validity.finish();
         ColumnArray {
             len: values.len(),
-            null_count: self.validity.as_ref().map_or(0, Bitmap::unset),
-            validity: self.validity.and_then(Bitmap::into_exported),
+            null_count,
+            validity,
             values,
             field,
         }
