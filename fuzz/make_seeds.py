@@ -5,8 +5,9 @@ fuzz/ocpp.dict. Run from the repository root with the package installed:
 
 Seeds: every frame of examples/meter_values.jsonl, frames of ocpp_meter.samples (each kind), every
 payload of the rule table in tests/test_rules.py (bare for `payload`, wrapped in a CALL for
-`frame`), CALLRESULT and CALLERROR frames, and TransactionEvent payloads built from the meter
-values above. File names are content hashes, so rerunning is idempotent.
+`frame`), CALLRESULT and CALLERROR frames, TransactionEvent payloads built from the meter
+values above, and for `batch` newline-separated groups of all of these (TransactionEvent
+payloads wrapped in a CALL). File names are content hashes, so rerunning is idempotent.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ for f in frames:
 for p in payloads:
     write("payload", p)
     write("frame", b'[2,"id-1","MeterValues",' + p + b"]")
-for extra in (
+extras = (
     b'[3,"id-1",{}]',
     b'[3,"id-1",{"customData":{"vendorId":"v","x":[1,2.5,null,true,{"a":"b"}]}}]',
     b'[4,"id-1","FormatViolation","bad",{"path":"/evseId"}]',
@@ -66,7 +67,8 @@ for extra in (
     b'[2,"id-1","Heartbeat",{}]',
     b'[5,"id-1","MeterValues",{}]',
     b'[2,"' + b"x" * 37 + b'","MeterValues",{}]',
-):
+)
+for extra in extras:
     write("frame", extra)
 
 te_base = {
@@ -109,6 +111,21 @@ for f in frames[:6]:
         json.dumps({**te_base, "meterValue": mv}, separators=(",", ":")).encode(),
     )
 
+# Batches: JSON Lines of mixed frames (accepted MeterValues and TransactionEvent, faulty
+# frames, replies), in groups of 1 to 8, so each seed covers several outcomes and thread cuts.
+te_frames = [
+    b'[2,"te-%d","TransactionEvent",' % i + f.read_bytes() + b"]"
+    for i, f in enumerate(sorted((ROOT / "fuzz" / "seeds" / "transaction_event").iterdir()))
+]
+faulty = [b'[2,"id-%d","MeterValues",' % i + p + b"]" for i, p in enumerate(payloads)]
+pool = [f for f in frames if b"\n" not in f]
+mixed = [*pool[:40], *te_frames, *faulty[::3], *extras, b"", b"not json"]
+for step, start in enumerate(range(0, len(mixed), 5)):
+    size = 1 + step % 8
+    # Interleave from both ends so accepted and rejected frames meet in one batch.
+    group = mixed[start : start + size] + mixed[::-1][start : start + size // 2]
+    write("batch", b"\n".join(group))
+
 # Dictionary: JSON punctuation, every property name and enumeration value the core knows.
 core = "".join(p.read_text() for p in (ROOT / "rust").glob("*.rs"))
 words = set(re.findall(r'"([A-Za-z][A-Za-z0-9.\-]{1,40})"', core))
@@ -133,5 +150,5 @@ tokens = [
 ]
 lines = [dict_entry(t) for t in tokens] + [dict_entry(f'"{w}"') for w in sorted(words)]
 (ROOT / "fuzz" / "ocpp.dict").write_text("\n".join(lines) + "\n")
-for t in ("payload", "frame", "transaction_event"):
+for t in ("payload", "frame", "transaction_event", "batch"):
     print(t, len(list((ROOT / "fuzz" / "seeds" / t).iterdir())))

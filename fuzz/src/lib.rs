@@ -25,10 +25,16 @@ pub const ACTIONS: &[Action] = &[Action::MeterValues];
 pub fn check_fault(fault: &Fault) {
     let description = fault.description();
     let n = description.chars().count();
-    assert!(n <= MAX_DESCRIPTION, "description of {n} characters: {description:?}");
+    assert!(
+        n <= MAX_DESCRIPTION,
+        "description of {n} characters: {description:?}"
+    );
     assert!(!description.is_empty(), "empty description for {fault:?}");
     let pointer = fault.pointer();
-    assert!(pointer.is_empty() || pointer.starts_with('/'), "bad pointer {pointer:?}");
+    assert!(
+        pointer.is_empty() || pointer.starts_with('/'),
+        "bad pointer {pointer:?}"
+    );
 }
 
 /// A payload entry point: `from_slice::<T>` on arbitrary bytes.
@@ -110,7 +116,10 @@ pub fn check_frame(data: &[u8]) {
             Err(ff) => {
                 check_fault(&ff.fault);
                 if let Some(id) = &ff.message_id {
-                    assert!(check_message_id(id).is_ok(), "fault carries a bad id {id:?}");
+                    assert!(
+                        check_message_id(id).is_ok(),
+                        "fault carries a bad id {id:?}"
+                    );
                 }
                 if let Some(t) = ff.message_type {
                     assert!((2..=4).contains(&t), "message type {t}");
@@ -134,16 +143,249 @@ pub fn check_frame(data: &[u8]) {
         if action == Action::MeterValues {
             let call = decode_call(data, false);
             match (&untrusted, &call) {
-                (Ok(Message::Call { message_id, request }), Ok((id, req))) => {
+                (
+                    Ok(Message::Call {
+                        message_id,
+                        request,
+                    }),
+                    Ok((id, req)),
+                ) => {
                     assert_eq!(message_id, id);
                     assert_eq!(request, req);
                 }
                 (Ok(Message::Call { .. }), Err(f)) => panic!("decode_call rejects a CALL: {f:?}"),
                 (Ok(_), Ok(_)) => panic!("decode_call accepts a non-CALL"),
-                (Err(a), Err(b)) => assert_eq!(a.fault, b.fault, "decode_call reports another fault"),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.fault, b.fault, "decode_call reports another fault")
+                }
                 (Err(_), Ok(_)) => panic!("decode_call accepts what decode_message rejects"),
                 (Ok(_), Err(f)) => check_fault(&f.fault),
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The batch entry point.
+
+use std::sync::Arc;
+
+use ocpp_meter::batch::{decode_batch, Batch, StationIds};
+use ocpp_meter::columns::{Builder, Table, Values};
+use ocpp_meter::frame::Request;
+use ocpp_meter::model::MeterValue;
+use ocpp_meter::rows::{
+    push_meter_values, push_transaction_event, write_accepted, write_rejected, ErrorColumns,
+    RowColumns,
+};
+
+/// Frames of a batch input are separated by this byte (seeds are JSON Lines).
+pub const FRAME_SEPARATOR: u8 = b'\n';
+
+/// One cell of a finished column, comparable (floats by their bits).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Null,
+    Bytes(Vec<u8>),
+    Int(i64),
+    Float(u64),
+}
+
+/// The columns of `tables`, concatenated: how the rows are cut into record batches is left out.
+pub fn flatten(tables: &[Arc<Table>]) -> Vec<Vec<Cell>> {
+    let mut columns: Vec<Vec<Cell>> = Vec::new();
+    for table in tables {
+        if columns.is_empty() {
+            columns = vec![Vec::new(); table.columns.len()];
+        }
+        assert_eq!(
+            columns.len(),
+            table.columns.len(),
+            "record batches of another schema"
+        );
+        for (out, c) in columns.iter_mut().zip(&table.columns) {
+            assert_eq!(
+                c.len, table.len,
+                "column {} of {} rows in a batch of {}",
+                c.field.name, c.len, table.len
+            );
+            if let Some(v) = &c.validity {
+                assert!(v.len() * 8 >= c.len, "short validity bitmap");
+                let nulls = (0..c.len)
+                    .filter(|&i| v[i / 8] & (1 << (i % 8)) == 0)
+                    .count();
+                assert_eq!(nulls, c.null_count, "null count of {}", c.field.name);
+            } else {
+                assert_eq!(
+                    c.null_count, 0,
+                    "nulls without a bitmap in {}",
+                    c.field.name
+                );
+            }
+            assert!(
+                c.field.nullable || c.null_count == 0,
+                "null in {}",
+                c.field.name
+            );
+            for i in 0..c.len {
+                let valid = c
+                    .validity
+                    .as_ref()
+                    .is_none_or(|v| v[i / 8] & (1 << (i % 8)) != 0);
+                out.push(if !valid {
+                    Cell::Null
+                } else {
+                    match &c.values {
+                        Values::Utf8 { offsets, data } => {
+                            let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+                            let s = &data[a..b];
+                            assert!(
+                                std::str::from_utf8(s).is_ok(),
+                                "utf8 column {} holds bad UTF-8",
+                                c.field.name
+                            );
+                            Cell::Bytes(s.to_vec())
+                        }
+                        Values::I32(v) => Cell::Int(i64::from(v[i])),
+                        Values::I64(v) => Cell::Int(v[i]),
+                        Values::F64(v) => Cell::Float(v[i].to_bits()),
+                    }
+                });
+            }
+        }
+    }
+    columns
+}
+
+fn sampled_values(meter_value: &[MeterValue]) -> usize {
+    meter_value.iter().map(|m| m.sampled_value.len()).sum()
+}
+
+/// A batch reduced to what must not depend on the thread count.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    rows: Vec<Vec<Cell>>,
+    errors: Vec<Vec<Cell>>,
+    replies: Vec<Option<Vec<u8>>>,
+    frame_rows: Vec<u32>,
+}
+
+fn outcome(batch: &Batch, frames: usize) -> Outcome {
+    assert!(
+        !batch.rows.is_empty() && !batch.errors.is_empty(),
+        "a batch keeps its schema"
+    );
+    assert_eq!(batch.frame_rows.len(), frames, "frame_rows");
+    assert_eq!(batch.replies.len(), frames, "replies");
+    assert_eq!(
+        batch.row_count(),
+        batch.frame_rows.iter().map(|n| *n as usize).sum::<usize>(),
+        "row count"
+    );
+    Outcome {
+        rows: flatten(&batch.rows),
+        errors: flatten(&batch.errors),
+        replies: batch
+            .replies
+            .iter()
+            .map(|r| r.map(<[u8]>::to_vec))
+            .collect(),
+        frame_rows: batch.frame_rows.clone(),
+    }
+}
+
+/// The station id given to frame `i` (short, varied, sometimes not ASCII).
+fn station(i: usize) -> &'static str {
+    ["CS-1", "", "é", "CS-000000000000000000001"][i % 4]
+}
+
+/// The batch entry point: `data` cut on [`FRAME_SEPARATOR`] into frames, decoded by
+/// `decode_batch` on 1, 2 and 3 threads. Checks: no panic; the same rows, error records,
+/// replies and per-frame row counts whatever the thread count; and every frame's outcome is
+/// the one of decoding it alone with `decode_call` then appending its rows to fresh columns
+/// (same error record and reply, or the same rows, as many as it has sampled values).
+pub fn check_batch(data: &[u8]) {
+    let frames: Vec<&[u8]> = data.split(|b| *b == FRAME_SEPARATOR).collect();
+    let ids: Vec<&str> = (0..frames.len()).map(station).collect();
+
+    // The expected outcome, frame by frame.
+    let mut rows = RowColumns::default();
+    let mut errors = ErrorColumns::default();
+    let mut replies = Vec::with_capacity(frames.len());
+    let mut frame_rows = Vec::with_capacity(frames.len());
+    for (i, frame) in frames.iter().enumerate() {
+        let pushed = match decode_call(frame, false) {
+            Err(ff) => Err(ff),
+            Ok((id, request)) => {
+                let (pushed, sampled) = match &request {
+                    Request::MeterValues(req) => (
+                        push_meter_values(&mut rows, ids[i], &id, req),
+                        sampled_values(&req.meter_value),
+                    ),
+                    Request::TransactionEvent(req) => (
+                        push_transaction_event(&mut rows, ids[i], &id, req),
+                        req.meter_value.as_deref().map_or(0, sampled_values),
+                    ),
+                };
+                match pushed {
+                    Ok(n) => {
+                        assert_eq!(n, sampled, "rows of frame {i} != its sampled values");
+                        Ok((id, n))
+                    }
+                    Err(fault) => {
+                        check_fault(&fault);
+                        Err(FrameFault {
+                            fault,
+                            message_id: Some(id),
+                            message_type: Some(2),
+                        })
+                    }
+                }
+            }
+        };
+        match pushed {
+            Ok((id, n)) => {
+                let mut reply = Vec::new();
+                write_accepted(&id, &mut reply);
+                replies.push(Some(reply));
+                frame_rows.push(n as u32);
+            }
+            Err(ff) => {
+                errors.push(i, ff.message_id.as_deref(), &ff.fault);
+                let mut reply = Vec::new();
+                replies.push(write_rejected(&ff, &mut reply).then_some(reply));
+                frame_rows.push(0);
+            }
+        }
+    }
+    let expected = Outcome {
+        rows: flatten(&[Arc::new(rows.finish())]),
+        errors: flatten(&[Arc::new(errors.finish())]),
+        replies,
+        frame_rows,
+    };
+
+    // 3 threads only differ from 2 with 3 frames or more (the count is clamped to the frames).
+    let counts: &[usize] = if frames.len() >= 3 {
+        &[1, 2, 3]
+    } else {
+        &[1, 2]
+    };
+    for &threads in counts {
+        let batch = decode_batch(&frames, StationIds::PerFrame(&ids), threads);
+        let got = outcome(&batch, frames.len());
+        if got != expected {
+            // Say which part differs first, with the frames, for a readable report.
+            assert_eq!(
+                got.frame_rows, expected.frame_rows,
+                "frame_rows, {threads} threads"
+            );
+            assert_eq!(
+                got.errors, expected.errors,
+                "error records, {threads} threads"
+            );
+            assert_eq!(got.replies, expected.replies, "replies, {threads} threads");
+            assert_eq!(got.rows, expected.rows, "rows, {threads} threads");
         }
     }
 }
