@@ -8,6 +8,9 @@ and reports every invalid frame with its line, message id, error code and JSON P
 ``ocpp-meter loadgen`` drives a bounded MeterValues load against a local one; both need the
 ``server`` extra (the ``websockets`` library). ``ocpp-meter bench`` measures ocpp-meter against
 the peers installed (the ``bench`` extra has them all) and prints the table.
+``ocpp-meter passwd --store FILE STATION`` sets a station's Basic authentication password (read
+from the terminal or standard input, never from the command line) for ``serve``'s security
+profiles 1 and 2.
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     convert.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
     _add_serve(commands)
     _add_loadgen(commands)
+    _add_passwd(commands)
     # `bench` has its own parser (ocpp_meter.bench): its options pass through untouched.
     commands.add_parser(
         "bench",
@@ -162,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "loadgen":
         return _loadgen(args)
+    if args.command == "passwd":
+        return _passwd(args)
     try:
         return _decode(args.files, args.strict, sys.stdout)
     except BrokenPipeError:
@@ -198,7 +204,44 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=1 << 20,
         help="largest WebSocket message accepted (default 1 MiB)",
     )
+    security = serve.add_argument_group(
+        "security profiles (OCPP 2.0.1)",
+        "0: none (loopback tests only); 1: HTTP Basic authentication over ws://; 2: TLS (wss://) "
+        "and Basic authentication; 3: TLS with client certificates, the station id being the "
+        "certificate subject's CN. Basic authentication: username = station id of the URL, "
+        "password checked against --password-store (see ocpp-meter passwd).",
+    )
+    security.add_argument(
+        "--security-profile", type=int, choices=(0, 1, 2, 3), default=0, help="(default 0)"
+    )
+    security.add_argument("--password-store", help="station password hashes (profiles 1, 2)")
+    security.add_argument("--tls-cert", help="server certificate chain, PEM (profiles 2, 3)")
+    security.add_argument("--tls-key", help="server private key, PEM (profiles 2, 3)")
+    security.add_argument(
+        "--client-ca", help="CA certificates that issue station certificates, PEM (profile 3)"
+    )
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+
+
+def _add_passwd(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    passwd = commands.add_parser(
+        "passwd",
+        help="set a station's Basic authentication password (security profiles 1 and 2)",
+        description="Set, generate or remove a charging station's password in a password store "
+        "(salted scrypt hashes, one JSON line per station, mode 0600). The password is read "
+        "from the terminal (twice) or, when standard input is not a terminal, from its first "
+        "line; OCPP 2.0.1 asks for 16 to 40 characters. The running endpoint picks up the "
+        "change on the next connection.",
+    )
+    passwd.add_argument("station", help="charging station id (the Basic auth username)")
+    passwd.add_argument("--store", required=True, help="password store file (created if need be)")
+    action = passwd.add_mutually_exclusive_group()
+    action.add_argument(
+        "--generate",
+        action="store_true",
+        help="set a random 32-character password and print it once on standard output",
+    )
+    action.add_argument("--delete", action="store_true", help="remove the station")
 
 
 def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -239,12 +282,54 @@ def _serve(args: argparse.Namespace) -> int:
         synchronous=args.synchronous,
         max_batch_frames=args.max_batch_frames,
         max_frame_bytes=args.max_frame_bytes,
+        security_profile=args.security_profile,
+        password_store=args.password_store,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        client_ca=args.client_ca,
     )
     try:
+        config.check()
+    except ValueError as error:
+        sys.stderr.write(f"ocpp-meter serve: {error}\n")
+        return 2
+    try:
         return run(config)
-    except OSError as error:
+    except (OSError, ValueError) as error:
         logging.getLogger("ocpp_meter.server").error("cannot serve: %s", error)
         return 1
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise ValueError("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    from .security import PasswordStore, generate_password
+
+    try:
+        store = PasswordStore.load(args.store, missing_ok=True)
+        if args.delete:
+            if not store.remove(args.station):
+                sys.stderr.write(f"ocpp-meter passwd: no station {args.station!r}\n")
+                return 1
+        else:
+            password = generate_password() if args.generate else _read_password()
+            store.set_password(args.station, password)
+        store.save(args.store)
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"ocpp-meter passwd: {error}\n")
+        return 2
+    if args.generate:
+        sys.stdout.write(password + "\n")
+    return 0
 
 
 def _loadgen(args: argparse.Namespace) -> int:

@@ -10,6 +10,9 @@
   :class:`~ocpp_meter.storage.GroupCommitWriter` and returns the CALLRESULT only once they are
   committed. Other actions are answered ``NotImplemented`` (by the core), broken frames with
   the CALLERROR of the contract's error table; the connection stays open either way.
+- Who may connect is set by the security profile (:mod:`ocpp_meter.security`): 0 (none, the
+  default), 1 (HTTP Basic authentication), 2 (TLS and Basic authentication) or 3 (TLS with a
+  client certificate). Refusals happen in the handshake, before any frame is read.
 - A connection handles one frame at a time, which is what OCPP-J asks of a station (one CALL
   in flight); frames of different connections are committed together.
 - SIGINT or SIGTERM: stop accepting connections, let every connection finish the frame it is
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -36,6 +40,7 @@ from websockets.typing import Subprotocol
 
 from ._core import MeterValuesRequest, MeterValuesResponse
 from .dispatch import Dispatcher, current_call
+from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
 from .storage import GroupCommitWriter
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "ServeConfig",
     "serve",
     "station_id_from_path",
+    "tls_connection_class",
 ]
 
 logger = logging.getLogger(__name__)
@@ -93,19 +99,60 @@ class ServeConfig:
     max_batch_frames: int = 1000
     max_frame_bytes: int = 1 << 20
     shutdown_grace: float = 10.0
+    security_profile: int = 0
+    password_store: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    client_ca: str | None = None
+
+    def check(self) -> None:
+        """Raise ``ValueError`` if the security options do not fit the security profile."""
+        profile = self.security_profile
+        if profile not in SECURITY_PROFILES:
+            raise ValueError(f"security profile must be one of {SECURITY_PROFILES}")
+        wants = {
+            "password_store": profile in (1, 2),
+            "tls_cert": profile in (2, 3),
+            "tls_key": profile in (2, 3),
+            "client_ca": profile == 3,
+        }
+        for name, needed in wants.items():
+            given = getattr(self, name) is not None
+            if needed and not given:
+                raise ValueError(f"security profile {profile} needs {name.replace('_', '-')}")
+            if given and not needed:
+                raise ValueError(
+                    f"security profile {profile} does not use {name.replace('_', '-')}"
+                )
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The TLS context of profiles 2 and 3, ``None`` for plain WebSocket."""
+        if self.tls_cert is None or self.tls_key is None:
+            return None
+        return server_ssl_context(self.tls_cert, self.tls_key, self.client_ca)
 
 
 class IngestServer:
     """The WebSocket side: handshake checks, one read loop per connection, clean shutdown."""
 
-    def __init__(self, dispatcher: Dispatcher, *, shutdown_grace: float = 10.0) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        shutdown_grace: float = 10.0,
+        authenticator: Authenticator | None = None,
+    ) -> None:
         self.dispatcher = dispatcher
+        self.authenticator = authenticator
         self.shutdown_grace = shutdown_grace
         self._connections: dict[ServerConnection, asyncio.Lock] = {}
         self._stopping = False
 
-    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        """Refuse handshakes without a station id, and every handshake once stopping."""
+    async def process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Refuse handshakes without a station id or whose station is not authenticated (by
+        the security profile), and every handshake once stopping."""
         if self._stopping:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "shutting down\n")
         try:
@@ -117,6 +164,8 @@ class IngestServer:
             return connection.respond(
                 HTTPStatus.NOT_FOUND, "the URL must end with the charging station id\n"
             )
+        if self.authenticator is not None:
+            return await self.authenticator.authorize(connection, request, station_id)
         return None
 
     def select_subprotocol(
@@ -186,6 +235,9 @@ async def serve(
 ) -> None:
     """Run the endpoint until ``stop`` is set, or until SIGINT or SIGTERM when ``stop`` is
     ``None``; ``on_ready`` gets the bound port once the server listens."""
+    config.check()
+    ssl_context = config.ssl_context()
+    authenticator = Authenticator(config.security_profile, config.password_store)
     loop = asyncio.get_running_loop()
     own_signals = stop is None
     stop_event = asyncio.Event() if stop is None else stop
@@ -197,7 +249,9 @@ async def serve(
     ).start()
     try:
         ingest = IngestServer(
-            Dispatcher(MeterValuesIngest(writer)), shutdown_grace=config.shutdown_grace
+            Dispatcher(MeterValuesIngest(writer)),
+            shutdown_grace=config.shutdown_grace,
+            authenticator=authenticator,
         )
         async with websockets_serve(
             ingest.handle,
@@ -208,15 +262,25 @@ async def serve(
             process_request=ingest.process_request,
             max_size=config.max_frame_bytes,
             server_header=None,
+            # TLS is set up by the connection itself, so that a refused handshake is logged.
+            create_connection=(None if ssl_context is None else tls_connection_class(ssl_context)),
+            logger=_websockets_logger(),
         ) as server:
             port = _bound_port(server, config.port)
             logger.info(
-                "listening on %s:%d (database %s, synchronous=%s)",
+                "listening on %s://%s:%d (security profile %d, database %s, synchronous=%s)",
+                "ws" if ssl_context is None else "wss",
                 config.host,
                 port,
+                config.security_profile,
                 config.db,
                 config.synchronous,
             )
+            if config.security_profile == 0 and config.host not in ("127.0.0.1", "::1"):
+                logger.warning(
+                    "security profile 0: any client that reaches %s can store readings",
+                    config.host,
+                )
             if on_ready is not None:
                 ready = on_ready(port)
                 if ready is not None:
@@ -242,6 +306,74 @@ async def serve(
 def _on_signal(signum: int, stop: asyncio.Event) -> None:
     logger.info("received %s", signal.Signals(signum).name)
     stop.set()
+
+
+def tls_connection_class(
+    context: ssl.SSLContext, handshake_timeout: float = 10.0
+) -> type[ServerConnection]:
+    """A :class:`ServerConnection` that runs the TLS handshake itself on the accepted TCP
+    connection, and logs a failed one (no certificate, an untrusted one, not TLS at all) as a
+    refusal with the peer address and the reason; asyncio's own TLS server says nothing."""
+
+    class TlsServerConnection(ServerConnection):
+        _tls_ready = False
+        _early_data: list[bytes]
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.Transport)
+            transport.pause_reading()  # start_tls resumes it under the TLS layer
+            self._early_data = []
+            task = self.loop.create_task(self._start_tls(transport))
+            _tls_tasks.add(task)
+            task.add_done_callback(_tls_tasks.discard)
+
+        async def _start_tls(self, transport: asyncio.Transport) -> None:
+            peer = transport.get_extra_info("peername")
+            try:
+                tls = await self.loop.start_tls(
+                    transport,
+                    self,
+                    context,
+                    server_side=True,
+                    ssl_handshake_timeout=handshake_timeout,
+                )
+            except (OSError, asyncio.TimeoutError, ConnectionError) as error:
+                reason = getattr(error, "reason", None) or type(error).__name__
+                logger.warning("refused TLS connection from %s: %s", peer, reason)
+                transport.abort()
+                return
+            if tls is None:  # the peer went away meanwhile
+                transport.abort()
+                return
+            self._tls_ready = True
+            super().connection_made(tls)
+            early, self._early_data = self._early_data, []
+            for data in early:
+                super().data_received(data)
+
+        def data_received(self, data: bytes) -> None:
+            # The TLS layer may hand over the first bytes before _start_tls resumes.
+            if self._tls_ready:
+                super().data_received(data)
+            else:
+                self._early_data.append(data)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._tls_ready:
+                super().connection_lost(exc)
+
+    return TlsServerConnection
+
+
+_tls_tasks: set[asyncio.Task[None]] = set()
+
+
+def _websockets_logger() -> logging.Logger:
+    """The websockets library's server logger, which never logs an Authorization header."""
+    websockets_logger = logging.getLogger("websockets.server")
+    if not any(isinstance(f, RedactAuthorization) for f in websockets_logger.filters):
+        websockets_logger.addFilter(RedactAuthorization())
+    return websockets_logger
 
 
 def _bound_port(server: Server, default: int) -> int:
