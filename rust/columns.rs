@@ -14,6 +14,8 @@
 //! truncates back to the last good row and starts a new record batch (see
 //! [`crate::rows::Segments`]), so an overflowed offset is never exported.
 
+use crate::buffer_pool;
+
 /// The largest byte length a `utf8` column may reach.
 pub const MAX_UTF8_BYTES: usize = i32::MAX as usize;
 
@@ -38,6 +40,30 @@ impl Bitmap {
             self.unset += 1;
         }
         self.len += 1;
+    }
+
+    /// Appends `n` equal bits.
+    pub fn push_n(&mut self, valid: bool, n: usize) {
+        let end = self.len + n;
+        self.bytes.resize(end.div_ceil(8), 0);
+        if valid {
+            let mut i = self.len;
+            while i < end && i % 8 != 0 {
+                self.bytes[i / 8] |= 1 << (i % 8);
+                i += 1;
+            }
+            while i + 8 <= end {
+                self.bytes[i / 8] = 0xFF;
+                i += 8;
+            }
+            while i < end {
+                self.bytes[i / 8] |= 1 << (i % 8);
+                i += 1;
+            }
+        } else {
+            self.unset += n;
+        }
+        self.len = end;
     }
 
     /// Bit `i`.
@@ -126,6 +152,14 @@ impl Validity {
             .as_mut()
             .expect("null in a non-nullable column")
             .push(false);
+    }
+
+    /// `n` slots alike. Panics on nulls in a non-nullable column.
+    fn push_n(&mut self, valid: bool, n: usize) {
+        match &mut self.0 {
+            Some(b) => b.push_n(valid, n),
+            None => assert!(valid, "null in a non-nullable column"),
+        }
     }
 
     fn is_valid(&self, i: usize) -> bool {
@@ -232,6 +266,27 @@ impl Utf8Column {
         }
     }
 
+    /// Appends `s` (or a null) `n` times: the values every row of one frame shares.
+    pub fn push_n(&mut self, s: Option<&str>, n: usize) {
+        let start = self.data.len();
+        match s {
+            Some(s) if n > 0 => {
+                self.data.reserve(s.len() * n);
+                self.data.extend_from_slice(s.as_bytes());
+                // Doubling copies: a few copies of a growing run instead of one per row.
+                while self.data.len() - start < s.len() * n {
+                    let have = self.data.len() - start;
+                    let more = have.min(s.len() * n - have);
+                    self.data.extend_from_within(start..start + more);
+                }
+                self.offsets
+                    .extend((1..=n).map(|k| (start + k * s.len()) as i32));
+            }
+            _ => self.offsets.resize(self.offsets.len() + n, start as i32),
+        }
+        self.validity.push_n(s.is_some(), n);
+    }
+
     /// Slot `i`: `None` for a null.
     pub fn get(&self, i: usize) -> Option<&str> {
         if !self.validity.is_valid(i) {
@@ -246,8 +301,8 @@ impl Column for Utf8Column {
     fn reserve(&mut self, rows: usize) {
         let seen = self.offsets.len() - 1;
         let average = self.data.len().checked_div(seen).map_or(16, |a| a + 1);
-        self.offsets.reserve(rows);
-        self.data.reserve(rows * average);
+        buffer_pool::reserve(&mut self.offsets, rows);
+        buffer_pool::reserve(&mut self.data, rows * average);
         self.validity.reserve(rows);
     }
 
@@ -298,7 +353,7 @@ impl Column for Utf8Column {
 }
 
 /// A fixed-width value type Arrow knows.
-pub trait Primitive: Copy + Default + std::fmt::Debug + PartialEq {
+pub trait Primitive: buffer_pool::Pooled + Default + std::fmt::Debug + PartialEq {
     fn into_values(v: Vec<Self>) -> Values;
 }
 
@@ -356,6 +411,13 @@ impl<T: Primitive> PrimColumn<T> {
         }
     }
 
+    /// Appends `v` (or a null) `n` times.
+    pub fn push_n(&mut self, v: Option<T>, n: usize) {
+        self.values
+            .resize(self.values.len() + n, v.unwrap_or_default());
+        self.validity.push_n(v.is_some(), n);
+    }
+
     /// Slot `i`: `None` for a null.
     pub fn get(&self, i: usize) -> Option<T> {
         self.validity.is_valid(i).then(|| self.values[i])
@@ -364,7 +426,7 @@ impl<T: Primitive> PrimColumn<T> {
 
 impl<T: Primitive> Column for PrimColumn<T> {
     fn reserve(&mut self, rows: usize) {
-        self.values.reserve(rows);
+        buffer_pool::reserve(&mut self.values, rows);
         self.validity.reserve(rows);
     }
 
@@ -453,6 +515,21 @@ pub enum Values {
     I32(Vec<i32>),
     I64(Vec<i64>),
     F64(Vec<f64>),
+}
+
+impl Drop for Values {
+    fn drop(&mut self) {
+        // The next batch's builders take these buffers over (see `buffer_pool`).
+        match self {
+            Values::Utf8 { offsets, data } => {
+                buffer_pool::give(std::mem::take(offsets));
+                buffer_pool::give(std::mem::take(data));
+            }
+            Values::I32(v) => buffer_pool::give(std::mem::take(v)),
+            Values::I64(v) => buffer_pool::give(std::mem::take(v)),
+            Values::F64(v) => buffer_pool::give(std::mem::take(v)),
+        }
+    }
 }
 
 impl Values {
@@ -627,6 +704,34 @@ mod tests {
                     let mut fresh = Bitmap::default();
                     want[..n].iter().for_each(|v| fresh.push(*v));
                     assert_eq!(t, fresh, "{a} + {b} truncated to {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_pushes_equal_single_ones_at_any_alignment() {
+        for before in 0..10 {
+            for n in 0..20 {
+                for value in [None, Some(""), Some("x"), Some("message-id-0123456789")] {
+                    let start = |c: &mut Utf8Column, p: &mut PrimColumn<i32>| {
+                        (0..before).for_each(|i| {
+                            c.push_opt((i % 3 != 0).then_some("ab"));
+                            p.push_opt((i % 3 != 0).then_some(7));
+                        });
+                    };
+                    let (mut bulk, mut single) = (Utf8Column::new(true), Utf8Column::new(true));
+                    let (mut bulk_p, mut single_p) = (PrimColumn::new(true), PrimColumn::new(true));
+                    start(&mut bulk, &mut bulk_p);
+                    start(&mut single, &mut single_p);
+                    bulk.push_n(value, n);
+                    bulk_p.push_n(value.map(|v| v.len() as i32), n);
+                    (0..n).for_each(|_| {
+                        single.push_opt(value);
+                        single_p.push_opt(value.map(|v| v.len() as i32));
+                    });
+                    assert_eq!(bulk, single, "{before} then {n} x {value:?}");
+                    assert_eq!(bulk_p, single_p, "{before} then {n} x {value:?}");
                 }
             }
         }

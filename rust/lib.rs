@@ -21,6 +21,7 @@
 
 pub mod arrow;
 pub mod batch;
+pub mod buffer_pool;
 pub mod columns;
 pub mod datetime;
 pub mod decode;

@@ -286,14 +286,6 @@ fn push_rows_unchecked(
                 }
             };
             let (normalized_value, normalized_unit) = normalize(sampled.value, unit, multiplier);
-            cols.station_id.push(head.station_id);
-            cols.message_id.push(head.message_id);
-            cols.action.push(head.action);
-            cols.evse_id.push_opt(head.evse_id);
-            cols.connector_id.push_opt(head.connector_id);
-            cols.transaction_id.push_opt(head.transaction_id);
-            cols.event_type.push_opt(head.event_type);
-            cols.seq_no.push_opt(head.seq_no);
             // A frame cannot hold 2**31 array items, so the positions fit.
             cols.meter_value_index.push(m as i32);
             cols.sampled_value_index.push(s as i32);
@@ -322,6 +314,16 @@ fn push_rows_unchecked(
             rows += 1;
         }
     }
+    // The columns every row of the message shares, filled once the rows are known (a fault
+    // above leaves them as they were, and `push_rows` truncates the others).
+    cols.station_id.push_n(Some(head.station_id), rows);
+    cols.message_id.push_n(Some(head.message_id), rows);
+    cols.action.push_n(Some(head.action), rows);
+    cols.evse_id.push_n(head.evse_id, rows);
+    cols.connector_id.push_n(head.connector_id, rows);
+    cols.transaction_id.push_n(head.transaction_id, rows);
+    cols.event_type.push_n(head.event_type, rows);
+    cols.seq_no.push_n(head.seq_no, rows);
     Ok(rows)
 }
 

@@ -10,6 +10,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 from ocpp_meter import (
+    BATCH_BUFFER_POOL_DEFAULT_LIMIT,
     Dispatcher,
     MeterValuesRequest,
     MeterValuesResponse,
@@ -17,6 +18,7 @@ from ocpp_meter import (
     decode_call,
     rows,
     samples,
+    set_batch_buffer_pool_limit,
 )
 
 TE = {
@@ -159,3 +161,25 @@ def test_polars_reads_the_rows_and_bad_arguments_are_refused() -> None:
         decode_batch([1, 2], "CS")  # type: ignore[list-item]
     with pytest.raises(TypeError):
         decode_batch(pa.array([1, 2]), "CS")
+
+
+def test_pooled_column_memory_never_changes_a_live_result() -> None:
+    # 3,000 frames give columns of several hundred KiB, so their buffers are pooled when the
+    # result is dropped and taken over by the next batch.
+    first_frames = samples.frames(3000, "typical", seed=21)
+    second_frames = samples.frames(3000, "typical", seed=22)
+    live = pa.table(decode_batch(first_frames, "CS-A", threads=1))
+    live_rows = live.to_pylist()
+    for seed in (23, 24):
+        dropped = pa.table(decode_batch(samples.frames(3000, "typical", seed=seed), "CS-B"))
+        del dropped
+    second = pa.table(decode_batch(second_frames, "CS-C", threads=1))
+    assert live.to_pylist() == live_rows
+    fresh_previous = set_batch_buffer_pool_limit(0)
+    try:
+        unpooled = pa.table(decode_batch(second_frames, "CS-C", threads=1))
+    finally:
+        assert set_batch_buffer_pool_limit(fresh_previous) == 0
+    assert fresh_previous == BATCH_BUFFER_POOL_DEFAULT_LIMIT == 64 << 20
+    assert second.equals(unpooled)
+    assert second.num_rows == 3000 * 12

@@ -7,6 +7,7 @@ re-exports it beside the enums, the error type and the ocpp-go style feature sur
 from __future__ import annotations
 
 from ._core import (
+    BATCH_BUFFER_POOL_DEFAULT_LIMIT,
     AdditionalInfo,
     BatchErrors,
     BatchResult,
@@ -29,6 +30,7 @@ from ._core import (
     encode_call,
     encode_call_error,
     encode_call_result,
+    set_batch_buffer_pool_limit,
 )
 from .dispatch import CallContext, ChargingStationHandler, CSMSHandler, Dispatcher, current_call
 from .enums import (
@@ -53,6 +55,7 @@ from .feature import (
 )
 
 __all__ = [
+    "BATCH_BUFFER_POOL_DEFAULT_LIMIT",
     "METER_VALUES_FEATURE_NAME",
     "PROFILE_NAME",
     "AdditionalInfo",
@@ -96,4 +99,5 @@ __all__ = [
     "encode_call_result",
     "new_meter_values_request",
     "new_meter_values_response",
+    "set_batch_buffer_pool_limit",
 ]

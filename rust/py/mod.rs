@@ -38,6 +38,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<batch::PyBatchResult>()?;
     m.add_class::<batch::PyBatchErrors>()?;
     m.add_function(wrap_pyfunction!(batch::decode_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::set_batch_buffer_pool_limit, m)?)?;
+    m.add(
+        "BATCH_BUFFER_POOL_DEFAULT_LIMIT",
+        crate::buffer_pool::DEFAULT_LIMIT,
+    )?;
     m.add_function(wrap_pyfunction!(frames::decode_call, m)?)?;
     m.add_function(wrap_pyfunction!(frames::decode_message, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call, m)?)?;
