@@ -269,6 +269,49 @@ def test_a_failed_commit_fails_its_frames_and_the_writer_goes_on(
     assert [row[1] for row in stored(path)] == ["kept", "kept"]
 
 
+POISON_TRIGGER = """
+CREATE TRIGGER poison BEFORE INSERT ON sampled_values WHEN NEW.message_id LIKE 'poison%'
+BEGIN SELECT RAISE(ABORT, 'injected write failure'); END"""
+
+
+def test_a_frame_the_database_refuses_fails_alone_in_its_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A trigger makes the database refuse the rows of one frame; it is held in one batch with
+    # good frames: the batch's transaction fails, the good frames are committed one by one.
+    path = tmp_path / "m.sqlite"
+    connect(str(path)).execute(POISON_TRIGGER)
+    entered, release = threading.Event(), threading.Event()
+    real = storage.meter_values_rows
+
+    def held(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
+        if message_id == "first":
+            entered.set()
+            assert release.wait(timeout=10)
+        return real(station_id, message_id, req)
+
+    monkeypatch.setattr(storage, "meter_values_rows", held)
+    with GroupCommitWriter(str(path)) as writer:
+        writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        good1 = writer.submit("CS", "good1", request(3))
+        bad = writer.submit("CS", "poison-1", request(4))
+        good2 = writer.submit("CS", "good2", request(5))
+        release.set()
+        assert good1.result(timeout=10) == 3 and good2.result(timeout=10) == 5
+        with pytest.raises(sqlite3.IntegrityError, match="injected write failure"):
+            bad.result(timeout=10)
+        assert writer.stats.failed_frames == 1 and writer.stats.frames == 3
+        assert writer.stats.rows == 2 + 3 + 5
+        # The writer goes on: a later poisoned frame alone fails, a later good one is stored.
+        with pytest.raises(sqlite3.IntegrityError):
+            writer.submit("CS", "poison-2", request()).result(timeout=10)
+        assert writer.submit("CS", "good3", request()).result(timeout=10) == 2
+    ids = [row[1] for row in stored(path)]
+    assert sorted(set(ids)) == ["first", "good1", "good2", "good3"]
+    assert len(ids) == 2 + 3 + 5 + 2
+
+
 def test_close_commits_everything_queued_and_then_refuses(tmp_path: Path) -> None:
     path = tmp_path / "m.sqlite"
     writer = GroupCommitWriter(str(path)).start()

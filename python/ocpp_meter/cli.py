@@ -220,6 +220,12 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     security.add_argument(
         "--client-ca", help="CA certificates that issue station certificates, PEM (profile 3)"
     )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=10_000,
+        help="open connections at most; more are refused with HTTP 503 (default 10000)",
+    )
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
 
 
@@ -282,6 +288,7 @@ def _serve(args: argparse.Namespace) -> int:
         synchronous=args.synchronous,
         max_batch_frames=args.max_batch_frames,
         max_frame_bytes=args.max_frame_bytes,
+        max_connections=args.max_connections,
         security_profile=args.security_profile,
         password_store=args.password_store,
         tls_cert=args.tls_cert,
@@ -293,11 +300,33 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         sys.stderr.write(f"ocpp-meter serve: {error}\n")
         return 2
+    _raise_open_files_limit(config.max_connections + 64)
     try:
         return run(config)
     except (OSError, ValueError) as error:
         logging.getLogger("ocpp_meter.server").error("cannot serve: %s", error)
         return 1
+
+
+def _raise_open_files_limit(wanted: int) -> None:
+    """Raise the soft limit on open files towards ``wanted`` (each connection holds one)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            target = soft
+    if target < wanted:
+        logging.getLogger("ocpp_meter.server").warning(
+            "open files limited to %d: fewer than --max-connections connections fit", target
+        )
 
 
 def _read_password() -> str:

@@ -61,6 +61,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
 SUBPROTOCOL = "ocpp2.0.1"
 MAX_STATION_ID_LENGTH = 48
+RECEIVE_QUEUE_FRAMES = 4
+"""Frames a connection buffers beyond the one being handled before it stops reading."""
+LISTEN_BACKLOG = 1024
 
 
 def station_id_from_path(path: str) -> str | None:
@@ -98,6 +101,7 @@ class ServeConfig:
     synchronous: str = "full"
     max_batch_frames: int = 1000
     max_frame_bytes: int = 1 << 20
+    max_connections: int = 10_000
     shutdown_grace: float = 10.0
     security_profile: int = 0
     password_store: str | None = None
@@ -141,8 +145,10 @@ class IngestServer:
         *,
         shutdown_grace: float = 10.0,
         authenticator: Authenticator | None = None,
+        max_connections: int | None = None,
     ) -> None:
         self.dispatcher = dispatcher
+        self.max_connections = max_connections
         self.authenticator = authenticator
         self.shutdown_grace = shutdown_grace
         self._connections: dict[ServerConnection, asyncio.Lock] = {}
@@ -164,6 +170,14 @@ class IngestServer:
             return connection.respond(
                 HTTPStatus.NOT_FOUND, "the URL must end with the charging station id\n"
             )
+        if self.max_connections is not None and len(self._connections) >= self.max_connections:
+            logger.warning(
+                "refused station %r from %s: %d connections open (the limit)",
+                station_id,
+                connection.remote_address,
+                len(self._connections),
+            )
+            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections\n")
         if self.authenticator is not None:
             return await self.authenticator.authorize(connection, request, station_id)
         return None
@@ -252,6 +266,7 @@ async def serve(
             Dispatcher(MeterValuesIngest(writer)),
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,
+            max_connections=config.max_connections,
         )
         async with websockets_serve(
             ingest.handle,
@@ -261,6 +276,11 @@ async def serve(
             select_subprotocol=ingest.select_subprotocol,
             process_request=ingest.process_request,
             max_size=config.max_frame_bytes,
+            # Frames are handled one at a time: a few queued ones bound a connection's memory
+            # (about RECEIVE_QUEUE_FRAMES x max_frame_bytes) and push back on a fast sender.
+            max_queue=RECEIVE_QUEUE_FRAMES,
+            # A reconnect storm after a restart: let the kernel queue that many handshakes.
+            backlog=LISTEN_BACKLOG,
             server_header=None,
             # TLS is set up by the connection itself, so that a refused handshake is logged.
             create_connection=(None if ssl_context is None else tls_connection_class(ssl_context)),

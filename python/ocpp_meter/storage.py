@@ -11,7 +11,10 @@ message ids after a reboot never has real readings dropped.
 :meth:`~GroupCommitWriter.write` (awaitable) or :meth:`~GroupCommitWriter.submit` (a
 ``concurrent.futures.Future``); the thread takes every frame waiting in the queue (up to
 ``max_batch_frames``), turns them into rows, inserts them in one transaction, commits, and only
-then resolves each frame's future. While one commit is on disk the next batch gathers, so the
+then resolves each frame's future. If the batch's transaction fails, each of its frames is tried
+again in a transaction of its own, so a frame the database refuses fails alone (its waiter gets
+the error, which the endpoint answers with an ``InternalError`` CALLERROR) and no row of it is
+stored. While one commit is on disk the next batch gathers, so the
 cost of a sync is shared by every frame that arrived meanwhile, and no delay is added when the
 load is light.
 """
@@ -279,28 +282,54 @@ class GroupCommitWriter:
                 pending.error = error
             else:
                 rows.extend(pending.rows)
-        try:
-            connection.execute("BEGIN")
-            connection.executemany(INSERT_ROW, rows)
-            connection.execute("COMMIT")
-        except Exception as error:  # noqa: BLE001 - every waiter gets the failure
-            logger.error("commit of %d frames failed: %s", len(batch), error)
-            if connection.in_transaction:
-                try:
-                    connection.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-            for pending in batch:
-                pending.error = pending.error or error
-        else:
+        failure = self._transaction(connection, rows)
+        if failure is None:
             self.stats.commits += 1
             self.stats.rows += len(rows)
+        else:
+            logger.error("commit of %d frames failed: %s", len(batch), failure)
+            flattened = [pending for pending in batch if pending.error is None]
+            if len(flattened) == 1:
+                flattened[0].error = failure
+            else:
+                # Nothing of the batch is stored: try each frame alone, so that a frame the
+                # database refuses fails alone and the others are still committed.
+                for pending in flattened:
+                    pending.error = self._transaction(connection, pending.rows)
+                    if pending.error is None:
+                        self.stats.commits += 1
+                        self.stats.rows += len(pending.rows)
+                    else:
+                        logger.error(
+                            "station %r, message id %r: rows not stored: %s",
+                            pending.station_id,
+                            pending.message_id,
+                            pending.error,
+                        )
         for pending in batch:
             if pending.error is None:
                 self.stats.frames += 1
             else:
                 self.stats.failed_frames += 1
         self._resolve(batch)
+
+    @staticmethod
+    def _transaction(
+        connection: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
+    ) -> Exception | None:
+        """Insert ``rows`` in one transaction; the error that rolled it back, if any."""
+        try:
+            connection.execute("BEGIN")
+            connection.executemany(INSERT_ROW, rows)
+            connection.execute("COMMIT")
+        except Exception as error:  # noqa: BLE001 - handed to every waiter
+            if connection.in_transaction:
+                try:
+                    connection.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            return error
+        return None
 
     @staticmethod
     def _resolve(batch: Sequence[_Pending]) -> None:
