@@ -15,6 +15,7 @@ import ipaddress
 import json
 import logging
 import os
+import socket
 import sqlite3
 import ssl
 import stat
@@ -612,3 +613,55 @@ def test_redaction_filter_blanks_only_authorization_headers() -> None:
     assert redact.filter(record) and record.getMessage() == "< Authorization: [redacted]"
     other = logging.LogRecord("websockets.server", 10, "", 0, "< %s: %s", ("Host", "h"), None)
     assert redact.filter(other) and other.getMessage() == "< Host: h"
+
+
+def test_the_serve_command_wires_the_security_options(
+    tmp_path: Path, store_path: Path, pki: Pki
+) -> None:
+    """`ocpp-meter serve --security-profile 2 ...` end to end, as an operator runs it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db, log = tmp_path / "m.sqlite", tmp_path / "serve.log"
+    command = [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", str(port)]
+    options = ["--security-profile", "2", "--password-store", str(store_path)]
+    options += ["--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key)]
+    with open(log, "wb") as err:
+        process = subprocess.Popen(
+            [*command, "--db", str(db), *options], stdout=subprocess.DEVNULL, stderr=err
+        )
+
+    async def scenario() -> tuple[Any, int]:
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                async with connect(
+                    f"wss://127.0.0.1:{port}/ocpp/CS-1",
+                    ssl=client_context(pki),
+                    subprotocols=SUBPROTOCOLS,
+                    additional_headers=basic("CS-1", PASSWORD),
+                ) as ws:
+                    reply = await meter_values(ws, "cli-1")
+                break
+            except OSError:  # not listening yet
+                assert asyncio.get_running_loop().time() < deadline, log.read_text()
+                await asyncio.sleep(0.05)
+        wrong = await refused_status(
+            f"wss://127.0.0.1:{port}/ocpp/CS-1",
+            ssl=client_context(pki),
+            additional_headers=basic("CS-1", OTHER_PASSWORD),
+        )
+        return reply, wrong
+
+    try:
+        reply, wrong = run(scenario())
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert isinstance(reply, CallResult) and wrong == 401
+    assert count_rows(db, "CS-1") == 12
+    text = log.read_text()
+    assert f"listening on wss://127.0.0.1:{port} (security profile 2" in text
+    assert "refused station 'CS-1'" in text and "wrong password" in text
+    assert PASSWORD not in text and OTHER_PASSWORD not in text
