@@ -24,8 +24,13 @@ pub trait Decode: Sized {
     fn read(r: &mut Reader<'_>) -> Res<Self>;
 }
 
-/// Decodes a whole JSON text holding one `T`, with the precedence rules of this module.
+/// Decodes a whole JSON text holding one `T`, with the precedence rules of this module. Text
+/// longer than `max_frame_bytes` ([`crate::limits`]) is refused unread (`FormatViolation`).
 pub fn from_slice<T: Decode>(buf: &[u8], trusted_utf8: bool) -> Res<T> {
+    let limit = crate::limits::max_frame_bytes();
+    if buf.len() > limit {
+        return Err(Fault::new(FaultKind::TooLarge { limit }, 0));
+    }
     let mut r = Reader::new(buf, trusted_utf8);
     let res = match r.peek_type() {
         Ok(JsonType::Object) => T::read(&mut r).and_then(|v| r.finish().map(|()| v)),

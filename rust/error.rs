@@ -98,6 +98,11 @@ pub enum FaultKind {
     InvalidUnicode,
     /// Containers nested deeper than the decoder's limit.
     TooDeep { limit: usize },
+    /// Input longer than `max_frame_bytes` (see [`crate::limits`]), refused unread; a frame's
+    /// message id was read from its start.
+    TooLarge { limit: usize },
+    /// A frame longer than `max_frame_bytes` whose start gave no message id.
+    TooLargeUnread { limit: usize },
     /// The payload (or a frame's payload element) is not a JSON object.
     PayloadNotObject,
     /// A property the schema does not allow (`additionalProperties: false`).
@@ -148,7 +153,7 @@ impl FaultKind {
     pub fn code(&self) -> ErrorCode {
         use FaultKind::*;
         match self {
-            Syntax(_) | InvalidUnicode | TooDeep { .. } | PayloadNotObject => {
+            Syntax(_) | InvalidUnicode | TooDeep { .. } | TooLarge { .. } | PayloadNotObject => {
                 ErrorCode::FormatViolation
             }
             UnknownProperty(_) => ErrorCode::ProtocolError,
@@ -161,6 +166,7 @@ impl FaultKind {
             | OutOfRange
             | DuplicateKey(_) => ErrorCode::PropertyConstraintViolation,
             FrameNotArray
+            | TooLargeUnread { .. }
             | UnreadableFrame(_)
             | BadMessageId(_)
             | WrongArity { .. }
@@ -178,6 +184,7 @@ impl FaultKind {
             Syntax(_) => "json_syntax",
             InvalidUnicode => "invalid_unicode",
             TooDeep { .. } => "too_deep",
+            TooLarge { .. } | TooLargeUnread { .. } => "too_large",
             PayloadNotObject => "payload_not_object",
             UnknownProperty(_) => "unknown_property",
             MissingProperty(_) => "missing_property",
@@ -221,6 +228,9 @@ impl FaultKind {
             Syntax(reason) => write!(out, "invalid JSON: {reason}"),
             InvalidUnicode => write!(out, "invalid JSON: not valid UTF-8 or a lone surrogate"),
             TooDeep { limit } => write!(out, "JSON nested deeper than {limit} levels"),
+            TooLarge { limit } | TooLargeUnread { limit } => {
+                write!(out, "input is larger than the limit of {limit} bytes")
+            }
             PayloadNotObject => write!(out, "payload is not a JSON object"),
             UnknownProperty(name) => write!(out, "unknown property {}", quoted(name)),
             MissingProperty(name) => write!(out, "required property \"{name}\" is missing"),
@@ -298,6 +308,12 @@ pub enum Seg {
 /// The longest description we produce; OCPP limits errorDescription to 255 characters.
 pub const MAX_DESCRIPTION: usize = 255;
 
+/// The most characters of one property name a pointer shows. A name the sender made up (an
+/// unknown or duplicate property, a vendor key) longer than this is cut and ends with `…`, so
+/// that a path, which a CALLERROR carries back, stays small whatever the input holds. The
+/// schema's own names are at most 20 characters.
+pub const MAX_POINTER_NAME: usize = 128;
+
 /// A fault with its location. The path is stored innermost-first while unwinding.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
@@ -353,7 +369,11 @@ impl Fault {
             match seg {
                 Seg::Key(k) => out.push_str(k),
                 Seg::Name(n) => {
-                    for c in n.chars() {
+                    for (i, c) in n.chars().enumerate() {
+                        if i == MAX_POINTER_NAME {
+                            out.push('…');
+                            break;
+                        }
                         match c {
                             '~' => out.push_str("~0"),
                             '/' => out.push_str("~1"),
@@ -382,7 +402,7 @@ impl Fault {
             let _ = write!(out, " (frame element {e})");
         } else if !pointer.is_empty() {
             let _ = write!(out, " at {pointer}");
-        } else if !self.kind.is_envelope() {
+        } else if !self.kind.is_envelope() && !matches!(self.kind, FaultKind::TooLarge { .. }) {
             out.push_str(" at the payload root");
         }
         truncate_chars(out, MAX_DESCRIPTION)
@@ -414,6 +434,20 @@ mod tests {
             .within(Seg::Key("meterValue"));
         assert_eq!(f.pointer(), "/meterValue/2/a~1b~0c");
         assert_eq!(f.code(), ErrorCode::ProtocolError);
+    }
+
+    #[test]
+    fn long_names_are_cut_in_pointers() {
+        let name = |n: usize| "é".repeat(n);
+        let at = |n: usize| {
+            Fault::new(FaultKind::UnknownProperty(name(n).into()), 0)
+                .within(Seg::Name(name(n).into()))
+                .within(Seg::Key("customData"))
+        };
+        let exact = at(MAX_POINTER_NAME).pointer();
+        assert_eq!(exact, format!("/customData/{}", name(MAX_POINTER_NAME)));
+        let cut = at(1_000_000).pointer();
+        assert_eq!(cut, format!("/customData/{}…", name(MAX_POINTER_NAME)));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! OCPP-J envelopes: `[2, id, action, payload]`, `[3, id, payload]`, `[4, id, code, text, details]`.
 //!
-//! Decoding reads the envelope and the payload in the same single pass. When that pass fails,
-//! a cold second look decides which fault to report, in this order:
+//! Decoding reads the envelope and the payload in the same single pass. A frame longer than
+//! `max_frame_bytes` ([`crate::limits`]) is refused before that pass: `FormatViolation` with its
+//! message id when the id can be read from the frame's first bytes, `RpcFrameworkError` (no id)
+//! otherwise. When the pass fails, a cold second look decides which fault to report, in this
+//! order:
 //! 1. Before the message id is read: not JSON, not an array, no id, or an id that is not a
 //!    string of 1 to 36 characters: `RpcFrameworkError`, and no id (`"-1"` on the wire).
 //! 2. A syntax fault anywhere after that: `FormatViolation`.
@@ -16,6 +19,7 @@ use crate::decode::Decode;
 use crate::encode::{write_str, Encode};
 use crate::error::{ErrorCode, Fault, FaultKind, JsonType, Res, MAX_DESCRIPTION};
 use crate::json_value::{read_value, JsonValue};
+use crate::limits;
 use crate::model::{MeterValuesRequest, MeterValuesResponse};
 use crate::reader::{check_syntax, Reader};
 use crate::transaction_event::TransactionEventRequest;
@@ -137,6 +141,19 @@ pub fn decode_message(
     trusted_utf8: bool,
     result_action: Action,
 ) -> Result<Message, FrameFault> {
+    decode_message_within(buf, trusted_utf8, result_action, limits::max_frame_bytes())
+}
+
+/// [`decode_message`] with an explicit frame size limit instead of the process-wide one.
+pub fn decode_message_within(
+    buf: &[u8],
+    trusted_utf8: bool,
+    result_action: Action,
+    max_frame_bytes: usize,
+) -> Result<Message, FrameFault> {
+    if buf.len() > max_frame_bytes {
+        return Err(too_large(buf, max_frame_bytes));
+    }
     let mut head = Head::default();
     let mut r = Reader::new(buf, trusted_utf8);
     match read_frame(&mut r, &mut head, result_action) {
@@ -154,6 +171,30 @@ pub fn decode_call(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request), 
         } => Ok((message_id, request)),
         Message::CallResult { message_id, .. } => Err(unexpected(message_id, 3)),
         Message::CallError { message_id, .. } => Err(unexpected(message_id, 4)),
+    }
+}
+
+/// Bytes of a frame too large to decode that are read for its message id: room for an id of
+/// 36 escaped characters and generous whitespace.
+const HEAD_BYTES: usize = 1024;
+
+/// The fault of a frame over the size limit, with the id when its first bytes hold one.
+#[cold]
+#[inline(never)]
+fn too_large(buf: &[u8], limit: usize) -> FrameFault {
+    let mut head = Head::default();
+    // Checked as untrusted: the cut may fall inside a UTF-8 sequence. The pass fails (or, for
+    // a frame under HEAD_BYTES, succeeds) once past the id; only what it read matters.
+    let mut r = Reader::new(&buf[..buf.len().min(HEAD_BYTES)], false);
+    let _ = read_frame(&mut r, &mut head, Action::MeterValues);
+    let kind = match head.message_id {
+        Some(_) => FaultKind::TooLarge { limit },
+        None => FaultKind::TooLargeUnread { limit },
+    };
+    FrameFault {
+        fault: Fault::new(kind, 0),
+        message_id: head.message_id,
+        message_type: head.message_type,
     }
 }
 

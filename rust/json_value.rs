@@ -8,9 +8,6 @@ use crate::encode::{write_f64, write_str};
 use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
 use crate::reader::Reader;
 
-/// Deepest nesting accepted inside an open value (objects and arrays count one level each).
-pub const MAX_DEPTH: usize = 64;
-
 /// Objects with more members than this check duplicates with a hash set instead of a scan.
 const LINEAR_DUP_CHECK: usize = 16;
 
@@ -52,20 +49,28 @@ pub fn same_members(a: &[(String, JsonValue)], b: &[(String, JsonValue)]) -> boo
             .all(|(k, v)| b.iter().any(|(k2, v2)| k == k2 && v == v2))
 }
 
-/// Reads any JSON value; `depth` is the nesting level of the value itself.
+#[cold]
+fn too_deep(r: &Reader<'_>, limit: usize) -> Box<Fault> {
+    r.fault(FaultKind::TooDeep { limit })
+}
+
+/// Reads any JSON value; `depth` is the nesting level of the value itself (objects and arrays
+/// count one level each; the limit is the reader's, see [`crate::limits`]).
 pub fn read_value(r: &mut Reader<'_>, depth: usize) -> Res<JsonValue> {
     match r.peek_type()? {
         JsonType::Object => {
-            if depth >= MAX_DEPTH {
-                return Err(r.fault(FaultKind::TooDeep { limit: MAX_DEPTH }));
+            let limit = r.max_depth();
+            if depth >= limit {
+                return Err(too_deep(r, limit));
             }
             r.begin_object();
             let members = read_members(r, depth, |_, _| Ok(false))?;
             Ok(JsonValue::Object(members))
         }
         JsonType::Array => {
-            if depth >= MAX_DEPTH {
-                return Err(r.fault(FaultKind::TooDeep { limit: MAX_DEPTH }));
+            let limit = r.max_depth();
+            if depth >= limit {
+                return Err(too_deep(r, limit));
             }
             r.begin_array();
             let mut items = Vec::new();
@@ -213,11 +218,22 @@ mod tests {
 
     #[test]
     fn limits_depth_and_range() {
-        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
-        assert!(matches!(
-            parse(&deep).unwrap_err().kind,
-            FaultKind::TooDeep { .. }
-        ));
+        let nested = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        let max = crate::limits::DEFAULT.max_depth;
+        assert!(parse(&nested(max)).is_ok());
+        assert_eq!(
+            parse(&nested(max + 1)).unwrap_err().kind,
+            FaultKind::TooDeep { limit: max }
+        );
+        let with_depth = |text: &str, limit| {
+            let mut r = Reader::new(text.as_bytes(), true).with_max_depth(limit);
+            read_value(&mut r, 0)
+        };
+        assert!(with_depth(&nested(3), 3).is_ok());
+        assert_eq!(
+            with_depth(&nested(4), 3).unwrap_err().kind,
+            FaultKind::TooDeep { limit: 3 }
+        );
         assert_eq!(parse("1e999").unwrap_err().kind, FaultKind::OutOfRange);
         assert_eq!(
             parse("123456789012345678901").unwrap_err().kind,

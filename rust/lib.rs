@@ -29,6 +29,7 @@ pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod json_value;
+pub mod limits;
 pub mod model;
 pub mod reader;
 pub mod rows;

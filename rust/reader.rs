@@ -98,6 +98,8 @@ pub struct Reader<'a> {
     pos: usize,
     trusted_utf8: bool,
     key_at: usize,
+    /// Deepest nesting of open JSON (see [`crate::limits`]), fixed when the reader is made.
+    max_depth: usize,
 }
 
 /// A JSON number token, not yet converted.
@@ -243,7 +245,19 @@ impl<'a> Reader<'a> {
             pos: 0,
             trusted_utf8,
             key_at: 0,
+            max_depth: crate::limits::max_depth(),
         }
+    }
+
+    /// The same reader with another nesting limit for open JSON.
+    pub fn with_max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+
+    #[inline]
+    pub fn max_depth(&self) -> usize {
+        self.max_depth
     }
 
     /// Current byte offset.

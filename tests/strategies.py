@@ -80,9 +80,21 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
 
+NAME_CUT = 128
+"""Characters of a property name a pointer shows; a longer name is cut and ends with an ellipsis
+(README, Errors: a documented difference, so that error paths stay small)."""
+
+
 def pointer(tokens: Any) -> str:
-    """RFC 6901 JSON Pointer of a sequence of keys / indices."""
-    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+    """RFC 6901 JSON Pointer of a sequence of keys / indices, names cut as ours are."""
+
+    def segment(t: Any) -> str:
+        text = str(t)
+        cut = isinstance(t, str) and len(text) > NAME_CUT
+        escaped = text[:NAME_CUT].replace("~", "~0").replace("/", "~1")
+        return "/" + escaped + ("\u2026" if cut else "")
+
+    return "".join(segment(t) for t in tokens)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -288,7 +288,10 @@ ROWS: list[Row] = [
     ("additionalProperties", req(extra=',"EvseId":1'), PE, "/EvseId"),
     ("additionalProperties", req(extra=',"a/b~c":1'), PE, "/a~1b~0c"),
     ("additionalProperties", req(extra=',"":1'), PE, "/"),
-    ("additionalProperties", req(extra=',"' + "x" * 1000 + '":1'), PE, "/" + "x" * 1000),
+    # A made-up name longer than 128 characters is cut in the pointer (README, Errors).
+    ("additionalProperties", req(extra=',"' + "x" * 128 + '":1'), PE, "/" + "x" * 128),
+    ("additionalProperties", req(extra=',"' + "x" * 1000 + '":1'), PE, "/" + "x" * 128 + "\u2026"),
+    ("additionalProperties", req(extra=',"' + "~" * 129 + '":1'), PE, "/" + "~0" * 128 + "\u2026"),
     ("additionalProperties", req(extra=',"\\u0066oo":{"a":[1,2]}'), PE, "/foo"),
     ("additionalProperties", req(mv(extra=',"foo":null')), PE, MV0 + "/foo"),
     ("additionalProperties", on_sv(',"foo":"x"'), PE, SV0 + "/foo"),
@@ -569,7 +572,7 @@ ROWS: list[Row] = [
             extra=cd('"vendorId":"v","' + "\U0001f600" * 600 + '":1,"' + "\U0001f600" * 600 + '":1')
         ),
         PCV,
-        "/customData/" + "\U0001f600" * 600,
+        "/customData/" + "\U0001f600" * 128 + "\u2026",
     ),
 ]
 

@@ -53,9 +53,11 @@ from .feature import (
     new_meter_values_request,
     new_meter_values_response,
 )
+from .limits import DEFAULT_LIMITS, Limits, get_limits, set_limits
 
 __all__ = [
     "BATCH_BUFFER_POOL_DEFAULT_LIMIT",
+    "DEFAULT_LIMITS",
     "METER_VALUES_FEATURE_NAME",
     "PROFILE_NAME",
     "AdditionalInfo",
@@ -73,6 +75,7 @@ __all__ = [
     "Evse",
     "IdToken",
     "IdTokenType",
+    "Limits",
     "Location",
     "Measurand",
     "MeterValue",
@@ -97,7 +100,9 @@ __all__ = [
     "encode_call",
     "encode_call_error",
     "encode_call_result",
+    "get_limits",
     "new_meter_values_request",
     "new_meter_values_response",
     "set_batch_buffer_pool_limit",
+    "set_limits",
 ]

@@ -475,6 +475,18 @@ def decode_batch(
     to a bound (:func:`set_batch_buffer_pool_limit`).
     """
 
+DEFAULT_LIMITS: tuple[int, int]
+"""``(max_frame_bytes, max_depth)`` by default; see :mod:`ocpp_meter.limits`."""
+
+MAX_DEPTH_LIMIT: int
+"""The largest ``max_depth`` :func:`set_limits` accepts."""
+
+def get_limits() -> tuple[int, int]:
+    """The size limits in force, ``(max_frame_bytes, max_depth)``."""
+
+def set_limits(max_frame_bytes: int, max_depth: int) -> tuple[int, int]:
+    """Set the size limits; return the previous ones. ``ValueError`` when one is out of range."""
+
 BATCH_BUFFER_POOL_DEFAULT_LIMIT: int
 """The default of :func:`set_batch_buffer_pool_limit`: 64 MiB."""
 

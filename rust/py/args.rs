@@ -10,7 +10,8 @@ use pyo3::types::{
 
 use crate::datetime::DateTime;
 use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json_value::{JsonValue, MAX_DEPTH};
+use crate::json_value::JsonValue;
+use crate::limits;
 use crate::model::{self, CustomData};
 
 /// A fault in keyword argument `key` (a wire name), for constructors.
@@ -189,12 +190,13 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>, depth: usize) -> Res<JsonValue> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(JsonValue::Str(utf8(s)?.to_owned()));
     }
-    if depth >= MAX_DEPTH
+    let limit = limits::max_depth();
+    if depth >= limit
         && (obj.is_instance_of::<PyDict>()
             || obj.is_instance_of::<PyList>()
             || obj.is_instance_of::<PyTuple>())
     {
-        return Err(Fault::new(FaultKind::TooDeep { limit: MAX_DEPTH }, 0));
+        return Err(Fault::new(FaultKind::TooDeep { limit }, 0));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         return py_members(d, depth, |_| false).map(JsonValue::Object);

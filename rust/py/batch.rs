@@ -173,13 +173,6 @@ fn hold<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Held<'a>> {
     )))
 }
 
-/// Sets the bytes of column buffers kept for the next batch (see `buffer_pool`); returns the
-/// previous bound.
-#[pyfunction]
-pub fn set_batch_buffer_pool_limit(max_bytes: usize) -> usize {
-    crate::buffer_pool::set_limit(max_bytes)
-}
-
 /// Decodes many frames at once into the contract's rows.
 #[pyfunction]
 #[pyo3(signature = (frames, charging_station_ids, *, threads=0))]

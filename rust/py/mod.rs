@@ -1,6 +1,7 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
 //! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
-//! `lookups` give Python values, and the classes live in `sampled`, `meter` and `frames`.
+//! `lookups` give Python values, `limits` the process-wide bounds, and the classes live in
+//! `sampled`, `meter`, `transaction` and `frames`.
 
 use pyo3::prelude::*;
 
@@ -9,6 +10,7 @@ mod batch;
 mod errors;
 mod frames;
 mod input;
+mod limits;
 mod lookups;
 mod meter;
 mod methods;
@@ -38,11 +40,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<batch::PyBatchResult>()?;
     m.add_class::<batch::PyBatchErrors>()?;
     m.add_function(wrap_pyfunction!(batch::decode_batch, m)?)?;
-    m.add_function(wrap_pyfunction!(batch::set_batch_buffer_pool_limit, m)?)?;
-    m.add(
-        "BATCH_BUFFER_POOL_DEFAULT_LIMIT",
-        crate::buffer_pool::DEFAULT_LIMIT,
-    )?;
+    limits::register(m)?;
     m.add_function(wrap_pyfunction!(frames::decode_call, m)?)?;
     m.add_function(wrap_pyfunction!(frames::decode_message, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call, m)?)?;
