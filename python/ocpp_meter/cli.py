@@ -202,7 +202,8 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--max-frame-bytes",
         type=int,
         default=1 << 20,
-        help="largest WebSocket message accepted (default 1 MiB)",
+        help="largest WebSocket message accepted (default 1 MiB); the decoder's frame limit is "
+        "raised to match",
     )
     security = serve.add_argument_group(
         "security profiles (OCPP 2.0.1)",

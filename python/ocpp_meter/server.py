@@ -40,6 +40,7 @@ from websockets.typing import Subprotocol
 
 from ._core import MeterValuesRequest, MeterValuesResponse
 from .dispatch import Dispatcher, current_call
+from .limits import get_limits, set_limits
 from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
 from .storage import GroupCommitWriter
 
@@ -258,6 +259,9 @@ async def serve(
     if own_signals:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, _on_signal, signum, stop_event)
+    # A message the WebSocket layer accepts must not be refused by a lower decoder limit.
+    if get_limits().max_frame_bytes < config.max_frame_bytes:
+        set_limits(max_frame_bytes=config.max_frame_bytes)
     writer = GroupCommitWriter(
         config.db, synchronous=config.synchronous, max_batch_frames=config.max_batch_frames
     ).start()
