@@ -189,3 +189,36 @@ def reference_seen(frames: list[Any]) -> list[tuple[str, str, int]]:
     for k, f in enumerate(frames):
         dispatcher.dispatch(f"cs-{k % 5}", f)
     return handler.seen
+
+
+def test_batches_alongside_single_frame_decoding() -> None:
+    """``decode_batch`` (itself on two worker threads, the interpreter released) run by several
+    Python threads while others decode single frames: every batch equals the one made alone, and
+    every single decode its single-threaded outcome. The batches are large enough for their
+    column buffers to pass through the buffer pool between threads."""
+    import pyarrow as pa
+
+    inputs = _inputs()
+    expected = [_outcome(f) for f in inputs]
+    batch_frames = samples.frames(3000, kind="typical", seed=17) + [
+        f for f in inputs if isinstance(f, bytes)
+    ]
+    reference = pa.table(ocpp_meter.decode_batch(batch_frames, "CS-1", threads=1))
+    reference_errors = pa.table(ocpp_meter.decode_batch(batch_frames, "CS-1").errors)
+
+    def work(i: int) -> tuple[int, Any]:
+        if i % 4 == 0:
+            result = ocpp_meter.decode_batch(batch_frames, "CS-1", threads=2)
+            same = pa.table(result).equals(reference)
+            return -1, (same, pa.table(result.errors).equals(reference_errors))
+        k = (i * 7919) % len(inputs)
+        return k, _outcome(inputs[k])
+
+    batches = 0
+    for k, got in _run_threads(work, THREADS * 12):
+        if k == -1:
+            batches += 1
+            assert got == (True, True), "a batch differs under concurrency"
+        else:
+            assert got == expected[k], f"input {k} differs under concurrency"
+    assert batches == THREADS * 3

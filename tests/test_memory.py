@@ -1,5 +1,6 @@
 """Memory: decoding, reading every field and re-encoding many frames (valid and invalid, every
-kind of message) leaves the process RSS where it was after a warm-up.
+kind of message, one at a time and as batches) leaves the process RSS where it was after a
+warm-up.
 
 The bound is chosen to catch a leak of a single object per frame: ``ROUNDS x len(FRAMES)`` frames
 are decoded after the warm-up, and even the smallest leaked Python object (a 32-byte float or
@@ -118,6 +119,13 @@ def _round(frames: list[Any]) -> int:
             ocpp_meter.encode_call_error(
                 message.message_id, message.code, message.description, message.details
             )
+    # The same frames as one batch: rows, error records and replies, read in full.
+    import pyarrow as pa
+
+    batch = ocpp_meter.decode_batch(frames, "CS-1")
+    pa.table(batch).to_pylist()
+    pa.table(batch.errors).to_pylist()
+    _read((batch.replies, batch.frame_rows, batch.row_count, batch.error_count))
     return accepted
 
 
