@@ -182,21 +182,23 @@ use ocpp_meter::rows::{
 /// Frames of a batch input are separated by this byte (seeds are JSON Lines).
 pub const FRAME_SEPARATOR: u8 = b'\n';
 
-/// One cell of a finished column, comparable (floats by their bits).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Cell {
-    Null,
-    Bytes(Vec<u8>),
-    Int(i64),
-    Float(u64),
+/// A column of one or more record batches, concatenated and comparable: validity per slot;
+/// for `utf8` the length of each value in `values` and the bytes in `data`, for the numeric
+/// types each value's bits in `values` (0 in a null slot, whatever the buffer holds there).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Column {
+    pub valid: Vec<bool>,
+    pub values: Vec<u64>,
+    pub data: Vec<u8>,
 }
 
-/// The columns of `tables`, concatenated: how the rows are cut into record batches is left out.
-pub fn flatten(tables: &[Arc<Table>]) -> Vec<Vec<Cell>> {
-    let mut columns: Vec<Vec<Cell>> = Vec::new();
+/// The columns of `tables`, concatenated: how the rows are cut into record batches is left
+/// out. Checks each batch's buffers on the way (lengths, null counts, UTF-8 of `utf8` values).
+pub fn flatten(tables: &[Arc<Table>]) -> Vec<Column> {
+    let mut columns: Vec<Column> = Vec::new();
     for table in tables {
         if columns.is_empty() {
-            columns = vec![Vec::new(); table.columns.len()];
+            columns = vec![Column::default(); table.columns.len()];
         }
         assert_eq!(
             columns.len(),
@@ -204,54 +206,59 @@ pub fn flatten(tables: &[Arc<Table>]) -> Vec<Vec<Cell>> {
             "record batches of another schema"
         );
         for (out, c) in columns.iter_mut().zip(&table.columns) {
+            let name = c.field.name;
             assert_eq!(
                 c.len, table.len,
-                "column {} of {} rows in a batch of {}",
-                c.field.name, c.len, table.len
+                "column {name} of {} rows in a batch of {}",
+                c.len, table.len
             );
-            if let Some(v) = &c.validity {
-                assert!(v.len() * 8 >= c.len, "short validity bitmap");
-                let nulls = (0..c.len)
-                    .filter(|&i| v[i / 8] & (1 << (i % 8)) == 0)
-                    .count();
-                assert_eq!(nulls, c.null_count, "null count of {}", c.field.name);
-            } else {
-                assert_eq!(
-                    c.null_count, 0,
-                    "nulls without a bitmap in {}",
-                    c.field.name
-                );
+            let base = out.valid.len();
+            match &c.validity {
+                Some(v) => {
+                    assert!(v.len() * 8 >= c.len, "short validity bitmap in {name}");
+                    out.valid
+                        .extend((0..c.len).map(|i| v[i / 8] & (1 << (i % 8)) != 0));
+                }
+                None => out.valid.resize(base + c.len, true),
             }
-            assert!(
-                c.field.nullable || c.null_count == 0,
-                "null in {}",
-                c.field.name
-            );
-            for i in 0..c.len {
-                let valid = c
-                    .validity
-                    .as_ref()
-                    .is_none_or(|v| v[i / 8] & (1 << (i % 8)) != 0);
-                out.push(if !valid {
-                    Cell::Null
-                } else {
-                    match &c.values {
-                        Values::Utf8 { offsets, data } => {
-                            let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-                            let s = &data[a..b];
-                            assert!(
-                                std::str::from_utf8(s).is_ok(),
-                                "utf8 column {} holds bad UTF-8",
-                                c.field.name
-                            );
-                            Cell::Bytes(s.to_vec())
-                        }
-                        Values::I32(v) => Cell::Int(i64::from(v[i])),
-                        Values::I64(v) => Cell::Int(v[i]),
-                        Values::F64(v) => Cell::Float(v[i].to_bits()),
+            let nulls = out.valid[base..].iter().filter(|v| !**v).count();
+            assert_eq!(nulls, c.null_count, "null count of {name}");
+            assert!(c.field.nullable || nulls == 0, "null in {name}");
+            let valid = &out.valid[base..];
+            match &c.values {
+                Values::Utf8 { offsets, data } => {
+                    assert_eq!(offsets.len(), c.len + 1, "offsets of {name}");
+                    for (i, w) in offsets.windows(2).enumerate() {
+                        let s = &data[w[0] as usize..w[1] as usize];
+                        let s = if valid[i] { s } else { &[][..] };
+                        assert!(std::str::from_utf8(s).is_ok(), "bad UTF-8 in {name}");
+                        out.values.push(s.len() as u64);
+                        out.data.extend_from_slice(s);
                     }
-                });
+                }
+                Values::I32(v) => out.values.extend(v.iter().zip(valid).map(|(x, ok)| {
+                    if *ok {
+                        *x as i64 as u64
+                    } else {
+                        0
+                    }
+                })),
+                Values::I64(v) => {
+                    out.values.extend(
+                        v.iter()
+                            .zip(valid)
+                            .map(|(x, ok)| if *ok { *x as u64 } else { 0 }),
+                    )
+                }
+                Values::F64(v) => {
+                    out.values.extend(
+                        v.iter()
+                            .zip(valid)
+                            .map(|(x, ok)| if *ok { x.to_bits() } else { 0 }),
+                    )
+                }
             }
+            assert_eq!(out.values.len(), out.valid.len(), "values of {name}");
         }
     }
     columns
@@ -264,8 +271,8 @@ fn sampled_values(meter_value: &[MeterValue]) -> usize {
 /// A batch reduced to what must not depend on the thread count.
 #[derive(Debug, PartialEq)]
 struct Outcome {
-    rows: Vec<Vec<Cell>>,
-    errors: Vec<Vec<Cell>>,
+    rows: Vec<Column>,
+    errors: Vec<Column>,
     replies: Vec<Option<Vec<u8>>>,
     frame_rows: Vec<u32>,
 }
