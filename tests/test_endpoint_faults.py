@@ -16,88 +16,20 @@ import resource
 import socket
 import sqlite3
 import struct
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from ocpp_meter import CallError, CallResult, decode_message, encode_call
 from ocpp_meter.loadgen import typical_request
 from ocpp_meter.server import ServeConfig, serve
 from ocpp_meter.storage import connect as connect_db
+from serving import SUBPROTOCOLS, ServerProcess, run
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
-
-T = TypeVar("T")
-SUBPROTOCOLS: Any = ["ocpp2.0.1"]
-LIMIT = 60.0
-
-
-def run(scenario: Coroutine[Any, Any, T]) -> T:
-    async def bounded() -> T:
-        return await asyncio.wait_for(scenario, LIMIT)
-
-    return asyncio.run(bounded())
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """`ocpp-meter serve` as a subprocess on a free loopback port, logging to a file."""
-
-    def __init__(self, tmp_path: Path, *args: str) -> None:
-        self.db = tmp_path / "m.sqlite"
-        self.log = tmp_path / "serve.log"
-        self.port = free_port()
-        self.url = f"ws://127.0.0.1:{self.port}"
-        self.args = args
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Server:  # noqa: PYI034 - a test helper, never subclassed
-        command = [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", str(self.port)]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [*command, "--db", str(self.db), "--synchronous", "normal", *self.args],
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"server did not listen in time:\n{self.log.read_text()}")
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=20)
-
-    def rss_kib(self) -> int:
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise AssertionError("no VmRSS")
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
 
 @asynccontextmanager
@@ -341,7 +273,7 @@ def test_a_thousand_connections_at_once_are_each_served(tmp_path: Path, open_fil
     if open_files != resource.RLIM_INFINITY and open_files < stations + 200:
         pytest.skip(f"the hard limit on open files ({open_files}) is below {stations + 200}")
 
-    async def scenario(server: Server) -> tuple[list[Any], float]:
+    async def scenario(server: ServerProcess) -> tuple[list[Any], float]:
         gate = asyncio.Semaphore(100)  # handshakes in flight from this one client process
 
         async def open_one(number: int) -> ClientConnection:
@@ -368,7 +300,9 @@ def test_a_thousand_connections_at_once_are_each_served(tmp_path: Path, open_fil
             await asyncio.gather(*(ws.close() for ws in connections))
         return list(replies), newcomer
 
-    with Server(tmp_path) as server:
+    with ServerProcess(
+        tmp_path / "m.sqlite", tmp_path / "serve.log", "--synchronous", "normal"
+    ) as server:
         replies, newcomer = run(scenario(server))
         assert server.alive()
     assert len(replies) == stations and all(isinstance(r, CallResult) for r in replies)
@@ -446,7 +380,7 @@ def test_a_client_that_never_reads_is_held_back_and_others_are_served(tmp_path: 
             await writer.drain()
             sent += len(frame)
 
-    async def scenario(server: Server) -> tuple[bool, int, int, int]:
+    async def scenario(server: ServerProcess) -> tuple[bool, int, int, int]:
         rss_before = server.rss_kib()
         sender = asyncio.ensure_future(never_reader(server.url))
         try:
@@ -475,7 +409,9 @@ def test_a_client_that_never_reads_is_held_back_and_others_are_served(tmp_path: 
                 writer.transport.abort()
         return finished, stalled_at, rss_before, rss_during
 
-    with Server(tmp_path) as server:
+    with ServerProcess(
+        tmp_path / "m.sqlite", tmp_path / "serve.log", "--synchronous", "normal"
+    ) as server:
         finished, stalled_at, rss_before, rss_during = run(scenario(server))
         assert server.alive()
     assert not finished

@@ -11,14 +11,12 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from ocpp.exceptions import NotImplementedError as OcppNotImplemented
@@ -26,84 +24,9 @@ from ocpp.v201 import ChargePoint, call, call_result
 from ocpp_meter import CallError, CallResult, decode_message, encode_call
 from ocpp_meter.loadgen import check_loopback, typical_request
 from ocpp_meter.rows import COLUMNS
+from serving import SUBPROTOCOLS, ServerProcess, run
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-
-T = TypeVar("T")
-SUBPROTOCOLS: Any = ["ocpp2.0.1"]
-LIMIT = 30.0  # seconds: the bound on any one asyncio scenario
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServerProcess:
-    """`python -m ocpp_meter.cli serve` on a free loopback port, logging to a file."""
-
-    def __init__(self, db: Path, log: Path) -> None:
-        self.db = db
-        self.log = log
-        self.port = free_port()
-        self.url = f"ws://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> ServerProcess:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "ocpp_meter.cli",
-                    "serve",
-                    "--port",
-                    str(self.port),
-                    "--db",
-                    str(self.db),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{self.log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"server did not listen in time:\n{self.log.read_text()}")
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def signal(self, signum: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
-
-    def wait(self, timeout: float = 20) -> int:
-        assert self.process is not None
-        return self.process.wait(timeout=timeout)
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=20)
-
-    def log_text(self) -> str:
-        return self.log.read_text()
-
-
-def run(scenario: Coroutine[Any, Any, T]) -> T:
-    async def bounded() -> T:
-        return await asyncio.wait_for(scenario, LIMIT)
-
-    return asyncio.run(bounded())
 
 
 def rows(db: Path, station_id: str) -> list[dict[str, Any]]:

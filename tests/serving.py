@@ -1,0 +1,105 @@
+"""Test helpers for the reference endpoint: ``ocpp-meter serve`` as a subprocess on a free
+loopback port, and a bounded way to run an asyncio scenario (a hang fails instead of blocking)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+SUBPROTOCOLS: Any = ["ocpp2.0.1"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run(scenario: Coroutine[Any, Any, T], limit: float = 60.0) -> T:
+    """Runs ``scenario`` on a new event loop, failing it after ``limit`` seconds."""
+
+    async def bounded() -> T:
+        return await asyncio.wait_for(scenario, limit)
+
+    return asyncio.run(bounded())
+
+
+class ServerProcess:
+    """``python -m ocpp_meter.cli serve`` on a free loopback port with database ``db``, logging
+    to ``log``; ``args`` are further command-line options. Also a context manager (started on
+    entry, terminated on exit)."""
+
+    def __init__(self, db: Path, log: Path, *args: str) -> None:
+        self.db = db
+        self.log = log
+        self.args = args
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ServerProcess:
+        """Starts the server and returns once it listens."""
+        command = [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", str(self.port)]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [*command, "--db", str(self.db), *self.args], stdout=subprocess.DEVNULL, stderr=log
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited early:\n{self.log_text()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"server did not listen in time:\n{self.log_text()}")
+
+    def __enter__(self) -> ServerProcess:  # noqa: PYI034 - a test helper, never subclassed
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=20)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = 20) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=20)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
+    def log_text(self) -> str:
+        return self.log.read_text()
