@@ -122,8 +122,10 @@ impl DateTime {
             }
             Some(&sign @ (b'+' | b'-')) => {
                 let oh = two(b, i + 1).ok_or("bad offset hour")?;
-                if b.get(i + 3) != Some(&b':') {
-                    return Err("offset needs a colon");
+                match b.get(i + 3) {
+                    Some(b':') => {}
+                    Some(b'0'..=b'9') => return Err("offset needs a colon"),
+                    _ => return Err("offset needs minutes (+HH:MM)"),
                 }
                 let om = two(b, i + 4).ok_or("bad offset minute")?;
                 if oh > 23 || om > 59 {
@@ -339,6 +341,17 @@ mod tests {
         ] {
             assert!(DateTime::parse(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn offset_faults_say_what_is_missing() {
+        let reason = |t: &str| DateTime::parse(t).unwrap_err();
+        assert_eq!(reason("2024-01-01T00:00:00+0100"), "offset needs a colon");
+        assert_eq!(
+            reason("2024-01-01T00:00:00+01"),
+            "offset needs minutes (+HH:MM)"
+        );
+        assert_eq!(reason("2024-01-01T00:00:00"), "missing time zone offset");
     }
 
     #[test]
