@@ -173,18 +173,33 @@ impl Encode for SampledValue {
         let mut o = Obj::open(out);
         o.custom(&self.custom_data);
         write_f64(self.value, o.key("value"));
-        // Enum wire strings need no escaping.
-        if let Some(c) = self.context {
-            o.str("context", c.as_str());
-        }
-        if let Some(m) = self.measurand {
-            o.str("measurand", m.as_str());
-        }
-        if let Some(p) = self.phase {
-            o.str("phase", p.as_str());
-        }
-        if let Some(l) = self.location {
-            o.str("location", l.as_str());
+        let raw = self.raw_enums.as_deref();
+        let fields = [
+            (
+                "context",
+                self.context.map(|c| c.as_str()),
+                raw.and_then(|r| r.context.as_deref()),
+            ),
+            (
+                "measurand",
+                self.measurand.map(|m| m.as_str()),
+                raw.and_then(|r| r.measurand.as_deref()),
+            ),
+            (
+                "phase",
+                self.phase.map(|p| p.as_str()),
+                raw.and_then(|r| r.phase.as_deref()),
+            ),
+            (
+                "location",
+                self.location.map(|l| l.as_str()),
+                raw.and_then(|r| r.location.as_deref()),
+            ),
+        ];
+        for (key, known, raw) in fields {
+            if let Some(v) = known.or(raw) {
+                o.str(key, v);
+            }
         }
         if let Some(s) = &self.signed_meter_value {
             s.write(o.key("signedMeterValue"));

@@ -21,6 +21,7 @@ use crate::error::{ErrorCode, Fault, FaultKind, JsonType, Res, MAX_DESCRIPTION};
 use crate::json_value::{read_value, JsonValue};
 use crate::limits;
 use crate::model::{MeterValuesRequest, MeterValuesResponse};
+use crate::profile::{decode_lenient, Deviations, Profile};
 use crate::reader::{check_syntax, Reader};
 use crate::transaction_event::TransactionEventRequest;
 use crate::transaction_event_response::TransactionEventResponse;
@@ -160,6 +161,108 @@ pub fn decode_message_within(
         Ok(m) => Ok(m),
         Err(fault) => Err(diagnose(buf, trusted_utf8, head, fault)),
     }
+}
+
+/// [`decode_message`] under a validation profile: a CALL whose payload fails strictly only
+/// with deviations the profile accepts is decoded, with what was accepted (see
+/// [`crate::profile`]). Envelope faults are never relaxed.
+pub fn decode_message_as(
+    buf: &[u8],
+    trusted_utf8: bool,
+    result_action: Action,
+    profile: Profile,
+) -> Result<(Message, Deviations), FrameFault> {
+    match decode_message(buf, trusted_utf8, result_action) {
+        Ok(message) => Ok((message, Deviations::default())),
+        Err(ff)
+            if ff.message_type == Some(2) && crate::profile::is_repairable(&ff.fault, profile) =>
+        {
+            lenient_call(buf, trusted_utf8, ff, profile)
+        }
+        Err(ff) => Err(ff),
+    }
+}
+
+/// [`decode_call`] under a validation profile (see [`decode_message_as`]).
+pub fn decode_call_as(
+    buf: &[u8],
+    trusted_utf8: bool,
+    profile: Profile,
+) -> Result<(String, Request, Deviations), FrameFault> {
+    match decode_message_as(buf, trusted_utf8, Action::MeterValues, profile)? {
+        (
+            Message::Call {
+                message_id,
+                request,
+            },
+            deviations,
+        ) => Ok((message_id, request, deviations)),
+        (Message::CallResult { message_id, .. }, _) => Err(unexpected(message_id, 3)),
+        (Message::CallError { message_id, .. }, _) => Err(unexpected(message_id, 4)),
+    }
+}
+
+/// The payload of a CALL whose strict decoding failed in it with `ff`, decoded leniently.
+#[cold]
+#[inline(never)]
+fn lenient_call(
+    buf: &[u8],
+    trusted_utf8: bool,
+    ff: FrameFault,
+    profile: Profile,
+) -> Result<(Message, Deviations), FrameFault> {
+    let Some((action, payload)) = call_payload(buf, trusted_utf8) else {
+        return Err(ff);
+    };
+    let result = match action {
+        Action::MeterValues => {
+            decode_lenient::<MeterValuesRequest>(payload, trusted_utf8, ff.fault, profile)
+                .map(|(r, d)| (Request::MeterValues(r), d))
+        }
+        Action::TransactionEvent => {
+            decode_lenient::<TransactionEventRequest>(payload, trusted_utf8, ff.fault, profile)
+                .map(|(r, d)| (Request::TransactionEvent(Box::new(r)), d))
+        }
+    };
+    match (result, ff.message_id) {
+        (Ok((request, deviations)), Some(message_id)) => Ok((
+            Message::Call {
+                message_id,
+                request,
+            },
+            deviations,
+        )),
+        (Ok(_), None) => unreachable!("a payload fault comes after the message id"),
+        (Err(fault), message_id) => Err(FrameFault {
+            fault,
+            message_id,
+            message_type: ff.message_type,
+        }),
+    }
+}
+
+/// The action and payload text of a CALL frame that is well-formed up to its payload.
+fn call_payload(buf: &[u8], trusted_utf8: bool) -> Option<(Action, &[u8])> {
+    let mut r = Reader::new(buf, trusted_utf8);
+    if r.peek_type().ok()? != JsonType::Array {
+        return None;
+    }
+    r.begin_array();
+    let mut first = true;
+    for _ in 0..2 {
+        r.next_item(&mut first).ok()?.then_some(())?;
+        r.skip_value().ok()?;
+    }
+    r.next_item(&mut first).ok()?.then_some(())?;
+    if r.peek_type().ok()? != JsonType::String {
+        return None;
+    }
+    let action = Action::from_wire(&r.read_string().ok()?)?;
+    r.next_item(&mut first).ok()?.then_some(())?;
+    r.peek()?;
+    let start = r.pos();
+    r.skip_value().ok()?;
+    Some((action, &buf[start..r.pos()]))
 }
 
 /// Decodes a frame that must be a CALL.

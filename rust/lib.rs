@@ -31,6 +31,7 @@ pub mod frame;
 pub mod json_value;
 pub mod limits;
 pub mod model;
+pub mod profile;
 pub mod reader;
 pub mod rows;
 pub mod transaction_event;

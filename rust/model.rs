@@ -262,6 +262,31 @@ pub struct SampledValue {
     pub signed_meter_value: Option<Box<SignedMeterValue>>,
     pub unit_of_measure: Option<UnitOfMeasure>,
     pub custom_data: Option<Box<CustomData>>,
+    /// Enum fields sent with a value outside their enum, kept as sent: only the lenient profile
+    /// makes them (see [`crate::profile`]); such a field's enum is `None`.
+    pub raw_enums: Option<Box<RawEnums>>,
+}
+
+/// The raw strings of a sampled value's enum fields whose values are outside the enum.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawEnums {
+    pub context: Option<Box<str>>,
+    pub measurand: Option<Box<str>>,
+    pub phase: Option<Box<str>>,
+    pub location: Option<Box<str>>,
+}
+
+impl RawEnums {
+    /// The slot of the field named `key` (its schema name), if it is one of the four.
+    pub fn slot(&mut self, key: &str) -> Option<&mut Option<Box<str>>> {
+        match key {
+            "context" => Some(&mut self.context),
+            "measurand" => Some(&mut self.measurand),
+            "phase" => Some(&mut self.phase),
+            "location" => Some(&mut self.location),
+            _ => None,
+        }
+    }
 }
 
 /// `MeterValueType`.

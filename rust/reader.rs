@@ -100,6 +100,8 @@ pub struct Reader<'a> {
     key_at: usize,
     /// Deepest nesting of open JSON (see [`crate::limits`]), fixed when the reader is made.
     max_depth: usize,
+    /// False under the `off` profile: `maxLength` and minimums are not checked.
+    value_checks: bool,
 }
 
 /// A JSON number token, not yet converted.
@@ -246,7 +248,20 @@ impl<'a> Reader<'a> {
             trusted_utf8,
             key_at: 0,
             max_depth: crate::limits::max_depth(),
+            value_checks: true,
         }
+    }
+
+    /// The same reader without value checks (`maxLength`, minimums): the `off` profile.
+    pub fn without_value_checks(mut self) -> Self {
+        self.value_checks = false;
+        self
+    }
+
+    /// Whether a value check that failed counts (consulted on the failure path only).
+    #[inline]
+    pub fn value_checks(&self) -> bool {
+        self.value_checks
     }
 
     /// The same reader with another nesting limit for open JSON.

@@ -19,10 +19,11 @@ What is tested here:
   from :data:`PROPOSED_WARNING_CODES`, warning paths resolve in the payload as sent and are in
   document order, and each profile accepts at least what the stricter one accepts.
 
-What is NOT tested: the ``lenient`` and ``off`` columns are data for the coming implementation,
-the intended outcomes written from the issue's text. No profile exists yet, so nothing here runs
-a frame under them; when they land, a test should decode every line under each profile and
-compare. Reading of the issue that the columns follow (to be confirmed with the implementation):
+* the ``lenient`` and ``off`` columns, against ``decode_call(frame, profile=...)``: the outcome
+  and every warning's code and path, in order; what a profile accepts re-encodes and decodes
+  again to an equal request, and unknown properties are kept with their values as sent.
+
+Reading of the issue that the columns follow (``rust/profile.rs`` implements it):
 
 * ``lenient`` = ``strict`` plus the listed deviations, each flagged with a warning; anything else
   is the strict error. Relaxed enums are only measurand, phase, location and context (``unit``
@@ -30,7 +31,9 @@ compare. Reading of the issue that the columns follow (to be confirmed with the 
   for ``value`` and ``multiplier`` (a JSON number after trimming spaces; ``"1.5"`` is still not an
   integer multiplier). The error reported is the first remaining fault in document order.
 * ``off`` = everything ``lenient`` accepts, with the same warnings, plus no value checks
-  (enum membership, ``maxLength``, ``evseId >= 0``). Types and structure (JSON types, required
+  (``maxLength``, ``evseId >= 0``). Enum membership outside the sampled values (a
+  TransactionEvent's ``eventType``) is still checked: those typed fields have no room for a raw
+  string, so ``te_event_type_lowercase`` stays an error under ``off`` too. Types and structure (JSON types, required
   properties, ``minItems``) and whatever a typed object needs (a timestamp that names an instant)
   are still checked. ``off`` flags only what it changed to build the objects (a coerced
   timestamp, number or array, a raw string in an enum field, a property kept aside); a value it
@@ -104,14 +107,16 @@ ENTRIES = load()
 IDS = [entry["name"] for entry in ENTRIES]
 
 
-def outcome(frame: str) -> dict[str, Any]:
+def outcome(frame: str, profile: str = "strict") -> dict[str, Any]:
+    """What ``decode_call`` makes of ``frame`` under ``profile``, in the corpus's form."""
     try:
-        call = ocpp_meter.decode_call(frame)
+        call = ocpp_meter.decode_call(frame, profile=profile)
     except ocpp_meter.OcppError as error:
         assert error.message_id == json.loads(frame)[1]
         return {"code": error.code.value, "path": error.path}
     assert call.message_id == json.loads(frame)[1]
-    return {"accepted": True}
+    warnings = [{"code": w.code, "path": w.path} for w in call.payload.warnings]
+    return {"accepted": True, "warnings": warnings} if warnings else {"accepted": True}
 
 
 def payload_of(entry: dict[str, Any]) -> Any:
@@ -257,6 +262,40 @@ def test_valid_offsets_pass_the_oracles_format_checker() -> None:
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_strict_outcome_is_todays_behaviour(entry: dict[str, Any]) -> None:
     assert outcome(entry["frame"]) == entry["strict"]
+
+
+def expected(entry: dict[str, Any], profile: str) -> dict[str, Any]:
+    want = dict(entry[profile])
+    if not want.get("warnings"):
+        want.pop("warnings", None)
+    return want
+
+
+@pytest.mark.parametrize("profile", ["lenient", "off"])
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_each_profile_gives_the_corpus_outcome(entry: dict[str, Any], profile: str) -> None:
+    assert outcome(entry["frame"], profile) == expected(entry, profile)
+
+
+@pytest.mark.parametrize("profile", ["lenient", "off"])
+@pytest.mark.parametrize(
+    "entry", [e for e in ENTRIES if accepts(e["lenient"])], ids=lambda e: str(e["name"])
+)
+def test_what_a_profile_accepts_round_trips_and_keeps_what_it_moved(
+    entry: dict[str, Any], profile: str
+) -> None:
+    """The accepted request re-encodes and decodes again under the same profile to an equal
+    request (raw enum strings are written back where the enum was), and every unknown property
+    is in the side mapping with its value as sent."""
+    call = ocpp_meter.decode_call(entry["frame"], profile=profile)
+    request = call.payload
+    again = type(request).from_json(request.to_json(), profile=profile)
+    assert again == request
+    sent = payload_of(entry)
+    unknown = [w.path for w in request.warnings if w.code == "unknown_property"]
+    assert sorted(request.unknown_properties) == sorted(unknown)
+    for path, value in request.unknown_properties.items():
+        assert value == resolve(sent, path)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)

@@ -7,7 +7,7 @@ JSON Pointer (wire names) of the fault, relative to the object being built.
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, final
+from typing import Any, Literal, final
 
 from typing_extensions import TypeAlias
 
@@ -25,6 +25,28 @@ from .enums import (
 )
 
 Buffer: TypeAlias = bytes | bytearray | memoryview | str
+Profile: TypeAlias = Literal["strict", "lenient", "off"]
+"""A validation profile: ``"strict"`` (the contract's rules), ``"lenient"`` (known firmware
+deviations accepted and reported as :class:`DecodeWarning`) or ``"off"`` (``lenient`` without
+``maxLength`` and minimum checks); see the README, *Profiles*."""
+
+@final
+class DecodeWarning:
+    """One deviation from the schema that the lenient profile accepted."""
+
+    @property
+    def code(self) -> str:
+        """Stable machine-readable code: ``timestamp_without_offset``,
+        ``offset_without_colon``, ``numeric_string``, ``object_for_array`` or
+        ``unknown_property``."""
+    @property
+    def path(self) -> str:
+        """JSON Pointer into the payload as sent."""
+    @property
+    def raw(self) -> str:
+        """The deviating text as sent (at most 255 characters)."""
+    def __eq__(self, value: object, /) -> bool: ...
+
 """What the decoders read, in place: no copy of the buffer is made."""
 
 @final
@@ -104,17 +126,21 @@ class SampledValue:
     def value(self) -> float:
         """The measured value, as sent."""
     @property
-    def context(self) -> ReadingContext | None:
-        """Why it was sampled; ``None`` when absent (default ``Sample.Periodic``)."""
+    def context(self) -> ReadingContext | str | None:
+        """Why it was sampled; ``None`` when absent (default ``Sample.Periodic``); a ``str``
+        only for a value outside the enum that a lenient decoding kept as sent."""
     @property
-    def measurand(self) -> Measurand | None:
-        """What was measured; ``None`` when absent (default ``Energy.Active.Import.Register``)."""
+    def measurand(self) -> Measurand | str | None:
+        """What was measured; ``None`` when absent (default ``Energy.Active.Import.Register``);
+        a ``str`` only for a value outside the enum that a lenient decoding kept as sent."""
     @property
-    def phase(self) -> Phase | None:
-        """The phase; ``None`` when absent (an overall value)."""
+    def phase(self) -> Phase | str | None:
+        """The phase; ``None`` when absent (an overall value); a ``str`` only for a value
+        outside the enum that a lenient decoding kept as sent."""
     @property
-    def location(self) -> Location | None:
-        """Where it was sampled; ``None`` when absent (default ``Outlet``)."""
+    def location(self) -> Location | str | None:
+        """Where it was sampled; ``None`` when absent (default ``Outlet``); a ``str`` only for
+        a value outside the enum that a lenient decoding kept as sent."""
     @property
     def signed_meter_value(self) -> SignedMeterValue | None:
         """The signed copy of the reading, if sent."""
@@ -175,8 +201,15 @@ class MeterValuesRequest:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> MeterValuesRequest:
+    def from_json(data: Buffer, *, profile: Profile = "strict") -> MeterValuesRequest:
         """Decode and validate a MeterValuesRequest payload (a JSON object), in one pass."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """The deviations a lenient decoding accepted, in document order (empty if strict)."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Properties the schema does not define that a lenient decoding kept, by JSON Pointer
+        into the payload as sent (a fresh dict, empty if strict)."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -364,8 +397,15 @@ class TransactionEventRequest:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> TransactionEventRequest:
+    def from_json(data: Buffer, *, profile: Profile = "strict") -> TransactionEventRequest:
         """Decode and validate a TransactionEventRequest payload (a JSON object), in one pass."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """The deviations a lenient decoding accepted, in document order (empty if strict)."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Properties the schema does not define that a lenient decoding kept, by JSON Pointer
+        into the payload as sent (a fresh dict, empty if strict)."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -499,10 +539,15 @@ def set_batch_buffer_pool_limit(max_bytes: int) -> int:
     ``0`` keeps nothing and frees what is kept.
     """
 
-def decode_call(frame: Buffer) -> Call:
-    """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`."""
+def decode_call(frame: Buffer, *, profile: Profile = "strict") -> Call:
+    """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`.
 
-def decode_message(frame: Buffer, action: str = "MeterValues") -> Message:
+    Under ``profile="lenient"`` a payload's known deviations are accepted and listed in its
+    ``warnings``; the envelope is never relaxed."""
+
+def decode_message(
+    frame: Buffer, action: str = "MeterValues", *, profile: Profile = "strict"
+) -> Message:
     """Decode a CALL, CALLRESULT or CALLERROR frame.
 
     A CALLRESULT carries no action, so ``action`` names the CALL it answers, which selects

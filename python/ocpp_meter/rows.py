@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timezone
 from decimal import Context, Decimal
+from enum import Enum
 from typing import NamedTuple
 
 from ._core import MeterValuesRequest
@@ -121,6 +122,12 @@ def _scale_exactly(value: float, exponent: int) -> float:
     return float(Decimal(value).scaleb(exponent, context))
 
 
+def _wire(value: Enum | str) -> str:
+    """An enum field's wire string: a member's value, or the string as sent that a lenient
+    decoding kept for a value outside the enum."""
+    return value.value if isinstance(value, Enum) else value
+
+
 def meter_values_rows(station_id: str, message_id: str, request: MeterValuesRequest) -> list[Row]:
     """The rows of one MeterValues CALL, one per sampled value, in input order.
 
@@ -159,10 +166,10 @@ def meter_values_rows(station_id: str, message_id: str, request: MeterValuesRequ
                     sv_index,
                     timestamp,
                     value,
-                    DEFAULT_MEASURAND if measurand is None else measurand.value,
-                    None if phase is None else phase.value,
-                    DEFAULT_LOCATION if location is None else location.value,
-                    DEFAULT_CONTEXT if context is None else context.value,
+                    DEFAULT_MEASURAND if measurand is None else _wire(measurand),
+                    None if phase is None else _wire(phase),
+                    DEFAULT_LOCATION if location is None else _wire(location),
+                    DEFAULT_CONTEXT if context is None else _wire(context),
                     unit,
                     multiplier,
                     normalized_value,

@@ -6,8 +6,10 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use crate::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
 use crate::frame::{self, Action, FrameFault, Message, Request, Response};
 use crate::json_value::JsonValue;
+use crate::profile::Deviations;
 
 use super::args::*;
+use super::deviations::profile_arg;
 use super::errors::{frame_err, to_py_err};
 use super::input::with_input;
 use super::lookups::*;
@@ -275,13 +277,24 @@ fn read_frame<T: Send>(
     with_input(frame, decode)?.map_err(|ff| frame_err(frame.py(), &ff))
 }
 
-fn call_to_py(py: Python<'_>, message_id: String, request: Request) -> PyResult<PyCall> {
+fn call_to_py(
+    py: Python<'_>,
+    message_id: String,
+    request: Request,
+    deviations: Deviations,
+) -> PyResult<PyCall> {
     let action = request.action();
     let payload = match request {
-        Request::MeterValues(r) => Py::new(py, PyMeterValuesRequest::wrap(py, r)?)?.into_any(),
-        Request::TransactionEvent(r) => {
-            Py::new(py, PyTransactionEventRequest::wrap(*r))?.into_any()
-        }
+        Request::MeterValues(r) => Py::new(
+            py,
+            PyMeterValuesRequest::wrap(py, r)?.with_deviations(deviations),
+        )?
+        .into_any(),
+        Request::TransactionEvent(r) => Py::new(
+            py,
+            PyTransactionEventRequest::wrap(*r).with_deviations(deviations),
+        )?
+        .into_any(),
     };
     Ok(PyCall {
         message_id,
@@ -292,33 +305,39 @@ fn call_to_py(py: Python<'_>, message_id: String, request: Request) -> PyResult<
 
 /// Decodes a CALL frame.
 #[pyfunction]
-pub fn decode_call(py: Python<'_>, frame: &Bound<'_, PyAny>) -> PyResult<PyCall> {
-    let (message_id, request) = read_frame(frame, frame::decode_call)?;
-    call_to_py(py, message_id, request)
+#[pyo3(signature = (frame, *, profile="strict"))]
+pub fn decode_call(py: Python<'_>, frame: &Bound<'_, PyAny>, profile: &str) -> PyResult<PyCall> {
+    let profile = profile_arg(profile)?;
+    let (message_id, request, deviations) = read_frame(frame, |buf, trusted| {
+        frame::decode_call_as(buf, trusted, profile)
+    })?;
+    call_to_py(py, message_id, request, deviations)
 }
 
 /// Decodes a CALL, CALLRESULT or CALLERROR frame.
 #[pyfunction]
-#[pyo3(signature = (frame, action="MeterValues"))]
+#[pyo3(signature = (frame, action="MeterValues", *, profile="strict"))]
 pub fn decode_message<'py>(
     py: Python<'py>,
     frame: &Bound<'py, PyAny>,
     action: &str,
+    profile: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let profile = profile_arg(profile)?;
     // Only MeterValues has a Python response type yet: a TransactionEvent CALLRESULT is
     // decoded and checked by the core, but has no object to become.
     let Some(action) = Action::from_wire(action).filter(|a| *a == Action::MeterValues) else {
         let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
         return Err(to_py_err(py, &fault, None));
     };
-    let message = read_frame(frame, |buf, trusted| {
-        frame::decode_message(buf, trusted, action)
+    let (message, deviations) = read_frame(frame, |buf, trusted| {
+        frame::decode_message_as(buf, trusted, action, profile)
     })?;
     Ok(match message {
         Message::Call {
             message_id,
             request,
-        } => Bound::new(py, call_to_py(py, message_id, request)?)?.into_any(),
+        } => Bound::new(py, call_to_py(py, message_id, request, deviations)?)?.into_any(),
         Message::CallResult {
             message_id,
             response: Response::MeterValues(r),

@@ -10,12 +10,14 @@ use crate::error::{FaultKind, Res, Seg};
 use crate::model::*;
 
 use super::args::*;
+use super::deviations;
 use super::lookups::*;
 use super::methods;
 use super::methods::value_class;
 use super::sampled::PySampledValue;
 use super::shared::Shared;
 use super::to_python::*;
+use crate::profile::Deviations;
 
 /// The Rust values and the Python objects of a keyword-built array (`minItems: 1`) of `T`.
 fn array_arg<'py, T, M: Clone>(
@@ -153,6 +155,8 @@ pub struct PyMeterValuesRequest {
     // deadlock avoidance of pyo3's PyOnceLock (and its cost) is not needed. Two threads racing
     // on a free-threaded build both build; one result is kept.
     meter_value: OnceLock<Py<PyTuple>>,
+    /// What a lenient decoding accepted (`None`: nothing).
+    deviations: Option<Box<Deviations>>,
 }
 
 impl PyMeterValuesRequest {
@@ -161,7 +165,14 @@ impl PyMeterValuesRequest {
             evse_id: model.evse_id.into_pyobject(py)?.into_any().unbind(),
             inner: Shared::new(model),
             meter_value: OnceLock::new(),
+            deviations: None,
         })
+    }
+
+    /// The request of a lenient decoding, with what it accepted.
+    pub fn with_deviations(mut self, d: Deviations) -> Self {
+        self.deviations = deviations::kept(d);
+        self
     }
 }
 
@@ -225,8 +236,22 @@ impl PyMeterValuesRequest {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        PyMeterValuesRequest::wrap(data.py(), methods::from_json(data)?)
+    #[pyo3(signature = (data, *, profile="strict"))]
+    fn from_json(data: &Bound<'_, PyAny>, profile: &str) -> PyResult<Self> {
+        let (model, d) = methods::from_json_as(data, deviations::profile_arg(profile)?)?;
+        Ok(PyMeterValuesRequest::wrap(data.py(), model)?.with_deviations(d))
+    }
+
+    /// The deviations a lenient decoding accepted (empty under the strict profile).
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        deviations::warnings_to_py(py, &self.deviations)
+    }
+
+    /// Properties the schema does not define that a lenient decoding kept, by JSON Pointer.
+    #[getter]
+    fn unknown_properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        deviations::unknown_to_py(py, &self.deviations)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -7,6 +7,7 @@ use pyo3::types::{PyBytes, PyString};
 use crate::decode::{from_slice, Decode};
 use crate::encode::Encode;
 use crate::error::{Fault, Res};
+use crate::profile::{decode_lenient, Deviations, Lenient, Profile};
 
 use super::errors::to_py_err;
 use super::input::with_input;
@@ -15,6 +16,21 @@ use super::input::with_input;
 pub fn from_json<T: Decode + Send>(data: &Bound<'_, PyAny>) -> PyResult<T> {
     with_input(data, |buf, trusted| from_slice::<T>(buf, trusted))?
         .map_err(|f| to_py_err(data.py(), &f, None))
+}
+
+/// [`from_json`] under a validation profile, with what the profile accepted.
+pub fn from_json_as<T: Lenient + Send>(
+    data: &Bound<'_, PyAny>,
+    profile: Profile,
+) -> PyResult<(T, Deviations)> {
+    with_input(data, |buf, trusted| match from_slice::<T>(buf, trusted) {
+        Ok(v) => Ok((v, Deviations::default())),
+        Err(f) if buf.len() <= crate::limits::max_frame_bytes() => {
+            decode_lenient::<T>(buf, trusted, f, profile)
+        }
+        Err(f) => Err(f),
+    })?
+    .map_err(|f| to_py_err(data.py(), &f, None))
 }
 
 /// The compact JSON of `v` as `bytes`.

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 mod args;
 mod batch;
+mod deviations;
 mod errors;
 mod frames;
 mod input;
@@ -37,6 +38,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;
     m.add_class::<frames::PyCallError>()?;
+    m.add_class::<deviations::PyDecodeWarning>()?;
     m.add_class::<batch::PyBatchResult>()?;
     m.add_class::<batch::PyBatchErrors>()?;
     m.add_function(wrap_pyfunction!(batch::decode_batch, m)?)?;

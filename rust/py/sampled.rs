@@ -239,7 +239,7 @@ impl PySampledValue {
             Some(u) => PyUnitOfMeasure::shared(py, u, l)?,
             None => py.None(),
         };
-        Ok(PySampledValue {
+        let mut this = PySampledValue {
             value: PyFloat::new(py, inner.value).into_any().unbind(),
             context: member(py, l.context, inner.context.map(|v| v as usize)),
             measurand: member(py, l.measurand, inner.measurand.map(|v| v as usize)),
@@ -248,7 +248,20 @@ impl PySampledValue {
             signed_meter_value,
             unit_of_measure,
             inner,
-        })
+        };
+        if let Some(raw) = this.inner.raw_enums.as_deref() {
+            // Values outside the enums (lenient profile): the field holds the string as sent.
+            let text = |s: &Option<Box<str>>, slot: &mut Py<PyAny>| {
+                if let Some(s) = s {
+                    *slot = PyString::new(py, s).into_any().unbind();
+                }
+            };
+            text(&raw.context, &mut this.context);
+            text(&raw.measurand, &mut this.measurand);
+            text(&raw.phase, &mut this.phase);
+            text(&raw.location, &mut this.location);
+        }
+        Ok(this)
     }
 }
 
@@ -305,6 +318,7 @@ impl PySampledValue {
                 signed_meter_value: signed.map(|s| Box::new((*s.get().inner).clone())),
                 unit_of_measure: unit.map(|u| u.get().inner.clone()),
                 custom_data: custom,
+                raw_enums: None,
             })
         };
         let model = methods::raise(py, build())?;

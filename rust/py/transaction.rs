@@ -10,9 +10,11 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::error::{FaultKind, Res, Seg};
 use crate::model::MeterValue;
+use crate::profile::Deviations;
 use crate::transaction_event::*;
 
 use super::args::*;
+use super::deviations;
 use super::lookups::*;
 use super::meter::PyMeterValue;
 use super::methods;
@@ -375,6 +377,8 @@ impl PyTransaction {
 pub struct PyTransactionEventRequest {
     pub inner: Shared<TransactionEventRequest>,
     meter_value: OnceLock<Option<Py<PyTuple>>>,
+    /// What a lenient decoding accepted (`None`: nothing).
+    deviations: Option<Box<Deviations>>,
 }
 
 impl PyTransactionEventRequest {
@@ -382,7 +386,14 @@ impl PyTransactionEventRequest {
         PyTransactionEventRequest {
             inner: Shared::new(model),
             meter_value: OnceLock::new(),
+            deviations: None,
         }
+    }
+
+    /// The request of a lenient decoding, with what it accepted.
+    pub fn with_deviations(mut self, d: Deviations) -> Self {
+        self.deviations = deviations::kept(d);
+        self
     }
 }
 
@@ -544,8 +555,22 @@ impl PyTransactionEventRequest {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyTransactionEventRequest::wrap(methods::from_json(data)?))
+    #[pyo3(signature = (data, *, profile="strict"))]
+    fn from_json(data: &Bound<'_, PyAny>, profile: &str) -> PyResult<Self> {
+        let (model, d) = methods::from_json_as(data, deviations::profile_arg(profile)?)?;
+        Ok(PyTransactionEventRequest::wrap(model).with_deviations(d))
+    }
+
+    /// The deviations a lenient decoding accepted (empty under the strict profile).
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        deviations::warnings_to_py(py, &self.deviations)
+    }
+
+    /// Properties the schema does not define that a lenient decoding kept, by JSON Pointer.
+    #[getter]
+    fn unknown_properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        deviations::unknown_to_py(py, &self.deviations)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -65,3 +65,19 @@ def replies(frame: bytes) -> str:
     if isinstance(message, CallError):
         return message.code.value
     return message.action
+
+
+def lenient_measurands(frame: bytes) -> list[str]:
+    """The wire strings of every measurand, including raw ones a lenient decoding kept."""
+    call = ocpp_meter.decode_call(frame, profile="lenient")
+    payload = call.payload
+    warnings: tuple[ocpp_meter.DecodeWarning, ...] = payload.warnings
+    codes = [w.code + w.path + w.raw for w in warnings]
+    assert isinstance(payload.unknown_properties, dict) and isinstance(codes, list)
+    out: list[str] = []
+    if isinstance(payload, MeterValuesRequest):
+        for meter_value in payload.meter_value:
+            for sampled in meter_value.sampled_value:
+                m = sampled.measurand
+                out.append(m.value if isinstance(m, Measurand) else (m or "default"))
+    return out

@@ -1,0 +1,617 @@
+//! Validation profiles. `strict` is the contract's rules. `lenient` accepts the schema
+//! deviations deployed charger firmware is known to make, repairs them and reports each as a
+//! [`Warning`]. `off` accepts what `lenient` accepts and checks no values besides: `maxLength`
+//! and `evseId >= 0` are not checked (and not reported); JSON types, required properties,
+//! `minItems`, date-times that name an instant and enums outside the sampled values (a
+//! TransactionEvent's `eventType`, say, which has no room for a raw string) still are.
+//!
+//! | code | deviation | read as |
+//! | --- | --- | --- |
+//! | `timestamp_without_offset` | a date-time with no offset | UTC (`Z`) |
+//! | `offset_without_colon` | an offset `+HHMM` | `+HH:MM` |
+//! | `numeric_string` | a string for `value` or `multiplier` | the number it holds, spaces trimmed |
+//! | `object_for_array` | one object where an array is required | a one-item array |
+//! | `unknown_enum_value` | a measurand, phase, location or context outside its enum | kept as sent ([`RawEnums`]) |
+//! | `unknown_property` | a property the schema does not define | moved to a side mapping |
+//!
+//! Everything else stays an error. A warning's path is a JSON Pointer into the payload as sent
+//! (a path through an object sent for an array has no index), its `raw` the text as sent.
+//!
+//! The profile costs nothing on the fast path: a payload is always decoded strictly first, and
+//! only when that fails with a fault that is one of these deviations is it read into a tree,
+//! repaired there and decoded strictly again, repair after repair (at most [`MAX_REPAIRS`]).
+
+use crate::datetime::DateTime;
+use crate::decode::{decode_with, Decode};
+use crate::error::{Fault, FaultKind, JsonType, Seg};
+use crate::json_value::{read_value, write_value, JsonValue};
+use crate::model::{MeterValue, MeterValuesRequest, RawEnums, SampledValue};
+use crate::reader::Reader;
+use crate::transaction_event::TransactionEventRequest;
+
+/// How strictly input is validated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    #[default]
+    Strict,
+    Lenient,
+    Off,
+}
+
+impl Profile {
+    pub fn from_name(name: &str) -> Option<Profile> {
+        match name {
+            "strict" => Some(Profile::Strict),
+            "lenient" => Some(Profile::Lenient),
+            "off" => Some(Profile::Off),
+            _ => None,
+        }
+    }
+}
+
+/// Deviations repaired in one payload; a payload with more is refused with its fault.
+pub const MAX_REPAIRS: usize = 64;
+
+/// The longest `raw` text a warning keeps, in characters.
+const MAX_RAW: usize = 255;
+
+/// One accepted deviation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Warning {
+    /// Stable machine-readable code (the table above).
+    pub code: &'static str,
+    /// JSON Pointer into the payload as sent.
+    pub path: String,
+    /// The deviating text as sent (a value's JSON text for an unknown property or an object
+    /// sent for an array), at most 255 characters.
+    pub raw: String,
+}
+
+/// What the lenient profile accepted in one payload.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Deviations {
+    pub warnings: Vec<Warning>,
+    /// Unknown properties, by JSON Pointer into the payload as sent, with their values.
+    pub unknown_properties: Vec<(String, JsonValue)>,
+}
+
+impl Deviations {
+    pub fn is_empty(&self) -> bool {
+        self.warnings.is_empty() && self.unknown_properties.is_empty()
+    }
+}
+
+/// A path segment that owns its name.
+#[derive(Clone, Debug, PartialEq)]
+enum Step {
+    Name(String),
+    Index(usize),
+}
+
+fn steps(fault: &Fault) -> Vec<Step> {
+    fault
+        .segments()
+        .map(|s| match s {
+            Seg::Key(k) => Step::Name((*k).to_owned()),
+            Seg::Name(n) => Step::Name(n.to_string()),
+            Seg::Index(i) => Step::Index(*i),
+        })
+        .collect()
+}
+
+/// Whether `fault` is a deviation `profile` accepts: checked before any work is done.
+pub fn is_repairable(fault: &Fault, profile: Profile) -> bool {
+    match &fault.kind {
+        FaultKind::TooLong { .. } | FaultKind::BelowMinimum { .. } => profile == Profile::Off,
+        _ if profile == Profile::Strict => false,
+        FaultKind::UnknownProperty(_) => true,
+        FaultKind::WrongType {
+            expected: JsonType::Array,
+            found: JsonType::Object,
+        } => true,
+        FaultKind::WrongType {
+            expected: JsonType::Number | JsonType::Integer,
+            found: JsonType::String,
+        } => matches!(
+            fault.segments().last(),
+            Some(Seg::Key("value" | "multiplier"))
+        ),
+        FaultKind::BadDateTime(reason) => {
+            *reason == MISSING_OFFSET || *reason == OFFSET_WITHOUT_COLON
+        }
+        FaultKind::UnknownEnumValue { .. } => matches!(
+            fault.segments().last(),
+            Some(Seg::Key(key)) if RawEnums::default().slot(key).is_some()
+        ),
+        _ => false,
+    }
+}
+
+/// A payload type the lenient profile decodes: its sampled values can take raw enum strings.
+pub trait Lenient: Decode {
+    /// The meter values, if the payload has any.
+    fn meter_values_mut(&mut self) -> Option<&mut Vec<MeterValue>>;
+}
+
+impl Lenient for MeterValuesRequest {
+    fn meter_values_mut(&mut self) -> Option<&mut Vec<MeterValue>> {
+        Some(&mut self.meter_value)
+    }
+}
+
+impl Lenient for TransactionEventRequest {
+    fn meter_values_mut(&mut self) -> Option<&mut Vec<MeterValue>> {
+        self.meter_value.as_mut()
+    }
+}
+
+/// The sampled value at `path` (`/meterValue/i/sampledValue/j` in the repaired tree).
+fn sampled_value_at<'t, T: Lenient>(
+    payload: &'t mut T,
+    path: &[Step],
+) -> Option<&'t mut SampledValue> {
+    match path {
+        [Step::Name(m), Step::Index(i), Step::Name(s), Step::Index(j)]
+            if m == "meterValue" && s == "sampledValue" =>
+        {
+            payload
+                .meter_values_mut()?
+                .get_mut(*i)?
+                .sampled_value
+                .get_mut(*j)
+        }
+        _ => None,
+    }
+}
+
+const MISSING_OFFSET: &str = "missing time zone offset";
+const OFFSET_WITHOUT_COLON: &str = "offset needs a colon";
+
+/// Decodes a payload whose strict decoding failed with `fault`, repairing the deviations
+/// `profile` accepts. On failure the fault is the first one left after the repairs, its path
+/// into the payload as sent.
+pub fn decode_lenient<T: Lenient>(
+    payload: &[u8],
+    trusted_utf8: bool,
+    fault: Box<Fault>,
+    profile: Profile,
+) -> Result<(T, Deviations), Box<Fault>> {
+    if !is_repairable(&fault, profile) {
+        return Err(fault);
+    }
+    // The tree may nest a few levels deeper than open JSON may: the schema's own objects
+    // (at most five levels) come first.
+    let depth = crate::limits::max_depth() + 8;
+    let mut r = Reader::new(payload, trusted_utf8).with_max_depth(depth);
+    let mut tree = match read_value(&mut r, 0).and_then(|v| r.finish().map(|()| v)) {
+        Ok(tree) => tree,
+        Err(_) => return Err(fault),
+    };
+    let mut repair = Repair {
+        profile,
+        ..Repair::default()
+    };
+    let mut fault = fault;
+    for _ in 0..MAX_REPAIRS {
+        if !repair.apply(&mut tree, &fault) {
+            return Err(repair.as_sent(fault));
+        }
+        let mut text = Vec::with_capacity(payload.len() + 16);
+        write_value(&tree, &mut text);
+        let mut r = Reader::new(&text, true);
+        if profile == Profile::Off {
+            r = r.without_value_checks();
+        }
+        match decode_with::<T>(r, &text, true) {
+            Ok(mut value) => {
+                for (path, key, raw) in repair.raw_enums {
+                    let sv = sampled_value_at(&mut value, &path)
+                        .expect("a raw enum was taken from a sampled value");
+                    let raws = sv.raw_enums.get_or_insert_with(Default::default);
+                    *raws.slot(key).expect("one of the four") = Some(raw.into());
+                }
+                return Ok((value, repair.found));
+            }
+            Err(next) => fault = next,
+        }
+    }
+    Err(repair.as_sent(fault))
+}
+
+#[derive(Default)]
+struct Repair {
+    profile: Profile,
+    found: Deviations,
+    /// Paths (in the repaired tree) of the arrays made from a single object.
+    wrapped: Vec<Vec<Step>>,
+    /// Enum values taken out of the tree: the sampled value's path, the field, the value.
+    raw_enums: Vec<(Vec<Step>, &'static str, String)>,
+}
+
+impl Repair {
+    /// Repairs the deviation `fault` reports, if it is one; false otherwise.
+    fn apply(&mut self, tree: &mut JsonValue, fault: &Fault) -> bool {
+        if !is_repairable(fault, self.profile) {
+            return false;
+        }
+        let path = steps(fault);
+        let sent = self.pointer_as_sent(&path);
+        match &fault.kind {
+            // Only under `off`, whose decoding does not check these: nothing to change.
+            FaultKind::TooLong { .. } | FaultKind::BelowMinimum { .. } => true,
+            FaultKind::UnknownProperty(_) => {
+                let Some((Step::Name(name), parent)) = path.split_last() else {
+                    return false;
+                };
+                let Some(JsonValue::Object(members)) = node(tree, parent) else {
+                    return false;
+                };
+                let Some(i) = members.iter().position(|(k, _)| k == name) else {
+                    return false;
+                };
+                let (_, value) = members.remove(i);
+                self.warn("unknown_property", &sent, json_text(&value));
+                self.found.unknown_properties.push((sent, value));
+                true
+            }
+            FaultKind::WrongType {
+                expected: JsonType::Array,
+                ..
+            } => {
+                let Some(slot) = node(tree, &path) else {
+                    return false;
+                };
+                let object = std::mem::replace(slot, JsonValue::Null);
+                self.warn("object_for_array", &sent, json_text(&object));
+                *slot = JsonValue::Array(vec![object]);
+                self.wrapped.push(path);
+                true
+            }
+            FaultKind::WrongType { .. } => {
+                let Some(slot) = node(tree, &path) else {
+                    return false;
+                };
+                let JsonValue::Str(text) = slot else {
+                    return false;
+                };
+                let Some(number) = number_in(text) else {
+                    return false;
+                };
+                let raw = std::mem::take(text);
+                *slot = number;
+                self.warn("numeric_string", &sent, raw);
+                true
+            }
+            FaultKind::UnknownEnumValue { .. } => {
+                let Some((Step::Name(name), parent)) = path.split_last() else {
+                    return false;
+                };
+                let Some(key) = ["context", "measurand", "phase", "location"]
+                    .into_iter()
+                    .find(|k| k == name)
+                else {
+                    return false;
+                };
+                let Some(JsonValue::Object(members)) = node(tree, parent) else {
+                    return false;
+                };
+                let Some(i) = members.iter().position(|(k, _)| k == name) else {
+                    return false;
+                };
+                let JsonValue::Str(raw) = members.remove(i).1 else {
+                    return false;
+                };
+                self.warn("unknown_enum_value", &sent, raw.clone());
+                self.raw_enums.push((parent.to_vec(), key, raw));
+                true
+            }
+            FaultKind::BadDateTime(reason) => {
+                let Some(JsonValue::Str(text)) = node(tree, &path) else {
+                    return false;
+                };
+                let (code, fixed) = if *reason == MISSING_OFFSET {
+                    ("timestamp_without_offset", format!("{text}Z"))
+                } else {
+                    let cut = text.len() - 2;
+                    (
+                        "offset_without_colon",
+                        format!("{}:{}", &text[..cut], &text[cut..]),
+                    )
+                };
+                if DateTime::parse(&fixed).is_err() {
+                    return false;
+                }
+                let raw = std::mem::replace(text, fixed);
+                self.warn(code, &sent, raw);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn warn(&mut self, code: &'static str, path: &str, raw: String) {
+        self.found.warnings.push(Warning {
+            code,
+            path: path.to_owned(),
+            raw: crate::error::truncate_chars(raw, MAX_RAW),
+        });
+    }
+
+    /// The pointer of `path` (into the repaired tree) in the payload as sent: the index into
+    /// an array made from a single object is dropped.
+    fn pointer_as_sent(&self, path: &[Step]) -> String {
+        let mut out = String::new();
+        let mut prefix: Vec<Step> = Vec::new();
+        let mut skip_index = false;
+        for step in path {
+            let wrapped_index = skip_index && *step == Step::Index(0);
+            prefix.push(step.clone());
+            skip_index = self.wrapped.contains(&prefix);
+            if wrapped_index {
+                continue;
+            }
+            out.push('/');
+            match step {
+                Step::Name(n) => {
+                    out.push_str(&n.replace('~', "~0").replace('/', "~1"));
+                }
+                Step::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
+    }
+
+    /// `fault` as a fault of the payload as sent. Found in a repaired tree, its byte offset
+    /// (into text the payload never was) becomes 0.
+    fn as_sent(&self, fault: Box<Fault>) -> Box<Fault> {
+        if self.found.warnings.is_empty() {
+            return fault;
+        }
+        let path = steps(&fault);
+        let mut kept: Vec<Seg> = Vec::new();
+        let mut prefix: Vec<Step> = Vec::new();
+        let mut skip_index = false;
+        for (seg, step) in fault.segments().zip(&path) {
+            let wrapped_index = skip_index && *step == Step::Index(0);
+            prefix.push(step.clone());
+            skip_index = self.wrapped.contains(&prefix);
+            if !wrapped_index {
+                kept.push(seg.clone());
+            }
+        }
+        let mut f = Fault::new(fault.kind.clone(), 0);
+        for seg in kept.into_iter().rev() {
+            f = f.within(seg);
+        }
+        f
+    }
+}
+
+/// The node at `path`, if the tree has one there.
+fn node<'t>(tree: &'t mut JsonValue, path: &[Step]) -> Option<&'t mut JsonValue> {
+    let mut at = tree;
+    for step in path {
+        at = match (at, step) {
+            (JsonValue::Object(members), Step::Name(name)) => {
+                &mut members.iter_mut().find(|(k, _)| k == name)?.1
+            }
+            (JsonValue::Array(items), Step::Index(i)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+/// The JSON number a string holds, spaces around it trimmed.
+fn number_in(text: &str) -> Option<JsonValue> {
+    let trimmed = text.trim_matches(' ');
+    let mut r = Reader::new(trimmed.as_bytes(), true);
+    if r.peek_type().ok()? != JsonType::Number {
+        return None;
+    }
+    let value = read_value(&mut r, 0).ok()?;
+    r.finish().ok()?;
+    Some(value)
+}
+
+fn json_text(v: &JsonValue) -> String {
+    let mut out = Vec::new();
+    write_value(v, &mut out);
+    String::from_utf8(out).expect("written from strings")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_text;
+    use crate::model::MeterValuesRequest;
+
+    fn lenient(text: &str) -> Result<(MeterValuesRequest, Deviations), Box<Fault>> {
+        match decode_text::<MeterValuesRequest>(text.as_bytes(), true) {
+            Ok(v) => Ok((v, Deviations::default())),
+            Err(f) => decode_lenient(text.as_bytes(), true, f, Profile::Lenient),
+        }
+    }
+
+    fn codes(d: &Deviations) -> Vec<(&'static str, &str, &str)> {
+        d.warnings
+            .iter()
+            .map(|w| (w.code, w.path.as_str(), w.raw.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn each_deviation_is_repaired_and_reported_in_document_order() {
+        let meter_value = r#"{"timestamp":"2024-01-01T00:00:00","sampledValue":[{"value":" 12.5 ","unitOfMeasure":{"unit":"kWh","multiplier":"3"}},{"value":1,"format":"Raw","measurand":"temperature"}]}"#;
+        let text = format!(r#"{{"evseId":1,"connectorId":2,"meterValue":{meter_value}}}"#);
+        let (req, d) = lenient(&text).unwrap();
+        assert_eq!(
+            codes(&d),
+            [
+                ("unknown_property", "/connectorId", "2"),
+                ("object_for_array", "/meterValue", meter_value),
+                (
+                    "timestamp_without_offset",
+                    "/meterValue/timestamp",
+                    "2024-01-01T00:00:00"
+                ),
+                (
+                    "numeric_string",
+                    "/meterValue/sampledValue/0/value",
+                    " 12.5 "
+                ),
+                (
+                    "numeric_string",
+                    "/meterValue/sampledValue/0/unitOfMeasure/multiplier",
+                    "3"
+                ),
+                (
+                    "unknown_property",
+                    "/meterValue/sampledValue/1/format",
+                    "\"Raw\""
+                ),
+                (
+                    "unknown_enum_value",
+                    "/meterValue/sampledValue/1/measurand",
+                    "temperature"
+                ),
+            ]
+        );
+        let raw = req.meter_value[0].sampled_value[1]
+            .raw_enums
+            .as_deref()
+            .unwrap();
+        assert_eq!(raw.measurand.as_deref(), Some("temperature"));
+        assert_eq!(req.meter_value[0].sampled_value[1].measurand, None);
+        // The raw value is written back where the enum would be.
+        let mut out = Vec::new();
+        crate::encode::Encode::write(&req.meter_value[0].sampled_value[1], &mut out);
+        assert_eq!(out, br#"{"value":1.0,"measurand":"temperature"}"#);
+        assert_eq!(
+            d.unknown_properties,
+            [
+                ("/connectorId".to_owned(), JsonValue::Int(2)),
+                (
+                    "/meterValue/sampledValue/1/format".to_owned(),
+                    JsonValue::Str("Raw".into())
+                ),
+            ]
+        );
+        let sv = &req.meter_value[0].sampled_value[0];
+        assert_eq!(sv.value, 12.5);
+        assert_eq!(sv.unit_of_measure.as_ref().unwrap().multiplier, Some(3));
+        assert_eq!(
+            req.meter_value[0].timestamp,
+            DateTime::parse("2024-01-01T00:00:00Z").unwrap()
+        );
+    }
+
+    #[test]
+    fn an_offset_without_colon_is_read_with_one() {
+        let text = r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T01:00:00+0100","sampledValue":[{"value":1}]}]}"#;
+        let (req, d) = lenient(text).unwrap();
+        assert_eq!(
+            codes(&d),
+            [(
+                "offset_without_colon",
+                "/meterValue/0/timestamp",
+                "2024-01-01T01:00:00+0100"
+            )]
+        );
+        assert_eq!(
+            req.meter_value[0].timestamp,
+            DateTime::parse("2024-01-01T00:00:00Z").unwrap()
+        );
+    }
+
+    #[test]
+    fn other_faults_stay_errors_with_paths_as_sent() {
+        for (text, path, kind) in [
+            (
+                r#"{"evseId":1,"meterValue":{"timestamp":"2024-01-01T00:00:00Z","sampledValue":{"value":"ERR"}}}"#,
+                "/meterValue/sampledValue/value",
+                "wrong_type",
+            ),
+            (
+                r#"{"evseId":-1,"meterValue":[{"timestamp":"2024-01-01T00:00:00","sampledValue":[{"value":1}]}]}"#,
+                "/evseId",
+                "below_minimum",
+            ),
+            (
+                r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01 00:00:00","sampledValue":[{"value":1}]}]}"#,
+                "/meterValue/0/timestamp",
+                "bad_date_time",
+            ),
+            (
+                r#"{"evseId":1,"x":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":1,"unitOfMeasure":{"unit":"kWhkWhkWhkWhkWhkWhkWh"}}]}]}"#,
+                "/meterValue/0/sampledValue/0/unitOfMeasure/unit",
+                "too_long",
+            ),
+        ] {
+            let f = lenient(text).unwrap_err();
+            assert_eq!((f.pointer().as_str(), f.kind.id()), (path, kind), "{text}");
+        }
+    }
+
+    #[test]
+    fn frames_are_decoded_leniently_only_when_asked_and_only_in_the_payload() {
+        use crate::frame::{decode_call, decode_call_as, Request};
+        let te = r#"[2,"te-1","TransactionEvent",{"eventType":"Updated","timestamp":"2024-05-01T12:00:01",
+            "triggerReason":"MeterValuePeriodic","seqNo":7,"transactionInfo":{"transactionId":"tx-42"},
+            "meterValue":{"timestamp":"2024-05-01T12:00:00Z","sampledValue":{"value":"5"}}}]"#;
+        let strict = decode_call(te.as_bytes(), true).unwrap_err();
+        assert_eq!(strict.fault.pointer(), "/timestamp");
+        assert_eq!(
+            decode_call_as(te.as_bytes(), true, Profile::Strict)
+                .unwrap_err()
+                .fault,
+            strict.fault
+        );
+        let (id, request, d) = decode_call_as(te.as_bytes(), true, Profile::Lenient).unwrap();
+        assert_eq!(id, "te-1");
+        let Request::TransactionEvent(te) = request else {
+            panic!("a TransactionEvent")
+        };
+        assert_eq!(te.meter_value.unwrap()[0].sampled_value[0].value, 5.0);
+        assert_eq!(
+            d.warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+            [
+                "timestamp_without_offset",
+                "object_for_array",
+                "object_for_array",
+                "numeric_string"
+            ]
+        );
+        // The envelope is never relaxed, and a fault left after repairs keeps the id.
+        for (frame, code) in [
+            (
+                r#"[2,"m1","MeterValues",{"evseId":1,"meterValue":[]},1]"#,
+                "wrong_arity",
+            ),
+            (
+                r#"[2,"m1","MeterValues",{"evseId":"1","x":1,"meterValue":[]}]"#,
+                "wrong_type",
+            ),
+        ] {
+            let ff = decode_call_as(frame.as_bytes(), true, Profile::Lenient).unwrap_err();
+            assert_eq!(
+                (ff.fault.kind.id(), ff.message_id.as_deref()),
+                (code, Some("m1"))
+            );
+        }
+    }
+
+    #[test]
+    fn repairs_are_bounded() {
+        let many: String = (0..MAX_REPAIRS + 1)
+            .map(|i| format!(",\"x{i}\":0"))
+            .collect();
+        let text = format!(
+            r#"{{"evseId":1{many},"meterValue":[{{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{{"value":1}}]}}]}}"#
+        );
+        assert_eq!(lenient(&text).unwrap_err().kind.id(), "unknown_property");
+        let fewer: String = (0..MAX_REPAIRS).map(|i| format!(",\"x{i}\":0")).collect();
+        let text = text.replace(&many, &fewer);
+        assert_eq!(lenient(&text).unwrap().1.warnings.len(), MAX_REPAIRS);
+    }
+}
