@@ -416,3 +416,48 @@ def test_an_unimplemented_action_is_logged_at_info_not_as_a_broken_frame(
     assert call_error(reply).code is ErrorCode.NOT_IMPLEMENTED
     records = [r for r in caplog.records if r.name == "ocpp_meter.dispatch"]
     assert [(r.levelno, "'hb'" in r.getMessage()) for r in records] == [(logging.INFO, True)]
+
+
+QUIRKY = GOOD.replace(b'12:00:00Z"', b'12:00:00"').replace(b'"value":12.5', b'"value":" 12.5"')
+
+
+def test_profiles_are_chosen_per_dispatcher_and_per_station(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handler = Recorder()
+    dispatcher = Dispatcher(handler, station_profiles={"OLD-FW": "lenient"})
+    assert (dispatcher.profile_for("OLD-FW"), dispatcher.profile_for("CS-1")) == (
+        "lenient",
+        "strict",
+    )
+    strict_reply = call_error(dispatcher.dispatch("CS-1", QUIRKY))
+    assert strict_reply.code is ErrorCode.PROPERTY_CONSTRAINT_VIOLATION
+    with caplog.at_level(logging.INFO, logger="ocpp_meter.dispatch"):
+        for reply in both(dispatcher, "OLD-FW", QUIRKY):
+            assert reply == b'[3,"m-1",{}]'
+    request = handler.calls[-1][1]
+    assert [(w.code, w.path, w.raw) for w in request.warnings] == [
+        ("timestamp_without_offset", "/meterValue/0/timestamp", "2024-05-01T12:00:00"),
+        ("numeric_string", "/meterValue/0/sampledValue/0/value", " 12.5"),
+    ]
+    assert request.meter_value[0].sampled_value[0].value == 12.5
+    logged = [r.getMessage() for r in caplog.records if "deviation" in r.getMessage()]
+    assert len(logged) == 2 and "'OLD-FW'" in logged[0] and "numeric_string" in logged[0]
+    # A station's profile can change while it is connected, and fall back to the default.
+    dispatcher.set_station_profile("CS-1", "off")
+    assert dispatcher.dispatch("CS-1", QUIRKY) == b'[3,"m-1",{}]'
+    dispatcher.set_station_profile("CS-1", None)
+    assert call_error(dispatcher.dispatch("CS-1", QUIRKY)).message_id == "m-1"
+    everyone = Dispatcher(handler, profile="lenient")
+    assert everyone.dispatch("ANY", QUIRKY) == b'[3,"m-1",{}]'
+
+
+def test_an_unknown_profile_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Dispatcher(profile="loose")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Dispatcher(station_profiles={"CS": "none"})  # type: ignore[dict-item]
+    with pytest.raises(ValueError):
+        Dispatcher().set_station_profile("CS", "Strict")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        ocpp_meter.decode_call(GOOD, profile="relaxed")  # type: ignore[arg-type]

@@ -24,6 +24,11 @@ CALLRESULT or CALLERROR frame, valid or not               ``None``
 No traceback or exception text goes on the wire; handler failures are logged (with their
 traceback) on the ``ocpp_meter.dispatch`` logger, and every rejected frame is logged there once,
 with the station id, message id, code and JSON Pointer.
+
+Frames are decoded under a validation profile (``"strict"`` by default), chosen for the
+dispatcher and, since it is a station's firmware that misbehaves, per station. Under
+``"lenient"`` or ``"off"`` the deviations accepted in a frame are logged once, at INFO, and the
+handler finds them in ``request.warnings``.
 """
 
 from __future__ import annotations
@@ -48,7 +53,11 @@ from .enums import ErrorCode
 from .errors import OcppError
 
 if TYPE_CHECKING:
-    from ._core import Buffer
+    from collections.abc import Mapping
+
+    from ._core import Buffer, Profile
+
+PROFILES = ("strict", "lenient", "off")
 
 __all__ = [
     "CSMSHandler",
@@ -126,9 +135,26 @@ class Dispatcher:
         csms_handler: CSMSHandler | None = None,
         *,
         offload_threshold: int = OFFLOAD_THRESHOLD,
+        profile: Profile = "strict",
+        station_profiles: Mapping[str, Profile] | None = None,
     ) -> None:
         self._handler = csms_handler
         self.offload_threshold = offload_threshold
+        self._profile: Profile = _checked(profile)
+        self._station_profiles: dict[str, Profile] = {
+            station: _checked(p) for station, p in (station_profiles or {}).items()
+        }
+
+    def profile_for(self, charging_station_id: str) -> Profile:
+        """The validation profile the frames of this station are decoded under."""
+        return self._station_profiles.get(charging_station_id, self._profile)
+
+    def set_station_profile(self, charging_station_id: str, profile: Profile | None) -> None:
+        """Decode this station's frames under ``profile`` (``None``: the dispatcher's own)."""
+        if profile is None:
+            self._station_profiles.pop(charging_station_id, None)
+        else:
+            self._station_profiles[charging_station_id] = _checked(profile)
 
     @property
     def csms_handler(self) -> CSMSHandler | None:
@@ -216,11 +242,17 @@ class Dispatcher:
 
     def _decode(self, station: str, frame: Buffer) -> Call | bytes | None:
         """The CALL to handle, or the final reply (``None`` for no reply)."""
+        profile = self._station_profiles.get(station, self._profile)
         try:
-            message = decode_message(frame)
+            if profile == "strict":
+                message = decode_message(frame)
+            else:
+                message = decode_message(frame, profile=profile)
         except OcppError as error:
             return self._reject(station, error)
         if isinstance(message, Call):
+            if profile != "strict" and message.payload.warnings:
+                _log_warnings(station, message)
             return message
         logger.debug(
             "station %r: %s for message id %r ignored (this CSMS sends no CALLs)",
@@ -345,3 +377,20 @@ def _call_error(
 
 def _size(frame: Buffer) -> int:
     return frame.nbytes if isinstance(frame, memoryview) else len(frame)
+
+
+def _checked(profile: str) -> Profile:
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be 'strict', 'lenient' or 'off', got {profile!r}")
+    return profile  # type: ignore[return-value]
+
+
+def _log_warnings(station: str, call: Call) -> None:
+    warnings = call.payload.warnings
+    logger.info(
+        "station %r: accepted %d deviation(s) in message id %r: %s",
+        station,
+        len(warnings),
+        call.message_id,
+        "; ".join(f"{w.code} at {w.path!r} ({w.raw[:60]!r})" for w in warnings),
+    )
