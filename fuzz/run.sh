@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded fuzzing of the pure-Rust core with cargo-fuzz (libFuzzer).
 #
-#   fuzz/run.sh                 # 30 s per target (CI runs .ci/fuzz: 20 s per target)
+#   fuzz/run.sh                 # 30 s per target (what CI runs, through .ci/fuzz)
 #   fuzz/run.sh 300             # longer: 300 s per target
 #   fuzz/run.sh 60 frame        # one target
 #
