@@ -280,18 +280,22 @@ unsafe extern "C" fn release_array(array: *mut ArrowArray) {
     array.release = None;
 }
 
-/// A `utf8` array of fixed strings, owning its buffers.
-fn strings_array(values: &[&str]) -> ArrowArray {
-    let mut offsets = Vec::with_capacity(values.len() + 1);
+/// A `utf8` array of `values` then `extra`, owning its buffers.
+fn strings_array(values: &[&str], extra: &[String]) -> ArrowArray {
+    let mut offsets = Vec::with_capacity(values.len() + extra.len() + 1);
     let mut data = Vec::new();
     offsets.push(0i32);
-    for v in values {
+    for v in values
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+    {
         data.extend_from_slice(v.as_bytes());
         offsets.push(i32::try_from(data.len()).expect("a small dictionary"));
     }
     let buffers = vec![null(), ptr(&offsets), ptr(&data)];
     array_node(
-        values.len(),
+        offsets.len() - 1,
         0,
         buffers,
         Vec::new(),
@@ -314,7 +318,7 @@ pub fn export_array(table: Arc<Table>) -> ArrowArray {
                 Values::F64(v) => vec![validity, ptr(v)],
             };
             let dictionary = match c.field.ty {
-                ArrowType::Dictionary(values) => Some(strings_array(values)),
+                ArrowType::Dictionary(values) => Some(strings_array(values, &c.dictionary_extra)),
                 _ => None,
             };
             array_node(

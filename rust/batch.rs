@@ -11,20 +11,21 @@
 //! which needs no work-stealing pool); each chunk fills its own builders, and the chunks are
 //! concatenated in input order, so the output does not depend on the thread count.
 //!
-//! Each frame is read by [`decode_call`], so a frame in a batch gets the same fault, found in
-//! the same order (syntax, then envelope, then payload), as when it is decoded alone.
+//! Each frame is read by [`decode_call_as`], so a frame in a batch gets the same fault, found in
+//! the same order (syntax, then envelope, then payload), and under a non-strict profile the
+//! same warnings, as when it is decoded alone; a frame's warnings become records of their own
+//! (`Batch::warnings`), its unknown properties' values are not kept (their text is in `raw`).
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::columns::{Builder, Table};
-use crate::frame::{decode_call, FrameFault, Request};
-use crate::model::MeterValuesRequest;
+use crate::frame::{decode_call_as, FrameFault, Request};
+use crate::profile::{Deviations, Profile};
 use crate::rows::{
     push_meter_values, push_transaction_event, write_accepted, write_rejected, ErrorColumns,
-    Replies, RowColumns, Segments,
+    Replies, RowColumns, Segments, WarningColumns,
 };
-use crate::transaction_event::TransactionEventRequest;
 
 /// With `threads == 0`, batches smaller than this run on the calling thread alone.
 pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
@@ -55,6 +56,9 @@ pub struct Batch {
     pub rows: Vec<Arc<Table>>,
     /// The error records ([`ErrorColumns::FIELDS`]), in input order; at least one batch.
     pub errors: Vec<Arc<Table>>,
+    /// The deviations a non-strict profile accepted ([`WarningColumns::FIELDS`]), in input
+    /// order; at least one batch.
+    pub warnings: Vec<Arc<Table>>,
     /// The reply to each frame (`None`: nothing is sent).
     pub replies: Replies,
     /// Rows given by each frame (0 for a rejected frame).
@@ -69,18 +73,26 @@ impl Batch {
     pub fn error_count(&self) -> usize {
         self.errors.iter().map(|t| t.len).sum()
     }
-}
 
-/// A frame decoded far enough for the row form.
-enum Decoded {
-    MeterValues(String, MeterValuesRequest),
-    TransactionEvent(String, Box<TransactionEventRequest>),
+    pub fn warning_count(&self) -> usize {
+        self.warnings.iter().map(|t| t.len).sum()
+    }
 }
 
 /// Decodes `frames` (each one OCPP-J message, UTF-8 not assumed) of the stations
 /// `station_ids`, on `threads` threads (`0`: as many as the machine has, and one for batches
 /// under [`PARALLEL_MIN_BYTES`]). Panics if `station_ids` is `PerFrame` of another length.
 pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usize) -> Batch {
+    decode_batch_as(frames, station_ids, threads, Profile::Strict)
+}
+
+/// [`decode_batch`] under a validation profile (see [`crate::profile`]).
+pub fn decode_batch_as(
+    frames: &[&[u8]],
+    station_ids: StationIds<'_>,
+    threads: usize,
+    profile: Profile,
+) -> Batch {
     if let StationIds::PerFrame(ids) = station_ids {
         assert_eq!(ids.len(), frames.len(), "one charging station id per frame");
     }
@@ -93,7 +105,12 @@ pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usiz
     .clamp(1, frames.len().max(1));
     let ranges = split(frames, threads, total);
     let mut chunks: Vec<Chunk> = if ranges.len() == 1 {
-        vec![decode_chunk(frames, ranges[0].clone(), station_ids)]
+        vec![decode_chunk(
+            frames,
+            ranges[0].clone(),
+            station_ids,
+            profile,
+        )]
     } else {
         std::thread::scope(|scope| {
             let (last, rest) = ranges.split_last().expect("two or more");
@@ -101,11 +118,11 @@ pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usiz
                 .iter()
                 .map(|r| {
                     let r = r.clone();
-                    scope.spawn(move || decode_chunk(frames, r, station_ids))
+                    scope.spawn(move || decode_chunk(frames, r, station_ids, profile))
                 })
                 .collect();
             // The calling thread takes the last chunk instead of waiting idle.
-            let tail = decode_chunk(frames, last.clone(), station_ids);
+            let tail = decode_chunk(frames, last.clone(), station_ids, profile);
             let mut chunks: Vec<Chunk> = handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -118,17 +135,20 @@ pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usiz
     // column once more, which costs more than the second thread gains.
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut replies = Replies::default();
     let mut frame_rows = Vec::with_capacity(frames.len());
     for chunk in chunks.drain(..) {
         rows.extend(chunk.rows.into_batches());
         errors.extend(chunk.errors.into_batches());
+        warnings.extend(chunk.warnings.into_batches());
         replies.append(chunk.replies);
         frame_rows.extend_from_slice(&chunk.frame_rows);
     }
     Batch {
         rows: finish_all(rows),
         errors: finish_all(errors),
+        warnings: finish_all(warnings),
         replies,
         frame_rows,
     }
@@ -176,6 +196,7 @@ fn split(frames: &[&[u8]], n: usize, total: usize) -> Vec<Range<usize>> {
 struct Chunk {
     rows: Segments<RowColumns>,
     errors: Segments<ErrorColumns>,
+    warnings: Segments<WarningColumns>,
     replies: Replies,
     frame_rows: Vec<u32>,
 }
@@ -190,27 +211,43 @@ impl Chunk {
         self.replies.push_with(|out| write_rejected(ff, out));
         self.frame_rows.push(0);
     }
+
+    fn warn(&mut self, index: usize, message_id: &str, deviations: Deviations) {
+        if deviations.warnings.is_empty() {
+            return;
+        }
+        // Warning records are small: they always fit a batch.
+        let _ = self.warnings.push_frame(|w| {
+            w.push(index, message_id, &deviations.warnings);
+            Ok(deviations.warnings.len())
+        });
+    }
 }
 
-fn decode_chunk(frames: &[&[u8]], range: Range<usize>, station_ids: StationIds<'_>) -> Chunk {
+fn decode_chunk(
+    frames: &[&[u8]],
+    range: Range<usize>,
+    station_ids: StationIds<'_>,
+    profile: Profile,
+) -> Chunk {
     let mut chunk = Chunk::default();
     chunk.frame_rows.reserve(range.len());
     let mut reserved = false;
     let end = range.end;
     for i in range {
         let station_id = station_ids.get(i);
-        let (message_id, pushed) = match decode_frame(frames[i]) {
-            Ok(Decoded::MeterValues(id, req)) => {
+        let (message_id, pushed, deviations) = match decode_call_as(frames[i], false, profile) {
+            Ok((id, Request::MeterValues(req), d)) => {
                 let pushed = chunk
                     .rows
                     .push_frame(|c| push_meter_values(c, station_id, &id, &req));
-                (id, pushed)
+                (id, pushed, d)
             }
-            Ok(Decoded::TransactionEvent(id, req)) => {
+            Ok((id, Request::TransactionEvent(req), d)) => {
                 let pushed = chunk
                     .rows
                     .push_frame(|c| push_transaction_event(c, station_id, &id, &req));
-                (id, pushed)
+                (id, pushed, d)
             }
             Err(ff) => {
                 chunk.reject(i, &ff);
@@ -226,6 +263,7 @@ fn decode_chunk(frames: &[&[u8]], range: Range<usize>, station_ids: StationIds<'
                     reserved = true;
                 }
                 chunk.frame_rows.push(n as u32);
+                chunk.warn(i, &message_id, deviations);
                 chunk.replies.push_with(|out| {
                     write_accepted(&message_id, out);
                     true
@@ -244,15 +282,6 @@ fn decode_chunk(frames: &[&[u8]], range: Range<usize>, station_ids: StationIds<'
     chunk
 }
 
-/// One frame to a request of either action, or the fault to report (a valid reply frame
-/// included: not a CALL, so no rows; it is recorded and, being a reply, not answered).
-fn decode_frame(buf: &[u8]) -> Result<Decoded, FrameFault> {
-    Ok(match decode_call(buf, false)? {
-        (message_id, Request::MeterValues(req)) => Decoded::MeterValues(message_id, req),
-        (message_id, Request::TransactionEvent(req)) => Decoded::TransactionEvent(message_id, req),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +289,7 @@ mod tests {
     use crate::arrow::import::{read_stream, Col};
     use crate::error::ErrorCode;
     use crate::frame::{decode_message, Action, Message};
+    use crate::profile::Profile;
 
     /// A typical periodic sample of a three-phase charger: 12 sampled values.
     const METER_VALUES: &str = r#"[2,"mv-1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00.123456789+02:00","sampledValue":[
@@ -724,8 +754,11 @@ mod tests {
         let frame = format!(r#"[2,"z","TransactionEvent",{payload}]"#);
         let batch = run(&[&frame], 1);
         let direct =
-            crate::decode::from_slice::<TransactionEventRequest>(payload.as_bytes(), false)
-                .unwrap_err();
+            crate::decode::from_slice::<crate::transaction_event::TransactionEventRequest>(
+                payload.as_bytes(),
+                false,
+            )
+            .unwrap_err();
         let e = errors(&batch);
         assert_eq!(strings(&e, "path"), [s(&direct.pointer())]);
         assert_eq!(strings(&e, "description"), [s(&direct.description())]);
@@ -811,6 +844,53 @@ mod tests {
                 .max()
                 .unwrap();
             assert!(heaviest <= total / n + 600, "{n}: {heaviest} of {total}");
+        }
+    }
+
+    #[test]
+    fn a_lenient_batch_keeps_raw_enums_in_rows_and_records_its_warnings() {
+        let quirky = r#"[2,"q-1","MeterValues",{"evseId":1,"meterValue":{"timestamp":"2024-05-01T12:00:00","sampledValue":[{"value":"7","measurand":"Temperature","location":"body"},{"value":1}]}}]"#;
+        let frames = [quirky, METER_VALUES, quirky];
+        let slices: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
+        let strict = decode_batch(&slices, StationIds::Same("CS"), 1);
+        assert_eq!((strict.error_count(), strict.warning_count()), (2, 0));
+        for threads in [1, 2] {
+            let lenient =
+                decode_batch_as(&slices, StationIds::Same("CS"), threads, Profile::Lenient);
+            assert_eq!(lenient.error_count(), 0);
+            assert_eq!(lenient.frame_rows, [2, 12, 2]);
+            let warnings = unsafe {
+                read_stream(export_stream(
+                    WarningColumns::FIELDS,
+                    lenient.warnings.clone(),
+                ))
+                .1
+            };
+            let codes = strings(&warnings, "code");
+            assert_eq!(codes.len(), 2 * 5, "{codes:?}");
+            assert_eq!(
+                strings(&warnings, "path")[..5],
+                [
+                    "/meterValue",
+                    "/meterValue/timestamp",
+                    "/meterValue/sampledValue/0/value",
+                    "/meterValue/sampledValue/0/measurand",
+                    "/meterValue/sampledValue/0/location",
+                ]
+                .map(|p| Some(p.to_owned()))
+            );
+            if threads == 1 {
+                // One record batch: its measurand dictionary grew by the raw value.
+                let cols = rows(&lenient);
+                let measurands = col(&cols, "measurand").strings();
+                assert_eq!(measurands[0].as_deref(), Some("Temperature"));
+                assert_eq!(
+                    measurands[1].as_deref(),
+                    Some("Energy.Active.Import.Register")
+                );
+                assert_eq!(strings(&cols, "location")[0].as_deref(), Some("body"));
+                assert_eq!(measurands[14].as_deref(), Some("Temperature"));
+            }
         }
     }
 

@@ -348,6 +348,7 @@ impl Column for Utf8Column {
                 data: self.data,
             },
             field,
+            dictionary_extra: Vec::new(),
         }
     }
 }
@@ -466,6 +467,7 @@ impl<T: Primitive> Column for PrimColumn<T> {
             validity,
             values,
             field,
+            dictionary_extra: Vec::new(),
         }
     }
 }
@@ -552,6 +554,108 @@ pub struct ColumnArray {
     /// `None` when there is no null.
     pub validity: Option<Vec<u8>>,
     pub values: Values,
+    /// A dictionary column's values after the fixed ones of its type (see [`DictColumn`]).
+    pub dictionary_extra: Vec<String>,
+}
+
+/// A `dictionary<int32, utf8>` column over a fixed list of values (its [`ArrowType`]) that
+/// can take other strings too: they get indices past the fixed list, in a per-batch extension
+/// of the dictionary. Rare by design (raw enum strings the lenient profile kept), so they are
+/// looked up by a linear scan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DictColumn {
+    keys: PrimColumn<i32>,
+    fixed: usize,
+    extra: Vec<String>,
+}
+
+impl DictColumn {
+    /// A non-nullable column over a dictionary of `fixed` values.
+    pub fn new(fixed: usize) -> Self {
+        DictColumn {
+            keys: PrimColumn::new(false),
+            fixed,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Appends fixed value `index`.
+    #[inline]
+    pub fn push(&mut self, index: usize) {
+        self.keys.push(index as i32);
+    }
+
+    /// Appends a string outside the fixed values.
+    pub fn push_other(&mut self, s: &str) {
+        let i = match self.extra.iter().position(|e| e == s) {
+            Some(i) => i,
+            None => {
+                self.extra.push(s.to_owned());
+                self.extra.len() - 1
+            }
+        };
+        self.keys.push((self.fixed + i) as i32);
+    }
+
+    /// Slot `i` as its index into the whole dictionary (fixed values, then the others).
+    pub fn get(&self, i: usize) -> Option<i32> {
+        self.keys.get(i)
+    }
+
+    /// The strings past the fixed values.
+    pub fn extra(&self) -> &[String] {
+        &self.extra
+    }
+}
+
+impl Column for DictColumn {
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn truncate(&mut self, n: usize) {
+        // Extra strings of the dropped rows may stay: unused dictionary values are harmless.
+        self.keys.truncate(n);
+    }
+
+    fn append(&mut self, mut other: Self) {
+        if !other.extra.is_empty() {
+            let fixed = other.fixed as i32;
+            let remap: Vec<i32> = other
+                .extra
+                .iter()
+                .map(|s| {
+                    let i = self.extra.iter().position(|e| e == s).unwrap_or_else(|| {
+                        self.extra.push(s.clone());
+                        self.extra.len() - 1
+                    });
+                    (self.fixed + i) as i32
+                })
+                .collect();
+            for k in other.keys.values.iter_mut().filter(|k| **k >= fixed) {
+                *k = remap[(*k - fixed) as usize];
+            }
+        }
+        self.keys.append(other.keys);
+    }
+
+    fn data_len(&self) -> usize {
+        0
+    }
+
+    fn finish(self, field: Field) -> ColumnArray {
+        assert!(
+            matches!(field.ty, ArrowType::Dictionary(v) if v.len() == self.fixed),
+            "{field:?}"
+        );
+        let mut array = self.keys.finish(field);
+        array.dictionary_extra = self.extra;
+        array
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        self.keys.reserve(rows);
+    }
 }
 
 /// Finished columns of equal length: one record batch.

@@ -16,13 +16,16 @@
 //! integer, so a value outside `i32` rejects its frame here with `PropertyConstraintViolation`
 //! (`out_of_range`) at the value's path rather than being cut.
 
-use crate::columns::{column_struct, ArrowType, Builder, PrimColumn, Utf8Column};
+use crate::columns::{column_struct, ArrowType, Builder, DictColumn, PrimColumn, Utf8Column};
 use crate::datetime::DateTime;
 use crate::encode::write_str;
 use crate::error::{Fault, FaultKind, Res, Seg};
 use crate::frame::{encode_call_error, FrameFault};
 use crate::json_value::JsonValue;
-use crate::model::{Location, Measurand, MeterValue, MeterValuesRequest, ReadingContext};
+use crate::model::{
+    Location, Measurand, MeterValue, MeterValuesRequest, RawEnums, ReadingContext, SampledValue,
+};
+use crate::profile::Warning;
 use crate::transaction_event::TransactionEventRequest;
 
 /// `measurand` when absent.
@@ -133,7 +136,7 @@ column_struct! {
         sampled_value_index: PrimColumn<i32> = PrimColumn::new(false), ArrowType::Int32, false;
         timestamp: PrimColumn<i64> = PrimColumn::new(false), ArrowType::TimestampMicrosUtc, false;
         value: PrimColumn<f64> = PrimColumn::new(false), ArrowType::Float64, false;
-        measurand: PrimColumn<i32> = PrimColumn::new(false), ArrowType::Dictionary(Measurand::WIRE), false;
+        measurand: DictColumn = DictColumn::new(Measurand::WIRE.len()), ArrowType::Dictionary(Measurand::WIRE), false;
         phase: Utf8Column = Utf8Column::new(true), ArrowType::Utf8, true;
         location: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
         context: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
@@ -157,6 +160,31 @@ column_struct! {
         code: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
         description: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
         path: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
+    }
+}
+
+column_struct! {
+    /// One record per deviation a non-strict profile accepted in an accepted frame: the
+    /// frame's index and message id, the warning's code, JSON Pointer and text as sent.
+    pub struct WarningColumns {
+        index: PrimColumn<i64> = PrimColumn::new(false), ArrowType::Int64, false;
+        message_id: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
+        code: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
+        path: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
+        raw: Utf8Column = Utf8Column::new(false), ArrowType::Utf8, false;
+    }
+}
+
+impl WarningColumns {
+    /// Appends the warnings of frame `index`.
+    pub fn push(&mut self, index: usize, message_id: &str, warnings: &[Warning]) {
+        for w in warnings {
+            self.index.push(index as i64);
+            self.message_id.push(message_id);
+            self.code.push(w.code);
+            self.path.push(&w.path);
+            self.raw.push(&w.raw);
+        }
     }
 }
 
@@ -291,13 +319,18 @@ fn push_rows_unchecked(
             cols.sampled_value_index.push(s as i32);
             cols.timestamp.push(timestamp);
             cols.value.push(sampled.value);
-            cols.measurand
-                .push(sampled.measurand.unwrap_or(DEFAULT_MEASURAND) as i32);
-            cols.phase.push_opt(sampled.phase.map(|p| p.as_str()));
-            cols.location
-                .push(sampled.location.unwrap_or(DEFAULT_LOCATION).as_str());
-            cols.context
-                .push(sampled.context.unwrap_or(DEFAULT_CONTEXT).as_str());
+            match sampled.raw_enums.as_deref() {
+                None => {
+                    cols.measurand
+                        .push(sampled.measurand.unwrap_or(DEFAULT_MEASURAND) as usize);
+                    cols.phase.push_opt(sampled.phase.map(|p| p.as_str()));
+                    cols.location
+                        .push(sampled.location.unwrap_or(DEFAULT_LOCATION).as_str());
+                    cols.context
+                        .push(sampled.context.unwrap_or(DEFAULT_CONTEXT).as_str());
+                }
+                Some(raw) => push_raw_enums(cols, sampled, raw),
+            }
             cols.unit.push(unit);
             cols.multiplier.push(multiplier);
             cols.normalized_value.push(normalized_value);
@@ -325,6 +358,34 @@ fn push_rows_unchecked(
     cols.event_type.push_n(head.event_type, rows);
     cols.seq_no.push_n(head.seq_no, rows);
     Ok(rows)
+}
+
+/// The enum columns of a sampled value that holds strings outside its enums (the lenient
+/// profile keeps them as sent): the row keeps them too.
+#[cold]
+fn push_raw_enums(cols: &mut RowColumns, sampled: &SampledValue, raw: &RawEnums) {
+    match (sampled.measurand, raw.measurand.as_deref()) {
+        (None, Some(other)) => cols.measurand.push_other(other),
+        (m, _) => cols.measurand.push(m.unwrap_or(DEFAULT_MEASURAND) as usize),
+    }
+    let text =
+        |known: Option<&'static str>, raw: &Option<Box<str>>, default: Option<&'static str>| {
+            known.or(raw.as_deref()).or(default).map(str::to_owned)
+        };
+    cols.phase
+        .push_opt(text(sampled.phase.map(|p| p.as_str()), &raw.phase, None).as_deref());
+    let location = text(
+        sampled.location.map(|l| l.as_str()),
+        &raw.location,
+        Some(DEFAULT_LOCATION.as_str()),
+    );
+    cols.location.push(location.as_deref().unwrap_or_default());
+    let context = text(
+        sampled.context.map(|c| c.as_str()),
+        &raw.context,
+        Some(DEFAULT_CONTEXT.as_str()),
+    );
+    cols.context.push(context.as_deref().unwrap_or_default());
 }
 
 /// Builders split into record batches, each within Arrow's 32-bit `utf8` offsets: when a

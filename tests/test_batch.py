@@ -183,3 +183,38 @@ def test_pooled_column_memory_never_changes_a_live_result() -> None:
     assert fresh_previous == BATCH_BUFFER_POOL_DEFAULT_LIMIT == 64 << 20
     assert second.equals(unpooled)
     assert second.num_rows == 3000 * 12
+
+
+def test_profiles_apply_to_batches_with_warning_records_and_raw_enums_in_rows() -> None:
+    quirky = (
+        b'[2,"q-1","MeterValues",{"evseId":1,"meterValue":{"timestamp":"2024-05-01T12:00:00",'
+        b'"sampledValue":[{"value":"7","measurand":"Temperature"},{"value":1,"phase":"l1"}]}}]'
+    )
+    frames = samples.frames(300, "typical", seed=4) + [quirky] + samples.frames(300, "typical")
+    strict = decode_batch(frames, "CS-1", threads=2)
+    assert (strict.error_count, len(strict.warnings)) == (1, 0)
+    lenient = decode_batch(frames, "CS-1", threads=2, profile="lenient")
+    assert lenient.error_count == 0 and lenient.frame_rows[300] == 2
+    table = pa.table(lenient)
+    assert table.num_rows == 600 * 12 + 2
+    quirk_rows = [r for r in table.to_pylist() if r["message_id"] == "q-1"]
+    assert [(r["measurand"], r["phase"], r["value"]) for r in quirk_rows] == [
+        ("Temperature", None, 7.0),
+        ("Energy.Active.Import.Register", "l1", 1.0),
+    ]
+    # The same rows a lenient decode_call gives, through the Python row form.
+    call = decode_call(quirky, profile="lenient")
+    expected = rows.meter_values_rows("CS-1", call.message_id, call.payload)
+    assert [r["measurand"] for r in quirk_rows] == [r.measurand for r in expected]
+    warnings = pa.table(lenient.warnings).to_pylist()
+    assert [(w["index"], w["message_id"], w["code"], w["path"]) for w in warnings] == [
+        (300, "q-1", "object_for_array", "/meterValue"),
+        (300, "q-1", "timestamp_without_offset", "/meterValue/timestamp"),
+        (300, "q-1", "numeric_string", "/meterValue/sampledValue/0/value"),
+        (300, "q-1", "unknown_enum_value", "/meterValue/sampledValue/0/measurand"),
+        (300, "q-1", "unknown_enum_value", "/meterValue/sampledValue/1/phase"),
+    ]
+    assert [w.raw for w in call.payload.warnings][1:] == [w["raw"] for w in warnings][1:]
+    assert pl.from_arrow(table).height == table.num_rows
+    with pytest.raises(ValueError):
+        decode_batch(frames, "CS-1", profile="lax")  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._core import (
     BATCH_BUFFER_POOL_DEFAULT_LIMIT,
     AdditionalInfo,
-    BatchErrors,
+    BatchRecords,
     BatchResult,
     Call,
     CallError,
@@ -62,7 +62,7 @@ __all__ = [
     "METER_VALUES_FEATURE_NAME",
     "PROFILE_NAME",
     "AdditionalInfo",
-    "BatchErrors",
+    "BatchRecords",
     "BatchResult",
     "CSMSHandler",
     "Call",

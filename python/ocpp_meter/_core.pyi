@@ -466,9 +466,11 @@ class CallError:
 Message: TypeAlias = Call | CallResult | CallError
 
 @final
-class BatchErrors:
-    """The error records of a batch (index, message_id, code, description, path), one per
-    frame that gave no rows, in input order; an Arrow C stream source."""
+class BatchRecords:
+    """Records of a batch, in input order, as an Arrow C stream source: the error records
+    (index, message_id, code, description, path), one per frame that gave no rows, or the
+    warning records (index, message_id, code, path, raw), one per deviation a non-strict
+    profile accepted in a frame that gave rows."""
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         """The records as an Arrow C stream (PyCapsule ``arrow_array_stream``)."""
@@ -483,8 +485,11 @@ class BatchResult:
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         """The rows, in the contract's row form, as an Arrow C stream (PyCapsule)."""
     @property
-    def errors(self) -> BatchErrors:
+    def errors(self) -> BatchRecords:
         """The error records."""
+    @property
+    def warnings(self) -> BatchRecords:
+        """The warning records (empty under the strict profile)."""
     @property
     def replies(self) -> list[bytes | None]:
         """The frame a CSMS sends back to each input frame (``None``: no reply)."""
@@ -503,6 +508,7 @@ def decode_batch(
     charging_station_ids: str | Sequence[str],
     *,
     threads: int = 0,
+    profile: Profile = "strict",
 ) -> BatchResult:
     """Decode many MeterValues and TransactionEvent frames into the contract's rows.
 
@@ -512,7 +518,9 @@ def decode_batch(
     null entry is an unreadable frame). ``charging_station_ids`` is one id for every frame or
     one per frame. ``threads``: 0 uses every core for batches of 256 KiB or more. Output order
     is input order whatever the thread count. Column memory of dropped results is reused, up
-    to a bound (:func:`set_batch_buffer_pool_limit`).
+    to a bound (:func:`set_batch_buffer_pool_limit`). ``profile`` is the validation profile
+    of every frame: a raw enum string a lenient profile kept is in the row as sent (the
+    measurand dictionary of that record batch grows by it).
     """
 
 DEFAULT_LIMITS: tuple[int, int]

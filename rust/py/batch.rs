@@ -11,9 +11,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString};
 
 use crate::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
-use crate::batch::{decode_batch as decode, Batch, StationIds};
+use crate::batch::{decode_batch_as as decode, Batch, StationIds};
 use crate::columns::{Field, Table};
-use crate::rows::{ErrorColumns, RowColumns};
+use crate::profile::Profile;
+use crate::rows::{ErrorColumns, RowColumns, WarningColumns};
+
+use super::deviations::profile_arg;
 
 /// An Arrow C stream that may cross threads inside a capsule: it owns what it points at.
 struct SendStream(ArrowArrayStream);
@@ -44,10 +47,21 @@ pub struct PyBatchResult {
     batch: Arc<Batch>,
 }
 
-/// The error records of a batch, as an Arrow stream source.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "BatchErrors")]
-pub struct PyBatchErrors {
+/// The error records or the warning records of a batch, as an Arrow stream source.
+#[pyclass(frozen, module = "ocpp_meter._core", name = "BatchRecords")]
+pub struct PyBatchRecords {
     batch: Arc<Batch>,
+    warnings: bool,
+}
+
+impl PyBatchRecords {
+    fn tables(&self) -> (&'static [Field], &[Arc<Table>]) {
+        if self.warnings {
+            (WarningColumns::FIELDS, &self.batch.warnings)
+        } else {
+            (ErrorColumns::FIELDS, &self.batch.errors)
+        }
+    }
 }
 
 #[pymethods]
@@ -66,9 +80,20 @@ impl PyBatchResult {
 
     /// The error records (index, message_id, code, description, path) as an Arrow source.
     #[getter]
-    fn errors(&self) -> PyBatchErrors {
-        PyBatchErrors {
+    fn errors(&self) -> PyBatchRecords {
+        PyBatchRecords {
             batch: Arc::clone(&self.batch),
+            warnings: false,
+        }
+    }
+
+    /// The warning records (index, message_id, code, path, raw) of the deviations a
+    /// non-strict profile accepted, as an Arrow source.
+    #[getter]
+    fn warnings(&self) -> PyBatchRecords {
+        PyBatchRecords {
+            batch: Arc::clone(&self.batch),
+            warnings: true,
         }
     }
 
@@ -112,7 +137,7 @@ impl PyBatchResult {
 }
 
 #[pymethods]
-impl PyBatchErrors {
+impl PyBatchRecords {
     #[pyo3(signature = (requested_schema=None))]
     fn __arrow_c_stream__<'py>(
         &self,
@@ -120,11 +145,12 @@ impl PyBatchErrors {
         requested_schema: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
-        stream_capsule(py, ErrorColumns::FIELDS, &self.batch.errors)
+        let (fields, tables) = self.tables();
+        stream_capsule(py, fields, tables)
     }
 
     fn __len__(&self) -> usize {
-        self.batch.error_count()
+        self.tables().1.iter().map(|t| t.len).sum()
     }
 }
 
@@ -175,28 +201,40 @@ fn hold<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Held<'a>> {
 
 /// Decodes many frames at once into the contract's rows.
 #[pyfunction]
-#[pyo3(signature = (frames, charging_station_ids, *, threads=0))]
+#[pyo3(signature = (frames, charging_station_ids, *, threads=0, profile="strict"))]
 pub fn decode_batch(
     py: Python<'_>,
     frames: &Bound<'_, PyAny>,
     charging_station_ids: &Bound<'_, PyAny>,
     threads: usize,
+    profile: &str,
 ) -> PyResult<PyBatchResult> {
+    let how = How {
+        threads,
+        profile: profile_arg(profile)?,
+    };
     let objects: Vec<Bound<'_, PyAny>> = if frames.hasattr("__arrow_c_array__")? {
-        return decode_arrow(py, frames, charging_station_ids, threads);
+        return decode_arrow(py, frames, charging_station_ids, how);
     } else {
         frames.try_iter()?.collect::<PyResult<_>>()?
     };
     let held = objects.iter().map(hold).collect::<PyResult<Vec<_>>>()?;
     let slices: Vec<&[u8]> = held.iter().map(Held::bytes).collect();
-    run(py, &slices, charging_station_ids, threads)
+    run(py, &slices, charging_station_ids, how)
+}
+
+/// How a batch is decoded: on how many threads, under which profile.
+#[derive(Clone, Copy)]
+struct How {
+    threads: usize,
+    profile: Profile,
 }
 
 fn run(
     py: Python<'_>,
     slices: &[&[u8]],
     charging_station_ids: &Bound<'_, PyAny>,
-    threads: usize,
+    how: How,
 ) -> PyResult<PyBatchResult> {
     let (one, many): (Option<String>, Vec<String>) = match charging_station_ids.cast::<PyString>() {
         Ok(s) => (Some(s.to_str()?.to_owned()), Vec::new()),
@@ -215,7 +253,7 @@ fn run(
             Some(s) => StationIds::Same(s),
             None => StationIds::PerFrame(&ids),
         };
-        decode(slices, stations, threads)
+        decode(slices, stations, how.threads, how.profile)
     });
     Ok(PyBatchResult {
         batch: Arc::new(batch),
@@ -227,7 +265,7 @@ fn decode_arrow(
     py: Python<'_>,
     array_source: &Bound<'_, PyAny>,
     charging_station_ids: &Bound<'_, PyAny>,
-    threads: usize,
+    how: How,
 ) -> PyResult<PyBatchResult> {
     let pair = array_source.call_method0("__arrow_c_array__")?;
     let (schema_capsule, array_capsule): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) =
@@ -237,7 +275,7 @@ fn decode_arrow(
     // SAFETY: both capsules are alive for this whole function, so the structs they point at
     // are valid; we only read them and the buffers they describe (which Arrow keeps immutable).
     let slices = unsafe { binary_slices(&*schema, &*array)? };
-    let result = run(py, &slices, charging_station_ids, threads);
+    let result = run(py, &slices, charging_station_ids, how);
     drop(slices);
     result
 }

@@ -40,7 +40,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<frames::PyCallError>()?;
     m.add_class::<deviations::PyDecodeWarning>()?;
     m.add_class::<batch::PyBatchResult>()?;
-    m.add_class::<batch::PyBatchErrors>()?;
+    m.add_class::<batch::PyBatchRecords>()?;
     m.add_function(wrap_pyfunction!(batch::decode_batch, m)?)?;
     limits::register(m)?;
     m.add_function(wrap_pyfunction!(frames::decode_call, m)?)?;
