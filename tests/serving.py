@@ -8,9 +8,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+
+from ocpp_meter.server import ServeConfig, serve
 
 T = TypeVar("T")
 SUBPROTOCOLS: Any = ["ocpp2.0.1"]
@@ -103,3 +106,17 @@ class ServerProcess:
 
     def log_text(self) -> str:
         return self.log.read_text()
+
+
+@asynccontextmanager
+async def in_process(config: ServeConfig) -> AsyncIterator[str]:
+    """The endpoint in this event loop on an ephemeral port; yields its ws:// base URL."""
+    stop = asyncio.Event()
+    ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task = asyncio.ensure_future(serve(config, stop=stop, on_ready=ready.set_result))
+    port = await asyncio.wait_for(ready, 10)
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)

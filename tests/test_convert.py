@@ -106,3 +106,46 @@ def test_the_shipped_log_converts_with_its_stations_and_both_actions(tmp_path: P
     assert set(table.column("action").to_pylist()) == {"MeterValues", "TransactionEvent"}
     te = table.filter(pa.compute.equal(table.column("action"), "TransactionEvent"))
     assert {t for t in te.column("transaction_id").to_pylist()} >= {"tx-1-0", "tx-4-4"}
+
+
+QUIRKY_LOG = (
+    b'CS-OLD <- [2,"q1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":'
+    b'"2024-05-01T12:00:00","sampledValue":[{"value":" 5","measurand":"Temperature"}]}]}]\n'
+    b'CS-OLD <- [2,"q2","MeterValues",{"evseId":1,"meterValue":[{"timestamp":'
+    b'"2024-05-01T12:00:00Z","sampledValue":[{"value":"ERR"}]}]}]\n'
+)
+
+
+def test_validate_and_convert_take_a_profile_and_report_what_it_accepted(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "quirks.log"
+    log.write_bytes(QUIRKY_LOG)
+    strict = io.StringIO()
+    assert validate([str(log)], strict) == 1
+    assert strict.getvalue().splitlines()[-1] == (
+        "# 2 frames, 0 valid, 2 invalid, 0 other actions, 0 replies"
+    )
+    out = io.StringIO()
+    assert validate([str(log)], out, "lenient") == 1  # "ERR" is no number under any profile
+    lines = out.getvalue().splitlines()
+    assert [line.split("\t")[1:4] for line in lines[:3]] == [
+        ["id=q1", "warning timestamp_without_offset", "path=/meterValue/0/timestamp"],
+        ["id=q1", "warning numeric_string", "path=/meterValue/0/sampledValue/0/value"],
+        ["id=q1", "warning unknown_enum_value", "path=/meterValue/0/sampledValue/0/measurand"],
+    ]
+    assert lines[2].endswith("raw='Temperature'")
+    assert lines[3].split("\t")[1:3] == ["id=q2", "TypeConstraintViolation"]
+    assert lines[-1] == (
+        "# 2 frames, 1 valid, 1 invalid, 0 other actions, 0 replies "
+        "(1 valid with warnings, profile lenient)"
+    )
+    target = tmp_path / "rows.parquet"
+    result = cli("convert", str(log), "-o", str(target), "--profile", "lenient")
+    assert result.returncode == 0, result.stderr
+    assert b"1 invalid frames, 3 deviations accepted (lenient)" in result.stderr
+    rows = pq.read_table(target).to_pylist()
+    assert [(r["station_id"], r["measurand"], r["value"]) for r in rows] == [
+        ("CS-OLD", "Temperature", 5.0)
+    ]
+    assert cli("validate", str(log), "--profile", "loose").returncode == 2

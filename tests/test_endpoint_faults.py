@@ -17,33 +17,18 @@ import socket
 import sqlite3
 import struct
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ocpp_meter import CallError, CallResult, decode_message, encode_call
 from ocpp_meter.loadgen import typical_request
-from ocpp_meter.server import ServeConfig, serve
+from ocpp_meter.server import ServeConfig
 from ocpp_meter.storage import connect as connect_db
-from serving import SUBPROTOCOLS, ServerProcess, run
+from serving import SUBPROTOCOLS, ServerProcess, in_process, run
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
-
-
-@asynccontextmanager
-async def in_process(config: ServeConfig) -> AsyncIterator[str]:
-    """The endpoint in this event loop on an ephemeral port; yields its ws:// base URL."""
-    stop = asyncio.Event()
-    ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    task = asyncio.ensure_future(serve(config, stop=stop, on_ready=ready.set_result))
-    port = await asyncio.wait_for(ready, 10)
-    try:
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 20)
 
 
 def count_rows(db: Path, where: str = "1", *args: Any) -> int:

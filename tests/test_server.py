@@ -24,7 +24,8 @@ from ocpp.v201 import ChargePoint, call, call_result
 from ocpp_meter import CallError, CallResult, decode_message, encode_call
 from ocpp_meter.loadgen import check_loopback, typical_request
 from ocpp_meter.rows import COLUMNS
-from serving import SUBPROTOCOLS, ServerProcess, run
+from ocpp_meter.server import ServeConfig
+from serving import SUBPROTOCOLS, ServerProcess, in_process, run
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -534,3 +535,32 @@ def test_serve_embeds_in_a_running_loop_with_a_stop_event(tmp_path: Path) -> Non
 
     assert isinstance(run(scenario()), CallResult)
     assert len(rows(db, "EMBED")) == 12
+
+
+def test_stations_are_served_under_their_own_validation_profile(tmp_path: Path) -> None:
+    quirky = (
+        '[2,"q1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00",'
+        '"sampledValue":[{"value":" 5","measurand":"Temperature","phase":"l1"}]}]}]'
+    )
+    db = tmp_path / "m.sqlite"
+    config = ServeConfig(port=0, db=str(db), station_profiles={"CS-OLD": "lenient"})
+
+    async def scenario() -> list[Any]:
+        replies = []
+        async with in_process(config) as url:
+            for station in ("CS-OLD", "CS-NEW"):
+                async with connect(f"{url}/ocpp/{station}", subprotocols=SUBPROTOCOLS) as ws:
+                    await ws.send(quirky)
+                    replies.append(decode_message(await asyncio.wait_for(ws.recv(), 10)))
+        return replies
+
+    old, new = run(scenario())
+    assert isinstance(old, CallResult) and isinstance(new, CallError)
+    assert new.code.value == "PropertyConstraintViolation"
+    stored = rows(db, "CS-OLD")
+    assert [(r["measurand"], r["phase"], r["value"]) for r in stored] == [
+        ("Temperature", "l1", 5.0)
+    ]
+    assert rows(db, "CS-NEW") == []
+    with pytest.raises(ValueError):
+        ServeConfig(profile="loose").check()  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 from ._core import (
     Call,
@@ -33,6 +33,9 @@ from ._core import (
 )
 from .enums import Location, Measurand, ReadingContext
 from .errors import OcppError
+
+if TYPE_CHECKING:
+    from ._core import Profile
 
 __all__ = ["main"]
 
@@ -121,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     validate.add_argument("files", nargs="+", help="capture files; - is stdin")
     validate.add_argument("--station-id", default="-", help="ignored (accepted like convert's)")
+    _add_profile(validate)
     convert = commands.add_parser(
         "convert", help="write a capture's rows to Parquet, Arrow IPC or CSV (by extension)"
     )
@@ -132,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="station id of lines whose prefix names none (default unknown)",
     )
     convert.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
+    _add_profile(convert)
     _add_serve(commands)
     _add_loadgen(commands)
     _add_passwd(commands)
@@ -151,13 +156,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         from .convert import validate as run_validate
 
-        return run_validate(args.files, sys.stdout)
+        return run_validate(args.files, sys.stdout, args.profile)
     if args.command == "convert":
         from .convert import convert as run_convert
 
         try:
             return run_convert(
-                args.files, args.output, args.station_id, sys.stderr, strict=args.strict
+                args.files,
+                args.output,
+                args.station_id,
+                sys.stderr,
+                strict=args.strict,
+                profile=args.profile,
             )
         except (ImportError, ValueError) as error:
             sys.stderr.write(f"ocpp-meter convert: {error}\n")
@@ -228,6 +238,25 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="open connections at most; more are refused with HTTP 503 (default 10000)",
     )
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    _add_profile(serve)
+    serve.add_argument(
+        "--station-profile",
+        action="append",
+        default=[],
+        metavar="STATION=PROFILE",
+        help="the validation profile of one station's frames (repeatable), e.g. CS-7=lenient",
+    )
+
+
+def _add_profile(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        choices=("strict", "lenient", "off"),
+        default="strict",
+        help="validation profile: strict (the schema), lenient (known firmware deviations "
+        "accepted and reported), off (lenient without maxLength and minimum checks); "
+        "default strict",
+    )
 
 
 def _add_passwd(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -295,6 +324,8 @@ def _serve(args: argparse.Namespace) -> int:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         client_ca=args.client_ca,
+        profile=args.profile,
+        station_profiles=dict(_station_profile(item) for item in args.station_profile),
     )
     try:
         config.check()
@@ -383,3 +414,12 @@ def _loadgen(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _station_profile(item: str) -> tuple[str, Profile]:
+    station, _, profile = item.rpartition("=")
+    if not station or profile not in ("strict", "lenient", "off"):
+        raise SystemExit(
+            f"ocpp-meter serve: --station-profile wants STATION=strict|lenient|off, got {item!r}"
+        )
+    return station, cast("Profile", profile)

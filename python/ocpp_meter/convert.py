@@ -3,7 +3,9 @@ turned into the contract's rows in Parquet, Arrow IPC or CSV, chunk by chunk (bo
 
 Validation reports every invalid frame with its line, message id, error code and JSON Pointer;
 frames of actions this codec does not read (Heartbeat, BootNotification...) and replies
-(CALLRESULT, CALLERROR) are counted apart. Conversion needs pyarrow (the ``convert`` extra).
+(CALLRESULT, CALLERROR) are counted apart. Both take a validation profile; under ``lenient`` or
+``off`` validation lists every deviation it accepted, with its code, pointer and text as sent.
+Conversion needs pyarrow (the ``convert`` extra).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import importlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ._core import Call, decode_batch, decode_message
 from .capture import chunks
 from .enums import ErrorCode
 from .errors import OcppError
+
+if TYPE_CHECKING:
+    from ._core import Profile
 
 __all__ = ["convert", "validate"]
 
@@ -25,15 +30,16 @@ WRITERS = {".parquet": "parquet", ".arrow": "ipc", ".ipc": "ipc", ".feather": "i
 """Output format by file extension."""
 
 
-def validate(paths: Sequence[str], out: TextIO) -> int:
-    """Check every frame of ``paths``; print the invalid ones and a summary. Exit status 1 if
-    any frame is invalid, else 0."""
+def validate(paths: Sequence[str], out: TextIO, profile: Profile = "strict") -> int:
+    """Check every frame of ``paths`` under ``profile``; print the invalid ones, the deviations
+    the profile accepted and a summary. Exit status 1 if any frame is invalid, else 0."""
     counts = {"frames": 0, "valid": 0, "invalid": 0, "other actions": 0, "replies": 0}
+    warned = 0
     for chunk in chunks(paths):
         for line in chunk:
             counts["frames"] += 1
             try:
-                message = decode_message(line.frame)
+                message = decode_message(line.frame, profile=profile)
             except OcppError as error:
                 if error.code is ErrorCode.NOT_IMPLEMENTED:
                     counts["other actions"] += 1
@@ -44,8 +50,20 @@ def validate(paths: Sequence[str], out: TextIO) -> int:
                     f"path={error.path or '/'}\t{error.description}\n"
                 )
                 continue
-            counts["valid" if isinstance(message, Call) else "replies"] += 1
-    out.write("# " + ", ".join(f"{v} {k}" for k, v in counts.items()) + "\n")
+            if isinstance(message, Call):
+                counts["valid"] += 1
+                out.writelines(
+                    f"{line.path}:{line.number}\tid={message.message_id}\twarning "
+                    f"{w.code}\tpath={w.path}\traw={w.raw!r}\n"
+                    for w in message.payload.warnings
+                )
+                warned += bool(message.payload.warnings)
+            else:
+                counts["replies"] += 1
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+    if profile != "strict":
+        summary += f" ({warned} valid with warnings, profile {profile})"
+    out.write(f"# {summary}\n")
     return 1 if counts["invalid"] else 0
 
 
@@ -69,17 +87,19 @@ def convert(
     err: TextIO,
     progress: bool | None = None,
     strict: bool = False,
+    profile: Profile = "strict",
 ) -> int:
     """Write the rows of every valid MeterValues and TransactionEvent frame of ``paths`` to
     ``output`` (format by extension), listing the invalid frames on ``err``. A line's station
-    is the one its log prefix names, else ``station_id``. Returns 0, or 1 when ``strict`` and a
-    frame was invalid."""
+    is the one its log prefix names, else ``station_id``. Frames are decoded under ``profile``
+    (the deviations it accepts are counted). Returns 0, or 1 when ``strict`` and a frame was
+    invalid."""
     pa = importlib.import_module("pyarrow")
     target = Path(output)
     csv = target.suffix.lower() == ".csv"
     show = err.isatty() if progress is None else progress
     writer: Any = None
-    frames = rows = invalid = 0
+    frames = rows = invalid = warnings = 0
     started = time.monotonic()
 
     def write(table: Any) -> None:
@@ -93,7 +113,8 @@ def convert(
     try:
         for chunk in chunks(paths):
             stations = [line.station_id or station_id for line in chunk]
-            result = decode_batch([line.frame for line in chunk], stations)
+            result = decode_batch([line.frame for line in chunk], stations, profile=profile)
+            warnings += len(result.warnings)
             table = pa.table(result)
             write(table)
             replies = result.replies
@@ -121,9 +142,10 @@ def convert(
             writer.close()
     if show:
         err.write("\n")
+    accepted = f", {warnings:,} deviations accepted ({profile})" if profile != "strict" else ""
     err.write(
-        f"convert: {frames:,} frames, {rows:,} rows, {invalid:,} invalid frames -> {target} "
-        f"({time.monotonic() - started:.1f} s)\n"
+        f"convert: {frames:,} frames, {rows:,} rows, {invalid:,} invalid frames{accepted} -> "
+        f"{target} ({time.monotonic() - started:.1f} s)\n"
     )
     return 1 if strict and invalid else 0
 

@@ -26,10 +26,10 @@ import asyncio
 import logging
 import signal
 import ssl
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection
@@ -43,6 +43,9 @@ from .dispatch import Dispatcher, current_call
 from .limits import get_limits, set_limits
 from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
 from .storage import GroupCommitWriter
+
+if TYPE_CHECKING:
+    from ._core import Profile
 
 __all__ = [
     "DEFAULT_HOST",
@@ -109,9 +112,15 @@ class ServeConfig:
     tls_cert: str | None = None
     tls_key: str | None = None
     client_ca: str | None = None
+    profile: Profile = "strict"
+    """The validation profile of every station's frames (see :class:`Dispatcher`)."""
+    station_profiles: Mapping[str, Profile] = field(default_factory=dict)
+    """Validation profiles of single stations, over ``profile``."""
 
     def check(self) -> None:
-        """Raise ``ValueError`` if the security options do not fit the security profile."""
+        """Raise ``ValueError`` if the security options do not fit the security profile, or a
+        validation profile is unknown."""
+        Dispatcher(profile=self.profile, station_profiles=self.station_profiles)
         profile = self.security_profile
         if profile not in SECURITY_PROFILES:
             raise ValueError(f"security profile must be one of {SECURITY_PROFILES}")
@@ -267,7 +276,11 @@ async def serve(
     ).start()
     try:
         ingest = IngestServer(
-            Dispatcher(MeterValuesIngest(writer)),
+            Dispatcher(
+                MeterValuesIngest(writer),
+                profile=config.profile,
+                station_profiles=config.station_profiles,
+            ),
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,
             max_connections=config.max_connections,
