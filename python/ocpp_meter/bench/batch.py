@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import importlib
 from datetime import timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .. import samples
 from .._core import decode_batch
 from ..rows import DEFAULT_CONTEXT, DEFAULT_LOCATION, DEFAULT_MEASURAND, DEFAULT_UNIT, normalize
 from .frames import SEED
+
+if TYPE_CHECKING:
+    from .._core import Profile
 
 BATCH_FRAMES = 10_000
 """Frames per batch: typical frames, as an ingest worker pulls them from a broker."""
@@ -30,12 +33,14 @@ def batch_frames(n: int = BATCH_FRAMES, seed: int = SEED) -> list[bytes]:
 BatchFunc = Callable[[list[bytes]], Any]
 
 
-def ours(threads: int) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
+def ours(
+    threads: int, profile: Profile = "strict"
+) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
     """``decode_batch`` on ``threads`` threads (0: all cores) into a pyarrow table; its rows."""
     pa = importlib.import_module("pyarrow")
 
     def run(frames: list[bytes]) -> Any:
-        return pa.table(decode_batch(frames, STATION, threads=threads))
+        return pa.table(decode_batch(frames, STATION, threads=threads, profile=profile))
 
     return run, lambda frames: run(frames).to_pylist()
 

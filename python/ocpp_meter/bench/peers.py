@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Union
 
-from .._core import MeterValuesRequest, MeterValuesResponse, decode_call, encode_call
+from .._core import Call, MeterValuesRequest, MeterValuesResponse, decode_call, encode_call
 from ..dispatch import Dispatcher
 from ..enums import Location, Measurand, Phase, ReadingContext
 from . import batch
@@ -101,6 +101,36 @@ def _make_ours() -> Peer:
         dispatch=dispatch,
         **_batch_of_ours(),
         version=_version("ocpp-meter"),
+    )
+
+
+def _make_lenient() -> Peer:
+    """Ours under the lenient profile, on the same valid frames: the profile's cost there."""
+
+    def decode(frame: bytes) -> Call:
+        return decode_call(frame, profile="lenient")
+
+    def read(frame: bytes) -> None:
+        walk(decode(frame).payload)
+
+    def view(frame: bytes) -> View:
+        call = decode(frame)
+        return view_of_objects(call.message_id, call.payload)
+
+    extra: dict[str, Any] = {}
+    try:
+        extra["batch"], extra["batch_rows"] = batch.ours(threads=1, profile="lenient")
+    except ImportError:
+        pass
+    return Peer(
+        name="lenient",
+        what='ours with `profile="lenient"` (`decode_call`, `decode_batch`): valid frames are '
+        "decoded strictly first, so the profile should cost nothing on them",
+        ack=decode,
+        read=read,
+        view=view,
+        version=_version("ocpp-meter"),
+        **extra,
     )
 
 
@@ -501,9 +531,19 @@ def _batch_baseline(decode: Callable[[bytes], Any], unset: Any) -> dict[str, Any
     return {"batch": run, "batch_rows": rows}
 
 
-PEER_ORDER = ("ours", "msgspec", "pydantic", "fastjsonschema", "ocpp", "orjson", "json")
+PEER_ORDER = (
+    "ours",
+    "lenient",
+    "msgspec",
+    "pydantic",
+    "fastjsonschema",
+    "ocpp",
+    "orjson",
+    "json",
+)
 _FACTORIES: dict[str, Callable[[], Peer]] = {
     "ours": _make_ours,
+    "lenient": _make_lenient,
     "msgspec": _make_msgspec,
     "pydantic": _make_pydantic,
     "fastjsonschema": _make_fastjsonschema,
