@@ -173,11 +173,12 @@ def test_writer_stores_every_field_of_every_row(tmp_path: Path) -> None:
     assert writer.stats.frames == 1 and writer.stats.rows == 2
 
 
-def test_frames_waiting_during_a_commit_share_the_next_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Hold the writer inside its first batch until 50 more frames are queued: they must then
-    # all go into one transaction (group commit), and each future resolves after it.
+def hold_first_frame(
+    monkeypatch: pytest.MonkeyPatch, fail: str | None = None
+) -> tuple[threading.Event, threading.Event]:
+    """Makes the writer stop inside the batch of the frame with message id ``first`` until
+    ``release`` is set (``entered`` says it got there), so that the frames submitted meanwhile
+    queue up; the rows of message id ``fail`` cannot be built."""
     entered, release = threading.Event(), threading.Event()
     real = storage.meter_values_rows
 
@@ -185,9 +186,20 @@ def test_frames_waiting_during_a_commit_share_the_next_one(
         if message_id == "first":
             entered.set()
             assert release.wait(timeout=10)
+        if message_id == fail:
+            raise RuntimeError("cannot flatten")
         return real(station_id, message_id, req)
 
     monkeypatch.setattr(storage, "meter_values_rows", held)
+    return entered, release
+
+
+def test_frames_waiting_during_a_commit_share_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hold the writer inside its first batch until 50 more frames are queued: they must then
+    # all go into one transaction (group commit), and each future resolves after it.
+    entered, release = hold_first_frame(monkeypatch)
     path = tmp_path / "m.sqlite"
     with GroupCommitWriter(str(path)) as writer:
         first = writer.submit("CS", "first", request())
@@ -205,16 +217,7 @@ def test_frames_waiting_during_a_commit_share_the_next_one(
 def test_max_batch_frames_bounds_a_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entered, release = threading.Event(), threading.Event()
-    real = storage.meter_values_rows
-
-    def held(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
-        if message_id == "first":
-            entered.set()
-            assert release.wait(timeout=10)
-        return real(station_id, message_id, req)
-
-    monkeypatch.setattr(storage, "meter_values_rows", held)
+    entered, release = hold_first_frame(monkeypatch)
     with GroupCommitWriter(str(tmp_path / "m.sqlite"), max_batch_frames=10) as writer:
         writer.submit("CS", "first", request())
         assert entered.wait(timeout=10)
@@ -228,18 +231,7 @@ def test_max_batch_frames_bounds_a_transaction(
 def test_a_frame_that_cannot_be_flattened_fails_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entered, release = threading.Event(), threading.Event()
-    real = storage.meter_values_rows
-
-    def flaky(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
-        if message_id == "first":
-            entered.set()
-            assert release.wait(timeout=10)
-        if message_id == "bad":
-            raise RuntimeError("cannot flatten")
-        return real(station_id, message_id, req)
-
-    monkeypatch.setattr(storage, "meter_values_rows", flaky)
+    entered, release = hold_first_frame(monkeypatch, fail="bad")
     path = tmp_path / "m.sqlite"
     with GroupCommitWriter(str(path)) as writer:
         writer.submit("CS", "first", request())
@@ -281,16 +273,7 @@ def test_a_frame_the_database_refuses_fails_alone_in_its_batch(
     # good frames: the batch's transaction fails, the good frames are committed one by one.
     path = tmp_path / "m.sqlite"
     connect(str(path)).execute(POISON_TRIGGER)
-    entered, release = threading.Event(), threading.Event()
-    real = storage.meter_values_rows
-
-    def held(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
-        if message_id == "first":
-            entered.set()
-            assert release.wait(timeout=10)
-        return real(station_id, message_id, req)
-
-    monkeypatch.setattr(storage, "meter_values_rows", held)
+    entered, release = hold_first_frame(monkeypatch)
     with GroupCommitWriter(str(path)) as writer:
         writer.submit("CS", "first", request())
         assert entered.wait(timeout=10)
