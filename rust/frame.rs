@@ -146,7 +146,7 @@ pub fn decode_message(
 }
 
 /// [`decode_message`] with an explicit frame size limit instead of the process-wide one.
-pub fn decode_message_within(
+fn decode_message_within(
     buf: &[u8],
     trusted_utf8: bool,
     result_action: Action,
@@ -267,14 +267,7 @@ fn call_payload(buf: &[u8], trusted_utf8: bool) -> Option<(Action, &[u8])> {
 
 /// Decodes a frame that must be a CALL.
 pub fn decode_call(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request), FrameFault> {
-    match decode_message(buf, trusted_utf8, Action::MeterValues)? {
-        Message::Call {
-            message_id,
-            request,
-        } => Ok((message_id, request)),
-        Message::CallResult { message_id, .. } => Err(unexpected(message_id, 3)),
-        Message::CallError { message_id, .. } => Err(unexpected(message_id, 4)),
-    }
+    decode_call_as(buf, trusted_utf8, Profile::Strict).map(|(id, request, _)| (id, request))
 }
 
 /// Bytes of a frame too large to decode that are read for its message id: room for an id of
@@ -648,6 +641,35 @@ mod tests {
 
     fn id(s: &str) -> Option<String> {
         Some(s.to_owned())
+    }
+
+    #[test]
+    fn a_frame_over_the_size_limit_is_refused_unread_with_its_id_if_it_has_one() {
+        let frame = br#"[2,"big-1","MeterValues",{"evseId":1,"meterValue":[]}]"#;
+        let at = |limit: usize, buf: &[u8]| {
+            decode_message_within(buf, false, Action::MeterValues, limit)
+        };
+        assert!(matches!(at(frame.len(), frame), Err(ff) if ff.fault.kind.id() == "too_few_items"));
+        let ff = at(frame.len() - 1, frame).unwrap_err();
+        assert_eq!(
+            ff.fault.kind,
+            FaultKind::TooLarge {
+                limit: frame.len() - 1
+            }
+        );
+        assert_eq!(
+            (ff.message_id.as_deref(), ff.message_type),
+            (Some("big-1"), Some(2))
+        );
+        assert_eq!(ff.fault.code(), ErrorCode::FormatViolation);
+        let mut padded = vec![b' '; 2000];
+        padded.extend_from_slice(frame);
+        let ff = at(100, &padded).unwrap_err();
+        assert_eq!(ff.fault.kind, FaultKind::TooLargeUnread { limit: 100 });
+        assert_eq!(
+            (ff.message_id, ff.fault.code()),
+            (None, ErrorCode::RpcFrameworkError)
+        );
     }
 
     #[test]
