@@ -361,6 +361,8 @@ REPLACEMENTS = st.one_of(
     S.text_of_length(37),
     st.sampled_from([0, -1, 1.0, 1.5, -0.0, 2**31, 2**63 - 1, "", [], {}, None, True]),
 )
+# Copied: sampled_from hands out the same [] and {} every time, and mutations edit in place.
+REPLACEMENTS = REPLACEMENTS.map(copy.deepcopy)
 NAMES = st.one_of(st.sampled_from(WORDS), S.json_keys)
 
 
