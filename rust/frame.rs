@@ -189,17 +189,8 @@ pub fn decode_call_as(
     trusted_utf8: bool,
     profile: Profile,
 ) -> Result<(String, Request, Deviations), FrameFault> {
-    match decode_message_as(buf, trusted_utf8, Action::MeterValues, profile)? {
-        (
-            Message::Call {
-                message_id,
-                request,
-            },
-            deviations,
-        ) => Ok((message_id, request, deviations)),
-        (Message::CallResult { message_id, .. }, _) => Err(unexpected(message_id, 3)),
-        (Message::CallError { message_id, .. }, _) => Err(unexpected(message_id, 4)),
-    }
+    let (message, deviations) = decode_message_as(buf, trusted_utf8, Action::MeterValues, profile)?;
+    call_of(message).map(|(id, request)| (id, request, deviations))
 }
 
 /// The payload of a CALL whose strict decoding failed in it with `ff`, decoded leniently.
@@ -267,7 +258,19 @@ fn call_payload(buf: &[u8], trusted_utf8: bool) -> Option<(Action, &[u8])> {
 
 /// Decodes a frame that must be a CALL.
 pub fn decode_call(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request), FrameFault> {
-    decode_call_as(buf, trusted_utf8, Profile::Strict).map(|(id, request, _)| (id, request))
+    call_of(decode_message(buf, trusted_utf8, Action::MeterValues)?)
+}
+
+/// The CALL a frame must be, or the fault of a valid frame of another type.
+fn call_of(message: Message) -> Result<(String, Request), FrameFault> {
+    match message {
+        Message::Call {
+            message_id,
+            request,
+        } => Ok((message_id, request)),
+        Message::CallResult { message_id, .. } => Err(unexpected(message_id, 3)),
+        Message::CallError { message_id, .. } => Err(unexpected(message_id, 4)),
+    }
 }
 
 /// Bytes of a frame too large to decode that are read for its message id: room for an id of

@@ -6,7 +6,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use crate::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
 use crate::frame::{self, Action, FrameFault, Message, Request, Response};
 use crate::json_value::JsonValue;
-use crate::profile::Deviations;
+use crate::profile::{Deviations, Profile};
 
 use super::args::*;
 use super::deviations::profile_arg;
@@ -277,24 +277,28 @@ fn read_frame<T: Send>(
     with_input(frame, decode)?.map_err(|ff| frame_err(frame.py(), &ff))
 }
 
+/// The `Call` of a decoded CALL; `deviations` is what a non-strict profile accepted.
 fn call_to_py(
     py: Python<'_>,
     message_id: String,
     request: Request,
-    deviations: Deviations,
+    deviations: Option<Deviations>,
 ) -> PyResult<PyCall> {
     let action = request.action();
-    let payload = match request {
-        Request::MeterValues(r) => Py::new(
-            py,
-            PyMeterValuesRequest::wrap(py, r)?.with_deviations(deviations),
-        )?
-        .into_any(),
-        Request::TransactionEvent(r) => Py::new(
-            py,
-            PyTransactionEventRequest::wrap(*r).with_deviations(deviations),
-        )?
-        .into_any(),
+    let payload = match (request, deviations) {
+        (Request::MeterValues(r), None) => {
+            Py::new(py, PyMeterValuesRequest::wrap(py, r)?)?.into_any()
+        }
+        (Request::MeterValues(r), Some(d)) => {
+            Py::new(py, PyMeterValuesRequest::wrap(py, r)?.with_deviations(d))?.into_any()
+        }
+        (Request::TransactionEvent(r), d) => {
+            let mut object = PyTransactionEventRequest::wrap(*r);
+            if let Some(d) = d {
+                object = object.with_deviations(d);
+            }
+            Py::new(py, object)?.into_any()
+        }
     };
     Ok(PyCall {
         message_id,
@@ -307,10 +311,19 @@ fn call_to_py(
 #[pyfunction]
 #[pyo3(signature = (frame, *, profile="strict"))]
 pub fn decode_call(py: Python<'_>, frame: &Bound<'_, PyAny>, profile: &str) -> PyResult<PyCall> {
-    let profile = profile_arg(profile)?;
-    let (message_id, request, deviations) = read_frame(frame, |buf, trusted| {
-        frame::decode_call_as(buf, trusted, profile)
-    })?;
+    // The strict profile, the common case, takes the path that builds no deviations at all.
+    let (message_id, request, deviations) = match profile_arg(profile)? {
+        Profile::Strict => {
+            let (id, request) = read_frame(frame, frame::decode_call)?;
+            (id, request, None)
+        }
+        profile => {
+            let (id, request, d) = read_frame(frame, |buf, trusted| {
+                frame::decode_call_as(buf, trusted, profile)
+            })?;
+            (id, request, Some(d))
+        }
+    };
     call_to_py(py, message_id, request, deviations)
 }
 
@@ -330,9 +343,20 @@ pub fn decode_message<'py>(
         let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
         return Err(to_py_err(py, &fault, None));
     };
-    let (message, deviations) = read_frame(frame, |buf, trusted| {
-        frame::decode_message_as(buf, trusted, action, profile)
-    })?;
+    let (message, deviations) = match profile {
+        Profile::Strict => (
+            read_frame(frame, |buf, trusted| {
+                frame::decode_message(buf, trusted, action)
+            })?,
+            None,
+        ),
+        profile => {
+            let (message, d) = read_frame(frame, |buf, trusted| {
+                frame::decode_message_as(buf, trusted, action, profile)
+            })?;
+            (message, Some(d))
+        }
+    };
     Ok(match message {
         Message::Call {
             message_id,
