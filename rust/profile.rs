@@ -312,10 +312,19 @@ impl Repair {
                 let (code, fixed) = if *reason == MISSING_OFFSET {
                     ("timestamp_without_offset", format!("{text}Z"))
                 } else {
-                    let cut = text.len() - 2;
+                    // Only a text that ends in `+HHMM` / `-HHMM` (all ASCII, so the cut is on a
+                    // character boundary); anything after the offset stays an error.
+                    let b = text.as_bytes();
+                    let n = b.len();
+                    let offset = n >= 5
+                        && matches!(b[n - 5], b'+' | b'-')
+                        && b[n - 4..].iter().all(u8::is_ascii_digit);
+                    if !offset {
+                        return false;
+                    }
                     (
                         "offset_without_colon",
-                        format!("{}:{}", &text[..cut], &text[cut..]),
+                        format!("{}:{}", &text[..n - 2], &text[n - 2..]),
                     )
                 };
                 if DateTime::parse(&fixed).is_err() {
@@ -539,6 +548,12 @@ mod tests {
             ),
             (
                 r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01 00:00:00","sampledValue":[{"value":1}]}]}"#,
+                "/meterValue/0/timestamp",
+                "bad_date_time",
+            ),
+            // Text after an offset without colon (here a 3-byte character) is not repaired.
+            (
+                r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00+0100€","sampledValue":[{"value":1}]}]}"#,
                 "/meterValue/0/timestamp",
                 "bad_date_time",
             ),
