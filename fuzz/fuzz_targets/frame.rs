@@ -1,5 +1,5 @@
 //! `decode_message` (with every action a CALLRESULT may answer) and `decode_call` on arbitrary
-//! bytes (the frame entry point).
+//! bytes (the frame entry point), under every validation profile.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -13,9 +13,10 @@ use std::fmt::Debug;
 
 use ocpp_meter::error::{Fault, MAX_DESCRIPTION};
 use ocpp_meter::frame::{
-    check_message_id, decode_call, decode_message, encode_call, encode_call_error,
+    check_message_id, decode_call, decode_call_as, decode_message, encode_call, encode_call_error,
     encode_call_result, Action, FrameFault, Message,
 };
+use ocpp_meter::profile::Profile;
 use ocpp_meter::{from_slice, Decode, Encode};
 
 /// Every action a CALLRESULT may answer.
@@ -101,8 +102,53 @@ fn message_id(m: &Message) -> &str {
     }
 }
 
+/// The validation profiles other than strict: `decode_call_as` never panics; what the strict
+/// profile decodes it decodes alike, with nothing reported; a fault keeps the checks of
+/// [`check_fault`]; what it accepts re-encodes to a frame it decodes again to an equal request.
+pub fn check_profiles(data: &[u8]) {
+    let strict = decode_call(data, false);
+    for profile in [Profile::Lenient, Profile::Off] {
+        match decode_call_as(data, false, profile) {
+            Err(ff) => {
+                check_fault(&ff.fault);
+                assert!(
+                    strict.is_err(),
+                    "{profile:?} rejects what strict accepts: {ff:?}"
+                );
+            }
+            Ok((id, request, deviations)) => {
+                if let Ok((strict_id, strict_request)) = &strict {
+                    assert_eq!((&id, &request), (strict_id, strict_request));
+                    assert!(
+                        deviations.is_empty(),
+                        "warnings on valid input: {deviations:?}"
+                    );
+                }
+                for w in &deviations.warnings {
+                    assert!(
+                        w.path.is_empty() || w.path.starts_with('/'),
+                        "bad path {w:?}"
+                    );
+                    assert!(w.raw.chars().count() <= MAX_DESCRIPTION, "raw too long");
+                }
+                let mut encoded = Vec::new();
+                encode_call(&id, &request, &mut encoded);
+                let (again_id, again, _) = match decode_call_as(&encoded, false, profile) {
+                    Ok(v) => v,
+                    Err(f) => panic!(
+                        "re-encoded {profile:?} frame does not decode: {f:?}\n{}",
+                        String::from_utf8_lossy(&encoded)
+                    ),
+                };
+                assert_eq!((again_id, again), (id, request), "decode(encode(x)) != x");
+            }
+        }
+    }
+}
+
 /// The frame entry point: `decode_message` with each action, and `decode_call`.
 pub fn check_frame(data: &[u8]) {
+    check_profiles(data);
     for &action in ACTIONS {
         let untrusted = decode_message(data, false, action);
         if let Ok(text) = std::str::from_utf8(data) {
