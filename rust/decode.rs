@@ -352,8 +352,7 @@ impl Decode for SampledValue {
             location,
             signed_meter_value: signed,
             unit_of_measure: unit,
-            custom_data: custom,
-            raw_enums: None,
+            rare: Rare::of_custom_data(custom),
         })
     }
 }

@@ -171,9 +171,9 @@ impl Encode for SignedMeterValue {
 impl Encode for SampledValue {
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
-        o.custom(&self.custom_data);
+        o.custom(self.custom_data());
         write_f64(self.value, o.key("value"));
-        let raw = self.raw_enums.as_deref();
+        let raw = self.raw_enums();
         let fields = [
             (
                 "context",

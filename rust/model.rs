@@ -261,10 +261,45 @@ pub struct SampledValue {
     pub location: Option<Location>,
     pub signed_meter_value: Option<Box<SignedMeterValue>>,
     pub unit_of_measure: Option<UnitOfMeasure>,
+    /// `customData` and raw enum strings, both rare, behind one pointer: every byte of this
+    /// struct costs on the hot path (a frame holds many; 8 more bytes made decoding 4% slower).
+    pub rare: Option<Box<Rare>>,
+}
+
+/// The rarely present parts of a sampled value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rare {
     pub custom_data: Option<Box<CustomData>>,
     /// Enum fields sent with a value outside their enum, kept as sent: only the lenient profile
     /// makes them (see [`crate::profile`]); such a field's enum is `None`.
-    pub raw_enums: Option<Box<RawEnums>>,
+    pub raw_enums: RawEnums,
+}
+
+impl Rare {
+    /// The rare parts of a sampled value with `custom_data` and nothing else.
+    pub fn of_custom_data(custom_data: Option<Box<CustomData>>) -> Option<Box<Rare>> {
+        custom_data.map(|c| {
+            Box::new(Rare {
+                custom_data: Some(c),
+                raw_enums: RawEnums::default(),
+            })
+        })
+    }
+}
+
+impl SampledValue {
+    pub fn custom_data(&self) -> &Option<Box<CustomData>> {
+        const NONE: &Option<Box<CustomData>> = &None;
+        self.rare.as_ref().map_or(NONE, |r| &r.custom_data)
+    }
+
+    /// The raw enum strings, when there are any.
+    pub fn raw_enums(&self) -> Option<&RawEnums> {
+        self.rare
+            .as_deref()
+            .map(|r| &r.raw_enums)
+            .filter(|r| **r != RawEnums::default())
+    }
 }
 
 /// The raw strings of a sampled value's enum fields whose values are outside the enum.

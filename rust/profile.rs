@@ -207,8 +207,8 @@ pub fn decode_lenient<T: Lenient>(
                 for (path, key, raw) in repair.raw_enums {
                     let sv = sampled_value_at(&mut value, &path)
                         .expect("a raw enum was taken from a sampled value");
-                    let raws = sv.raw_enums.get_or_insert_with(Default::default);
-                    *raws.slot(key).expect("one of the four") = Some(raw.into());
+                    let rare = sv.rare.get_or_insert_with(Default::default);
+                    *rare.raw_enums.slot(key).expect("one of the four") = Some(raw.into());
                 }
                 return Ok((value, repair.found));
             }
@@ -486,10 +486,7 @@ mod tests {
                 ),
             ]
         );
-        let raw = req.meter_value[0].sampled_value[1]
-            .raw_enums
-            .as_deref()
-            .unwrap();
+        let raw = req.meter_value[0].sampled_value[1].raw_enums().unwrap();
         assert_eq!(raw.measurand.as_deref(), Some("temperature"));
         assert_eq!(req.meter_value[0].sampled_value[1].measurand, None);
         // The raw value is written back where the enum would be.

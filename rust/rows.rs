@@ -319,7 +319,7 @@ fn push_rows_unchecked(
             cols.sampled_value_index.push(s as i32);
             cols.timestamp.push(timestamp);
             cols.value.push(sampled.value);
-            match sampled.raw_enums.as_deref() {
+            match sampled.raw_enums() {
                 None => {
                     cols.measurand
                         .push(sampled.measurand.unwrap_or(DEFAULT_MEASURAND) as usize);

@@ -249,7 +249,7 @@ impl PySampledValue {
             unit_of_measure,
             inner,
         };
-        if let Some(raw) = this.inner.raw_enums.as_deref() {
+        if let Some(raw) = this.inner.raw_enums() {
             // Values outside the enums (lenient profile): the field holds the string as sent.
             let text = |s: &Option<Box<str>>, slot: &mut Py<PyAny>| {
                 if let Some(s) = s {
@@ -317,8 +317,7 @@ impl PySampledValue {
                 location,
                 signed_meter_value: signed.map(|s| Box::new((*s.get().inner).clone())),
                 unit_of_measure: unit.map(|u| u.get().inner.clone()),
-                custom_data: custom,
-                raw_enums: None,
+                rare: Rare::of_custom_data(custom),
             })
         };
         let model = methods::raise(py, build())?;
@@ -327,7 +326,7 @@ impl PySampledValue {
 
     #[getter]
     fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
+        custom_data_to_py(py, self.inner.custom_data())
     }
 
     #[staticmethod]
