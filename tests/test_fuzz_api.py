@@ -626,3 +626,77 @@ def test_decode_batch_agrees_with_decode_call(frames: list[bytes], as_str: bool)
                 alone.description,
                 alone.details,
             )
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation profiles: lenient and off on mutated payloads with known firmware quirks mixed in
+
+QUIRKS = st.sampled_from(
+    [
+        " 12.5",
+        "3",
+        " -3 ",
+        "ERR",
+        "2024-05-01T12:00:00",
+        "2024-05-01T12:00:00+0100",
+        "2024-05-01T12:00:00+0100\u20ac",
+        "temperature",
+        "l1",
+        "outlet",
+        "sample.periodic",
+        {"value": 1},
+        {"timestamp": "2024-05-01T12:00:00Z", "sampledValue": {"value": "7"}},
+    ]
+).map(copy.deepcopy)
+
+
+@st.composite
+def quirky(draw: Any, base: Any) -> Any:
+    """``base`` mutated, then up to three of its values replaced by firmware quirks."""
+    payload = draw(mutated(base))
+    for _ in range(draw(st.integers(0, 3))):
+        paths = [p for p in _nodes(payload) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        _get(payload, path[:-1])[path[-1]] = draw(QUIRKS)
+    return payload
+
+
+@fuzz(200)
+@given(data=st.data(), profile=st.sampled_from(["lenient", "off"]))
+def test_profiles_raise_only_ocpp_errors_agree_with_strict_and_round_trip(
+    data: st.DataObject, profile: str
+) -> None:
+    """Under a non-strict profile: only OcppErrors of the table; nothing strict accepts is
+    rejected or changed or reported; what is accepted re-encodes and decodes again, under the
+    same profile, to an equal request; every warning's path and code are well formed."""
+    action = data.draw(st.sampled_from(["MeterValues", "TransactionEvent"]), label="action")
+    base = data.draw(S.payloads(data.draw(st.booleans())), label="base")
+    payload = data.draw(quirky(base if action == "MeterValues" else TE_FULL), label="payload")
+    text, _ = S.dumps_with_layout(payload, data.draw(S.styles(), label="style"))
+    frame = _call("m1", action, text.encode())
+    strict = outcome(decode_call, frame)
+    got = outcome(functools.partial(decode_call, profile=profile), frame)
+    event(f"{profile}: {'accepts' if isinstance(got, Call) else 'rejects'}")
+    if not isinstance(got, Call):
+        check_error(got, FRAME_CODES, frame=True)
+        assert isinstance(strict, OcppError), f"{profile} rejects what strict accepts: {got!r}"
+        return
+    request = got.payload
+    if isinstance(strict, Call):
+        assert request == strict.payload and request.warnings == ()
+    for w in request.warnings:
+        assert w.code in PROFILE_WARNING_CODES and (w.path == "" or w.path.startswith("/")), w
+    again = type(request).from_json(request.to_json(), profile=profile)  # type: ignore[arg-type]
+    assert again == request
+
+
+PROFILE_WARNING_CODES = {
+    "timestamp_without_offset",
+    "offset_without_colon",
+    "numeric_string",
+    "object_for_array",
+    "unknown_enum_value",
+    "unknown_property",
+}
