@@ -83,7 +83,7 @@ impl Deviations {
 
 /// A path segment that owns its name.
 #[derive(Clone, Debug, PartialEq)]
-enum Step {
+pub enum Step {
     Name(String),
     Index(usize),
 }
@@ -127,40 +127,51 @@ pub fn is_repairable(fault: &Fault, profile: Profile) -> bool {
     }
 }
 
-/// A payload type the lenient profile decodes: its sampled values can take raw enum strings.
+/// A type the non-strict profiles decode: the sampled values in it can take raw enum strings.
 pub trait Lenient: Decode {
-    /// The meter values, if the payload has any.
-    fn meter_values_mut(&mut self) -> Option<&mut Vec<MeterValue>>;
+    /// The sampled value at `path` (in the repaired tree), if there is one.
+    fn sampled_value_at(&mut self, path: &[Step]) -> Option<&mut SampledValue>;
+}
+
+impl Lenient for SampledValue {
+    fn sampled_value_at(&mut self, path: &[Step]) -> Option<&mut SampledValue> {
+        path.is_empty().then_some(self)
+    }
+}
+
+impl Lenient for MeterValue {
+    fn sampled_value_at(&mut self, path: &[Step]) -> Option<&mut SampledValue> {
+        match path {
+            [Step::Name(s), Step::Index(j)] if s == "sampledValue" => {
+                self.sampled_value.get_mut(*j)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The sampled value at `meterValue/i/...` of a message's meter values.
+fn in_meter_values<'t>(
+    meter_values: Option<&'t mut Vec<MeterValue>>,
+    path: &[Step],
+) -> Option<&'t mut SampledValue> {
+    match path {
+        [Step::Name(m), Step::Index(i), rest @ ..] if m == "meterValue" => {
+            meter_values?.get_mut(*i)?.sampled_value_at(rest)
+        }
+        _ => None,
+    }
 }
 
 impl Lenient for MeterValuesRequest {
-    fn meter_values_mut(&mut self) -> Option<&mut Vec<MeterValue>> {
-        Some(&mut self.meter_value)
+    fn sampled_value_at(&mut self, path: &[Step]) -> Option<&mut SampledValue> {
+        in_meter_values(Some(&mut self.meter_value), path)
     }
 }
 
 impl Lenient for TransactionEventRequest {
-    fn meter_values_mut(&mut self) -> Option<&mut Vec<MeterValue>> {
-        self.meter_value.as_mut()
-    }
-}
-
-/// The sampled value at `path` (`/meterValue/i/sampledValue/j` in the repaired tree).
-fn sampled_value_at<'t, T: Lenient>(
-    payload: &'t mut T,
-    path: &[Step],
-) -> Option<&'t mut SampledValue> {
-    match path {
-        [Step::Name(m), Step::Index(i), Step::Name(s), Step::Index(j)]
-            if m == "meterValue" && s == "sampledValue" =>
-        {
-            payload
-                .meter_values_mut()?
-                .get_mut(*i)?
-                .sampled_value
-                .get_mut(*j)
-        }
-        _ => None,
+    fn sampled_value_at(&mut self, path: &[Step]) -> Option<&mut SampledValue> {
+        in_meter_values(self.meter_value.as_mut(), path)
     }
 }
 
@@ -205,7 +216,8 @@ pub fn decode_lenient<T: Lenient>(
         match decode_with::<T>(r, &text, true) {
             Ok(mut value) => {
                 for (path, key, raw) in repair.raw_enums {
-                    let sv = sampled_value_at(&mut value, &path)
+                    let sv = value
+                        .sampled_value_at(&path)
                         .expect("a raw enum was taken from a sampled value");
                     let rare = sv.rare.get_or_insert_with(Default::default);
                     *rare.raw_enums.slot(key).expect("one of the four") = Some(raw.into());

@@ -46,6 +46,7 @@ Reading of the issue that the columns follow (``rust/profile.rs`` implements it)
 from __future__ import annotations
 
 import json
+import pickle
 import re
 from collections import Counter
 from pathlib import Path
@@ -291,6 +292,12 @@ def test_what_a_profile_accepts_round_trips_and_keeps_what_it_moved(
     request = call.payload
     again = type(request).from_json(request.to_json(), profile=profile)
     assert again == request
+    # Pickles keep the values, raw enum strings included (not the warnings).
+    assert pickle.loads(pickle.dumps(request)) == request
+    for meter_value in request.meter_value or ():
+        assert pickle.loads(pickle.dumps(meter_value)) == meter_value
+        for sampled in meter_value.sampled_value:
+            assert pickle.loads(pickle.dumps(sampled)) == sampled
     sent = payload_of(entry)
     unknown = [w.path for w in request.warnings if w.code == "unknown_property"]
     assert sorted(request.unknown_properties) == sorted(unknown)

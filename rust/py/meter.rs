@@ -17,7 +17,7 @@ use super::methods::value_class;
 use super::sampled::PySampledValue;
 use super::shared::Shared;
 use super::to_python::*;
-use crate::profile::Deviations;
+use crate::profile::{Deviations, Profile};
 
 /// The Rust values and the Python objects of a keyword-built array (`minItems: 1`) of `T`.
 fn array_arg<'py, T, M: Clone>(
@@ -120,6 +120,14 @@ impl PyMeterValue {
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         let model = methods::from_json(data)?;
+        PyMeterValue::build(data.py(), Shared::new(model), &Lookups::get(data.py())?)
+    }
+
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
+    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (model, _) = methods::from_json_as(data, Profile::Off)?;
         PyMeterValue::build(data.py(), Shared::new(model), &Lookups::get(data.py())?)
     }
 
@@ -242,6 +250,14 @@ impl PyMeterValuesRequest {
         Ok(PyMeterValuesRequest::wrap(data.py(), model)?.with_deviations(d))
     }
 
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
+    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (model, _) = methods::from_json_as(data, Profile::Off)?;
+        PyMeterValuesRequest::wrap(data.py(), model)
+    }
+
     /// The deviations a lenient decoding accepted (empty under the strict profile).
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -311,8 +327,8 @@ impl PyMeterValuesResponse {
     }
 }
 
-value_class!(PyMeterValue, MeterValue);
+value_class!(PyMeterValue, MeterValue, "_from_pickle");
 
-value_class!(PyMeterValuesRequest, MeterValuesRequest);
+value_class!(PyMeterValuesRequest, MeterValuesRequest, "_from_pickle");
 
 value_class!(PyMeterValuesResponse, MeterValuesResponse);

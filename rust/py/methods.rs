@@ -51,9 +51,13 @@ pub trait ValueClass {
 }
 
 /// Implements [`ValueClass`] for `$class` over its `inner` field (a `$model`, or a shared
-/// pointer to one), with the methods every value class has: `to_json`, `__eq__`, `__reduce__`.
+/// pointer to one), with the methods every value class has: `to_json`, `__eq__`, `__reduce__`
+/// (unpickling through `$loader`, `from_json` unless given).
 macro_rules! value_class {
     ($class:ty, $model:ty) => {
+        $crate::py::methods::value_class!($class, $model, "from_json");
+    };
+    ($class:ty, $model:ty, $loader:literal) => {
         impl $crate::py::methods::ValueClass for $class {
             type Model = $model;
             fn model(&self) -> &$model {
@@ -85,6 +89,7 @@ macro_rules! value_class {
                 $crate::py::methods::reduce(
                     slf.as_any(),
                     $crate::py::methods::ValueClass::model(slf.get()),
+                    $loader,
                 )
             }
         }
@@ -92,13 +97,16 @@ macro_rules! value_class {
 }
 pub(crate) use value_class;
 
-/// `(Class.from_json, (json,))`: pickles by value, in the wire form.
+/// `(Class.<loader>, (json,))`: pickles by value, in the wire form. Classes that can hold
+/// what only a non-strict profile accepts (raw enum strings) load through `_from_pickle`, which
+/// decodes under the `off` profile.
 pub fn reduce<'py, T: Encode>(
     slf: &Bound<'py, PyAny>,
     v: &T,
+    loader: &str,
 ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
     let py = slf.py();
-    Ok((slf.get_type().getattr("from_json")?, (to_json(py, v),)))
+    Ok((slf.get_type().getattr(loader)?, (to_json(py, v),)))
 }
 
 /// `Name(field=repr, ...)` over the fields present; enum members print as `Class.MEMBER`.

@@ -5,6 +5,7 @@ use pyo3::types::{PyDict, PyFloat, PyString};
 
 use crate::error::{Res, Seg};
 use crate::model::*;
+use crate::profile::Profile;
 
 use super::args::*;
 use super::lookups::*;
@@ -335,6 +336,14 @@ impl PySampledValue {
         PySampledValue::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
+    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (model, _) = methods::from_json_as(data, Profile::Off)?;
+        PySampledValue::build(data.py(), model, &Lookups::get(data.py())?)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -357,4 +366,4 @@ value_class!(PyUnitOfMeasure, UnitOfMeasure);
 
 value_class!(PySignedMeterValue, SignedMeterValue);
 
-value_class!(PySampledValue, SampledValue);
+value_class!(PySampledValue, SampledValue, "_from_pickle");

@@ -10,7 +10,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::error::{FaultKind, Res, Seg};
 use crate::model::MeterValue;
-use crate::profile::Deviations;
+use crate::profile::{Deviations, Profile};
 use crate::transaction_event::*;
 
 use super::args::*;
@@ -561,6 +561,14 @@ impl PyTransactionEventRequest {
         Ok(PyTransactionEventRequest::wrap(model).with_deviations(d))
     }
 
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
+    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (model, _) = methods::from_json_as(data, Profile::Off)?;
+        Ok(PyTransactionEventRequest::wrap(model))
+    }
+
     /// The deviations a lenient decoding accepted (empty under the strict profile).
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -618,4 +626,8 @@ value_class!(PyEvse, Evse);
 
 value_class!(PyTransaction, Transaction);
 
-value_class!(PyTransactionEventRequest, TransactionEventRequest);
+value_class!(
+    PyTransactionEventRequest,
+    TransactionEventRequest,
+    "_from_pickle"
+);
