@@ -634,6 +634,7 @@ pub fn encode_call_error(
 mod tests {
     use super::*;
     use crate::error::ErrorCode::{self, *};
+    use crate::test_support::{mutate, xorshift};
 
     const PAYLOAD: &str = r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":1}]}]}"#;
 
@@ -748,34 +749,17 @@ mod tests {
         }
     }
 
-    /// A deterministic mini-fuzz: every single-byte mutation class of a valid frame must end in a
-    /// value or a fault, never a panic; whatever decodes must survive a round trip.
+    /// The same under the non-strict profiles, from a frame full of quirks: no panic, valid input
+    /// decodes as strictly, and what a profile accepts round-trips under it.
     #[test]
     fn mutated_quirky_frames_never_panic_under_any_profile_and_round_trip() {
         use crate::profile::Profile;
         let frame = r#"[2,"a","TransactionEvent",{"eventType":"Updated","timestamp":"2024-01-01T00:00:00+0100","triggerReason":"MeterValuePeriodic","seqNo":1,"transactionInfo":{"transactionId":"t","x":"€"},"meterValue":{"timestamp":"2024-01-01T00:00:00","sampledValue":[{"value":" 1.5 ","measurand":"temp€","phase":"l1","unitOfMeasure":{"unit":"kWhkWhkWhkWhkWhkWhkWh","multiplier":"3"}}]}}]"#;
         let alphabet = "{}[]:,\"0123456789-+.eE \\/utfnrlasxZT€é".as_bytes();
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let mut decoded = [0; 2];
         for _ in 0..20_000 {
-            let mut bytes = frame.as_bytes().to_vec();
-            for _ in 0..1 + next() % 3 {
-                let at = (next() % bytes.len() as u64) as usize;
-                let b = alphabet[(next() % alphabet.len() as u64) as usize];
-                match next() % 3 {
-                    0 => bytes[at] = b,
-                    1 => bytes.insert(at, b),
-                    _ => {
-                        bytes.remove(at);
-                    }
-                }
-            }
+            let bytes = mutate(frame.as_bytes(), alphabet, &mut next);
             let strict = decode_call_as(&bytes, false, Profile::Strict);
             for (k, profile) in [Profile::Lenient, Profile::Off].into_iter().enumerate() {
                 let Ok((id, request, d)) = decode_call_as(&bytes, false, profile) else {
@@ -800,31 +784,16 @@ mod tests {
         );
     }
 
+    /// A deterministic mini-fuzz: every single-byte mutation class of a valid frame must end in a
+    /// value or a fault, never a panic; whatever decodes must survive a round trip.
     #[test]
     fn mutated_frames_never_panic_and_decoded_ones_round_trip() {
         let frame = r#"[2,"a","MeterValues",{"evseId":1,"customData":{"vendorId":"v","x":[1.5,{"y":null}]},"meterValue":[{"timestamp":"2024-01-01T00:00:00.5+01:00","sampledValue":[{"value":-1e3,"measurand":"SoC","unitOfMeasure":{"unit":"kWh","multiplier":3},"signedMeterValue":{"signedMeterData":"é","signingMethod":"m","encodingMethod":"e","publicKey":"k"}}]}]}]"#;
         let alphabet = b"{}[]:,\"0123456789-+.eE \\/utfnrlasxZT\xc3\xa9\xff\x00\x1f";
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         let mut decoded = 0;
         for _ in 0..50_000 {
-            let mut bytes = frame.as_bytes().to_vec();
-            for _ in 0..1 + next() % 3 {
-                let at = (next() % bytes.len() as u64) as usize;
-                let b = alphabet[(next() % alphabet.len() as u64) as usize];
-                match next() % 3 {
-                    0 => bytes[at] = b,
-                    1 => bytes.insert(at, b),
-                    _ => {
-                        bytes.remove(at);
-                    }
-                }
-            }
+            let bytes = mutate(frame.as_bytes(), alphabet, &mut next);
             if let Ok(Message::Call {
                 message_id,
                 request,

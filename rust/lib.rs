@@ -34,6 +34,8 @@ pub mod model;
 pub mod profile;
 pub mod reader;
 pub mod rows;
+#[cfg(test)]
+mod test_support;
 pub mod transaction_event;
 pub mod transaction_event_response;
 

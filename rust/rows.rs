@@ -660,13 +660,7 @@ mod tests {
     /// on every value, which checks the exact path against an independent method.
     #[test]
     fn the_exact_path_agrees_with_exact_powers() {
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_support::xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..4_000 {
             let bits = next();
             let value = f64::from_bits(bits);
