@@ -305,6 +305,35 @@ pub enum Seg {
     Index(usize),
 }
 
+/// The RFC 6901 JSON Pointer of `segments`, each [`Seg::Name`] cut after `max_name`
+/// characters (marked with `…`).
+pub fn pointer_of<'s>(segments: impl Iterator<Item = &'s Seg>, max_name: usize) -> String {
+    let mut out = String::new();
+    for seg in segments {
+        out.push('/');
+        match seg {
+            Seg::Key(k) => out.push_str(k),
+            Seg::Name(n) => {
+                for (i, c) in n.chars().enumerate() {
+                    if i == max_name {
+                        out.push('…');
+                        break;
+                    }
+                    match c {
+                        '~' => out.push_str("~0"),
+                        '/' => out.push_str("~1"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            Seg::Index(i) => {
+                let _ = write!(out, "{i}");
+            }
+        }
+    }
+    out
+}
+
 /// The longest description we produce; OCPP limits errorDescription to 255 characters.
 pub const MAX_DESCRIPTION: usize = 255;
 
@@ -360,33 +389,11 @@ impl Fault {
         self.rev_path.iter().rev()
     }
 
-    /// The RFC 6901 JSON Pointer of the fault (`""` for the root).
+    /// The RFC 6901 JSON Pointer of the fault (`""` for the root), made-up names cut to
+    /// [`MAX_POINTER_NAME`] characters.
     #[cold]
     pub fn pointer(&self) -> String {
-        let mut out = String::new();
-        for seg in self.segments() {
-            out.push('/');
-            match seg {
-                Seg::Key(k) => out.push_str(k),
-                Seg::Name(n) => {
-                    for (i, c) in n.chars().enumerate() {
-                        if i == MAX_POINTER_NAME {
-                            out.push('…');
-                            break;
-                        }
-                        match c {
-                            '~' => out.push_str("~0"),
-                            '/' => out.push_str("~1"),
-                            c => out.push(c),
-                        }
-                    }
-                }
-                Seg::Index(i) => {
-                    let _ = write!(out, "{i}");
-                }
-            }
-        }
-        out
+        pointer_of(self.segments(), MAX_POINTER_NAME)
     }
 
     /// What and where, at most [`MAX_DESCRIPTION`] characters.

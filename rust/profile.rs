@@ -23,7 +23,7 @@
 
 use crate::datetime::DateTime;
 use crate::decode::{decode_with, Decode};
-use crate::error::{Fault, FaultKind, JsonType, Seg};
+use crate::error::{pointer_of, Fault, FaultKind, JsonType, Seg};
 use crate::json_value::{read_value, write_value, JsonValue};
 use crate::model::{MeterValue, MeterValuesRequest, RawEnums, SampledValue};
 use crate::reader::Reader;
@@ -247,7 +247,8 @@ impl Repair {
             return false;
         }
         let path = steps(fault);
-        let sent = self.pointer_as_sent(&path);
+        // In full, not cut like an error's: it is also the key of the side mapping.
+        let sent = pointer_of(self.segments_as_sent(fault).iter(), usize::MAX);
         match &fault.kind {
             // Only under `off`, whose decoding does not check these: nothing to change.
             FaultKind::TooLong { .. } | FaultKind::BelowMinimum { .. } => true,
@@ -358,28 +359,21 @@ impl Repair {
         });
     }
 
-    /// The pointer of `path` (into the repaired tree) in the payload as sent: the index into
-    /// an array made from a single object is dropped.
-    fn pointer_as_sent(&self, path: &[Step]) -> String {
-        let mut out = String::new();
+    /// The path of `fault` (into the repaired tree) in the payload as sent: the index into an
+    /// array made from a single object is dropped.
+    fn segments_as_sent(&self, fault: &Fault) -> Vec<Seg> {
+        let mut kept = Vec::new();
         let mut prefix: Vec<Step> = Vec::new();
         let mut skip_index = false;
-        for step in path {
-            let wrapped_index = skip_index && *step == Step::Index(0);
-            prefix.push(step.clone());
+        for (seg, step) in fault.segments().zip(steps(fault)) {
+            let wrapped_index = skip_index && step == Step::Index(0);
+            prefix.push(step);
             skip_index = self.wrapped.contains(&prefix);
-            if wrapped_index {
-                continue;
-            }
-            out.push('/');
-            match step {
-                Step::Name(n) => {
-                    out.push_str(&n.replace('~', "~0").replace('/', "~1"));
-                }
-                Step::Index(i) => out.push_str(&i.to_string()),
+            if !wrapped_index {
+                kept.push(seg.clone());
             }
         }
-        out
+        kept
     }
 
     /// `fault` as a fault of the payload as sent. Found in a repaired tree, its byte offset
@@ -388,23 +382,10 @@ impl Repair {
         if self.found.warnings.is_empty() {
             return fault;
         }
-        let path = steps(&fault);
-        let mut kept: Vec<Seg> = Vec::new();
-        let mut prefix: Vec<Step> = Vec::new();
-        let mut skip_index = false;
-        for (seg, step) in fault.segments().zip(&path) {
-            let wrapped_index = skip_index && *step == Step::Index(0);
-            prefix.push(step.clone());
-            skip_index = self.wrapped.contains(&prefix);
-            if !wrapped_index {
-                kept.push(seg.clone());
-            }
-        }
-        let mut f = Fault::new(fault.kind.clone(), 0);
-        for seg in kept.into_iter().rev() {
-            f = f.within(seg);
-        }
-        f
+        self.segments_as_sent(&fault)
+            .into_iter()
+            .rev()
+            .fold(Fault::new(fault.kind.clone(), 0), |f, seg| f.within(seg))
     }
 }
 
