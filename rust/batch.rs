@@ -20,6 +20,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::columns::{Builder, Table};
+use crate::dialect::Dialect;
 use crate::frame::{decode_call_as, FrameFault, Request};
 use crate::profile::{Deviations, Profile};
 use crate::rows::{
@@ -83,15 +84,17 @@ impl Batch {
 /// `station_ids`, on `threads` threads (`0`: as many as the machine has, and one for batches
 /// under [`PARALLEL_MIN_BYTES`]). Panics if `station_ids` is `PerFrame` of another length.
 pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usize) -> Batch {
-    decode_batch_as(frames, station_ids, threads, Profile::Strict)
+    decode_batch_as(frames, station_ids, threads, Profile::Strict, Dialect::V201)
 }
 
-/// [`decode_batch`] under a validation profile (see [`crate::profile`]).
+/// [`decode_batch`] under a validation profile (see [`crate::profile`]), for frames of
+/// `dialect`'s schemas.
 pub fn decode_batch_as(
     frames: &[&[u8]],
     station_ids: StationIds<'_>,
     threads: usize,
     profile: Profile,
+    dialect: Dialect,
 ) -> Batch {
     if let StationIds::PerFrame(ids) = station_ids {
         assert_eq!(ids.len(), frames.len(), "one charging station id per frame");
@@ -110,6 +113,7 @@ pub fn decode_batch_as(
             ranges[0].clone(),
             station_ids,
             profile,
+            dialect,
         )]
     } else {
         std::thread::scope(|scope| {
@@ -118,11 +122,11 @@ pub fn decode_batch_as(
                 .iter()
                 .map(|r| {
                     let r = r.clone();
-                    scope.spawn(move || decode_chunk(frames, r, station_ids, profile))
+                    scope.spawn(move || decode_chunk(frames, r, station_ids, profile, dialect))
                 })
                 .collect();
             // The calling thread takes the last chunk instead of waiting idle.
-            let tail = decode_chunk(frames, last.clone(), station_ids, profile);
+            let tail = decode_chunk(frames, last.clone(), station_ids, profile, dialect);
             let mut chunks: Vec<Chunk> = handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
@@ -229,6 +233,7 @@ fn decode_chunk(
     range: Range<usize>,
     station_ids: StationIds<'_>,
     profile: Profile,
+    dialect: Dialect,
 ) -> Chunk {
     let mut chunk = Chunk::default();
     chunk.frame_rows.reserve(range.len());
@@ -236,24 +241,25 @@ fn decode_chunk(
     let end = range.end;
     for i in range {
         let station_id = station_ids.get(i);
-        let (message_id, pushed, deviations) = match decode_call_as(frames[i], false, profile) {
-            Ok((id, Request::MeterValues(req), d)) => {
-                let pushed = chunk
-                    .rows
-                    .push_frame(|c| push_meter_values(c, station_id, &id, &req));
-                (id, pushed, d)
-            }
-            Ok((id, Request::TransactionEvent(req), d)) => {
-                let pushed = chunk
-                    .rows
-                    .push_frame(|c| push_transaction_event(c, station_id, &id, &req));
-                (id, pushed, d)
-            }
-            Err(ff) => {
-                chunk.reject(i, &ff);
-                continue;
-            }
-        };
+        let (message_id, pushed, deviations) =
+            match decode_call_as(frames[i], false, profile, dialect) {
+                Ok((id, Request::MeterValues(req), d)) => {
+                    let pushed = chunk
+                        .rows
+                        .push_frame(|c| push_meter_values(c, station_id, &id, &req));
+                    (id, pushed, d)
+                }
+                Ok((id, Request::TransactionEvent(req), d)) => {
+                    let pushed = chunk
+                        .rows
+                        .push_frame(|c| push_transaction_event(c, station_id, &id, &req));
+                    (id, pushed, d)
+                }
+                Err(ff) => {
+                    chunk.reject(i, &ff);
+                    continue;
+                }
+            };
         match pushed {
             Ok(n) => {
                 if !reserved && n > 0 {
@@ -545,7 +551,7 @@ mod tests {
         let Col::Dict(_, dictionary) = col(&c, "measurand") else {
             panic!("a dictionary")
         };
-        assert_eq!(dictionary.len(), 25, "every MeasurandEnumType value");
+        assert_eq!(dictionary.len(), 56, "every MeasurandEnumType value of 2.0.1 and 2.1");
         let phases = [
             None,
             None,
@@ -855,8 +861,13 @@ mod tests {
         let strict = decode_batch(&slices, StationIds::Same("CS"), 1);
         assert_eq!((strict.error_count(), strict.warning_count()), (2, 0));
         for threads in [1, 2] {
-            let lenient =
-                decode_batch_as(&slices, StationIds::Same("CS"), threads, Profile::Lenient);
+            let lenient = decode_batch_as(
+                &slices,
+                StationIds::Same("CS"),
+                threads,
+                Profile::Lenient,
+                Dialect::V201,
+            );
             assert_eq!(lenient.error_count(), 0);
             assert_eq!(lenient.frame_rows, [2, 12, 2]);
             let warnings = unsafe {

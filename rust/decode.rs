@@ -1,5 +1,6 @@
 //! The one schema-driven pass: JSON text straight to the Rust model, every constraint of the
-//! official OCPP 2.0.1 schema checked while reading, no intermediate tree.
+//! official OCPP 2.0.1 or 2.1 schema ([`crate::dialect`]) checked while reading, no intermediate
+//! tree.
 //!
 //! Order of checks (the first fault wins, and it is deterministic):
 //! 1. The input must be well-formed JSON: a syntax fault anywhere (including invalid UTF-8 or
@@ -13,6 +14,7 @@
 use std::borrow::Cow;
 
 use crate::datetime::DateTime;
+use crate::dialect::Dialect;
 use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
 use crate::json_value::read_members;
 use crate::model::*;
@@ -24,22 +26,25 @@ pub trait Decode: Sized {
     fn read(r: &mut Reader<'_>) -> Res<Self>;
 }
 
-/// Decodes a whole JSON text holding one `T`, with the precedence rules of this module. Text
-/// longer than `max_frame_bytes` ([`crate::limits`]) is refused unread (`FormatViolation`).
+/// Decodes a whole JSON text holding one OCPP 2.0.1 `T`, with the precedence rules of this
+/// module. Text longer than `max_frame_bytes` ([`crate::limits`]) is refused unread
+/// (`FormatViolation`).
 pub fn from_slice<T: Decode>(buf: &[u8], trusted_utf8: bool) -> Res<T> {
+    from_slice_in(buf, trusted_utf8, Dialect::V201)
+}
+
+/// [`from_slice`] for a `T` of `dialect`'s schema.
+pub fn from_slice_in<T: Decode>(buf: &[u8], trusted_utf8: bool, dialect: Dialect) -> Res<T> {
     let limit = crate::limits::max_frame_bytes();
     if buf.len() > limit {
         return Err(Fault::new(FaultKind::TooLarge { limit }, 0));
     }
-    decode_text(buf, trusted_utf8)
+    let r = Reader::new(buf, trusted_utf8).with_dialect(dialect);
+    decode_with(r, buf, trusted_utf8)
 }
 
-/// [`from_slice`] without the size limit, for text this crate wrote itself.
-pub(crate) fn decode_text<T: Decode>(buf: &[u8], trusted_utf8: bool) -> Res<T> {
-    decode_with(Reader::new(buf, trusted_utf8), buf, trusted_utf8)
-}
-
-/// [`decode_text`] with `r` (a reader over `buf` with its own settings).
+/// Decodes `buf`, a whole JSON text holding one `T`, with `r`: a reader over it with its own
+/// settings. No size limit: the caller applies it.
 pub(crate) fn decode_with<T: Decode>(mut r: Reader<'_>, buf: &[u8], trusted_utf8: bool) -> Res<T> {
     let res = match r.peek_type() {
         Ok(JsonType::Object) => T::read(&mut r).and_then(|v| r.finish().map(|()| v)),
@@ -115,32 +120,31 @@ pub(crate) fn string_max<'a>(r: &mut Reader<'a>, max: usize) -> Res<Cow<'a, str>
     }
 }
 
+/// A value of enumeration `T` as the reader's dialect defines it.
 #[inline]
 pub(crate) fn enumerated<T: WireEnum>(r: &mut Reader<'_>) -> Res<T> {
     expect_type(r, JsonType::String)?;
     let at = r.pos();
     if let Some(v) = r.read_plain_ascii().and_then(T::from_wire) {
-        return Ok(v);
+        if v.in_dialect(r.dialect()) {
+            return Ok(v);
+        }
     }
-    enumerated_slow(r, at, T::from_wire, T::SCHEMA_NAME)
+    enumerated_slow(r, at)
 }
 
-/// Escapes, non-ASCII or an unknown value: read the string properly and judge it.
+/// Escapes, non-ASCII, an unknown value or one of another dialect: read the string properly
+/// and judge it.
 #[cold]
 #[inline(never)]
-fn enumerated_slow<T>(
-    r: &mut Reader<'_>,
-    at: usize,
-    parse: fn(&str) -> Option<T>,
-    enum_name: &'static str,
-) -> Res<T> {
+fn enumerated_slow<T: WireEnum>(r: &mut Reader<'_>, at: usize) -> Res<T> {
     r.rewind(at);
     let s = r.read_string()?;
-    match parse(&s) {
+    match T::from_wire(&s).filter(|v| v.in_dialect(r.dialect())) {
         Some(v) => Ok(v),
         None => Err(Fault::new(
             FaultKind::UnknownEnumValue {
-                enum_name,
+                enum_name: T::SCHEMA_NAME,
                 value: s.as_ref().into(),
             },
             at,
@@ -291,26 +295,35 @@ const SIGNED_METER_VALUE_KEYS: &[&str] = &[
 impl Decode for SignedMeterValue {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
+        let v21 = r.dialect() == Dialect::V21;
+        let max_data = if v21 {
+            MAX_SIGNED_DATA_V21
+        } else {
+            MAX_SIGNED_DATA
+        };
         let (mut data, mut signing, mut encoding, mut key, mut custom) =
             (None, None, None, None, None);
         fields!(r, SIGNED_METER_VALUE_KEYS, {
-            0 => data = string_max(r, MAX_SIGNED_DATA),
+            0 => data = string_max(r, max_data),
             1 => signing = string_max(r, MAX_METHOD),
             2 => encoding = string_max(r, MAX_METHOD),
             3 => key = string_max(r, MAX_SIGNED_DATA),
             4 => custom = custom_data(r),
         });
+        // Required in schema order; 2.1 makes the signing method and the key optional.
+        let data = data.ok_or_else(|| missing(r, "signedMeterData"))?;
+        if signing.is_none() && !v21 {
+            return Err(missing(r, "signingMethod"));
+        }
+        let encoding = encoding.ok_or_else(|| missing(r, "encodingMethod"))?;
+        if key.is_none() && !v21 {
+            return Err(missing(r, "publicKey"));
+        }
         Ok(SignedMeterValue {
-            signed_meter_data: data
-                .ok_or_else(|| missing(r, "signedMeterData"))?
-                .into_owned(),
-            signing_method: signing
-                .ok_or_else(|| missing(r, "signingMethod"))?
-                .into_owned(),
-            encoding_method: encoding
-                .ok_or_else(|| missing(r, "encodingMethod"))?
-                .into_owned(),
-            public_key: key.ok_or_else(|| missing(r, "publicKey"))?.into_owned(),
+            signed_meter_data: data.into_owned(),
+            signing_method: signing.map(Cow::into_owned),
+            encoding_method: encoding.into_owned(),
+            public_key: key.map(Cow::into_owned),
             custom_data: custom,
         })
     }
@@ -451,7 +464,102 @@ mod tests {
         assert_eq!(sv.value, -5.0);
         assert_eq!(sv.measurand, Some(Measurand::SoC));
         assert_eq!(sv.unit_of_measure.as_ref().unwrap().multiplier, Some(-3));
-        assert_eq!(sv.signed_meter_value.as_ref().unwrap().public_key, "k");
+        assert_eq!(
+            sv.signed_meter_value
+                .as_ref()
+                .unwrap()
+                .public_key
+                .as_deref(),
+            Some("k")
+        );
+    }
+
+    #[test]
+    fn what_only_2_1_allows_is_refused_in_2_0_1_as_its_schema_does() {
+        let in_dialect = |text: &str, d: Dialect| {
+            from_slice_in::<MeterValuesRequest>(text.as_bytes(), false, d)
+                .map_err(|f| (f.code(), f.pointer()))
+        };
+        let sv = "/meterValue/0/sampledValue/0";
+        let long = "d".repeat(MAX_SIGNED_DATA_V21);
+        let cases: &[(String, ErrorCode, String)] = &[
+            (
+                request(r#"{"value":1,"measurand":"Display.PresentSOC"}"#),
+                PropertyConstraintViolation,
+                format!("{sv}/measurand"),
+            ),
+            (
+                request(
+                    r#"{"value":1,"measurand":"Energy.Active.Import.LocalGeneration.Register"}"#,
+                ),
+                PropertyConstraintViolation,
+                format!("{sv}/measurand"),
+            ),
+            (
+                request(r#"{"value":1,"location":"Upstream"}"#),
+                PropertyConstraintViolation,
+                format!("{sv}/location"),
+            ),
+            (
+                request(
+                    r#"{"value":1,"signedMeterValue":{"signedMeterData":"x","encodingMethod":"OCMF"}}"#,
+                ),
+                OccurrenceConstraintViolation,
+                format!("{sv}/signedMeterValue/signingMethod"),
+            ),
+            (
+                request(
+                    r#"{"value":1,"signedMeterValue":{"signedMeterData":"x","signingMethod":"m","encodingMethod":"OCMF"}}"#,
+                ),
+                OccurrenceConstraintViolation,
+                format!("{sv}/signedMeterValue/publicKey"),
+            ),
+            (
+                request(&format!(
+                    r#"{{"value":1,"signedMeterValue":{{"signedMeterData":"{long}","signingMethod":"m","encodingMethod":"e","publicKey":"k"}}}}"#
+                )),
+                PropertyConstraintViolation,
+                format!("{sv}/signedMeterValue/signedMeterData"),
+            ),
+        ];
+        for (text, code, path) in cases {
+            assert_eq!(
+                in_dialect(text, Dialect::V201).map(|_| ()),
+                Err((*code, path.clone())),
+                "{text}"
+            );
+            assert!(in_dialect(text, Dialect::V21).is_ok(), "{text}");
+        }
+        // Escaped, a 2.1 value takes the slow path, which applies the dialect too.
+        let escaped = request(r#"{"value":1,"location":"Upstr\u0065am"}"#);
+        assert_eq!(
+            in_dialect(&escaped, Dialect::V201).unwrap_err().0,
+            PropertyConstraintViolation
+        );
+        let r = in_dialect(&escaped, Dialect::V21).unwrap();
+        assert_eq!(
+            r.meter_value[0].sampled_value[0].location,
+            Some(Location::Upstream)
+        );
+        // 2.1 still has limits of its own.
+        let too_long = request(&format!(
+            r#"{{"value":1,"signedMeterValue":{{"signedMeterData":"{long}d","encodingMethod":"e"}}}}"#
+        ));
+        assert_eq!(
+            in_dialect(&too_long, Dialect::V21).unwrap_err(),
+            (
+                PropertyConstraintViolation,
+                format!("{sv}/signedMeterValue/signedMeterData")
+            )
+        );
+        let no_encoding = request(r#"{"value":1,"signedMeterValue":{"signedMeterData":"x"}}"#);
+        assert_eq!(
+            in_dialect(&no_encoding, Dialect::V21).unwrap_err(),
+            (
+                OccurrenceConstraintViolation,
+                format!("{sv}/signedMeterValue/encodingMethod")
+            )
+        );
     }
 
     #[test]

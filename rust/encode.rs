@@ -161,9 +161,13 @@ impl Encode for SignedMeterValue {
         let mut o = Obj::open(out);
         o.custom(&self.custom_data);
         o.str("signedMeterData", &self.signed_meter_data);
-        o.str("signingMethod", &self.signing_method);
+        if let Some(m) = &self.signing_method {
+            o.str("signingMethod", m);
+        }
         o.str("encodingMethod", &self.encoding_method);
-        o.str("publicKey", &self.public_key);
+        if let Some(k) = &self.public_key {
+            o.str("publicKey", k);
+        }
         o.close();
     }
 }

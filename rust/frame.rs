@@ -16,6 +16,7 @@
 //!    [`crate::decode`]).
 
 use crate::decode::Decode;
+use crate::dialect::Dialect;
 use crate::encode::{write_str, Encode};
 use crate::error::{ErrorCode, Fault, FaultKind, JsonType, Res, MAX_DESCRIPTION};
 use crate::json_value::{read_value, JsonValue};
@@ -142,21 +143,33 @@ pub fn decode_message(
     trusted_utf8: bool,
     result_action: Action,
 ) -> Result<Message, FrameFault> {
-    decode_message_within(buf, trusted_utf8, result_action, limits::max_frame_bytes())
+    decode_message_in(buf, trusted_utf8, result_action, Dialect::V201)
 }
 
-/// [`decode_message`] with an explicit frame size limit instead of the process-wide one.
+/// [`decode_message`] for a frame of `dialect`'s schemas.
+pub fn decode_message_in(
+    buf: &[u8],
+    trusted_utf8: bool,
+    result_action: Action,
+    dialect: Dialect,
+) -> Result<Message, FrameFault> {
+    let limit = limits::max_frame_bytes();
+    decode_message_within(buf, trusted_utf8, result_action, limit, dialect)
+}
+
+/// [`decode_message_in`] with an explicit frame size limit instead of the process-wide one.
 fn decode_message_within(
     buf: &[u8],
     trusted_utf8: bool,
     result_action: Action,
     max_frame_bytes: usize,
+    dialect: Dialect,
 ) -> Result<Message, FrameFault> {
     if buf.len() > max_frame_bytes {
         return Err(too_large(buf, max_frame_bytes));
     }
     let mut head = Head::default();
-    let mut r = Reader::new(buf, trusted_utf8);
+    let mut r = Reader::new(buf, trusted_utf8).with_dialect(dialect);
     match read_frame(&mut r, &mut head, result_action) {
         Ok(m) => Ok(m),
         Err(fault) => Err(diagnose(buf, trusted_utf8, head, fault)),
@@ -171,13 +184,14 @@ pub fn decode_message_as(
     trusted_utf8: bool,
     result_action: Action,
     profile: Profile,
+    dialect: Dialect,
 ) -> Result<(Message, Deviations), FrameFault> {
-    match decode_message(buf, trusted_utf8, result_action) {
+    match decode_message_in(buf, trusted_utf8, result_action, dialect) {
         Ok(message) => Ok((message, Deviations::default())),
         Err(ff)
             if ff.message_type == Some(2) && crate::profile::is_repairable(&ff.fault, profile) =>
         {
-            lenient_call(buf, trusted_utf8, ff, profile)
+            lenient_call(buf, trusted_utf8, ff, profile, dialect)
         }
         Err(ff) => Err(ff),
     }
@@ -188,8 +202,10 @@ pub fn decode_call_as(
     buf: &[u8],
     trusted_utf8: bool,
     profile: Profile,
+    dialect: Dialect,
 ) -> Result<(String, Request, Deviations), FrameFault> {
-    let (message, deviations) = decode_message_as(buf, trusted_utf8, Action::MeterValues, profile)?;
+    let (message, deviations) =
+        decode_message_as(buf, trusted_utf8, Action::MeterValues, profile, dialect)?;
     call_of(message).map(|(id, request)| (id, request, deviations))
 }
 
@@ -201,18 +217,26 @@ fn lenient_call(
     trusted_utf8: bool,
     ff: FrameFault,
     profile: Profile,
+    dialect: Dialect,
 ) -> Result<(Message, Deviations), FrameFault> {
     let Some((action, payload)) = call_payload(buf, trusted_utf8) else {
         return Err(ff);
     };
     let result = match action {
         Action::MeterValues => {
-            decode_lenient::<MeterValuesRequest>(payload, trusted_utf8, ff.fault, profile)
+            decode_lenient::<MeterValuesRequest>(payload, trusted_utf8, ff.fault, profile, dialect)
                 .map(|(r, d)| (Request::MeterValues(r), d))
         }
         Action::TransactionEvent => {
-            decode_lenient::<TransactionEventRequest>(payload, trusted_utf8, ff.fault, profile)
-                .map(|(r, d)| (Request::TransactionEvent(Box::new(r)), d))
+            let fault = ff.fault;
+            decode_lenient::<TransactionEventRequest>(
+                payload,
+                trusted_utf8,
+                fault,
+                profile,
+                dialect,
+            )
+            .map(|(r, d)| (Request::TransactionEvent(Box::new(r)), d))
         }
     };
     match (result, ff.message_id) {
@@ -651,7 +675,7 @@ mod tests {
     fn a_frame_over_the_size_limit_is_refused_unread_with_its_id_if_it_has_one() {
         let frame = br#"[2,"big-1","MeterValues",{"evseId":1,"meterValue":[]}]"#;
         let at = |limit: usize, buf: &[u8]| {
-            decode_message_within(buf, false, Action::MeterValues, limit)
+            decode_message_within(buf, false, Action::MeterValues, limit, Dialect::V201)
         };
         assert!(matches!(at(frame.len(), frame), Err(ff) if ff.fault.kind.id() == "too_few_items"));
         let ff = at(frame.len() - 1, frame).unwrap_err();
@@ -760,9 +784,10 @@ mod tests {
         let mut decoded = [0; 2];
         for _ in 0..20_000 {
             let bytes = mutate(frame.as_bytes(), alphabet, &mut next);
-            let strict = decode_call_as(&bytes, false, Profile::Strict);
+            let strict = decode_call_as(&bytes, false, Profile::Strict, Dialect::V201);
             for (k, profile) in [Profile::Lenient, Profile::Off].into_iter().enumerate() {
-                let Ok((id, request, d)) = decode_call_as(&bytes, false, profile) else {
+                let Ok((id, request, d)) = decode_call_as(&bytes, false, profile, Dialect::V201)
+                else {
                     continue;
                 };
                 if let Ok((_, strict_request, _)) = &strict {
@@ -771,7 +796,8 @@ mod tests {
                 }
                 let mut out = Vec::new();
                 encode_call(&id, &request, &mut out);
-                let (_, again, _) = decode_call_as(&out, false, profile).expect("re-decodes");
+                let (_, again, _) =
+                    decode_call_as(&out, false, profile, Dialect::V201).expect("re-decodes");
                 assert_eq!(again, request);
                 decoded[k] += 1;
             }

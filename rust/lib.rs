@@ -3,6 +3,7 @@
 //! A map of the crate, from bytes to values and back:
 //! - [`reader`]: the byte cursor (whitespace, tokens, strings, numbers), reading in place.
 //! - [`datetime`]: strict RFC 3339 `date-time`.
+//! - [`dialect`]: OCPP 2.0.1 or 2.1, the schema a payload follows.
 //! - [`model`]: the message types, their enumerations and the schema's limits.
 //! - [`decode`]: the one schema-driven pass from JSON text to [`model`], validating as it reads.
 //! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`];
@@ -25,6 +26,7 @@ pub mod buffer_pool;
 pub mod columns;
 pub mod datetime;
 pub mod decode;
+pub mod dialect;
 pub mod encode;
 pub mod error;
 pub mod frame;
@@ -43,6 +45,7 @@ pub mod transaction_event_response;
 mod py;
 
 pub use decode::{from_slice, Decode};
+pub use dialect::Dialect;
 pub use encode::Encode;
 pub use error::{ErrorCode, Fault, FaultKind};
 pub use frame::{decode_call, decode_message, Message};

@@ -6,13 +6,16 @@
 use std::borrow::Cow;
 
 use crate::datetime::DateTime;
+use crate::dialect::Dialect;
 use crate::error::FaultKind;
 use crate::json_value::JsonValue;
 
 /// `maxLength` of `customData.vendorId`.
 pub const MAX_VENDOR_ID: usize = 255;
-/// `maxLength` of `signedMeterData` and `publicKey`.
+/// `maxLength` of `signedMeterData` (OCPP 2.0.1) and `publicKey`.
 pub const MAX_SIGNED_DATA: usize = 2500;
+/// `maxLength` of `signedMeterData` in OCPP 2.1.
+pub const MAX_SIGNED_DATA_V21: usize = 32768;
 /// `maxLength` of `signingMethod` and `encodingMethod`.
 pub const MAX_METHOD: usize = 50;
 /// `maxLength` of `unitOfMeasure.unit`.
@@ -44,20 +47,20 @@ pub fn check_evse_id(v: i64) -> Result<(), FaultKind> {
 /// lookup compares only against the few values of the right length.
 pub struct ByLength {
     /// Indexes into the wire table, sorted by length.
-    order: [u8; 32],
+    order: [u8; 64],
     /// For each length, the range of `order` holding the values of that length.
-    ranges: [(u8, u8); 40],
+    ranges: [(u8, u8); 48],
 }
 
 impl ByLength {
     /// Panics (at compile time) if the table does not fit the fixed sizes.
     pub const fn new(wire: &[&str]) -> ByLength {
-        assert!(wire.len() <= 32);
-        let mut order = [0u8; 32];
-        let mut ranges = [(0u8, 0u8); 40];
+        assert!(wire.len() <= 64);
+        let mut order = [0u8; 64];
+        let mut ranges = [(0u8, 0u8); 48];
         let mut next = 0;
         let mut len = 0;
-        while len < 40 {
+        while len < 48 {
             let start = next;
             let mut i = 0;
             while i < wire.len() {
@@ -70,7 +73,7 @@ impl ByLength {
             ranges[len] = (start as u8, next as u8);
             len += 1;
         }
-        assert!(next == wire.len(), "a wire string is 40 bytes or longer");
+        assert!(next == wire.len(), "a wire string is 48 bytes or longer");
         ByLength { order, ranges }
     }
 
@@ -96,28 +99,43 @@ pub trait WireEnum: Copy + 'static {
     const WIRE: &'static [&'static str];
     /// Parses a wire string (exact, case-sensitive).
     fn from_wire(s: &str) -> Option<Self>;
+    /// How many of the values, the first ones, OCPP 2.0.1 has; the rest are new in 2.1.
+    const V201_COUNT: usize;
     /// The position of the value in [`WireEnum::WIRE`].
     fn index(self) -> usize;
+
+    /// Whether the value belongs to the enumeration as `dialect` defines it.
+    #[inline(always)]
+    fn in_dialect(self, dialect: Dialect) -> bool {
+        self.index() < Self::V201_COUNT || dialect == Dialect::V21
+    }
 }
 
+/// A schema enumeration: the OCPP 2.0.1 values, then (after `v21`) those OCPP 2.1 adds.
 macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident, $schema:literal, { $($variant:ident = $wire:literal,)* }) => {
+    ($(#[$doc:meta])* $name:ident, $schema:literal, { $($variant:ident = $wire:literal,)* }
+     $(v21 { $($variant21:ident = $wire21:literal,)* })?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u8)]
-        pub enum $name { $(#[doc = $wire] $variant,)* }
+        pub enum $name {
+            $(#[doc = $wire] $variant,)*
+            $($(#[doc = concat!($wire21, " (OCPP 2.1)")] $variant21,)*)?
+        }
 
         impl $name {
-            /// Every value, in schema order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            /// Every value, in schema order, the 2.1 additions last.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)* $($($name::$variant21,)*)?];
             /// The wire strings, in the same order (indexable by discriminant).
-            pub const WIRE: &'static [&'static str] = &[$($wire,)*];
+            pub const WIRE: &'static [&'static str] = &[$($wire,)* $($($wire21,)*)?];
             /// The schema's name for the enumeration.
             pub const SCHEMA_NAME: &'static str = $schema;
+            /// How many values, the first ones, OCPP 2.0.1 has.
+            pub const V201_COUNT: usize = [$($wire,)*].len();
 
             /// The wire string.
             pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire,)* }
+                Self::WIRE[self as usize]
             }
 
             /// Parses a wire string (exact, case-sensitive).
@@ -131,6 +149,7 @@ macro_rules! wire_enum {
         impl $crate::model::WireEnum for $name {
             const SCHEMA_NAME: &'static str = $schema;
             const WIRE: &'static [&'static str] = $name::WIRE;
+            const V201_COUNT: usize = $name::V201_COUNT;
 
             #[inline(always)]
             fn index(self) -> usize {
@@ -187,6 +206,38 @@ wire_enum!(
     PowerReactiveImport = "Power.Reactive.Import",
     SoC = "SoC",
     Voltage = "Voltage",
+} v21 {
+    CurrentExportMinimum = "Current.Export.Minimum",
+    CurrentExportOffered = "Current.Export.Offered",
+    CurrentImportMinimum = "Current.Import.Minimum",
+    CurrentImportOffered = "Current.Import.Offered",
+    DisplayPresentSoc = "Display.PresentSOC",
+    DisplayMinimumSoc = "Display.MinimumSOC",
+    DisplayTargetSoc = "Display.TargetSOC",
+    DisplayMaximumSoc = "Display.MaximumSOC",
+    DisplayRemainingTimeToMinimumSoc = "Display.RemainingTimeToMinimumSOC",
+    DisplayRemainingTimeToTargetSoc = "Display.RemainingTimeToTargetSOC",
+    DisplayRemainingTimeToMaximumSoc = "Display.RemainingTimeToMaximumSOC",
+    DisplayChargingComplete = "Display.ChargingComplete",
+    DisplayBatteryEnergyCapacity = "Display.BatteryEnergyCapacity",
+    DisplayInletHot = "Display.InletHot",
+    EnergyActiveImportCableLoss = "Energy.Active.Import.CableLoss",
+    EnergyActiveImportLocalGenerationRegister = "Energy.Active.Import.LocalGeneration.Register",
+    EnergyActiveSetpointInterval = "Energy.Active.Setpoint.Interval",
+    EnergyRequestTarget = "EnergyRequest.Target",
+    EnergyRequestMinimum = "EnergyRequest.Minimum",
+    EnergyRequestMaximum = "EnergyRequest.Maximum",
+    EnergyRequestMinimumV2x = "EnergyRequest.Minimum.V2X",
+    EnergyRequestMaximumV2x = "EnergyRequest.Maximum.V2X",
+    EnergyRequestBulk = "EnergyRequest.Bulk",
+    PowerActiveSetpoint = "Power.Active.Setpoint",
+    PowerActiveResidual = "Power.Active.Residual",
+    PowerExportMinimum = "Power.Export.Minimum",
+    PowerExportOffered = "Power.Export.Offered",
+    PowerImportMinimum = "Power.Import.Minimum",
+    PowerImportOffered = "Power.Import.Offered",
+    VoltageMinimum = "Voltage.Minimum",
+    VoltageMaximum = "Voltage.Maximum",
 });
 
 wire_enum!(
@@ -212,6 +263,8 @@ wire_enum!(
     EV = "EV",
     Inlet = "Inlet",
     Outlet = "Outlet",
+} v21 {
+    Upstream = "Upstream",
 });
 
 /// `CustomDataType`: a required `vendorId` and any vendor properties, in input order.
@@ -245,9 +298,11 @@ pub struct UnitOfMeasure {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SignedMeterValue {
     pub signed_meter_data: String,
-    pub signing_method: String,
+    /// Required in OCPP 2.0.1; optional in 2.1 (when `signedMeterData` names the method).
+    pub signing_method: Option<String>,
     pub encoding_method: String,
-    pub public_key: String,
+    /// Required in OCPP 2.0.1; optional in 2.1.
+    pub public_key: Option<String>,
     pub custom_data: Option<Box<CustomData>>,
 }
 
@@ -387,10 +442,15 @@ mod tests {
 
     #[test]
     fn enums_round_trip_and_are_exact() {
-        assert_eq!(Measurand::ALL.len(), 25);
+        assert_eq!(Measurand::ALL.len(), 56);
+        assert_eq!(Measurand::V201_COUNT, 25);
+        assert_eq!(Location::ALL.len(), 6);
+        assert_eq!(Location::V201_COUNT, 5);
+        assert!(!Location::Upstream.in_dialect(Dialect::V201));
+        assert!(Location::Upstream.in_dialect(Dialect::V21));
+        assert!(Location::EV.in_dialect(Dialect::V201));
         assert_eq!(ReadingContext::ALL.len(), 8);
         assert_eq!(Phase::ALL.len(), 10);
-        assert_eq!(Location::ALL.len(), 5);
         for m in Measurand::ALL {
             assert_eq!(Measurand::from_wire(m.as_str()), Some(*m));
         }

@@ -23,6 +23,7 @@
 
 use crate::datetime::DateTime;
 use crate::decode::{decode_with, Decode};
+use crate::dialect::Dialect;
 use crate::error::{pointer_of, Fault, FaultKind, JsonType, Seg};
 use crate::json_value::{read_value, write_value, JsonValue};
 use crate::model::{MeterValue, MeterValuesRequest, RawEnums, SampledValue};
@@ -186,6 +187,7 @@ pub fn decode_lenient<T: Lenient>(
     trusted_utf8: bool,
     fault: Box<Fault>,
     profile: Profile,
+    dialect: Dialect,
 ) -> Result<(T, Deviations), Box<Fault>> {
     if !is_repairable(&fault, profile) {
         return Err(fault);
@@ -209,7 +211,7 @@ pub fn decode_lenient<T: Lenient>(
         }
         let mut text = Vec::with_capacity(payload.len() + 16);
         write_value(&tree, &mut text);
-        let mut r = Reader::new(&text, true);
+        let mut r = Reader::new(&text, true).with_dialect(dialect);
         if profile == Profile::Off {
             r = r.without_value_checks();
         }
@@ -425,13 +427,13 @@ fn json_text(v: &JsonValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::decode_text;
+    use crate::decode::from_slice;
     use crate::model::MeterValuesRequest;
 
     fn lenient(text: &str) -> Result<(MeterValuesRequest, Deviations), Box<Fault>> {
-        match decode_text::<MeterValuesRequest>(text.as_bytes(), true) {
+        match from_slice::<MeterValuesRequest>(text.as_bytes(), true) {
             Ok(v) => Ok((v, Deviations::default())),
-            Err(f) => decode_lenient(text.as_bytes(), true, f, Profile::Lenient),
+            Err(f) => decode_lenient(text.as_bytes(), true, f, Profile::Lenient, Dialect::V201),
         }
     }
 
@@ -567,12 +569,13 @@ mod tests {
         let strict = decode_call(te.as_bytes(), true).unwrap_err();
         assert_eq!(strict.fault.pointer(), "/timestamp");
         assert_eq!(
-            decode_call_as(te.as_bytes(), true, Profile::Strict)
+            decode_call_as(te.as_bytes(), true, Profile::Strict, Dialect::V201)
                 .unwrap_err()
                 .fault,
             strict.fault
         );
-        let (id, request, d) = decode_call_as(te.as_bytes(), true, Profile::Lenient).unwrap();
+        let (id, request, d) =
+            decode_call_as(te.as_bytes(), true, Profile::Lenient, Dialect::V201).unwrap();
         assert_eq!(id, "te-1");
         let Request::TransactionEvent(te) = request else {
             panic!("a TransactionEvent")
@@ -598,7 +601,8 @@ mod tests {
                 "wrong_type",
             ),
         ] {
-            let ff = decode_call_as(frame.as_bytes(), true, Profile::Lenient).unwrap_err();
+            let ff = decode_call_as(frame.as_bytes(), true, Profile::Lenient, Dialect::V201)
+                .unwrap_err();
             assert_eq!(
                 (ff.fault.kind.id(), ff.message_id.as_deref()),
                 (code, Some("m1"))

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use crate::dialect::Dialect;
 use crate::error::{Fault, FaultKind, JsonType, Res};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -102,6 +103,8 @@ pub struct Reader<'a> {
     max_depth: usize,
     /// False under the `off` profile: `maxLength` and minimums are not checked.
     value_checks: bool,
+    /// The schema the text follows.
+    dialect: Dialect,
 }
 
 /// A JSON number token, not yet converted.
@@ -249,7 +252,19 @@ impl<'a> Reader<'a> {
             key_at: 0,
             max_depth: crate::limits::max_depth(),
             value_checks: true,
+            dialect: Dialect::V201,
         }
+    }
+
+    /// The same reader for text that follows `dialect`'s schema.
+    pub fn with_dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    #[inline(always)]
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// The same reader without value checks (`maxLength`, minimums): the `off` profile.

@@ -339,11 +339,11 @@ fn push_rows_unchecked(
             cols.signed_meter_data
                 .push_opt(signed.map(|v| v.signed_meter_data.as_str()));
             cols.signing_method
-                .push_opt(signed.map(|v| v.signing_method.as_str()));
+                .push_opt(signed.and_then(|v| v.signing_method.as_deref()));
             cols.encoding_method
                 .push_opt(signed.map(|v| v.encoding_method.as_str()));
             cols.public_key
-                .push_opt(signed.map(|v| v.public_key.as_str()));
+                .push_opt(signed.and_then(|v| v.public_key.as_deref()));
             rows += 1;
         }
     }

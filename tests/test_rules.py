@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 import pytest
@@ -840,7 +842,15 @@ CONSTRUCTION: list[tuple[str, Callable[[], Any], str, str]] = [
     ("multiplier bool", lambda: UnitOfMeasure(multiplier=False), TCV, "/multiplier"),
     ("multiplier range", lambda: UnitOfMeasure(multiplier=-(2**63) - 1), PCV, "/multiplier"),
     ("signingMethod too long", lambda: _smv(signing_method="m" * 51), PCV, "/signingMethod"),
-    ("publicKey type", lambda: _smv(public_key=None), TCV, "/publicKey"),
+    ("publicKey type", lambda: _smv(public_key=5), TCV, "/publicKey"),
+    ("signingMethod type", lambda: _smv(signing_method=b"m"), TCV, "/signingMethod"),
+    # Constructors take what either dialect allows: OCPP 2.1's 32768 characters at most.
+    (
+        "signedMeterData too long",
+        lambda: _smv(signed_meter_data="d" * 32769),
+        PCV,
+        "/signedMeterData",
+    ),
     ("customData no vendorId", lambda: UnitOfMeasure(custom_data={}), OCV, "/customData/vendorId"),
     (
         "customData no vendorId 2",
@@ -930,6 +940,22 @@ def test_valid_construction_round_trips(
         assert type(x).from_json(wire) == x
 
 
+def test_construction_takes_what_ocpp_2_1_allows() -> None:
+    x = _smv(signed_meter_data="d" * 32768, signing_method=None, public_key=None)
+    wire = b'{"signedMeterData":"' + b"d" * 32768 + b'","encodingMethod":"e"}'
+    assert x.to_json() == wire
+    assert x.signing_method is None and x.public_key is None
+    assert SignedMeterValue.from_json(wire, dialect="2.1") == x
+    with pytest.raises(OcppError) as e:
+        SignedMeterValue.from_json(wire)
+    assert (e.value.code, e.value.path) == (PCV, "/signedMeterData")
+    assert pickle.loads(pickle.dumps(x)) == x
+    sv = SampledValue(value=1.0, measurand=Measurand.DISPLAY_PRESENT_SOC, location="Upstream")
+    assert sv.measurand is Measurand.DISPLAY_PRESENT_SOC and sv.location is Location.UPSTREAM
+    assert SampledValue.from_json(sv.to_json(), dialect="2.1") == sv
+    assert pickle.loads(pickle.dumps(sv)) == sv
+
+
 def test_enum_arguments_and_accessors() -> None:
     a = SampledValue(value=1.0, measurand="SoC", context="Trigger", phase="N", location="Inlet")
     b = SampledValue(
@@ -945,10 +971,22 @@ def test_enum_arguments_and_accessors() -> None:
 
 
 def test_python_enums_mirror_the_schema() -> None:
-    for enum, values in (
-        (ReadingContext, S.CONTEXTS),
-        (Measurand, S.MEASURANDS),
-        (Phase, S.PHASES),
-        (Location, S.LOCATIONS),
+    """The 2.0.1 values in schema order, then exactly the values OCPP 2.1 adds."""
+    data = Path(__file__).parent / "data"
+    defs = {
+        version: json.loads((data / version / "MeterValuesRequest.json").read_bytes())[
+            "definitions"
+        ]
+        for version in ("ocpp201", "ocpp21")
+    }
+    for enum, name in (
+        (ReadingContext, "ReadingContextEnumType"),
+        (Measurand, "MeasurandEnumType"),
+        (Phase, "PhaseEnumType"),
+        (Location, "LocationEnumType"),
     ):
-        assert [m.value for m in enum] == list(values), enum
+        old, new = (defs[v][name]["enum"] for v in ("ocpp201", "ocpp21"))
+        values = [m.value for m in enum]
+        assert values[: len(old)] == old, enum
+        assert set(values[len(old) :]) == set(new) - set(old), enum
+        assert len(values) == len(new), enum

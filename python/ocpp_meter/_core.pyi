@@ -29,6 +29,11 @@ Profile: TypeAlias = Literal["strict", "lenient", "off"]
 """A validation profile: ``"strict"`` (the contract's rules), ``"lenient"`` (known firmware
 deviations accepted and reported as :class:`DecodeWarning`) or ``"off"`` (``lenient`` without
 ``maxLength`` and minimum checks); see the README, *Profiles*."""
+Dialect: TypeAlias = Literal["2.0.1", "2.1"]
+"""The OCPP version whose schemas a payload follows: ``"2.0.1"`` (the default) or ``"2.1"``
+(more measurands, the ``Upstream`` location, longer and partly optional signed meter data, new
+TransactionEvent fields). Decoding ``"2.0.1"`` refuses what only 2.1 allows, as the 2.0.1
+schema does; see the README, *OCPP 2.1*."""
 
 @final
 class DecodeWarning:
@@ -69,7 +74,7 @@ class UnitOfMeasure:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> UnitOfMeasure:
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> UnitOfMeasure:
         """Decode and validate one ``UnitOfMeasureType`` JSON object."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
@@ -81,28 +86,30 @@ class SignedMeterValue:
     def __new__(
         cls,
         signed_meter_data: str,
-        signing_method: str,
+        signing_method: str | None,
         encoding_method: str,
-        public_key: str,
+        public_key: str | None,
         custom_data: dict[str, Any] | None = None,
-    ) -> SignedMeterValue: ...
+    ) -> SignedMeterValue:
+        """Takes what either dialect allows: ``None`` for the signing method or the key
+        (optional in OCPP 2.1 only), signed data of up to 32768 characters (2500 in 2.0.1)."""
     @property
     def signed_meter_data(self) -> str:
-        """Base64 signed data, at most 2500 characters."""
+        """Base64 signed data, at most 2500 characters (32768 in OCPP 2.1)."""
     @property
-    def signing_method(self) -> str:
-        """Signature method, at most 50 characters."""
+    def signing_method(self) -> str | None:
+        """Signature method, at most 50 characters; ``None`` only in OCPP 2.1."""
     @property
     def encoding_method(self) -> str:
         """Encoding of the signed data, at most 50 characters."""
     @property
-    def public_key(self) -> str:
-        """Base64 public key, at most 2500 characters."""
+    def public_key(self) -> str | None:
+        """Base64 public key, at most 2500 characters; ``None`` only in OCPP 2.1."""
     @property
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> SignedMeterValue:
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> SignedMeterValue:
         """Decode and validate one ``SignedMeterValueType`` JSON object."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
@@ -151,7 +158,7 @@ class SampledValue:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> SampledValue:
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> SampledValue:
         """Decode and validate one ``SampledValueType`` JSON object."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
@@ -176,7 +183,7 @@ class MeterValue:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> MeterValue:
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> MeterValue:
         """Decode and validate one ``MeterValueType`` JSON object."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
@@ -201,8 +208,11 @@ class MeterValuesRequest:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer, *, profile: Profile = "strict") -> MeterValuesRequest:
-        """Decode and validate a MeterValuesRequest payload (a JSON object), in one pass."""
+    def from_json(
+        data: Buffer, *, profile: Profile = "strict", dialect: Dialect = "2.0.1"
+    ) -> MeterValuesRequest:
+        """Decode and validate a MeterValuesRequest payload (a JSON object) of ``dialect``'s
+        schema under ``profile``, in one pass."""
     @property
     def warnings(self) -> tuple[DecodeWarning, ...]:
         """The deviations a lenient decoding accepted, in document order (empty if strict)."""
@@ -222,7 +232,7 @@ class MeterValuesResponse:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> MeterValuesResponse:
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> MeterValuesResponse:
         """Decode and validate a MeterValuesResponse payload."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON, ``b"{}"`` when there is no custom data."""
@@ -397,7 +407,9 @@ class TransactionEventRequest:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer, *, profile: Profile = "strict") -> TransactionEventRequest:
+    def from_json(
+        data: Buffer, *, profile: Profile = "strict", dialect: Dialect = "2.0.1"
+    ) -> TransactionEventRequest:
         """Decode and validate a TransactionEventRequest payload (a JSON object), in one pass."""
     @property
     def warnings(self) -> tuple[DecodeWarning, ...]:
@@ -509,6 +521,7 @@ def decode_batch(
     *,
     threads: int = 0,
     profile: Profile = "strict",
+    dialect: Dialect = "2.0.1",
 ) -> BatchResult:
     """Decode many MeterValues and TransactionEvent frames into the contract's rows.
 
@@ -520,7 +533,8 @@ def decode_batch(
     is input order whatever the thread count. Column memory of dropped results is reused, up
     to a bound (:func:`set_batch_buffer_pool_limit`). ``profile`` is the validation profile
     of every frame: a raw enum string a lenient profile kept is in the row as sent (the
-    measurand dictionary of that record batch grows by it).
+    measurand dictionary of that record batch grows by it). ``dialect`` is the OCPP version
+    of every frame.
     """
 
 DEFAULT_LIMITS: tuple[int, int]
@@ -547,14 +561,18 @@ def set_batch_buffer_pool_limit(max_bytes: int) -> int:
     ``0`` keeps nothing and frees what is kept.
     """
 
-def decode_call(frame: Buffer, *, profile: Profile = "strict") -> Call:
+def decode_call(frame: Buffer, *, profile: Profile = "strict", dialect: Dialect = "2.0.1") -> Call:
     """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`.
 
     Under ``profile="lenient"`` a payload's known deviations are accepted and listed in its
-    ``warnings``; the envelope is never relaxed."""
+    ``warnings``; the envelope is never relaxed. The payload follows ``dialect``'s schema."""
 
 def decode_message(
-    frame: Buffer, action: str = "MeterValues", *, profile: Profile = "strict"
+    frame: Buffer,
+    action: str = "MeterValues",
+    *,
+    profile: Profile = "strict",
+    dialect: Dialect = "2.0.1",
 ) -> Message:
     """Decode a CALL, CALLRESULT or CALLERROR frame.
 

@@ -1,4 +1,7 @@
-"""The OCPP 2.0.1 enumerations of the Meter values block, and the RPC error codes.
+"""The OCPP 2.0.1 and 2.1 enumerations of the Meter values block, and the RPC error codes.
+
+Values OCPP 2.1 added come last in their enumeration, after a comment saying so; decoding
+under ``dialect="2.0.1"`` refuses them as the 2.0.1 schema does.
 
 Each is a ``str``-valued :class:`enum.Enum` whose values are the exact wire strings, so
 ``Measurand("SoC") is Measurand.SOC`` and a member compares equal to its wire string.
@@ -69,6 +72,38 @@ class Measurand(_WireEnum):
     POWER_REACTIVE_IMPORT = "Power.Reactive.Import"
     SOC = "SoC"
     VOLTAGE = "Voltage"
+    # New in OCPP 2.1 (refused when decoding OCPP 2.0.1).
+    CURRENT_EXPORT_MINIMUM = "Current.Export.Minimum"
+    CURRENT_EXPORT_OFFERED = "Current.Export.Offered"
+    CURRENT_IMPORT_MINIMUM = "Current.Import.Minimum"
+    CURRENT_IMPORT_OFFERED = "Current.Import.Offered"
+    DISPLAY_PRESENT_SOC = "Display.PresentSOC"
+    DISPLAY_MINIMUM_SOC = "Display.MinimumSOC"
+    DISPLAY_TARGET_SOC = "Display.TargetSOC"
+    DISPLAY_MAXIMUM_SOC = "Display.MaximumSOC"
+    DISPLAY_REMAINING_TIME_TO_MINIMUM_SOC = "Display.RemainingTimeToMinimumSOC"
+    DISPLAY_REMAINING_TIME_TO_TARGET_SOC = "Display.RemainingTimeToTargetSOC"
+    DISPLAY_REMAINING_TIME_TO_MAXIMUM_SOC = "Display.RemainingTimeToMaximumSOC"
+    DISPLAY_CHARGING_COMPLETE = "Display.ChargingComplete"
+    DISPLAY_BATTERY_ENERGY_CAPACITY = "Display.BatteryEnergyCapacity"
+    DISPLAY_INLET_HOT = "Display.InletHot"
+    ENERGY_ACTIVE_IMPORT_CABLE_LOSS = "Energy.Active.Import.CableLoss"
+    ENERGY_ACTIVE_IMPORT_LOCAL_GENERATION_REGISTER = "Energy.Active.Import.LocalGeneration.Register"
+    ENERGY_ACTIVE_SETPOINT_INTERVAL = "Energy.Active.Setpoint.Interval"
+    ENERGY_REQUEST_TARGET = "EnergyRequest.Target"
+    ENERGY_REQUEST_MINIMUM = "EnergyRequest.Minimum"
+    ENERGY_REQUEST_MAXIMUM = "EnergyRequest.Maximum"
+    ENERGY_REQUEST_MINIMUM_V2X = "EnergyRequest.Minimum.V2X"
+    ENERGY_REQUEST_MAXIMUM_V2X = "EnergyRequest.Maximum.V2X"
+    ENERGY_REQUEST_BULK = "EnergyRequest.Bulk"
+    POWER_ACTIVE_SETPOINT = "Power.Active.Setpoint"
+    POWER_ACTIVE_RESIDUAL = "Power.Active.Residual"
+    POWER_EXPORT_MINIMUM = "Power.Export.Minimum"
+    POWER_EXPORT_OFFERED = "Power.Export.Offered"
+    POWER_IMPORT_MINIMUM = "Power.Import.Minimum"
+    POWER_IMPORT_OFFERED = "Power.Import.Offered"
+    VOLTAGE_MINIMUM = "Voltage.Minimum"
+    VOLTAGE_MAXIMUM = "Voltage.Maximum"
 
 
 class Phase(_WireEnum):
@@ -94,6 +129,8 @@ class Location(_WireEnum):
     EV = "EV"
     INLET = "Inlet"
     OUTLET = "Outlet"
+    # New in OCPP 2.1 (refused when decoding OCPP 2.0.1).
+    UPSTREAM = "Upstream"
 
 
 class ErrorCode(_WireEnum):

@@ -13,10 +13,11 @@ use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString};
 use crate::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
 use crate::batch::{decode_batch_as as decode, Batch, StationIds};
 use crate::columns::{Field, Table};
+use crate::dialect::Dialect;
 use crate::profile::Profile;
 use crate::rows::{ErrorColumns, RowColumns, WarningColumns};
 
-use super::deviations::profile_arg;
+use super::deviations::{dialect_arg, profile_arg};
 
 /// An Arrow C stream that may cross threads inside a capsule: it owns what it points at.
 struct SendStream(ArrowArrayStream);
@@ -201,17 +202,19 @@ fn hold<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Held<'a>> {
 
 /// Decodes many frames at once into the contract's rows.
 #[pyfunction]
-#[pyo3(signature = (frames, charging_station_ids, *, threads=0, profile="strict"))]
+#[pyo3(signature = (frames, charging_station_ids, *, threads=0, profile="strict", dialect="2.0.1"))]
 pub fn decode_batch(
     py: Python<'_>,
     frames: &Bound<'_, PyAny>,
     charging_station_ids: &Bound<'_, PyAny>,
     threads: usize,
     profile: &str,
+    dialect: &str,
 ) -> PyResult<PyBatchResult> {
     let how = How {
         threads,
         profile: profile_arg(profile)?,
+        dialect: dialect_arg(dialect)?,
     };
     let objects: Vec<Bound<'_, PyAny>> = if frames.hasattr("__arrow_c_array__")? {
         return decode_arrow(py, frames, charging_station_ids, how);
@@ -223,11 +226,12 @@ pub fn decode_batch(
     run(py, &slices, charging_station_ids, how)
 }
 
-/// How a batch is decoded: on how many threads, under which profile.
+/// How a batch is decoded: on how many threads, under which profile, in which dialect.
 #[derive(Clone, Copy)]
 struct How {
     threads: usize,
     profile: Profile,
+    dialect: Dialect,
 }
 
 fn run(
@@ -253,7 +257,7 @@ fn run(
             Some(s) => StationIds::Same(s),
             None => StationIds::PerFrame(&ids),
         };
-        decode(slices, stations, how.threads, how.profile)
+        decode(slices, stations, how.threads, how.profile, how.dialect)
     });
     Ok(PyBatchResult {
         batch: Arc::new(batch),

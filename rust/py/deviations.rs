@@ -5,6 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
+use crate::dialect::Dialect;
 use crate::profile::{Deviations, Profile, Warning};
 
 use super::to_python::json_to_py;
@@ -50,6 +51,13 @@ pub fn profile_arg(name: &str) -> PyResult<Profile> {
         PyValueError::new_err(format!(
             "profile must be 'strict', 'lenient' or 'off', got {name:?}"
         ))
+    })
+}
+
+/// The `dialect=` argument.
+pub fn dialect_arg(name: &str) -> PyResult<Dialect> {
+    Dialect::from_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!("dialect must be '2.0.1' or '2.1', got {name:?}"))
     })
 }
 

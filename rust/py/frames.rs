@@ -3,13 +3,14 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
+use crate::dialect::Dialect;
 use crate::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
 use crate::frame::{self, Action, FrameFault, Message, Request, Response};
 use crate::json_value::JsonValue;
 use crate::profile::{Deviations, Profile};
 
 use super::args::*;
-use super::deviations::profile_arg;
+use super::deviations::{dialect_arg, profile_arg};
 use super::errors::{frame_err, to_py_err};
 use super::input::with_input;
 use super::lookups::*;
@@ -309,17 +310,22 @@ fn call_to_py(
 
 /// Decodes a CALL frame.
 #[pyfunction]
-#[pyo3(signature = (frame, *, profile="strict"))]
-pub fn decode_call(py: Python<'_>, frame: &Bound<'_, PyAny>, profile: &str) -> PyResult<PyCall> {
-    // The strict profile, the common case, takes the path that builds no deviations at all.
-    let (message_id, request, deviations) = match profile_arg(profile)? {
-        Profile::Strict => {
+#[pyo3(signature = (frame, *, profile="strict", dialect="2.0.1"))]
+pub fn decode_call(
+    py: Python<'_>,
+    frame: &Bound<'_, PyAny>,
+    profile: &str,
+    dialect: &str,
+) -> PyResult<PyCall> {
+    // The common case, strict 2.0.1, takes the path that builds no deviations at all.
+    let (message_id, request, deviations) = match (profile_arg(profile)?, dialect_arg(dialect)?) {
+        (Profile::Strict, Dialect::V201) => {
             let (id, request) = read_frame(frame, frame::decode_call)?;
             (id, request, None)
         }
-        profile => {
+        (profile, dialect) => {
             let (id, request, d) = read_frame(frame, |buf, trusted| {
-                frame::decode_call_as(buf, trusted, profile)
+                frame::decode_call_as(buf, trusted, profile, dialect)
             })?;
             (id, request, Some(d))
         }
@@ -329,14 +335,15 @@ pub fn decode_call(py: Python<'_>, frame: &Bound<'_, PyAny>, profile: &str) -> P
 
 /// Decodes a CALL, CALLRESULT or CALLERROR frame.
 #[pyfunction]
-#[pyo3(signature = (frame, action="MeterValues", *, profile="strict"))]
+#[pyo3(signature = (frame, action="MeterValues", *, profile="strict", dialect="2.0.1"))]
 pub fn decode_message<'py>(
     py: Python<'py>,
     frame: &Bound<'py, PyAny>,
     action: &str,
     profile: &str,
+    dialect: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let profile = profile_arg(profile)?;
+    let (profile, dialect) = (profile_arg(profile)?, dialect_arg(dialect)?);
     // Only MeterValues has a Python response type yet: a TransactionEvent CALLRESULT is
     // decoded and checked by the core, but has no object to become.
     let Some(action) = Action::from_wire(action).filter(|a| *a == Action::MeterValues) else {
@@ -346,13 +353,13 @@ pub fn decode_message<'py>(
     let (message, deviations) = match profile {
         Profile::Strict => (
             read_frame(frame, |buf, trusted| {
-                frame::decode_message(buf, trusted, action)
+                frame::decode_message_in(buf, trusted, action, dialect)
             })?,
             None,
         ),
         profile => {
             let (message, d) = read_frame(frame, |buf, trusted| {
-                frame::decode_message_as(buf, trusted, action, profile)
+                frame::decode_message_as(buf, trusted, action, profile, dialect)
             })?;
             (message, Some(d))
         }

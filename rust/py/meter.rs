@@ -10,13 +10,14 @@ use crate::error::{FaultKind, Res, Seg};
 use crate::model::*;
 
 use super::args::*;
-use super::deviations;
+use super::deviations::{self, dialect_arg, profile_arg};
 use super::lookups::*;
 use super::methods;
 use super::methods::value_class;
 use super::sampled::PySampledValue;
 use super::shared::Shared;
 use super::to_python::*;
+use crate::dialect::Dialect;
 use crate::profile::{Deviations, Profile};
 
 /// The Rust values and the Python objects of a keyword-built array (`minItems: 1`) of `T`.
@@ -118,16 +119,19 @@ impl PyMeterValue {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let model = methods::from_json(data)?;
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
+        let dialect = dialect_arg(dialect)?;
+        let model = methods::from_json(data, dialect)?;
         PyMeterValue::build(data.py(), Shared::new(model), &Lookups::get(data.py())?)
     }
 
-    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
-    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile and the
+    /// 2.1 schema (under `off`, a superset of 2.0.1's), so that raw enum strings a lenient
+    /// decoding kept and 2.1 values come back; the warnings are not kept.
     #[staticmethod]
     fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (model, _) = methods::from_json_as(data, Profile::Off)?;
+        let (model, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
         PyMeterValue::build(data.py(), Shared::new(model), &Lookups::get(data.py())?)
     }
 
@@ -244,17 +248,19 @@ impl PyMeterValuesRequest {
     }
 
     #[staticmethod]
-    #[pyo3(signature = (data, *, profile="strict"))]
-    fn from_json(data: &Bound<'_, PyAny>, profile: &str) -> PyResult<Self> {
-        let (model, d) = methods::from_json_as(data, deviations::profile_arg(profile)?)?;
+    #[pyo3(signature = (data, *, profile="strict", dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, profile: &str, dialect: &str) -> PyResult<Self> {
+        let (profile, dialect) = (profile_arg(profile)?, dialect_arg(dialect)?);
+        let (model, d) = methods::from_json_as(data, profile, dialect)?;
         Ok(PyMeterValuesRequest::wrap(data.py(), model)?.with_deviations(d))
     }
 
-    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
-    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile and the
+    /// 2.1 schema (under `off`, a superset of 2.0.1's), so that raw enum strings a lenient
+    /// decoding kept and 2.1 values come back; the warnings are not kept.
     #[staticmethod]
     fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (model, _) = methods::from_json_as(data, Profile::Off)?;
+        let (model, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
         PyMeterValuesRequest::wrap(data.py(), model)
     }
 
@@ -314,8 +320,12 @@ impl PyMeterValuesResponse {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyMeterValuesResponse::wrap(methods::from_json(data)?))
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
+        let dialect = dialect_arg(dialect)?;
+        Ok(PyMeterValuesResponse::wrap(methods::from_json(
+            data, dialect,
+        )?))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -4,7 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::decode::{from_slice, Decode};
+use crate::decode::{from_slice_in, Decode};
+use crate::dialect::Dialect;
 use crate::encode::Encode;
 use crate::error::{Fault, Res};
 use crate::profile::{decode_lenient, Deviations, Lenient, Profile};
@@ -12,23 +13,29 @@ use crate::profile::{decode_lenient, Deviations, Lenient, Profile};
 use super::errors::to_py_err;
 use super::input::with_input;
 
-/// Decodes a bare payload of type `T` from any accepted input.
-pub fn from_json<T: Decode + Send>(data: &Bound<'_, PyAny>) -> PyResult<T> {
-    with_input(data, |buf, trusted| from_slice::<T>(buf, trusted))?
-        .map_err(|f| to_py_err(data.py(), &f, None))
+/// Decodes a bare payload of type `T` of `dialect`'s schema from any accepted input.
+pub fn from_json<T: Decode + Send>(data: &Bound<'_, PyAny>, dialect: Dialect) -> PyResult<T> {
+    with_input(data, |buf, trusted| {
+        from_slice_in::<T>(buf, trusted, dialect)
+    })?
+    .map_err(|f| to_py_err(data.py(), &f, None))
 }
 
-/// [`from_json`] under a validation profile, with what the profile accepted.
+/// [`from_json`] of `dialect`'s schema under a validation profile, with what the profile
+/// accepted.
 pub fn from_json_as<T: Lenient + Send>(
     data: &Bound<'_, PyAny>,
     profile: Profile,
+    dialect: Dialect,
 ) -> PyResult<(T, Deviations)> {
-    with_input(data, |buf, trusted| match from_slice::<T>(buf, trusted) {
-        Ok(v) => Ok((v, Deviations::default())),
-        Err(f) if buf.len() <= crate::limits::max_frame_bytes() => {
-            decode_lenient::<T>(buf, trusted, f, profile)
+    with_input(data, |buf, trusted| {
+        match from_slice_in::<T>(buf, trusted, dialect) {
+            Ok(v) => Ok((v, Deviations::default())),
+            Err(f) if buf.len() <= crate::limits::max_frame_bytes() => {
+                decode_lenient::<T>(buf, trusted, f, profile, dialect)
+            }
+            Err(f) => Err(f),
         }
-        Err(f) => Err(f),
     })?
     .map_err(|f| to_py_err(data.py(), &f, None))
 }
@@ -98,8 +105,8 @@ macro_rules! value_class {
 pub(crate) use value_class;
 
 /// `(Class.<loader>, (json,))`: pickles by value, in the wire form. Classes that can hold
-/// what only a non-strict profile accepts (raw enum strings) load through `_from_pickle`, which
-/// decodes under the `off` profile.
+/// what only a non-strict profile or OCPP 2.1 accepts (raw enum strings, 2.1 values) load
+/// through `_from_pickle`, which decodes under the `off` profile and the 2.1 schema.
 pub fn reduce<'py, T: Encode>(
     slf: &Bound<'py, PyAny>,
     v: &T,

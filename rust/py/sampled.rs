@@ -3,11 +3,13 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
+use crate::dialect::Dialect;
 use crate::error::{Res, Seg};
 use crate::model::*;
 use crate::profile::Profile;
 
 use super::args::*;
+use super::deviations::dialect_arg;
 use super::lookups::*;
 use super::methods;
 use super::methods::value_class;
@@ -87,8 +89,10 @@ impl PyUnitOfMeasure {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let model = methods::from_json(data)?;
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
+        let dialect = dialect_arg(dialect)?;
+        let model = methods::from_json(data, dialect)?;
         PyUnitOfMeasure::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
@@ -112,20 +116,26 @@ pub struct PySignedMeterValue {
     #[pyo3(get)]
     signed_meter_data: Py<PyString>,
     #[pyo3(get)]
-    signing_method: Py<PyString>,
+    signing_method: Option<Py<PyString>>,
     #[pyo3(get)]
     encoding_method: Py<PyString>,
     #[pyo3(get)]
-    public_key: Py<PyString>,
+    public_key: Option<Py<PyString>>,
 }
 
 impl PySignedMeterValue {
     pub fn build(py: Python<'_>, inner: Shared<SignedMeterValue>) -> Self {
         PySignedMeterValue {
             signed_meter_data: PyString::new(py, &inner.signed_meter_data).unbind(),
-            signing_method: PyString::new(py, &inner.signing_method).unbind(),
+            signing_method: inner
+                .signing_method
+                .as_deref()
+                .map(|s| PyString::new(py, s).unbind()),
             encoding_method: PyString::new(py, &inner.encoding_method).unbind(),
-            public_key: PyString::new(py, &inner.public_key).unbind(),
+            public_key: inner
+                .public_key
+                .as_deref()
+                .map(|s| PyString::new(py, s).unbind()),
             inner,
         }
     }
@@ -133,24 +143,32 @@ impl PySignedMeterValue {
 
 #[pymethods]
 impl PySignedMeterValue {
+    /// Takes what either dialect allows: `None` for the signing method or the key (optional in
+    /// OCPP 2.1 only), signed data up to 2.1's 32768 characters.
     #[new]
     #[pyo3(signature = (signed_meter_data, signing_method, encoding_method, public_key, custom_data=None))]
     fn new(
         py: Python<'_>,
         signed_meter_data: &Bound<'_, PyAny>,
-        signing_method: &Bound<'_, PyAny>,
+        signing_method: Option<&Bound<'_, PyAny>>,
         encoding_method: &Bound<'_, PyAny>,
-        public_key: &Bound<'_, PyAny>,
+        public_key: Option<&Bound<'_, PyAny>>,
         custom_data: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let build = || -> Res<SignedMeterValue> {
             Ok(SignedMeterValue {
                 custom_data: custom_data_arg(custom_data)?,
-                signed_meter_data: str_arg(signed_meter_data, MAX_SIGNED_DATA)
+                signed_meter_data: str_arg(signed_meter_data, MAX_SIGNED_DATA_V21)
                     .at("signedMeterData")?,
-                signing_method: str_arg(signing_method, MAX_METHOD).at("signingMethod")?,
+                signing_method: signing_method
+                    .map(|m| str_arg(m, MAX_METHOD))
+                    .transpose()
+                    .at("signingMethod")?,
                 encoding_method: str_arg(encoding_method, MAX_METHOD).at("encodingMethod")?,
-                public_key: str_arg(public_key, MAX_SIGNED_DATA).at("publicKey")?,
+                public_key: public_key
+                    .map(|k| str_arg(k, MAX_SIGNED_DATA))
+                    .transpose()
+                    .at("publicKey")?,
             })
         };
         Ok(PySignedMeterValue::build(
@@ -165,11 +183,21 @@ impl PySignedMeterValue {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
+        let dialect = dialect_arg(dialect)?;
         Ok(PySignedMeterValue::build(
             data.py(),
-            Shared::new(methods::from_json(data)?),
+            Shared::new(methods::from_json(data, dialect)?),
         ))
+    }
+
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the 2.1 schema, so that a
+    /// value without the signing method or the key comes back.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let model = methods::from_json(data, Dialect::V21)?;
+        Ok(PySignedMeterValue::build(data.py(), Shared::new(model)))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -183,7 +211,9 @@ impl PySignedMeterValue {
                 ),
                 (
                     "signing_method",
-                    Some(self.signing_method.bind(py).clone().into_any()),
+                    self.signing_method
+                        .as_ref()
+                        .map(|s| s.bind(py).clone().into_any()),
                 ),
                 (
                     "encoding_method",
@@ -191,7 +221,9 @@ impl PySignedMeterValue {
                 ),
                 (
                     "public_key",
-                    Some(self.public_key.bind(py).clone().into_any()),
+                    self.public_key
+                        .as_ref()
+                        .map(|s| s.bind(py).clone().into_any()),
                 ),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
@@ -331,16 +363,19 @@ impl PySampledValue {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let model = methods::from_json(data)?;
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
+        let dialect = dialect_arg(dialect)?;
+        let model = methods::from_json(data, dialect)?;
         PySampledValue::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
-    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
-    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile and the
+    /// 2.1 schema (under `off`, a superset of 2.0.1's), so that raw enum strings a lenient
+    /// decoding kept and 2.1 values come back; the warnings are not kept.
     #[staticmethod]
     fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (model, _) = methods::from_json_as(data, Profile::Off)?;
+        let (model, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
         PySampledValue::build(data.py(), model, &Lookups::get(data.py())?)
     }
 
@@ -364,6 +399,6 @@ impl PySampledValue {
 
 value_class!(PyUnitOfMeasure, UnitOfMeasure);
 
-value_class!(PySignedMeterValue, SignedMeterValue);
+value_class!(PySignedMeterValue, SignedMeterValue, "_from_pickle");
 
 value_class!(PySampledValue, SampledValue, "_from_pickle");

@@ -8,13 +8,14 @@ use std::sync::OnceLock;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
+use crate::dialect::Dialect;
 use crate::error::{FaultKind, Res, Seg};
 use crate::model::MeterValue;
 use crate::profile::{Deviations, Profile};
 use crate::transaction_event::*;
 
 use super::args::*;
-use super::deviations;
+use super::deviations::{self, dialect_arg, profile_arg};
 use super::lookups::*;
 use super::meter::PyMeterValue;
 use super::methods;
@@ -109,7 +110,7 @@ impl PyAdditionalInfo {
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         Ok(PyAdditionalInfo {
-            inner: methods::from_json(data)?,
+            inner: methods::from_json(data, Dialect::V201)?,
         })
     }
 
@@ -191,7 +192,7 @@ impl PyIdToken {
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         Ok(PyIdToken {
-            inner: methods::from_json(data)?,
+            inner: methods::from_json(data, Dialect::V201)?,
         })
     }
 
@@ -258,7 +259,7 @@ impl PyEvse {
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         Ok(PyEvse {
-            inner: methods::from_json(data)?,
+            inner: methods::from_json(data, Dialect::V201)?,
         })
     }
 
@@ -349,7 +350,7 @@ impl PyTransaction {
     #[staticmethod]
     fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         Ok(PyTransaction {
-            inner: methods::from_json(data)?,
+            inner: methods::from_json(data, Dialect::V201)?,
         })
     }
 
@@ -555,17 +556,19 @@ impl PyTransactionEventRequest {
     }
 
     #[staticmethod]
-    #[pyo3(signature = (data, *, profile="strict"))]
-    fn from_json(data: &Bound<'_, PyAny>, profile: &str) -> PyResult<Self> {
-        let (model, d) = methods::from_json_as(data, deviations::profile_arg(profile)?)?;
+    #[pyo3(signature = (data, *, profile="strict", dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, profile: &str, dialect: &str) -> PyResult<Self> {
+        let (profile, dialect) = (profile_arg(profile)?, dialect_arg(dialect)?);
+        let (model, d) = methods::from_json_as(data, profile, dialect)?;
         Ok(PyTransactionEventRequest::wrap(model).with_deviations(d))
     }
 
-    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile, so that
-    /// raw enum strings a lenient decoding kept come back; the warnings are not kept.
+    /// Unpickles (see `methods::reduce`): the canonical JSON under the `off` profile and the
+    /// 2.1 schema (under `off`, a superset of 2.0.1's), so that raw enum strings a lenient
+    /// decoding kept and 2.1 values come back; the warnings are not kept.
     #[staticmethod]
     fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (model, _) = methods::from_json_as(data, Profile::Off)?;
+        let (model, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
         Ok(PyTransactionEventRequest::wrap(model))
     }
 
