@@ -348,6 +348,24 @@ impl SampledValue {
         self.rare.as_ref().map_or(NONE, |r| &r.custom_data)
     }
 
+    /// Sets the enum field named `key` (its schema name) to `sent`, a value outside the
+    /// enumeration as the decoding dialect defines it: a value of the other dialect is held
+    /// typed (the model has room for both, and it compares and pickles like the value sent
+    /// under its own dialect); anything else is kept as sent in [`RawEnums`].
+    pub fn set_sent_enum(&mut self, key: &str, sent: String) {
+        let typed = match key {
+            "context" => ReadingContext::from_wire(&sent).map(|v| self.context = Some(v)),
+            "measurand" => Measurand::from_wire(&sent).map(|v| self.measurand = Some(v)),
+            "phase" => Phase::from_wire(&sent).map(|v| self.phase = Some(v)),
+            "location" => Location::from_wire(&sent).map(|v| self.location = Some(v)),
+            _ => None,
+        };
+        if typed.is_none() {
+            let rare = self.rare.get_or_insert_with(Default::default);
+            *rare.raw_enums.slot(key).expect("one of the four") = Some(sent.into());
+        }
+    }
+
     /// The raw enum strings, when there are any.
     pub fn raw_enums(&self) -> Option<&RawEnums> {
         self.rare

@@ -11,7 +11,7 @@
 //! | `offset_without_colon` | an offset `+HHMM` | `+HH:MM` |
 //! | `numeric_string` | a string for `value` or `multiplier` | the number it holds, spaces trimmed |
 //! | `object_for_array` | one object where an array is required | a one-item array |
-//! | `unknown_enum_value` | a measurand, phase, location or context outside its enum | kept as sent ([`RawEnums`]) |
+//! | `unknown_enum_value` | a measurand, phase, location or context outside its enum | kept as sent ([`RawEnums`]); a value of the other dialect is held typed |
 //! | `unknown_property` | a property the schema does not define | moved to a side mapping |
 //!
 //! Everything else stays an error. A warning's path is a JSON Pointer into the payload as sent
@@ -218,11 +218,10 @@ pub fn decode_lenient<T: Lenient>(
         match decode_with::<T>(r, &text, true) {
             Ok(mut value) => {
                 for (path, key, raw) in repair.raw_enums {
-                    let sv = value
+                    value
                         .sampled_value_at(&path)
-                        .expect("a raw enum was taken from a sampled value");
-                    let rare = sv.rare.get_or_insert_with(Default::default);
-                    *rare.raw_enums.slot(key).expect("one of the four") = Some(raw.into());
+                        .expect("a raw enum was taken from a sampled value")
+                        .set_sent_enum(key, raw);
                 }
                 return Ok((value, repair.found));
             }
@@ -442,6 +441,46 @@ mod tests {
             .iter()
             .map(|w| (w.code, w.path.as_str(), w.raw.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn a_2_1_value_sent_under_2_0_1_is_flagged_and_held_typed() {
+        let text = r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":81,"measurand":"Display.PresentSOC","location":"Upstream"},{"value":1,"measurand":"Temperature"}]}]}"#;
+        let decode = |dialect| {
+            let strict =
+                crate::decode::from_slice_in::<MeterValuesRequest>(text.as_bytes(), true, dialect);
+            let fault = strict.expect_err("Temperature is in no dialect");
+            decode_lenient::<MeterValuesRequest>(
+                text.as_bytes(),
+                true,
+                fault,
+                Profile::Lenient,
+                dialect,
+            )
+            .unwrap()
+        };
+        let (req, d) = decode(Dialect::V201);
+        let warned: Vec<&str> = d.warnings.iter().map(|w| w.path.as_str()).collect();
+        let sv = "/meterValue/0/sampledValue";
+        assert_eq!(
+            warned,
+            [
+                format!("{sv}/0/measurand"),
+                format!("{sv}/0/location"),
+                format!("{sv}/1/measurand")
+            ]
+        );
+        let first = &req.meter_value[0].sampled_value[0];
+        assert_eq!(
+            first.measurand,
+            Some(crate::model::Measurand::DisplayPresentSoc)
+        );
+        assert_eq!(first.location, Some(crate::model::Location::Upstream));
+        assert_eq!(first.raw_enums(), None);
+        // Held typed, it is the value a 2.1 decoding gives, flagged only under 2.0.1.
+        let (req21, d21) = decode(Dialect::V21);
+        assert_eq!(req21, req);
+        assert_eq!(d21.warnings.len(), 1);
     }
 
     #[test]

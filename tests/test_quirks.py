@@ -84,6 +84,7 @@ CATEGORIES = {
     "stays_error": "a fault the lenient profile must still reject",
     "negative_evse_id": "an EVSE id of -1",
     "combined": "several quirks in one frame (warning order, first remaining error)",
+    "ocpp21_on_201": "a value or property of OCPP 2.1 sent over an ocpp2.0.1 connection",
 }
 
 DOCUMENTED_DIFFERENCES = {"evseId<0"}  # contract section 2, tested in test_conformance
