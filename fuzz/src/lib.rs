@@ -1,7 +1,7 @@
 //! Invariants shared by the fuzz targets. Every check panics on violation, which libFuzzer
 //! reports as a crash and saves the input under `artifacts/<target>/`.
 //!
-//! For every input:
+//! For every input, in both dialects (OCPP 2.0.1 and 2.1):
 //! - decoding never panics (a panic in the core is a crash here too);
 //! - `trusted_utf8 = true` gives exactly the result of `trusted_utf8 = false` whenever the input
 //!   is valid UTF-8 (the flag is an optimisation only);
@@ -11,13 +11,14 @@
 
 use std::fmt::Debug;
 
+use ocpp_meter::decode::from_slice_in;
 use ocpp_meter::error::{Fault, MAX_DESCRIPTION};
 use ocpp_meter::frame::{
     check_message_id, decode_call, decode_call_as, decode_message, encode_call, encode_call_error,
     encode_call_result, Action, FrameFault, Message,
 };
 use ocpp_meter::profile::Profile;
-use ocpp_meter::{from_slice, Decode, Encode};
+use ocpp_meter::{Decode, Dialect, Encode};
 
 /// Every action a CALLRESULT may answer.
 pub const ACTIONS: &[Action] = &[Action::MeterValues];
@@ -38,11 +39,17 @@ pub fn check_fault(fault: &Fault) {
     );
 }
 
-/// A payload entry point: `from_slice::<T>` on arbitrary bytes.
+/// A payload entry point: `from_slice_in::<T>` on arbitrary bytes, in every dialect.
 pub fn check_payload<T: Decode + Encode + PartialEq + Debug>(data: &[u8]) {
-    let untrusted = from_slice::<T>(data, false);
+    for dialect in Dialect::ALL {
+        check_payload_in::<T>(data, dialect);
+    }
+}
+
+fn check_payload_in<T: Decode + Encode + PartialEq + Debug>(data: &[u8], dialect: Dialect) {
+    let untrusted = from_slice_in::<T>(data, false, dialect);
     if let Ok(text) = std::str::from_utf8(data) {
-        let trusted = from_slice::<T>(text.as_bytes(), true);
+        let trusted = from_slice_in::<T>(text.as_bytes(), true, dialect);
         assert_eq!(untrusted, trusted, "trusted_utf8 changes the result");
     }
     match untrusted {
@@ -50,7 +57,7 @@ pub fn check_payload<T: Decode + Encode + PartialEq + Debug>(data: &[u8]) {
         Ok(value) => {
             let encoded = value.to_vec();
             assert!(std::str::from_utf8(&encoded).is_ok(), "output is not UTF-8");
-            let again = match from_slice::<T>(&encoded, false) {
+            let again = match from_slice_in::<T>(&encoded, false, dialect) {
                 Ok(v) => v,
                 Err(f) => panic!(
                     "re-encoded value does not decode: {f:?}\n{}",
@@ -102,13 +109,31 @@ fn message_id(m: &Message) -> &str {
     }
 }
 
-/// The validation profiles other than strict: `decode_call_as` never panics; what the strict
-/// profile decodes it decodes alike, with nothing reported; a fault keeps the checks of
-/// [`check_fault`]; what it accepts re-encodes to a frame it decodes again to an equal request.
+/// The validation profiles, in every dialect: `decode_call_as` never panics; strict 2.0.1 is
+/// `decode_call`; what the strict profile decodes the others decode alike, with nothing
+/// reported; a fault keeps the checks of [`check_fault`]; what a profile accepts re-encodes to
+/// a frame it decodes again to an equal request.
 pub fn check_profiles(data: &[u8]) {
-    let strict = decode_call(data, false);
+    for dialect in Dialect::ALL {
+        check_profiles_in(data, dialect);
+    }
+}
+
+fn check_profiles_in(data: &[u8], dialect: Dialect) {
+    let strict = decode_call_as(data, false, Profile::Strict, dialect).map(|(id, r, d)| {
+        assert!(d.is_empty(), "strict reports deviations: {d:?}");
+        (id, r)
+    });
+    if dialect == Dialect::V201 {
+        let plain = decode_call(data, false);
+        match (&strict, &plain) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "decode_call_as(strict) != decode_call"),
+            (Err(a), Err(b)) => assert_eq!(a.fault, b.fault, "another fault"),
+            _ => panic!("decode_call_as(strict) and decode_call disagree"),
+        }
+    }
     for profile in [Profile::Lenient, Profile::Off] {
-        match decode_call_as(data, false, profile) {
+        match decode_call_as(data, false, profile, dialect) {
             Err(ff) => {
                 check_fault(&ff.fault);
                 assert!(
@@ -133,7 +158,7 @@ pub fn check_profiles(data: &[u8]) {
                 }
                 let mut encoded = Vec::new();
                 encode_call(&id, &request, &mut encoded);
-                let (again_id, again, _) = match decode_call_as(&encoded, false, profile) {
+                let (again_id, again, _) = match decode_call_as(&encoded, false, profile, dialect) {
                     Ok(v) => v,
                     Err(f) => panic!(
                         "re-encoded {profile:?} frame does not decode: {f:?}\n{}",
