@@ -461,3 +461,102 @@ def test_an_unknown_profile_is_refused() -> None:
         Dispatcher().set_station_profile("CS", "Strict")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         ocpp_meter.decode_call(GOOD, profile="relaxed")  # type: ignore[arg-type]
+
+
+# Dialects: OCPP 2.0.1 (the default) or 2.1, for the dispatcher and per call.
+
+ONLY_21 = (
+    b'[2,"m-21","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z",'
+    b'"sampledValue":[{"value":80,"measurand":"Display.PresentSOC","location":"Upstream"}]}]}]'
+)
+ONLY_21_PATH = "/meterValue/0/sampledValue/0/measurand"
+
+
+def both_in(
+    dispatcher: Dispatcher, station: str, frame: Any, dialect: Any = None
+) -> list[bytes | None]:
+    """``both`` with a per-call ``dialect``."""
+    return [
+        dispatcher.dispatch(station, frame, dialect=dialect),
+        asyncio.run(dispatcher.dispatch_async(station, frame, dialect=dialect)),
+    ]
+
+
+def test_the_default_dialect_is_201_and_refuses_what_only_21_allows() -> None:
+    handler = Recorder()
+    dispatcher = Dispatcher(handler)
+    assert dispatcher.dialect == "2.0.1"
+    for reply in [*both(dispatcher, "CS-1", ONLY_21), *both_in(dispatcher, "CS-1", ONLY_21)]:
+        error = call_error(reply)
+        assert (error.message_id, error.code, error.details["path"]) == (
+            "m-21",
+            ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
+            ONLY_21_PATH,
+        )
+    assert handler.calls == []
+    assert both(dispatcher, "CS-1", GOOD) == [b'[3,"m-1",{}]'] * 2
+
+
+def test_a_21_dispatcher_hands_21_requests_to_the_handler() -> None:
+    handler = Recorder()
+    dispatcher = Dispatcher(handler, dialect="2.1")
+    assert dispatcher.dialect == "2.1"
+    assert both(dispatcher, "CS-21", ONLY_21) == [b'[3,"m-21",{}]'] * 2
+    assert both(dispatcher, "CS-21", GOOD) == [b'[3,"m-1",{}]'] * 2  # 2.0.1 frames are 2.1 too
+    sampled = handler.calls[0][1].meter_value[0].sampled_value[0]
+    assert sampled.measurand is ocpp_meter.Measurand.DISPLAY_PRESENT_SOC
+    assert sampled.location is ocpp_meter.Location.UPSTREAM
+    assert handler.calls[0][2].message_id == "m-21"
+
+
+def test_a_call_may_name_its_own_dialect() -> None:
+    handler = Recorder()
+    default, newer = Dispatcher(handler), Dispatcher(handler, dialect="2.1")
+    assert both_in(default, "CS-1", ONLY_21, "2.1") == [b'[3,"m-21",{}]'] * 2
+    for reply in both_in(newer, "CS-1", ONLY_21, "2.0.1"):
+        assert call_error(reply).code is ErrorCode.PROPERTY_CONSTRAINT_VIOLATION
+    # None is the dispatcher's own; the override is for that call only.
+    assert both_in(newer, "CS-1", ONLY_21, None) == [b'[3,"m-21",{}]'] * 2
+    assert call_error(default.dispatch("CS-1", ONLY_21)).code.value == "PropertyConstraintViolation"
+    assert len(handler.calls) == 4
+
+
+def test_the_dialect_reaches_frames_decoded_on_a_worker_thread() -> None:
+    handler = Recorder()
+    dispatcher = Dispatcher(handler, offload_threshold=0)  # every frame goes to a thread
+    assert asyncio.run(dispatcher.dispatch_async("CS-1", ONLY_21, dialect="2.1")) == (
+        b'[3,"m-21",{}]'
+    )
+    reply = asyncio.run(dispatcher.dispatch_async("CS-1", ONLY_21))
+    assert call_error(reply).details["path"] == ONLY_21_PATH
+    assert len(handler.calls) == 1
+
+
+def test_dialect_and_profile_combine() -> None:
+    """Under the lenient profile a 2.1 measurand on a 2.0.1 dispatcher is an unknown enum value,
+    accepted and reported; in 2.1 it is simply valid."""
+    handler = Recorder()
+    lenient = Dispatcher(handler, profile="lenient")
+    assert lenient.dispatch("CS-1", ONLY_21) == b'[3,"m-21",{}]'
+    assert [(w.code, w.path) for w in handler.calls[-1][1].warnings] == [
+        ("unknown_enum_value", ONLY_21_PATH),
+        ("unknown_enum_value", "/meterValue/0/sampledValue/0/location"),
+    ]
+    assert lenient.dispatch("CS-1", ONLY_21, dialect="2.1") == b'[3,"m-21",{}]'
+    assert handler.calls[-1][1].warnings == ()
+    quirky_21 = ONLY_21.replace(b"12:00:00Z", b"12:00:00")
+    reply = Dispatcher(handler, dialect="2.1", station_profiles={"OLD": "lenient"}).dispatch(
+        "OLD", quirky_21
+    )
+    assert reply == b'[3,"m-21",{}]'
+    assert [w.code for w in handler.calls[-1][1].warnings] == ["timestamp_without_offset"]
+
+
+def test_an_unknown_dialect_is_refused() -> None:
+    for dialect in ("2.0", "2.2", "ocpp2.1", ""):
+        with pytest.raises(ValueError, match="dialect"):
+            Dispatcher(dialect=dialect)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="dialect"):
+            Dispatcher().dispatch("CS-1", GOOD, dialect=dialect)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="dialect"):
+            asyncio.run(Dispatcher().dispatch_async("CS-1", GOOD, dialect=dialect))  # type: ignore[arg-type]

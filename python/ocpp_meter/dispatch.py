@@ -29,6 +29,12 @@ Frames are decoded under a validation profile (``"strict"`` by default), chosen 
 dispatcher and, since it is a station's firmware that misbehaves, per station. Under
 ``"lenient"`` or ``"off"`` the deviations accepted in a frame are logged once, at INFO, and the
 handler finds them in ``request.warnings``.
+
+Frames are also decoded in an OCPP dialect: ``"2.0.1"`` (the default) or ``"2.1"``, whose
+MeterValues and TransactionEvent payloads follow the OCPP 2.1 schemas (more measurands, the
+``Upstream`` location, optional ``signingMethod`` and ``publicKey``...). The dialect is chosen for
+the dispatcher and may be overridden on each call, since it is a property of the connection (the
+WebSocket subprotocol the station negotiated), not of the station.
 """
 
 from __future__ import annotations
@@ -55,9 +61,10 @@ from .errors import OcppError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ._core import Buffer, Profile
+    from ._core import Buffer, Dialect, Profile
 
 PROFILES = ("strict", "lenient", "off")
+DIALECTS = ("2.0.1", "2.1")
 
 __all__ = [
     "CSMSHandler",
@@ -128,6 +135,10 @@ class Dispatcher:
     One dispatcher serves any number of stations and connections; it keeps no per-frame state,
     so it may be shared by concurrent tasks. A handler that fails never breaks it: the failure
     becomes a CALLERROR for that frame and the next frame is handled as usual.
+
+    ``profile`` and ``station_profiles`` choose the validation profile (per station), and
+    ``dialect`` the OCPP dialect frames are decoded in unless a call names its own; an unknown
+    profile or dialect is a ``ValueError``.
     """
 
     def __init__(
@@ -137,13 +148,20 @@ class Dispatcher:
         offload_threshold: int = OFFLOAD_THRESHOLD,
         profile: Profile = "strict",
         station_profiles: Mapping[str, Profile] | None = None,
+        dialect: Dialect = "2.0.1",
     ) -> None:
         self._handler = csms_handler
         self.offload_threshold = offload_threshold
+        self._dialect: Dialect = _checked_dialect(dialect)
         self._profile: Profile = _checked(profile)
         self._station_profiles: dict[str, Profile] = {
             station: _checked(p) for station, p in (station_profiles or {}).items()
         }
+
+    @property
+    def dialect(self) -> Dialect:
+        """The OCPP dialect of frames whose dispatch call names none (``"2.0.1"`` by default)."""
+        return self._dialect
 
     def profile_for(self, charging_station_id: str) -> Profile:
         """The validation profile the frames of this station are decoded under."""
@@ -169,14 +187,19 @@ class Dispatcher:
 
     # Entry points.
 
-    def dispatch(self, charging_station_id: str, frame: Buffer) -> bytes | None:
+    def dispatch(
+        self, charging_station_id: str, frame: Buffer, *, dialect: Dialect | None = None
+    ) -> bytes | None:
         """Handle one frame synchronously and return the reply frame, or ``None``.
+
+        The frame is decoded in ``dialect`` (``"2.0.1"`` or ``"2.1"``; ``None``: the
+        dispatcher's own, :attr:`dialect`); an unknown dialect raises ``ValueError``.
 
         A handler whose ``on_meter_values`` is a coroutine function cannot be awaited here: the
         frame is answered with ``InternalError`` and the error is logged; use
         :meth:`dispatch_async` for such handlers.
         """
-        decoded = self._decode(charging_station_id, frame)
+        decoded = self._decode(charging_station_id, frame, dialect)
         if not isinstance(decoded, Call):
             return decoded
         handler = self._handler
@@ -207,16 +230,18 @@ class Dispatcher:
             _current_call.reset(token)
         return self._respond(charging_station_id, decoded, result)
 
-    async def dispatch_async(self, charging_station_id: str, frame: Buffer) -> bytes | None:
+    async def dispatch_async(
+        self, charging_station_id: str, frame: Buffer, *, dialect: Dialect | None = None
+    ) -> bytes | None:
         """Handle one frame and return the reply frame, or ``None``; awaits async handlers.
 
-        Frames longer than ``offload_threshold`` are decoded on a worker thread so the event
-        loop keeps serving other connections meanwhile.
+        ``dialect`` is as for :meth:`dispatch`. Frames longer than ``offload_threshold`` are
+        decoded on a worker thread so the event loop keeps serving other connections meanwhile.
         """
         if _size(frame) > self.offload_threshold:
-            decoded = await asyncio.to_thread(self._decode, charging_station_id, frame)
+            decoded = await asyncio.to_thread(self._decode, charging_station_id, frame, dialect)
         else:
-            decoded = self._decode(charging_station_id, frame)
+            decoded = self._decode(charging_station_id, frame, dialect)
         if not isinstance(decoded, Call):
             return decoded
         handler = self._handler
@@ -240,14 +265,17 @@ class Dispatcher:
 
     # Steps.
 
-    def _decode(self, station: str, frame: Buffer) -> Call | bytes | None:
+    def _decode(self, station: str, frame: Buffer, dialect: Dialect | None) -> Call | bytes | None:
         """The CALL to handle, or the final reply (``None`` for no reply)."""
         profile = self._station_profiles.get(station, self._profile)
+        if dialect is None:
+            dialect = self._dialect
         try:
-            if profile == "strict":
+            # Keyword arguments cost a little in the call: the defaults go without them.
+            if profile == "strict" and dialect == "2.0.1":
                 message = decode_message(frame)
             else:
-                message = decode_message(frame, profile=profile)
+                message = decode_message(frame, profile=profile, dialect=dialect)
         except OcppError as error:
             return self._reject(station, error)
         if isinstance(message, Call):
@@ -383,6 +411,12 @@ def _checked(profile: str) -> Profile:
     if profile not in PROFILES:
         raise ValueError(f"profile must be 'strict', 'lenient' or 'off', got {profile!r}")
     return profile  # type: ignore[return-value]
+
+
+def _checked_dialect(dialect: str) -> Dialect:
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be '2.0.1' or '2.1', got {dialect!r}")
+    return dialect  # type: ignore[return-value]
 
 
 def _log_warnings(station: str, call: Call) -> None:

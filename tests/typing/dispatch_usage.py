@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ocpp_meter import (
     CSMSHandler,
     Dispatcher,
@@ -35,11 +37,15 @@ class WrongHandler:
 def build() -> list[Dispatcher]:
     ok: list[CSMSHandler] = [SyncHandler(), AsyncHandler()]
     dispatchers = [Dispatcher(handler) for handler in ok]
-    reply: bytes | None = dispatchers[0].dispatch("CS", b"[]")
+    dispatchers.append(Dispatcher(SyncHandler(), dialect="2.1", profile="lenient"))
+    dialect: Literal["2.0.1", "2.1"] = dispatchers[-1].dialect
+    reply: bytes | None = dispatchers[0].dispatch("CS", b"[]", dialect=dialect)
     assert reply is None or reply.startswith(b"[")
     dispatchers[0].register_csms_handler(WrongHandler())  # misuse
     return dispatchers
 
 
-async def serve_one(dispatcher: Dispatcher, frame: str) -> bytes | None:
-    return await dispatcher.dispatch_async("CS", frame)
+async def serve_one(
+    dispatcher: Dispatcher, frame: str, dialect: Literal["2.0.1", "2.1"] | None
+) -> bytes | None:
+    return await dispatcher.dispatch_async("CS", frame, dialect=dialect)
