@@ -50,3 +50,53 @@ def test_bench_passes_its_own_options_through() -> None:
     assert result.returncode == 0, result.stderr
     assert b"--quick" in result.stdout
     assert run("decode", "--no-such-option", str(CAPTURE)).returncode == 2
+
+
+ONLY_21 = (
+    b'[2,"v-21","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z",'
+    b'"sampledValue":[{"value":80,"measurand":"Display.PresentSOC","location":"Upstream"}]}]}]'
+)
+
+
+def test_validate_decode_and_convert_read_the_dialect_they_are_told(tmp_path: Path) -> None:
+    capture = tmp_path / "capture.log"
+    good = CAPTURE.read_bytes().splitlines()[0]
+    capture.write_bytes(b"CS-9 <- " + ONLY_21 + b"\nCS-9 <- " + good + b"\n")
+
+    default = run("validate", str(capture))
+    assert default.returncode == 1
+    lines = default.stdout.decode().splitlines()
+    assert lines[0].split("\t") == [
+        f"{capture}:1",
+        "id=v-21",
+        "PropertyConstraintViolation",
+        "path=/meterValue/0/sampledValue/0/measurand",
+        lines[0].split("\t")[-1],
+    ]
+    assert run("validate", "--dialect", "2.0.1", str(capture)).stdout == default.stdout
+    newer = run("validate", "--dialect", "2.1", str(capture))
+    assert newer.returncode == 0, newer.stdout
+    assert newer.stdout.decode().splitlines() == [
+        "# 2 frames, 2 valid, 0 invalid, 0 other actions, 0 replies (OCPP 2.1)"
+    ]
+    assert run("validate", "--dialect", "2.2", str(capture)).returncode == 2
+
+    decoded = run("decode", "--strict", "--dialect", "2.1", "-", stdin=ONLY_21 + b"\n")
+    assert decoded.returncode == 0, decoded.stdout
+    assert "\tDisplay.PresentSOC\t-\tUpstream\tSample.Periodic\t80.0 Wh" in decoded.stdout.decode()
+    assert run("decode", "--strict", "-", stdin=ONLY_21 + b"\n").returncode == 1
+
+    out = tmp_path / "rows.csv"
+    converted = run("convert", "--strict", "--dialect", "2.1", str(capture), "-o", str(out))
+    assert converted.returncode == 0, converted.stderr
+    import pyarrow.csv
+
+    table = pyarrow.csv.read_csv(out)
+    assert table.num_rows == 1 + 12
+    assert table.column("measurand")[0].as_py() == "Display.PresentSOC"
+    assert table.column("location")[0].as_py() == "Upstream"
+    assert set(table.column("station_id").to_pylist()) == {"CS-9"}
+    refused = run("convert", "--strict", str(capture), "-o", str(tmp_path / "old.csv"))
+    assert refused.returncode == 1 and b"path=/meterValue/0/sampledValue/0/measurand" in (
+        refused.stderr
+    )

@@ -4,6 +4,9 @@
 decodes and validates each, prints one line per sampled value with the schema defaults applied,
 and reports every invalid frame with its line, message id, error code and JSON Pointer.
 
+``decode``, ``validate`` and ``convert`` read frames in the OCPP dialect of ``--dialect``
+(``2.0.1``, the default, or ``2.1``).
+
 ``ocpp-meter serve`` runs the reference CSMS ingest endpoint (WebSocket, SQLite) and
 ``ocpp-meter loadgen`` drives a bounded MeterValues load against a local one; both need the
 ``server`` extra (the ``websockets`` library). ``ocpp-meter bench`` measures ocpp-meter against
@@ -35,9 +38,11 @@ from .enums import Location, Measurand, ReadingContext
 from .errors import OcppError
 
 if TYPE_CHECKING:
-    from ._core import Profile
+    from ._core import Dialect, Profile
 
 __all__ = ["main"]
+
+DIALECTS: tuple[Dialect, ...] = ("2.0.1", "2.1")
 
 
 def _lines(paths: Sequence[str]) -> Iterator[tuple[str, int, bytes]]:
@@ -83,7 +88,7 @@ def _print_readings(
     return count
 
 
-def _decode(paths: Sequence[str], strict: bool, out: TextIO) -> int:
+def _decode(paths: Sequence[str], strict: bool, out: TextIO, dialect: Dialect = "2.0.1") -> int:
     counts = {"frames": 0, "readings": 0, "invalid": 0, "other": 0}
     for path, number, line in _lines(paths):
         if not line.strip():
@@ -91,7 +96,7 @@ def _decode(paths: Sequence[str], strict: bool, out: TextIO) -> int:
         counts["frames"] += 1
         where = f"{path}:{number}"
         try:
-            message = decode_message(line)
+            message = decode_message(line, dialect=dialect)
         except OcppError as error:
             counts["invalid"] += 1
             out.write(
@@ -119,12 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     decode = commands.add_parser("decode", help="decode and print frames, one per line")
     decode.add_argument("files", nargs="+", help="files of OCPP-J frames, one per line; - is stdin")
     decode.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
+    _add_dialect(decode)
     validate = commands.add_parser(
         "validate", help="check a capture (one frame per line, or a log line with the frame)"
     )
     validate.add_argument("files", nargs="+", help="capture files; - is stdin")
     validate.add_argument("--station-id", default="-", help="ignored (accepted like convert's)")
     _add_profile(validate)
+    _add_dialect(validate)
     convert = commands.add_parser(
         "convert", help="write a capture's rows to Parquet, Arrow IPC or CSV (by extension)"
     )
@@ -137,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     convert.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
     _add_profile(convert)
+    _add_dialect(convert)
     _add_serve(commands)
     _add_loadgen(commands)
     _add_passwd(commands)
@@ -156,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         from .convert import validate as run_validate
 
-        return run_validate(args.files, sys.stdout, args.profile)
+        return run_validate(args.files, sys.stdout, args.profile, dialect=args.dialect)
     if args.command == "convert":
         from .convert import convert as run_convert
 
@@ -168,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 sys.stderr,
                 strict=args.strict,
                 profile=args.profile,
+                dialect=args.dialect,
             )
         except (ImportError, ValueError) as error:
             sys.stderr.write(f"ocpp-meter convert: {error}\n")
@@ -179,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "passwd":
         return _passwd(args)
     try:
-        return _decode(args.files, args.strict, sys.stdout)
+        return _decode(args.files, args.strict, sys.stdout, args.dialect)
     except BrokenPipeError:
         return 0
 
@@ -187,10 +196,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
-        help="run the reference CSMS ingest endpoint (OCPP 2.0.1 WebSocket -> SQLite)",
-        description="Accept OCPP 2.0.1 WebSocket connections (subprotocol ocpp2.0.1) at "
-        "ws://HOST:PORT/.../STATION_ID, store every MeterValues reading in SQLite, and "
-        "acknowledge each frame once its rows are committed. SIGINT/SIGTERM stop it cleanly.",
+        help="run the reference CSMS ingest endpoint (OCPP 2.0.1 and 2.1 WebSocket -> SQLite)",
+        description="Accept OCPP WebSocket connections (subprotocols ocpp2.1 and ocpp2.0.1, the "
+        "first one the client offers being chosen) at ws://HOST:PORT/.../STATION_ID, decode each "
+        "connection's frames in the dialect of its subprotocol, store every MeterValues reading "
+        "in SQLite, and acknowledge each frame once its rows are committed. SIGINT/SIGTERM stop "
+        "it cleanly.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9000, help="port to bind (default 9000)")
@@ -238,6 +249,14 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="open connections at most; more are refused with HTTP 503 (default 10000)",
     )
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    serve.add_argument(
+        "--dialect",
+        action="append",
+        default=[],
+        metavar="2.0.1|2.1",
+        help="an OCPP dialect to serve, i.e. a subprotocol to accept (ocpp2.0.1, ocpp2.1); "
+        "repeatable, or a comma list such as 2.0.1,2.1; default both",
+    )
     _add_profile(serve)
     serve.add_argument(
         "--station-profile",
@@ -257,6 +276,33 @@ def _add_profile(parser: argparse.ArgumentParser) -> None:
         "accepted and reported), off (lenient without maxLength and minimum checks); "
         "default strict",
     )
+
+
+def _add_dialect(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default="2.0.1",
+        help="OCPP dialect of the frames: 2.0.1 or 2.1 (the 2.1 schemas: more measurands, "
+        "location Upstream, optional signingMethod and publicKey...); default 2.0.1",
+    )
+
+
+def _dialects(values: Sequence[str]) -> tuple[Dialect, ...]:
+    """The dialects of ``serve --dialect`` (repeated, or comma lists); both when none."""
+    if not values:
+        return DIALECTS
+    chosen: list[Dialect] = []
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if item not in DIALECTS:
+                raise SystemExit(
+                    f"ocpp-meter serve: --dialect wants 2.0.1 or 2.1 (or both), got {item!r}"
+                )
+            if item not in chosen:
+                chosen.append(item)
+    return tuple(chosen)
 
 
 def _add_passwd(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -297,6 +343,12 @@ def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     loadgen.add_argument(
         "--sampled-values", type=int, default=12, help="readings per frame (default 12)"
     )
+    loadgen.add_argument(
+        "--subprotocol",
+        choices=("ocpp2.0.1", "ocpp2.1"),
+        default="ocpp2.0.1",
+        help="WebSocket subprotocol offered (default ocpp2.0.1); the frames are valid in both",
+    )
     loadgen.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -326,6 +378,7 @@ def _serve(args: argparse.Namespace) -> int:
         client_ca=args.client_ca,
         profile=args.profile,
         station_profiles=dict(_station_profile(item) for item in args.station_profile),
+        dialects=_dialects(args.dialect),
     )
     try:
         config.check()
@@ -402,6 +455,7 @@ def _loadgen(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         max_frames=args.max_frames,
         sampled_values=args.sampled_values,
+        subprotocol=args.subprotocol,
     )
     try:
         report = asyncio.run(run_load(config))
@@ -412,10 +466,6 @@ def _loadgen(args: argparse.Namespace) -> int:
     return 0 if report.acknowledged else 1
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def _station_profile(item: str) -> tuple[str, Profile]:
     station, _, profile = item.rpartition("=")
     if not station or profile not in ("strict", "lenient", "off"):
@@ -423,3 +473,7 @@ def _station_profile(item: str) -> tuple[str, Profile]:
             f"ocpp-meter serve: --station-profile wants STATION=strict|lenient|off, got {item!r}"
         )
     return station, cast("Profile", profile)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

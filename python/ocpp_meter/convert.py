@@ -5,6 +5,7 @@ Validation reports every invalid frame with its line, message id, error code and
 frames of actions this codec does not read (Heartbeat, BootNotification...) and replies
 (CALLRESULT, CALLERROR) are counted apart. Both take a validation profile; under ``lenient`` or
 ``off`` validation lists every deviation it accepted, with its code, pointer and text as sent.
+Both also take the OCPP dialect the capture was recorded in (``"2.0.1"`` or ``"2.1"``).
 Conversion needs pyarrow (the ``convert`` extra).
 """
 
@@ -22,7 +23,7 @@ from .enums import ErrorCode
 from .errors import OcppError
 
 if TYPE_CHECKING:
-    from ._core import Profile
+    from ._core import Dialect, Profile
 
 __all__ = ["convert", "validate"]
 
@@ -30,16 +31,19 @@ WRITERS = {".parquet": "parquet", ".arrow": "ipc", ".ipc": "ipc", ".feather": "i
 """Output format by file extension."""
 
 
-def validate(paths: Sequence[str], out: TextIO, profile: Profile = "strict") -> int:
-    """Check every frame of ``paths`` under ``profile``; print the invalid ones, the deviations
-    the profile accepted and a summary. Exit status 1 if any frame is invalid, else 0."""
+def validate(
+    paths: Sequence[str], out: TextIO, profile: Profile = "strict", *, dialect: Dialect = "2.0.1"
+) -> int:
+    """Check every frame of ``paths`` under ``profile``, in ``dialect``; print the invalid ones,
+    the deviations the profile accepted and a summary. Exit status 1 if any frame is invalid,
+    else 0."""
     counts = {"frames": 0, "valid": 0, "invalid": 0, "other actions": 0, "replies": 0}
     warned = 0
     for chunk in chunks(paths):
         for line in chunk:
             counts["frames"] += 1
             try:
-                message = decode_message(line.frame, profile=profile)
+                message = decode_message(line.frame, profile=profile, dialect=dialect)
             except OcppError as error:
                 if error.code is ErrorCode.NOT_IMPLEMENTED:
                     counts["other actions"] += 1
@@ -61,6 +65,8 @@ def validate(paths: Sequence[str], out: TextIO, profile: Profile = "strict") -> 
             else:
                 counts["replies"] += 1
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+    if dialect != "2.0.1":
+        summary += f" (OCPP {dialect})"
     if profile != "strict":
         summary += f" ({warned} valid with warnings, profile {profile})"
     out.write(f"# {summary}\n")
@@ -88,11 +94,12 @@ def convert(
     progress: bool | None = None,
     strict: bool = False,
     profile: Profile = "strict",
+    dialect: Dialect = "2.0.1",
 ) -> int:
     """Write the rows of every valid MeterValues and TransactionEvent frame of ``paths`` to
     ``output`` (format by extension), listing the invalid frames on ``err``. A line's station
-    is the one its log prefix names, else ``station_id``. Frames are decoded under ``profile``
-    (the deviations it accepts are counted). Returns 0, or 1 when ``strict`` and a frame was
+    is the one its log prefix names, else ``station_id``. Frames are decoded in ``dialect``,
+    under ``profile`` (the deviations it accepts are counted). Returns 0, or 1 when ``strict`` and a frame was
     invalid."""
     pa = importlib.import_module("pyarrow")
     target = Path(output)
@@ -113,7 +120,9 @@ def convert(
     try:
         for chunk in chunks(paths):
             stations = [line.station_id or station_id for line in chunk]
-            result = decode_batch([line.frame for line in chunk], stations, profile=profile)
+            result = decode_batch(
+                [line.frame for line in chunk], stations, profile=profile, dialect=dialect
+            )
             warnings += len(result.warnings)
             table = pa.table(result)
             write(table)

@@ -1,6 +1,6 @@
 """A bounded MeterValues load generator for a local endpoint (``ocpp-meter loadgen``).
 
-It opens ``stations`` WebSocket connections (subprotocol ``ocpp2.0.1``) to
+It opens ``stations`` WebSocket connections (subprotocol ``ocpp2.0.1``, or ``subprotocol``) to
 ``URL/<prefix><n>``; each station sends MeterValues CALLs one after the other, as OCPP-J asks
 (the next CALL only after the reply to the last), until ``seconds`` have passed or
 ``max_frames`` frames were sent in all. It then reports acknowledged frames per second and the
@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 SUBPROTOCOL = Subprotocol("ocpp2.0.1")
+"""The subprotocol offered by default; the frames sent are valid in OCPP 2.0.1 and 2.1 alike."""
 
 
 @dataclass
@@ -64,6 +65,8 @@ class LoadConfig:
     station_prefix: str = "LOAD"
     reply_timeout: float = 10.0
     connect_concurrency: int = 50
+    subprotocol: str = SUBPROTOCOL
+    """The one WebSocket subprotocol offered (``ocpp2.0.1`` or ``ocpp2.1``)."""
 
 
 @dataclass
@@ -173,7 +176,7 @@ async def _station(
     try:
         async with gate:
             connection = await asyncio.wait_for(
-                connect(url, subprotocols=[SUBPROTOCOL], max_size=1 << 20),
+                connect(url, subprotocols=[Subprotocol(config.subprotocol)], max_size=1 << 20),
                 timeout=max(0.1, deadline - time.monotonic()),
             )
     except (OSError, asyncio.TimeoutError, WebSocketException) as error:

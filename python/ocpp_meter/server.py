@@ -1,10 +1,17 @@
-"""The reference CSMS ingest endpoint: OCPP 2.0.1 over WebSocket, meter values into SQLite.
+"""The reference CSMS ingest endpoint: OCPP 2.0.1 and 2.1 over WebSocket, meter values into
+SQLite.
 
 ``ocpp-meter serve`` runs :func:`serve` on one asyncio event loop (``websockets`` library):
 
 - A station connects to ``ws://HOST:PORT/<anything>/<station id>``; the id is the URL's last
-  path segment, percent-decoded (1 to 48 characters, as OCPP-J allows). The handshake must
-  offer the ``ocpp2.0.1`` subprotocol, otherwise it is refused with HTTP 400.
+  path segment, percent-decoded (1 to 48 characters, as OCPP-J allows).
+- The handshake must offer a subprotocol the endpoint allows: ``ocpp2.1`` or ``ocpp2.0.1``
+  (both by default; :attr:`ServeConfig.dialects` narrows them). The endpoint takes the first
+  subprotocol of the client's ``Sec-WebSocket-Protocol`` list that it allows, since a client
+  lists them in its order of preference (RFC 6455, section 4.1); a handshake offering none of
+  them is refused with HTTP 400. Every frame of the connection is then decoded in the dialect
+  of that subprotocol: a 2.1 measurand is valid on an ``ocpp2.1`` connection and a
+  ``PropertyConstraintViolation`` on an ``ocpp2.0.1`` one.
 - Each frame goes through a :class:`~ocpp_meter.dispatch.Dispatcher` whose handler,
   :class:`MeterValuesIngest`, queues the frame's rows on the
   :class:`~ocpp_meter.storage.GroupCommitWriter` and returns the CALLRESULT only once they are
@@ -45,12 +52,14 @@ from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, ser
 from .storage import GroupCommitWriter
 
 if TYPE_CHECKING:
-    from ._core import Profile
+    from ._core import Dialect, Profile
 
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "DIALECT_OF_SUBPROTOCOL",
     "SUBPROTOCOL",
+    "SUBPROTOCOL_OF_DIALECT",
     "IngestServer",
     "MeterValuesIngest",
     "ServeConfig",
@@ -64,6 +73,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
 SUBPROTOCOL = "ocpp2.0.1"
+"""The OCPP 2.0.1 subprotocol (the only one before OCPP 2.1 was served)."""
+SUBPROTOCOL_OF_DIALECT: dict[Dialect, str] = {"2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}
+"""The WebSocket subprotocol of each OCPP dialect (OCPP-J: ``ocpp`` and the version)."""
+DIALECT_OF_SUBPROTOCOL: dict[str, Dialect] = {v: k for k, v in SUBPROTOCOL_OF_DIALECT.items()}
+DIALECTS: tuple[Dialect, ...] = ("2.0.1", "2.1")
 MAX_STATION_ID_LENGTH = 48
 RECEIVE_QUEUE_FRAMES = 4
 """Frames a connection buffers beyond the one being handled before it stops reading."""
@@ -116,11 +130,18 @@ class ServeConfig:
     """The validation profile of every station's frames (see :class:`Dispatcher`)."""
     station_profiles: Mapping[str, Profile] = field(default_factory=dict)
     """Validation profiles of single stations, over ``profile``."""
+    dialects: Sequence[Dialect] = DIALECTS
+    """The OCPP dialects served: a handshake must offer the subprotocol of one of them."""
 
     def check(self) -> None:
         """Raise ``ValueError`` if the security options do not fit the security profile, or a
-        validation profile is unknown."""
+        validation profile or dialect is unknown, or no dialect is served."""
         Dispatcher(profile=self.profile, station_profiles=self.station_profiles)
+        if not self.dialects:
+            raise ValueError("at least one dialect must be served")
+        for dialect in self.dialects:
+            if dialect not in SUBPROTOCOL_OF_DIALECT:
+                raise ValueError(f"dialect must be '2.0.1' or '2.1', got {dialect!r}")
         profile = self.security_profile
         if profile not in SECURITY_PROFILES:
             raise ValueError(f"security profile must be one of {SECURITY_PROFILES}")
@@ -156,8 +177,13 @@ class IngestServer:
         shutdown_grace: float = 10.0,
         authenticator: Authenticator | None = None,
         max_connections: int | None = None,
+        dialects: Sequence[Dialect] = DIALECTS,
     ) -> None:
         self.dispatcher = dispatcher
+        self.subprotocols: tuple[Subprotocol, ...] = tuple(
+            Subprotocol(SUBPROTOCOL_OF_DIALECT[dialect]) for dialect in dict.fromkeys(dialects)
+        )
+        """The subprotocols accepted, one per dialect served."""
         self.max_connections = max_connections
         self.authenticator = authenticator
         self.shutdown_grace = shutdown_grace
@@ -195,31 +221,41 @@ class IngestServer:
     def select_subprotocol(
         self, connection: ServerConnection, subprotocols: Sequence[Subprotocol]
     ) -> Subprotocol | None:
-        """Accept ``ocpp2.0.1`` only; a handshake that does not offer it is refused (400)."""
-        if SUBPROTOCOL in subprotocols:
-            return Subprotocol(SUBPROTOCOL)
+        """The first of the client's subprotocols that is served (the client lists them in its
+        order of preference); a handshake that offers none is refused (400)."""
+        for offered in subprotocols:
+            if offered in self.subprotocols:
+                return offered
         # Returning None would accept the connection without a subprotocol: refuse instead.
+        wanted = " or ".join(self.subprotocols)
         logger.warning(
             "refused connection to %r: subprotocols %r do not include %s",
             connection.request.path if connection.request else None,
             subprotocols,
-            SUBPROTOCOL,
+            wanted,
         )
-        raise NegotiationError(f"the {SUBPROTOCOL} subprotocol is required")
+        raise NegotiationError(f"the {wanted} subprotocol is required")
 
     async def handle(self, connection: ServerConnection) -> None:
         """Read frames and answer each before reading the next, until the peer goes."""
         assert connection.request is not None
         station_id = station_id_from_path(connection.request.path) or ""
+        # select_subprotocol let only a served subprotocol through.
+        dialect = DIALECT_OF_SUBPROTOCOL[connection.subprotocol or ""]
         lock = asyncio.Lock()
         self._connections[connection] = lock
-        logger.info("station %r connected from %s", station_id, connection.remote_address)
+        logger.info(
+            "station %r connected from %s (%s)",
+            station_id,
+            connection.remote_address,
+            connection.subprotocol,
+        )
         try:
             async for frame in connection:
                 async with lock:
                     if self._stopping:
                         break
-                    reply = await self.dispatcher.dispatch_async(station_id, frame)
+                    reply = await self.dispatcher.dispatch_async(station_id, frame, dialect=dialect)
                     if reply is not None:
                         await connection.send(reply, text=True)
         except ConnectionClosed:
@@ -284,12 +320,13 @@ async def serve(
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,
             max_connections=config.max_connections,
+            dialects=config.dialects,
         )
         async with websockets_serve(
             ingest.handle,
             config.host,
             config.port,
-            subprotocols=[Subprotocol(SUBPROTOCOL)],
+            subprotocols=list(ingest.subprotocols),
             select_subprotocol=ingest.select_subprotocol,
             process_request=ingest.process_request,
             max_size=config.max_frame_bytes,
@@ -305,11 +342,13 @@ async def serve(
         ) as server:
             port = _bound_port(server, config.port)
             logger.info(
-                "listening on %s://%s:%d (security profile %d, database %s, synchronous=%s)",
+                "listening on %s://%s:%d (security profile %d, subprotocols %s, database %s, "
+                "synchronous=%s)",
                 "ws" if ssl_context is None else "wss",
                 config.host,
                 port,
                 config.security_profile,
+                " ".join(ingest.subprotocols),
                 config.db,
                 config.synchronous,
             )
