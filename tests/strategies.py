@@ -1,4 +1,4 @@
-"""Hypothesis strategies for OCPP 2.0.1 ``MeterValuesRequest`` payloads.
+"""Hypothesis strategies for OCPP 2.0.1 and 2.1 ``MeterValuesRequest`` payloads.
 
 Two families:
 
@@ -16,6 +16,11 @@ Two families:
 The oracle lives here too: ``jsonschema.Draft6Validator`` on the official schema with a strict
 RFC 3339 ``date-time`` format checker (:data:`ORACLE`), and :data:`KEYWORD_CODE`, the error code we
 owe for each schema keyword.
+
+Everything that depends on the schema is derived from a :class:`SchemaSet`, one per OCPP dialect
+(:data:`OCPP201`, :data:`OCPP21`; the schemas in ``data/ocpp201`` and ``data/ocpp21``), which every
+generator takes as its last argument. The default is the 2.0.1 set, and the module-level names
+(:data:`REQUEST_SCHEMA`, :data:`TARGETS`, :data:`ORACLE`, :data:`MEASURANDS`...) are its.
 
 Payloads are built as Python values, where :class:`RawNumber` stands for a number whose exact JSON
 spelling matters (``1.0``, ``1e2`` for an integer field), and serialised by :func:`dumps`, which
@@ -47,37 +52,66 @@ from rfc3339_validator import validate_rfc3339
 # --------------------------------------------------------------------------------------------------
 # Schema
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "ocpp201"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SCHEMA_DIRS = {"2.0.1": DATA_DIR / "ocpp201", "2.1": DATA_DIR / "ocpp21"}
+"""The official schemas of each dialect (see ``data/PROVENANCE.md``)."""
+SCHEMA_DIR = SCHEMA_DIRS["2.0.1"]
 
 
-def load_schema(name: str) -> dict[str, Any]:
-    """Load an official OCPP 2.0.1 schema (the OCA files may start with a UTF-8 BOM)."""
-    return json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8-sig"))
+def load_schema(name: str, dialect: str = "2.0.1") -> dict[str, Any]:
+    """Load an official OCPP schema of ``dialect`` (the OCA files may start with a UTF-8 BOM)."""
+    return json.loads((SCHEMA_DIRS[dialect] / f"{name}.json").read_text(encoding="utf-8-sig"))
 
 
-REQUEST_SCHEMA = load_schema("MeterValuesRequest")
-_DEFS = REQUEST_SCHEMA["definitions"]
-
-
-def resolve(node: dict[str, Any]) -> dict[str, Any]:
-    """Follow local ``#/definitions/...`` references."""
+def resolve(node: dict[str, Any], defs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Follow local ``#/definitions/...`` references (into the 2.0.1 MeterValues schema's
+    definitions unless ``defs`` says otherwise)."""
+    defs = _DEFS if defs is None else defs
     while "$ref" in node:
-        node = _DEFS[node["$ref"].rsplit("/", 1)[1]]
+        node = defs[node["$ref"].rsplit("/", 1)[1]]
     return node
 
 
-def _enum(name: str) -> tuple[str, ...]:
-    return tuple(_DEFS[name]["enum"])
-
-
-CONTEXTS = _enum("ReadingContextEnumType")
-MEASURANDS = _enum("MeasurandEnumType")
-PHASES = _enum("PhaseEnumType")
-LOCATIONS = _enum("LocationEnumType")
-ALL_ENUM_VALUES = frozenset(CONTEXTS + MEASURANDS + PHASES + LOCATIONS)
-
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+
+
+class SchemaSet:
+    """The ``MeterValuesRequest`` schema of one OCPP dialect and what is derived from it: its
+    enums, the :class:`Target` of every keyword at every location, and its oracle. Hashable by
+    identity, so that the cached strategies below can take it as an argument."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.schema = load_schema("MeterValuesRequest", dialect)
+        self.defs: dict[str, Any] = self.schema["definitions"]
+        self.contexts = self.enum("ReadingContextEnumType")
+        self.measurands = self.enum("MeasurandEnumType")
+        self.phases = self.enum("PhaseEnumType")
+        self.locations = self.enum("LocationEnumType")
+        self.enum_fields = tuple(
+            (name, st.sampled_from(values))
+            for name, values in (
+                ("context", self.contexts),
+                ("measurand", self.measurands),
+                ("phase", self.phases),
+                ("location", self.locations),
+            )
+        )
+        self.targets: tuple[Target, ...] = tuple(schema_targets(self.schema))
+        self.oracle = jsonschema.Draft6Validator(self.schema, format_checker=FORMAT_CHECKER)
+
+    def enum(self, name: str) -> tuple[str, ...]:
+        return tuple(self.defs[name]["enum"])
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        return resolve(node, self.defs)
+
+    def oracle_errors(self, instance: Any) -> list[jsonschema.ValidationError]:
+        return list(self.oracle.iter_errors(instance))
+
+    def __repr__(self) -> str:
+        return f"SchemaSet({self.dialect!r})"
 
 
 NAME_CUT = 128
@@ -534,12 +568,16 @@ CUSTOM_DATA = _custom_data()
 
 @functools.cache
 @st.composite
-def signed_meter_values(draw: Any, force: bool = False) -> dict[str, Any]:
+def signed_meter_values(
+    draw: Any, force: bool = False, schemas: SchemaSet | None = None
+) -> dict[str, Any]:
+    """The schema's ``SignedMeterValueType``: its strings within their ``maxLength``, the
+    optional ones (``signingMethod`` and ``publicKey`` in OCPP 2.1) present at random."""
+    node = (schemas or OCPP201).defs["SignedMeterValueType"]
     obj = {
-        "signedMeterData": draw(bounded_texts(2500)),
-        "signingMethod": draw(bounded_texts(50)),
-        "encodingMethod": draw(bounded_texts(50)),
-        "publicKey": draw(bounded_texts(2500)),
+        name: draw(bounded_texts(prop["maxLength"]))
+        for name, prop in node["properties"].items()
+        if name != "customData" and (name in node["required"] or _maybe(draw, force))
     }
     if _maybe(draw, force):
         obj["customData"] = draw(CUSTOM_DATA)
@@ -566,13 +604,16 @@ def units_of_measure(draw: Any, force: bool = False) -> dict[str, Any]:
 
 @functools.cache
 @st.composite
-def sampled_values(draw: Any, force: bool = False) -> dict[str, Any]:
+def sampled_values(
+    draw: Any, force: bool = False, schemas: SchemaSet | None = None
+) -> dict[str, Any]:
+    schemas = schemas or OCPP201
     obj: dict[str, Any] = {"value": draw(numbers)}
-    for name, values in _ENUM_FIELDS:
+    for name, values in schemas.enum_fields:
         if _maybe(draw, force):
             obj[name] = draw(values)
     if _maybe(draw, force):
-        obj["signedMeterValue"] = draw(signed_meter_values(force))
+        obj["signedMeterValue"] = draw(signed_meter_values(force, schemas))
     if _maybe(draw, force):
         obj["unitOfMeasure"] = draw(units_of_measure(force))
     if _maybe(draw, force):
@@ -580,39 +621,32 @@ def sampled_values(draw: Any, force: bool = False) -> dict[str, Any]:
     return _shuffled(draw, obj)
 
 
-_ENUM_FIELDS = [
-    (name, st.sampled_from(values))
-    for name, values in (
-        ("context", CONTEXTS),
-        ("measurand", MEASURANDS),
-        ("phase", PHASES),
-        ("location", LOCATIONS),
-    )
-]
-_MORE_SAMPLED_VALUES = st.lists(sampled_values(), max_size=2)
+@functools.cache
+def _more(items: st.SearchStrategy[Any], max_size: int) -> st.SearchStrategy[list[Any]]:
+    return st.lists(items, max_size=max_size)
 
 
 @functools.cache
 @st.composite
-def meter_values(draw: Any, force: bool = False) -> dict[str, Any]:
-    first = draw(sampled_values(force))
-    rest = draw(_MORE_SAMPLED_VALUES)
+def meter_values(
+    draw: Any, force: bool = False, schemas: SchemaSet | None = None
+) -> dict[str, Any]:
+    first = draw(sampled_values(force, schemas))
+    rest = draw(_more(sampled_values(False, schemas), 2))
     obj: dict[str, Any] = {"timestamp": draw(TIMESTAMPS), "sampledValue": [first, *rest]}
     if _maybe(draw, force):
         obj["customData"] = draw(CUSTOM_DATA)
     return _shuffled(draw, obj)
 
 
-_MORE_METER_VALUES = st.lists(meter_values(), max_size=1)
-
-
 @functools.cache
 @st.composite
-def payloads(draw: Any, force: bool = False) -> dict[str, Any]:
-    """A valid MeterValuesRequest. With ``force`` every optional field is present in the first
-    meter value's first sampled value and at every level above it."""
-    first = draw(meter_values(force))
-    rest = draw(_MORE_METER_VALUES)
+def payloads(draw: Any, force: bool = False, schemas: SchemaSet | None = None) -> dict[str, Any]:
+    """A valid MeterValuesRequest of ``schemas`` (2.0.1 by default). With ``force`` every
+    optional field is present in the first meter value's first sampled value and at every level
+    above it."""
+    first = draw(meter_values(force, schemas))
+    rest = draw(_more(meter_values(False, schemas), 1))
     obj: dict[str, Any] = {
         "evseId": draw(_EVSE_IDS),
         "meterValue": [first, *rest],
@@ -633,6 +667,7 @@ class Case:
     pointer: str | None = None  # JSON Pointer of the fault (None: valid)
     keyword: str | None = None  # violated schema keyword
     note: str = ""
+    layout: Layout | None = None  # where dumps_with_layout put things in ``text``, if known
 
     def __repr__(self) -> str:  # what hypothesis prints for a falsifying example
         return (
@@ -641,10 +676,22 @@ class Case:
         )
 
 
+@functools.cache
 @st.composite
-def valid_cases(draw: Any) -> Case:
-    payload = draw(payloads(draw(st.booleans())))
+def valid_cases(draw: Any, schemas: SchemaSet | None = None) -> Case:
+    """A valid payload of ``schemas`` (2.0.1 by default), spelled in a drawn :class:`Style`."""
+    payload = draw(payloads(draw(st.booleans()), schemas))
     return Case(payload, dumps(payload, draw(styles())))
+
+
+@functools.cache
+@st.composite
+def laid_out_valid_cases(draw: Any, schemas: SchemaSet | None = None) -> MultiCase:
+    """As :func:`valid_cases`, with the layout of the text (to judge it under another dialect's
+    schema with :func:`first_in_document_order`)."""
+    payload = draw(payloads(draw(st.booleans()), schemas))
+    text, layout = dumps_with_layout(payload, draw(styles()))
+    return MultiCase(payload, text, layout, ())
 
 
 @dataclass(frozen=True)
@@ -664,8 +711,10 @@ class Target:
         )
 
 
-def _walk(node: dict[str, Any], path: tuple[str, ...], out: list[Target]) -> None:
-    node = resolve(node)
+def _walk(
+    node: dict[str, Any], path: tuple[str, ...], out: list[Target], defs: dict[str, Any]
+) -> None:
+    node = resolve(node, defs)
     kind = node.get("type")
     if (
         path
@@ -676,11 +725,14 @@ def _walk(node: dict[str, Any], path: tuple[str, ...], out: list[Target]) -> Non
         if node.get("additionalProperties") is False:
             out.append(Target("additionalProperties", path, tuple(node.get("properties", {}))))
         for name, sub in node.get("properties", {}).items():
-            _walk(sub, path + (name,), out)
+            _walk(sub, path + (name,), out, defs)
     elif kind == "array":
         if node.get("minItems", 0) >= 1:
             out.append(Target("minItems", path, node["minItems"]))
-        _walk(node["items"], path + ("*",), out)
+        _walk(node["items"], path + ("*",), out, defs)
+    elif kind in ("integer", "number"):
+        if "minimum" in node:
+            out.append(Target("minimum", path, int(node["minimum"])))
     elif kind == "string":
         if "enum" in node:
             out.append(Target("enum", path, tuple(node["enum"])))
@@ -690,13 +742,10 @@ def _walk(node: dict[str, Any], path: tuple[str, ...], out: list[Target]) -> Non
             out.append(Target("format", path, "date-time"))
 
 
-def schema_targets(schema: dict[str, Any] = REQUEST_SCHEMA) -> list[Target]:
+def schema_targets(schema: dict[str, Any]) -> list[Target]:
     out: list[Target] = []
-    _walk(schema, (), out)
+    _walk(schema, (), out, schema["definitions"])
     return out
-
-
-TARGETS = schema_targets()
 
 
 def instances(
@@ -796,11 +845,8 @@ def extra_property_names(known: tuple[str, ...]) -> st.SearchStrategy[str]:
 def unknown_enum_values(values: tuple[str, ...]) -> st.SearchStrategy[str]:
     near = [v.lower() for v in values] + [v.upper() for v in values] + [v + " " for v in values]
     near += [" " + v for v in values] + [v + "\u0000" for v in values] + [v[:-1] for v in values]
-    near += sorted(ALL_ENUM_VALUES) + ["", "Energy.Active.Import", "L4", "Outlet.Inlet"]
+    near += sorted(EVERY_DIALECT_ENUM_VALUES) + ["", "Energy.Active.Import", "L4", "Outlet.Inlet"]
     return st.one_of(st.sampled_from(near), texts(max_size=8)).filter(lambda s: s not in values)
-
-
-_TARGETS = st.sampled_from(TARGETS)
 
 
 def _mutate(
@@ -826,6 +872,10 @@ def _mutate(
         new = []
     elif kw == "enum":
         new = draw(unknown_enum_values(target.arg))
+    elif kw == "minimum":  # below the minimum, inside 64 bits (beyond is a documented difference)
+        new = draw(
+            st.integers(INT64_MIN, target.arg - 1) | st.integers(target.arg - 1000, target.arg - 1)
+        )
     elif kw == "maxLength":
         new = draw(text_of_length(target.arg + 1))
     elif kw == "format":
@@ -838,17 +888,18 @@ def _mutate(
 
 @functools.cache
 @st.composite
-def broken_cases(draw: Any, target: Target | None = None) -> Case:
-    """A valid payload broken at one instance of ``target`` (drawn from :data:`TARGETS` if None)."""
+def broken_cases(draw: Any, target: Target | None = None, schemas: SchemaSet | None = None) -> Case:
+    """A valid payload of ``schemas`` (2.0.1 by default) broken at one instance of ``target``
+    (drawn from the set's targets if None)."""
+    schemas = schemas or OCPP201
     if target is None:
-        target = draw(_TARGETS)
-    payload = copy.deepcopy(draw(payloads(True)))
+        target = draw(st.sampled_from(schemas.targets))
+    payload = copy.deepcopy(draw(payloads(True, schemas)))
     sites = list(instances(payload, target.path))
     assert sites, f"force=True should make {target} reachable"
     fault, note = _mutate(draw, payload, target, draw(st.sampled_from(sites)))
-    return Case(
-        payload, dumps(payload, draw(styles())), pointer(fault), target.keyword, f"{target}: {note}"
-    )
+    text, layout = dumps_with_layout(payload, draw(styles()))
+    return Case(payload, text, pointer(fault), target.keyword, f"{target}: {note}", layout)
 
 
 def _applicable(payload: Any, target: Target, site: tuple[Any, ...]) -> bool:
@@ -866,13 +917,16 @@ class MultiCase:
     notes: tuple[str, ...]
 
 
+@functools.cache
 @st.composite
-def multi_fault_cases(draw: Any) -> MultiCase:
-    """A valid payload broken in 2 to 4 places (a later break may remove an earlier one)."""
-    payload = copy.deepcopy(draw(payloads(True)))
+def multi_fault_cases(draw: Any, schemas: SchemaSet | None = None) -> MultiCase:
+    """A valid payload of ``schemas`` (2.0.1 by default) broken in 2 to 4 places (a later break
+    may remove an earlier one)."""
+    schemas = schemas or OCPP201
+    payload = copy.deepcopy(draw(payloads(True, schemas)))
     notes = []
     for _ in range(draw(st.integers(2, 4))):
-        target = draw(_TARGETS)
+        target = draw(st.sampled_from(schemas.targets))
         sites = [
             site for site in instances(payload, target.path) if _applicable(payload, target, site)
         ]
@@ -898,8 +952,6 @@ def _strict_date_time(instance: object) -> bool:
     return "\n" not in instance and validate_rfc3339(instance.upper())
 
 
-ORACLE = jsonschema.Draft6Validator(REQUEST_SCHEMA, format_checker=FORMAT_CHECKER)
-
 # Our error code for each schema keyword the oracle can report.
 KEYWORD_CODE = {
     "additionalProperties": "ProtocolError",
@@ -910,11 +962,16 @@ KEYWORD_CODE = {
     "maxLength": "PropertyConstraintViolation",
     "format": "PropertyConstraintViolation",
     "minimum": "PropertyConstraintViolation",
+    "maximum": "PropertyConstraintViolation",
+    "maxItems": "OccurrenceConstraintViolation",
 }
 
 
-def oracle_errors(instance: Any) -> list[jsonschema.ValidationError]:
-    return list(ORACLE.iter_errors(instance))
+def oracle_errors(
+    instance: Any, schemas: SchemaSet | None = None
+) -> list[jsonschema.ValidationError]:
+    """The errors of the oracle of ``schemas`` (2.0.1 by default) on ``instance``."""
+    return (schemas or OCPP201).oracle_errors(instance)
 
 
 def oracle_expectations(errors: list[jsonschema.ValidationError]) -> set[tuple[str, str]]:
@@ -966,3 +1023,28 @@ def first_in_document_order(
             keyed.append(((layout.value_start[at], 0, 0 if e.validator == "type" else 1), at, code))
     _, path, code = min(keyed)
     return path, code
+
+
+# --------------------------------------------------------------------------------------------------
+# The schema sets of the two dialects, and the 2.0.1 set's names kept at module level.
+
+OCPP201 = SchemaSet("2.0.1")
+OCPP21 = SchemaSet("2.1")
+SCHEMA_SETS = (OCPP201, OCPP21)
+
+REQUEST_SCHEMA = OCPP201.schema
+_DEFS = OCPP201.defs
+CONTEXTS = OCPP201.contexts
+MEASURANDS = OCPP201.measurands
+PHASES = OCPP201.phases
+LOCATIONS = OCPP201.locations
+ALL_ENUM_VALUES = frozenset(CONTEXTS + MEASURANDS + PHASES + LOCATIONS)
+"""The values of the four enums of the 2.0.1 schema."""
+EVERY_DIALECT_ENUM_VALUES = frozenset(
+    v
+    for schemas in SCHEMA_SETS
+    for v in schemas.contexts + schemas.measurands + schemas.phases + schemas.locations
+)
+"""The values of the four enums in either dialect: a 2.1-only measurand is a near miss in 2.0.1."""
+TARGETS = list(OCPP201.targets)
+ORACLE = OCPP201.oracle
