@@ -1,7 +1,8 @@
-"""TransactionEventRequest: typed objects, and a differential test against the official 2.0.1
-schema: every single-fault mutation of a payload that uses every property, judged by jsonschema
-(draft-06, strict RFC 3339) and by us, must be rejected by both, with our code and path among
-the oracle's."""
+"""TransactionEventRequest: typed objects, and a differential test against the official schemas
+of both dialects: every single-fault mutation of a payload that uses every property of the
+dialect's schema (``FULL`` for OCPP 2.0.1, ``FULL_21`` for 2.1), judged by jsonschema (draft-06,
+strict RFC 3339) on that schema and by us in that dialect, must be rejected by both, with our
+code and path among the oracle's."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from ocpp_meter import (
     Evse,
     IdToken,
     IdTokenType,
+    Measurand,
     MeterValue,
     OcppError,
     Reason,
@@ -32,6 +34,11 @@ from ocpp_meter import (
 
 SCHEMA = S.load_schema("TransactionEventRequest")
 ORACLE = jsonschema.Draft6Validator(SCHEMA, format_checker=S.FORMAT_CHECKER)
+SCHEMAS = {"2.0.1": SCHEMA, "2.1": S.load_schema("TransactionEventRequest", "2.1")}
+ORACLES = {
+    dialect: jsonschema.Draft6Validator(schema, format_checker=S.FORMAT_CHECKER)
+    for dialect, schema in SCHEMAS.items()
+}
 CUSTOM = {"vendorId": "acme", "extra": [1, {"x": None}]}
 
 FULL: dict[str, Any] = {
@@ -86,11 +93,74 @@ FULL: dict[str, Any] = {
 }
 
 
-def resolve(node: dict[str, Any]) -> dict[str, Any]:
+PRICE = {
+    "customData": CUSTOM,
+    "exclTax": 1.0,
+    "inclTax": 1.19,
+    "taxRates": [{"customData": CUSTOM, "type": "VAT", "tax": 19.0, "stack": 0}],
+}
+FULL_21: dict[str, Any] = {
+    **copy.deepcopy(FULL),
+    # Every property the 2.1 schema adds, and values only 2.1 allows.
+    "costDetails": {
+        "customData": CUSTOM,
+        "chargingPeriods": [
+            {
+                "customData": CUSTOM,
+                "dimensions": [{"customData": CUSTOM, "type": "Energy", "volume": 12.5}],
+                "tariffId": "tariff-1",
+                "startPeriod": "2024-05-01T11:00:00Z",
+            }
+        ],
+        "totalCost": {
+            "customData": CUSTOM,
+            "currency": "EUR",
+            "typeOfCost": "NormalCost",
+            "fixed": PRICE,
+            "energy": PRICE,
+            "chargingTime": PRICE,
+            "idleTime": PRICE,
+            "reservationTime": PRICE,
+            "reservationFixed": PRICE,
+            "total": {"customData": CUSTOM, "exclTax": 10.0, "inclTax": 11.9},
+        },
+        "totalUsage": {
+            "customData": CUSTOM,
+            "energy": 12500.0,
+            "chargingTime": 3600,
+            "idleTime": 60,
+            "reservationTime": 0,
+        },
+        "failureToCalculate": False,
+        "failureReason": "none",
+    },
+    "triggerReason": "RunningCost",
+    "preconditioningStatus": "Ready",
+    "evseSleep": False,
+}
+FULL_21["meterValue"][0]["sampledValue"][0].update(
+    measurand="Display.PresentSOC", location="Upstream"
+)
+FULL_21["meterValue"][0]["sampledValue"][0]["signedMeterValue"]["signedMeterData"] = "A" * 30000
+FULL_21["transactionInfo"].update(
+    operationMode="ChargingOnly",
+    tariffId="tariff-1",
+    transactionLimit={
+        "customData": CUSTOM,
+        "maxCost": 50.0,
+        "maxEnergy": 40000.0,
+        "maxTime": 7200,
+        "maxSoC": 80,
+    },
+)
+FULLS = {"2.0.1": FULL, "2.1": FULL_21}
+
+
+def resolve(node: dict[str, Any], dialect: str = "2.0.1") -> dict[str, Any]:
     ref = node.get("$ref")
     if ref is None:
         return node
-    resolved: dict[str, Any] = SCHEMA["definitions"][ref.rsplit("/", 1)[1]]
+    resolved: dict[str, Any] = SCHEMAS[dialect]["definitions"][ref.rsplit("/", 1)[1]]
     return resolved
 
 
@@ -105,9 +175,11 @@ def wrong_value(node: dict[str, Any]) -> Any:
     }[node["type"]]
 
 
-def mutations(node: dict[str, Any], value: Any, path: list[Any]) -> Iterator[tuple[str, Any]]:
+def mutations(
+    node: dict[str, Any], value: Any, path: list[Any], dialect: str
+) -> Iterator[tuple[str, Any]]:
     """(description, replacement) for every single fault the schema can see at ``path``."""
-    node = resolve(node)
+    node = resolve(node, dialect)
     kind = node.get("type")
     # A payload that is not an object is a FormatViolation by the contract's error table (a
     # documented difference from the oracle, see test_conformance), so the root keeps its type.
@@ -119,8 +191,14 @@ def mutations(node: dict[str, Any], value: Any, path: list[Any]) -> Iterator[tup
         yield "one character too long", "é" * (node["maxLength"] + 1)
     if node.get("format") == "date-time":
         yield "bad date-time", "2024-02-30T00:00:00Z"
+    if "minimum" in node:
+        yield "below the minimum", int(node["minimum"]) - 1
+    if "maximum" in node:
+        yield "above the maximum", int(node["maximum"]) + 1
     if kind == "array" and node.get("minItems"):
         yield "empty array", []
+    if kind == "array" and "maxItems" in node:
+        yield "too many items", [value[0]] * (node["maxItems"] + 1)
     if kind == "object":
         for name in node.get("required", []):
             yield f"missing {name}", {k: v for k, v in value.items() if k != name}
@@ -129,23 +207,23 @@ def mutations(node: dict[str, Any], value: Any, path: list[Any]) -> Iterator[tup
 
 
 def cases(
-    node: dict[str, Any], value: Any, path: list[Any]
+    node: dict[str, Any], value: Any, path: list[Any], dialect: str
 ) -> Iterator[tuple[str, list[Any], Any]]:
-    for what, replacement in mutations(node, value, path):
+    for what, replacement in mutations(node, value, path, dialect):
         yield what, path, replacement
-    node = resolve(node)
+    node = resolve(node, dialect)
     if node.get("type") == "object":
         for name, child in value.items():
             if name in node.get("properties", {}):
-                yield from cases(node["properties"][name], child, [*path, name])
+                yield from cases(node["properties"][name], child, [*path, name], dialect)
     elif node.get("type") == "array":
-        yield from cases(node["items"], value[0], [*path, 0])
+        yield from cases(node["items"], value[0], [*path, 0], dialect)
 
 
-def replaced(path: list[Any], replacement: Any) -> Any:
+def replaced(path: list[Any], replacement: Any, dialect: str = "2.0.1") -> Any:
     if not path:
         return replacement
-    out = copy.deepcopy(FULL)
+    out = copy.deepcopy(FULLS[dialect])
     target = out
     for step in path[:-1]:
         target = target[step]
@@ -153,7 +231,25 @@ def replaced(path: list[Any], replacement: Any) -> Any:
     return out
 
 
-CASES = list(cases(SCHEMA, FULL, []))
+CASES = [
+    (dialect, *case)
+    for dialect in ("2.0.1", "2.1")
+    for case in cases(SCHEMAS[dialect], FULLS[dialect], [], dialect)
+]
+
+
+def uses_every_property(node: dict[str, Any], value: Any, dialect: str) -> bool:
+    """Whether ``value`` holds every property of ``node`` at every level (first array items)."""
+    node = resolve(node, dialect)
+    if node.get("type") == "object" and "properties" in node:
+        return all(
+            name in value
+            and (name == "customData" or uses_every_property(sub, value[name], dialect))
+            for name, sub in node["properties"].items()
+        )
+    if node.get("type") == "array":
+        return uses_every_property(node["items"], value[0], dialect)
+    return True
 
 
 def test_the_full_payload_is_valid_for_both_and_round_trips() -> None:
@@ -183,9 +279,49 @@ def test_the_full_payload_is_valid_for_both_and_round_trips() -> None:
     assert json.loads(te.to_json())["transactionInfo"]["transactionId"] == "tx-1"
 
 
-def test_the_generator_covers_every_keyword() -> None:
-    kinds = {what.split(" ")[0] if what.startswith("missing") else what for what, _, _ in CASES}
-    assert kinds >= {
+def test_the_full_21_payload_is_valid_only_in_21_and_round_trips() -> None:
+    assert not list(ORACLES["2.1"].iter_errors(FULL_21))
+    assert uses_every_property(SCHEMAS["2.1"], FULL_21, "2.1")
+    te = TransactionEventRequest.from_json(json.dumps(FULL_21), dialect="2.1")
+    assert TransactionEventRequest.from_json(te.to_json(), dialect="2.1") == te
+    assert te.trigger_reason is TriggerReason("RunningCost")
+    sampled = te.meter_value[0].sampled_value[0] if te.meter_value else None
+    assert sampled is not None and sampled.measurand is Measurand.DISPLAY_PRESENT_SOC
+    assert sampled.signed_meter_value is not None
+    assert len(sampled.signed_meter_value.signed_meter_data) == 30000
+    unsigned = copy.deepcopy(FULL_21)
+    del unsigned["meterValue"][0]["sampledValue"][0]["signedMeterValue"]["signingMethod"]
+    del unsigned["meterValue"][0]["sampledValue"][0]["signedMeterValue"]["publicKey"]
+    assert not list(ORACLES["2.1"].iter_errors(unsigned))
+    smv = TransactionEventRequest.from_json(json.dumps(unsigned), dialect="2.1").meter_value
+    assert smv is not None and smv[0].sampled_value[0].signed_meter_value is not None
+    assert smv[0].sampled_value[0].signed_meter_value.signing_method is None
+    out = json.loads(te.to_json())
+    assert out["costDetails"]["totalCost"]["fixed"]["taxRates"][0]["tax"] == 19.0
+    assert out["transactionInfo"]["transactionLimit"]["maxSoC"] == 80
+    assert (out["preconditioningStatus"], out["evseSleep"]) == ("Ready", False)
+    # Under 2.0.1 it is refused as the 2.0.1 schema refuses it: a property 2.0.1 does not know.
+    errors = S.oracle_expectations(list(ORACLES["2.0.1"].iter_errors(FULL_21)))
+    with pytest.raises(OcppError) as caught:
+        TransactionEventRequest.from_json(json.dumps(FULL_21))
+    assert (caught.value.path, caught.value.code.value) in errors
+    # What 2.0.1 accepts, 2.1 accepts alike.
+    assert not list(ORACLES["2.1"].iter_errors(FULL))
+    both = TransactionEventRequest.from_json(json.dumps(FULL), dialect="2.1")
+    assert json.loads(both.to_json()) == json.loads(
+        TransactionEventRequest.from_json(json.dumps(FULL)).to_json()
+    )
+
+
+@pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])
+def test_the_generator_covers_every_keyword(dialect: str) -> None:
+    assert uses_every_property(SCHEMAS["2.0.1"], FULL, "2.0.1")
+    kinds = {
+        what.split(" ")[0] if what.startswith("missing") else what
+        for d, what, _, _ in CASES
+        if d == dialect
+    }
+    expected = {
         "wrong type",
         "unknown enum value",
         "one character too long",
@@ -194,21 +330,29 @@ def test_the_generator_covers_every_keyword() -> None:
         "missing",
         "unknown property",
     }
-    assert len(CASES) > 100
+    if dialect == "2.1":
+        expected |= {"below the minimum", "above the maximum", "too many items"}
+    assert kinds == expected
+    assert sum(d == dialect for d, *_ in CASES) > 100
 
 
 @pytest.mark.parametrize(
-    ("what", "path", "replacement"), CASES, ids=[f"{S.pointer(p) or '/'} {w}" for w, p, _ in CASES]
+    ("dialect", "what", "path", "replacement"),
+    CASES,
+    ids=[f"{d}-{S.pointer(p) or '/'} {w}" for d, w, p, _ in CASES],
 )
-def test_single_faults_agree_with_the_oracle(what: str, path: list[Any], replacement: Any) -> None:
-    payload = replaced(path, replacement)
-    errors = list(ORACLE.iter_errors(payload))
+def test_single_faults_agree_with_the_oracle(
+    dialect: str, what: str, path: list[Any], replacement: Any
+) -> None:
+    payload = replaced(path, replacement, dialect)
+    errors = list(ORACLES[dialect].iter_errors(payload))
     assert errors, f"the oracle accepts {what} at {S.pointer(path)}"
     expected = S.oracle_expectations(errors)
+    kw: dict[str, Any] = {} if dialect == "2.0.1" else {"dialect": dialect}
     text = json.dumps(payload, ensure_ascii=False)
     for data in (text, text.encode(), bytearray(text.encode()), memoryview(text.encode())):
         with pytest.raises(OcppError) as caught:
-            TransactionEventRequest.from_json(data)
+            TransactionEventRequest.from_json(data, **kw)
         got = (caught.value.path, caught.value.code.value)
         assert got in expected, (what, got, expected)
 
