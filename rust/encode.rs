@@ -88,6 +88,11 @@ impl<'o> Obj<'o> {
         write_i64(v, self.key(key));
     }
 
+    pub(crate) fn bool(&mut self, key: &str, v: bool) {
+        let value: &[u8] = if v { b"true" } else { b"false" };
+        self.key(key).extend_from_slice(value);
+    }
+
     pub(crate) fn f64(&mut self, key: &str, v: f64) {
         write_f64(v, self.key(key));
     }

@@ -126,6 +126,10 @@ pub enum FaultKind {
     BadDateTime(&'static str),
     /// A number below the field's minimum.
     BelowMinimum { min: i64 },
+    /// A number above the field's maximum.
+    AboveMaximum { max: i64 },
+    /// An array longer than its `maxItems`.
+    TooManyItems { max: usize },
     /// An integer outside 64-bit range, or a number that is not finite as a double.
     OutOfRange,
     /// The same key twice in one object.
@@ -157,12 +161,15 @@ impl FaultKind {
                 ErrorCode::FormatViolation
             }
             UnknownProperty(_) => ErrorCode::ProtocolError,
-            MissingProperty(_) | TooFewItems { .. } => ErrorCode::OccurrenceConstraintViolation,
+            MissingProperty(_) | TooFewItems { .. } | TooManyItems { .. } => {
+                ErrorCode::OccurrenceConstraintViolation
+            }
             WrongType { .. } | WrongPythonType { .. } => ErrorCode::TypeConstraintViolation,
             UnknownEnumValue { .. }
             | TooLong { .. }
             | BadDateTime(_)
             | BelowMinimum { .. }
+            | AboveMaximum { .. }
             | OutOfRange
             | DuplicateKey(_) => ErrorCode::PropertyConstraintViolation,
             FrameNotArray
@@ -194,6 +201,8 @@ impl FaultKind {
             TooLong { .. } => "too_long",
             BadDateTime(_) => "bad_date_time",
             BelowMinimum { .. } => "below_minimum",
+            AboveMaximum { .. } => "above_maximum",
+            TooManyItems { .. } => "too_many_items",
             OutOfRange => "out_of_range",
             DuplicateKey(_) => "duplicate_key",
             FrameNotArray => "frame_not_array",
@@ -254,6 +263,8 @@ impl FaultKind {
             }
             BadDateTime(reason) => write!(out, "not an RFC 3339 date-time: {reason}"),
             BelowMinimum { min } => write!(out, "value is below the minimum {min}"),
+            AboveMaximum { max } => write!(out, "value is above the maximum {max}"),
+            TooManyItems { max } => write!(out, "array has more than {max} item(s)"),
             OutOfRange => write!(out, "number out of range (64-bit integer or finite double)"),
             DuplicateKey(name) => write!(out, "duplicate key {}", quoted(name)),
             FrameNotArray => write!(out, "frame is not a JSON array"),

@@ -7,7 +7,8 @@
 //! - [`model`]: the message types, their enumerations and the schema's limits.
 //! - [`decode`]: the one schema-driven pass from JSON text to [`model`], validating as it reads.
 //! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`];
-//!   [`transaction_event_response`]: what a CSMS answers it with.
+//!   [`transaction_event_response`]: what a CSMS answers it with; [`cost`]: the cost details
+//!   and transaction limit OCPP 2.1 adds to both.
 //! - [`json_value`]: the open JSON of `customData` and CALLERROR details.
 //! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
 //! - [`encode`]: compact, deterministic JSON output.
@@ -24,6 +25,7 @@ pub mod arrow;
 pub mod batch;
 pub mod buffer_pool;
 pub mod columns;
+pub mod cost;
 pub mod datetime;
 pub mod decode;
 pub mod dialect;

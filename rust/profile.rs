@@ -1,9 +1,10 @@
 //! Validation profiles. `strict` is the contract's rules. `lenient` accepts the schema
 //! deviations deployed charger firmware is known to make, repairs them and reports each as a
-//! [`Warning`]. `off` accepts what `lenient` accepts and checks no values besides: `maxLength`
-//! and `evseId >= 0` are not checked (and not reported); JSON types, required properties,
-//! `minItems`, date-times that name an instant and enums outside the sampled values (a
-//! TransactionEvent's `eventType`, say, which has no room for a raw string) still are.
+//! [`Warning`]. `off` accepts what `lenient` accepts and checks no values besides: `maxLength`,
+//! `evseId >= 0` and OCPP 2.1's `minimum`s and `maximum`s are not checked (and not reported);
+//! JSON types, required properties, `minItems`, `maxItems`, date-times that name an instant and
+//! enums outside the sampled values (a TransactionEvent's `eventType`, say, which has no room
+//! for a raw string) still are.
 //!
 //! | code | deviation | read as |
 //! | --- | --- | --- |
@@ -103,7 +104,9 @@ fn steps(fault: &Fault) -> Vec<Step> {
 /// Whether `fault` is a deviation `profile` accepts: checked before any work is done.
 pub fn is_repairable(fault: &Fault, profile: Profile) -> bool {
     match &fault.kind {
-        FaultKind::TooLong { .. } | FaultKind::BelowMinimum { .. } => profile == Profile::Off,
+        FaultKind::TooLong { .. }
+        | FaultKind::BelowMinimum { .. }
+        | FaultKind::AboveMaximum { .. } => profile == Profile::Off,
         _ if profile == Profile::Strict => false,
         FaultKind::UnknownProperty(_) => true,
         FaultKind::WrongType {
@@ -252,7 +255,9 @@ impl Repair {
         let sent = pointer_of(self.segments_as_sent(fault).iter(), usize::MAX);
         match &fault.kind {
             // Only under `off`, whose decoding does not check these: nothing to change.
-            FaultKind::TooLong { .. } | FaultKind::BelowMinimum { .. } => true,
+            FaultKind::TooLong { .. }
+            | FaultKind::BelowMinimum { .. }
+            | FaultKind::AboveMaximum { .. } => true,
             FaultKind::UnknownProperty(_) => {
                 let Some((Step::Name(name), parent)) = path.split_last() else {
                     return false;

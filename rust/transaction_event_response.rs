@@ -1,11 +1,15 @@
-//! The `TransactionEvent` response of OCPP 2.0.1 (what a CSMS answers a TransactionEvent with):
-//! model, decoding and encoding. The id token types are shared with the request.
+//! The `TransactionEvent` response of OCPP 2.0.1 and 2.1 (what a CSMS answers a
+//! TransactionEvent with): model, decoding and encoding. The id token types are shared with the
+//! request, the transaction limit with its `transactionInfo`. As in the request, 2.0.1's key
+//! tables are prefixes of 2.1's, so a 2.1 property is an unknown one under 2.0.1.
 
+use crate::cost::TransactionLimit;
 use crate::datetime::DateTime;
 use crate::decode::{
-    custom_data, date_time, enumerated, expect_type, fields, integer, missing, number, object,
-    string_max, Decode,
+    bounded_array, custom_data, date_time, enumerated, expect_type, fields, integer,
+    integer_within, missing, number, object, string_max, Decode,
 };
+use crate::dialect::Dialect;
 use crate::encode::{Encode, Obj};
 use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
 use crate::model::{wire_enum, CustomData};
@@ -14,8 +18,12 @@ use crate::transaction_event::IdToken;
 
 /// `maxLength` of `language`, `language1` and `language2`.
 pub const MAX_LANGUAGE: usize = 8;
-/// `maxLength` of a message's `content`.
+/// `maxLength` of a message's `content` in OCPP 2.0.1.
 pub const MAX_CONTENT: usize = 512;
+/// `maxLength` of a message's `content` in OCPP 2.1.
+pub const MAX_CONTENT_V21: usize = 1024;
+/// `maxItems` of `updatedPersonalMessageExtra` (OCPP 2.1).
+pub const MAX_EXTRA_MESSAGES: usize = 4;
 
 wire_enum!(
     /// `AuthorizationStatusEnumType`.
@@ -39,6 +47,8 @@ wire_enum!(
     Html = "HTML",
     Uri = "URI",
     Utf8 = "UTF8",
+} v21 {
+    QrCode = "QRCODE",
 });
 
 /// `MessageContentType`.
@@ -73,17 +83,25 @@ pub struct TransactionEventResponse {
     pub id_token_info: Option<IdTokenInfo>,
     pub updated_personal_message: Option<MessageContent>,
     pub custom_data: Option<Box<CustomData>>,
+    /// OCPP 2.1.
+    pub transaction_limit: Option<TransactionLimit>,
+    /// OCPP 2.1: one to four more messages, in other languages.
+    pub updated_personal_message_extra: Option<Vec<MessageContent>>,
 }
 
-/// An array of integers with `minItems: 1`.
+/// An array of integers with `minItems: 1`; OCPP 2.1 gives the items a `minimum` of 0.
 fn non_empty_integers(r: &mut Reader<'_>) -> Res<Vec<i64>> {
+    let item = match r.dialect() {
+        Dialect::V201 => integer,
+        Dialect::V21 => |r: &mut Reader<'_>| integer_within(r, 0, None),
+    };
     expect_type(r, JsonType::Array)?;
     let at = r.pos();
     r.begin_array();
     let mut items = Vec::new();
     let mut first = true;
     while r.next_item(&mut first)? {
-        items.push(integer(r).map_err(|e| e.within(Seg::Index(items.len())))?);
+        items.push(item(r).map_err(|e| e.within(Seg::Index(items.len())))?);
     }
     if items.is_empty() {
         return Err(Fault::new(FaultKind::TooFewItems { min: 1 }, at));
@@ -96,11 +114,15 @@ const MESSAGE_CONTENT_KEYS: &[&str] = &["format", "language", "content", "custom
 impl Decode for MessageContent {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
+        let max_content = match r.dialect() {
+            Dialect::V201 => MAX_CONTENT,
+            Dialect::V21 => MAX_CONTENT_V21,
+        };
         let (mut format, mut language, mut content, mut custom) = (None, None, None, None);
         fields!(r, MESSAGE_CONTENT_KEYS, {
             0 => format = enumerated::<MessageFormat>(r),
             1 => language = string_max(r, MAX_LANGUAGE),
-            2 => content = string_max(r, MAX_CONTENT),
+            2 => content = string_max(r, max_content),
             3 => custom = custom_data(r),
         });
         Ok(MessageContent {
@@ -155,25 +177,36 @@ impl Decode for IdTokenInfo {
     }
 }
 
-const RESPONSE_KEYS: &[&str] = &[
+/// OCPP 2.1's keys: 2.0.1's, then those 2.1 adds.
+const RESPONSE_KEYS_V21: &[&str] = &[
     "totalCost",
     "chargingPriority",
     "idTokenInfo",
     "updatedPersonalMessage",
     "customData",
+    "transactionLimit",
+    "updatedPersonalMessageExtra",
 ];
+const RESPONSE_KEYS: &[&str] = RESPONSE_KEYS_V21.split_at(5).0;
 
 impl Decode for TransactionEventResponse {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
+        let keys = match r.dialect() {
+            Dialect::V201 => RESPONSE_KEYS,
+            Dialect::V21 => RESPONSE_KEYS_V21,
+        };
         let (mut cost, mut priority, mut info, mut message, mut custom) =
             (None, None, None, None, None);
-        fields!(r, RESPONSE_KEYS, {
+        let (mut limit, mut extra) = (None, None);
+        fields!(r, keys, {
             0 => cost = number(r),
             1 => priority = integer(r),
             2 => info = object::<IdTokenInfo>(r),
             3 => message = object::<MessageContent>(r),
             4 => custom = custom_data(r),
+            5 => limit = object::<TransactionLimit>(r),
+            6 => extra = bounded_array::<MessageContent>(r, MAX_EXTRA_MESSAGES),
         });
         Ok(TransactionEventResponse {
             total_cost: cost,
@@ -181,6 +214,8 @@ impl Decode for TransactionEventResponse {
             id_token_info: info,
             updated_personal_message: message,
             custom_data: custom,
+            transaction_limit: limit,
+            updated_personal_message_extra: extra,
         })
     }
 }
@@ -247,8 +282,14 @@ impl Encode for TransactionEventResponse {
         if let Some(i) = &self.id_token_info {
             i.write(o.key("idTokenInfo"));
         }
+        if let Some(l) = &self.transaction_limit {
+            l.write(o.key("transactionLimit"));
+        }
         if let Some(m) = &self.updated_personal_message {
             m.write(o.key("updatedPersonalMessage"));
+        }
+        if let Some(m) = &self.updated_personal_message_extra {
+            o.array("updatedPersonalMessageExtra", m);
         }
         o.close();
     }
@@ -284,6 +325,127 @@ mod tests {
         let again = outcome(std::str::from_utf8(&response.to_vec()).unwrap()).unwrap();
         assert_eq!(again, response);
         assert_eq!(outcome("{}").unwrap(), TransactionEventResponse::default());
+    }
+
+    #[test]
+    fn the_2_1_response_decodes_and_round_trips_and_2_0_1_refuses_it() {
+        let in_dialect = |text: &str, d: Dialect| {
+            crate::decode::from_slice_in::<TransactionEventResponse>(text.as_bytes(), false, d)
+                .map_err(|f| (f.code(), f.pointer()))
+        };
+        let long = "c".repeat(MAX_CONTENT_V21);
+        let text = format!(
+            r#"{{"idTokenInfo":{{"status":"Accepted","evseId":[0],"groupIdToken":{{"idToken":"g","type":"NEVI"}}}},
+            "transactionLimit":{{"maxSoC":0,"maxTime":60}},"updatedPersonalMessage":{{"format":"QRCODE","content":"{long}"}},
+            "updatedPersonalMessageExtra":[{{"format":"UTF8","language":"de","content":"Tschüss"}}]}}"#
+        );
+        let response = in_dialect(&text, Dialect::V21).unwrap();
+        assert_eq!(
+            response.transaction_limit.as_ref().unwrap().max_soc,
+            Some(0)
+        );
+        assert_eq!(
+            response
+                .updated_personal_message_extra
+                .as_ref()
+                .unwrap()
+                .len(),
+            1
+        );
+        let again = response.to_vec();
+        assert_eq!(
+            in_dialect(std::str::from_utf8(&again).unwrap(), Dialect::V21).unwrap(),
+            response
+        );
+        // What 2.1 allows, with its fault under 2.0.1.
+        let cases: &[(&str, ErrorCode, &str)] = &[
+            (
+                r#"{"transactionLimit":{}}"#,
+                ProtocolError,
+                "/transactionLimit",
+            ),
+            (
+                r#"{"updatedPersonalMessageExtra":[{"format":"ASCII","content":"x"}]}"#,
+                ProtocolError,
+                "/updatedPersonalMessageExtra",
+            ),
+            (
+                r#"{"updatedPersonalMessage":{"format":"QRCODE","content":"x"}}"#,
+                PropertyConstraintViolation,
+                "/updatedPersonalMessage/format",
+            ),
+            (
+                r#"{"idTokenInfo":{"status":"Accepted","groupIdToken":{"idToken":"g","type":"NEVI"}}}"#,
+                PropertyConstraintViolation,
+                "/idTokenInfo/groupIdToken/type",
+            ),
+        ];
+        for (text, code, path) in cases {
+            assert_eq!(
+                in_dialect(text, Dialect::V201).map(|_| ()),
+                Err((*code, path.to_string())),
+                "{text}"
+            );
+            assert!(in_dialect(text, Dialect::V21).is_ok(), "{text}");
+        }
+        let message = r#"{"format":"ASCII","content":"x"}"#;
+        let five = format!(
+            r#"{{"updatedPersonalMessageExtra":[{message},{message},{message},{message},{message}]}}"#
+        );
+        let v21_cases: &[(String, ErrorCode, &str)] = &[
+            (
+                five,
+                OccurrenceConstraintViolation,
+                "/updatedPersonalMessageExtra",
+            ),
+            (
+                r#"{"updatedPersonalMessageExtra":[]}"#.into(),
+                OccurrenceConstraintViolation,
+                "/updatedPersonalMessageExtra",
+            ),
+            (
+                r#"{"updatedPersonalMessageExtra":[{"format":"ASCII"}]}"#.into(),
+                OccurrenceConstraintViolation,
+                "/updatedPersonalMessageExtra/0/content",
+            ),
+            (
+                format!(r#"{{"updatedPersonalMessage":{{"format":"ASCII","content":"{long}c"}}}}"#),
+                PropertyConstraintViolation,
+                "/updatedPersonalMessage/content",
+            ),
+            (
+                r#"{"idTokenInfo":{"status":"Accepted","evseId":[1,-1]}}"#.into(),
+                PropertyConstraintViolation,
+                "/idTokenInfo/evseId/1",
+            ),
+            (
+                r#"{"transactionLimit":{"maxSoC":101}}"#.into(),
+                PropertyConstraintViolation,
+                "/transactionLimit/maxSoC",
+            ),
+        ];
+        for (text, code, path) in v21_cases {
+            assert_eq!(
+                in_dialect(text, Dialect::V21).map(|_| ()),
+                Err((*code, path.to_string())),
+                "{text}"
+            );
+        }
+        // 2.0.1 has no minimum for the EVSE ids and a shorter content.
+        assert!(in_dialect(
+            r#"{"idTokenInfo":{"status":"Accepted","evseId":[-1]}}"#,
+            Dialect::V201
+        )
+        .is_ok());
+        let long_201 = format!(
+            r#"{{"updatedPersonalMessage":{{"format":"ASCII","content":"{}"}}}}"#,
+            "c".repeat(MAX_CONTENT + 1)
+        );
+        assert_eq!(
+            in_dialect(&long_201, Dialect::V201).unwrap_err().0,
+            PropertyConstraintViolation
+        );
+        assert!(in_dialect(&long_201, Dialect::V21).is_ok());
     }
 
     #[test]

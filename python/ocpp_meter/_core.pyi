@@ -17,7 +17,9 @@ from .enums import (
     IdTokenType,
     Location,
     Measurand,
+    OperationMode,
     Phase,
+    PreconditioningStatus,
     ReadingContext,
     Reason,
     TransactionEventType,
@@ -246,7 +248,7 @@ class AdditionalInfo:
     ) -> AdditionalInfo: ...
     @property
     def additional_id_token(self) -> str:
-        """At most 36 characters."""
+        """At most 36 characters in OCPP 2.0.1, 255 in 2.1."""
     @property
     def type(self) -> str:
         """At most 50 characters."""
@@ -254,8 +256,8 @@ class AdditionalInfo:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> AdditionalInfo:
-        """Decode and validate one ``AdditionalInfoType`` JSON object."""
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> AdditionalInfo:
+        """Decode and validate one ``AdditionalInfoType`` JSON object of ``dialect``'s schema."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -269,13 +271,17 @@ class IdToken:
         type: IdTokenType | str,
         additional_info: Sequence[AdditionalInfo] | None = None,
         custom_data: dict[str, Any] | None = None,
-    ) -> IdToken: ...
+    ) -> IdToken:
+        """``type`` is a value of 2.0.1's ``IdTokenType``; a 2.1 type outside it (a free
+        string there) comes only from decoding ``dialect="2.1"``. ``id_token`` takes up to 255
+        characters (OCPP 2.1)."""
     @property
     def id_token(self) -> str:
-        """At most 36 characters."""
+        """At most 36 characters in OCPP 2.0.1, 255 in 2.1."""
     @property
-    def type(self) -> IdTokenType:
-        """The kind of token."""
+    def type(self) -> IdTokenType | str:
+        """The kind of token: an ``IdTokenType`` member, or the ``str`` sent for an OCPP 2.1
+        type outside 2.0.1's enumeration (up to 20 characters)."""
     @property
     def additional_info(self) -> tuple[AdditionalInfo, ...] | None:
         """At least one when present."""
@@ -283,8 +289,8 @@ class IdToken:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> IdToken:
-        """Decode and validate one ``IdTokenType`` JSON object."""
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> IdToken:
+        """Decode and validate one ``IdTokenType`` JSON object of ``dialect``'s schema."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -297,7 +303,7 @@ class Evse:
     ) -> Evse: ...
     @property
     def id(self) -> int:
-        """The EVSE."""
+        """The EVSE (``>= 0`` in OCPP 2.1's schema)."""
     @property
     def connector_id(self) -> int | None:
         """The connector, if sent."""
@@ -305,8 +311,8 @@ class Evse:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @staticmethod
-    def from_json(data: Buffer) -> Evse:
-        """Decode and validate one ``EVSEType`` JSON object."""
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> Evse:
+        """Decode and validate one ``EVSEType`` JSON object of ``dialect``'s schema."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -322,6 +328,9 @@ class Transaction:
         stopped_reason: Reason | str | None = None,
         remote_start_id: int | None = None,
         custom_data: dict[str, Any] | None = None,
+        operation_mode: OperationMode | str | None = None,
+        tariff_id: str | None = None,
+        transaction_limit: TransactionLimit | None = None,
     ) -> Transaction: ...
     @property
     def transaction_id(self) -> str:
@@ -341,9 +350,52 @@ class Transaction:
     @property
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @property
+    def operation_mode(self) -> OperationMode | None:
+        """The operation mode in effect (OCPP 2.1), if sent."""
+    @property
+    def tariff_id(self) -> str | None:
+        """The tariff in use, at most 60 characters (OCPP 2.1), if sent."""
+    @property
+    def transaction_limit(self) -> TransactionLimit | None:
+        """The limits of the transaction (OCPP 2.1), if sent."""
     @staticmethod
-    def from_json(data: Buffer) -> Transaction:
-        """Decode and validate one ``TransactionType`` JSON object."""
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> Transaction:
+        """Decode and validate one ``TransactionType`` JSON object of ``dialect``'s schema."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class TransactionLimit:
+    """``TransactionLimitType`` (OCPP 2.1): a cost, energy, time or SoC limit of a
+    transaction."""
+
+    def __new__(
+        cls,
+        max_cost: float | None = None,
+        max_energy: float | None = None,
+        max_time: int | None = None,
+        max_soc: int | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> TransactionLimit: ...
+    @property
+    def max_cost(self) -> float | None:
+        """Maximum cost, in the tariff's currency, if sent."""
+    @property
+    def max_energy(self) -> float | None:
+        """Maximum energy in Wh, if sent."""
+    @property
+    def max_time(self) -> int | None:
+        """Maximum duration in seconds, if sent."""
+    @property
+    def max_soc(self) -> int | None:
+        """Maximum state of charge in percent, 0 to 100, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> TransactionLimit:
+        """Decode and validate one ``TransactionLimitType`` JSON object (OCPP 2.1 only)."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -366,7 +418,12 @@ class TransactionEventRequest:
         evse: Evse | None = None,
         id_token: IdToken | None = None,
         custom_data: dict[str, Any] | None = None,
-    ) -> TransactionEventRequest: ...
+        cost_details: dict[str, Any] | None = None,
+        preconditioning_status: PreconditioningStatus | str | None = None,
+        evse_sleep: bool | None = None,
+    ) -> TransactionEventRequest:
+        """``cost_details`` is a dict of ``CostDetailsType``'s JSON form, validated as decoding
+        ``dialect="2.1"`` validates it."""
     @property
     def event_type(self) -> TransactionEventType:
         """Started, Updated or Ended."""
@@ -406,6 +463,16 @@ class TransactionEventRequest:
     @property
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @property
+    def cost_details(self) -> dict[str, Any] | None:
+        """``costDetails`` (OCPP 2.1), if sent: the cost as the station calculated it, as a
+        fresh dict in its JSON form (validated, in the schema's property order)."""
+    @property
+    def preconditioning_status(self) -> PreconditioningStatus | None:
+        """The EV battery's preconditioning status (OCPP 2.1), if sent."""
+    @property
+    def evse_sleep(self) -> bool | None:
+        """Whether the EVSE's electronics sleep (OCPP 2.1), if sent (default false)."""
     @staticmethod
     def from_json(
         data: Buffer, *, profile: Profile = "strict", dialect: Dialect = "2.0.1"

@@ -1,4 +1,5 @@
-"""The OCPP 2.0.1 and 2.1 enumerations of the Meter values block, and the RPC error codes.
+"""The OCPP 2.0.1 and 2.1 enumerations of the Meter values block and of TransactionEvent, and
+the RPC error codes.
 
 Values OCPP 2.1 added come last in their enumeration, after a comment saying so; decoding
 under ``dialect="2.0.1"`` refuses them as the 2.0.1 schema does.
@@ -13,13 +14,17 @@ from enum import Enum
 
 __all__ = [
     "ChargingState",
+    "CostDimension",
     "ErrorCode",
     "IdTokenType",
     "Location",
     "Measurand",
+    "OperationMode",
     "Phase",
+    "PreconditioningStatus",
     "ReadingContext",
     "Reason",
+    "TariffCost",
     "TransactionEventType",
     "TriggerReason",
 ]
@@ -133,6 +138,51 @@ class Location(_WireEnum):
     UPSTREAM = "Upstream"
 
 
+class OperationMode(_WireEnum):
+    """``OperationModeEnumType`` (OCPP 2.1): the mode a transaction's charging is in."""
+
+    IDLE = "Idle"
+    CHARGING_ONLY = "ChargingOnly"
+    CENTRAL_SETPOINT = "CentralSetpoint"
+    EXTERNAL_SETPOINT = "ExternalSetpoint"
+    EXTERNAL_LIMITS = "ExternalLimits"
+    CENTRAL_FREQUENCY = "CentralFrequency"
+    LOCAL_FREQUENCY = "LocalFrequency"
+    LOCAL_LOAD_BALANCING = "LocalLoadBalancing"
+
+
+class PreconditioningStatus(_WireEnum):
+    """``PreconditioningStatusEnumType`` (OCPP 2.1): the preconditioning status of the EV's
+    battery management system (absent means ``Unknown``)."""
+
+    UNKNOWN = "Unknown"
+    READY = "Ready"
+    NOT_READY = "NotReady"
+    PRECONDITIONING = "Preconditioning"
+
+
+class CostDimension(_WireEnum):
+    """``CostDimensionEnumType`` (OCPP 2.1): what a charging period's cost dimension measures.
+    ``IDLE_TIME``'s wire string is ``"IdleTIme"``, as the schema spells it."""
+
+    ENERGY = "Energy"
+    MAX_CURRENT = "MaxCurrent"
+    MIN_CURRENT = "MinCurrent"
+    MAX_POWER = "MaxPower"
+    MIN_POWER = "MinPower"
+    IDLE_TIME = "IdleTIme"
+    CHARGING_TIME = "ChargingTime"
+
+
+class TariffCost(_WireEnum):
+    """``TariffCostEnumType`` (OCPP 2.1): whether a total cost is the normal, minimum or maximum
+    cost."""
+
+    NORMAL_COST = "NormalCost"
+    MIN_COST = "MinCost"
+    MAX_COST = "MaxCost"
+
+
 class ErrorCode(_WireEnum):
     """The twelve OCPP 2.0.1 RPC framework error codes of a CALLERROR."""
 
@@ -182,6 +232,15 @@ class TriggerReason(_WireEnum):
     ABNORMAL_CONDITION = "AbnormalCondition"
     SIGNED_DATA_RECEIVED = "SignedDataReceived"
     RESET_COMMAND = "ResetCommand"
+    # New in OCPP 2.1 (refused when decoding OCPP 2.0.1).
+    COST_LIMIT_REACHED = "CostLimitReached"
+    LIMIT_SET = "LimitSet"
+    OPERATION_MODE_CHANGED = "OperationModeChanged"
+    RUNNING_COST = "RunningCost"
+    SOC_LIMIT_REACHED = "SoCLimitReached"
+    TARIFF_CHANGED = "TariffChanged"
+    TARIFF_NOT_ACCEPTED = "TariffNotAccepted"
+    TX_RESUMED = "TxResumed"
 
 
 class ChargingState(_WireEnum):
@@ -216,10 +275,14 @@ class Reason(_WireEnum):
     STOPPED_BY_EV = "StoppedByEV"
     TIME_LIMIT_REACHED = "TimeLimitReached"
     TIMEOUT = "Timeout"
+    # New in OCPP 2.1 (refused when decoding OCPP 2.0.1).
+    REQ_ENERGY_TRANSFER_REJECTED = "ReqEnergyTransferRejected"
 
 
 class IdTokenType(_WireEnum):
-    """``IdTokenEnumType``: the kind of an identifier token."""
+    """``IdTokenEnumType``: the kind of an identifier token, as OCPP 2.0.1 enumerates it. OCPP
+    2.1 takes any string of up to 20 characters there; a value outside this enumeration reads
+    as a plain ``str``."""
 
     CENTRAL = "Central"
     EMAID = "eMAID"

@@ -59,6 +59,8 @@ pub static TRIGGER_REASON: EnumMembers = EnumMembers::new("TriggerReason");
 pub static CHARGING_STATE: EnumMembers = EnumMembers::new("ChargingState");
 pub static REASON: EnumMembers = EnumMembers::new("Reason");
 pub static ID_TOKEN_TYPE: EnumMembers = EnumMembers::new("IdTokenType");
+pub static OPERATION_MODE: EnumMembers = EnumMembers::new("OperationMode");
+pub static PRECONDITIONING_STATUS: EnumMembers = EnumMembers::new("PreconditioningStatus");
 
 /// The Python member of a schema enumeration value.
 pub fn enum_to_py<'py, T: model::WireEnum>(

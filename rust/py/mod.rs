@@ -1,12 +1,13 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
 //! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
 //! `lookups` give Python values, `limits` the process-wide bounds, and the classes live in
-//! `sampled`, `meter`, `transaction` and `frames`.
+//! `sampled`, `meter`, `transaction`, `cost` and `frames`.
 
 use pyo3::prelude::*;
 
 mod args;
 mod batch;
+mod cost;
 mod deviations;
 mod errors;
 mod frames;
@@ -34,6 +35,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<transaction::PyIdToken>()?;
     m.add_class::<transaction::PyEvse>()?;
     m.add_class::<transaction::PyTransaction>()?;
+    m.add_class::<cost::PyTransactionLimit>()?;
     m.add_class::<transaction::PyTransactionEventRequest>()?;
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;

@@ -1,7 +1,9 @@
 //! Python classes of the `TransactionEvent` request: `TransactionEventRequest`, `Transaction`,
 //! `Evse`, `IdToken`, `AdditionalInfo`. Same conventions as the meter types (immutable, `==`,
-//! readable `repr`, pickling, keyword construction that validates like decoding); fields are
-//! read through getters, and the meter values are built once, on first read.
+//! readable `repr`, pickling, keyword construction that validates like decoding and takes what
+//! either dialect allows); fields are read through getters, and the meter values are built
+//! once, on first read. Classes that can hold what only OCPP 2.1 allows unpickle under 2.1 and
+//! the `off` profile, as the request does.
 
 use std::sync::OnceLock;
 
@@ -13,6 +15,8 @@ use crate::error::{FaultKind, Res, Seg};
 use crate::model::MeterValue;
 use crate::profile::{Deviations, Profile};
 use crate::transaction_event::*;
+
+use super::cost::{cost_details_arg, object_to_py, PyTransactionLimit};
 
 use super::args::*;
 use super::deviations::{self, dialect_arg, profile_arg};
@@ -82,7 +86,7 @@ impl PyAdditionalInfo {
         let build = || -> Res<AdditionalInfo> {
             Ok(AdditionalInfo {
                 custom_data: custom_data_arg(custom_data)?,
-                additional_id_token: str_arg(additional_id_token, MAX_IDENTIFIER)
+                additional_id_token: str_arg(additional_id_token, MAX_ID_TOKEN_V21)
                     .at("additionalIdToken")?,
                 type_: str_arg(r#type, MAX_INFO_TYPE).at("type")?,
             })
@@ -108,10 +112,18 @@ impl PyAdditionalInfo {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
         Ok(PyAdditionalInfo {
-            inner: methods::from_json(data, Dialect::V201)?,
+            inner: methods::from_json(data, dialect_arg(dialect)?)?,
         })
+    }
+
+    /// Unpickles under 2.1 and the `off` profile: a 2.1 token longer than 2.0.1 allows.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
+        Ok(PyAdditionalInfo { inner })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -153,8 +165,11 @@ impl PyIdToken {
                 additional_info: opt(additional_info, |o| {
                     models_arg(o, "additionalInfo", |a: &PyAdditionalInfo| a.inner.clone())
                 })?,
-                id_token: str_arg(id_token, MAX_IDENTIFIER).at("idToken")?,
-                type_: enum_arg::<IdTokenKind>(r#type).at("type")?,
+                id_token: str_arg(id_token, MAX_ID_TOKEN_V21).at("idToken")?,
+                // Only the 2.0.1 values: a 2.1 type outside them comes from decoding.
+                type_: enum_arg::<IdTokenKind>(r#type)
+                    .map(|k| std::borrow::Cow::Borrowed(k.as_str()))
+                    .at("type")?,
             })
         };
         Ok(PyIdToken {
@@ -167,9 +182,13 @@ impl PyIdToken {
         PyString::new(py, &self.inner.id_token)
     }
 
+    /// An `IdTokenType` member, or the `str` sent for a 2.1 type outside 2.0.1's enumeration.
     #[getter(r#type)]
     fn type_<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        enum_to_py(py, &ID_TOKEN_TYPE, self.inner.type_)
+        match self.inner.kind() {
+            Some(k) => enum_to_py(py, &ID_TOKEN_TYPE, k),
+            None => Ok(PyString::new(py, &self.inner.type_).into_any()),
+        }
     }
 
     #[getter]
@@ -190,10 +209,18 @@ impl PyIdToken {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
         Ok(PyIdToken {
-            inner: methods::from_json(data, Dialect::V201)?,
+            inner: methods::from_json(data, dialect_arg(dialect)?)?,
         })
+    }
+
+    /// Unpickles under 2.1 and the `off` profile: a 2.1 type or a longer token comes back.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
+        Ok(PyIdToken { inner })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -257,9 +284,10 @@ impl PyEvse {
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
         Ok(PyEvse {
-            inner: methods::from_json(data, Dialect::V201)?,
+            inner: methods::from_json(data, dialect_arg(dialect)?)?,
         })
     }
 
@@ -285,7 +313,8 @@ pub struct PyTransaction {
 #[pymethods]
 impl PyTransaction {
     #[new]
-    #[pyo3(signature = (transaction_id, charging_state=None, time_spent_charging=None, stopped_reason=None, remote_start_id=None, custom_data=None))]
+    #[pyo3(signature = (transaction_id, charging_state=None, time_spent_charging=None, stopped_reason=None, remote_start_id=None, custom_data=None, operation_mode=None, tariff_id=None, transaction_limit=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         transaction_id: &Bound<'_, PyAny>,
@@ -294,6 +323,9 @@ impl PyTransaction {
         stopped_reason: Option<&Bound<'_, PyAny>>,
         remote_start_id: Option<&Bound<'_, PyAny>>,
         custom_data: Option<&Bound<'_, PyAny>>,
+        operation_mode: Option<&Bound<'_, PyAny>>,
+        tariff_id: Option<&Bound<'_, PyAny>>,
+        transaction_limit: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let build = || -> Res<Transaction> {
             Ok(Transaction {
@@ -304,6 +336,19 @@ impl PyTransaction {
                 time_spent_charging: opt(time_spent_charging, int_arg).at("timeSpentCharging")?,
                 stopped_reason: opt(stopped_reason, enum_arg::<Reason>).at("stoppedReason")?,
                 remote_start_id: opt(remote_start_id, int_arg).at("remoteStartId")?,
+                v21: TransactionV21 {
+                    operation_mode: opt(operation_mode, enum_arg::<OperationMode>)
+                        .at("operationMode")?,
+                    tariff_id: opt(tariff_id, |o| str_arg(o, crate::cost::MAX_TARIFF_ID))
+                        .at("tariffId")?,
+                    transaction_limit: opt(transaction_limit, |o| {
+                        Ok(instance_arg::<PyTransactionLimit>(o, "transactionLimit")?
+                            .get()
+                            .inner
+                            .clone())
+                    })?,
+                }
+                .boxed(),
             })
         };
         Ok(PyTransaction {
@@ -343,15 +388,46 @@ impl PyTransaction {
     }
 
     #[getter]
+    fn operation_mode<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.v21()
+            .and_then(|v| v.operation_mode)
+            .map(|m| enum_to_py(py, &OPERATION_MODE, m))
+            .transpose()
+    }
+
+    #[getter]
+    fn tariff_id<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
+        self.v21()
+            .and_then(|v| v.tariff_id.as_deref())
+            .map(|t| PyString::new(py, t))
+    }
+
+    #[getter]
+    fn transaction_limit(&self, py: Python<'_>) -> PyResult<Option<Py<PyTransactionLimit>>> {
+        self.v21()
+            .and_then(|v| v.transaction_limit.clone())
+            .map(|inner| Py::new(py, PyTransactionLimit { inner }))
+            .transpose()
+    }
+
+    #[getter]
     fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         custom_data_to_py(py, &self.inner.custom_data)
     }
 
     #[staticmethod]
-    fn from_json(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+    #[pyo3(signature = (data, *, dialect="2.0.1"))]
+    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
         Ok(PyTransaction {
-            inner: methods::from_json(data, Dialect::V201)?,
+            inner: methods::from_json(data, dialect_arg(dialect)?)?,
         })
+    }
+
+    /// Unpickles under 2.1 and the `off` profile: 2.1's properties and values come back.
+    #[staticmethod]
+    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
+        Ok(PyTransaction { inner })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -368,8 +444,21 @@ impl PyTransaction {
                 ("stopped_reason", self.stopped_reason(py)?),
                 ("remote_start_id", opt_int(py, self.inner.remote_start_id)?),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+                ("operation_mode", self.operation_mode(py)?),
+                ("tariff_id", self.tariff_id(py).map(Bound::into_any)),
+                (
+                    "transaction_limit",
+                    self.transaction_limit(py)?
+                        .map(|l| l.into_bound(py).into_any()),
+                ),
             ],
         )
+    }
+}
+
+impl PyTransaction {
+    fn v21(&self) -> Option<&TransactionV21> {
+        self.inner.v21.as_deref()
     }
 }
 
@@ -401,7 +490,7 @@ impl PyTransactionEventRequest {
 #[pymethods]
 impl PyTransactionEventRequest {
     #[new]
-    #[pyo3(signature = (event_type, timestamp, trigger_reason, seq_no, transaction_info, meter_value=None, offline=None, number_of_phases_used=None, cable_max_current=None, reservation_id=None, evse=None, id_token=None, custom_data=None))]
+    #[pyo3(signature = (event_type, timestamp, trigger_reason, seq_no, transaction_info, meter_value=None, offline=None, number_of_phases_used=None, cable_max_current=None, reservation_id=None, evse=None, id_token=None, custom_data=None, cost_details=None, preconditioning_status=None, evse_sleep=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -418,6 +507,9 @@ impl PyTransactionEventRequest {
         evse: Option<&Bound<'_, PyAny>>,
         id_token: Option<&Bound<'_, PyAny>>,
         custom_data: Option<&Bound<'_, PyAny>>,
+        cost_details: Option<&Bound<'_, PyAny>>,
+        preconditioning_status: Option<&Bound<'_, PyAny>>,
+        evse_sleep: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let build = || -> Res<TransactionEventRequest> {
             Ok(TransactionEventRequest {
@@ -447,6 +539,16 @@ impl PyTransactionEventRequest {
                 id_token: opt(id_token, |o| {
                     Ok(instance_arg::<PyIdToken>(o, "idToken")?.get().inner.clone())
                 })?,
+                v21: TransactionEventV21 {
+                    cost_details: opt(cost_details, cost_details_arg).at("costDetails")?,
+                    preconditioning_status: opt(
+                        preconditioning_status,
+                        enum_arg::<PreconditioningStatus>,
+                    )
+                    .at("preconditioningStatus")?,
+                    evse_sleep: opt(evse_sleep, bool_arg).at("evseSleep")?,
+                }
+                .boxed(),
             })
         };
         Ok(PyTransactionEventRequest::wrap(methods::raise(
@@ -493,6 +595,28 @@ impl PyTransactionEventRequest {
     #[getter]
     fn reservation_id(&self) -> Option<i64> {
         self.inner.reservation_id
+    }
+
+    /// A fresh dict on every read, like `custom_data`.
+    #[getter]
+    fn cost_details<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.v21()
+            .and_then(|v| v.cost_details.as_ref())
+            .map(|c| object_to_py(py, c))
+            .transpose()
+    }
+
+    #[getter]
+    fn preconditioning_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.v21()
+            .and_then(|v| v.preconditioning_status)
+            .map(|p| enum_to_py(py, &PRECONDITIONING_STATUS, p))
+            .transpose()
+    }
+
+    #[getter]
+    fn evse_sleep(&self) -> Option<bool> {
+        self.v21().and_then(|v| v.evse_sleep)
     }
 
     #[getter]
@@ -616,18 +740,31 @@ impl PyTransactionEventRequest {
                     self.id_token(py)?.map(|t| t.into_bound(py).into_any()),
                 ),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
+                ("cost_details", self.cost_details(py)?),
+                ("preconditioning_status", self.preconditioning_status(py)?),
+                (
+                    "evse_sleep",
+                    self.evse_sleep()
+                        .map(|b| pyo3::types::PyBool::new(py, b).to_owned().into_any()),
+                ),
             ],
         )
     }
 }
 
-value_class!(PyAdditionalInfo, AdditionalInfo);
+impl PyTransactionEventRequest {
+    fn v21(&self) -> Option<&TransactionEventV21> {
+        self.inner.v21.as_deref()
+    }
+}
 
-value_class!(PyIdToken, IdToken);
+value_class!(PyAdditionalInfo, AdditionalInfo, "_from_pickle");
+
+value_class!(PyIdToken, IdToken, "_from_pickle");
 
 value_class!(PyEvse, Evse);
 
-value_class!(PyTransaction, Transaction);
+value_class!(PyTransaction, Transaction, "_from_pickle");
 
 value_class!(
     PyTransactionEventRequest,
