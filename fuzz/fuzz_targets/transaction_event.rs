@@ -1,4 +1,4 @@
-//! `from_slice::<TransactionEventRequest>` on arbitrary bytes.
+//! `from_slice_in::<TransactionEventRequest>` on arbitrary bytes, under OCPP 2.0.1 and 2.1.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,0 +1,488 @@
+"""OCPP 2.1's TransactionEventRequest: every property and value 2.1 adds is read, typed, written
+back and pickled under ``dialect="2.1"`` and refused under ``"2.0.1"`` as the 2.0.1 schema
+refuses it; 2.1's own limits give the code of the keyword and the pointer of the fault. The
+official schemas (``tests/data/ocpp201``, ``tests/data/ocpp21``) under jsonschema's draft-06
+validator are the oracle of every hand-written payload here.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any, Callable
+
+import jsonschema
+import pyarrow as pa
+import pytest
+from ocpp_meter import (
+    AdditionalInfo,
+    Evse,
+    IdToken,
+    IdTokenType,
+    OcppError,
+    OperationMode,
+    PreconditioningStatus,
+    Reason,
+    Transaction,
+    TransactionEventRequest,
+    TransactionLimit,
+    TriggerReason,
+    decode_batch,
+    decode_call,
+)
+from rfc3339_validator import validate_rfc3339
+
+DATA = Path(__file__).parent / "data"
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time")
+def _date_time(instance: object) -> bool:
+    return not isinstance(instance, str) or ("\n" not in instance and validate_rfc3339(instance))
+
+
+ORACLES = {
+    dialect: jsonschema.Draft6Validator(
+        json.loads((DATA / folder / "TransactionEventRequest.json").read_text("utf-8")),
+        format_checker=FORMATS,
+    )
+    for dialect, folder in (("2.0.1", "ocpp201"), ("2.1", "ocpp21"))
+}
+CODE = {
+    "additionalProperties": "ProtocolError",
+    "required": "OccurrenceConstraintViolation",
+    "minItems": "OccurrenceConstraintViolation",
+    "maxItems": "OccurrenceConstraintViolation",
+    "type": "TypeConstraintViolation",
+    "enum": "PropertyConstraintViolation",
+    "maxLength": "PropertyConstraintViolation",
+    "format": "PropertyConstraintViolation",
+    "minimum": "PropertyConstraintViolation",
+    "maximum": "PropertyConstraintViolation",
+}
+
+CUSTOM = {"vendorId": "v", "n": [1, {"a": None}]}
+PRICE: dict[str, Any] = {
+    "exclTax": 1.0,
+    "inclTax": 1.19,
+    "taxRates": [{"type": "VAT", "tax": 19.0, "stack": 0, "customData": CUSTOM}],
+    "customData": CUSTOM,
+}
+COST_DETAILS: dict[str, Any] = {
+    "chargingPeriods": [
+        {
+            "dimensions": [
+                {"type": "Energy", "volume": 12.5},
+                {"type": "IdleTIme", "volume": 60.0, "customData": CUSTOM},
+            ],
+            "tariffId": "T" * 60,
+            "startPeriod": "2025-03-01T09:00:00Z",
+            "customData": CUSTOM,
+        }
+    ],
+    "totalCost": {
+        "currency": "EUR",
+        "typeOfCost": "NormalCost",
+        "fixed": PRICE,
+        "energy": PRICE,
+        "chargingTime": {"exclTax": 0.5},
+        "idleTime": {},
+        "reservationTime": {"inclTax": 0.0},
+        "reservationFixed": PRICE,
+        "total": {"exclTax": 10.0, "inclTax": 11.9, "customData": CUSTOM},
+        "customData": CUSTOM,
+    },
+    "totalUsage": {
+        "energy": 12500.0,
+        "chargingTime": 3600,
+        "idleTime": 60,
+        "reservationTime": 0,
+        "customData": CUSTOM,
+    },
+    "failureToCalculate": False,
+    "failureReason": "r" * 500,
+    "customData": CUSTOM,
+}
+LIMIT = {
+    "maxCost": 50.0,
+    "maxEnergy": 40000.0,
+    "maxTime": 7200,
+    "maxSoC": 100,
+    "customData": CUSTOM,
+}
+MINIMAL: dict[str, Any] = {
+    "eventType": "Started",
+    "timestamp": "2025-03-01T10:00:00Z",
+    "triggerReason": "Authorized",
+    "seqNo": 0,
+    "transactionInfo": {"transactionId": "tx-1"},
+}
+FULL: dict[str, Any] = {
+    "costDetails": COST_DETAILS,
+    "eventType": "Updated",
+    "meterValue": [
+        {
+            "timestamp": "2025-03-01T10:59:00Z",
+            "sampledValue": [
+                {"value": 12.5, "measurand": "Energy.Active.Import.Register"},
+                {"value": 80, "measurand": "Display.PresentSOC", "location": "Upstream"},
+            ],
+        }
+    ],
+    "timestamp": "2025-03-01T11:00:00Z",
+    "triggerReason": "RunningCost",
+    "seqNo": 7,
+    "offline": False,
+    "numberOfPhasesUsed": 3,
+    "cableMaxCurrent": 32,
+    "reservationId": 0,
+    "preconditioningStatus": "Preconditioning",
+    "evseSleep": False,
+    "transactionInfo": {
+        "transactionId": "tx-1",
+        "chargingState": "Charging",
+        "timeSpentCharging": 3600,
+        "stoppedReason": "ReqEnergyTransferRejected",
+        "remoteStartId": 4,
+        "operationMode": "CentralSetpoint",
+        "tariffId": "tariff-1",
+        "transactionLimit": LIMIT,
+        "customData": CUSTOM,
+    },
+    "evse": {"id": 0, "connectorId": 0},
+    "idToken": {
+        "idToken": "t" * 255,
+        "type": "EVCCID",
+        "additionalInfo": [{"additionalIdToken": "a" * 255, "type": "x"}],
+    },
+    "customData": CUSTOM,
+}
+
+
+def fresh(base: dict[str, Any]) -> Any:
+    """A deep copy with no shared parts (``copy.deepcopy`` keeps ``PRICE`` shared)."""
+    return json.loads(json.dumps(base))
+
+
+def with_(base: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """``base`` with the value at JSON Pointer ``path`` set (or added)."""
+    out: dict[str, Any] = fresh(base)
+    *parents, last = path.strip("/").split("/")
+    node: Any = out
+    for step in parents:
+        node = node[int(step)] if isinstance(node, list) else node[step]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return out
+
+
+VALID = {
+    "every 2.1 property": FULL,
+    "a 2.0.1 token type": with_(FULL, "/idToken/type", "eMAID"),
+    "cost calculation failed": with_(
+        MINIMAL,
+        "/costDetails",
+        {
+            "totalCost": {"currency": "EUR", "typeOfCost": "MinCost", "total": {}},
+            "totalUsage": {"energy": 0, "chargingTime": 0, "idleTime": 0},
+            "failureToCalculate": True,
+        },
+    ),
+    "an empty limit": with_(MINIMAL, "/transactionInfo/transactionLimit", {}),
+    "every new trigger reason": with_(MINIMAL, "/triggerReason", "TxResumed"),
+}
+
+
+def oracle_faults(payload: Any, dialect: str) -> set[tuple[str, str]]:
+    """The (code, pointer) pairs the schema of ``dialect`` reports for ``payload``."""
+    out = set()
+    for e in ORACLES[dialect].iter_errors(payload):
+        base = "".join(f"/{p}" for p in e.absolute_path)
+        code = CODE[str(e.validator)]
+        if e.validator == "required":
+            out |= {(code, f"{base}/{p}") for p in e.validator_value if p not in e.instance}
+        elif e.validator == "additionalProperties":
+            known = e.schema.get("properties", {})
+            out |= {(code, f"{base}/{k}") for k in e.instance if k not in known}
+        else:
+            out.add((code, base))
+    return out
+
+
+def inputs(payload: dict[str, Any]) -> list[Any]:
+    raw = json.dumps(payload).encode()
+    return [raw, bytearray(raw), memoryview(b"[" + raw + b"]")[1:-1], raw.decode()]
+
+
+def fault(fn: Callable[[], Any]) -> tuple[str, str]:
+    with pytest.raises(OcppError) as info:
+        fn()
+    return info.value.code.value, info.value.path
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_2_1_payloads_decode_round_trip_and_pickle(name: str) -> None:
+    payload = VALID[name]
+    assert oracle_faults(payload, "2.1") == set()
+    for data in inputs(payload):
+        te = TransactionEventRequest.from_json(data, dialect="2.1")
+        assert TransactionEventRequest.from_json(te.to_json(), dialect="2.1") == te
+        assert json.loads(te.to_json()) == payload
+        assert pickle.loads(pickle.dumps(te)) == te
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_2_0_1_refuses_them_as_its_schema_does(name: str) -> None:
+    payload = VALID[name]
+    expected = oracle_faults(payload, "2.0.1")
+    assert expected, "2.0.1's schema refuses every one of them"
+    for data in inputs(payload):
+        got = fault(lambda: TransactionEventRequest.from_json(data))  # noqa: B023
+        assert got in expected
+
+
+def test_every_new_field_is_typed() -> None:
+    te = TransactionEventRequest.from_json(json.dumps(FULL), dialect="2.1")
+    assert te.trigger_reason is TriggerReason.RUNNING_COST
+    assert te.preconditioning_status is PreconditioningStatus.PRECONDITIONING
+    assert te.evse_sleep is False
+    assert te.cost_details == COST_DETAILS
+    # A fresh dict on every read: changing it does not change the message.
+    read = te.cost_details
+    assert read is not None
+    read["totalCost"]["currency"] = "USD"
+    assert te.cost_details == COST_DETAILS
+    info = te.transaction_info
+    assert info.stopped_reason is Reason.REQ_ENERGY_TRANSFER_REJECTED
+    assert info.operation_mode is OperationMode.CENTRAL_SETPOINT
+    assert info.tariff_id == "tariff-1"
+    assert info.transaction_limit == TransactionLimit(
+        max_cost=50.0, max_energy=40000.0, max_time=7200, max_soc=100, custom_data=CUSTOM
+    )
+    assert te.id_token is not None
+    assert te.id_token.type == "EVCCID" and type(te.id_token.type) is str
+    assert IdToken.from_json(b'{"idToken":"x","type":"eMAID"}').type is IdTokenType.EMAID
+    assert te.evse == Evse(0, connector_id=0)
+
+
+def test_a_2_0_1_frame_is_the_same_value_in_both_dialects() -> None:
+    frame = {**MINIMAL, "idToken": {"idToken": "x", "type": "Local"}}
+    a = TransactionEventRequest.from_json(json.dumps(frame))
+    b = TransactionEventRequest.from_json(json.dumps(frame), dialect="2.1")
+    assert a == b and a.to_json() == b.to_json()
+    assert (b.cost_details, b.preconditioning_status, b.evse_sleep) == (None, None, None)
+    assert b.transaction_info.operation_mode is None
+    assert b.id_token is not None and b.id_token.type is IdTokenType.LOCAL
+
+
+INVALID_21 = [
+    ("/seqNo", -1, "PropertyConstraintViolation"),
+    ("/numberOfPhasesUsed", 4, "PropertyConstraintViolation"),
+    ("/numberOfPhasesUsed", -1, "PropertyConstraintViolation"),
+    ("/reservationId", -1, "PropertyConstraintViolation"),
+    ("/evse/id", -1, "PropertyConstraintViolation"),
+    ("/evse/connectorId", -1, "PropertyConstraintViolation"),
+    ("/evseSleep", 0, "TypeConstraintViolation"),
+    ("/preconditioningStatus", "Warm", "PropertyConstraintViolation"),
+    ("/idToken/type", "t" * 21, "PropertyConstraintViolation"),
+    ("/idToken/idToken", "t" * 256, "PropertyConstraintViolation"),
+    ("/idToken/additionalInfo/0/additionalIdToken", "a" * 256, "PropertyConstraintViolation"),
+    ("/transactionInfo/operationMode", "Fast", "PropertyConstraintViolation"),
+    ("/transactionInfo/tariffId", "t" * 61, "PropertyConstraintViolation"),
+    ("/transactionInfo/transactionLimit/maxSoC", 101, "PropertyConstraintViolation"),
+    ("/transactionInfo/transactionLimit/maxTime", 1.5, "TypeConstraintViolation"),
+    ("/costDetails/failureReason", "r" * 501, "PropertyConstraintViolation"),
+    ("/costDetails/chargingPeriods", [], "OccurrenceConstraintViolation"),
+    (
+        "/costDetails/chargingPeriods/0/startPeriod",
+        "2025-02-30T00:00:00Z",
+        "PropertyConstraintViolation",
+    ),
+    ("/costDetails/chargingPeriods/0/dimensions/0/type", "IdleTime", "PropertyConstraintViolation"),
+    ("/costDetails/totalCost/currency", "EURO", "PropertyConstraintViolation"),
+    ("/costDetails/totalCost/typeOfCost", "Cheap", "PropertyConstraintViolation"),
+    (
+        "/costDetails/totalCost/energy/taxRates",
+        [PRICE["taxRates"][0]] * 6,
+        "OccurrenceConstraintViolation",
+    ),
+    ("/costDetails/totalCost/fixed/taxRates/0/stack", -1, "PropertyConstraintViolation"),
+    ("/costDetails/totalCost/fixed/taxRates/0/type", "t" * 21, "PropertyConstraintViolation"),
+    ("/costDetails/totalCost/total/surprise", 1, "ProtocolError"),
+    ("/costDetails/totalUsage/idleTime", 0.5, "TypeConstraintViolation"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "code"), INVALID_21, ids=[c[0] for c in INVALID_21])
+def test_2_1_limits_give_the_keyword_code_and_pointer(path: str, value: Any, code: str) -> None:
+    payload = with_(FULL, path, value)
+    assert oracle_faults(payload, "2.1") == {(code, path)}
+    for data in inputs(payload):
+        assert fault(lambda: TransactionEventRequest.from_json(data, dialect="2.1")) == (  # noqa: B023
+            code,
+            path,
+        )
+
+
+def test_required_properties_of_the_cost_types() -> None:
+    for path in (
+        "/costDetails/totalCost",
+        "/costDetails/totalUsage/chargingTime",
+        "/costDetails/totalCost/total",
+        "/costDetails/chargingPeriods/0/startPeriod",
+        "/costDetails/chargingPeriods/0/dimensions/1/volume",
+        "/costDetails/totalCost/fixed/taxRates/0/tax",
+    ):
+        payload = fresh(FULL)
+        *parents, last = path.strip("/").split("/")
+        node: Any = payload
+        for step in parents:
+            node = node[int(step)] if isinstance(node, list) else node[step]
+        del node[last]
+        assert oracle_faults(payload, "2.1") == {("OccurrenceConstraintViolation", path)}
+        got = fault(lambda: TransactionEventRequest.from_json(json.dumps(payload), dialect="2.1"))  # noqa: B023
+        assert got == ("OccurrenceConstraintViolation", path)
+
+
+def test_the_off_profile_skips_2_1_bounds() -> None:
+    payload = with_(with_(FULL, "/seqNo", -1), "/transactionInfo/transactionLimit/maxSoC", 150)
+    te = TransactionEventRequest.from_json(json.dumps(payload), dialect="2.1", profile="off")
+    assert te.seq_no == -1 and te.warnings == ()
+    limit = te.transaction_info.transaction_limit
+    assert limit is not None and limit.max_soc == 150
+    assert pickle.loads(pickle.dumps(te)) == te
+    with pytest.raises(OcppError):
+        TransactionEventRequest.from_json(json.dumps(payload), dialect="2.1", profile="lenient")
+
+
+def test_constructors_take_the_new_fields_and_validate_like_decoding() -> None:
+    decoded = TransactionEventRequest.from_json(json.dumps(FULL), dialect="2.1")
+    built = TransactionEventRequest(
+        event_type="Updated",
+        timestamp=decoded.timestamp,
+        trigger_reason=TriggerReason.RUNNING_COST,
+        seq_no=7,
+        transaction_info=Transaction(
+            "tx-1",
+            charging_state="Charging",
+            time_spent_charging=3600,
+            stopped_reason=Reason.REQ_ENERGY_TRANSFER_REJECTED,
+            remote_start_id=4,
+            custom_data=CUSTOM,
+            operation_mode=OperationMode.CENTRAL_SETPOINT,
+            tariff_id="tariff-1",
+            transaction_limit=TransactionLimit(50.0, 40000.0, 7200, 100, CUSTOM),
+        ),
+        meter_value=decoded.meter_value,
+        offline=False,
+        number_of_phases_used=3,
+        cable_max_current=32,
+        reservation_id=0,
+        evse=Evse(0, 0),
+        id_token=IdToken.from_json(json.dumps(FULL["idToken"]), dialect="2.1"),
+        custom_data=CUSTOM,
+        cost_details=COST_DETAILS,
+        preconditioning_status="Preconditioning",
+        evse_sleep=False,
+    )
+    assert built == decoded
+    assert built.to_json() == decoded.to_json()
+    for make, expected in [
+        (lambda: TransactionLimit(max_soc=101), ("PropertyConstraintViolation", "/maxSoC")),
+        (lambda: TransactionLimit(max_soc=-1), ("PropertyConstraintViolation", "/maxSoC")),
+        (
+            lambda: TransactionLimit(max_time=1.5),  # type: ignore[arg-type]
+            ("TypeConstraintViolation", "/maxTime"),
+        ),
+        (
+            lambda: Transaction("t", tariff_id="t" * 61),
+            ("PropertyConstraintViolation", "/tariffId"),
+        ),
+        (
+            lambda: Transaction("t", operation_mode="Fast"),
+            ("PropertyConstraintViolation", "/operationMode"),
+        ),
+        (
+            lambda: Transaction("t", transaction_limit={}),  # type: ignore[arg-type]
+            ("TypeConstraintViolation", "/transactionLimit"),
+        ),
+        (
+            lambda: TransactionEventRequest(
+                "Started",
+                "2025-03-01T10:00:00Z",
+                "Authorized",
+                0,
+                Transaction("t"),
+                cost_details={**COST_DETAILS, "totalCost": {"currency": "EURO"}},
+            ),
+            ("PropertyConstraintViolation", "/costDetails/totalCost/currency"),
+        ),
+        (
+            lambda: TransactionEventRequest(
+                "Started",
+                "2025-03-01T10:00:00Z",
+                "Authorized",
+                0,
+                Transaction("t"),
+                preconditioning_status="Warm",
+            ),
+            ("PropertyConstraintViolation", "/preconditioningStatus"),
+        ),
+        (lambda: IdToken("t" * 256, "Local"), ("PropertyConstraintViolation", "/idToken")),
+    ]:
+        assert fault(make) == expected
+    # What either dialect allows: 2.1's longer tokens.
+    assert IdToken("t" * 255, IdTokenType.LOCAL).id_token == "t" * 255
+    assert AdditionalInfo("a" * 255, "x").additional_id_token == "a" * 255
+
+
+def test_pieces_decode_in_either_dialect_and_pickle() -> None:
+    token = json.dumps(FULL["idToken"])
+    assert fault(lambda: IdToken.from_json(token))[1] == "/idToken"
+    info = json.dumps(FULL["transactionInfo"])
+    assert fault(lambda: Transaction.from_json(info))[1] == "/stoppedReason"
+    assert fault(lambda: Evse.from_json('{"id":-1}', dialect="2.1"))[1] == "/id"
+    assert Evse.from_json('{"id":-1}').id == -1
+    long_info = json.dumps(FULL["idToken"]["additionalInfo"][0])
+    assert fault(lambda: AdditionalInfo.from_json(long_info))[1] == "/additionalIdToken"
+    for piece in (
+        IdToken.from_json(token, dialect="2.1"),
+        Transaction.from_json(info, dialect="2.1"),
+        AdditionalInfo.from_json(long_info, dialect="2.1"),
+        TransactionLimit.from_json(json.dumps(LIMIT)),
+    ):
+        assert pickle.loads(pickle.dumps(piece)) == piece
+        assert type(piece).from_json(piece.to_json(), dialect="2.1") == piece
+    evse = Evse.from_json('{"id":-1}')
+    assert pickle.loads(pickle.dumps(evse)) == evse
+    with pytest.raises(ValueError):
+        TransactionLimit.from_json(json.dumps(LIMIT), dialect="2.0.1")  # type: ignore[arg-type]
+
+
+def test_frames_and_batches_in_2_1() -> None:
+    frame = json.dumps([2, "m-21", "TransactionEvent", FULL])
+    call = decode_call(frame, dialect="2.1")
+    assert isinstance(call.payload, TransactionEventRequest)
+    assert call.payload.cost_details == COST_DETAILS
+    with pytest.raises(OcppError) as info:
+        decode_call(frame)
+    assert (info.value.code.value, info.value.path) == ("ProtocolError", "/costDetails")
+
+    result = decode_batch([frame, frame.encode()], "CS-21", dialect="2.1")
+    rows = pa.table(result).to_pylist()
+    assert result.error_count == 0 and len(rows) == 4
+    assert [(r["measurand"], r["location"]) for r in rows[:2]] == [
+        ("Energy.Active.Import.Register", "Outlet"),
+        ("Display.PresentSOC", "Upstream"),
+    ]
+    first = rows[0]
+    assert (first["action"], first["evse_id"], first["connector_id"]) == ("TransactionEvent", 0, 0)
+    assert (first["transaction_id"], first["event_type"], first["seq_no"]) == ("tx-1", "Updated", 7)
+
+    refused = decode_batch([frame], "CS-201")
+    errors = pa.table(refused.errors).to_pylist()
+    assert refused.row_count == 0
+    assert [(e["code"], e["path"]) for e in errors] == [("ProtocolError", "/costDetails")]
