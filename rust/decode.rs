@@ -198,15 +198,34 @@ pub(crate) fn integer(r: &mut Reader<'_>) -> Res<i64> {
 pub(crate) fn integer_within(r: &mut Reader<'_>, min: i64, max: Option<i64>) -> Res<i64> {
     let at = r.pos();
     let v = integer(r)?;
-    if r.value_checks() {
-        if v < min {
-            return Err(Fault::new(FaultKind::BelowMinimum { min }, at));
-        }
-        if let Some(max) = max.filter(|&max| v > max) {
-            return Err(Fault::new(FaultKind::AboveMaximum { max }, at));
-        }
-    }
+    check_bounds(r, v, at, min, max)?;
     Ok(v)
+}
+
+/// Checks integer `v`, read at `at`, against a `minimum` and an optional `maximum` (unless the
+/// reader skips value checks). Inline, with the fault built out of line: it runs on hot fields.
+#[inline(always)]
+pub(crate) fn check_bounds(
+    r: &Reader<'_>,
+    v: i64,
+    at: usize,
+    min: i64,
+    max: Option<i64>,
+) -> Res<()> {
+    if (v < min || max.is_some_and(|m| v > m)) && r.value_checks() {
+        return Err(out_of_bounds(v, at, min, max));
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn out_of_bounds(v: i64, at: usize, min: i64, max: Option<i64>) -> Box<Fault> {
+    let kind = match max {
+        Some(max) if v > max => FaultKind::AboveMaximum { max },
+        _ => FaultKind::BelowMinimum { min },
+    };
+    Fault::new(kind, at)
 }
 
 #[inline]

