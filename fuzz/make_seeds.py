@@ -6,7 +6,8 @@ fuzz/ocpp.dict. Run from the repository root with the package installed:
 Seeds: every frame of examples/meter_values.jsonl, frames of ocpp_meter.samples (each kind), every
 payload of the rule table in tests/test_rules.py (bare for `payload`, wrapped in a CALL for
 `frame`), CALLRESULT and CALLERROR frames, TransactionEvent payloads built from the meter
-values above, and for `batch` newline-separated groups of all of these (TransactionEvent
+values above, OCPP 2.1 MeterValues and TransactionEvent payloads (tests/test_dialect.py,
+tests/test_transaction_event_21.py), and for `batch` newline-separated groups of all of these (TransactionEvent
 payloads wrapped in a CALL). File names are content hashes, so rerunning is idempotent.
 """
 
@@ -21,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import test_dialect
 import test_rules
+import test_transaction_event_21
 from ocpp_meter import samples
 
 
@@ -110,6 +113,15 @@ for f in frames[:6]:
         "transaction_event",
         json.dumps({**te_base, "meterValue": mv}, separators=(",", ":")).encode(),
     )
+
+# OCPP 2.1 payloads (the targets decode in both dialects): what only 2.1 allows.
+write("payload", json.dumps(test_dialect.PAYLOAD_21, separators=(",", ":")).encode())
+write("frame", test_dialect.frame(test_dialect.PAYLOAD_21))
+write("transaction_event", json.dumps(test_transaction_event_21.FULL).encode())
+write(
+    "frame",
+    json.dumps([2, "te-21", "TransactionEvent", test_transaction_event_21.FULL]).encode(),
+)
 
 # Batches: JSON Lines of mixed frames (accepted MeterValues and TransactionEvent, faulty
 # frames, replies), in groups of 1 to 8, so each seed covers several outcomes and thread cuts.
