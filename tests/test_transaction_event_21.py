@@ -436,6 +436,13 @@ def test_constructors_take_the_new_fields_and_validate_like_decoding() -> None:
         assert fault(make) == expected
     # What either dialect allows: 2.1's longer tokens.
     assert IdToken("t" * 255, IdTokenType.LOCAL).id_token == "t" * 255
+    # and 2.1's free token types: a 2.0.1 value reads back as its member, any other as str.
+    local, evccid = IdToken("t", "Local"), IdToken("t", "EVCCID")
+    assert local.type is IdTokenType.LOCAL
+    assert evccid.type == "EVCCID" and type(evccid.type) is str
+    assert IdToken.from_json(evccid.to_json(), dialect="2.1") == evccid
+    assert fault(lambda: IdToken.from_json(evccid.to_json()))[1] == "/type"
+    assert pickle.loads(pickle.dumps(evccid)) == evccid
     assert AdditionalInfo("a" * 255, "x").additional_id_token == "a" * 255
 
 

@@ -272,9 +272,8 @@ class IdToken:
         additional_info: Sequence[AdditionalInfo] | None = None,
         custom_data: dict[str, Any] | None = None,
     ) -> IdToken:
-        """``type`` is a value of 2.0.1's ``IdTokenType``; a 2.1 type outside it (a free
-        string there) comes only from decoding ``dialect="2.1"``. ``id_token`` takes up to 255
-        characters (OCPP 2.1)."""
+        """Takes what either dialect allows: ``type`` is an ``IdTokenType`` or OCPP 2.1's
+        free string of up to 20 characters, ``id_token`` up to 255 characters (36 in 2.0.1)."""
     @property
     def id_token(self) -> str:
         """At most 36 characters in OCPP 2.0.1, 255 in 2.1."""

@@ -166,9 +166,9 @@ impl PyIdToken {
                     models_arg(o, "additionalInfo", |a: &PyAdditionalInfo| a.inner.clone())
                 })?,
                 id_token: str_arg(id_token, MAX_ID_TOKEN_V21).at("idToken")?,
-                // Only the 2.0.1 values: a 2.1 type outside them comes from decoding.
-                type_: enum_arg::<IdTokenKind>(r#type)
-                    .map(|k| std::borrow::Cow::Borrowed(k.as_str()))
+                // What either dialect allows, as elsewhere: 2.1's string of up to 20.
+                type_: str_arg(r#type, MAX_ID_TOKEN_TYPE_V21)
+                    .map(|t| id_token_type(&t))
                     .at("type")?,
             })
         };
