@@ -551,7 +551,11 @@ mod tests {
         let Col::Dict(_, dictionary) = col(&c, "measurand") else {
             panic!("a dictionary")
         };
-        assert_eq!(dictionary.len(), 56, "every MeasurandEnumType value of 2.0.1 and 2.1");
+        assert_eq!(
+            dictionary.len(),
+            56,
+            "every MeasurandEnumType value of 2.0.1 and 2.1"
+        );
         let phases = [
             None,
             None,
