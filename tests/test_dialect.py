@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pyarrow as pa
 import pytest
+import strategies as S
 from ocpp_meter import (
     Location,
     Measurand,
@@ -72,13 +73,6 @@ def oracle(version: str) -> jsonschema.Draft6Validator:
     return jsonschema.Draft6Validator(schema)
 
 
-KEYWORD_CODE = {
-    "enum": "PropertyConstraintViolation",
-    "maxLength": "PropertyConstraintViolation",
-    "required": "OccurrenceConstraintViolation",
-}
-
-
 def oracle_faults(payload: Any) -> set[tuple[str, str]]:
     """The 2.0.1 oracle's errors as (code, JSON Pointer); ``required`` points at the property."""
     faults = set()
@@ -86,7 +80,7 @@ def oracle_faults(payload: Any) -> set[tuple[str, str]]:
         pointer = "".join(f"/{p}" for p in error.absolute_path)
         if error.validator == "required":
             pointer += "/" + error.message.split("'")[1]
-        faults.add((KEYWORD_CODE[str(error.validator)], pointer))
+        faults.add((S.KEYWORD_CODE[str(error.validator)], pointer))
     return faults
 
 

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import jsonschema
 import pyarrow as pa
 import pytest
+import strategies as S
 from ocpp_meter import (
     AdditionalInfo,
     Evse,
@@ -48,18 +49,6 @@ ORACLES = {
         format_checker=FORMATS,
     )
     for dialect, folder in (("2.0.1", "ocpp201"), ("2.1", "ocpp21"))
-}
-CODE = {
-    "additionalProperties": "ProtocolError",
-    "required": "OccurrenceConstraintViolation",
-    "minItems": "OccurrenceConstraintViolation",
-    "maxItems": "OccurrenceConstraintViolation",
-    "type": "TypeConstraintViolation",
-    "enum": "PropertyConstraintViolation",
-    "maxLength": "PropertyConstraintViolation",
-    "format": "PropertyConstraintViolation",
-    "minimum": "PropertyConstraintViolation",
-    "maximum": "PropertyConstraintViolation",
 }
 
 CUSTOM = {"vendorId": "v", "n": [1, {"a": None}]}
@@ -201,7 +190,7 @@ def oracle_faults(payload: Any, dialect: str) -> set[tuple[str, str]]:
     out = set()
     for e in ORACLES[dialect].iter_errors(payload):
         base = "".join(f"/{p}" for p in e.absolute_path)
-        code = CODE[str(e.validator)]
+        code = S.KEYWORD_CODE[str(e.validator)]
         if e.validator == "required":
             out |= {(code, f"{base}/{p}") for p in e.validator_value if p not in e.instance}
         elif e.validator == "additionalProperties":
