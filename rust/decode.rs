@@ -163,8 +163,10 @@ pub(crate) fn boolean(r: &mut Reader<'_>) -> Res<bool> {
     Ok(r.read_literal()?.unwrap_or_default())
 }
 
-/// A `type: number` value, which must be a finite double.
-#[inline]
+/// A `type: number` value, which must be a finite double. Always inlined: with OCPP 2.1's
+/// cost types calling it too, the compiler stopped inlining it into `SampledValue::read`, which
+/// cost a MeterValues frame 2% more instructions (callgrind).
+#[inline(always)]
 pub(crate) fn number(r: &mut Reader<'_>) -> Res<f64> {
     expect_type(r, JsonType::Number)?;
     let n = r.read_number()?;
