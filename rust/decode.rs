@@ -153,8 +153,8 @@ fn enumerated_slow<T: WireEnum>(r: &mut Reader<'_>, at: usize) -> Res<T> {
     }
 }
 
-/// A `type: boolean` value.
-#[inline]
+/// A `type: boolean` value (always inlined, as [`number`] is, for the same reason).
+#[inline(always)]
 pub(crate) fn boolean(r: &mut Reader<'_>) -> Res<bool> {
     let found = r.peek_type()?;
     if found != JsonType::Boolean {

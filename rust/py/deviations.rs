@@ -54,7 +54,8 @@ pub fn profile_arg(name: &str) -> PyResult<Profile> {
     })
 }
 
-/// The `dialect=` argument.
+/// The `dialect=` argument (inlined: every decoding call passes through it).
+#[inline]
 pub fn dialect_arg(name: &str) -> PyResult<Dialect> {
     Dialect::from_name(name).ok_or_else(|| {
         PyValueError::new_err(format!("dialect must be '2.0.1' or '2.1', got {name:?}"))
