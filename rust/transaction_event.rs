@@ -502,7 +502,21 @@ macro_rules! no_sampled_values {
         }
     )*};
 }
-no_sampled_values!(AdditionalInfo, IdToken, Evse, Transaction, TransactionLimit);
+no_sampled_values!(
+    AdditionalInfo,
+    IdToken,
+    Evse,
+    Transaction,
+    TransactionLimit,
+    CostDetails,
+    crate::cost::ChargingPeriod,
+    crate::cost::CostDimension,
+    crate::cost::TotalCost,
+    crate::cost::Price,
+    crate::cost::TaxRate,
+    crate::cost::TotalPrice,
+    crate::cost::TotalUsage
+);
 
 impl Encode for AdditionalInfo {
     fn write(&self, out: &mut Vec<u8>) {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,13 +19,23 @@ import pytest
 import strategies as S
 from ocpp_meter import (
     AdditionalInfo,
+    ChargingPeriod,
+    CostDetails,
+    CostDimension,
+    CostDimensionVolume,
     Evse,
     IdToken,
     IdTokenType,
     OcppError,
     OperationMode,
     PreconditioningStatus,
+    Price,
     Reason,
+    TariffCost,
+    TaxRate,
+    TotalCost,
+    TotalPrice,
+    TotalUsage,
     Transaction,
     TransactionEventRequest,
     TransactionLimit,
@@ -238,12 +249,7 @@ def test_every_new_field_is_typed() -> None:
     assert te.trigger_reason is TriggerReason.RUNNING_COST
     assert te.preconditioning_status is PreconditioningStatus.PRECONDITIONING
     assert te.evse_sleep is False
-    assert te.cost_details == COST_DETAILS
-    # A fresh dict on every read: changing it does not change the message.
-    read = te.cost_details
-    assert read is not None
-    read["totalCost"]["currency"] = "USD"
-    assert te.cost_details == COST_DETAILS
+    assert te.cost_details == CostDetails.from_json(json.dumps(COST_DETAILS))
     info = te.transaction_info
     assert info.stopped_reason is Reason.REQ_ENERGY_TRANSFER_REJECTED
     assert info.operation_mode is OperationMode.CENTRAL_SETPOINT
@@ -373,7 +379,7 @@ def test_constructors_take_the_new_fields_and_validate_like_decoding() -> None:
         evse=Evse(0, 0),
         id_token=IdToken.from_json(json.dumps(FULL["idToken"]), dialect="2.1"),
         custom_data=CUSTOM,
-        cost_details=COST_DETAILS,
+        cost_details=CostDetails.from_json(json.dumps(COST_DETAILS)),
         preconditioning_status="Preconditioning",
         evse_sleep=False,
     )
@@ -462,7 +468,8 @@ def test_frames_and_batches_in_2_1() -> None:
     frame = json.dumps([2, "m-21", "TransactionEvent", FULL])
     call = decode_call(frame, dialect="2.1")
     assert isinstance(call.payload, TransactionEventRequest)
-    assert call.payload.cost_details == COST_DETAILS
+    cost = call.payload.cost_details
+    assert cost is not None and json.loads(cost.to_json()) == COST_DETAILS
     with pytest.raises(OcppError) as info:
         decode_call(frame)
     assert (info.value.code.value, info.value.path) == ("ProtocolError", "/costDetails")
@@ -482,3 +489,253 @@ def test_frames_and_batches_in_2_1() -> None:
     errors = pa.table(refused.errors).to_pylist()
     assert refused.row_count == 0
     assert [(e["code"], e["path"]) for e in errors] == [("ProtocolError", "/costDetails")]
+
+
+def built_cost_details() -> CostDetails:
+    """``COST_DETAILS`` built with keywords, part by part."""
+    custom = CUSTOM
+    price = Price(
+        excl_tax=1.0,
+        incl_tax=1.19,
+        tax_rates=[TaxRate("VAT", 19.0, stack=0, custom_data=custom)],
+        custom_data=custom,
+    )
+    return CostDetails(
+        charging_periods=[
+            ChargingPeriod(
+                dimensions=[
+                    CostDimensionVolume(CostDimension.ENERGY, 12.5),
+                    CostDimensionVolume("IdleTIme", 60.0, custom_data=custom),
+                ],
+                tariff_id="T" * 60,
+                start_period="2025-03-01T09:00:00Z",
+                custom_data=custom,
+            )
+        ],
+        total_cost=TotalCost(
+            currency="EUR",
+            type_of_cost=TariffCost.NORMAL_COST,
+            fixed=price,
+            energy=price,
+            charging_time=Price(excl_tax=0.5),
+            idle_time=Price(),
+            reservation_time=Price(incl_tax=0.0),
+            reservation_fixed=price,
+            total=TotalPrice(10.0, 11.9, custom),
+            custom_data=custom,
+        ),
+        total_usage=TotalUsage(12500.0, 3600, 60, reservation_time=0, custom_data=custom),
+        failure_to_calculate=False,
+        failure_reason="r" * 500,
+        custom_data=custom,
+    )
+
+
+def test_cost_details_is_typed_to_every_field() -> None:
+    te = TransactionEventRequest.from_json(json.dumps(FULL), dialect="2.1")
+    cost = te.cost_details
+    assert isinstance(cost, CostDetails)
+    assert (cost.failure_to_calculate, cost.failure_reason) == (False, "r" * 500)
+    assert cost.custom_data == CUSTOM
+    assert cost.charging_periods is not None
+    (period,) = cost.charging_periods
+    assert period.start_period == datetime(2025, 3, 1, 9, tzinfo=timezone.utc)
+    assert period.start_period.tzinfo is not None
+    assert (period.tariff_id, period.custom_data) == ("T" * 60, CUSTOM)
+    assert period.dimensions is not None
+    energy, idle = period.dimensions
+    assert energy.type is CostDimension.ENERGY and energy.volume == 12.5
+    assert energy.custom_data is None
+    assert idle.type is CostDimension.IDLE_TIME and idle.volume == 60.0
+    assert idle.custom_data == CUSTOM
+
+    total = cost.total_cost
+    assert (total.currency, total.type_of_cost) == ("EUR", TariffCost.NORMAL_COST)
+    assert total.type_of_cost is TariffCost.NORMAL_COST
+    assert (total.total.excl_tax, total.total.incl_tax) == (10.0, 11.9)
+    assert total.total.custom_data == CUSTOM and total.custom_data == CUSTOM
+    for price in (total.fixed, total.energy, total.reservation_fixed):
+        assert price is not None
+        assert (price.excl_tax, price.incl_tax, price.custom_data) == (1.0, 1.19, CUSTOM)
+        assert price.tax_rates is not None
+        (rate,) = price.tax_rates
+        assert (rate.type, rate.tax, rate.stack, rate.custom_data) == ("VAT", 19.0, 0, CUSTOM)
+    assert total.charging_time == Price(excl_tax=0.5)
+    assert total.idle_time == Price() and total.idle_time.tax_rates is None
+    assert total.reservation_time is not None
+    assert (total.reservation_time.excl_tax, total.reservation_time.incl_tax) == (None, 0.0)
+
+    usage = cost.total_usage
+    assert (usage.energy, usage.charging_time, usage.idle_time) == (12500.0, 3600, 60)
+    assert (usage.reservation_time, usage.custom_data) == (0, CUSTOM)
+    # A fresh dict on every read: changing it does not change the value.
+    read = usage.custom_data
+    assert read is not None
+    read["vendorId"] = "other"
+    assert usage.custom_data == CUSTOM
+
+    failed = json.dumps(VALID["cost calculation failed"])
+    minimal = TransactionEventRequest.from_json(failed, dialect="2.1")
+    assert minimal.cost_details is not None
+    bare = minimal.cost_details
+    assert (bare.charging_periods, bare.failure_reason, bare.custom_data) == (None, None, None)
+    assert bare.failure_to_calculate is True
+    assert bare.total_cost.fixed is None and bare.total_cost.total == TotalPrice()
+    assert bare.total_usage.reservation_time is None
+
+
+def test_cost_details_built_equals_decoded_and_round_trips() -> None:
+    built = built_cost_details()
+    decoded = CostDetails.from_json(json.dumps(COST_DETAILS))
+    assert built == decoded
+    assert json.loads(built.to_json()) == COST_DETAILS
+    assert built.to_json() == decoded.to_json()
+    assert CostDetails.from_json(built.to_json()) == built
+    assert built != CostDetails.from_json(json.dumps(with_(COST_DETAILS, "/failureReason", "x")))
+    assert repr(built).startswith("CostDetails(total_cost=TotalCost(currency='EUR', ")
+    assert "type_of_cost=TariffCost.NORMAL_COST" in repr(built)
+    assert "CostDimensionVolume(type=CostDimension.ENERGY, volume=12.5)" in repr(built)
+    # The request takes the class (and still the dict form) and gives the class back.
+    request = TransactionEventRequest.from_json(json.dumps(FULL), dialect="2.1")
+    args = ("Updated", "2025-03-01T11:00:00Z", "RunningCost", 7, Transaction("tx-1"))
+    assert TransactionEventRequest(*args, cost_details=built).cost_details == request.cost_details
+    from_dict = TransactionEventRequest(*args, cost_details=COST_DETAILS)
+    assert from_dict.cost_details == built
+    assert "cost_details=CostDetails(" in repr(from_dict)
+
+
+def test_cost_classes_pickle_and_decode_only_in_2_1() -> None:
+    cost = built_cost_details()
+    assert cost.charging_periods is not None and cost.total_cost.fixed is not None
+    period = cost.charging_periods[0]
+    assert period.dimensions is not None and cost.total_cost.fixed.tax_rates is not None
+    pieces: list[Any] = [
+        cost,
+        period,
+        period.dimensions[1],
+        cost.total_cost,
+        cost.total_cost.fixed,
+        cost.total_cost.fixed.tax_rates[0],
+        cost.total_cost.total,
+        cost.total_usage,
+    ]
+    for piece in pieces:
+        assert pickle.loads(pickle.dumps(piece)) == piece
+        assert type(piece).from_json(piece.to_json()) == piece
+        assert type(piece).from_json(piece.to_json().decode(), dialect="2.1") == piece
+        with pytest.raises(ValueError):
+            type(piece).from_json(piece.to_json(), dialect="2.0.1")
+        with pytest.raises(AttributeError):
+            piece.custom_data = None
+    # What only the off profile accepts pickles too.
+    payload = with_(FULL, "/costDetails/totalCost/currency", "EURO")
+    te = TransactionEventRequest.from_json(json.dumps(payload), dialect="2.1", profile="off")
+    assert te.cost_details is not None and te.cost_details.total_cost.currency == "EURO"
+    assert pickle.loads(pickle.dumps(te.cost_details)) == te.cost_details
+
+
+def test_cost_construction_faults_are_decoding_faults() -> None:
+    usage = TotalUsage(0, 0, 0)
+    total = TotalCost("EUR", "MinCost", TotalPrice())
+    rate = TaxRate("VAT", 19.0)
+    # (construction, its pointer, the same fault's pointer in costDetails, the value there)
+    cases: list[tuple[Callable[[], Any], str, str, Any]] = [
+        (
+            lambda: TotalCost("EURO", "NormalCost", TotalPrice()),
+            "/currency",
+            "/totalCost/currency",
+            "EURO",
+        ),
+        (
+            lambda: TotalCost("EUR", "Cheap", TotalPrice()),
+            "/typeOfCost",
+            "/totalCost/typeOfCost",
+            "Cheap",
+        ),
+        (
+            lambda: Price(tax_rates=[rate] * 6),
+            "/taxRates",
+            "/totalCost/energy/taxRates",
+            [PRICE["taxRates"][0]] * 6,
+        ),
+        (lambda: Price(tax_rates=[]), "/taxRates", "/totalCost/energy/taxRates", []),
+        (
+            lambda: TaxRate("VAT", 19.0, stack=-1),
+            "/stack",
+            "/totalCost/fixed/taxRates/0/stack",
+            -1,
+        ),
+        (
+            lambda: TaxRate("t" * 21, 19.0),
+            "/type",
+            "/totalCost/fixed/taxRates/0/type",
+            "t" * 21,
+        ),
+        (
+            lambda: CostDimensionVolume("IdleTime", 1.0),
+            "/type",
+            "/chargingPeriods/0/dimensions/0/type",
+            "IdleTime",
+        ),
+        (
+            lambda: ChargingPeriod("2025-02-30T00:00:00Z"),
+            "/startPeriod",
+            "/chargingPeriods/0/startPeriod",
+            "2025-02-30T00:00:00Z",
+        ),
+        (lambda: TotalUsage(0, 0, 0.5), "/idleTime", "/totalUsage/idleTime", 0.5),
+        (
+            lambda: CostDetails(total, usage, failure_reason="r" * 501),
+            "/failureReason",
+            "/failureReason",
+            "r" * 501,
+        ),
+        (
+            lambda: CostDetails(total, usage, charging_periods=[]),
+            "/chargingPeriods",
+            "/chargingPeriods",
+            [],
+        ),
+    ]
+    for make, at, in_cost, value in cases:
+        code, path = fault(make)
+        assert path == at and in_cost.endswith(at)
+        invalid = with_(COST_DETAILS, in_cost, value)
+        assert fault(lambda: CostDetails.from_json(json.dumps(invalid))) == (code, in_cost)  # noqa: B023
+        assert oracle_faults({**MINIMAL, "costDetails": invalid}, "2.1") == {
+            (code, "/costDetails" + in_cost)
+        }
+    assert fault(lambda: TotalCost("EURO", "NormalCost", TotalPrice())) == (
+        "PropertyConstraintViolation",
+        "/currency",
+    )
+    assert fault(lambda: Price(tax_rates=[rate] * 6)) == (
+        "OccurrenceConstraintViolation",
+        "/taxRates",
+    )
+    assert fault(lambda: Price(tax_rates=[rate, {"type": "VAT"}])) == (  # type: ignore[list-item]
+        "TypeConstraintViolation",
+        "/taxRates/1",
+    )
+    assert fault(lambda: CostDetails(total, {})) == (  # type: ignore[arg-type]
+        "TypeConstraintViolation",
+        "/totalUsage",
+    )
+    assert fault(lambda: ChargingPeriod(datetime(2025, 3, 1))) == (
+        "PropertyConstraintViolation",
+        "/startPeriod",
+    )
+    # A missing required property: a TypeError when built, as for every class; decoding
+    # names it.
+    with pytest.raises(TypeError):
+        ChargingPeriod()  # type: ignore[call-arg]
+    no_start = json.dumps({"tariffId": "t"})
+    assert fault(lambda: ChargingPeriod.from_json(no_start)) == (
+        "OccurrenceConstraintViolation",
+        "/startPeriod",
+    )
+    assert fault(
+        lambda: TransactionEventRequest(
+            "Started", "2025-03-01T10:00:00Z", "Authorized", 0, Transaction("t"), cost_details=[]
+        )
+    ) == ("TypeConstraintViolation", "/costDetails")

@@ -13,6 +13,7 @@ from typing_extensions import TypeAlias
 
 from .enums import (
     ChargingState,
+    CostDimension,
     ErrorCode,
     IdTokenType,
     Location,
@@ -22,6 +23,7 @@ from .enums import (
     PreconditioningStatus,
     ReadingContext,
     Reason,
+    TariffCost,
     TransactionEventType,
     TriggerReason,
 )
@@ -399,6 +401,270 @@ class TransactionLimit:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
 @final
+class CostDimensionVolume:
+    """``CostDimensionType`` (OCPP 2.1): the volume of one dimension consumed in a charging
+    period. Named apart from the enumeration :class:`CostDimension` (``CostDimensionEnumType``),
+    which is its ``type``."""
+
+    def __new__(
+        cls,
+        type: CostDimension | str,
+        volume: float,
+        custom_data: dict[str, Any] | None = None,
+    ) -> CostDimensionVolume: ...
+    @property
+    def type(self) -> CostDimension:
+        """What is measured (``IDLE_TIME``'s wire string is ``"IdleTIme"``)."""
+    @property
+    def volume(self) -> float:
+        """The volume consumed: Wh, A, W or seconds, by ``type``."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> CostDimensionVolume:
+        """Decode and validate one ``CostDimensionType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class ChargingPeriod:
+    """``ChargingPeriodType`` (OCPP 2.1): a period of constant tariff conditions."""
+
+    def __new__(
+        cls,
+        start_period: datetime | str,
+        dimensions: Sequence[CostDimensionVolume] | None = None,
+        tariff_id: str | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> ChargingPeriod: ...
+    @property
+    def start_period(self) -> datetime:
+        """When the period starts, timezone-aware, in the offset it was sent with; it ends
+        when the next one starts."""
+    @property
+    def dimensions(self) -> tuple[CostDimensionVolume, ...] | None:
+        """The volumes consumed in the period (at least one), if sent."""
+    @property
+    def tariff_id(self) -> str | None:
+        """The tariff the cost was calculated with (at most 60 characters), if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> ChargingPeriod:
+        """Decode and validate one ``ChargingPeriodType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class TaxRate:
+    """``TaxRateType`` (OCPP 2.1): one tax of a price."""
+
+    def __new__(
+        cls,
+        type: str,
+        tax: float,
+        stack: int | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> TaxRate: ...
+    @property
+    def type(self) -> str:
+        """The kind of tax, e.g. ``"VAT"`` or ``"State"`` (at most 20 characters)."""
+    @property
+    def tax(self) -> float:
+        """The tax percentage."""
+    @property
+    def stack(self) -> int | None:
+        """Stack level (0: on the net price; n: on top of level n - 1), if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> TaxRate:
+        """Decode and validate one ``TaxRateType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class Price:
+    """``PriceType`` (OCPP 2.1): a price with and/or without tax."""
+
+    def __new__(
+        cls,
+        excl_tax: float | None = None,
+        incl_tax: float | None = None,
+        tax_rates: Sequence[TaxRate] | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> Price: ...
+    @property
+    def excl_tax(self) -> float | None:
+        """The price excluding tax, if sent."""
+    @property
+    def incl_tax(self) -> float | None:
+        """The price including tax, if sent."""
+    @property
+    def tax_rates(self) -> tuple[TaxRate, ...] | None:
+        """The taxes applied (one to five), if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> Price:
+        """Decode and validate one ``PriceType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class TotalPrice:
+    """``TotalPriceType`` (OCPP 2.1): the total with and/or without tax."""
+
+    def __new__(
+        cls,
+        excl_tax: float | None = None,
+        incl_tax: float | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> TotalPrice: ...
+    @property
+    def excl_tax(self) -> float | None:
+        """The total excluding tax, if sent."""
+    @property
+    def incl_tax(self) -> float | None:
+        """The total including tax, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> TotalPrice:
+        """Decode and validate one ``TotalPriceType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class TotalCost:
+    """``TotalCostType`` (OCPP 2.1): the running or final cost of a transaction."""
+
+    def __new__(
+        cls,
+        currency: str,
+        type_of_cost: TariffCost | str,
+        total: TotalPrice,
+        fixed: Price | None = None,
+        energy: Price | None = None,
+        charging_time: Price | None = None,
+        idle_time: Price | None = None,
+        reservation_time: Price | None = None,
+        reservation_fixed: Price | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> TotalCost: ...
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 currency code (at most 3 characters)."""
+    @property
+    def type_of_cost(self) -> TariffCost:
+        """Whether this is the normal, minimum or maximum cost."""
+    @property
+    def total(self) -> TotalPrice:
+        """The total cost."""
+    @property
+    def fixed(self) -> Price | None:
+        """The fixed cost, if sent."""
+    @property
+    def energy(self) -> Price | None:
+        """The cost of the energy, if sent."""
+    @property
+    def charging_time(self) -> Price | None:
+        """The cost of the charging time, if sent."""
+    @property
+    def idle_time(self) -> Price | None:
+        """The cost of the idle time, if sent."""
+    @property
+    def reservation_time(self) -> Price | None:
+        """The cost of the reservation's duration, if sent."""
+    @property
+    def reservation_fixed(self) -> Price | None:
+        """The fixed cost of the reservation, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> TotalCost:
+        """Decode and validate one ``TotalCostType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class TotalUsage:
+    """``TotalUsageType`` (OCPP 2.1): what the transaction used in total."""
+
+    def __new__(
+        cls,
+        energy: float,
+        charging_time: int,
+        idle_time: int,
+        reservation_time: int | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> TotalUsage: ...
+    @property
+    def energy(self) -> float:
+        """The energy in Wh."""
+    @property
+    def charging_time(self) -> int:
+        """The charging time in seconds."""
+    @property
+    def idle_time(self) -> int:
+        """The idle time in seconds."""
+    @property
+    def reservation_time(self) -> int | None:
+        """The reservation's duration in seconds, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> TotalUsage:
+        """Decode and validate one ``TotalUsageType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class CostDetails:
+    """``CostDetailsType`` (OCPP 2.1): the cost of a transaction as the charging station
+    calculated it."""
+
+    def __new__(
+        cls,
+        total_cost: TotalCost,
+        total_usage: TotalUsage,
+        charging_periods: Sequence[ChargingPeriod] | None = None,
+        failure_to_calculate: bool | None = None,
+        failure_reason: str | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> CostDetails: ...
+    @property
+    def total_cost(self) -> TotalCost:
+        """The cost so far (or final)."""
+    @property
+    def total_usage(self) -> TotalUsage:
+        """The usage so far (or final)."""
+    @property
+    def charging_periods(self) -> tuple[ChargingPeriod, ...] | None:
+        """The charging periods (at least one), if sent."""
+    @property
+    def failure_to_calculate(self) -> bool | None:
+        """Whether the station failed to calculate the cost, if sent."""
+    @property
+    def failure_reason(self) -> str | None:
+        """Why the calculation failed (at most 500 characters), if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["2.1"] = "2.1") -> CostDetails:
+        """Decode and validate one ``CostDetailsType`` JSON object (OCPP 2.1 only)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
 class TransactionEventRequest:
     """The ``TransactionEvent`` CALL payload; its ``meter_value`` uses the MeterValues types."""
 
@@ -417,12 +683,12 @@ class TransactionEventRequest:
         evse: Evse | None = None,
         id_token: IdToken | None = None,
         custom_data: dict[str, Any] | None = None,
-        cost_details: dict[str, Any] | None = None,
+        cost_details: CostDetails | dict[str, Any] | None = None,
         preconditioning_status: PreconditioningStatus | str | None = None,
         evse_sleep: bool | None = None,
     ) -> TransactionEventRequest:
-        """``cost_details`` is a dict of ``CostDetailsType``'s JSON form, validated as decoding
-        ``dialect="2.1"`` validates it."""
+        """``cost_details`` is a :class:`CostDetails`, or a dict of ``CostDetailsType``'s JSON
+        form, validated as decoding ``dialect="2.1"`` validates it."""
     @property
     def event_type(self) -> TransactionEventType:
         """Started, Updated or Ended."""
@@ -463,9 +729,8 @@ class TransactionEventRequest:
     def custom_data(self) -> dict[str, Any] | None:
         """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
     @property
-    def cost_details(self) -> dict[str, Any] | None:
-        """``costDetails`` (OCPP 2.1), if sent: the cost as the station calculated it, as a
-        fresh dict in its JSON form (validated, in the schema's property order)."""
+    def cost_details(self) -> CostDetails | None:
+        """``costDetails`` (OCPP 2.1), if sent: the cost as the station calculated it."""
     @property
     def preconditioning_status(self) -> PreconditioningStatus | None:
         """The EV battery's preconditioning status (OCPP 2.1), if sent."""

@@ -296,3 +296,55 @@ pub fn items_arg<'py>(obj: &Bound<'py, PyAny>) -> Res<Vec<Bound<'py, PyAny>>> {
 pub fn not_instance(obj: &Bound<'_, PyAny>) -> Box<Fault> {
     wrong_type(JsonType::Object, obj)
 }
+
+/// An argument that must be an instance of the class `T` (at keyword `key`).
+pub fn instance_arg<'py, T: pyo3::PyClass>(
+    obj: &Bound<'py, PyAny>,
+    key: &'static str,
+) -> Res<Bound<'py, T>> {
+    obj.cast::<T>()
+        .cloned()
+        .map_err(|_| not_instance(obj).within(Seg::Key(key)))
+}
+
+/// A `minItems: 1` array argument of `T` objects, as their Rust values.
+pub fn models_arg<T, M>(
+    obj: &Bound<'_, PyAny>,
+    key: &'static str,
+    model: impl Fn(&T) -> M,
+) -> Res<Vec<M>>
+where
+    T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+{
+    models_within_arg(obj, key, usize::MAX, model)
+}
+
+/// [`models_arg`] with a `maxItems`, checked before the items, as decoding checks it.
+pub fn models_within_arg<T, M>(
+    obj: &Bound<'_, PyAny>,
+    key: &'static str,
+    max: usize,
+    model: impl Fn(&T) -> M,
+) -> Res<Vec<M>>
+where
+    T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
+{
+    let items = items_arg(obj).at(key)?;
+    if items.len() > max {
+        return Err(arg_fault(FaultKind::TooManyItems { max }, key));
+    }
+    if items.is_empty() {
+        return Err(arg_fault(FaultKind::TooFewItems { min: 1 }, key));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.cast::<T>().map(|t| model(t.get())).map_err(|_| {
+                not_instance(item)
+                    .within(Seg::Index(i))
+                    .within(Seg::Key(key))
+            })
+        })
+        .collect()
+}

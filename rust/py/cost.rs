@@ -1,17 +1,13 @@
-//! Python forms of OCPP 2.1's cost types ([`crate::cost`]): the `TransactionLimit` class, and
-//! `costDetails` as a fresh dict in and out, validated by the very decoder of the type.
+//! The Python `TransactionLimit` class (OCPP 2.1, [`crate::cost::TransactionLimit`]); the
+//! classes of `costDetails` live in `cost_details`.
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::cost::{CostDetails, TransactionLimit, MAX_SOC};
-use crate::decode::{from_slice_in, Decode};
+use crate::cost::{TransactionLimit, MAX_SOC};
 use crate::dialect::Dialect;
-use crate::encode::Encode;
 use crate::error::{Fault, FaultKind, Res};
-use crate::json_value::{read_value, write_value};
 use crate::profile::Profile;
-use crate::reader::Reader;
 
 use super::args::*;
 use super::deviations::dialect_arg;
@@ -19,32 +15,8 @@ use super::methods;
 use super::methods::value_class;
 use super::to_python::*;
 
-/// An argument of a JSON object type given as a dict, checked by `T`'s decoder under OCPP 2.1
-/// (the only schema that has these types): the same faults, at the same paths, as decoding.
-pub fn object_arg<T: Decode>(obj: &Bound<'_, PyAny>) -> Res<T> {
-    if !obj.is_instance_of::<PyDict>() {
-        return Err(not_instance(obj));
-    }
-    let mut text = Vec::new();
-    write_value(&py_to_json(obj, 0)?, &mut text);
-    from_slice_in::<T>(&text, true, Dialect::V21)
-}
-
-/// A model value as a fresh dict (callers may change it without touching the message).
-pub fn object_to_py<'py, T: Encode>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    let text = v.to_vec();
-    let mut r = Reader::new(&text, true);
-    let tree = read_value(&mut r, 0).map_err(|f| super::errors::to_py_err(py, &f, None))?;
-    json_to_py(py, &tree)
-}
-
-/// `costDetails` as a dict.
-pub fn cost_details_arg(obj: &Bound<'_, PyAny>) -> Res<CostDetails> {
-    object_arg(obj)
-}
-
 /// An integer argument within `min..=max`.
-fn int_within_arg(obj: &Bound<'_, PyAny>, min: i64, max: i64) -> Res<i64> {
+pub fn int_within_arg(obj: &Bound<'_, PyAny>, min: i64, max: i64) -> Res<i64> {
     let v = int_arg(obj)?;
     if v < min {
         return Err(Fault::new(FaultKind::BelowMinimum { min }, 0));

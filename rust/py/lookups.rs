@@ -61,6 +61,8 @@ pub static REASON: EnumMembers = EnumMembers::new("Reason");
 pub static ID_TOKEN_TYPE: EnumMembers = EnumMembers::new("IdTokenType");
 pub static OPERATION_MODE: EnumMembers = EnumMembers::new("OperationMode");
 pub static PRECONDITIONING_STATUS: EnumMembers = EnumMembers::new("PreconditioningStatus");
+pub static COST_DIMENSION: EnumMembers = EnumMembers::new("CostDimension");
+pub static TARIFF_COST: EnumMembers = EnumMembers::new("TariffCost");
 
 /// The Python member of a schema enumeration value.
 pub fn enum_to_py<'py, T: model::WireEnum>(

@@ -1,13 +1,14 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
 //! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
 //! `lookups` give Python values, `limits` the process-wide bounds, and the classes live in
-//! `sampled`, `meter`, `transaction`, `cost` and `frames`.
+//! `sampled`, `meter`, `transaction`, `cost`, `cost_details` and `frames`.
 
 use pyo3::prelude::*;
 
 mod args;
 mod batch;
 mod cost;
+mod cost_details;
 mod deviations;
 mod errors;
 mod frames;
@@ -36,6 +37,14 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<transaction::PyEvse>()?;
     m.add_class::<transaction::PyTransaction>()?;
     m.add_class::<cost::PyTransactionLimit>()?;
+    m.add_class::<cost_details::PyCostDimensionVolume>()?;
+    m.add_class::<cost_details::PyChargingPeriod>()?;
+    m.add_class::<cost_details::PyTaxRate>()?;
+    m.add_class::<cost_details::PyPrice>()?;
+    m.add_class::<cost_details::PyTotalPrice>()?;
+    m.add_class::<cost_details::PyTotalCost>()?;
+    m.add_class::<cost_details::PyTotalUsage>()?;
+    m.add_class::<cost_details::PyCostDetails>()?;
     m.add_class::<transaction::PyTransactionEventRequest>()?;
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;

@@ -11,12 +11,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::dialect::Dialect;
-use crate::error::{FaultKind, Res, Seg};
+use crate::error::Res;
 use crate::model::MeterValue;
 use crate::profile::{Deviations, Profile};
 use crate::transaction_event::*;
 
-use super::cost::{cost_details_arg, object_to_py, PyTransactionLimit};
+use super::cost::PyTransactionLimit;
+use super::cost_details::{cost_details_arg, PyCostDetails};
 
 use super::args::*;
 use super::deviations::{self, dialect_arg, profile_arg};
@@ -30,41 +31,6 @@ use super::to_python::*;
 fn opt_int<'py>(py: Python<'py>, v: Option<i64>) -> PyResult<Option<Bound<'py, PyAny>>> {
     Ok(v.map(|n| n.into_pyobject(py).map(Bound::into_any))
         .transpose()?)
-}
-
-fn instance_arg<'py, T: pyo3::PyClass>(
-    obj: &Bound<'py, PyAny>,
-    key: &'static str,
-) -> Res<Bound<'py, T>> {
-    obj.cast::<T>()
-        .cloned()
-        .map_err(|_| not_instance(obj).within(Seg::Key(key)))
-}
-
-/// A `minItems: 1` array argument of `T` objects, as their Rust values.
-fn models_arg<T, M>(
-    obj: &Bound<'_, PyAny>,
-    key: &'static str,
-    model: impl Fn(&T) -> M,
-) -> Res<Vec<M>>
-where
-    T: pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
-{
-    let items = items_arg(obj).at(key)?;
-    if items.is_empty() {
-        return Err(arg_fault(FaultKind::TooFewItems { min: 1 }, key));
-    }
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            item.cast::<T>().map(|t| model(t.get())).map_err(|_| {
-                not_instance(item)
-                    .within(Seg::Index(i))
-                    .within(Seg::Key(key))
-            })
-        })
-        .collect()
 }
 
 /// `AdditionalInfoType`.
@@ -597,12 +563,11 @@ impl PyTransactionEventRequest {
         self.inner.reservation_id
     }
 
-    /// A fresh dict on every read, like `custom_data`.
     #[getter]
-    fn cost_details<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn cost_details(&self, py: Python<'_>) -> PyResult<Option<Py<PyCostDetails>>> {
         self.v21()
-            .and_then(|v| v.cost_details.as_ref())
-            .map(|c| object_to_py(py, c))
+            .and_then(|v| v.cost_details.clone())
+            .map(|inner| Py::new(py, PyCostDetails { inner }))
             .transpose()
     }
 
@@ -740,7 +705,10 @@ impl PyTransactionEventRequest {
                     self.id_token(py)?.map(|t| t.into_bound(py).into_any()),
                 ),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-                ("cost_details", self.cost_details(py)?),
+                (
+                    "cost_details",
+                    self.cost_details(py)?.map(|c| c.into_bound(py).into_any()),
+                ),
                 ("preconditioning_status", self.preconditioning_status(py)?),
                 (
                     "evse_sleep",

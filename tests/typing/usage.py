@@ -81,3 +81,9 @@ def lenient_measurands(frame: bytes) -> list[str]:
                 m = sampled.measurand
                 out.append(m.value if isinstance(m, Measurand) else (m or "default"))
     return out
+
+
+def total_incl_tax(request: ocpp_meter.TransactionEventRequest) -> float | None:
+    cost: ocpp_meter.CostDetails | None = request.cost_details
+    kind: ocpp_meter.TariffCost | None = cost.total_cost.type_of_cost if cost else None
+    return cost.total_cost.total.incl_tax if cost and kind else None
