@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
 use crate::dialect::Dialect;
-use crate::error::{Res, Seg};
+use crate::error::Res;
 use crate::model::*;
 use crate::profile::Profile;
 
@@ -298,15 +298,6 @@ impl PySampledValue {
     }
 }
 
-fn instance<'py, T: pyo3::PyClass>(
-    obj: &Bound<'py, PyAny>,
-    key: &'static str,
-) -> Res<Bound<'py, T>> {
-    obj.cast::<T>()
-        .cloned()
-        .map_err(|_| not_instance(obj).within(Seg::Key(key)))
-}
-
 /// `Some(obj)` unless it is `None`, for reprs.
 fn some<'py>(py: Python<'py>, obj: &Py<PyAny>) -> Option<Bound<'py, PyAny>> {
     let b = obj.bind(py);
@@ -337,10 +328,10 @@ impl PySampledValue {
             let phase = opt(phase, enum_arg::<Phase>).at("phase")?;
             let location = opt(location, enum_arg::<Location>).at("location")?;
             let signed = opt(signed_meter_value, |o| {
-                instance::<PySignedMeterValue>(o, "signedMeterValue")
+                instance_arg::<PySignedMeterValue>(o, "signedMeterValue")
             })?;
             let unit = opt(unit_of_measure, |o| {
-                instance::<PyUnitOfMeasure>(o, "unitOfMeasure")
+                instance_arg::<PyUnitOfMeasure>(o, "unitOfMeasure")
             })?;
             Ok(SampledValue {
                 value,
