@@ -1,4 +1,4 @@
-"""ocpp-meter: a strict, fast codec for the OCPP 2.0.1 MeterValues message.
+"""ocpp-meter: a strict, fast codec for the OCPP 2.0.1 (and 2.1) MeterValues message.
 
 The parsing, validation and encoding live in the Rust core (``ocpp_meter._core``); this package
 re-exports it beside the enums, the error type and the ocpp-go style feature surface.
