@@ -63,6 +63,18 @@ pub fn int_arg(obj: &Bound<'_, PyAny>) -> Res<i64> {
     Err(wrong_type(JsonType::Integer, obj))
 }
 
+/// An integer argument within `min..=max`.
+pub fn int_within_arg(obj: &Bound<'_, PyAny>, min: i64, max: i64) -> Res<i64> {
+    let v = int_arg(obj)?;
+    if v < min {
+        return Err(Fault::new(FaultKind::BelowMinimum { min }, 0));
+    }
+    if v > max {
+        return Err(Fault::new(FaultKind::AboveMaximum { max }, 0));
+    }
+    Ok(v)
+}
+
 /// A `type: boolean` argument: a `bool`, nothing else.
 pub fn bool_arg(obj: &Bound<'_, PyAny>) -> Res<bool> {
     obj.cast::<PyBool>()

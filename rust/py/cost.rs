@@ -1,31 +1,69 @@
-//! The Python `TransactionLimit` class (OCPP 2.1, [`crate::cost::TransactionLimit`]); the
-//! classes of `costDetails` live in `cost_details`.
+//! What the Python classes of OCPP 2.1's cost types share ([`cost_class!`]), and the
+//! `TransactionLimit` class ([`crate::cost::TransactionLimit`]); the classes of `costDetails`
+//! live in `cost_details`.
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use crate::cost::{TransactionLimit, MAX_SOC};
 use crate::dialect::Dialect;
-use crate::error::{Fault, FaultKind, Res};
-use crate::profile::Profile;
+use crate::error::Res;
 
 use super::args::*;
 use super::deviations::dialect_arg;
 use super::methods;
-use super::methods::value_class;
 use super::to_python::*;
 
-/// An integer argument within `min..=max`.
-pub fn int_within_arg(obj: &Bound<'_, PyAny>, min: i64, max: i64) -> Res<i64> {
-    let v = int_arg(obj)?;
-    if v < min {
-        return Err(Fault::new(FaultKind::BelowMinimum { min }, 0));
+/// These types exist only in OCPP 2.1: `from_json` refuses any other dialect.
+pub fn only_21(dialect: &str, name: &str) -> PyResult<()> {
+    if dialect_arg(dialect)? != Dialect::V21 {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{name} exists only in OCPP 2.1 (dialect=\"2.1\")"
+        )));
     }
-    if v > max {
-        return Err(Fault::new(FaultKind::AboveMaximum { max }, 0));
-    }
-    Ok(v)
+    Ok(())
 }
+
+/// What every cost class has beyond `value_class!`: `custom_data`, `from_json` (2.1 only) and
+/// `_from_pickle`, which decodes under the `off` profile because a request decoded under it
+/// may hold values past 2.1's bounds.
+macro_rules! cost_class {
+    ($class:ident, $model:ty, $name:literal) => {
+        #[pymethods]
+        impl $class {
+            #[getter]
+            fn custom_data<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Option<Bound<'py, pyo3::types::PyDict>>> {
+                $crate::py::to_python::custom_data_to_py(py, &self.inner.custom_data)
+            }
+
+            /// Decodes one object of the type; it exists only in OCPP 2.1, so
+            /// `dialect="2.0.1"` is refused.
+            #[staticmethod]
+            #[pyo3(signature = (data, *, dialect="2.1"))]
+            fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
+                $crate::py::cost::only_21(dialect, $name)?;
+                Ok($class {
+                    inner: $crate::py::methods::from_json(data, $crate::dialect::Dialect::V21)?,
+                })
+            }
+
+            #[staticmethod]
+            fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
+                let (inner, _) = $crate::py::methods::from_json_as(
+                    data,
+                    $crate::profile::Profile::Off,
+                    $crate::dialect::Dialect::V21,
+                )?;
+                Ok($class { inner })
+            }
+        }
+
+        $crate::py::methods::value_class!($class, $model, "_from_pickle");
+    };
+}
+pub(crate) use cost_class;
 
 /// `TransactionLimitType` (OCPP 2.1).
 #[pyclass(frozen, module = "ocpp_meter._core", name = "TransactionLimit")]
@@ -79,53 +117,20 @@ impl PyTransactionLimit {
         self.inner.max_soc
     }
 
-    #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    /// Decodes one `TransactionLimitType` object; the type exists only in OCPP 2.1, so
-    /// `dialect="2.0.1"` is refused.
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        if dialect_arg(dialect)? != Dialect::V21 {
-            return Err(pyo3::exceptions::PyValueError::new_err(
-                "TransactionLimit exists only in OCPP 2.1 (dialect=\"2.1\")",
-            ));
-        }
-        Ok(PyTransactionLimit {
-            inner: methods::from_json(data, Dialect::V21)?,
-        })
-    }
-
-    /// Unpickles under the `off` profile, as the request that may hold it does.
-    #[staticmethod]
-    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-        Ok(PyTransactionLimit { inner })
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let i = &self.inner;
-        let float = |v: Option<f64>| v.map(|f| pyo3::types::PyFloat::new(py, f).into_any());
-        let int = |v: Option<i64>| -> PyResult<Option<Bound<'_, PyAny>>> {
-            Ok(v.map(|n| n.into_pyobject(py))
-                .transpose()?
-                .map(Bound::into_any))
-        };
         methods::repr(
             py,
             "TransactionLimit",
             &[
-                ("max_cost", float(i.max_cost)),
-                ("max_energy", float(i.max_energy)),
-                ("max_time", int(i.max_time)?),
-                ("max_soc", int(i.max_soc)?),
+                ("max_cost", opt_float(py, i.max_cost)),
+                ("max_energy", opt_float(py, i.max_energy)),
+                ("max_time", opt_int(py, i.max_time)?),
+                ("max_soc", opt_int(py, i.max_soc)?),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
     }
 }
 
-value_class!(PyTransactionLimit, TransactionLimit, "_from_pickle");
+cost_class!(PyTransactionLimit, TransactionLimit, "TransactionLimit");

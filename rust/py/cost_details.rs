@@ -4,21 +4,18 @@
 //! enumeration `CostDimensionEnumType` already owns the name `CostDimension`.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 
 use crate::cost::*;
 use crate::decode::from_slice_in;
 use crate::dialect::Dialect;
 use crate::error::Res;
 use crate::json_value::write_value;
-use crate::profile::Profile;
 
 use super::args::*;
-use super::cost::int_within_arg;
-use super::deviations::dialect_arg;
+use super::cost::cost_class;
 use super::lookups::{enum_to_py, COST_DIMENSION, TARIFF_COST};
 use super::methods;
-use super::methods::value_class;
 use super::to_python::*;
 
 /// `cost_details=`: a `CostDetails`, or (as before the class existed) a dict of its JSON form,
@@ -33,31 +30,6 @@ pub fn cost_details_arg(obj: &Bound<'_, PyAny>) -> Res<CostDetails> {
     let mut text = Vec::new();
     write_value(&py_to_json(obj, 0)?, &mut text);
     from_slice_in::<CostDetails>(&text, true, Dialect::V21)
-}
-
-/// These types exist only in OCPP 2.1: `from_json` refuses any other dialect, as
-/// `TransactionLimit.from_json` does.
-fn only_21(dialect: &str, name: &str) -> PyResult<()> {
-    if dialect_arg(dialect)? != Dialect::V21 {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "{name} exists only in OCPP 2.1 (dialect=\"2.1\")"
-        )));
-    }
-    Ok(())
-}
-
-fn float(py: Python<'_>, v: Option<f64>) -> Option<Bound<'_, PyAny>> {
-    v.map(|f| PyFloat::new(py, f).into_any())
-}
-
-fn int(py: Python<'_>, v: Option<i64>) -> PyResult<Option<Bound<'_, PyAny>>> {
-    Ok(v.map(|n| n.into_pyobject(py))
-        .transpose()?
-        .map(Bound::into_any))
-}
-
-fn text<'py>(py: Python<'py>, v: Option<&str>) -> Option<Bound<'py, PyAny>> {
-    v.map(|s| PyString::new(py, s).into_any())
 }
 
 /// An optional sub-object argument that must be an instance of `T`.
@@ -91,40 +63,6 @@ where
 
 fn any<C: pyo3::PyClass>(py: Python<'_>, v: Option<Py<C>>) -> Option<Bound<'_, PyAny>> {
     v.map(|o| o.into_bound(py).into_any())
-}
-
-/// What every cost class has beyond `value_class!`: `custom_data`, `from_json` (2.1 only) and
-/// `_from_pickle`, which decodes under the `off` profile because a request decoded under it
-/// may hold values past 2.1's bounds.
-macro_rules! cost_class {
-    ($class:ident, $model:ty, $name:literal) => {
-        #[pymethods]
-        impl $class {
-            #[getter]
-            fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-                custom_data_to_py(py, &self.inner.custom_data)
-            }
-
-            /// Decodes one object of the type; it exists only in OCPP 2.1, so
-            /// `dialect="2.0.1"` is refused.
-            #[staticmethod]
-            #[pyo3(signature = (data, *, dialect="2.1"))]
-            fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-                only_21(dialect, $name)?;
-                Ok($class {
-                    inner: methods::from_json(data, Dialect::V21)?,
-                })
-            }
-
-            #[staticmethod]
-            fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-                let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-                Ok($class { inner })
-            }
-        }
-
-        value_class!($class, $model, "_from_pickle");
-    };
 }
 
 /// `CostDimensionType` (OCPP 2.1): the volume of one dimension consumed in a period.
@@ -171,7 +109,7 @@ impl PyCostDimensionVolume {
             "CostDimensionVolume",
             &[
                 ("type", Some(self.type_(py)?)),
-                ("volume", float(py, Some(self.inner.volume))),
+                ("volume", opt_float(py, Some(self.inner.volume))),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
@@ -239,7 +177,7 @@ impl PyChargingPeriod {
             &[
                 ("start_period", Some(self.start_period(py)?)),
                 ("dimensions", self.dimensions(py)?.map(Bound::into_any)),
-                ("tariff_id", text(py, self.inner.tariff_id.as_deref())),
+                ("tariff_id", opt_str(py, self.inner.tariff_id.as_deref())),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
@@ -300,8 +238,8 @@ impl PyTaxRate {
             "TaxRate",
             &[
                 ("type", Some(self.type_(py).into_any())),
-                ("tax", float(py, Some(self.inner.tax))),
-                ("stack", int(py, self.inner.stack)?),
+                ("tax", opt_float(py, Some(self.inner.tax))),
+                ("stack", opt_int(py, self.inner.stack)?),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
@@ -364,8 +302,8 @@ impl PyPrice {
             py,
             "Price",
             &[
-                ("excl_tax", float(py, self.inner.excl_tax)),
-                ("incl_tax", float(py, self.inner.incl_tax)),
+                ("excl_tax", opt_float(py, self.inner.excl_tax)),
+                ("incl_tax", opt_float(py, self.inner.incl_tax)),
                 ("tax_rates", self.tax_rates(py)?.map(Bound::into_any)),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
@@ -418,8 +356,8 @@ impl PyTotalPrice {
             py,
             "TotalPrice",
             &[
-                ("excl_tax", float(py, self.inner.excl_tax)),
-                ("incl_tax", float(py, self.inner.incl_tax)),
+                ("excl_tax", opt_float(py, self.inner.excl_tax)),
+                ("incl_tax", opt_float(py, self.inner.incl_tax)),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
@@ -618,10 +556,10 @@ impl PyTotalUsage {
             py,
             "TotalUsage",
             &[
-                ("energy", float(py, Some(i.energy))),
-                ("charging_time", int(py, Some(i.charging_time))?),
-                ("idle_time", int(py, Some(i.idle_time))?),
-                ("reservation_time", int(py, i.reservation_time)?),
+                ("energy", opt_float(py, Some(i.energy))),
+                ("charging_time", opt_int(py, Some(i.charging_time))?),
+                ("idle_time", opt_int(py, Some(i.idle_time))?),
+                ("reservation_time", opt_int(py, i.reservation_time)?),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],
         )
@@ -733,7 +671,7 @@ impl PyCostDetails {
                 ),
                 (
                     "failure_reason",
-                    text(py, self.inner.failure_reason.as_deref()),
+                    opt_str(py, self.inner.failure_reason.as_deref()),
                 ),
                 ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
             ],

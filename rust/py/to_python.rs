@@ -34,6 +34,22 @@ pub fn datetime_to_py<'py>(py: Python<'py>, t: &DateTime) -> PyResult<Bound<'py,
     Ok(dt.into_any())
 }
 
+/// An optional integer as a Python `int` (for reprs, which leave out what is `None`).
+pub fn opt_int(py: Python<'_>, v: Option<i64>) -> PyResult<Option<Bound<'_, PyAny>>> {
+    Ok(v.map(|n| n.into_pyobject(py).map(Bound::into_any))
+        .transpose()?)
+}
+
+/// An optional double as a Python `float` (for reprs).
+pub fn opt_float(py: Python<'_>, v: Option<f64>) -> Option<Bound<'_, PyAny>> {
+    v.map(|f| PyFloat::new(py, f).into_any())
+}
+
+/// An optional string as a Python `str` (for reprs).
+pub fn opt_str<'py>(py: Python<'py>, v: Option<&str>) -> Option<Bound<'py, PyAny>> {
+    v.map(|s| PyString::new(py, s).into_any())
+}
+
 /// Open JSON to Python: dict, list, str, int, float, bool, None.
 pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {

@@ -28,11 +28,6 @@ use super::methods::value_class;
 use super::shared::Shared;
 use super::to_python::*;
 
-fn opt_int<'py>(py: Python<'py>, v: Option<i64>) -> PyResult<Option<Bound<'py, PyAny>>> {
-    Ok(v.map(|n| n.into_pyobject(py).map(Bound::into_any))
-        .transpose()?)
-}
-
 /// `AdditionalInfoType`.
 #[pyclass(frozen, module = "ocpp_meter._core", name = "AdditionalInfo")]
 pub struct PyAdditionalInfo {
