@@ -455,7 +455,8 @@ impl Decode for MeterValuesRequest {
         r.begin_object();
         let (mut evse_id, mut meter_value, mut custom) = (None, None, None);
         fields!(r, METER_VALUES_REQUEST_KEYS, {
-            0 => evse_id = evse(r),
+            // `>= 0`, as its description says (OCPP 2.1 puts it in the schema).
+            0 => evse_id = integer_within(r, 0, None),
             1 => meter_value = non_empty_array::<MeterValue>(r, 1),
             2 => custom = custom_data(r),
         });
@@ -465,16 +466,6 @@ impl Decode for MeterValuesRequest {
             custom_data: custom,
         })
     }
-}
-
-/// `evseId`: an integer, and `>= 0` as its description says (OCPP 2.1 puts it in the schema).
-fn evse(r: &mut Reader<'_>) -> Res<i64> {
-    let at = r.pos();
-    let v = integer(r)?;
-    if r.value_checks() {
-        check_evse_id(v).map_err(|k| Fault::new(k, at))?;
-    }
-    Ok(v)
 }
 
 const METER_VALUES_RESPONSE_KEYS: &[&str] = &["customData"];

@@ -33,16 +33,6 @@ pub fn check_max_length(s: &str, max: usize) -> Result<(), FaultKind> {
     Ok(())
 }
 
-/// `evseId >= 0`: the field's description says so, and OCPP 2.1 puts it in the schema.
-#[inline]
-pub fn check_evse_id(v: i64) -> Result<(), FaultKind> {
-    if v < 0 {
-        Err(FaultKind::BelowMinimum { min: 0 })
-    } else {
-        Ok(())
-    }
-}
-
 /// The wire strings of an enumeration grouped by length, built at compile time, so that a
 /// lookup compares only against the few values of the right length.
 pub struct ByLength {

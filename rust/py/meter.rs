@@ -200,13 +200,8 @@ impl PyMeterValuesRequest {
     ) -> PyResult<Self> {
         let build = || -> Res<_> {
             let custom_data = custom_data_arg(custom_data)?;
-            let evse_id = int_arg(evse_id)
-                .and_then(|v| {
-                    check_evse_id(v)
-                        .map(|()| v)
-                        .map_err(|k| crate::error::Fault::new(k, 0))
-                })
-                .at("evseId")?;
+            // `>= 0`, as decoding checks it.
+            let evse_id = int_within_arg(evse_id, 0, i64::MAX).at("evseId")?;
             let (values, items) = array_arg(meter_value, "meterValue", |m: &PyMeterValue| {
                 (*m.inner).clone()
             })?;
