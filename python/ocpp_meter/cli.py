@@ -23,7 +23,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING, TextIO
 
 from ._core import (
     Call,
@@ -34,6 +34,7 @@ from ._core import (
     TransactionEventRequest,
     decode_message,
 )
+from .dispatch import DIALECTS, PROFILES
 from .enums import Location, Measurand, ReadingContext
 from .errors import OcppError
 
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from ._core import Dialect, Profile
 
 __all__ = ["main"]
-
-DIALECTS: tuple[Dialect, ...] = ("2.0.1", "2.1")
 
 
 def _lines(paths: Sequence[str]) -> Iterator[tuple[str, int, bytes]]:
@@ -270,7 +269,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile",
-        choices=("strict", "lenient", "off"),
+        choices=PROFILES,
         default="strict",
         help="validation profile: strict (the schema), lenient (known firmware deviations "
         "accepted and reported), off (lenient without maxLength and minimum checks); "
@@ -468,11 +467,11 @@ def _loadgen(args: argparse.Namespace) -> int:
 
 def _station_profile(item: str) -> tuple[str, Profile]:
     station, _, profile = item.rpartition("=")
-    if not station or profile not in ("strict", "lenient", "off"):
+    if not station or profile not in PROFILES:
         raise SystemExit(
             f"ocpp-meter serve: --station-profile wants STATION=strict|lenient|off, got {item!r}"
         )
-    return station, cast("Profile", profile)
+    return station, profile
 
 
 if __name__ == "__main__":

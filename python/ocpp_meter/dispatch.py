@@ -63,8 +63,10 @@ if TYPE_CHECKING:
 
     from ._core import Buffer, Dialect, Profile
 
-PROFILES = ("strict", "lenient", "off")
-DIALECTS = ("2.0.1", "2.1")
+PROFILES: tuple[Profile, ...] = ("strict", "lenient", "off")
+"""The validation profiles, strictest first."""
+DIALECTS: tuple[Dialect, ...] = ("2.0.1", "2.1")
+"""The OCPP dialects, oldest first."""
 
 __all__ = [
     "CSMSHandler",
@@ -410,13 +412,13 @@ def _size(frame: Buffer) -> int:
 def _checked(profile: str) -> Profile:
     if profile not in PROFILES:
         raise ValueError(f"profile must be 'strict', 'lenient' or 'off', got {profile!r}")
-    return profile  # type: ignore[return-value]
+    return profile
 
 
 def _checked_dialect(dialect: str) -> Dialect:
     if dialect not in DIALECTS:
         raise ValueError(f"dialect must be '2.0.1' or '2.1', got {dialect!r}")
-    return dialect  # type: ignore[return-value]
+    return dialect
 
 
 def _log_warnings(station: str, call: Call) -> None:

@@ -46,7 +46,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from ._core import MeterValuesRequest, MeterValuesResponse
-from .dispatch import Dispatcher, current_call
+from .dispatch import DIALECTS, Dispatcher, current_call
 from .limits import get_limits, set_limits
 from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
 from .storage import GroupCommitWriter
@@ -77,7 +77,6 @@ SUBPROTOCOL = "ocpp2.0.1"
 SUBPROTOCOL_OF_DIALECT: dict[Dialect, str] = {"2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}
 """The WebSocket subprotocol of each OCPP dialect (OCPP-J: ``ocpp`` and the version)."""
 DIALECT_OF_SUBPROTOCOL: dict[str, Dialect] = {v: k for k, v in SUBPROTOCOL_OF_DIALECT.items()}
-DIALECTS: tuple[Dialect, ...] = ("2.0.1", "2.1")
 MAX_STATION_ID_LENGTH = 48
 RECEIVE_QUEUE_FRAMES = 4
 """Frames a connection buffers beyond the one being handled before it stops reading."""
@@ -140,7 +139,7 @@ class ServeConfig:
         if not self.dialects:
             raise ValueError("at least one dialect must be served")
         for dialect in self.dialects:
-            if dialect not in SUBPROTOCOL_OF_DIALECT:
+            if dialect not in DIALECTS:
                 raise ValueError(f"dialect must be '2.0.1' or '2.1', got {dialect!r}")
         profile = self.security_profile
         if profile not in SECURITY_PROFILES:
