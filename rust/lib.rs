@@ -9,6 +9,8 @@
 //! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`];
 //!   [`transaction_event_response`]: what a CSMS answers it with; [`cost`]: the cost details
 //!   and transaction limit OCPP 2.1 adds to both.
+//! - [`schema`]: validation by the official schema itself, for the actions answered without a
+//!   typed model (BootNotification, Heartbeat, StatusNotification, Authorize).
 //! - [`json_value`]: the open JSON of `customData` and CALLERROR details.
 //! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
 //! - [`encode`]: compact, deterministic JSON output.
@@ -38,6 +40,7 @@ pub mod model;
 pub mod profile;
 pub mod reader;
 pub mod rows;
+pub mod schema;
 #[cfg(test)]
 mod test_support;
 pub mod transaction_event;
