@@ -173,7 +173,9 @@ def test_binary_and_empty_garbage_frames_get_a_callerror_and_the_connection_stay
     replies = run(scenario())
     codes = [(r.code.value, r.message_id) for r in replies[:-1]]
     assert codes[:3] == [("RpcFrameworkError", "-1")] * 3
-    assert codes[3] == ("FormatViolation", "bin-utf")
+    # Binary messages are never handled (OCPP-J frames are text): a CALL whose id can be read
+    # is refused with that id.
+    assert codes[3] == ("RpcFrameworkError", "bin-utf")
     assert codes[4:] == [("RpcFrameworkError", "-1")] * 2
     assert isinstance(replies[-1], CallResult)
     assert count_rows(tmp_path / "m.sqlite") == 12
@@ -186,7 +188,7 @@ def test_binary_and_empty_garbage_frames_get_a_callerror_and_the_connection_stay
         ("reserved bits", ws_frame(b"[]", rsv=0b100), 1002),
         ("reserved opcode", ws_frame(b"[]", opcode=3), 1002),
         ("bad UTF-8 text frame", ws_frame(b"\xff\xfe"), 1007),
-        ("over --max-frame-bytes", ws_frame(b"x" * 5000), 1009),
+        ("over --max-message-bytes", ws_frame(b"x" * 6000), 1009),
     ],
 )
 def test_broken_websocket_framing_closes_that_connection_only(
