@@ -458,7 +458,7 @@ def test_a_failed_write_is_an_internal_error_and_nothing_of_it_is_stored(
 def test_a_frame_the_socket_accepts_is_not_refused_by_a_lower_decoder_limit(
     tmp_path: Path,
 ) -> None:
-    from ocpp_meter import DEFAULT_LIMITS, get_limits, set_limits
+    from ocpp_meter import DEFAULT_LIMITS, get_limits
 
     big = 2 << 20
     padding = {"vendorId": "v", "pad": "x" * (big - 4096)}
@@ -467,19 +467,19 @@ def test_a_frame_the_socket_accepts_is_not_refused_by_a_lower_decoder_limit(
     assert DEFAULT_LIMITS.max_frame_bytes < len(frame) < big
     config = ServeConfig(port=0, db=str(tmp_path / "m.sqlite"), max_frame_bytes=big)
 
-    async def scenario() -> CallResult | CallError:
+    async def scenario() -> tuple[CallResult | CallError, int]:
         async with (
             in_process(config) as url,
             connect(f"{url}/ocpp/CS-BIG", subprotocols=SUBPROTOCOLS, max_size=None) as ws,
         ):
             await ws.send(frame, text=True)
-            return decode_message(await asyncio.wait_for(ws.recv(), 10))
+            reply = decode_message(await asyncio.wait_for(ws.recv(), 10))
+            return reply, get_limits().max_frame_bytes
 
-    try:
-        reply = run(scenario())
-        assert get_limits().max_frame_bytes == big
-    finally:
-        set_limits(max_frame_bytes=DEFAULT_LIMITS.max_frame_bytes)
+    reply, limit_while_serving = run(scenario())
+    assert limit_while_serving == big
+    # The process-wide limit is put back when the endpoint stops.
+    assert get_limits() == DEFAULT_LIMITS
     assert isinstance(reply, CallResult) and reply.message_id == "big-1"
     assert count_rows(tmp_path / "m.sqlite", "station_id = 'CS-BIG'") == len(
         [sv for mv in request.meter_value for sv in mv.sampled_value]

@@ -70,7 +70,7 @@ from ._core import (
 from .dispatch import DIALECTS, Dispatcher, current_call
 from .enums import ErrorCode
 from .errors import OcppError
-from .limits import get_limits, set_limits
+from .limits import set_limits
 from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
 from .station_services import DEFAULT_HEARTBEAT_INTERVAL, StationServices
 from .storage import GroupCommitWriter
@@ -419,12 +419,12 @@ async def serve(
     if own_signals:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, _on_signal, signum, stop_event)
-    # A message the WebSocket layer accepts must not be refused by a lower decoder limit.
-    if get_limits().max_frame_bytes < config.max_frame_bytes:
-        set_limits(max_frame_bytes=config.max_frame_bytes)
     writer = GroupCommitWriter(
         config.db, synchronous=config.synchronous, max_batch_frames=config.max_batch_frames
     ).start()
+    # The core refuses a frame over max_frame_bytes with the CALLERROR of the error table (and
+    # its message id); the limit is process-wide, so it is put back when the endpoint stops.
+    previous_limits = set_limits(max_frame_bytes=config.max_frame_bytes)
     try:
         ingest = IngestServer(
             Dispatcher(
@@ -483,6 +483,7 @@ async def serve(
             logger.info("shutting down")
             await ingest.shutdown(server)
     finally:
+        set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
         await writer.aclose()
         if own_signals:
             for signum in (signal.SIGINT, signal.SIGTERM):
