@@ -18,7 +18,7 @@
 use std::sync::OnceLock;
 
 use crate::datetime::DateTime;
-use crate::decode::{expect_type, missing};
+use crate::decode::{count_at_most, expect_type, missing};
 use crate::dialect::Dialect;
 use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
 use crate::json_value::{read_members, read_value, JsonValue};
@@ -388,17 +388,7 @@ fn check(r: &mut Reader<'_>, node: &Node, depth: usize) -> Res<JsonValue> {
             expect_type(r, JsonType::Array)?;
             let at = r.pos();
             if let Some(max) = *max {
-                r.begin_array();
-                let mut n = 0;
-                let mut first = true;
-                while r.next_item(&mut first)? {
-                    r.skip_value()?;
-                    n += 1;
-                }
-                if n > max {
-                    return Err(Fault::new(FaultKind::TooManyItems { max }, at));
-                }
-                r.rewind(at);
+                count_at_most(r, max)?;
             }
             r.begin_array();
             let mut out = Vec::new();

@@ -928,7 +928,9 @@ def encode_call_error(
     """``[4, messageId, code, description, details]`` as compact UTF-8 JSON (no description:
     ``""``; no details: ``{}``)."""
 
-SchemaAction: TypeAlias = Literal["Authorize", "BootNotification", "Heartbeat", "StatusNotification"]
+SchemaAction: TypeAlias = Literal[
+    "Authorize", "BootNotification", "Heartbeat", "StatusNotification"
+]
 
 def decode_schema_call(
     frame: Buffer, *, dialect: Dialect = "2.0.1"
