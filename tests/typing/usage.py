@@ -87,3 +87,11 @@ def total_incl_tax(request: ocpp_meter.TransactionEventRequest) -> float | None:
     cost: ocpp_meter.CostDetails | None = request.cost_details
     kind: ocpp_meter.TariffCost | None = cost.total_cost.type_of_cost if cost else None
     return cost.total_cost.total.incl_tax if cost and kind else None
+
+
+def answer_heartbeat(frame: bytes) -> bytes:
+    message_id, action, payload = ocpp_meter.decode_schema_call(frame, dialect="2.1")
+    assert isinstance(payload, dict) and action in ("Heartbeat", "Authorize")
+    checked: dict[str, object] = ocpp_meter.validate_payload(action, b"{}", response=False)
+    reply = {"currentTime": "2024-01-01T00:00:00Z", **checked}
+    return ocpp_meter.encode_schema_call_result(message_id, "Heartbeat", reply)
