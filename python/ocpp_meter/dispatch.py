@@ -141,7 +141,9 @@ class Dispatcher:
 
     ``profile`` and ``station_profiles`` choose the validation profile (per station), and
     ``dialect`` the OCPP dialect frames are decoded in unless a call names its own; an unknown
-    profile or dialect is a ``ValueError``.
+    profile or dialect is a ``ValueError``. ``services`` (a
+    :class:`~ocpp_meter.station_services.StationServices`) answers BootNotification, Heartbeat,
+    StatusNotification and Authorize, which are otherwise ``NotImplemented``.
     """
 
     def __init__(
