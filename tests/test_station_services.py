@@ -347,6 +347,8 @@ def test_the_dispatcher_answers_them_only_with_services() -> None:
     assert isinstance(plain, CallError) and plain.code.value == "NotImplemented"
     served = json.loads(Dispatcher(services=StationServices()).dispatch("CS", frame) or b"")
     assert served[:2] == [3, "hb"] and set(served[2]) == {"currentTime"}
+    # A dialect without these schemas (OCPP 1.6 has other payloads) is left to the table.
+    assert StationServices().answer("CS", frame, "1.6") is None  # type: ignore[arg-type]
     other = Dispatcher(services=StationServices()).dispatch("CS", b'[2,"d","DataTransfer",{}]')
     other_error = decode_message(other or b"")
     assert isinstance(other_error, CallError) and other_error.code.value == "NotImplemented"

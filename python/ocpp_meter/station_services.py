@@ -49,6 +49,8 @@ DEFAULT_HEARTBEAT_INTERVAL = 300
 """Seconds between heartbeats a booted station is told to keep (OCPP leaves it to the CSMS)."""
 SERVICE_ACTIONS = ("Authorize", "BootNotification", "Heartbeat", "StatusNotification")
 """The actions :class:`StationServices` answers."""
+SCHEMA_DIALECTS = ("2.0.1", "2.1")
+"""The dialects whose schemas of these actions the core embeds."""
 _REPLY_METHOD = {
     "Authorize": "authorize",
     "BootNotification": "boot_notification",
@@ -94,7 +96,10 @@ class StationServices:
 
     def answer(self, charging_station_id: str, frame: Buffer, dialect: Dialect) -> bytes | None:
         """The reply to a CALL of one of :data:`SERVICE_ACTIONS`: a CALLRESULT, or the
-        CALLERROR of its first fault; ``None`` when the frame's action is not one of them."""
+        CALLERROR of its first fault; ``None`` when the frame's action is not one of them, or
+        its dialect is not one whose schemas the core carries (2.0.1, 2.1)."""
+        if dialect not in SCHEMA_DIALECTS:
+            return None
         try:
             message_id, action, payload = decode_schema_call(frame, dialect=dialect)
         except OcppError as error:
