@@ -4,7 +4,8 @@
 //! `TransactionEvent`, possibly none) with the reply `[3,"id",{}]`, or as exactly one error
 //! record with the CALLERROR a CSMS sends back (none for a frame read as a CALLRESULT or
 //! CALLERROR, which are never answered). [`Batch::frame_rows`] says how many rows each frame
-//! gave, so the accounting can be checked.
+//! gave, so the accounting can be checked. An accepted `TransactionEvent` also gives one event
+//! record ([`crate::events`]), whose `meter_value_count` is its rows; a rejected one gives none.
 //!
 //! The frames are cut into contiguous chunks of about equal bytes, one per thread
 //! (`std::thread::scope`: the chunks borrow the input, and a batch is one fork and one join,
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use crate::columns::{Builder, Table};
 use crate::dialect::Dialect;
+use crate::events::{EventColumns, EventRecord};
 use crate::frame::{decode_call_as, FrameFault, Request};
 use crate::profile::{Deviations, Profile};
 use crate::rows::{
@@ -57,6 +59,9 @@ pub struct Batch {
     pub rows: Vec<Arc<Table>>,
     /// The error records ([`ErrorColumns::FIELDS`]), in input order; at least one batch.
     pub errors: Vec<Arc<Table>>,
+    /// The event records of the accepted `TransactionEvent`s ([`EventColumns::FIELDS`]), in
+    /// input order; at least one batch.
+    pub events: Vec<Arc<Table>>,
     /// The deviations a non-strict profile accepted ([`WarningColumns::FIELDS`]), in input
     /// order; at least one batch.
     pub warnings: Vec<Arc<Table>>,
@@ -77,6 +82,10 @@ impl Batch {
 
     pub fn warning_count(&self) -> usize {
         self.warnings.iter().map(|t| t.len).sum()
+    }
+
+    pub fn event_count(&self) -> usize {
+        self.events.iter().map(|t| t.len).sum()
     }
 }
 
@@ -139,12 +148,14 @@ pub fn decode_batch_as(
     // column once more, which costs more than the second thread gains.
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut events = Vec::new();
     let mut warnings = Vec::new();
     let mut replies = Replies::default();
     let mut frame_rows = Vec::with_capacity(frames.len());
     for chunk in chunks.drain(..) {
         rows.extend(chunk.rows.into_batches());
         errors.extend(chunk.errors.into_batches());
+        events.extend(chunk.events.into_batches());
         warnings.extend(chunk.warnings.into_batches());
         replies.append(chunk.replies);
         frame_rows.extend_from_slice(&chunk.frame_rows);
@@ -152,6 +163,7 @@ pub fn decode_batch_as(
     Batch {
         rows: finish_all(rows),
         errors: finish_all(errors),
+        events: finish_all(events),
         warnings: finish_all(warnings),
         replies,
         frame_rows,
@@ -200,6 +212,7 @@ fn split(frames: &[&[u8]], n: usize, total: usize) -> Vec<Range<usize>> {
 struct Chunk {
     rows: Segments<RowColumns>,
     errors: Segments<ErrorColumns>,
+    events: Segments<EventColumns>,
     warnings: Segments<WarningColumns>,
     replies: Replies,
     frame_rows: Vec<u32>,
@@ -250,9 +263,19 @@ fn decode_chunk(
                     (id, pushed, d)
                 }
                 Ok((id, Request::TransactionEvent(req), d)) => {
-                    let pushed = chunk
-                        .rows
-                        .push_frame(|c| push_transaction_event(c, station_id, &id, &req));
+                    // The record is checked before the rows are written, and written after
+                    // them, so a rejected frame leaves neither.
+                    let pushed = EventRecord::of(&req).and_then(|record| {
+                        let n = chunk
+                            .rows
+                            .push_frame(|c| push_transaction_event(c, station_id, &id, &req))?;
+                        // An event record is a few hundred bytes at most: it always fits.
+                        let _ = chunk.events.push_frame(|e| {
+                            e.push(station_id, &id, &record, n);
+                            Ok(1)
+                        });
+                        Ok(n)
+                    });
                     (id, pushed, d)
                 }
                 Err(ff) => {
@@ -435,6 +458,10 @@ mod tests {
         unsafe { read_stream(export_stream(RowColumns::FIELDS, batch.rows.clone())).1 }
     }
 
+    fn events(batch: &Batch) -> Vec<(String, bool, Col)> {
+        unsafe { read_stream(export_stream(EventColumns::FIELDS, batch.events.clone())).1 }
+    }
+
     fn errors(batch: &Batch) -> Vec<(String, bool, Col)> {
         unsafe { read_stream(export_stream(ErrorColumns::FIELDS, batch.errors.clone())).1 }
     }
@@ -455,26 +482,30 @@ mod tests {
         Some(v.to_owned())
     }
 
-    #[test]
-    fn the_schema_is_the_contracts() {
-        let batch = run(&[METER_VALUES], 1);
-        let cols = rows(&batch);
-        let schema: Vec<(&str, bool, &str)> = cols
-            .iter()
+    /// `(name, nullable, type)` of each column, as a reader of the stream sees it.
+    fn schema_of(cols: &[(String, bool, Col)]) -> Vec<(&str, bool, &'static str)> {
+        cols.iter()
             .map(|(n, nullable, c)| {
                 let ty = match c {
                     Col::Utf8(_) => "utf8",
                     Col::Int32(_) => "int32",
                     Col::Int64(_) => "int64",
                     Col::Float64(_) => "float64",
+                    Col::Bool(_) => "bool",
                     Col::TimestampUs(_) => "timestamp[us, UTC]",
                     Col::Dict(..) => "dictionary<int32, utf8>",
                 };
                 (n.as_str(), *nullable, ty)
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn the_schema_is_the_contracts() {
+        let batch = run(&[METER_VALUES], 1);
+        let cols = rows(&batch);
         assert_eq!(
-            schema,
+            schema_of(&cols),
             [
                 ("station_id", false, "utf8"),
                 ("message_id", false, "utf8"),
@@ -500,6 +531,33 @@ mod tests {
                 ("signing_method", true, "utf8"),
                 ("encoding_method", true, "utf8"),
                 ("public_key", true, "utf8"),
+            ]
+        );
+        // The event form (contract section 5), read from a batch without events: the schema
+        // travels anyway.
+        assert_eq!(
+            schema_of(&events(&batch)),
+            [
+                ("station_id", false, "utf8"),
+                ("message_id", false, "utf8"),
+                ("transaction_id", false, "utf8"),
+                ("event_type", false, "utf8"),
+                ("timestamp", false, "timestamp[us, UTC]"),
+                ("trigger_reason", true, "utf8"),
+                ("seq_no", true, "int64"),
+                ("offline", true, "bool"),
+                ("number_of_phases_used", true, "int32"),
+                ("cable_max_current", true, "int32"),
+                ("reservation_id", true, "int32"),
+                ("remote_start_id", true, "int32"),
+                ("charging_state", true, "utf8"),
+                ("stopped_reason", true, "utf8"),
+                ("time_spent_charging", true, "int64"),
+                ("evse_id", true, "int32"),
+                ("connector_id", true, "int32"),
+                ("id_token", true, "utf8"),
+                ("id_token_type", true, "utf8"),
+                ("meter_value_count", false, "int32"),
             ]
         );
     }
@@ -634,6 +692,7 @@ mod tests {
                 Col::Int32(v) => Col::Int32(v[..4].to_vec()),
                 Col::Int64(v) => Col::Int64(v[..4].to_vec()),
                 Col::Float64(v) => Col::Float64(v[..4].to_vec()),
+                Col::Bool(v) => Col::Bool(v[..4].to_vec()),
                 Col::TimestampUs(v) => Col::TimestampUs(v[..4].to_vec()),
                 Col::Dict(v, d) => Col::Dict(v[..4].to_vec(), d.clone()),
             }
@@ -700,6 +759,63 @@ mod tests {
             first("multiplier"),
             Col::Int32(vec![Some(1), Some(0), Some(0), Some(0)])
         );
+
+        // One event record per TransactionEvent, the one without meter values too.
+        let e = events(&batch);
+        assert_eq!(batch.event_count(), 2);
+        assert_eq!(strings(&e, "station_id"), [s("A"), s("B")]);
+        assert_eq!(strings(&e, "message_id"), [s("te-0"), s("te-1")]);
+        assert_eq!(strings(&e, "event_type"), [s("Started"), s("Updated")]);
+        assert_eq!(
+            strings(&e, "trigger_reason"),
+            [s("Authorized"), s("MeterValuePeriodic")]
+        );
+        assert_eq!(strings(&e, "charging_state"), [None, s("Charging")]);
+        assert_eq!(col(&e, "seq_no"), &Col::Int64(vec![Some(0), Some(7)]));
+        assert_eq!(col(&e, "evse_id"), &Col::Int32(vec![None, Some(2)]));
+        assert_eq!(col(&e, "connector_id"), &Col::Int32(vec![None, Some(1)]));
+        assert_eq!(col(&e, "offline"), &Col::Bool(vec![None, None]));
+        assert_eq!(
+            col(&e, "timestamp"),
+            &Col::TimestampUs(vec![
+                Some(1_714_561_200_000_000),
+                Some(1_714_564_801_000_000)
+            ])
+        );
+        assert_eq!(
+            col(&e, "meter_value_count"),
+            &Col::Int32(vec![Some(0), Some(3)])
+        );
+    }
+
+    /// A TransactionEvent rejected for an integer outside `int32`, in its event or in its
+    /// readings, leaves no rows and no event record.
+    #[test]
+    fn a_rejected_transaction_event_leaves_neither_rows_nor_an_event() {
+        let in_event = TRANSACTION_EVENT_FRAME
+            .replace(r#""seqNo":7,"#, r#""seqNo":7,"reservationId":2147483648,"#);
+        let in_rows = TRANSACTION_EVENT_FRAME.replace(
+            r#""unit":"kWh","multiplier":1"#,
+            r#""unit":"kWh","multiplier":2147483648"#,
+        );
+        assert_ne!(in_event, TRANSACTION_EVENT_FRAME);
+        assert_ne!(in_rows, TRANSACTION_EVENT_FRAME);
+        let batch = run(&[&in_event, TRANSACTION_STARTED, &in_rows], 1);
+        assert_eq!(batch.frame_rows, [0, 0, 0]);
+        assert_eq!(
+            (batch.row_count(), batch.event_count(), batch.error_count()),
+            (0, 1, 2)
+        );
+        let e = errors(&batch);
+        assert_eq!(col(&e, "index"), &Col::Int64(vec![Some(0), Some(2)]));
+        assert_eq!(
+            strings(&e, "path"),
+            [
+                s("/reservationId"),
+                s("/meterValue/0/sampledValue/0/unitOfMeasure/multiplier")
+            ]
+        );
+        assert_eq!(strings(&events(&batch), "message_id"), [s("te-0")]);
     }
 
     #[test]
@@ -806,6 +922,7 @@ mod tests {
         let same = |many: &Batch, what: &str| {
             assert_eq!(rows(many), rows(&one), "{what}");
             assert_eq!(errors(many), errors(&one), "{what}");
+            assert_eq!(events(many), events(&one), "{what}");
             assert_eq!(many.replies, one.replies, "{what}");
             assert_eq!(many.frame_rows, one.frame_rows, "{what}");
         };
@@ -835,6 +952,15 @@ mod tests {
             one.row_count(),
             one.frame_rows.iter().map(|n| *n as usize).sum::<usize>()
         );
+        // One event record per accepted TransactionEvent, in input order.
+        let accepted_events: Vec<Option<String>> = frames
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| f.contains(r#""TransactionEvent""#) && !rejected.contains(i))
+            .map(|(_, f)| s(f.split('"').nth(1).unwrap()))
+            .collect();
+        assert!(accepted_events.len() > 100);
+        assert_eq!(strings(&events(&one), "message_id"), accepted_events);
     }
 
     #[test]
@@ -916,5 +1042,8 @@ mod tests {
         let (batches, cols) =
             unsafe { read_stream(export_stream(RowColumns::FIELDS, batch.rows.clone())) };
         assert_eq!((batches, cols.len()), (1, 24));
+        let (batches, cols) =
+            unsafe { read_stream(export_stream(EventColumns::FIELDS, batch.events.clone())) };
+        assert_eq!((batches, cols.len()), (1, 20));
     }
 }
