@@ -241,6 +241,59 @@ impl Chunk {
     }
 }
 
+/// Sizes a chunk's row columns ahead of its frames: room for the rows still to come, estimated
+/// from the rows per byte of the frames so far, spares the columns a cascade of doublings (and
+/// their page faults). The room is made when the first rows come and again whenever it is used
+/// up, so a feed whose first frames are unlike the rest (a session opens with a Started event
+/// of two readings, then Updated events of twelve) costs a few steps, not one per doubling.
+#[derive(Debug)]
+struct RowBudget {
+    bytes_left: usize,
+    bytes_seen: usize,
+    rows_seen: usize,
+    /// Bytes and rows since the room was last made.
+    recent: (usize, usize),
+    room: usize,
+}
+
+impl RowBudget {
+    /// A budget for frames of `bytes` bytes in all.
+    fn new(bytes: usize) -> Self {
+        RowBudget {
+            bytes_left: bytes,
+            bytes_seen: 0,
+            rows_seen: 0,
+            recent: (0, 0),
+            room: 0,
+        }
+    }
+
+    /// Counts a frame of `len` bytes that gave `rows` rows; returns how many rows to make room
+    /// for when the room made so far is used up.
+    fn after_frame(&mut self, len: usize, rows: usize) -> Option<usize> {
+        self.bytes_left -= len;
+        self.bytes_seen += len;
+        self.rows_seen += rows;
+        self.recent = (self.recent.0 + len, self.recent.1 + rows);
+        if rows <= self.room || self.bytes_left == 0 {
+            self.room = self.room.saturating_sub(rows);
+            return None;
+        }
+        // The rows per byte of all frames so far, or of those since the room was last made
+        // when they give more (the feed's first frames may not be like the rest). `bytes_seen`
+        // >= `len` > 0 here: a frame that gives rows is not empty.
+        let per =
+            |bytes: usize, rows: usize| rows as u128 * self.bytes_left as u128 / bytes as u128;
+        let estimate = per(self.bytes_seen, self.rows_seen).max(per(self.recent.0, self.recent.1));
+        // An eighth more, so that frames of one feed that vary in size a little never make the
+        // columns grow once more (a copy of them all) near the end.
+        let estimate = estimate as usize;
+        self.room = estimate + estimate / 8;
+        self.recent = (0, 0);
+        Some(self.room)
+    }
+}
+
 fn decode_chunk(
     frames: &[&[u8]],
     range: Range<usize>,
@@ -250,8 +303,7 @@ fn decode_chunk(
 ) -> Chunk {
     let mut chunk = Chunk::default();
     chunk.frame_rows.reserve(range.len());
-    let mut reserved = false;
-    let end = range.end;
+    let mut budget = RowBudget::new(frames[range.clone()].iter().map(|f| f.len()).sum());
     for i in range {
         let station_id = station_ids.get(i);
         let (message_id, pushed, deviations) =
@@ -279,18 +331,17 @@ fn decode_chunk(
                     (id, pushed, d)
                 }
                 Err(ff) => {
+                    budget.after_frame(frames[i].len(), 0);
                     chunk.reject(i, &ff);
                     continue;
                 }
             };
+        let rows = *pushed.as_ref().unwrap_or(&0);
+        if let Some(more) = budget.after_frame(frames[i].len(), rows) {
+            chunk.rows.current().reserve(more);
+        }
         match pushed {
             Ok(n) => {
-                if !reserved && n > 0 {
-                    // Frames of one feed look alike: room for the rest, sized on the first,
-                    // spares the columns a cascade of doublings (and their page faults).
-                    chunk.rows.current().reserve(n * (end - i));
-                    reserved = true;
-                }
                 chunk.frame_rows.push(n as u32);
                 chunk.warn(i, &message_id, deviations);
                 chunk.replies.push_with(|out| {
@@ -961,6 +1012,29 @@ mod tests {
             .collect();
         assert!(accepted_events.len() > 100);
         assert_eq!(strings(&events(&one), "message_id"), accepted_events);
+    }
+
+    #[test]
+    fn the_row_budget_makes_room_for_the_rest_and_again_when_it_is_used_up() {
+        // Ten frames of 100 bytes and 10 rows: room for the other nine, and an eighth more.
+        let mut b = RowBudget::new(1000);
+        assert_eq!(b.after_frame(100, 10), Some(90 + 11));
+        for _ in 0..9 {
+            assert_eq!(b.after_frame(100, 10), None);
+        }
+        // A first frame unlike the rest: room made again once, from the better estimate.
+        let mut b = RowBudget::new(100 + 9 * 200);
+        assert_eq!(b.after_frame(100, 2), Some(36 + 4));
+        let mut made = vec![];
+        for _ in 0..9 {
+            made.extend(b.after_frame(200, 24));
+        }
+        assert_eq!(made.len(), 1, "{made:?}");
+        // Frames without rows (rejected, or events without readings) make no room.
+        let mut b = RowBudget::new(300);
+        assert_eq!(b.after_frame(100, 0), None);
+        assert_eq!(b.after_frame(100, 5), Some(2 + 0));
+        assert_eq!(b.after_frame(100, 2), None);
     }
 
     #[test]
