@@ -309,8 +309,7 @@ def test_a_session_runs_from_started_to_ended(dialect: str) -> None:
         calls = _calls(samples.session_frames(seed, updates=3, dialect=dialect))
         events = [c[3] for c in calls]
         assert {c[2] for c in calls} == {"TransactionEvent"}
-        assert [e["eventType"] for e in events][0] == "Started"
-        assert [e["eventType"] for e in events][-1] == "Ended"
+        assert (events[0]["eventType"], events[-1]["eventType"]) == ("Started", "Ended")
         assert all(e["eventType"] == "Updated" for e in events[1:-1])
         assert [e["seqNo"] for e in events] == list(range(len(events)))
         assert len({e["transactionInfo"]["transactionId"] for e in events}) == 1
