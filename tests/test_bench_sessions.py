@@ -7,8 +7,9 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from ocpp_meter.bench import markdown, sessions
-from ocpp_meter.bench.measure import OPS, Result
+from ocpp_meter import samples
+from ocpp_meter.bench import markdown, peers, sessions
+from ocpp_meter.bench.measure import OPS, Result, cases
 
 pytest.importorskip("msgspec")
 
@@ -52,6 +53,14 @@ def test_the_case_is_grouped_and_reported() -> None:
     ]
     assert all(c.arg is frames for c in group)
     assert ("batch", sessions.PATH) in {(op, path) for op, path, _ in OPS}
+    # The typical-frame batch groups do not time their frames under the session path.
+    found, _ = peers()
+    one = samples.typical_frame()
+    typical = cases(found, ["typical"], {"typical": one}, [one])
+    assert {(c[0].path, c[0].kind) for c in typical if c[0].op == "batch"} == {
+        ("arrow-1", "typical"),
+        ("arrow-all", "typical"),
+    }
     results = [
         Result("batch", sessions.PATH, sessions.KIND, "ours", 1, [0.002]),
         Result("batch", sessions.PATH, sessions.KIND, "msgspec", 1, [0.030]),

@@ -79,7 +79,8 @@ def cases(
     groups: list[list[Case]] = []
     for op, path, _ in OPS:
         if op == "batch":
-            if batch_frames is not None and "typical" in kinds:
+            # The session batch has frames and peers of its own (see .sessions).
+            if batch_frames is not None and "typical" in kinds and path.startswith("arrow"):
                 group = []
                 for peer in found.values():
                     # Every core for ours in either profile; the peers run on one.
