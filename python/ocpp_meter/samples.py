@@ -426,11 +426,8 @@ def session_frames(seed: int = 0, *, updates: int = 4, dialect: str = "2.0.1") -
     Returns:
         The frames, in the order the station sends them, as compact UTF-8 JSON ``bytes``.
     """
-    if isinstance(updates, bool) or not isinstance(updates, int):
-        raise TypeError(f"updates must be an int, not {type(updates).__name__}")
-    if updates < 0:
-        raise ValueError(f"updates must be >= 0, not {updates}")
-    return _Station(_check_seed(seed), _check_dialect(dialect)).session(updates, grid=False)
+    station = _Station(_check_seed(seed), _check_dialect(dialect))
+    return station.session(_check_count("updates", updates), grid=False)
 
 
 def sessions(n: int, seed: int = 0, *, dialect: str = "2.0.1") -> list[bytes]:
@@ -447,15 +444,19 @@ def sessions(n: int, seed: int = 0, *, dialect: str = "2.0.1") -> list[bytes]:
     Returns:
         The frames, in the order the station sends them, as compact UTF-8 JSON ``bytes``.
     """
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int, not {type(n).__name__}")
-    if n < 0:
-        raise ValueError(f"n must be >= 0, not {n}")
     station = _Station(_check_seed(seed), _check_dialect(dialect))
     out: list[bytes] = []
-    for _ in range(n):
+    for _ in range(_check_count("n", n)):
         out += station.session(station._rng.randint(3, 6), grid=True)
     return out
+
+
+def _check_count(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{name} must be an int, not {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"{name} must be >= 0, not {n}")
+    return n
 
 
 def _check_seed(seed: object) -> int:
@@ -525,10 +526,7 @@ def frames(n: int, kind: str = "typical", seed: int = 0) -> list[bytes]:
     Raises:
         ValueError: ``n`` is negative or ``kind`` is unknown.
     """
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int, not {type(n).__name__}")
-    if n < 0:
-        raise ValueError(f"n must be >= 0, not {n}")
+    _check_count("n", n)
     if kind not in FRAME_KINDS:
         raise ValueError(f"unknown frame kind {kind!r}; expected one of {FRAME_KINDS}")
     session = _Session(_check_seed(seed))
