@@ -207,7 +207,11 @@ def transaction_event_rows(
 def transaction_event_record(
     station_id: str, message_id: str, request: TransactionEventRequest
 ) -> Event:
-    """The event record of one TransactionEvent CALL, as ``decode_batch`` gives it."""
+    """The event record of one TransactionEvent CALL, as ``decode_batch`` gives it.
+
+    Integers are returned as decoded; ``decode_batch`` rejects the frame instead when one of
+    its ``int32`` columns (``evse_id``, ``reservation_id``, ...) holds a value outside 32 bits.
+    """
     info = request.transaction_info
     evse = request.evse
     token = request.id_token
