@@ -17,8 +17,10 @@
 //! - [`error`]: error codes and faults with their JSON Pointer, built only on failure.
 //! - [`columns`]: columnar builders in Arrow's memory layout.
 //! - [`rows`]: the contract's row form (24 columns, normalization), error records, replies.
-//! - [`batch`]: `decode_batch`, many frames to rows on several threads, in input order.
-//! - [`arrow`]: export of the rows through the Arrow C data and C stream interfaces.
+//! - [`events`]: the contract's event form, one record per accepted `TransactionEvent`.
+//! - [`batch`]: `decode_batch`, many frames to rows and events on several threads, in input
+//!   order.
+//! - [`arrow`]: export of the rows and events through the Arrow C data and C stream interfaces.
 //!
 //! Everything above is plain Rust. The Python binding lives in `py/`, behind the `python`
 //! feature, so `cargo test` and fuzzing need no interpreter.
@@ -33,6 +35,7 @@ pub mod decode;
 pub mod dialect;
 pub mod encode;
 pub mod error;
+pub mod events;
 pub mod frame;
 pub mod json_value;
 pub mod limits;
