@@ -20,6 +20,8 @@ from ._core import (
     DecodeWarning,
     Evse,
     IdToken,
+    IdTokenInfo,
+    MessageContent,
     MeterValue,
     MeterValuesRequest,
     MeterValuesResponse,
@@ -32,6 +34,7 @@ from ._core import (
     TotalUsage,
     Transaction,
     TransactionEventRequest,
+    TransactionEventResponse,
     TransactionLimit,
     UnitOfMeasure,
     decode_batch,
@@ -44,12 +47,14 @@ from ._core import (
 )
 from .dispatch import CallContext, ChargingStationHandler, CSMSHandler, Dispatcher, current_call
 from .enums import (
+    AuthorizationStatus,
     ChargingState,
     CostDimension,
     ErrorCode,
     IdTokenType,
     Location,
     Measurand,
+    MessageFormat,
     OperationMode,
     Phase,
     PreconditioningStatus,
@@ -66,6 +71,7 @@ from .feature import (
     MeterValuesFeature,
     new_meter_values_request,
     new_meter_values_response,
+    new_transaction_event_response,
 )
 from .limits import DEFAULT_LIMITS, Limits, get_limits, set_limits
 
@@ -75,6 +81,7 @@ __all__ = [
     "METER_VALUES_FEATURE_NAME",
     "PROFILE_NAME",
     "AdditionalInfo",
+    "AuthorizationStatus",
     "BatchRecords",
     "BatchResult",
     "CSMSHandler",
@@ -93,10 +100,13 @@ __all__ = [
     "ErrorCode",
     "Evse",
     "IdToken",
+    "IdTokenInfo",
     "IdTokenType",
     "Limits",
     "Location",
     "Measurand",
+    "MessageContent",
+    "MessageFormat",
     "MeterValue",
     "MeterValuesFeature",
     "MeterValuesRequest",
@@ -117,6 +127,7 @@ __all__ = [
     "TotalUsage",
     "Transaction",
     "TransactionEventRequest",
+    "TransactionEventResponse",
     "TransactionEventType",
     "TransactionLimit",
     "TriggerReason",
@@ -131,6 +142,7 @@ __all__ = [
     "get_limits",
     "new_meter_values_request",
     "new_meter_values_response",
+    "new_transaction_event_response",
     "set_batch_buffer_pool_limit",
     "set_limits",
 ]
