@@ -45,7 +45,15 @@ from ._core import (
     encode_call_result,
     set_batch_buffer_pool_limit,
 )
-from .dispatch import CallContext, ChargingStationHandler, CSMSHandler, Dispatcher, current_call
+from .dispatch import (
+    CallContext,
+    ChargingStationHandler,
+    CSMSHandler,
+    Dispatcher,
+    MeterValuesHandler,
+    TransactionEventHandler,
+    current_call,
+)
 from .enums import (
     AuthorizationStatus,
     ChargingState,
@@ -109,6 +117,7 @@ __all__ = [
     "MessageFormat",
     "MeterValue",
     "MeterValuesFeature",
+    "MeterValuesHandler",
     "MeterValuesRequest",
     "MeterValuesResponse",
     "OcppError",
@@ -126,6 +135,7 @@ __all__ = [
     "TotalPrice",
     "TotalUsage",
     "Transaction",
+    "TransactionEventHandler",
     "TransactionEventRequest",
     "TransactionEventResponse",
     "TransactionEventType",
