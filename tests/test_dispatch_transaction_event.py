@@ -416,3 +416,31 @@ def test_new_transaction_event_response_builds_what_a_handler_returns() -> None:
         ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
         "/status",
     )
+
+
+def test_the_readme_handler_of_both_actions_runs_as_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    (example,) = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "class Csms" in b
+    ]
+    # Its one top-level await, run as the event loop would.
+    body = example.replace(
+        'reply = await dispatcher.dispatch_async("CS-1", frame)  # in a coroutine',
+        'reply = asyncio.run(dispatcher.dispatch_async("CS-1", frame))',
+    )
+    assert body != example
+    namespace: dict[str, Any] = {"asyncio": asyncio}
+    exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert capsys.readouterr().out == "CS-1 Started tx-1\n"
+    handler = namespace["Csms"]()
+    assert isinstance(handler, CSMSHandler)
+    dispatcher = Dispatcher(handler)
+    assert dispatcher.dispatch("CS-1", METER_VALUES) == b'[3,"mv-1",{}]'
+    blocked = frame(event(token=True) | {"idToken": {"idToken": "BLOCKED-CARD", "type": "Local"}})
+    reply = asyncio.run(dispatcher.dispatch_async("CS-1", blocked))
+    assert reply == b'[3,"te-1",{"idTokenInfo":{"status":"Blocked"}}]'
