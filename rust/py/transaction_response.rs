@@ -3,22 +3,20 @@
 //! `MessageContent`. Same conventions as the request's classes: immutable, `==`, readable
 //! `repr`, pickling, keyword construction that validates like decoding and takes what either
 //! dialect allows (a `QRCODE` message of up to 1024 characters, OCPP 2.1's transaction limit;
-//! 2.0.1's EVSE ids below 0), so pickles load under 2.1 and the `off` profile.
+//! 2.0.1's EVSE ids below 0), so pickles load under 2.1 and the `off` profile
+//! ([`super::methods::dialect_class!`]).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyString, PyTuple};
 
-use crate::dialect::Dialect;
 use crate::error::Res;
-use crate::profile::Profile;
 use crate::transaction_event_response::*;
 
 use super::args::*;
 use super::cost::PyTransactionLimit;
-use super::deviations::dialect_arg;
 use super::lookups::*;
 use super::methods;
-use super::methods::value_class;
+use super::methods::dialect_class;
 use super::to_python::*;
 use super::transaction::PyIdToken;
 
@@ -66,26 +64,6 @@ impl PyMessageContent {
     #[getter]
     fn content<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         PyString::new(py, &self.inner.content)
-    }
-
-    #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.0.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        Ok(PyMessageContent {
-            inner: methods::from_json(data, dialect_arg(dialect)?)?,
-        })
-    }
-
-    /// Unpickles under 2.1 and the `off` profile: a `QRCODE` or a 2.1-long content comes back.
-    #[staticmethod]
-    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-        Ok(PyMessageContent { inner })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -226,27 +204,6 @@ impl PyIdTokenInfo {
             .transpose()
     }
 
-    #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.0.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        Ok(PyIdTokenInfo {
-            inner: methods::from_json(data, dialect_arg(dialect)?)?,
-        })
-    }
-
-    /// Unpickles under 2.1 and the `off` profile: 2.1's values and 2.0.1's negative EVSE ids
-    /// come back.
-    #[staticmethod]
-    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-        Ok(PyIdTokenInfo { inner })
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let i = &self.inner;
         methods::repr(
@@ -360,11 +317,6 @@ impl PyTransactionEventResponse {
     }
 
     #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    #[getter]
     fn transaction_limit(&self, py: Python<'_>) -> PyResult<Option<Py<PyTransactionLimit>>> {
         self.inner
             .transaction_limit
@@ -386,21 +338,6 @@ impl PyTransactionEventResponse {
             .map(|m| PyMessageContent::object(py, m))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(Some(PyTuple::new(py, items)?))
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.0.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        Ok(PyTransactionEventResponse {
-            inner: methods::from_json(data, dialect_arg(dialect)?)?,
-        })
-    }
-
-    /// Unpickles under 2.1 and the `off` profile: what either dialect allows comes back.
-    #[staticmethod]
-    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-        Ok(PyTransactionEventResponse { inner })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -436,12 +373,8 @@ impl PyTransactionEventResponse {
     }
 }
 
-value_class!(PyMessageContent, MessageContent, "_from_pickle");
+dialect_class!(PyMessageContent, MessageContent);
 
-value_class!(PyIdTokenInfo, IdTokenInfo, "_from_pickle");
+dialect_class!(PyIdTokenInfo, IdTokenInfo);
 
-value_class!(
-    PyTransactionEventResponse,
-    TransactionEventResponse,
-    "_from_pickle"
-);
+dialect_class!(PyTransactionEventResponse, TransactionEventResponse);
