@@ -113,18 +113,8 @@ VALID: dict[str, tuple[str, dict[str, Any]]] = {
 
 def oracle_faults(payload: Any, dialect: str) -> set[tuple[str, str]]:
     """The (code, pointer) pairs the schema of ``dialect`` reports for ``payload``."""
-    out = set()
-    for e in ORACLES[dialect].iter_errors(payload):
-        base = "".join(f"/{p}" for p in e.absolute_path)
-        code = S.KEYWORD_CODE[str(e.validator)]
-        if e.validator == "required":
-            out |= {(code, f"{base}/{p}") for p in e.validator_value if p not in e.instance}
-        elif e.validator == "additionalProperties":
-            known = e.schema.get("properties", {})
-            out |= {(code, f"{base}/{k}") for k in e.instance if k not in known}
-        else:
-            out.add((code, base))
-    return out
+    errors = list(ORACLES[dialect].iter_errors(payload))
+    return {(code, path) for path, code in S.oracle_expectations(errors)}
 
 
 def inputs(payload: Any) -> list[Any]:
