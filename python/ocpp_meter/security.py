@@ -24,9 +24,9 @@ reason, never with the password or the ``Authorization`` header.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -43,10 +43,15 @@ from pathlib import Path
 from typing import Any, Union
 
 from websockets.asyncio.server import ServerConnection
+from websockets.datastructures import MultipleValuesError
 from websockets.http11 import Request, Response
+
+from .admission import Admission, AdmittedConnection, Refusal, Ticket
+from .logsafe import RefusalLog, excerpt, peer_host
 
 __all__ = [
     "MAX_PASSWORD_LENGTH",
+    "MAX_STATION_ID_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "SECURITY_PROFILES",
     "Authenticator",
@@ -55,6 +60,7 @@ __all__ = [
     "RedactAuthorization",
     "certificate_common_name",
     "check_password",
+    "check_station_id",
     "generate_password",
     "parse_basic_authorization",
     "server_ssl_context",
@@ -72,6 +78,8 @@ SCRYPT_PARAMS: Mapping[str, int] = {"n": 1 << 14, "r": 8, "p": 1, "dklen": 32}
 SALT_BYTES = 16
 MAX_CONCURRENT_CHECKS = 4
 """Password checks run on worker threads, at most this many at once."""
+MAX_STATION_ID_LENGTH = 48
+"""OCPP-J: the charging station id in the URL has at most 48 characters."""
 
 _PathLike = Union[str, "os.PathLike[str]"]
 
@@ -86,6 +94,22 @@ def check_password(password: str) -> None:
         )
     if not password.isprintable():
         raise ValueError("the password must not contain control characters")
+
+
+def check_station_id(station_id: str, *, basic_auth: bool = False) -> None:
+    """Raise ``ValueError`` unless the endpoint accepts ``station_id``: 1 to 48 printable
+    characters (no control character, no tab) and, for Basic authentication (``basic_auth``),
+    no colon, which RFC 7617 reserves to end the username. The endpoint's URL check and
+    ``ocpp-meter passwd`` both use this."""
+    if not 1 <= len(station_id) <= MAX_STATION_ID_LENGTH:
+        raise ValueError(
+            f"the station id must have 1 to {MAX_STATION_ID_LENGTH} characters "
+            f"(it has {len(station_id)})"
+        )
+    if not station_id.isprintable():
+        raise ValueError("the station id must not contain control characters or tabs")
+    if basic_auth and ":" in station_id:
+        raise ValueError("the station id of Basic authentication must not contain ':'")
 
 
 def generate_password(length: int = 32) -> str:
@@ -220,8 +244,7 @@ class PasswordStore:
 
     def set_password(self, station: str, password: str) -> None:
         """Set (or replace) ``station``'s password; ``ValueError`` if the password is unfit."""
-        if not station:
-            raise ValueError("the station id must not be empty")
+        check_station_id(station, basic_auth=True)
         self._records[station] = PasswordRecord.create(station, password)
 
     def remove(self, station: str) -> bool:
@@ -313,10 +336,19 @@ class Authenticator:
 
     ``password_store`` is the path of a :class:`PasswordStore` file (profiles 1 and 2); it is
     read again whenever it changes on disk, so ``ocpp-meter passwd`` takes effect on the next
-    connection without a restart.
+    connection without a restart. Password checks run within the limits of ``admission`` (a
+    default :class:`~ocpp_meter.admission.Admission` if ``None``) and refusals are logged
+    through ``refusals``.
     """
 
-    def __init__(self, profile: int, password_store: _PathLike | None = None) -> None:
+    def __init__(
+        self,
+        profile: int,
+        password_store: _PathLike | None = None,
+        *,
+        admission: Admission | None = None,
+        refusals: RefusalLog | None = None,
+    ) -> None:
         if profile not in SECURITY_PROFILES:
             raise ValueError(f"security profile must be one of {SECURITY_PROFILES}")
         if profile in (1, 2) and password_store is None:
@@ -325,7 +357,8 @@ class Authenticator:
         self.password_store = Path(password_store) if password_store is not None else None
         self._store = PasswordStore()
         self._stamp: tuple[int, int, int] | None = None
-        self._checks = asyncio.Semaphore(MAX_CONCURRENT_CHECKS)
+        self.admission = admission if admission is not None else Admission()
+        self.refusals = refusals if refusals is not None else RefusalLog(logger)
         if self.password_store is not None:
             self._reload()
 
@@ -342,7 +375,8 @@ class Authenticator:
     async def authorize(
         self, connection: ServerConnection, request: Request, station_id: str
     ) -> Response | None:
-        """``None`` to let the handshake go on, or the refusal to send (401 or 403)."""
+        """``None`` to let the handshake go on, or the refusal to send (400, 401, 403, or 429
+        or 503 from a limit of :attr:`admission`)."""
         if self.profile == 0:
             return None
         peer = connection.remote_address
@@ -352,60 +386,92 @@ class Authenticator:
             if name is None:
                 return self._refuse(
                     connection,
-                    HTTPStatus.FORBIDDEN,
+                    Refusal(
+                        HTTPStatus.FORBIDDEN, "no single common name in the client certificate"
+                    ),
                     station_id,
                     peer,
-                    "no single common name in the client certificate",
                 )
             if name != station_id:
                 return self._refuse(
                     connection,
-                    HTTPStatus.FORBIDDEN,
+                    Refusal(HTTPStatus.FORBIDDEN, f"client certificate is for {excerpt(name)}"),
                     station_id,
                     peer,
-                    f"client certificate is for {name!r}",
                 )
             return None
-        credentials = parse_basic_authorization(request.headers.get("Authorization"))
+        try:
+            header = request.headers.get("Authorization")
+        except MultipleValuesError:
+            return self._refuse(
+                connection,
+                Refusal(HTTPStatus.BAD_REQUEST, "more than one Authorization header"),
+                station_id,
+                peer,
+            )
+        credentials = parse_basic_authorization(header)
         if credentials is None:
             return self._refuse(
-                connection, HTTPStatus.UNAUTHORIZED, station_id, peer, "no Basic authorization"
+                connection,
+                Refusal(HTTPStatus.UNAUTHORIZED, "no Basic authorization"),
+                station_id,
+                peer,
             )
         username, password = credentials
         if username != station_id:
             return self._refuse(
                 connection,
-                HTTPStatus.FORBIDDEN,
+                Refusal(
+                    HTTPStatus.FORBIDDEN,
+                    f"username {excerpt(username)} is not the station id of the URL",
+                ),
                 station_id,
                 peer,
-                f"username {username!r} is not the station id of the URL",
             )
         try:
             store = self._reload()
         except (OSError, ValueError) as error:
             logger.error("cannot read the password store: %s", error)
             return self._refuse(
-                connection, HTTPStatus.UNAUTHORIZED, station_id, peer, "password store unreadable"
+                connection,
+                Refusal(HTTPStatus.UNAUTHORIZED, "password store unreadable"),
+                station_id,
+                peer,
             )
-        async with self._checks:
-            good = await asyncio.to_thread(store.verify, station_id, password)
+        ticket = (
+            connection.ticket
+            if isinstance(connection, AdmittedConnection)
+            else Ticket(peer_host(peer))
+        )
+        good = await self.admission.password_check(
+            ticket, functools.partial(store.verify, station_id, password)
+        )
+        if isinstance(good, Refusal):
+            return self._refuse(connection, good, station_id, peer)
         if not good:
-            reason = "wrong password" if station_id in store else "unknown station"
-            return self._refuse(connection, HTTPStatus.UNAUTHORIZED, station_id, peer, reason)
+            if ticket.gone:
+                reason = "the client left before its password was checked"
+            else:
+                reason = "wrong password" if station_id in store else "unknown station"
+            return self._refuse(
+                connection, Refusal(HTTPStatus.UNAUTHORIZED, reason), station_id, peer
+            )
         return None
 
-    @staticmethod
     def _refuse(
-        connection: ServerConnection,
-        status: HTTPStatus,
-        station_id: str,
-        peer: object,
-        reason: str,
+        self, connection: ServerConnection, refusal: Refusal, station_id: str, peer: object
     ) -> Response:
-        logger.warning(
-            "refused station %r from %s: %s (HTTP %d)", station_id, peer, reason, status.value
+        status = refusal.status
+        self.refusals.refused(
+            peer,
+            refusal.reason if status != HTTPStatus.FORBIDDEN else "forbidden",
+            "refused station %s from %s: %s (HTTP %d)",
+            excerpt(station_id),
+            peer,
+            refusal.reason,
+            status.value,
         )
-        response = connection.respond(status, f"{status.phrase}\n")
+        response = refusal.response(connection)
         if status == HTTPStatus.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Basic realm="ocpp-meter", charset="UTF-8"'
         return response

@@ -67,11 +67,20 @@ from ._core import (
     decode_message,
     encode_call_error,
 )
+from .admission import Admission, AdmissionLimits, AdmittedConnection, Refusal
 from .dispatch import DIALECTS, Dispatcher, current_call
 from .enums import ErrorCode
 from .errors import OcppError
 from .limits import set_limits
-from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
+from .logsafe import RefusalLog, excerpt
+from .security import (
+    MAX_STATION_ID_LENGTH,
+    SECURITY_PROFILES,
+    Authenticator,
+    RedactAuthorization,
+    check_station_id,
+    server_ssl_context,
+)
 from .station_services import DEFAULT_HEARTBEAT_INTERVAL, StationServices
 from .storage import GroupCommitWriter
 
@@ -82,6 +91,7 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "DIALECT_OF_SUBPROTOCOL",
+    "MAX_STATION_ID_LENGTH",
     "SUBPROTOCOL",
     "SUBPROTOCOL_OF_DIALECT",
     "IngestServer",
@@ -101,7 +111,6 @@ SUBPROTOCOL = "ocpp2.0.1"
 SUBPROTOCOL_OF_DIALECT: dict[Dialect, str] = {"2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}
 """The WebSocket subprotocol of each OCPP dialect (OCPP-J: ``ocpp`` and the version)."""
 DIALECT_OF_SUBPROTOCOL: dict[str, Dialect] = {v: k for k, v in SUBPROTOCOL_OF_DIALECT.items()}
-MAX_STATION_ID_LENGTH = 48
 RECEIVE_QUEUE_FRAMES = 4
 """Frames a connection buffers beyond the one being handled before it stops reading."""
 LISTEN_BACKLOG = 1024
@@ -137,11 +146,15 @@ def binary_reply(station_id: str, message: bytes) -> bytes | None:
     )
 
 
-def station_id_from_path(path: str) -> str | None:
-    """The station id in a request path: its last segment, percent-decoded; ``None`` if bad."""
+def station_id_from_path(path: str, *, basic_auth: bool = False) -> str | None:
+    """The station id in a request path: its last segment, percent-decoded; ``None`` if it is
+    not one :func:`~ocpp_meter.security.check_station_id` accepts (with ``basic_auth``, as the
+    username of Basic authentication)."""
     segment = urlsplit(path).path.rsplit("/", 1)[-1]
-    station_id = unquote(segment, errors="strict") if "%" in segment else segment
-    if not 1 <= len(station_id) <= MAX_STATION_ID_LENGTH or not station_id.isprintable():
+    try:
+        station_id = unquote(segment, errors="strict") if "%" in segment else segment
+        check_station_id(station_id, basic_auth=basic_auth)
+    except ValueError:  # UnicodeDecodeError included
         return None
     return station_id
 
@@ -181,6 +194,23 @@ class ServeConfig:
     accepted_id_tokens: frozenset[str] | None = None
     """Authorize: ``None`` accepts every id token; else only these (others are ``Unknown``)."""
     max_connections: int = 10_000
+    """Connections open or in their password check, in total; more get HTTP 503."""
+    max_connections_per_station: int = 1
+    """Open connections of one station id; an authenticated newcomer replaces the oldest."""
+    max_handshakes: int = AdmissionLimits.max_handshakes
+    """Handshakes in progress (TCP accepted, TLS included, WebSocket not yet open), in total."""
+    max_handshakes_per_address: int = AdmissionLimits.max_handshakes_per_address
+    max_password_checks: int = AdmissionLimits.max_checks
+    """Password checks waiting or hashing, in total (per source address below)."""
+    max_password_checks_per_address: int = AdmissionLimits.max_checks_per_address
+    password_checks_per_second: float = AdmissionLimits.checks_per_second
+    password_checks_per_second_per_address: float = AdmissionLimits.checks_per_second_per_address
+    handshake_timeout: float = 10.0
+    """Seconds for the TLS handshake, and again for the WebSocket handshake."""
+    retry_after: int = AdmissionLimits.retry_after
+    """The ``Retry-After`` of a 429 or 503 refusal by a limit, in seconds."""
+    log_interval: float = 60.0
+    """Refusals of one source address past the first few are summed up once per interval."""
     shutdown_grace: float = 10.0
     security_profile: int = 0
     password_store: str | None = None
@@ -205,12 +235,30 @@ class ServeConfig:
         """The answers to BootNotification, Heartbeat, StatusNotification and Authorize."""
         return StationServices(self.heartbeat_interval, self.accepted_id_tokens)
 
+    def admission_limits(self) -> AdmissionLimits:
+        """The limits before authentication (see :mod:`ocpp_meter.admission`)."""
+        return AdmissionLimits(
+            max_connections=self.max_connections,
+            max_handshakes=self.max_handshakes,
+            max_handshakes_per_address=self.max_handshakes_per_address,
+            max_checks=self.max_password_checks,
+            max_checks_per_address=self.max_password_checks_per_address,
+            checks_per_second=self.password_checks_per_second,
+            checks_per_second_per_address=self.password_checks_per_second_per_address,
+            retry_after=self.retry_after,
+        )
+
     def check(self) -> None:
         """Raise ``ValueError`` if the security options do not fit the security profile, or a
-        validation profile or dialect is unknown, or no dialect is served, or the size limits or
-        heartbeat interval are out of range."""
+        validation profile or dialect is unknown, or no dialect is served, or the size limits,
+        connection limits or heartbeat interval are out of range."""
         Dispatcher(profile=self.profile, station_profiles=self.station_profiles)
         self.services()
+        self.admission_limits().check()
+        if self.max_connections_per_station < 1:
+            raise ValueError("max-connections-per-station must be positive")
+        if not self.handshake_timeout > 0 or not self.log_interval > 0:
+            raise ValueError("handshake-timeout and log-interval must be positive")
         if self.transport_limit < self.max_frame_bytes:
             raise ValueError("max-message-bytes must be at least max-frame-bytes")
         if not self.dialects:
@@ -244,7 +292,11 @@ class ServeConfig:
 
 
 class IngestServer:
-    """The WebSocket side: handshake checks, one read loop per connection, clean shutdown."""
+    """The WebSocket side: handshake checks, one read loop per connection, clean shutdown.
+
+    Handshakes are admitted within the limits of ``admission`` (counted from the TCP accept for
+    connections of :class:`~ocpp_meter.admission.AdmittedConnection`); refusals are logged
+    through ``refusals``, at most a few lines per source address per interval."""
 
     def __init__(
         self,
@@ -254,45 +306,89 @@ class IngestServer:
         authenticator: Authenticator | None = None,
         max_connections: int | None = None,
         dialects: Sequence[Dialect] = DIALECTS,
+        admission: Admission | None = None,
+        refusals: RefusalLog | None = None,
+        max_connections_per_station: int = 1,
     ) -> None:
         self.dispatcher = dispatcher
         self.subprotocols: tuple[Subprotocol, ...] = tuple(
             Subprotocol(SUBPROTOCOL_OF_DIALECT[dialect]) for dialect in dict.fromkeys(dialects)
         )
         """The subprotocols accepted, one per dialect served."""
-        self.max_connections = max_connections
+        if admission is None:
+            admission = Admission(AdmissionLimits(max_connections=max_connections))
+        self.admission = admission
+        self.max_connections = admission.limits.max_connections
+        self.max_connections_per_station = max_connections_per_station
         self.authenticator = authenticator
+        self.refusals = refusals if refusals is not None else RefusalLog(logger)
         self.shutdown_grace = shutdown_grace
+        self._basic_auth = authenticator is not None and authenticator.profile in (1, 2)
         self._connections: dict[ServerConnection, asyncio.Lock] = {}
-        self._stations: dict[str, ServerConnection] = {}
-        """The open connection of each station id (the newest, when one replaced another)."""
+        self._stations: dict[str, list[ServerConnection]] = {}
+        """The open connections of each station id, oldest first."""
         self._closers: set[asyncio.Task[None]] = set()
         self._stopping = False
+
+    def _refuse(
+        self, connection: ServerConnection, refusal: Refusal, key: str, message: str, *args: object
+    ) -> Response:
+        self.refusals.refused(connection.remote_address, key, message, *args, via=logger)
+        return refusal.response(connection)
 
     async def process_request(
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
-        """Refuse handshakes without a station id or whose station is not authenticated (by
-        the security profile), and every handshake once stopping."""
+        """Refuse handshakes over a limit of :attr:`admission`, without a station id, or whose
+        station is not authenticated (by the security profile), and every handshake once
+        stopping."""
         if self._stopping:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "shutting down\n")
-        try:
-            station_id = station_id_from_path(request.path)
-        except UnicodeDecodeError:
-            station_id = None
-        if station_id is None:
-            logger.warning("refused connection: no valid station id in path %r", request.path)
-            return connection.respond(
-                HTTPStatus.NOT_FOUND, "the URL must end with the charging station id\n"
+        ticket = connection.ticket if isinstance(connection, AdmittedConnection) else None
+        if ticket is not None and ticket.over_limit is not None:
+            over = ticket.over_limit
+            return self._refuse(
+                connection,
+                over,
+                over.reason,
+                "refused connection from %s: %s (HTTP %d)",
+                connection.remote_address,
+                over.reason,
+                over.status.value,
             )
-        if self.max_connections is not None and len(self._connections) >= self.max_connections:
-            logger.warning(
-                "refused station %r from %s: %d connections open (the limit)",
-                station_id,
+        station_id = station_id_from_path(request.path, basic_auth=self._basic_auth)
+        if station_id is None:
+            return self._refuse(
+                connection,
+                Refusal(HTTPStatus.NOT_FOUND, "no valid station id"),
+                "no valid station id",
+                "refused connection from %s: no valid station id in path %s (HTTP 404)",
+                connection.remote_address,
+                excerpt(request.path),
+            )
+        if ticket is not None:
+            refusal = self.admission.open_connection(ticket)
+            if refusal is not None:
+                return self._refuse(
+                    connection,
+                    refusal,
+                    "connection limit",
+                    "refused station %s from %s: %s (HTTP %d)",
+                    excerpt(station_id),
+                    connection.remote_address,
+                    refusal.reason,
+                    refusal.status.value,
+                )
+        elif self.max_connections is not None and len(self._connections) >= self.max_connections:
+            return self._refuse(
+                connection,
+                Refusal(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections"),
+                "connection limit",
+                "refused station %s from %s: %d connections open (the limit)",
+                excerpt(station_id),
                 connection.remote_address,
                 len(self._connections),
             )
-            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections\n")
         if self.authenticator is not None:
             return await self.authenticator.authorize(connection, request, station_id)
         return None
@@ -307,17 +403,22 @@ class IngestServer:
                 return offered
         # Returning None would accept the connection without a subprotocol: refuse instead.
         wanted = " or ".join(self.subprotocols)
-        logger.warning(
-            "refused connection to %r: subprotocols %r do not include %s",
-            connection.request.path if connection.request else None,
-            subprotocols,
+        self.refusals.refused(
+            connection.remote_address,
+            "no served subprotocol",
+            "refused connection to %s: subprotocols %s do not include %s",
+            excerpt(connection.request.path if connection.request else None),
+            excerpt(", ".join(subprotocols)),
             wanted,
+            via=logger,
         )
         raise NegotiationError(f"the {wanted} subprotocol is required")
 
     async def handle(self, connection: ServerConnection) -> None:
         """Read frames and answer each before reading the next, until the peer goes."""
         assert connection.request is not None
+        if isinstance(connection, AdmittedConnection):
+            self.admission.end_handshake(connection.ticket)
         station_id = station_id_from_path(connection.request.path) or ""
         # select_subprotocol let only a served subprotocol through.
         dialect = DIALECT_OF_SUBPROTOCOL[connection.subprotocol or ""]
@@ -347,32 +448,39 @@ class IngestServer:
             pass
         finally:
             del self._connections[connection]
-            if self._stations.get(station_id) is connection:
-                del self._stations[station_id]
+            station = self._stations.get(station_id, [])
+            if connection in station:
+                station.remove(connection)
+                if not station:
+                    del self._stations[station_id]
             logger.info("station %r disconnected (code %s)", station_id, connection.close_code)
 
     def _replace(self, station_id: str, connection: ServerConnection) -> None:
-        """Make ``connection`` the station's one connection, closing an older one once the frame
-        it is handling is answered."""
-        old = self._stations.get(station_id)
-        self._stations[station_id] = connection
-        if old is None:
-            return
-        logger.warning(
-            "station %r connected again from %s: closing its previous connection from %s (%d)",
-            station_id,
-            connection.remote_address,
-            old.remote_address,
-            REPLACED_CLOSE_CODE,
-        )
-        lock = self._connections.get(old)
-        if lock is None:
-            return
-        closer = asyncio.ensure_future(
-            self._close_when_idle(old, lock, REPLACED_CLOSE_CODE, "replaced by a new connection")
-        )
-        self._closers.add(closer)
-        closer.add_done_callback(self._closers.discard)
+        """Add ``connection`` to the station's connections; past
+        :attr:`max_connections_per_station`, close the oldest once the frame it is handling is
+        answered. Only a connection that passed authentication gets here, so only the station
+        itself can replace its connection (under profile 0, anyone can)."""
+        station = self._stations.setdefault(station_id, [])
+        station.append(connection)
+        while len(station) > self.max_connections_per_station:
+            old = station.pop(0)
+            logger.warning(
+                "station %r connected again from %s: closing its previous connection from %s (%d)",
+                station_id,
+                connection.remote_address,
+                old.remote_address,
+                REPLACED_CLOSE_CODE,
+            )
+            lock = self._connections.get(old)
+            if lock is None:
+                continue
+            closer = asyncio.ensure_future(
+                self._close_when_idle(
+                    old, lock, REPLACED_CLOSE_CODE, "replaced by a new connection"
+                )
+            )
+            self._closers.add(closer)
+            closer.add_done_callback(self._closers.discard)
 
     async def shutdown(self, server: Server) -> None:
         """Stop listening; close each connection once its current frame is answered."""
@@ -412,7 +520,11 @@ async def serve(
     ``None``; ``on_ready`` gets the bound port once the server listens."""
     config.check()
     ssl_context = config.ssl_context()
-    authenticator = Authenticator(config.security_profile, config.password_store)
+    refusals = RefusalLog(logger, interval=config.log_interval)
+    admission = Admission(config.admission_limits())
+    authenticator = Authenticator(
+        config.security_profile, config.password_store, admission=admission, refusals=refusals
+    )
     loop = asyncio.get_running_loop()
     own_signals = stop is None
     stop_event = asyncio.Event() if stop is None else stop
@@ -435,8 +547,10 @@ async def serve(
             ),
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,
-            max_connections=config.max_connections,
             dialects=config.dialects,
+            admission=admission,
+            refusals=refusals,
+            max_connections_per_station=config.max_connections_per_station,
         )
         async with websockets_serve(
             ingest.handle,
@@ -454,8 +568,16 @@ async def serve(
             # A reconnect storm after a restart: let the kernel queue that many handshakes.
             backlog=LISTEN_BACKLOG,
             server_header=None,
-            # TLS is set up by the connection itself, so that a refused handshake is logged.
-            create_connection=(None if ssl_context is None else tls_connection_class(ssl_context)),
+            # Each connection counts against the admission limits from its TCP accept on; TLS
+            # is set up by the connection itself, so that a refused handshake is logged.
+            create_connection=(
+                AdmittedConnection.bound(admission)
+                if ssl_context is None
+                else tls_connection_class(
+                    ssl_context, config.handshake_timeout, admission=admission, refusals=refusals
+                )
+            ),
+            open_timeout=config.handshake_timeout,
             logger=_websockets_logger(),
         ) as server:
             port = _bound_port(server, config.port)
@@ -475,13 +597,18 @@ async def serve(
                     "security profile 0: any client that reaches %s can store readings",
                     config.host,
                 )
-            if on_ready is not None:
-                ready = on_ready(port)
-                if ready is not None:
-                    await ready
-            await stop_event.wait()
-            logger.info("shutting down")
-            await ingest.shutdown(server)
+            summaries = asyncio.ensure_future(_summarize(refusals, config.log_interval))
+            try:
+                if on_ready is not None:
+                    ready = on_ready(port)
+                    if ready is not None:
+                        await ready
+                await stop_event.wait()
+                logger.info("shutting down")
+                await ingest.shutdown(server)
+            finally:
+                summaries.cancel()
+                refusals.flush()
     finally:
         set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
         await writer.aclose()
@@ -498,26 +625,57 @@ async def serve(
         )
 
 
+async def _summarize(refusals: RefusalLog, interval: float) -> None:
+    """Log the counts of unlogged refusals once per interval, even when no refusal follows."""
+    while True:
+        await asyncio.sleep(interval)
+        if refusals.suppressed:
+            refusals.flush()
+
+
 def _on_signal(signum: int, stop: asyncio.Event) -> None:
     logger.info("received %s", signal.Signals(signum).name)
     stop.set()
 
 
 def tls_connection_class(
-    context: ssl.SSLContext, handshake_timeout: float = 10.0
+    context: ssl.SSLContext,
+    handshake_timeout: float = 10.0,
+    *,
+    admission: Admission | None = None,
+    refusals: RefusalLog | None = None,
 ) -> type[ServerConnection]:
     """A :class:`ServerConnection` that runs the TLS handshake itself on the accepted TCP
     connection, and logs a failed one (no certificate, an untrusted one, not TLS at all) as a
-    refusal with the peer address and the reason; asyncio's own TLS server says nothing."""
+    refusal with the peer address and the reason; asyncio's own TLS server says nothing. A TLS
+    handshake counts against the handshake limits of ``admission`` (unlimited but for the
+    defaults if ``None``); one over them is closed before TLS starts."""
+    base = AdmittedConnection.bound(admission if admission is not None else Admission())
+    refusal_log = refusals if refusals is not None else RefusalLog(logger)
 
-    class TlsServerConnection(ServerConnection):
+    class TlsServerConnection(base):  # type: ignore[valid-type,misc]
         _tls_ready = False
         _early_data: list[bytes]
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             assert isinstance(transport, asyncio.Transport)
-            transport.pause_reading()  # start_tls resumes it under the TLS layer
             self._early_data = []
+            if not self.admit(transport) or self.ticket.over_limit is not None:
+                refusal_log.refused(
+                    transport.get_extra_info("peername"),
+                    "TLS handshake limit",
+                    "refused TLS connection from %s: %s (closed before TLS)",
+                    transport.get_extra_info("peername"),
+                    (
+                        self.ticket.over_limit.reason
+                        if self.ticket.over_limit is not None
+                        else "too many handshakes over the limit already"
+                    ),
+                    via=logger,
+                )
+                transport.abort()
+                return
+            transport.pause_reading()  # start_tls resumes it under the TLS layer
             task = self.loop.create_task(self._start_tls(transport))
             _tls_tasks.add(task)
             task.add_done_callback(_tls_tasks.discard)
@@ -534,14 +692,21 @@ def tls_connection_class(
                 )
             except (OSError, asyncio.TimeoutError, ConnectionError) as error:
                 reason = getattr(error, "reason", None) or type(error).__name__
-                logger.warning("refused TLS connection from %s: %s", peer, reason)
+                refusal_log.refused(
+                    peer,
+                    "TLS handshake failed",
+                    "refused TLS connection from %s: %s",
+                    peer,
+                    excerpt(reason),
+                    via=logger,
+                )
                 transport.abort()
                 return
             if tls is None:  # the peer went away meanwhile
                 transport.abort()
                 return
             self._tls_ready = True
-            super().connection_made(tls)
+            ServerConnection.connection_made(self, tls)
             early, self._early_data = self._early_data, []
             for data in early:
                 super().data_received(data)
@@ -553,9 +718,16 @@ def tls_connection_class(
             else:
                 self._early_data.append(data)
 
+        def eof_received(self) -> None:
+            self.ticket.gone = True
+            if self._tls_ready:
+                super().eof_received()
+
         def connection_lost(self, exc: Exception | None) -> None:
             if self._tls_ready:
                 super().connection_lost(exc)
+            else:
+                self.admission.release(self.ticket)
 
     return TlsServerConnection
 
