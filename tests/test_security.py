@@ -15,6 +15,7 @@ import ipaddress
 import json
 import logging
 import os
+import re
 import socket
 import sqlite3
 import ssl
@@ -26,6 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import pytest
 from cryptography import x509
@@ -40,10 +42,11 @@ from ocpp_meter.security import (
     RedactAuthorization,
     certificate_common_name,
     check_password,
+    check_station_id,
     generate_password,
     parse_basic_authorization,
 )
-from ocpp_meter.server import ServeConfig, serve
+from ocpp_meter.server import ServeConfig, serve, station_id_from_path
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus
 
@@ -319,6 +322,50 @@ def test_passwd_command_reads_stdin_generates_and_deletes(tmp_path: Path) -> Non
     assert passwd("CS-1", "--delete").returncode == 0
     assert PasswordStore.load(store).stations() == ["CS-2"]
     assert passwd("CS-1", "--delete").returncode == 1
+
+
+def test_passwd_refuses_station_ids_the_endpoint_never_accepts(tmp_path: Path) -> None:
+    """``a:b`` (a colon ends a Basic username), 49 or 60 characters, a tab, a newline: refused
+    by ``passwd`` with the rule the endpoint's URL check applies, the store left untouched."""
+    store = tmp_path / "p.jsonl"
+    cli = [sys.executable, "-m", "ocpp_meter.cli", "passwd", "--store", str(store)]
+    bad = {
+        "a:b": "':'",
+        "x" * 49: "1 to 48",
+        "y" * 60: "1 to 48",
+        "a\tb": "control",
+        "a\nb": "control",
+    }
+    for station, message in bad.items():
+        result = subprocess.run(
+            [*cli, station],
+            check=False,
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 2 and message in result.stderr, (station, result.stderr)
+        assert station_id_from_path("/ocpp/" + quote(station), basic_auth=True) is None
+        with pytest.raises(ValueError, match=re.escape(message)):
+            check_station_id(station, basic_auth=True)
+    assert not store.exists()
+    # The longest id the endpoint takes, and a colon where Basic authentication is not used.
+    assert passwd_ok(cli, "z" * 48)
+    assert station_id_from_path("/ocpp/a%3Ab") == "a:b"
+    assert station_id_from_path("/ocpp/" + "z" * 48, basic_auth=True) == "z" * 48
+
+
+def passwd_ok(cli: list[str], station: str) -> bool:
+    result = subprocess.run(
+        [*cli, station],
+        check=False,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return result.returncode == 0
 
 
 def test_serve_refuses_options_that_do_not_fit_the_profile(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Callable, ClassVar
@@ -142,7 +142,9 @@ class Admission:
         self._checks: Counter[str] = Counter()
         self._rate = _Rate(self.limits.checks_per_second, clock())
         self._rates: dict[str, _Rate] = {}
-        self._workers = asyncio.Semaphore(workers)
+        self._free_workers = workers
+        self._waiting: dict[str, deque[asyncio.Future[None]]] = {}
+        """Checks waiting for a worker, per address; served one address after the other."""
 
     def _busy(self, reason: str) -> Refusal:
         return Refusal(HTTPStatus.SERVICE_UNAVAILABLE, reason, self.limits.retry_after)
@@ -176,7 +178,7 @@ class Admission:
             return Refusal(HTTPStatus.BAD_REQUEST, "the client has gone")
         limit = self.limits.max_connections
         if limit is not None and self.connections >= limit:
-            return self._busy(f"{self.connections} connections open (the limit)")
+            return self._busy("as many connections open as the limit")
         self.connections += 1
         ticket.connection = True
         return None
@@ -207,16 +209,53 @@ class Admission:
         self._checks[address] += 1
         ticket.checking = True
         try:
-            async with self._workers:
+            await self._worker(address)
+            try:
                 if ticket.gone:
                     self.checks_skipped += 1
                     return False
                 self.checks_started += 1
                 return await asyncio.to_thread(check)
+            finally:
+                self._next_worker()
         finally:
             ticket.checking = False
             self.checks -= 1
             _decrement(self._checks, address)
+
+    async def _worker(self, address: str) -> None:
+        """Wait for a free worker. Waiting checks are served round robin by address, so a
+        flood from one address delays another address's check by one check at most."""
+        if self._free_workers > 0 and not self._waiting:
+            self._free_workers -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(address, deque()).append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._next_worker()  # the worker was handed over: pass it on
+            else:
+                queue = self._waiting.get(address)
+                if queue is not None and turn in queue:
+                    queue.remove(turn)
+                    if not queue:
+                        del self._waiting[address]
+            raise
+
+    def _next_worker(self) -> None:
+        """Hand a freed worker to the next address's oldest waiting check."""
+        while self._waiting:
+            address = next(iter(self._waiting))
+            queue = self._waiting.pop(address)
+            turn = queue.popleft()
+            if queue:
+                self._waiting[address] = queue  # to the back of the round
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free_workers += 1
 
     def _forget_rates(self, now: float) -> None:
         # A bucket that has refilled says nothing more than a new one would.

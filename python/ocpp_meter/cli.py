@@ -271,12 +271,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     security.add_argument(
         "--client-ca", help="CA certificates that issue station certificates, PEM (profile 3)"
     )
-    serve.add_argument(
-        "--max-connections",
-        type=int,
-        default=10_000,
-        help="open connections at most; more are refused with HTTP 503 (default 10000)",
-    )
+    _add_limits(serve)
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     serve.add_argument(
         "--dialect",
@@ -293,6 +288,51 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="STATION=PROFILE",
         help="the validation profile of one station's frames (repeatable), e.g. CS-7=lenient",
+    )
+
+
+def _add_limits(serve: argparse.ArgumentParser) -> None:
+    from .server import ServeConfig
+
+    defaults = ServeConfig()
+    limits = serve.add_argument_group(
+        "limits before authentication (see SECURITY.md)",
+        "a client over a total limit gets HTTP 503, over a per-address one HTTP 429, both with "
+        "Retry-After; a TLS handshake over a limit is closed before TLS starts. Per-address "
+        "limits count concurrency and rate, so many stations behind one NAT address still fit.",
+    )
+
+    def option(name: str, kind: type, text: str) -> None:
+        dest = name.replace("-", "_")
+        limits.add_argument(
+            f"--{name}",
+            type=kind,
+            default=getattr(defaults, dest),
+            help=f"{text} (default {getattr(defaults, dest)})",
+        )
+
+    option("max-connections", int, "connections open or in their password check, in all")
+    option(
+        "max-connections-per-station",
+        int,
+        "open connections of one station id; an authenticated newcomer replaces the oldest",
+    )
+    option("max-handshakes", int, "handshakes in progress (TLS included), in all")
+    option("max-handshakes-per-address", int, "handshakes in progress from one address")
+    option("max-password-checks", int, "password checks waiting or hashing, in all")
+    option("max-password-checks-per-address", int, "password checks waiting or hashing per address")
+    option("password-checks-per-second", float, "password checks started per second, in all")
+    option(
+        "password-checks-per-second-per-address",
+        float,
+        "password checks started per second from one address",
+    )
+    option("handshake-timeout", float, "seconds for the TLS and for the WebSocket handshake")
+    option("retry-after", int, "the Retry-After of a 429 or 503 refusal, seconds")
+    option(
+        "log-interval",
+        float,
+        "seconds over which refusals past the first 10 of an address are summed up in one line",
     )
 
 
@@ -405,6 +445,16 @@ def _serve(args: argparse.Namespace) -> int:
         max_batch_frames=args.max_batch_frames,
         max_frame_bytes=args.max_frame_bytes,
         max_connections=args.max_connections,
+        max_connections_per_station=args.max_connections_per_station,
+        max_handshakes=args.max_handshakes,
+        max_handshakes_per_address=args.max_handshakes_per_address,
+        max_password_checks=args.max_password_checks,
+        max_password_checks_per_address=args.max_password_checks_per_address,
+        password_checks_per_second=args.password_checks_per_second,
+        password_checks_per_second_per_address=args.password_checks_per_second_per_address,
+        handshake_timeout=args.handshake_timeout,
+        retry_after=args.retry_after,
+        log_interval=args.log_interval,
         security_profile=args.security_profile,
         password_store=args.password_store,
         tls_cert=args.tls_cert,
@@ -422,7 +472,8 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         sys.stderr.write(f"ocpp-meter serve: {error}\n")
         return 2
-    _raise_open_files_limit(config.max_connections + 64)
+    # Handshakes refused over the limit hold a file each too, up to max_handshakes of them.
+    _raise_open_files_limit(config.max_connections + 2 * config.max_handshakes + 64)
     try:
         return run(config)
     except (OSError, ValueError) as error:

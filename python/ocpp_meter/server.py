@@ -372,7 +372,7 @@ class IngestServer:
                 return self._refuse(
                     connection,
                     refusal,
-                    "connection limit",
+                    refusal.reason,
                     "refused station %s from %s: %s (HTTP %d)",
                     excerpt(station_id),
                     connection.remote_address,
