@@ -38,9 +38,9 @@ class AdmissionLimits:
 
     max_connections: int | None = 10_000
     """Connections past the handshake check (open, or in their password check), in total."""
-    max_handshakes: int = 1000
+    max_handshakes: int = 500
     """TCP connections accepted whose WebSocket is not open yet (TLS handshakes included)."""
-    max_handshakes_per_address: int = 200
+    max_handshakes_per_address: int = 100
     max_checks: int = 256
     """Password checks in flight (waiting for a worker or hashing), in total."""
     max_checks_per_address: int = 16
