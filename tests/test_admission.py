@@ -67,6 +67,31 @@ def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
+def profile_1(tmp_path: Path, store: Path, **limits: Any) -> ServeConfig:
+    """Profile 1 on an ephemeral port, with ``limits`` over the defaults."""
+    return ServeConfig(
+        port=0,
+        db=str(tmp_path / "m.sqlite"),
+        security_profile=1,
+        password_store=str(store),
+        **limits,
+    )
+
+
+async def legitimate_station(url: str) -> tuple[float, Any]:
+    """CS-1 with its password from the other loopback address: the seconds its handshake took,
+    and the reply to a MeterValues frame."""
+    started = time.monotonic()
+    async with connect(
+        f"{url}/ocpp/CS-1",
+        subprotocols=SUBPROTOCOLS,
+        additional_headers=basic("CS-1", PASSWORD),
+        local_addr=(OTHER_HOST, 0),
+    ) as ws:
+        latency = time.monotonic() - started
+        return latency, await meter_values(ws, "legit-1")
+
+
 def bad_password(station: str = "CS-1") -> tuple[str, str]:
     return ("Authorization", basic(station, "wrong-password-0123")["Authorization"])
 
@@ -172,11 +197,9 @@ def test_max_connections_holds_exactly_when_many_clients_race(
 ) -> None:
     """40 clients with the right password at once under a limit of 5: the password checks
     overlap, and still exactly 5 get in (counted at the check, before the password wait)."""
-    config = ServeConfig(
-        port=0,
-        db=str(tmp_path / "m.sqlite"),
-        security_profile=1,
-        password_store=str(store_path),
+    config = profile_1(
+        tmp_path,
+        store_path,
         max_connections=5,
         max_password_checks_per_address=100,
         password_checks_per_second_per_address=1000,
@@ -301,9 +324,7 @@ def test_a_password_flood_leaves_room_for_a_legitimate_station(
     """One address sends wrong passwords as fast as 32 connections allow for 3 s (at most 3000
     requests); with the default limits at most 25 checks a second of it are hashed, the rest
     get 429 unhashed, and a station from another address gets in within 2 s."""
-    config = ServeConfig(
-        port=0, db=str(tmp_path / "m.sqlite"), security_profile=1, password_store=str(store_path)
-    )
+    config = profile_1(tmp_path, store_path)
 
     async def scenario() -> tuple[Counter[int], float, Any, float]:
         async with in_process(config) as url:
@@ -318,15 +339,7 @@ def test_a_password_flood_leaves_room_for_a_legitimate_station(
 
             flooding = asyncio.gather(*(flood() for _ in range(32)))
             await asyncio.sleep(1.0)
-            started = time.monotonic()
-            async with connect(
-                f"{url}/ocpp/CS-1",
-                subprotocols=SUBPROTOCOLS,
-                additional_headers=basic("CS-1", PASSWORD),
-                local_addr=(OTHER_HOST, 0),
-            ) as ws:
-                latency = time.monotonic() - started
-                reply = await meter_values(ws, "legit-1")
+            latency, reply = await legitimate_station(url)
             await flooding
             return statuses, latency, reply, time.monotonic() - stop + 3.0
 
@@ -347,14 +360,13 @@ def test_a_check_is_skipped_when_its_client_has_gone(
     store_path: Path,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """200 wrong-password requests sent and dropped at once (the limits set high, so only the
-    four workers hold them back): most are never hashed, and a station from another address
+    """200 wrong-password requests sent and dropped after 0.1 s (the limits set high, so only
+    the four workers hold them back): most are never hashed, and a station from another address
     gets in within 2 s."""
-    config = ServeConfig(
-        port=0,
-        db=str(tmp_path / "m.sqlite"),
-        security_profile=1,
-        password_store=str(store_path),
+    config = profile_1(
+        tmp_path,
+        store_path,
+        max_handshakes_per_address=1000,
         max_password_checks_per_address=1000,
         password_checks_per_second_per_address=10_000,
         password_checks_per_second=10_000,
@@ -372,15 +384,8 @@ def test_a_check_is_skipped_when_its_client_has_gone(
             await asyncio.sleep(0.1)  # the checks are queued: now the clients go
             for writer in writers:
                 writer.close()
-            started = time.monotonic()
-            async with connect(
-                f"{url}/ocpp/CS-1",
-                subprotocols=SUBPROTOCOLS,
-                additional_headers=basic("CS-1", PASSWORD),
-                local_addr=(OTHER_HOST, 0),
-            ) as ws:
-                latency = time.monotonic() - started
-                assert isinstance(await meter_values(ws, "after-burst"), CallResult)
+            latency, reply = await legitimate_station(url)
+            assert isinstance(reply, CallResult)
             await asyncio.sleep(0.5)
             return latency
 
@@ -397,9 +402,7 @@ def test_only_an_authenticated_connection_replaces_a_stations_connection(
     tmp_path: Path,
     store_path: Path,  # noqa: F811
 ) -> None:
-    config = ServeConfig(
-        port=0, db=str(tmp_path / "m.sqlite"), security_profile=1, password_store=str(store_path)
-    )
+    config = profile_1(tmp_path, store_path)
 
     async def scenario() -> tuple[int, Any, int | None]:
         async with in_process(config) as url:
@@ -447,9 +450,7 @@ def test_malformed_headers_never_get_500(
     store_path: Path,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    config = ServeConfig(
-        port=0, db=str(tmp_path / "m.sqlite"), security_profile=1, password_store=str(store_path)
-    )
+    config = profile_1(tmp_path, store_path)
     good = basic("CS-1", PASSWORD)["Authorization"]
     requests = {
         "two Authorization": upgrade("/ocpp/CS-1", ("Authorization", good), bad_password()),
@@ -499,9 +500,7 @@ def test_client_text_in_the_log_is_short_and_escaped(
 ) -> None:
     """An 8 KB path, a username with a newline and terminal escapes, odd subprotocols: every
     line the endpoint logs stays short and on one line."""
-    config = ServeConfig(
-        port=0, db=str(tmp_path / "m.sqlite"), security_profile=1, password_store=str(store_path)
-    )
+    config = profile_1(tmp_path, store_path)
     forged = "CS-1\n2026-01-01 WARNING forged line \x1b[2J" + "u" * 4000
     username = ("Authorization", basic(forged, "x" * 20)["Authorization"])
 

@@ -337,27 +337,20 @@ def test_passwd_refuses_station_ids_the_endpoint_never_accepts(tmp_path: Path) -
         "a\nb": "control",
     }
     for station, message in bad.items():
-        result = subprocess.run(
-            [*cli, station],
-            check=False,
-            input=PASSWORD + "\n",
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        result = passwd(cli, station)
         assert result.returncode == 2 and message in result.stderr, (station, result.stderr)
         assert station_id_from_path("/ocpp/" + quote(station), basic_auth=True) is None
         with pytest.raises(ValueError, match=re.escape(message)):
             check_station_id(station, basic_auth=True)
     assert not store.exists()
     # The longest id the endpoint takes, and a colon where Basic authentication is not used.
-    assert passwd_ok(cli, "z" * 48)
+    assert passwd(cli, "z" * 48).returncode == 0
     assert station_id_from_path("/ocpp/a%3Ab") == "a:b"
     assert station_id_from_path("/ocpp/" + "z" * 48, basic_auth=True) == "z" * 48
 
 
-def passwd_ok(cli: list[str], station: str) -> bool:
-    result = subprocess.run(
+def passwd(cli: list[str], station: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [*cli, station],
         check=False,
         input=PASSWORD + "\n",
@@ -365,7 +358,6 @@ def passwd_ok(cli: list[str], station: str) -> bool:
         text=True,
         timeout=30,
     )
-    return result.returncode == 0
 
 
 def test_serve_refuses_options_that_do_not_fit_the_profile(tmp_path: Path) -> None:
