@@ -28,7 +28,18 @@ from websockets.http11 import Response
 
 from .logsafe import peer_host
 
-__all__ = ["Admission", "AdmissionLimits", "AdmittedConnection", "Refusal", "Ticket"]
+__all__ = [
+    "CHECK_WORKERS",
+    "Admission",
+    "AdmissionLimits",
+    "AdmittedConnection",
+    "Refusal",
+    "Ticket",
+]
+
+
+CHECK_WORKERS = 4
+"""Password checks run on worker threads, at most this many at once."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,7 @@ class Admission:
         self,
         limits: AdmissionLimits | None = None,
         *,
-        workers: int = 4,
+        workers: int = CHECK_WORKERS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = limits or AdmissionLimits()

@@ -76,8 +76,6 @@ MAX_PASSWORD_LENGTH = 40
 SCRYPT_PARAMS: Mapping[str, int] = {"n": 1 << 14, "r": 8, "p": 1, "dklen": 32}
 """scrypt cost of new hashes: 16 MiB of memory and some tens of milliseconds per check."""
 SALT_BYTES = 16
-MAX_CONCURRENT_CHECKS = 4
-"""Password checks run on worker threads, at most this many at once."""
 MAX_STATION_ID_LENGTH = 48
 """OCPP-J: the charging station id in the URL has at most 48 characters."""
 

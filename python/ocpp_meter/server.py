@@ -29,9 +29,15 @@ SQLite.
   stored). A binary CALL is answered ``RpcFrameworkError`` with its message id (``"-1"`` when
   the id cannot be read), a binary CALLRESULT or CALLERROR gets no reply, as a broken one would;
   the connection stays open and the refusal is logged as a WARNING.
-- One connection per station id: a station that connects while a connection with its id is
-  open replaces it; the old connection finishes the frame in hand (its reply is sent), is closed
-  with 1000 ("replaced by a new connection"), and the replacement is logged as a WARNING.
+- One connection per station id (:attr:`ServeConfig.max_connections_per_station`): a station
+  that connects while a connection with its id is open replaces it; the old connection finishes
+  the frame in hand (its reply is sent), is closed with 1000 ("replaced by a new connection"),
+  and the replacement is logged as a WARNING. Only an authenticated connection replaces one.
+- Before anyone is authenticated, handshakes in progress (TLS included), password checks and
+  connections are limited per source address and in total (:mod:`ocpp_meter.admission`): a
+  refusal is HTTP 429 (one address) or 503 (everyone) with ``Retry-After``. Refusals are logged
+  with client text cut and escaped, and summed up per address past the first few
+  (:mod:`ocpp_meter.logsafe`).
 - Who may connect is set by the security profile (:mod:`ocpp_meter.security`): 0 (none, the
   default), 1 (HTTP Basic authentication), 2 (TLS and Basic authentication) or 3 (TLS with a
   client certificate). Refusals happen in the handshake, before any frame is read.
