@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import re
 import time
@@ -271,7 +272,8 @@ def test_tls_handshakes_in_progress_count_against_the_limit(
     pki: Pki,  # noqa: F811
     store_path: Path,  # noqa: F811
 ) -> None:
-    """40 TCP connections that never start TLS from one address: 10 (the per-address limit)
+    """15 failed TLS handshakes, then 40 TCP connections that never start TLS from one address:
+    10 (the per-address limit)
     are kept waiting, the others closed at once, before any TLS work; a station from another
     address still connects."""
     config = ServeConfig(
@@ -288,6 +290,12 @@ def test_tls_handshakes_in_progress_count_against_the_limit(
     async def scenario() -> tuple[int, Any]:
         async with in_process(config) as url:
             port = port_of(url)
+            for _ in range(15):  # failed TLS handshakes give their slots back
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(b"GET /ocpp/CS-1 HTTP/1.1\r\n\r\n")
+                with contextlib.suppress(ConnectionError):
+                    await asyncio.wait_for(reader.read(), 10)
+                writer.close()
             idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(40)]
 
             async def closed(reader: asyncio.StreamReader) -> bool:

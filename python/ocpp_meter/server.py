@@ -706,9 +706,11 @@ def tls_connection_class(
                     excerpt(reason),
                     via=logger,
                 )
+                self.admission.release(self.ticket)  # whether or not connection_lost follows
                 transport.abort()
                 return
             if tls is None:  # the peer went away meanwhile
+                self.admission.release(self.ticket)
                 transport.abort()
                 return
             self._tls_ready = True
