@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import re
 import time
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 from ocpp_meter import CallResult
 from ocpp_meter.admission import Admission, AdmissionLimits, Ticket
+from ocpp_meter.dispatch import Dispatcher
 from ocpp_meter.logsafe import RefusalLog, excerpt
 from ocpp_meter.server import ServeConfig
 from serving import SUBPROTOCOLS, in_process, run
@@ -567,3 +569,21 @@ def test_repeated_refusals_from_one_address_are_summed_up(
         line for line in lines if line.startswith("refused 50 more handshakes from 127.0.0.1")
     ]
     assert len(summaries) == 1 and summaries[0].endswith("(no valid station id 50)"), lines
+
+
+def test_frame_text_in_the_log_is_short_and_escaped(caplog: pytest.LogCaptureFixture) -> None:
+    """A rejected frame's message id, pointer and description come from the station: logged
+    cut and escaped like the handshake's text."""
+    dispatcher = Dispatcher()
+    name = "\u001b[2J" + "k" * 8000
+    frame = json.dumps(["2", "a\nb", "MeterValues", {"evseId": 1, name: 1, "meterValue": []}])
+    frame = frame.replace('"2"', "2", 1)
+    with caplog.at_level(logging.WARNING):
+        reply = dispatcher.dispatch("CS-1", frame)
+    assert reply is not None
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("ocpp_meter")]
+    assert len(lines) == 1 and "rejected frame, message id 'a\\nb'" in lines[0], lines
+    assert "\n" not in lines[0] and "\x1b" not in lines[0], lines
+    # The pointer shows 64 characters, the description 160 (the core gives 128 of the name in
+    # each, so neither shows it whole).
+    assert max(len(run) for run in re.findall("k+", lines[0])) < 100 and len(lines[0]) < 350

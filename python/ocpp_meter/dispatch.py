@@ -64,6 +64,7 @@ from ._core import (
 )
 from .enums import ErrorCode
 from .errors import OcppError
+from .logsafe import DESCRIPTION_CHARS, excerpt
 from .response_rules import transaction_event_violation
 
 if TYPE_CHECKING:
@@ -380,12 +381,12 @@ class Dispatcher:
             # OCPP-J answers only CALLs: a broken CALLRESULT or CALLERROR gets no reply (an
             # answer to it could start an endless exchange of errors between the two sides).
             logger.warning(
-                "station %r: ignored invalid reply frame, message id %r: %s at %r: %s",
+                "station %r: ignored invalid reply frame, message id %s: %s at %s: %s",
                 station,
-                message_id,
+                excerpt(message_id),
                 error.code.value,
-                error.path,
-                error.description,
+                excerpt(error.path),
+                excerpt(error.description, DESCRIPTION_CHARS),
             )
             return None
         # An action this CSMS does not implement is routine (Heartbeat, BootNotification...):
@@ -393,12 +394,12 @@ class Dispatcher:
         level = logging.INFO if error.code is ErrorCode.NOT_IMPLEMENTED else logging.WARNING
         logger.log(
             level,
-            "station %r: rejected frame, message id %r: %s at %r: %s",
+            "station %r: rejected frame, message id %s: %s at %s: %s",
             station,
-            message_id,
+            excerpt(message_id),
             error.code.value,
-            error.path,
-            error.description,
+            excerpt(error.path),
+            excerpt(error.description, DESCRIPTION_CHARS),
         )
         return _call_error(message_id, error.code, error.description, error.details, error.path)
 
@@ -420,12 +421,12 @@ class Dispatcher:
 
     def _handler_rejected(self, station: str, call: Call, error: OcppError) -> bytes:
         logger.warning(
-            "station %r: handler rejected message id %r: %s at %r: %s",
+            "station %r: handler rejected message id %s: %s at %s: %s",
             station,
-            call.message_id,
+            excerpt(call.message_id),
             error.code.value,
-            error.path,
-            error.description,
+            excerpt(error.path),
+            excerpt(error.description, DESCRIPTION_CHARS),
         )
         return _call_error(call.message_id, error.code, error.description, error.details, "")
 

@@ -14,10 +14,12 @@ import time
 from collections import Counter
 from typing import Callable
 
-__all__ = ["EXCERPT_CHARS", "RefusalLog", "excerpt", "peer_host"]
+__all__ = ["DESCRIPTION_CHARS", "EXCERPT_CHARS", "RefusalLog", "excerpt", "peer_host"]
 
 EXCERPT_CHARS = 64
 """Characters of client text kept in a log line (the rest is counted, not shown)."""
+DESCRIPTION_CHARS = 160
+"""Characters kept of an error description, which may quote the client's text."""
 
 
 def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:

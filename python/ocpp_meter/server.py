@@ -136,11 +136,11 @@ def binary_reply(station_id: str, message: bytes) -> bytes | None:
         message_id = error.message_id or "-1"
         message_type = error.details.get("message_type", 2)
     logger.warning(
-        "station %r: binary message of %d bytes, message id %r, not handled (OCPP-J frames are "
+        "station %r: binary message of %d bytes, message id %s, not handled (OCPP-J frames are "
         "text)",
         station_id,
         len(message),
-        message_id,
+        excerpt(message_id),
     )
     if message_type != 2:
         return None

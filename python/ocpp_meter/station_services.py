@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ._core import decode_schema_call, encode_call_error, encode_schema_call_result
 from .enums import ErrorCode
 from .errors import OcppError
+from .logsafe import DESCRIPTION_CHARS, excerpt
 
 if TYPE_CHECKING:
     from ._core import Buffer, Dialect
@@ -106,12 +107,12 @@ class StationServices:
             if error.code is ErrorCode.NOT_IMPLEMENTED:
                 return None
             logger.warning(
-                "station %r: rejected frame, message id %r: %s at %r: %s",
+                "station %r: rejected frame, message id %s: %s at %s: %s",
                 charging_station_id,
-                error.message_id,
+                excerpt(error.message_id),
                 error.code.value,
-                error.path,
-                error.description,
+                excerpt(error.path),
+                excerpt(error.description, DESCRIPTION_CHARS),
             )
             return encode_call_error(
                 error.message_id or "-1", error.code, error.description[:255], error.details
