@@ -145,7 +145,7 @@ def _small_batch() -> list[Any]:
         b'"triggerReason":"MeterValuePeriodic","seqNo":1,"transactionInfo":{"transactionId":"x"},'
         b'"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":1}]}]}]'
     )
-    return [small, small.replace(b'"evseId":', b'"evseId":-', 1), te, "[3,\"m\",{}]"]
+    return [small, small.replace(b'"evseId":', b'"evseId":-', 1), te, '[3,"m",{}]']
 
 
 def _batch_calls(calls: int) -> tuple[int, int]:
