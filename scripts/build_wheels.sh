@@ -34,7 +34,8 @@ export CARGO_ZIGBUILD_PYTHON_PATH="$TOOLS/bin/python"
 
 rm -rf "$DIST" "$WORK/sdist"
 mkdir -p "$DIST" "$WORK/sdist"
-"$TOOLS/bin/maturin" sdist --out "$DIST" >/dev/null
+"$TOOLS/bin/maturin" sdist --out "$DIST" >"$WORK/sdist.log" 2>&1 \
+    || { cat "$WORK/sdist.log" >&2; echo "build_wheels: no sdist" >&2; exit 1; }
 SDIST=$(ls "$DIST"/ocpp_meter-*.tar.gz)
 tar -xzf "$SDIST" -C "$WORK/sdist"
 SRC=$(ls -d "$WORK"/sdist/ocpp_meter-*/)
