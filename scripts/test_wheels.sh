@@ -47,6 +47,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK/run"
 
 fail() { echo "test_wheels: $*" >&2; exit 1; }
+failed=()
 
 for py in "${PYTHONS[@]}"; do
     tag=$("$py" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
@@ -78,5 +79,7 @@ for py in "${PYTHONS[@]}"; do
             || { tail -40 "$log" >&2; fail "$tag: tests failed (full log: $log)"; }
         echo "$tag: $(basename "$wheel"): install $((installed - start)) s," \
             "tests $((SECONDS - installed)) s: $(tail -1 "$log")"
-    ) || exit 1
+    ) || failed+=("$tag")
 done
+# Every version is tried, so that one run tells which fail.
+[ "${#failed[@]}" -eq 0 ] || fail "failed on: ${failed[*]}"
