@@ -34,11 +34,14 @@ def noisy(ratio: float, n: int, seed: int) -> list[Result]:
 
 
 def test_goals_are_the_goals_themselves() -> None:
-    assert [(g.op, g.path, g.peer, g.minimum) for g in GOALS] == [
-        ("decode", "ack", "msgspec", 2.0),
-        ("decode", "read", "msgspec", 1.0),
-        ("batch", "arrow-1", "msgspec", 10.0),
-        ("batch", "arrow-1", "orjson", 3.0),
+    assert [(g.op, g.path, g.kind, g.peer, g.minimum) for g in GOALS] == [
+        ("decode", "ack", "typical", "msgspec", 2.0),
+        ("decode", "read", "typical", "msgspec", 1.0),
+        ("decode", "ack", "te-typical", "msgspec", 2.0),
+        ("decode", "read", "te-typical", "msgspec", 1.0),
+        ("batch", "arrow-1", "typical", "msgspec", 10.0),
+        ("batch", "arrow-1", "typical", "orjson", 3.0),
+        ("batch", "sessions-1", "sessions", "msgspec", 10.0),
     ]
     assert all(g.gated for g in GOALS)
 

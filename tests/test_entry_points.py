@@ -117,7 +117,13 @@ def test_callresults_and_callerrors_of_each_action() -> None:
     replies = [
         (b'[3,"m",{}]', "MeterValues"),
         (b'[3,"m",{"customData":{"vendorId":"v","n":[1.5,null,{"a":true}]}}]', "MeterValues"),
-        (b'[3,"m",{"totalCost":1.5,"idTokenInfo":{"status":"Accepted"}}]', "TransactionEvent"),
+        (
+            (
+                b'[3,"m",{"totalCost":1.5,"idTokenInfo":{"status":"Accepted"},'
+                b'"updatedPersonalMessage":{"format":"ASCII","content":"Bye"}}]'
+            ),
+            "TransactionEvent",
+        ),
         (b'[3,"m",{"bad":1}]', "MeterValues"),
         (b'[4,"m","GenericError","boom",{"path":"/x","n":[1,2]}]', "MeterValues"),
     ]
@@ -187,6 +193,26 @@ def _instances(cls: type) -> list[Any]:
     return out[:2]
 
 
+def test_schema_driven_actions() -> None:
+    heartbeat = b'[2,"h-1","Heartbeat",{}]'
+    for form in forms(heartbeat):
+        assert outcome(ocpp_meter.decode_schema_call, form) == ("h-1", "Heartbeat", {})
+    broken = outcome(ocpp_meter.decode_schema_call, b'[2,"h-1","Heartbeat",{"x":1}]')
+    assert broken[0] == "error"
+    for form in forms(b'{"currentTime":"2024-05-01T12:00:00Z"}'):
+        got = outcome(ocpp_meter.validate_payload, "Heartbeat", form, response=True)
+        assert got == {"currentTime": "2024-05-01T12:00:00Z"}
+    assert outcome(ocpp_meter.validate_payload, "Heartbeat", b"[", response=True)[0] == "error"
+    reply = outcome(
+        ocpp_meter.encode_schema_call_result,
+        "h-1",
+        "Heartbeat",
+        {"currentTime": "2024-05-01T12:00:00Z"},
+    )
+    assert reply == b'[3,"h-1",{"currentTime":"2024-05-01T12:00:00Z"}]'
+    assert outcome(ocpp_meter.encode_schema_call_result, "h-1", "Heartbeat", {})[0] == "error"
+
+
 @pytest.mark.parametrize("threads", [1, 0])
 def test_decode_batch_every_input(threads: int) -> None:
     frames = [MV, SMALL, TE, QUIRKY, *INVALID, b'[3,"m",{}]']
@@ -237,6 +263,7 @@ def test_every_export_of_the_extension_is_reached() -> None:
     test_encoders()
     test_decode_batch_every_input(1)
     test_limits_and_the_buffer_pool()
+    test_schema_driven_actions()
     exported = {n for n in dir(_core) if not n.startswith("_") and callable(getattr(_core, n))}
     assert exported - REACHED == set()
 

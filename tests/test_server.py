@@ -225,17 +225,11 @@ def test_other_actions_are_not_implemented_and_the_connection_stays(
             station = ChargePoint("CP-OTHER", ws, response_timeout=10)
             reader = asyncio.ensure_future(station.start())
             try:
-                with pytest.raises(OcppNotImplemented, match="Heartbeat"):
-                    await station.call(call.Heartbeat(), suppress=False)
-                with pytest.raises(OcppNotImplemented, match="StatusNotification"):
+                with pytest.raises(OcppNotImplemented, match="DataTransfer"):
+                    await station.call(call.DataTransfer(vendor_id="v"), suppress=False)
+                with pytest.raises(OcppNotImplemented, match="FirmwareStatusNotification"):
                     await station.call(
-                        call.StatusNotification(
-                            timestamp="2024-05-01T12:00:00Z",
-                            connector_status="Available",
-                            evse_id=1,
-                            connector_id=1,
-                        ),
-                        suppress=False,
+                        call.FirmwareStatusNotification(status="Idle"), suppress=False
                     )
                 return await station.call(
                     call.MeterValues(
@@ -268,7 +262,20 @@ BROKEN = [
     ('[2,"r-syntax","MeterValues",{"evseId":1,]', "FormatViolation", "r-syntax", ""),
     ('[2,"r-notobj","MeterValues",[]]', "FormatViolation", "r-notobj", ""),
     ('[5,"r-type","MeterValues",{}]', "MessageTypeNotSupported", "r-type", ""),
-    ('[2,"r-action","Authorize",{}]', "NotImplemented", "r-action", ""),
+    ('[2,"r-action","DataTransfer",{}]', "NotImplemented", "r-action", ""),
+    (
+        '[2,"r-authorize","Authorize",{}]',
+        "OccurrenceConstraintViolation",
+        "r-authorize",
+        "/idToken",
+    ),
+    (
+        '[2,"r-boot","BootNotification",{"reason":"Nope"}]',
+        "PropertyConstraintViolation",
+        "r-boot",
+        "/reason",
+    ),
+    ('[2,"r-hb","Heartbeat",{"x":1}]', "ProtocolError", "r-hb", "/x"),
     ('[2,"r-unknown","MeterValues",{"evse":1}]', "ProtocolError", "r-unknown", "/evse"),
     (
         '[2,"r-missing","MeterValues",{"evseId":1}]',
@@ -306,7 +313,7 @@ def test_broken_frames_get_the_callerror_of_the_table_and_the_connection_stays(
             await ws.send('[4,"stray-error","GenericError","",{}]')
             await ws.send(f'[2,"r-good","MeterValues",{GOOD_PAYLOAD}]')
             replies.append(await recv_frame(ws))
-            # A binary frame is read as well.
+            # A binary message is not handled (OCPP-J frames are text), even a valid CALL.
             await ws.send(f'[2,"r-binary","MeterValues",{GOOD_PAYLOAD}]'.encode())
             replies.append(await recv_frame(ws))
             return replies
@@ -321,11 +328,11 @@ def test_broken_frames_get_the_callerror_of_the_table_and_the_connection_stays(
         ), frame
     assert [(type(r).__name__, r.message_id) for r in replies[len(BROKEN) :]] == [
         ("CallResult", "r-good"),
-        ("CallResult", "r-binary"),
+        ("CallError", "r-binary"),
     ]
+    assert replies[-1].code.value == "RpcFrameworkError"
     stored = rows(server.db, "RAW-1")
     assert [(r["message_id"], r["measurand"], r["value"]) for r in stored] == [
-        ("r-binary", "SoC", 12.5),
         ("r-good", "SoC", 12.5),
     ]
     # Each rejected frame is logged once, with station id, message id, code and pointer.
@@ -564,3 +571,29 @@ def test_stations_are_served_under_their_own_validation_profile(tmp_path: Path) 
     assert rows(db, "CS-NEW") == []
     with pytest.raises(ValueError):
         ServeConfig(profile="loose").check()  # type: ignore[arg-type]
+
+
+def test_a_failed_handshake_is_logged_in_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    """websockets before 17 logs a connection closed before its handshake with a traceback
+    (a port probe can make the endpoint write ten lines at will); the endpoint's logger makes it
+    one line that names the exception and its cause."""
+    from ocpp_meter.server import _websockets_logger
+
+    logger = _websockets_logger()
+    try:
+        try:
+            raise EOFError("connection closed while reading HTTP request line")
+        except EOFError as eof:
+            raise ValueError("did not receive a valid HTTP request\n" + "x" * 500) from eof
+    except ValueError:
+        with caplog.at_level("ERROR", logger=logger.name):
+            logger.exception("opening handshake failed")
+    (record,) = caplog.records
+    assert record.exc_info is None and record.exc_text is None
+    line = caplog.text.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert "ValueError: did not receive a valid HTTP request\\n" in line
+    assert "(from EOFError)" in line and len(line) < 300
+    assert len(logger.filters) == len({type(f) for f in logger.filters})  # installed once
+    _websockets_logger()
+    assert len(logger.filters) == len({type(f) for f in logger.filters})

@@ -16,8 +16,10 @@ from ocpp_meter import (
     MeterValuesResponse,
     OcppError,
     SampledValue,
+    TransactionEventResponse,
     UnitOfMeasure,
 )
+from ocpp_meter.rows import Event, transaction_event_record
 
 
 def energy_wh(request: MeterValuesRequest) -> float | None:
@@ -60,7 +62,7 @@ def build() -> bytes:
 def replies(frame: bytes) -> str:
     message = ocpp_meter.decode_message(frame)
     if isinstance(message, CallResult):
-        response: MeterValuesResponse = message.payload
+        response: MeterValuesResponse | TransactionEventResponse = message.payload
         return response.to_json().decode()
     if isinstance(message, CallError):
         return message.code.value
@@ -87,3 +89,61 @@ def total_incl_tax(request: ocpp_meter.TransactionEventRequest) -> float | None:
     cost: ocpp_meter.CostDetails | None = request.cost_details
     kind: ocpp_meter.TariffCost | None = cost.total_cost.type_of_cost if cost else None
     return cost.total_cost.total.incl_tax if cost and kind else None
+
+
+def answer_heartbeat(frame: bytes) -> bytes:
+    message_id, action, payload = ocpp_meter.decode_schema_call(frame, dialect="2.1")
+    assert isinstance(payload, dict) and action in ("Heartbeat", "Authorize")
+    checked: dict[str, object] = ocpp_meter.validate_payload(action, b"{}", response=False)
+    reply = {"currentTime": "2024-01-01T00:00:00Z", **checked}
+    return ocpp_meter.encode_schema_call_result(message_id, "Heartbeat", reply)
+
+
+def session_events(frames: list[bytes]) -> tuple[int, object, list[Event]]:
+    """A batch's event records as an Arrow source, and the same records one frame at a time."""
+    result: ocpp_meter.BatchResult = ocpp_meter.decode_batch(frames, "CS-1", dialect="2.1")
+    events: ocpp_meter.BatchRecords = result.events
+    records: list[Event] = []
+    for frame in frames:
+        call = ocpp_meter.decode_call(frame, dialect="2.1")
+        if isinstance(call.payload, ocpp_meter.TransactionEventRequest):
+            record = transaction_event_record("CS-1", call.message_id, call.payload)
+            records.append(record)
+    return result.event_count + len(events), events.__arrow_c_stream__(), records
+
+
+def answer_transaction_event(request: ocpp_meter.TransactionEventRequest) -> bytes:
+    """A TransactionEvent answered with what its id token needs, then read back."""
+    if request.id_token is None:
+        response = ocpp_meter.new_transaction_event_response()
+    else:
+        message = ocpp_meter.MessageContent(
+            format=ocpp_meter.MessageFormat.UTF8, content="Welcome", language="en"
+        )
+        info = ocpp_meter.IdTokenInfo(
+            status=ocpp_meter.AuthorizationStatus.ACCEPTED,
+            cache_expiry_date_time=datetime.now(timezone.utc),
+            evse_id=[1],
+            group_id_token=request.id_token,
+            personal_message=message,
+        )
+        response = TransactionEventResponse(
+            total_cost=0.0,
+            id_token_info=info,
+            transaction_limit=ocpp_meter.TransactionLimit(max_soc=80),
+            updated_personal_message_extra=[message],
+        )
+    frame = ocpp_meter.encode_call_result("id-2", response)
+    decoded = ocpp_meter.decode_message(frame, "TransactionEvent", dialect="2.1")
+    assert isinstance(decoded, CallResult)
+    payload = decoded.payload
+    if isinstance(payload, TransactionEventResponse) and payload.id_token_info is not None:
+        status: ocpp_meter.AuthorizationStatus = payload.id_token_info.status
+        evses: tuple[int, ...] | None = payload.id_token_info.evse_id
+        personal = payload.id_token_info.personal_message
+        shown: ocpp_meter.MessageFormat | None = personal.format if personal else None
+        assert status and (evses is None or evses) and (shown is None or shown.value)
+    again: TransactionEventResponse = TransactionEventResponse.from_json(
+        response.to_json(), dialect="2.1"
+    )
+    return again.to_json()

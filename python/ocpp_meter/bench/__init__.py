@@ -16,7 +16,13 @@ What is measured (frames from :mod:`ocpp_meter.samples`, seed 0: small, typical,
 * decode, acknowledge path: decode and validate the CALL and nothing else;
 * decode, read-every-field path: decode, then :func:`walk` every field of the request (only the
   peers that decode into typed objects: ours, msgspec, pydantic);
-* encode, frame: the whole CALL from a decoded request; encode, payload: the request alone.
+* both decode paths again on TransactionEvent frames (kinds ``te-small``, ``te-typical``,
+  ``te-large``: :func:`te_frames`), each peer with its TransactionEvent models
+  (:func:`te_peers`), every field read by :func:`walk_transaction_event`;
+* encode, frame: the whole CALL from a decoded request; encode, payload: the request alone;
+* batch: 10,000 typical frames to an Arrow table of rows (:mod:`.batch`), and 10,000 frames of
+  whole charging sessions, MeterValues and TransactionEvent, to rows and event records
+  (:mod:`.sessions`), each against a Python baseline (msgspec, rows flattened in Python).
 
 With ``--gate``, each goal of :data:`GOALS` is then measured again as ours and its peer alone,
 in paired, alternating rounds, and judged on the median of the per-pair ratios against the goal
@@ -26,18 +32,20 @@ set-up beside the warm medians (:mod:`.cold`).
 
 from .agreement import check_decode, check_dispatch, check_encode
 from .cold import ColdResult, measure_cold
-from .frames import KINDS, OURS, SEED, View, bench_frame, check_frames
+from .frames import KINDS, OURS, SEED, TE_KINDS, View, bench_frame, check_frames, te_frames
 from .goals import GOALS, Goal, gate, judge, measure_goals, paired_ratios
 from .measure import Result, measure
 from .peers import Peer, peers
 from .report import main, markdown, report_json, run
-from .views import differences, reference_view, walk
+from .transaction_event_peers import te_peers
+from .views import differences, reference_view, walk, walk_transaction_event
 
 __all__ = [
     "GOALS",
     "KINDS",
     "OURS",
     "SEED",
+    "TE_KINDS",
     "ColdResult",
     "Goal",
     "Peer",
@@ -61,5 +69,8 @@ __all__ = [
     "reference_view",
     "report_json",
     "run",
+    "te_frames",
+    "te_peers",
     "walk",
+    "walk_transaction_event",
 ]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
+from . import sessions
 from .frames import OURS
 from .measure import OPS, Case, Result, equal_numbers, take_turns
 
@@ -41,10 +42,16 @@ class Goal:
 GOALS: tuple[Goal, ...] = (
     Goal("decode", "ack", "typical", "msgspec", minimum=2.0),
     Goal("decode", "read", "typical", "msgspec", minimum=1.0),
+    # Issue 12: TransactionEvent at least as far ahead as MeterValues.
+    Goal("decode", "ack", "te-typical", "msgspec", minimum=2.0),
+    Goal("decode", "read", "te-typical", "msgspec", minimum=1.0),
     # The batch issue's goals: 10x the Python baseline (msgspec decode, rows flattened in
     # Python, a pyarrow table) and 3x orjson.loads alone, on one thread.
     Goal("batch", "arrow-1", "typical", "msgspec", minimum=10.0),
     Goal("batch", "arrow-1", "typical", "orjson", minimum=3.0),
+    # Issue 12: whole charging sessions (MeterValues and TransactionEvent) to rows and events,
+    # 10x the same kind of Python baseline.
+    Goal("batch", sessions.PATH, sessions.KIND, "msgspec", minimum=10.0),
 )
 """The ratio goals, gated in CI (``.ci/bench``)."""
 
