@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Every program the CI scripts run that is not part of a base system.
 TOOLS = ("python", "python3", "cargo", "ruff", "mypy", "valgrind", "apt-get", "pip")
+# The scripts .ci/wheels runs (`bash scripts/...`).
+WHEEL_SCRIPTS = ("build_wheels.sh", "test_wheels.sh")
 
 STUB = """#!/bin/sh
 # Logs its command line; fails (exit 101) when that line starts with $STUB_FAIL.
@@ -68,6 +70,13 @@ def tree(tmp_path: Path) -> Path:
     (work / "fuzz").mkdir()
     shutil.copy2(ROOT / "fuzz" / "run.sh", work / "fuzz" / "run.sh")
     shutil.copy2(ROOT / "README.md", work / "README.md")
+    # The wheel scripts build and test for minutes: stubs stand in for them, so that what is
+    # tested is how .ci/run and .ci/wheels react to their failure.
+    (work / "scripts").mkdir()
+    for script in WHEEL_SCRIPTS:
+        path = work / "scripts" / script
+        path.write_text(STUB, encoding="utf-8")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
     stubs = tmp_path / "stubs"
     stubs.mkdir()
     for tool in TOOLS:
@@ -104,10 +113,11 @@ def test_stubbed_ci_passes_and_runs_every_step(tree: Path) -> None:
     status, log = run_ci(tree, "run", fail="")
     assert status == 0, log
     firsts = [line.split(" ", 1)[0] for line in log]
-    # The README's three parts first, in order, then lint, bench, valgrind and fuzz.
+    # The README's three parts first, in order, then lint, bench, valgrind, wheels and fuzz.
     assert log[:3] == ["python -m pip install -e .[test]", "cargo test", "python -m pytest"]
     assert "cargo fmt --check" in log and "mypy" in firsts and firsts.count("valgrind") == 2
     assert any(line.startswith("python -m ocpp_meter.bench") for line in log)
+    assert [line.strip() for line in log if line.startswith(WHEEL_SCRIPTS)] == list(WHEEL_SCRIPTS)
     assert log[-1].startswith("cargo fuzz run"), log[-1]
 
 
@@ -123,6 +133,8 @@ STEPS = (
     "python -m pytest benches/test_agreement.py",
     "valgrind",
     "valgrind --error-exitcode=1 --suppressions",  # the Python half of .ci/valgrind
+    "build_wheels.sh",
+    "test_wheels.sh",
     "cargo fuzz run",
 )
 
