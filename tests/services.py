@@ -32,7 +32,7 @@ def require(what: str, found: bool, hint: str) -> None:
     message = f"{what} not found ({hint}); scale-out tests need it"
     if os.environ.get("CI"):
         pytest.fail(message + " and CI makes them mandatory", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
 
 
 def pg_bin() -> Path | None:
@@ -122,10 +122,13 @@ class NatsCluster:
                 "-n", node.name,
                 "-js",
                 "-sd", str(store),
-                "--cluster_name", "ocpp-meter-test",
-                "--cluster", f"nats://127.0.0.1:{node.cluster_port}",
-                "--routes", routes,
             ]  # fmt: skip
+            if len(self.nodes) > 1:
+                command += [
+                    "--cluster_name", "ocpp-meter-test",
+                    "--cluster", f"nats://127.0.0.1:{node.cluster_port}",
+                    "--routes", routes,
+                ]  # fmt: skip
             with open(node.log, "ab") as log:
                 node.process = subprocess.Popen(command, stdout=log, stderr=log)
         for node in self.nodes if index is None else [self.nodes[index]]:

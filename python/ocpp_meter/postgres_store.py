@@ -47,6 +47,7 @@ __all__ = [
     "DecodedFrames",
     "FrameBatch",
     "PostgresStore",
+    "StoreResult",
     "StoreUnavailable",
     "decode_frames",
     "frame_identity",
@@ -151,6 +152,20 @@ in ``ocpp_meter_migrations``. A new version is appended here, never an old one c
 
 _MIGRATION_LOCK = 0x6F637070  # "ocpp": serialises migrations and partition creation
 _PARTITIONED = ("sampled_values", "transaction_events")
+
+
+@dataclass
+class StoreResult:
+    """What :meth:`PostgresStore.store_frames` did."""
+
+    refused: list[dict[int, str]]
+    """Per batch: index of a frame not stored -> why."""
+    accepted: int = 0
+    """Frames stored now or before (their identity is in the ledger)."""
+    frames: int = 0
+    """Frames stored now (``accepted - frames`` had been stored before)."""
+    rows: int = 0
+    events: int = 0
 
 
 class StoreUnavailable(Exception):
@@ -309,11 +324,19 @@ def decode_frames(batch: FrameBatch) -> DecodedFrames:
             raise ValueError(f"{events.num_rows} event records for {sum(event_counts)} events")
         events = events.append_column("received_at", _frame_column(received, event_counts))
     accepted = [i for i in range(count) if i not in errors]
+    message_ids = list(batch.message_ids)
+    if not all(message_ids):
+        # Not given by the producer: the frame's own, from its first row when it has one.
+        starts = _offsets(counts)
+        column = rows["message_id"]
+        for i in accepted:
+            if not message_ids[i] and counts[i]:
+                message_ids[i] = column[starts[i]].as_py()
     frames = pa.table(
         {
             "frame_id": pa.array([batch.frame_ids[i] for i in accepted], pa.string()),
             "station_id": pa.array([batch.station_ids[i] for i in accepted], pa.string()),
-            "message_id": pa.array([batch.message_ids[i] for i in accepted], pa.string()),
+            "message_id": pa.array([message_ids[i] for i in accepted], pa.string()),
             "received_at": received.take(pa.array(accepted, pa.int64())),
             "row_count": pa.array([counts[i] for i in accepted], pa.int32()),
             "event_count": pa.array([event_counts[i] for i in accepted], pa.int32()),
@@ -419,15 +442,15 @@ class PostgresStore:
             return True
         return False
 
-    def write(self, batch: DecodedFrames) -> tuple[int, int, int]:
-        """Store the accepted frames of ``batch`` not stored before, in one transaction;
+    def write(self, parts: Sequence[DecodedFrames]) -> tuple[int, int, int]:
+        """Store the accepted frames of ``parts`` not stored before, in one transaction;
         returns (frames, rows, events) newly stored. Raises :class:`StoreUnavailable` when the
         database is down (nothing stored), or the database's error when it refuses the data
         (nothing stored either)."""
         if self._connection is None:
             self.connect()
         try:
-            return self._write(batch)
+            return self._write(parts)
         except StoreUnavailable:
             raise
         except Exception as error:
@@ -440,30 +463,78 @@ class PostgresStore:
                 raise StoreUnavailable(str(error)) from error
             raise
 
-    def _write(self, batch: DecodedFrames) -> tuple[int, int, int]:
-        if batch.frames.num_rows == 0:
+    def _write(self, parts: Sequence[DecodedFrames]) -> tuple[int, int, int]:
+        parts = [part for part in parts if part.frames.num_rows]
+        if not parts:
             return 0, 0, 0
-        self._ensure_partitions(batch)
+        for part in parts:
+            self._ensure_partitions(part)
         connection = self._connection
+        frames = rows = events = 0
         with connection.cursor() as cursor:
-            # The ledger decides which frames are new: a frame another worker is storing right
-            # now waits on its key until that commit, then counts as stored.
-            cursor.adbc_ingest("ingested_frames_stage", batch.frames, mode="append", temporary=True)
-            cursor.execute(
-                "INSERT INTO ingested_frames (frame_id, station_id, message_id, received_at,"
-                " row_count, event_count) SELECT frame_id::uuid, station_id, message_id,"
-                " received_at, row_count, event_count FROM pg_temp.ingested_frames_stage"
-                " ON CONFLICT DO NOTHING RETURNING replace(frame_id::text, '-', '')"
-            )
-            fresh = {str(row[0]) for row in cursor.fetchall()}
-            batch = batch.keep(fresh)
-            if batch.rows.num_rows:
-                cursor.adbc_ingest("sampled_values", batch.rows, mode="append")
-            if batch.events is not None and batch.events.num_rows:
-                cursor.adbc_ingest("transaction_events", batch.events, mode="append")
+            for part in parts:
+                # The ledger decides which frames are new: a frame another worker is storing
+                # right now waits on its key until that commit, then counts as stored.
+                cursor.adbc_ingest(
+                    "ingested_frames_stage", part.frames, mode="append", temporary=True
+                )
+                cursor.execute(
+                    "INSERT INTO ingested_frames (frame_id, station_id, message_id, received_at,"
+                    " row_count, event_count) SELECT frame_id::uuid, station_id, message_id,"
+                    " received_at, row_count, event_count FROM pg_temp.ingested_frames_stage"
+                    " ON CONFLICT DO NOTHING RETURNING replace(frame_id::text, '-', '')"
+                )
+                fresh = {str(row[0]) for row in cursor.fetchall()}
+                cursor.execute("DELETE FROM pg_temp.ingested_frames_stage")
+                part = part.keep(fresh)
+                if part.rows.num_rows:
+                    cursor.adbc_ingest("sampled_values", part.rows, mode="append")
+                if part.events is not None and part.events.num_rows:
+                    cursor.adbc_ingest("transaction_events", part.events, mode="append")
+                frames += part.frames.num_rows
+                rows += part.rows.num_rows
+                events += 0 if part.events is None else part.events.num_rows
         connection.commit()
-        events = 0 if batch.events is None else batch.events.num_rows
-        return batch.frames.num_rows, batch.rows.num_rows, events
+        return frames, rows, events
+
+    def store_frames(self, batches: Sequence[FrameBatch]) -> StoreResult:
+        """Decode and store ``batches`` in one transaction. A frame the decoder refuses, or
+        whose rows the database refuses (then each frame is stored alone, to find which), is
+        left out with its reason. Raises :class:`StoreUnavailable` when the database cannot be
+        reached: nothing was stored."""
+        result = StoreResult([{} for _ in batches])
+        parts: list[tuple[DecodedFrames, int]] = []
+        for number, batch in enumerate(batches):
+            try:
+                decoded = decode_frames(batch)
+            except ValueError as error:  # an unknown dialect or profile
+                result.refused[number].update(
+                    (i, f"cannot decode: {error}") for i in range(len(batch.frames))
+                )
+                continue
+            result.refused[number].update(decoded.errors)
+            result.accepted += len(decoded.accepted)
+            parts.append((decoded, number))
+        try:
+            result.frames, result.rows, result.events = self.write([d for d, _ in parts])
+        except StoreUnavailable:
+            raise
+        except Exception as error:  # noqa: BLE001 - the database refused something: find what
+            logger.warning("batch refused (%s); storing its frames one by one", error)
+            for decoded, number in parts:
+                for k, index in enumerate(decoded.accepted):
+                    try:
+                        frames, rows, events = self.write([decoded.only(k)])
+                    except StoreUnavailable:
+                        raise
+                    except Exception as alone:  # noqa: BLE001 - this frame is the one
+                        result.refused[number][index] = f"database refused the frame: {alone}"
+                        result.accepted -= 1
+                        continue
+                    result.frames += frames
+                    result.rows += rows
+                    result.events += events
+        return result
 
     def _ensure_partitions(self, batch: DecodedFrames) -> None:
         import pyarrow.compute as pc

@@ -49,7 +49,7 @@ from ._core import MeterValuesRequest, MeterValuesResponse
 from .dispatch import DIALECTS, Dispatcher, current_call
 from .limits import get_limits, set_limits
 from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
-from .storage import GroupCommitWriter
+from .sinks import FrameSink, ReceivedFrame, open_sink, received_frame
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
@@ -93,18 +93,18 @@ def station_id_from_path(path: str) -> str | None:
 
 
 class MeterValuesIngest:
-    """The CSMS handler of the endpoint: store the rows, acknowledge once they are committed."""
+    """The CSMS handler of the endpoint: make the frame durable in the sink (SQLite,
+    PostgreSQL or the broker), acknowledge once it is."""
 
-    def __init__(self, writer: GroupCommitWriter) -> None:
-        self.writer = writer
+    def __init__(self, sink: FrameSink) -> None:
+        self.sink = sink
 
     async def on_meter_values(
         self, charging_station_id: str, request: MeterValuesRequest
     ) -> MeterValuesResponse:
         call = current_call()
         message_id = call.message_id if call is not None else ""
-        # The rows are built on the writer thread: the event loop never reads the readings.
-        await self.writer.write(charging_station_id, message_id, request)
+        await self.sink.store(charging_station_id, message_id, "MeterValues", request)
         return MeterValuesResponse()
 
 
@@ -115,6 +115,13 @@ class ServeConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     db: str = "meter.sqlite"
+    """A SQLite file, or a ``postgresql://`` URL (see :mod:`ocpp_meter.postgres_sink`)."""
+    broker: str | None = None
+    """``nats://host:port[,...]``: publish frames to JetStream instead of writing ``db``."""
+    broker_replicas: int = 3
+    """Copies of the stream, when the gateway creates it."""
+    publish_timeout: float = 5.0
+    """Seconds a publish may wait for JetStream's acknowledgement before the CALLERROR."""
     synchronous: str = "full"
     max_batch_frames: int = 1000
     max_frame_bytes: int = 1 << 20
@@ -254,6 +261,11 @@ class IngestServer:
                 async with lock:
                     if self._stopping:
                         break
+                    received_frame.set(
+                        ReceivedFrame.now(
+                            station_id, frame, dialect, self.dispatcher.profile_for(station_id)
+                        )
+                    )
                     reply = await self.dispatcher.dispatch_async(station_id, frame, dialect=dialect)
                     if reply is not None:
                         await connection.send(reply, text=True)
@@ -306,13 +318,11 @@ async def serve(
     # A message the WebSocket layer accepts must not be refused by a lower decoder limit.
     if get_limits().max_frame_bytes < config.max_frame_bytes:
         set_limits(max_frame_bytes=config.max_frame_bytes)
-    writer = GroupCommitWriter(
-        config.db, synchronous=config.synchronous, max_batch_frames=config.max_batch_frames
-    ).start()
+    sink = await open_sink(config)
     try:
         ingest = IngestServer(
             Dispatcher(
-                MeterValuesIngest(writer),
+                MeterValuesIngest(sink),
                 profile=config.profile,
                 station_profiles=config.station_profiles,
             ),
@@ -348,7 +358,7 @@ async def serve(
                 port,
                 config.security_profile,
                 " ".join(ingest.subprotocols),
-                config.db,
+                config.broker or config.db,
                 config.synchronous,
             )
             if config.security_profile == 0 and config.host not in ("127.0.0.1", "::1"):
@@ -364,18 +374,11 @@ async def serve(
             logger.info("shutting down")
             await ingest.shutdown(server)
     finally:
-        await writer.aclose()
+        await sink.aclose()
         if own_signals:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
-        stats = writer.stats
-        logger.info(
-            "stopped: %d frames, %d rows in %d commits (%d frames failed)",
-            stats.frames,
-            stats.rows,
-            stats.commits,
-            stats.failed_frames,
-        )
+        logger.info("stopped: %s", sink.summary())
 
 
 def _on_signal(signum: int, stop: asyncio.Event) -> None:
