@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from serving import free_port
 
 PG_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14, 13)]
@@ -98,9 +97,7 @@ class NatsCluster:
     def __init__(self, folder: Path, size: int = 3) -> None:
         self.binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
         self.folder = folder
-        self.nodes = [
-            NatsNode(f"n{i}", folder, free_port(), free_port()) for i in range(size)
-        ]
+        self.nodes = [NatsNode(f"n{i}", folder, free_port(), free_port()) for i in range(size)]
 
     @property
     def url(self) -> str:
@@ -204,6 +201,7 @@ class Postgres:
             probe = subprocess.run(
                 [ready, "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q"],
                 timeout=10,
+                check=False,
             )
             if probe.returncode == 0:
                 return
@@ -228,7 +226,7 @@ class Postgres:
 
 
 def _backends_gone(data: Path) -> bool:
-    out = subprocess.run(["pgrep", "-f", f"postgres.*{data}"], capture_output=True)
+    out = subprocess.run(["pgrep", "-f", f"postgres.*{data}"], capture_output=True, check=False)
     return out.returncode != 0 or not out.stdout.strip()
 
 

@@ -11,10 +11,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from ocpp_meter import MeterValue, MeterValuesRequest, SampledValue, encode_call
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
-
-from ocpp_meter import MeterValue, MeterValuesRequest, SampledValue, encode_call
 
 SAMPLED_VALUES = 4
 _EPOCH = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -44,6 +43,12 @@ class Tally:
     reconnects: int = 0
     unfinished: int = 0
 
+    def __str__(self) -> str:
+        return (
+            f"CALLERRORs {self.call_errors or 'none'}, {self.reconnects} reconnects, "
+            f"{self.unfinished} unfinished"
+        )
+
 
 async def station(url: str, name: str, tally: Tally, stop: asyncio.Event, give_up: float) -> None:
     """Send frames until ``stop``; the frame in hand is sent until acknowledged or until the
@@ -60,7 +65,9 @@ async def station(url: str, name: str, tally: Tally, stop: asyncio.Event, give_u
                 try:
                     if socket is None:
                         socket = await connect(
-                            f"{url}/ocpp/{name}", subprotocols=["ocpp2.0.1"], open_timeout=3  # type: ignore[list-item]
+                            f"{url}/ocpp/{name}",
+                            subprotocols=["ocpp2.0.1"],
+                            open_timeout=3,  # type: ignore[list-item]
                         )
                     await socket.send(data.decode())
                     reply = json.loads(await asyncio.wait_for(socket.recv(), 15))
@@ -83,7 +90,12 @@ async def station(url: str, name: str, tally: Tally, stop: asyncio.Event, give_u
 
 
 async def drive(
-    url: str, stations: int, seconds: float, fault: object = None, at: float = 1.5, prefix: str = "CS"
+    url: str,
+    stations: int,
+    seconds: float,
+    fault: object = None,
+    at: float = 1.5,
+    prefix: str = "CS",
 ) -> Tally:
     """``stations`` stations send for ``seconds``; ``fault`` (a callable, run in a thread) is
     run ``at`` seconds in. Every station then finishes its frame in hand (within 60 s)."""

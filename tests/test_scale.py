@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 import services
 from serving import ServerProcess, in_process, run
 from stations import SAMPLED_VALUES, drive, frame
@@ -338,7 +337,7 @@ def test_fault_stream_leader_killed(
             if cluster.nodes[index].process.poll() is not None:  # type: ignore[union-attr]
                 cluster.start(index)
     try:
-        check_exactly_once(db, tally.acknowledged, f"leader n{killed} killed ({tally})")
+        check_exactly_once(db, tally.acknowledged, f"leader n{killed} killed ({tally!s})")
     finally:
         worker.stop()
 
@@ -355,7 +354,7 @@ def test_fault_worker_killed_mid_batch(broker: str, db: str, tmp_path: Path) -> 
     with gateway(broker, tmp_path) as gw:
         tally = run(drive(gw.url, stations=10, seconds=5, fault=fault), 180)
     try:
-        check_exactly_once(db, tally.acknowledged, f"worker killed ({tally})")
+        check_exactly_once(db, tally.acknowledged, f"worker killed ({tally!s})")
     finally:
         for worker in workers:
             worker.stop()
@@ -374,7 +373,7 @@ def test_fault_postgres_restarted(
     try:
         with gateway(broker, tmp_path) as gw:
             tally = run(drive(gw.url, stations=10, seconds=6, fault=fault), 180)
-        check_exactly_once(db, tally.acknowledged, f"postgres killed and restarted ({tally})")
+        check_exactly_once(db, tally.acknowledged, f"postgres killed and restarted ({tally!s})")
     finally:
         worker.stop()
     assert "database unreachable" in worker.log.read_text()
@@ -392,9 +391,8 @@ def test_fault_gateway_killed(broker: str, db: str, tmp_path: Path) -> None:
     try:
         tally = run(drive(gateways[0].url, stations=10, seconds=5, fault=fault), 180)
         assert tally.reconnects >= 10
-        check_exactly_once(db, tally.acknowledged, f"gateway killed ({tally})")
+        check_exactly_once(db, tally.acknowledged, f"gateway killed ({tally!s})")
     finally:
         for gw in gateways:
             gw.__exit__()
         worker.stop()
-

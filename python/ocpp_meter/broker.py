@@ -20,6 +20,7 @@ Needs the ``scale`` extra (``nats-py``).
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 from urllib.parse import quote, unquote
@@ -91,8 +92,7 @@ def broker_servers(url: str) -> list[str]:
 
 async def connect(url: str, name: str) -> Any:
     """A NATS connection that reconnects for ever (a node being down is normal)."""
-    import nats
-
+    nats = importlib.import_module("nats")
     return await nats.connect(
         servers=broker_servers(url),
         name=name,
@@ -106,24 +106,24 @@ async def connect(url: str, name: str) -> Any:
 async def ensure_streams(js: Any, replicas: int) -> None:
     """Create the stream and the dead-letter stream if missing (file storage, ``replicas``
     copies by Raft); an existing stream is left as the operator configured it."""
-    from nats.js.api import StorageType, StreamConfig
-    from nats.js.errors import NotFoundError
+    api = importlib.import_module("nats.js.api")
+    not_found = importlib.import_module("nats.js.errors").NotFoundError
 
     for name, subjects in ((STREAM, SUBJECT_PREFIX), (DEAD_STREAM, DEAD_SUBJECT_PREFIX)):
         try:
             await js.stream_info(name)
             continue
-        except NotFoundError:
+        except not_found:
             pass
-        config = StreamConfig(
+        config = api.StreamConfig(
             name=name,
             subjects=[subjects + ">"],
-            storage=StorageType.FILE,
+            storage=api.StorageType.FILE,
             num_replicas=replicas,
             duplicate_window=DUPLICATE_WINDOW,
         )
         try:
             await js.add_stream(config)
-        except Exception:
-            # Another gateway or worker created it meanwhile: fine if it now exists.
+        except Exception:  # noqa: BLE001 - re-raised below unless the stream now exists
+            # Another gateway or worker may have created it meanwhile: fine if it exists.
             await js.stream_info(name)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .enums import ErrorCode
 from .broker import (
     HEADER_ACTION,
     HEADER_DIALECT,
@@ -29,6 +28,7 @@ from .broker import (
     station_header,
     station_subject,
 )
+from .enums import ErrorCode
 from .errors import OcppError
 from .postgres_store import frame_identity
 from .sinks import received_frame

@@ -97,7 +97,7 @@ class PostgresSink:
             for *_, future in batch:
                 _fail(future, "frame not stored: database unavailable, send it again")
             return
-        except Exception as error:  # noqa: BLE001 - every waiter learns it failed
+        except Exception as error:
             logger.exception("storing %d frames failed", len(batch))
             self.failed += len(batch)
             for *_, future in batch:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -108,7 +109,6 @@ EVENT_COLUMNS: dict[str, str] = {
 """The contract's event columns (section 5) and their PostgreSQL types, in order."""
 
 
-
 def _table_sql(name: str, columns: dict[str, str]) -> str:
     body = ",\n    ".join(f'"{c}" {t}' for c, t in columns.items())
     return (
@@ -122,28 +122,40 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         1,
         "ingested_frames; sampled_values and transaction_events partitioned by day",
         [
-            "CREATE TABLE IF NOT EXISTS ingested_frames (\n"
-            "    frame_id uuid PRIMARY KEY,\n"
-            "    station_id text NOT NULL,\n"
-            "    message_id text NOT NULL,\n"
-            "    received_at timestamptz NOT NULL,\n"
-            "    stored_at timestamptz NOT NULL DEFAULT now(),\n"
-            "    row_count integer NOT NULL,\n"
-            "    event_count integer NOT NULL\n"
-            ")",
-            "CREATE INDEX IF NOT EXISTS ingested_frames_station_received"
-            " ON ingested_frames (station_id, received_at)",
+            (
+                "CREATE TABLE IF NOT EXISTS ingested_frames (\n"
+                "    frame_id uuid PRIMARY KEY,\n"
+                "    station_id text NOT NULL,\n"
+                "    message_id text NOT NULL,\n"
+                "    received_at timestamptz NOT NULL,\n"
+                "    stored_at timestamptz NOT NULL DEFAULT now(),\n"
+                "    row_count integer NOT NULL,\n"
+                "    event_count integer NOT NULL\n"
+                ")"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS ingested_frames_station_received"
+                " ON ingested_frames (station_id, received_at)"
+            ),
             _table_sql("sampled_values", ROW_COLUMNS),
             # A station's (or a session's) readings over a time range: the dashboard's queries.
-            "CREATE INDEX IF NOT EXISTS sampled_values_station_time"
-            ' ON sampled_values (station_id, "timestamp")',
-            "CREATE INDEX IF NOT EXISTS sampled_values_transaction"
-            ' ON sampled_values (transaction_id, "timestamp") WHERE transaction_id IS NOT NULL',
+            (
+                "CREATE INDEX IF NOT EXISTS sampled_values_station_time"
+                ' ON sampled_values (station_id, "timestamp")'
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS sampled_values_transaction"
+                ' ON sampled_values (transaction_id, "timestamp") WHERE transaction_id IS NOT NULL'
+            ),
             _table_sql("transaction_events", EVENT_COLUMNS),
-            "CREATE INDEX IF NOT EXISTS transaction_events_transaction"
-            " ON transaction_events (transaction_id, seq_no)",
-            "CREATE INDEX IF NOT EXISTS transaction_events_station_time"
-            ' ON transaction_events (station_id, "timestamp")',
+            (
+                "CREATE INDEX IF NOT EXISTS transaction_events_transaction"
+                " ON transaction_events (transaction_id, seq_no)"
+            ),
+            (
+                "CREATE INDEX IF NOT EXISTS transaction_events_station_time"
+                ' ON transaction_events (station_id, "timestamp")'
+            ),
         ],
     ),
 ]
@@ -236,7 +248,7 @@ class DecodedFrames:
 
     def keep(self, frame_ids: set[str]) -> DecodedFrames:
         """Only the accepted frames whose identity is in ``frame_ids``."""
-        import pyarrow as pa
+        pa = importlib.import_module("pyarrow")
 
         mine = self.frames["frame_id"].to_pylist()
         mask = [frame_id in frame_ids for frame_id in mine]
@@ -262,8 +274,8 @@ class DecodedFrames:
 
 def _frame_column(values: Any, counts: Any) -> Any:
     """``values[i]`` repeated ``counts[i]`` times, built in Arrow (no per-row Python loop)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    pa = importlib.import_module("pyarrow")
+    pc = importlib.import_module("pyarrow.compute")
 
     counts = pa.array(counts, pa.int32()) if not isinstance(counts, pa.ChunkedArray) else counts
     counts = counts.combine_chunks() if isinstance(counts, pa.ChunkedArray) else counts
@@ -289,7 +301,7 @@ _EVENT_ACTIONS = frozenset({"TransactionEvent", "StartTransaction", "StopTransac
 def decode_frames(batch: FrameBatch) -> DecodedFrames:
     """``decode_batch`` on the batch's frames; the receive time joined to every row and event
     record as an Arrow column, and the table of accepted frames for the ledger."""
-    import pyarrow as pa
+    pa = importlib.import_module("pyarrow")
 
     from ._core import decode_batch
 
@@ -316,9 +328,7 @@ def decode_frames(batch: FrameBatch) -> DecodedFrames:
         # One event record per accepted TransactionEvent (or 1.6 Start/StopTransaction), in
         # input order; the gateway's action header says which frames those are.
         actions = batch.actions or [""] * count
-        event_counts = [
-            int(i not in errors and actions[i] in _EVENT_ACTIONS) for i in range(count)
-        ]
+        event_counts = [int(i not in errors and actions[i] in _EVENT_ACTIONS) for i in range(count)]
         events = pa.table(source)
         if events.num_rows != sum(event_counts):
             raise ValueError(f"{events.num_rows} event records for {sum(event_counts)} events")
@@ -378,18 +388,18 @@ class PostgresStore:
     def connect(self) -> None:
         """Open the connection (raises :class:`StoreUnavailable`), apply the migrations and
         create the staging tables."""
-        import adbc_driver_postgresql.dbapi as pgdb
+        pgdb = importlib.import_module("adbc_driver_postgresql.dbapi")
 
         self.close()
         try:
             connection = pgdb.connect(self.url)
-        except Exception as error:  # noqa: BLE001 - any failure to connect means the same
+        except Exception as error:
             raise StoreUnavailable(str(error)) from error
         self._connection = connection
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SET TIME ZONE 'UTC'")
-                cursor.execute("SELECT pg_advisory_xact_lock(%d)" % _MIGRATION_LOCK)
+                cursor.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
                 cursor.execute(
                     "CREATE TABLE IF NOT EXISTS ocpp_meter_migrations (version integer PRIMARY"
                     " KEY, description text NOT NULL, applied_at timestamptz NOT NULL"
@@ -427,12 +437,12 @@ class PostgresStore:
         if connection is not None:
             try:
                 connection.close()
-            except Exception:  # noqa: BLE001 - a broken connection may fail to close
-                pass
+            except Exception as error:  # noqa: BLE001 - a broken connection may fail to close
+                logger.debug("closing the connection: %s", error)
 
     def _is_down(self) -> bool:
         """Whether the database is unreachable (as opposed to refusing what was sent)."""
-        import adbc_driver_postgresql.dbapi as pgdb
+        pgdb = importlib.import_module("adbc_driver_postgresql.dbapi")
 
         try:
             with pgdb.connect(self.url) as probe, probe.cursor() as cursor:
@@ -456,8 +466,8 @@ class PostgresStore:
         except Exception as error:
             try:
                 self._connection.rollback()
-            except Exception:  # noqa: BLE001 - the connection may be gone
-                pass
+            except Exception as gone:  # noqa: BLE001 - the connection may be gone
+                logger.debug("rollback failed: %s", gone)
             if self._is_down():
                 self.close()
                 raise StoreUnavailable(str(error)) from error
@@ -537,7 +547,7 @@ class PostgresStore:
         return result
 
     def _ensure_partitions(self, batch: DecodedFrames) -> None:
-        import pyarrow.compute as pc
+        pc = importlib.import_module("pyarrow.compute")
 
         wanted: dict[str, set[dt.date]] = {}
         for name, table in (("sampled_values", batch.rows), ("transaction_events", batch.events)):
@@ -552,7 +562,7 @@ class PostgresStore:
         connection = self._connection
         with connection.cursor() as cursor:
             # Several workers may want the same new day: one creates it at a time.
-            cursor.execute("SELECT pg_advisory_xact_lock(%d)" % _MIGRATION_LOCK)
+            cursor.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
             for name, days in wanted.items():
                 for day in sorted(days):
                     low, high = _day_bounds(day)

@@ -55,9 +55,7 @@ received_frame: ContextVar[ReceivedFrame | None] = ContextVar(
 class FrameSink(Protocol):
     """Makes validated frames durable."""
 
-    async def store(
-        self, station_id: str, message_id: str, action: str, request: Any
-    ) -> None:
+    async def store(self, station_id: str, message_id: str, action: str, request: Any) -> None:
         """Return once the frame (``received_frame`` and its decoded ``request``) is durable;
         raise if it is not."""
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib
 import logging
 import signal
 import time
@@ -164,8 +165,7 @@ class Worker:
 
     async def run(self, stop: asyncio.Event, on_ready: Any = None) -> None:
         """Consume until ``stop`` is set."""
-        from nats.js.api import AckPolicy, ConsumerConfig
-
+        api = importlib.import_module("nats.js.api")
         await self._connect_store(stop)
         self._nc = await connect(self.config.broker, "ocpp-meter-worker")
         try:
@@ -175,8 +175,8 @@ class Worker:
                 SUBJECT_PREFIX + ">",
                 durable=DURABLE,
                 stream=STREAM,
-                config=ConsumerConfig(
-                    ack_policy=AckPolicy.EXPLICIT,
+                config=api.ConsumerConfig(
+                    ack_policy=api.AckPolicy.EXPLICIT,
                     ack_wait=self.config.ack_wait,
                     max_deliver=-1,
                     max_ack_pending=max(20_000, 4 * self.config.batch),
@@ -199,8 +199,8 @@ class Worker:
             # wait for the pull subscription's pending request to expire).
             try:
                 await self._nc.flush(timeout=5)
-            except Exception:  # noqa: BLE001 - the broker may be gone
-                pass
+            except Exception as error:  # noqa: BLE001 - the broker may be gone
+                logger.warning("flushing acknowledgements failed: %s", error)
             await self._nc.close()
             await self._in_thread(self.store.close)
             self._thread.shutdown(wait=True)
@@ -223,13 +223,12 @@ class Worker:
                 await asyncio.sleep(self.config.retry_delay)
 
     async def _fetch(self, subscription: Any) -> list[Any]:
-        from nats.errors import TimeoutError as NatsTimeout
-
+        nats_timeout = importlib.import_module("nats.errors").TimeoutError
         try:
             return list(
                 await subscription.fetch(self.config.batch, timeout=self.config.fetch_timeout)
             )
-        except (NatsTimeout, asyncio.TimeoutError):
+        except (nats_timeout, asyncio.TimeoutError):
             return []
         except Exception as error:  # noqa: BLE001 - a node down, a leader election: retry
             logger.warning("fetch failed: %s", error)
@@ -292,8 +291,8 @@ class Worker:
         for message in messages:
             try:
                 await message.nak(delay=delay or None)
-            except Exception:  # noqa: BLE001 - unacknowledged, it comes back after ack_wait
-                pass
+            except Exception as error:  # noqa: BLE001 - unacknowledged, it comes back later
+                logger.debug("nak failed (redelivered after ack_wait): %s", error)
         self.stats.returned += len(messages)
 
 
