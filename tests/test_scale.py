@@ -266,12 +266,50 @@ def test_worker_dead_letters_what_it_cannot_store(broker: str, db: str, tmp_path
     worker = Worker(broker, db, tmp_path / "w.log", "--replicas", "3")
     try:
         dead = run(publish_and_read(), 60)
+        assert [subject for subject, _ in dead] == ["ocpp.dead.D", "ocpp.dead.D"]
+        reasons = " | ".join(reason for _, reason in dead)
+        assert "OccurrenceConstraintViolation" in reasons and "header" in reasons
+        check_exactly_once(db, {("D", "D-1")}, "dead letters")
     finally:
         assert worker.stop() == 0
-    assert [subject for subject, _ in dead] == ["ocpp.dead.D", "ocpp.dead.D"]
-    reasons = " | ".join(reason for _, reason in dead)
-    assert "OccurrenceConstraintViolation" in reasons and "header" in reasons
-    check_exactly_once(db, {("D", "D-1")}, "dead letters")
+
+
+def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_path: Path) -> None:
+    count = 3000
+
+    async def publish() -> None:
+        nc = await nats.connect(servers=broker_servers(broker))
+        js = nc.jetstream()
+        headers = {"Ocpp-Station": "T", "Ocpp-Received": "1767571200000000"}
+        for start in range(0, count, 500):
+            await asyncio.gather(
+                *(
+                    js.publish("ocpp.meter.T", frame("T", n), headers=headers)
+                    for n in range(start, start + 500)
+                )
+            )
+        await nc.close()
+
+    # A long ack_wait: a batch the stopped worker kept without returning it would come back
+    # only after 120 s, past the check's bound.
+    args = ("--batch", "100", "--ack-wait", "120")
+    first = Worker(broker, db, tmp_path / "w1.log", *args)
+    run(publish(), 60)
+    deadline = time.monotonic() + 30
+    while not stored(db) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert first.stop() == 0
+    stopped_with = len(stored(db))
+    log = first.log.read_text()
+    assert "worker stopped" in log
+    second = Worker(broker, db, tmp_path / "w2.log", *args)
+    try:
+        check_exactly_once(
+            db, {("T", f"T-{n}") for n in range(count)}, f"SIGTERM after {stopped_with} frames"
+        )
+    finally:
+        assert second.stop() == 0
+    assert 0 < stopped_with < count
 
 
 def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ with a delay) and the worker reconnects. A crash before the acknowledgements mea
 delivers the batch again after ``ack_wait``, to this worker or another; nothing is stored twice.
 
 SIGTERM or SIGINT: a batch being stored is finished (committed, acknowledged), a batch fetched
-and not yet stored is returned (``nak``), then the worker exits.
+and not yet stored is returned (``nak``), then the worker exits. While one batch is stored the
+next is fetched, so at most two batches are in hand.
 """
 
 from __future__ import annotations
@@ -185,15 +186,24 @@ class Worker:
             logger.info("worker consuming %s (durable %s)", STREAM, DURABLE)
             if on_ready is not None:
                 on_ready()
-            while not stop.is_set():
-                messages = await self._fetch(subscription)
-                if not messages:
-                    continue
-                if stop.is_set():
-                    await self._return(messages, 0)
-                    break
-                # Shielded: a stop while storing lets the batch finish and be acknowledged.
-                await asyncio.shield(self._handle(messages))
+            # The next batch is fetched while the last one is stored: the event loop's part
+            # (receiving, acknowledging) overlaps the database thread's.
+            storing: asyncio.Future[None] | None = None
+            try:
+                while not stop.is_set():
+                    messages = await self._fetch(subscription)
+                    if not messages:
+                        continue
+                    if stop.is_set():
+                        await self._return(messages, 0)
+                        break
+                    if storing is not None:
+                        await storing
+                    storing = asyncio.ensure_future(self._handle(messages))
+            finally:
+                # A stop lets the batch being stored finish and be acknowledged.
+                if storing is not None:
+                    await storing
         finally:
             # Every batch was acknowledged or returned: flush those and close (a drain would
             # wait for the pull subscription's pending request to expire).
@@ -206,9 +216,10 @@ class Worker:
             self._thread.shutdown(wait=True)
             s = self.stats
             logger.info(
-                "worker stopped: %d batches, %d frames, %d rows, %d events stored; "
-                "%d duplicates, %d dead-lettered, %d returned",
-                s.batches, s.frames, s.rows, s.events, s.duplicates, s.dead, s.returned,
+                "worker stopped: %d batches, %d frames, %d rows, %d events stored in %.2f s of "
+                "decoding and storing; %d duplicates, %d dead-lettered, %d returned",
+                s.batches, s.frames, s.rows, s.events, s.store_seconds, s.duplicates, s.dead,
+                s.returned,
             )  # fmt: skip
 
     async def _connect_store(self, stop: asyncio.Event) -> None:
