@@ -315,14 +315,18 @@ def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     worker.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
 
 
-def _worker(args: argparse.Namespace) -> int:
-    from .worker import WorkerConfig, run
-
+def _log_to_stderr(level: str) -> None:
     logging.basicConfig(
-        level=args.log_level.upper(),
+        level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from .worker import WorkerConfig, run
+
+    _log_to_stderr(args.log_level)
     if not args.db.startswith(("postgresql://", "postgres://")):
         sys.stderr.write("ocpp-meter worker: --db must be a postgresql:// URL\n")
         return 2
@@ -431,11 +435,7 @@ def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _serve(args: argparse.Namespace) -> int:
     from .server import ServeConfig, run
 
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    _log_to_stderr(args.log_level)
     # websockets logs every connection at INFO; ours already says which station came and went.
     websockets_logger = logging.getLogger("websockets")
     websockets_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))

@@ -32,7 +32,7 @@ import logging
 import signal
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .broker import (
@@ -52,7 +52,13 @@ from .broker import (
     station_from_header,
     station_subject,
 )
-from .postgres_store import FrameBatch, PostgresStore, StoreUnavailable, frame_identity
+from .postgres_store import (
+    FrameBatch,
+    PostgresStore,
+    StoreResult,
+    StoreUnavailable,
+    frame_identity,
+)
 
 __all__ = ["WorkerConfig", "WorkerStats", "run", "run_worker"]
 
@@ -88,15 +94,6 @@ class WorkerStats:
     dead: int = 0
     returned: int = 0
     store_seconds: float = 0.0
-
-
-@dataclass
-class _Outcome:
-    dead: dict[int, str] = field(default_factory=dict)
-    frames: int = 0
-    rows: int = 0
-    events: int = 0
-    accepted: int = 0
 
 
 def _headers(message: Any) -> dict[str, str]:
@@ -136,17 +133,15 @@ def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]]
     return [b for b, _ in groups.values()], [i for _, i in groups.values()], faults
 
 
-def _store(store: PostgresStore, messages: Sequence[Any]) -> _Outcome:
-    """Decode and store one fetched batch (on the store's thread)."""
-    batches, indexes, faults = _batches(messages)
+def _store(store: PostgresStore, messages: Sequence[Any]) -> tuple[StoreResult, dict[int, str]]:
+    """Decode and store one fetched batch (on the store's thread); what was stored, and the
+    messages (by index) not stored with why."""
+    batches, indexes, dead = _batches(messages)
     result = store.store_frames(batches)
-    outcome = _Outcome(dead=dict(faults))
     for refused, where in zip(result.refused, indexes):
         for local, reason in refused.items():
-            outcome.dead[where[local]] = reason
-    outcome.accepted = result.accepted
-    outcome.frames, outcome.rows, outcome.events = result.frames, result.rows, result.events
-    return outcome
+            dead[where[local]] = reason
+    return result, dead
 
 
 class Worker:
@@ -249,7 +244,7 @@ class Worker:
     async def _handle(self, messages: list[Any]) -> None:
         started = time.perf_counter()
         try:
-            outcome: _Outcome = await self._in_thread(_store, self.store, messages)
+            outcome, dead = await self._in_thread(_store, self.store, messages)
         except StoreUnavailable as error:
             logger.warning("database unreachable (%s): returning %d messages", error, len(messages))
             await self._return(messages, self.config.retry_delay)
@@ -257,7 +252,7 @@ class Worker:
             return
         self.stats.store_seconds += time.perf_counter() - started
         returned = set()
-        for index, reason in outcome.dead.items():
+        for index, reason in dead.items():
             if not await self._dead_letter(messages[index], reason):
                 returned.add(index)
         for index, message in enumerate(messages):
@@ -272,7 +267,7 @@ class Worker:
         stats.rows += outcome.rows
         stats.events += outcome.events
         stats.duplicates += outcome.accepted - outcome.frames
-        stats.dead += len(outcome.dead) - len(returned)
+        stats.dead += len(dead) - len(returned)
         stats.returned += len(returned)
 
     async def _dead_letter(self, message: Any, reason: str) -> bool:
