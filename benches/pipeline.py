@@ -5,7 +5,8 @@
 Starts its own PostgreSQL and 3-node NATS JetStream cluster (tests/services.py; stopped by PID
 at the end), then measures with ``ocpp_meter.loadgen`` (typical frames: 12 readings each):
 
-1. ``serve --db FILE`` (SQLite): acknowledged frames/s, p50/p99 acknowledgement latency;
+1. a bare WebSocket server answering every frame with a fixed CALLRESULT (the stack's own
+   ceiling), and ``serve --db FILE`` (SQLite): acknowledged frames/s, p50/p99 latency;
 2. ``serve --broker`` -> 3-node JetStream (replicas 3) -> 2 ``worker`` -> PostgreSQL: the same,
    plus the lag from receipt at the gateway to the commit in PostgreSQL
    (``ingested_frames.stored_at - received_at``), the time to drain after the load stops, and
@@ -32,6 +33,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import services
 from ocpp_meter.loadgen import LoadConfig, LoadReport, run_load
 from serving import ServerProcess
+
+BARE_SERVER = """
+import asyncio, sys
+from websockets.asyncio.server import serve
+
+async def answer(connection):
+    async for frame in connection:
+        # The message id is the second element: [2,"<id>",...]; a fixed CALLRESULT around it.
+        await connection.send('[3,"' + frame[4 : frame.index('"', 4)] + '",{}]')
+
+async def main():
+    async with serve(answer, "127.0.0.1", int(sys.argv[1]), subprotocols=["ocpp2.0.1"],
+                     backlog=1024):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+asyncio.run(main())
+"""
+
+
+def bare_server(port: int) -> subprocess.Popen[bytes]:
+    """The WebSocket stack alone: every frame answered with a fixed CALLRESULT."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", BARE_SERVER, str(port)], stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    return process
 
 
 def query(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -116,6 +145,13 @@ def main() -> int:
     cluster = next(nats_gen)
     out: list[str] = []
     try:
+        port = services.free_port()
+        bare = bare_server(port)
+        try:
+            bare_report = load(f"ws://127.0.0.1:{port}", args.stations, args.seconds, "BA")
+        finally:
+            bare.terminate()
+            bare.wait(timeout=30)
         with ServerProcess(folder / "bench.sqlite", folder / "sqlite.log") as sqlite:
             sqlite_report = load(sqlite.url, args.stations, args.seconds, "SQ")
         db = create_db(pg, "pipeline")
@@ -146,11 +182,14 @@ def main() -> int:
 
         out.append("| endpoint | acknowledged frames/s | p50 ack ms | p99 ack ms |")
         out.append("| --- | --- | --- | --- |")
+        out.append(line("bare WebSocket stack (fixed CALLRESULT)", bare_report))
         out.append(line("serve --db FILE (SQLite)", sqlite_report))
         out.append(line("serve --broker (3-node JetStream, R3) + 2 workers", pipeline_report))
         ratio = pipeline_report.acknowledged_per_second / sqlite_report.acknowledged_per_second
         out.append("")
         out.append(f"gateway / SQLite endpoint: {ratio:.2f}x acknowledged frames/s")
+        bare_ratio = pipeline_report.acknowledged_per_second / bare_report.acknowledged_per_second
+        out.append(f"gateway / bare WebSocket stack: {bare_ratio:.2f}x acknowledged frames/s")
         p50, p99 = lag[0]  # type: ignore[misc]
         out.append(
             f"end-to-end lag (gateway receipt -> PostgreSQL): p50 {float(p50) * 1000:.0f} ms, "

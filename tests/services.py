@@ -34,6 +34,17 @@ def require(what: str, found: bool, hint: str) -> None:
     pytest.skip(message, allow_module_level=True)
 
 
+NATS_HINT = "apt-get install nats-server, or run .ci/services"
+
+
+def nats_binary() -> str | None:
+    """``nats-server`` on PATH, or where the Debian package puts it."""
+    found = shutil.which("nats-server")
+    if found is None and Path("/usr/sbin/nats-server").exists():
+        found = "/usr/sbin/nats-server"
+    return found
+
+
 def pg_bin() -> Path | None:
     """The folder of ``initdb`` and ``postgres``, from ``PG_BIN`` or the Debian layout."""
     given = os.environ.get("PG_BIN")
@@ -95,7 +106,7 @@ class NatsCluster:
     brings a node back on its ports with its store."""
 
     def __init__(self, folder: Path, size: int = 3) -> None:
-        self.binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
+        self.binary = nats_binary() or "nats-server"
         self.folder = folder
         self.nodes = [NatsNode(f"n{i}", folder, free_port(), free_port()) for i in range(size)]
 
@@ -238,11 +249,7 @@ def _temp_folder() -> Path:
 
 def nats_cluster() -> Iterator[NatsCluster]:
     """A started 3-node cluster, stopped (and its folder removed) afterwards."""
-    require(
-        "nats-server",
-        shutil.which("nats-server") is not None or Path("/usr/sbin/nats-server").exists(),
-        "apt-get install nats-server, or run .ci/services",
-    )
+    require("nats-server", nats_binary() is not None, NATS_HINT)
     folder = _temp_folder()
     cluster = NatsCluster(folder)
     try:

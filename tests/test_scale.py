@@ -313,7 +313,7 @@ def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_
 
 
 def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:
-    services.require("nats-server", services.shutil.which("nats-server") is not None, "apt")
+    services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
     single = services.NatsCluster(tmp_path, size=1)
     single.start()
 
