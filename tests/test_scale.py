@@ -7,10 +7,12 @@ nothing else is."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ try:
 except ImportError as missing:  # the scale extra is not installed
     services.require(f"Python module {missing.name}", False, "pip install -e '.[test]'")
 
+import ocpp_meter
+import ocpp_meter.samples
 from ocpp_meter.broker import DEAD_STREAM, HEADER_DEAD_REASON, STREAM, broker_servers
 from ocpp_meter.postgres_store import FrameBatch, PostgresStore, frame_identity
 from ocpp_meter.server import ServeConfig
@@ -141,10 +145,11 @@ class Worker:
 
 
 def gateway(broker: str, tmp: Path, port: int | None = None) -> ServerProcess:
+    """``serve --broker`` as a subprocess, not started yet (``with`` starts it)."""
     server = ServerProcess(tmp / "unused.sqlite", tmp / "gateway.log", "--broker", broker)
     if port is not None:
         server.port, server.url = port, f"ws://127.0.0.1:{port}"
-    return server.start()
+    return server
 
 
 # The store alone.
@@ -209,6 +214,38 @@ def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
     assert "database refused" in refused[1]
     assert refused[2].startswith("OccurrenceConstraintViolation")
     assert stored(db) == {("B", "B-0")}
+    store.close()
+
+
+@pytest.mark.skipif(
+    not hasattr(ocpp_meter.BatchResult, "events"), reason="decode_batch has no result.events yet"
+)
+def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
+    frames = ocpp_meter.samples.sessions(4, seed=3)  # type: ignore[attr-defined]
+    actions = [json.loads(f)[2] for f in frames]
+    store = PostgresStore(db)
+    pairs = [("E", f) for f in frames]
+    result = store.store_frames([replace(batch(pairs), actions=actions)])
+    assert result.refused == [{}]
+    expected_events = actions.count("TransactionEvent")
+    assert result.frames == len(frames) and result.events == expected_events
+    [(events, sessions, ended)] = query(
+        db,
+        "SELECT count(*), count(DISTINCT transaction_id), count(*) FILTER (WHERE"
+        " event_type = 'Ended' AND stopped_reason IS NOT NULL) FROM transaction_events",
+    )
+    assert (events, sessions, ended) == (expected_events, 4, 4)
+    # An event's meter_value_count matches its rows in sampled_values.
+    mismatched = query(
+        db,
+        "SELECT e.message_id FROM transaction_events e LEFT JOIN sampled_values s"
+        " ON s.station_id = e.station_id AND s.message_id = e.message_id"
+        " GROUP BY e.message_id, e.meter_value_count"
+        " HAVING count(s.message_id) <> e.meter_value_count",
+    )
+    assert mismatched == []
+    again = store.store_frames([replace(batch(pairs), actions=actions)])
+    assert (again.frames, again.events) == (0, 0)
     store.close()
 
 
@@ -419,12 +456,12 @@ def test_fault_postgres_restarted(
 
 def test_fault_gateway_killed(broker: str, db: str, tmp_path: Path) -> None:
     worker = Worker(broker, db, tmp_path / "w.log")
-    gateways = [gateway(broker, tmp_path)]
+    gateways = [gateway(broker, tmp_path).start()]
 
     def fault() -> None:
         gateways[0].kill()
         time.sleep(0.5)
-        gateways.append(gateway(broker, tmp_path, port=gateways[0].port))
+        gateways.append(gateway(broker, tmp_path, port=gateways[0].port).start())
 
     try:
         tally = run(drive(gateways[0].url, stations=10, seconds=5, fault=fault), 180)
