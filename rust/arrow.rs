@@ -8,8 +8,8 @@
 //!
 //! A record batch is a struct array (format `+s`) with one child per column: `utf8` (`u`:
 //! validity, `i32` offsets, bytes), `int32` (`i`), `int64` (`l`), `float64` (`g`),
-//! `timestamp[us, UTC]` (`tsu:UTC`, `i64` values), and `dictionary<int32, utf8>` (`i` indices,
-//! the dictionary a `u` array). A nullable column without nulls exports a null validity
+//! `timestamp[us, UTC]` (`tsu:UTC`, `i64` values), `bool` (`b`, values bit-packed like a
+//! validity bitmap), and `dictionary<int32, utf8>` (`i` indices, the dictionary a `u` array). A nullable column without nulls exports a null validity
 //! buffer, as the specification allows when `null_count` is 0.
 //!
 //! Ownership follows the specification: the producer (this module) allocates, the consumer
@@ -316,6 +316,7 @@ pub fn export_array(table: Arc<Table>) -> ArrowArray {
                 Values::I32(v) => vec![validity, ptr(v)],
                 Values::I64(v) => vec![validity, ptr(v)],
                 Values::F64(v) => vec![validity, ptr(v)],
+                Values::Bool(bits) => vec![validity, ptr(bits)],
             };
             let dictionary = match c.field.ty {
                 ArrowType::Dictionary(values) => Some(strings_array(values, &c.dictionary_extra)),
@@ -411,6 +412,7 @@ pub(crate) mod import {
         Int32(Vec<Option<i32>>),
         Int64(Vec<Option<i64>>),
         Float64(Vec<Option<f64>>),
+        Bool(Vec<Option<bool>>),
         TimestampUs(Vec<Option<i64>>),
         /// Indices, then the dictionary.
         Dict(Vec<Option<i32>>, Vec<String>),
@@ -453,6 +455,17 @@ pub(crate) mod import {
             .collect()
     }
 
+    unsafe fn bools(a: &ArrowArray) -> Vec<Option<bool>> {
+        assert_eq!(a.n_buffers, 2);
+        let bits = *a.buffers.add(1) as *const u8;
+        (0..a.length as usize)
+            .map(|i| {
+                let j = i + a.offset as usize;
+                valid(a, i).then(|| *bits.add(j / 8) & (1 << (j % 8)) != 0)
+            })
+            .collect()
+    }
+
     unsafe fn utf8(a: &ArrowArray) -> Vec<Option<String>> {
         assert_eq!(a.n_buffers, 3);
         let offsets = *a.buffers.add(1) as *const i32;
@@ -485,6 +498,7 @@ pub(crate) mod import {
             "i" => Col::Int32(prim(a)),
             "l" => Col::Int64(prim(a)),
             "g" => Col::Float64(prim(a)),
+            "b" => Col::Bool(bools(a)),
             "tsu:UTC" => Col::TimestampUs(prim(a)),
             other => panic!("unexpected format {other}"),
         };
@@ -493,6 +507,7 @@ pub(crate) mod import {
             Col::Int32(v) | Col::Dict(v, _) => v.iter().filter(|x| x.is_none()).count(),
             Col::Int64(v) | Col::TimestampUs(v) => v.iter().filter(|x| x.is_none()).count(),
             Col::Float64(v) => v.iter().filter(|x| x.is_none()).count(),
+            Col::Bool(v) => v.iter().filter(|x| x.is_none()).count(),
         };
         assert_eq!(a.null_count, nulls as i64, "null_count of {format}");
         if schema.flags & ARROW_FLAG_NULLABLE == 0 {
@@ -543,6 +558,7 @@ pub(crate) mod import {
                         (Col::Int32(a), Col::Int32(b)) => a.extend(b),
                         (Col::Int64(a), Col::Int64(b)) => a.extend(b),
                         (Col::Float64(a), Col::Float64(b)) => a.extend(b),
+                        (Col::Bool(a), Col::Bool(b)) => a.extend(b),
                         (Col::TimestampUs(a), Col::TimestampUs(b)) => a.extend(b),
                         (Col::Dict(a, d), Col::Dict(b, e)) => {
                             assert_eq!(*d, e);
@@ -566,7 +582,7 @@ pub(crate) mod import {
 mod tests {
     use super::import::*;
     use super::*;
-    use crate::columns::{Builder, Column, PrimColumn, Utf8Column};
+    use crate::columns::{BoolColumn, Builder, Column, PrimColumn, Utf8Column};
 
     crate::columns::column_struct! {
         struct Small {
@@ -574,6 +590,7 @@ mod tests {
             n: PrimColumn<i32> = PrimColumn::new(false), ArrowType::Int32, false;
             d: PrimColumn<i32> = PrimColumn::new(true), ArrowType::Dictionary(&["x", "yy"]), true;
             t: PrimColumn<i64> = PrimColumn::new(false), ArrowType::TimestampMicrosUtc, false;
+            b: BoolColumn = BoolColumn::new(true), ArrowType::Boolean, true;
         }
     }
 
@@ -584,6 +601,7 @@ mod tests {
             b.n.push(i as i32);
             b.d.push_opt((i != 4).then_some(i as i32 % 2));
             b.t.push(-(i as i64));
+            b.b.push_opt((i % 4 != 1).then_some(i % 3 == 0));
         }
         assert_eq!(b.s.len(), 10);
         Arc::new(b.finish())
@@ -593,9 +611,9 @@ mod tests {
     fn a_schema_reads_back_with_names_formats_and_flags() {
         let mut schema = export_schema(Small::FIELDS);
         unsafe {
-            assert_eq!(schema.n_children, 4);
+            assert_eq!(schema.n_children, 5);
             let child = |i: usize| &**schema.children.add(i);
-            let info: Vec<(String, String, i64, bool)> = (0..4)
+            let info: Vec<(String, String, i64, bool)> = (0..5)
                 .map(|i| {
                     let c = child(i);
                     (
@@ -619,6 +637,7 @@ mod tests {
                     ("n".into(), "i".into(), 0, true),
                     ("d".into(), "i".into(), 2, false),
                     ("t".into(), "tsu:UTC".into(), 0, true),
+                    ("b".into(), "b".into(), 2, true),
                 ]
             );
             (schema.release.unwrap())(&mut schema);
@@ -631,11 +650,11 @@ mod tests {
         let table = small();
         let mut schema = export_schema(Small::FIELDS);
         let mut array = export_array(Arc::clone(&table));
-        assert_eq!(Arc::strong_count(&table), 1 + 4, "one hold per column");
+        assert_eq!(Arc::strong_count(&table), 1 + 5, "one hold per column");
         unsafe {
             let cols = record_batch(&schema, &array);
             let names: Vec<&str> = cols.iter().map(|c| c.0.as_str()).collect();
-            assert_eq!(names, ["s", "n", "d", "t"]);
+            assert_eq!(names, ["s", "n", "d", "t", "b"]);
             let s: Vec<Option<String>> = (0..10)
                 .map(|i| (i % 3 != 0).then(|| "é".repeat(i)))
                 .collect();
@@ -651,6 +670,14 @@ mod tests {
             assert_eq!(
                 cols[3].2,
                 Col::TimestampUs((0..10).map(|i| Some(-i)).collect())
+            );
+            assert_eq!(
+                cols[4].2,
+                Col::Bool(
+                    (0..10)
+                        .map(|i| (i % 4 != 1).then_some(i % 3 == 0))
+                        .collect()
+                )
             );
 
             // A consumer may move a child out and release the parent: the child lives on.

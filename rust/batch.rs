@@ -4,7 +4,8 @@
 //! `TransactionEvent`, possibly none) with the reply `[3,"id",{}]`, or as exactly one error
 //! record with the CALLERROR a CSMS sends back (none for a frame read as a CALLRESULT or
 //! CALLERROR, which are never answered). [`Batch::frame_rows`] says how many rows each frame
-//! gave, so the accounting can be checked.
+//! gave, so the accounting can be checked. An accepted `TransactionEvent` also gives one event
+//! record ([`crate::events`]), whose `meter_value_count` is its rows; a rejected one gives none.
 //!
 //! The frames are cut into contiguous chunks of about equal bytes, one per thread
 //! (`std::thread::scope`: the chunks borrow the input, and a batch is one fork and one join,
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use crate::columns::{Builder, Table};
 use crate::dialect::Dialect;
+use crate::events::{EventColumns, EventRecord};
 use crate::frame::{decode_call_as, FrameFault, Request};
 use crate::profile::{Deviations, Profile};
 use crate::rows::{
@@ -57,6 +59,9 @@ pub struct Batch {
     pub rows: Vec<Arc<Table>>,
     /// The error records ([`ErrorColumns::FIELDS`]), in input order; at least one batch.
     pub errors: Vec<Arc<Table>>,
+    /// The event records of the accepted `TransactionEvent`s ([`EventColumns::FIELDS`]), in
+    /// input order; at least one batch.
+    pub events: Vec<Arc<Table>>,
     /// The deviations a non-strict profile accepted ([`WarningColumns::FIELDS`]), in input
     /// order; at least one batch.
     pub warnings: Vec<Arc<Table>>,
@@ -77,6 +82,10 @@ impl Batch {
 
     pub fn warning_count(&self) -> usize {
         self.warnings.iter().map(|t| t.len).sum()
+    }
+
+    pub fn event_count(&self) -> usize {
+        self.events.iter().map(|t| t.len).sum()
     }
 }
 
@@ -139,12 +148,14 @@ pub fn decode_batch_as(
     // column once more, which costs more than the second thread gains.
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut events = Vec::new();
     let mut warnings = Vec::new();
     let mut replies = Replies::default();
     let mut frame_rows = Vec::with_capacity(frames.len());
     for chunk in chunks.drain(..) {
         rows.extend(chunk.rows.into_batches());
         errors.extend(chunk.errors.into_batches());
+        events.extend(chunk.events.into_batches());
         warnings.extend(chunk.warnings.into_batches());
         replies.append(chunk.replies);
         frame_rows.extend_from_slice(&chunk.frame_rows);
@@ -152,6 +163,7 @@ pub fn decode_batch_as(
     Batch {
         rows: finish_all(rows),
         errors: finish_all(errors),
+        events: finish_all(events),
         warnings: finish_all(warnings),
         replies,
         frame_rows,
@@ -200,6 +212,7 @@ fn split(frames: &[&[u8]], n: usize, total: usize) -> Vec<Range<usize>> {
 struct Chunk {
     rows: Segments<RowColumns>,
     errors: Segments<ErrorColumns>,
+    events: Segments<EventColumns>,
     warnings: Segments<WarningColumns>,
     replies: Replies,
     frame_rows: Vec<u32>,
@@ -228,6 +241,59 @@ impl Chunk {
     }
 }
 
+/// Sizes a chunk's row columns ahead of its frames: room for the rows still to come, estimated
+/// from the rows per byte of the frames so far, spares the columns a cascade of doublings (and
+/// their page faults). The room is made when the first rows come and again whenever it is used
+/// up, so a feed whose first frames are unlike the rest (a session opens with a Started event
+/// of two readings, then Updated events of twelve) costs a few steps, not one per doubling.
+#[derive(Debug)]
+struct RowBudget {
+    bytes_left: usize,
+    bytes_seen: usize,
+    rows_seen: usize,
+    /// Bytes and rows since the room was last made.
+    recent: (usize, usize),
+    room: usize,
+}
+
+impl RowBudget {
+    /// A budget for frames of `bytes` bytes in all.
+    fn new(bytes: usize) -> Self {
+        RowBudget {
+            bytes_left: bytes,
+            bytes_seen: 0,
+            rows_seen: 0,
+            recent: (0, 0),
+            room: 0,
+        }
+    }
+
+    /// Counts a frame of `len` bytes that gave `rows` rows; returns how many rows to make room
+    /// for when the room made so far is used up.
+    fn after_frame(&mut self, len: usize, rows: usize) -> Option<usize> {
+        self.bytes_left -= len;
+        self.bytes_seen += len;
+        self.rows_seen += rows;
+        self.recent = (self.recent.0 + len, self.recent.1 + rows);
+        if rows <= self.room || self.bytes_left == 0 {
+            self.room = self.room.saturating_sub(rows);
+            return None;
+        }
+        // The rows per byte of all frames so far, or of those since the room was last made
+        // when they give more (the feed's first frames may not be like the rest). `bytes_seen`
+        // >= `len` > 0 here: a frame that gives rows is not empty.
+        let per =
+            |bytes: usize, rows: usize| rows as u128 * self.bytes_left as u128 / bytes as u128;
+        let estimate = per(self.bytes_seen, self.rows_seen).max(per(self.recent.0, self.recent.1));
+        // An eighth more, so that frames of one feed that vary in size a little never make the
+        // columns grow once more (a copy of them all) near the end.
+        let estimate = estimate as usize;
+        self.room = estimate + estimate / 8;
+        self.recent = (0, 0);
+        Some(self.room)
+    }
+}
+
 fn decode_chunk(
     frames: &[&[u8]],
     range: Range<usize>,
@@ -237,8 +303,7 @@ fn decode_chunk(
 ) -> Chunk {
     let mut chunk = Chunk::default();
     chunk.frame_rows.reserve(range.len());
-    let mut reserved = false;
-    let end = range.end;
+    let mut budget = RowBudget::new(frames[range.clone()].iter().map(|f| f.len()).sum());
     for i in range {
         let station_id = station_ids.get(i);
         let (message_id, pushed, deviations) =
@@ -250,24 +315,33 @@ fn decode_chunk(
                     (id, pushed, d)
                 }
                 Ok((id, Request::TransactionEvent(req), d)) => {
-                    let pushed = chunk
-                        .rows
-                        .push_frame(|c| push_transaction_event(c, station_id, &id, &req));
+                    // The record is checked before the rows are written, and written after
+                    // them, so a rejected frame leaves neither.
+                    let pushed = EventRecord::of(&req).and_then(|record| {
+                        let n = chunk
+                            .rows
+                            .push_frame(|c| push_transaction_event(c, station_id, &id, &req))?;
+                        // An event record is a few hundred bytes at most: it always fits.
+                        let _ = chunk.events.push_frame(|e| {
+                            e.push(station_id, &id, &record, n);
+                            Ok(1)
+                        });
+                        Ok(n)
+                    });
                     (id, pushed, d)
                 }
                 Err(ff) => {
+                    budget.after_frame(frames[i].len(), 0);
                     chunk.reject(i, &ff);
                     continue;
                 }
             };
+        let rows = *pushed.as_ref().unwrap_or(&0);
+        if let Some(more) = budget.after_frame(frames[i].len(), rows) {
+            chunk.rows.current().reserve(more);
+        }
         match pushed {
             Ok(n) => {
-                if !reserved && n > 0 {
-                    // Frames of one feed look alike: room for the rest, sized on the first,
-                    // spares the columns a cascade of doublings (and their page faults).
-                    chunk.rows.current().reserve(n * (end - i));
-                    reserved = true;
-                }
                 chunk.frame_rows.push(n as u32);
                 chunk.warn(i, &message_id, deviations);
                 chunk.replies.push_with(|out| {
@@ -435,6 +509,10 @@ mod tests {
         unsafe { read_stream(export_stream(RowColumns::FIELDS, batch.rows.clone())).1 }
     }
 
+    fn events(batch: &Batch) -> Vec<(String, bool, Col)> {
+        unsafe { read_stream(export_stream(EventColumns::FIELDS, batch.events.clone())).1 }
+    }
+
     fn errors(batch: &Batch) -> Vec<(String, bool, Col)> {
         unsafe { read_stream(export_stream(ErrorColumns::FIELDS, batch.errors.clone())).1 }
     }
@@ -455,26 +533,30 @@ mod tests {
         Some(v.to_owned())
     }
 
-    #[test]
-    fn the_schema_is_the_contracts() {
-        let batch = run(&[METER_VALUES], 1);
-        let cols = rows(&batch);
-        let schema: Vec<(&str, bool, &str)> = cols
-            .iter()
+    /// `(name, nullable, type)` of each column, as a reader of the stream sees it.
+    fn schema_of(cols: &[(String, bool, Col)]) -> Vec<(&str, bool, &'static str)> {
+        cols.iter()
             .map(|(n, nullable, c)| {
                 let ty = match c {
                     Col::Utf8(_) => "utf8",
                     Col::Int32(_) => "int32",
                     Col::Int64(_) => "int64",
                     Col::Float64(_) => "float64",
+                    Col::Bool(_) => "bool",
                     Col::TimestampUs(_) => "timestamp[us, UTC]",
                     Col::Dict(..) => "dictionary<int32, utf8>",
                 };
                 (n.as_str(), *nullable, ty)
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn the_schema_is_the_contracts() {
+        let batch = run(&[METER_VALUES], 1);
+        let cols = rows(&batch);
         assert_eq!(
-            schema,
+            schema_of(&cols),
             [
                 ("station_id", false, "utf8"),
                 ("message_id", false, "utf8"),
@@ -500,6 +582,33 @@ mod tests {
                 ("signing_method", true, "utf8"),
                 ("encoding_method", true, "utf8"),
                 ("public_key", true, "utf8"),
+            ]
+        );
+        // The event form (contract section 5), read from a batch without events: the schema
+        // travels anyway.
+        assert_eq!(
+            schema_of(&events(&batch)),
+            [
+                ("station_id", false, "utf8"),
+                ("message_id", false, "utf8"),
+                ("transaction_id", false, "utf8"),
+                ("event_type", false, "utf8"),
+                ("timestamp", false, "timestamp[us, UTC]"),
+                ("trigger_reason", true, "utf8"),
+                ("seq_no", true, "int64"),
+                ("offline", true, "bool"),
+                ("number_of_phases_used", true, "int32"),
+                ("cable_max_current", true, "int32"),
+                ("reservation_id", true, "int32"),
+                ("remote_start_id", true, "int32"),
+                ("charging_state", true, "utf8"),
+                ("stopped_reason", true, "utf8"),
+                ("time_spent_charging", true, "int64"),
+                ("evse_id", true, "int32"),
+                ("connector_id", true, "int32"),
+                ("id_token", true, "utf8"),
+                ("id_token_type", true, "utf8"),
+                ("meter_value_count", false, "int32"),
             ]
         );
     }
@@ -634,6 +743,7 @@ mod tests {
                 Col::Int32(v) => Col::Int32(v[..4].to_vec()),
                 Col::Int64(v) => Col::Int64(v[..4].to_vec()),
                 Col::Float64(v) => Col::Float64(v[..4].to_vec()),
+                Col::Bool(v) => Col::Bool(v[..4].to_vec()),
                 Col::TimestampUs(v) => Col::TimestampUs(v[..4].to_vec()),
                 Col::Dict(v, d) => Col::Dict(v[..4].to_vec(), d.clone()),
             }
@@ -700,6 +810,63 @@ mod tests {
             first("multiplier"),
             Col::Int32(vec![Some(1), Some(0), Some(0), Some(0)])
         );
+
+        // One event record per TransactionEvent, the one without meter values too.
+        let e = events(&batch);
+        assert_eq!(batch.event_count(), 2);
+        assert_eq!(strings(&e, "station_id"), [s("A"), s("B")]);
+        assert_eq!(strings(&e, "message_id"), [s("te-0"), s("te-1")]);
+        assert_eq!(strings(&e, "event_type"), [s("Started"), s("Updated")]);
+        assert_eq!(
+            strings(&e, "trigger_reason"),
+            [s("Authorized"), s("MeterValuePeriodic")]
+        );
+        assert_eq!(strings(&e, "charging_state"), [None, s("Charging")]);
+        assert_eq!(col(&e, "seq_no"), &Col::Int64(vec![Some(0), Some(7)]));
+        assert_eq!(col(&e, "evse_id"), &Col::Int32(vec![None, Some(2)]));
+        assert_eq!(col(&e, "connector_id"), &Col::Int32(vec![None, Some(1)]));
+        assert_eq!(col(&e, "offline"), &Col::Bool(vec![None, None]));
+        assert_eq!(
+            col(&e, "timestamp"),
+            &Col::TimestampUs(vec![
+                Some(1_714_561_200_000_000),
+                Some(1_714_564_801_000_000)
+            ])
+        );
+        assert_eq!(
+            col(&e, "meter_value_count"),
+            &Col::Int32(vec![Some(0), Some(3)])
+        );
+    }
+
+    /// A TransactionEvent rejected for an integer outside `int32`, in its event or in its
+    /// readings, leaves no rows and no event record.
+    #[test]
+    fn a_rejected_transaction_event_leaves_neither_rows_nor_an_event() {
+        let in_event = TRANSACTION_EVENT_FRAME
+            .replace(r#""seqNo":7,"#, r#""seqNo":7,"reservationId":2147483648,"#);
+        let in_rows = TRANSACTION_EVENT_FRAME.replace(
+            r#""unit":"kWh","multiplier":1"#,
+            r#""unit":"kWh","multiplier":2147483648"#,
+        );
+        assert_ne!(in_event, TRANSACTION_EVENT_FRAME);
+        assert_ne!(in_rows, TRANSACTION_EVENT_FRAME);
+        let batch = run(&[&in_event, TRANSACTION_STARTED, &in_rows], 1);
+        assert_eq!(batch.frame_rows, [0, 0, 0]);
+        assert_eq!(
+            (batch.row_count(), batch.event_count(), batch.error_count()),
+            (0, 1, 2)
+        );
+        let e = errors(&batch);
+        assert_eq!(col(&e, "index"), &Col::Int64(vec![Some(0), Some(2)]));
+        assert_eq!(
+            strings(&e, "path"),
+            [
+                s("/reservationId"),
+                s("/meterValue/0/sampledValue/0/unitOfMeasure/multiplier")
+            ]
+        );
+        assert_eq!(strings(&events(&batch), "message_id"), [s("te-0")]);
     }
 
     #[test]
@@ -806,6 +973,7 @@ mod tests {
         let same = |many: &Batch, what: &str| {
             assert_eq!(rows(many), rows(&one), "{what}");
             assert_eq!(errors(many), errors(&one), "{what}");
+            assert_eq!(events(many), events(&one), "{what}");
             assert_eq!(many.replies, one.replies, "{what}");
             assert_eq!(many.frame_rows, one.frame_rows, "{what}");
         };
@@ -835,6 +1003,39 @@ mod tests {
             one.row_count(),
             one.frame_rows.iter().map(|n| *n as usize).sum::<usize>()
         );
+        // One event record per accepted TransactionEvent, in input order.
+        let accepted_events: Vec<Option<String>> = frames
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| f.contains(r#""TransactionEvent""#) && !rejected.contains(i))
+            .map(|(_, f)| s(f.split('"').nth(1).unwrap()))
+            .collect();
+        assert!(accepted_events.len() > 100);
+        assert_eq!(strings(&events(&one), "message_id"), accepted_events);
+    }
+
+    #[test]
+    fn the_row_budget_makes_room_for_the_rest_and_again_when_it_is_used_up() {
+        // Ten frames of 100 bytes and 10 rows: room for the other nine, and an eighth more.
+        let mut b = RowBudget::new(1000);
+        assert_eq!(b.after_frame(100, 10), Some(90 + 11));
+        for _ in 0..9 {
+            assert_eq!(b.after_frame(100, 10), None);
+        }
+        // A first frame unlike the rest: room made again once, from the better estimate.
+        let mut b = RowBudget::new(100 + 9 * 200);
+        assert_eq!(b.after_frame(100, 2), Some(36 + 4));
+        let mut made = vec![];
+        for _ in 0..9 {
+            made.extend(b.after_frame(200, 24));
+        }
+        assert_eq!(made.len(), 1, "{made:?}");
+        // Frames without rows (rejected, or events without readings) make no room.
+        let mut b = RowBudget::new(300);
+        assert_eq!(b.after_frame(100, 0), None);
+        // 5 rows in 200 bytes, 100 to come: 2 (an eighth of 2 is 0).
+        assert_eq!(b.after_frame(100, 5), Some(2));
+        assert_eq!(b.after_frame(100, 2), None);
     }
 
     #[test]
@@ -916,5 +1117,8 @@ mod tests {
         let (batches, cols) =
             unsafe { read_stream(export_stream(RowColumns::FIELDS, batch.rows.clone())) };
         assert_eq!((batches, cols.len()), (1, 24));
+        let (batches, cols) =
+            unsafe { read_stream(export_stream(EventColumns::FIELDS, batch.events.clone())) };
+        assert_eq!((batches, cols.len()), (1, 20));
     }
 }

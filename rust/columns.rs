@@ -4,6 +4,7 @@
 //! - [`Bitmap`]: a validity bitmap, least significant bit first, bits past the end kept zero.
 //! - [`Utf8Column`]: `i32` offsets (starting at 0) and the concatenated UTF-8 bytes.
 //! - [`PrimColumn`]: fixed-width values (`i32`, `i64`, `f64`); a null slot holds the default.
+//! - [`BoolColumn`]: booleans packed as Arrow packs them, one bit each; a null slot holds 0.
 //! - [`Table`]: finished columns with their [`Field`]s, one Arrow record batch.
 //!
 //! A column is nullable exactly when it has a bitmap; a nullable column whose values are all
@@ -450,6 +451,7 @@ impl<T: Primitive> Column for PrimColumn<T> {
     }
 
     fn finish(self, field: Field) -> ColumnArray {
+        let len = self.values.len();
         let values = T::into_values(self.values);
         let ok = matches!(
             (&field.ty, &values),
@@ -462,10 +464,80 @@ impl<T: Primitive> Column for PrimColumn<T> {
         assert!(ok, "{field:?} cannot hold these values");
         let (null_count, validity) = self.validity.finish();
         ColumnArray {
-            len: values.len(),
+            len,
             null_count,
             validity,
             values,
+            field,
+            dictionary_extra: Vec::new(),
+        }
+    }
+}
+
+/// A `bool` column: the values are a bitmap too (Arrow's boolean layout), so [`Bitmap`]
+/// holds them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoolColumn {
+    values: Bitmap,
+    validity: Validity,
+}
+
+impl BoolColumn {
+    pub fn new(nullable: bool) -> Self {
+        BoolColumn {
+            values: Bitmap::default(),
+            validity: Validity::new(nullable),
+        }
+    }
+
+    #[inline]
+    pub fn push_opt(&mut self, v: Option<bool>) {
+        self.values.push(v.unwrap_or(false));
+        match v {
+            Some(_) => self.validity.push_valid(),
+            None => self.validity.push_null(),
+        }
+    }
+
+    /// Slot `i`: `None` for a null.
+    pub fn get(&self, i: usize) -> Option<bool> {
+        self.validity.is_valid(i).then(|| self.values.get(i))
+    }
+}
+
+impl Column for BoolColumn {
+    fn reserve(&mut self, rows: usize) {
+        buffer_pool::reserve(&mut self.values.bytes, rows / 8 + 1);
+        self.validity.reserve(rows);
+    }
+
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.values.truncate(n);
+        self.validity.truncate(n);
+    }
+
+    fn append(&mut self, other: Self) {
+        self.values.append(&other.values);
+        self.validity.append(&other.validity);
+    }
+
+    fn data_len(&self) -> usize {
+        0
+    }
+
+    fn finish(self, field: Field) -> ColumnArray {
+        assert!(matches!(field.ty, ArrowType::Boolean), "{field:?}");
+        let len = self.values.len();
+        let (null_count, validity) = self.validity.finish();
+        ColumnArray {
+            len,
+            null_count,
+            validity,
+            values: Values::Bool(self.values.bytes),
             field,
             dictionary_extra: Vec::new(),
         }
@@ -483,6 +555,8 @@ pub enum ArrowType {
     Int64,
     /// `float64` (format `g`).
     Float64,
+    /// `bool` (format `b`), bit-packed.
+    Boolean,
     /// `timestamp[us, UTC]` (format `tsu:UTC`), microseconds since the epoch.
     TimestampMicrosUtc,
     /// `dictionary<int32, utf8>` over a fixed list of values: the column holds the indices.
@@ -497,6 +571,7 @@ impl ArrowType {
             ArrowType::Int32 | ArrowType::Dictionary(_) => "i",
             ArrowType::Int64 => "l",
             ArrowType::Float64 => "g",
+            ArrowType::Boolean => "b",
             ArrowType::TimestampMicrosUtc => "tsu:UTC",
         }
     }
@@ -513,10 +588,15 @@ pub struct Field {
 /// The value buffers of a finished column.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Values {
-    Utf8 { offsets: Vec<i32>, data: Vec<u8> },
+    Utf8 {
+        offsets: Vec<i32>,
+        data: Vec<u8>,
+    },
     I32(Vec<i32>),
     I64(Vec<i64>),
     F64(Vec<f64>),
+    /// Bit-packed, least significant bit first.
+    Bool(Vec<u8>),
 }
 
 impl Drop for Values {
@@ -530,17 +610,7 @@ impl Drop for Values {
             Values::I32(v) => buffer_pool::give(std::mem::take(v)),
             Values::I64(v) => buffer_pool::give(std::mem::take(v)),
             Values::F64(v) => buffer_pool::give(std::mem::take(v)),
-        }
-    }
-}
-
-impl Values {
-    fn len(&self) -> usize {
-        match self {
-            Values::Utf8 { offsets, .. } => offsets.len() - 1,
-            Values::I32(v) => v.len(),
-            Values::I64(v) => v.len(),
-            Values::F64(v) => v.len(),
+            Values::Bool(v) => buffer_pool::give(std::mem::take(v)),
         }
     }
 }
@@ -883,6 +953,50 @@ mod tests {
         });
         assert_eq!((arr.null_count, arr.validity), (0, None));
         assert_eq!(arr.values, Values::I64(vec![5, 6]));
+    }
+
+    #[test]
+    fn bool_columns_pack_values_and_nulls_apart_at_any_alignment() {
+        let pattern = |n: usize, seed: usize| -> Vec<Option<bool>> {
+            (0..n)
+                .map(|i| ((i + seed) % 5 != 0).then_some((i * 3 + seed) % 2 == 0))
+                .collect()
+        };
+        for a in 0..12 {
+            for b in 0..12 {
+                let build = |values: &[Option<bool>]| {
+                    let mut c = BoolColumn::new(true);
+                    values.iter().for_each(|v| c.push_opt(*v));
+                    c
+                };
+                let (pa, pb) = (pattern(a, 1), pattern(b, 2));
+                let mut x = build(&pa);
+                x.append(build(&pb));
+                let want: Vec<Option<bool>> = pa.iter().chain(&pb).copied().collect();
+                assert_eq!((0..x.len()).map(|i| x.get(i)).collect::<Vec<_>>(), want);
+                assert_eq!(x, build(&want), "{a} + {b}");
+                let mut t = x.clone();
+                t.truncate(a / 2);
+                assert_eq!(t, build(&want[..a / 2]));
+            }
+        }
+        let arr = BoolColumn::new(true).finish(Field {
+            name: "b",
+            ty: ArrowType::Boolean,
+            nullable: true,
+        });
+        assert_eq!((arr.len, arr.null_count), (0, 0));
+        let mut c = BoolColumn::new(false);
+        c.push_opt(Some(true));
+        c.push_opt(Some(false));
+        c.push_opt(Some(true));
+        let arr = c.finish(Field {
+            name: "b",
+            ty: ArrowType::Boolean,
+            nullable: false,
+        });
+        assert_eq!((arr.len, arr.null_count, arr.validity), (3, 0, None));
+        assert_eq!(arr.values, Values::Bool(vec![0b101]));
     }
 
     #[test]

@@ -269,6 +269,13 @@ pub(crate) fn non_empty_array<T: Decode>(r: &mut Reader<'_>, capacity: usize) ->
 /// validator reports it, and where its pointer points); only 2.1's rare arrays pay for it.
 pub(crate) fn bounded_array<T: Decode>(r: &mut Reader<'_>, max: usize) -> Res<Vec<T>> {
     expect_type(r, JsonType::Array)?;
+    let count = count_at_most(r, max)?;
+    non_empty_array(r, count)
+}
+
+/// The number of items of the array next in `r`, left unread: too many is reported at the
+/// array's start, before any fault inside it (as a schema validator reports `maxItems`).
+pub(crate) fn count_at_most(r: &mut Reader<'_>, max: usize) -> Res<usize> {
     let at = r.pos();
     r.begin_array();
     let mut count = 0;
@@ -281,7 +288,7 @@ pub(crate) fn bounded_array<T: Decode>(r: &mut Reader<'_>, max: usize) -> Res<Ve
         return Err(Fault::new(FaultKind::TooManyItems { max }, at));
     }
     r.rewind(at);
-    non_empty_array(r, count)
+    Ok(count)
 }
 
 pub(crate) fn custom_data(r: &mut Reader<'_>) -> Res<Box<CustomData>> {

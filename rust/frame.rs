@@ -24,6 +24,7 @@ use crate::limits;
 use crate::model::{MeterValuesRequest, MeterValuesResponse};
 use crate::profile::{decode_lenient, Deviations, Profile};
 use crate::reader::{check_syntax, Reader};
+use crate::schema::{self, Direction, SchemaAction};
 use crate::transaction_event::TransactionEventRequest;
 use crate::transaction_event_response::TransactionEventResponse;
 
@@ -280,6 +281,87 @@ fn call_payload(buf: &[u8], trusted_utf8: bool) -> Option<(Action, &[u8])> {
     Some((action, &buf[start..r.pos()]))
 }
 
+/// Decodes a CALL of an action whose payload is checked by its schema alone
+/// ([`crate::schema`]): BootNotification, Heartbeat, StatusNotification, Authorize. The envelope
+/// faults and their order are those of [`decode_message`], with these actions as the known
+/// ones (any other action is `NotImplemented`); a valid CALLRESULT or CALLERROR is an
+/// unexpected message type.
+pub fn decode_schema_call(
+    buf: &[u8],
+    trusted_utf8: bool,
+    dialect: Dialect,
+) -> Result<(String, SchemaAction, JsonValue), FrameFault> {
+    let limit = limits::max_frame_bytes();
+    if buf.len() > limit {
+        return Err(too_large(buf, limit));
+    }
+    let mut head = Head::default();
+    let mut r = Reader::new(buf, trusted_utf8).with_dialect(dialect);
+    read_schema_call(&mut r, &mut head).map_err(|fault| {
+        diagnose_with(buf, trusted_utf8, head, fault, |a| {
+            SchemaAction::from_wire(a).is_some()
+        })
+    })
+}
+
+/// The fast pass of [`decode_schema_call`]; arity faults are placeholders that [`diagnose_with`]
+/// makes exact, as in [`read_frame`].
+fn read_schema_call(r: &mut Reader<'_>, head: &mut Head) -> Res<(String, SchemaAction, JsonValue)> {
+    if r.peek_type()? != JsonType::Array {
+        return Err(r.fault(FaultKind::FrameNotArray));
+    }
+    r.begin_array();
+    let mut first = true;
+    let mut next = |r: &mut Reader<'_>| -> Res<()> {
+        if r.next_item(&mut first)? {
+            Ok(())
+        } else {
+            Err(r.fault(FaultKind::WrongArity {
+                expected: 0,
+                found: 0,
+            }))
+        }
+    };
+    next(r)?;
+    let message_type = read_message_type(r)?;
+    head.message_type = message_type;
+    next(r)?;
+    let message_id = read_message_id(r)?;
+    head.message_id = Some(message_id.clone());
+    match message_type {
+        Some(2) => {}
+        Some(found) => {
+            let mut fault = r.fault(FaultKind::UnexpectedMessageType { expected: 2, found });
+            fault.element = Some(0);
+            return Err(fault);
+        }
+        None => return Err(r.fault(FaultKind::UnsupportedMessageType)),
+    }
+    next(r)?;
+    if r.peek_type()? != JsonType::String {
+        return Err(r.fault(FaultKind::BadEnvelope("action is not a string")));
+    }
+    let at = r.pos();
+    let name = r.read_string()?;
+    let Some(action) = SchemaAction::from_wire(&name) else {
+        return Err(Fault::new(
+            FaultKind::UnknownAction(name.as_ref().into()),
+            at,
+        ));
+    };
+    next(r)?;
+    let payload = schema::check_payload(r, action, Direction::Request)?;
+    let mut first_after = false;
+    if r.next_item(&mut first_after)? {
+        return Err(r.fault(FaultKind::WrongArity {
+            expected: 4,
+            found: 5,
+        }));
+    }
+    r.finish()?;
+    Ok((message_id, action, payload))
+}
+
 /// Decodes a frame that must be a CALL.
 pub fn decode_call(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request), FrameFault> {
     call_of(decode_message(buf, trusted_utf8, Action::MeterValues)?)
@@ -490,6 +572,20 @@ fn read_error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
 #[cold]
 #[inline(never)]
 fn diagnose(buf: &[u8], trusted_utf8: bool, head: Head, fault: Box<Fault>) -> FrameFault {
+    diagnose_with(buf, trusted_utf8, head, fault, |a| {
+        Action::from_wire(a).is_some()
+    })
+}
+
+/// [`diagnose`] for a reader whose known actions are those `known` accepts.
+#[cold]
+fn diagnose_with(
+    buf: &[u8],
+    trusted_utf8: bool,
+    head: Head,
+    fault: Box<Fault>,
+    known: fn(&str) -> bool,
+) -> FrameFault {
     let message_type = head.message_type;
     let Some(id) = head.message_id else {
         let mut fault = fault;
@@ -507,7 +603,7 @@ fn diagnose(buf: &[u8], trusted_utf8: bool, head: Head, fault: Box<Fault>) -> Fr
         };
     };
     let fault = check_syntax(buf, trusted_utf8)
-        .or_else(|| envelope_fault(buf, trusted_utf8))
+        .or_else(|| envelope_fault(buf, trusted_utf8, known))
         .unwrap_or(fault);
     FrameFault {
         fault,
@@ -518,7 +614,7 @@ fn diagnose(buf: &[u8], trusted_utf8: bool, head: Head, fault: Box<Fault>) -> Fr
 
 /// The first envelope fault of a syntactically valid frame whose id was readable, if any.
 #[cold]
-fn envelope_fault(buf: &[u8], trusted_utf8: bool) -> Option<Box<Fault>> {
+fn envelope_fault(buf: &[u8], trusted_utf8: bool, known: fn(&str) -> bool) -> Option<Box<Fault>> {
     let mut r = Reader::new(buf, trusted_utf8);
     // Syntax is known to be fine and elements 0 and 1 were read before; these cannot fail.
     r.peek_type().ok()?;
@@ -564,7 +660,7 @@ fn envelope_fault(buf: &[u8], trusted_utf8: bool) -> Option<Box<Fault>> {
                 return element(FaultKind::BadEnvelope("action is not a string"), 2);
             }
             let action = string_at(2)?;
-            if Action::from_wire(&action).is_none() {
+            if !known(&action) {
                 return element(FaultKind::UnknownAction(action.into()), 2);
             }
             if kinds[3].0 != JsonType::Object {

@@ -9,14 +9,18 @@
 //! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`];
 //!   [`transaction_event_response`]: what a CSMS answers it with; [`cost`]: the cost details
 //!   and transaction limit OCPP 2.1 adds to both.
+//! - [`schema`]: validation by the official schema itself, for the actions answered without a
+//!   typed model (BootNotification, Heartbeat, StatusNotification, Authorize).
 //! - [`json_value`]: the open JSON of `customData` and CALLERROR details.
 //! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
 //! - [`encode`]: compact, deterministic JSON output.
 //! - [`error`]: error codes and faults with their JSON Pointer, built only on failure.
 //! - [`columns`]: columnar builders in Arrow's memory layout.
 //! - [`rows`]: the contract's row form (24 columns, normalization), error records, replies.
-//! - [`batch`]: `decode_batch`, many frames to rows on several threads, in input order.
-//! - [`arrow`]: export of the rows through the Arrow C data and C stream interfaces.
+//! - [`events`]: the contract's event form, one record per accepted `TransactionEvent`.
+//! - [`batch`]: `decode_batch`, many frames to rows and events on several threads, in input
+//!   order.
+//! - [`arrow`]: export of the rows and events through the Arrow C data and C stream interfaces.
 //!
 //! Everything above is plain Rust. The Python binding lives in `py/`, behind the `python`
 //! feature, so `cargo test` and fuzzing need no interpreter.
@@ -31,6 +35,7 @@ pub mod decode;
 pub mod dialect;
 pub mod encode;
 pub mod error;
+pub mod events;
 pub mod frame;
 pub mod json_value;
 pub mod limits;
@@ -38,6 +43,7 @@ pub mod model;
 pub mod profile;
 pub mod reader;
 pub mod rows;
+pub mod schema;
 #[cfg(test)]
 mod test_support;
 pub mod transaction_event;

@@ -213,7 +213,7 @@ struct Head<'a> {
 
 /// An `int32` column's value, or the fault at `path` (outermost segment first). The path
 /// is a closure so that it is only built on the failure path, not once per row.
-fn int32<const N: usize>(v: i64, path: impl FnOnce() -> [Seg; N]) -> Res<i32> {
+pub(crate) fn int32<const N: usize>(v: i64, path: impl FnOnce() -> [Seg; N]) -> Res<i32> {
     i32::try_from(v).map_err(|_| out_of_range(path()))
 }
 

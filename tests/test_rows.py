@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ocpp_meter import (
+    Evse,
+    IdToken,
     Location,
     Measurand,
     MeterValue,
@@ -18,9 +20,21 @@ from ocpp_meter import (
     ReadingContext,
     SampledValue,
     SignedMeterValue,
+    Transaction,
+    TransactionEventRequest,
     UnitOfMeasure,
 )
-from ocpp_meter.rows import COLUMNS, KILO_UNITS, Row, meter_values_rows, normalize
+from ocpp_meter.rows import (
+    COLUMNS,
+    EVENT_COLUMNS,
+    KILO_UNITS,
+    Event,
+    Row,
+    meter_values_rows,
+    normalize,
+    transaction_event_record,
+    transaction_event_rows,
+)
 
 CONTRACT_COLUMNS = (
     "station_id",
@@ -217,3 +231,105 @@ def test_normalize_is_the_correctly_rounded_exact_product(
     got, unit = normalize(value, "kWh" if kilo else "Wh", multiplier)
     assert unit == "Wh"
     assert got == exact
+
+
+CONTRACT_EVENT_COLUMNS = (
+    "station_id",
+    "message_id",
+    "transaction_id",
+    "event_type",
+    "timestamp",
+    "trigger_reason",
+    "seq_no",
+    "offline",
+    "number_of_phases_used",
+    "cable_max_current",
+    "reservation_id",
+    "remote_start_id",
+    "charging_state",
+    "stopped_reason",
+    "time_spent_charging",
+    "evse_id",
+    "connector_id",
+    "id_token",
+    "id_token_type",
+    "meter_value_count",
+)
+
+
+def test_event_columns_are_the_contract_columns_in_order() -> None:
+    assert EVENT_COLUMNS == CONTRACT_EVENT_COLUMNS
+
+
+def test_a_transaction_event_gives_its_rows_and_one_event_record() -> None:
+    local = timezone(timedelta(hours=2))
+    request = TransactionEventRequest(
+        event_type="Ended",
+        timestamp=datetime(2024, 5, 1, 14, 0, tzinfo=local),
+        trigger_reason="StopAuthorized",
+        seq_no=5,
+        transaction_info=Transaction(
+            "tx-9", charging_state="EVConnected", time_spent_charging=900, stopped_reason="Local"
+        ),
+        meter_value=[
+            MeterValue(T0, [SampledValue(1.5, unit_of_measure=UnitOfMeasure("kWh"))]),
+            MeterValue(T0, [SampledValue(2.0), SampledValue(80.0, measurand=Measurand.SOC)]),
+        ],
+        offline=True,
+        number_of_phases_used=3,
+        cable_max_current=32,
+        reservation_id=4,
+        evse=Evse(2, connector_id=1),
+        id_token=IdToken("AB12", "ISO14443"),
+    )
+    rows = transaction_event_rows("CS", "m9", request)
+    assert [(r.action, r.evse_id, r.connector_id) for r in rows] == [("TransactionEvent", 2, 1)] * 3
+    assert {(r.transaction_id, r.event_type, r.seq_no) for r in rows} == {("tx-9", "Ended", 5)}
+    assert [(r.meter_value_index, r.sampled_value_index) for r in rows] == [(0, 0), (1, 0), (1, 1)]
+    assert (rows[0].normalized_value, rows[0].normalized_unit) == (1500.0, "Wh")
+    assert rows[2].measurand == "SoC"
+    assert transaction_event_record("CS", "m9", request) == Event(
+        station_id="CS",
+        message_id="m9",
+        transaction_id="tx-9",
+        event_type="Ended",
+        timestamp=datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc),
+        trigger_reason="StopAuthorized",
+        seq_no=5,
+        offline=True,
+        number_of_phases_used=3,
+        cable_max_current=32,
+        reservation_id=4,
+        remote_start_id=None,
+        charging_state="EVConnected",
+        stopped_reason="Local",
+        time_spent_charging=900,
+        evse_id=2,
+        connector_id=1,
+        id_token="AB12",
+        id_token_type="ISO14443",
+        meter_value_count=3,
+    )
+    event = transaction_event_record("CS", "m9", request)
+    assert event.timestamp.tzinfo is timezone.utc
+    assert all(
+        type(v) is str for v in (event.event_type, event.trigger_reason, event.stopped_reason)
+    )
+    assert type(event.id_token_type) is str
+
+
+def test_an_event_without_meter_values_has_no_rows_and_a_record_of_nulls() -> None:
+    request = TransactionEventRequest(
+        event_type="Started",
+        timestamp=T0,
+        trigger_reason="RemoteStart",
+        seq_no=0,
+        transaction_info=Transaction("tx-1", remote_start_id=77),
+        # OCPP 2.1 takes any idToken type of up to 20 characters: kept as sent.
+        id_token=IdToken("0A1B2C3D4E5F", "EVCCID"),
+    )
+    assert transaction_event_rows("CS", "m0", request) == []
+    event = transaction_event_record("CS", "m0", request)
+    assert (event.meter_value_count, event.remote_start_id) == (0, 77)
+    assert (event.id_token, event.id_token_type) == ("0A1B2C3D4E5F", "EVCCID")
+    assert event.evse_id is event.connector_id is event.offline is event.stopped_reason is None

@@ -257,3 +257,131 @@ def test_core_decodes(kind: str, frame: bytes) -> None:
     assert core.decode_call(bytearray(frame)).payload == request
     assert core.decode_call(memoryview(frame)).payload == request
     assert core.decode_call(frame.decode("utf-8")).payload == request
+
+
+# --- charging sessions (TransactionEvent) ----------------------------------------------------
+
+DIALECT_FOLDERS = {"2.0.1": "ocpp201", "2.1": "ocpp21"}
+
+
+def _validator_of(dialect: str, name: str) -> Draft6Validator:
+    path = SCHEMA_DIR.parent / DIALECT_FOLDERS[dialect] / name
+    schema = json.loads(path.read_text(encoding="utf-8-sig"))
+    return Draft6Validator(schema, format_checker=Draft6Validator.FORMAT_CHECKER)
+
+
+def _calls(frames: list[bytes]) -> list[list[Any]]:
+    return [json.loads(f) for f in frames]
+
+
+@pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])
+def test_sessions_are_valid_against_their_dialects_schemas(dialect: str) -> None:
+    events = _validator_of(dialect, "TransactionEventRequest.json")
+    meter_values = _validator_of(dialect, "MeterValuesRequest.json")
+    frames = samples.sessions(40, seed=5, dialect=dialect)
+    actions = {"TransactionEvent": 0, "MeterValues": 0}
+    for call in _calls(frames):
+        assert call[0] == 2 and 1 <= len(call[1]) <= 36
+        actions[call[2]] += 1
+        validator = events if call[2] == "TransactionEvent" else meter_values
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(call[3])]
+        assert errors == [], call
+    assert actions["TransactionEvent"] > 2 * actions["MeterValues"] > 0
+
+
+def test_only_2_1_sessions_carry_what_2_0_1_lacks() -> None:
+    old = _validator_of("2.0.1", "TransactionEventRequest.json")
+    v21 = [c[3] for c in _calls(samples.sessions(40, seed=5, dialect="2.1"))]
+    refused = [p for p in v21 if "transactionInfo" in p and not old.is_valid(p)]
+    assert len(refused) >= 40, "every 2.1 Started at least"
+    assert {p["transactionInfo"].get("operationMode") for p in refused} >= {"ChargingOnly"}
+    assert any(p.get("idToken", {}).get("type") == "EVCCID" for p in v21)
+    v201 = [c[3] for c in _calls(samples.sessions(40, seed=5))]
+    assert all(old.is_valid(p) for p in v201 if "eventType" in p)
+
+
+@pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])
+def test_a_session_runs_from_started_to_ended(dialect: str) -> None:
+    seen_triggers: set[str] = set()
+    seen_reasons: set[str] = set()
+    ended_without_readings = 0
+    for seed in range(30):
+        calls = _calls(samples.session_frames(seed, updates=3, dialect=dialect))
+        events = [c[3] for c in calls]
+        assert {c[2] for c in calls} == {"TransactionEvent"}
+        assert (events[0]["eventType"], events[-1]["eventType"]) == ("Started", "Ended")
+        assert all(e["eventType"] == "Updated" for e in events[1:-1])
+        assert [e["seqNo"] for e in events] == list(range(len(events)))
+        assert len({e["transactionInfo"]["transactionId"] for e in events}) == 1
+        times = [e["timestamp"] for e in events]
+        assert times == sorted(times) and len(set(times)) == len(times)
+        periodic = [e for e in events if e["triggerReason"] == "MeterValuePeriodic"]
+        assert len(periodic) == 3
+        contexts = {
+            sv["context"] for e in periodic for mv in e["meterValue"] for sv in mv["sampledValue"]
+        }
+        assert contexts == {"Sample.Periodic"}
+        begin = events[0]["meterValue"][0]["sampledValue"]
+        assert {sv["context"] for sv in begin} == {"Transaction.Begin"}
+        registers = [
+            sv["value"]
+            for e in events
+            for mv in e.get("meterValue", ())
+            for sv in mv["sampledValue"]
+            if sv["measurand"] == "Energy.Active.Import.Register"
+        ]
+        assert registers == sorted(registers) and registers[0] < registers[-1]
+        measurands = {sv["measurand"] for sv in periodic[0]["meterValue"][0]["sampledValue"]}
+        assert {"Power.Active.Import", "SoC", "Current.Import", "Voltage"} <= measurands
+        # Somebody authorized the session, and the end says why it stopped.
+        assert any("idToken" in e for e in events)
+        ended = events[-1]
+        assert ended["transactionInfo"]["stoppedReason"]
+        assert ended["transactionInfo"]["timeSpentCharging"] >= 180
+        assert "evse" in events[0] and "evse" in ended
+        if "meterValue" in ended:
+            end = ended["meterValue"][0]["sampledValue"]
+            assert {sv["context"] for sv in end} == {"Transaction.End"}
+        else:
+            ended_without_readings += 1
+        seen_triggers.add(events[0]["triggerReason"])
+        seen_reasons.add(ended["transactionInfo"]["stoppedReason"])
+    assert seen_triggers == {"Authorized", "CablePluggedIn", "RemoteStart"}
+    assert len(seen_reasons) >= 4
+    assert 0 < ended_without_readings < 30
+
+
+def test_sessions_are_deterministic_and_checked() -> None:
+    assert samples.sessions(3, seed=4) == samples.sessions(3, seed=4)
+    assert samples.sessions(3, seed=4) != samples.sessions(3, seed=5)
+    assert samples.sessions(3, seed=4, dialect="2.1") != samples.sessions(3, seed=4)
+    assert samples.session_frames(7) == samples.session_frames(7, updates=4, dialect="2.0.1")
+    assert samples.session_frames() == samples.session_frames(0)
+    assert len(samples.session_frames(1, updates=0)) >= 2
+    assert samples.sessions(0) == []
+    frames = samples.sessions(20, seed=1)
+    assert len({json.loads(f)[1] for f in frames}) == len(frames), "message ids repeat"
+    assert samples.SESSION_DIALECTS == ("2.0.1", "2.1")
+    with pytest.raises(ValueError):
+        samples.sessions(1, dialect="1.6")
+    with pytest.raises(ValueError):
+        samples.session_frames(updates=-1)
+    with pytest.raises(ValueError):
+        samples.sessions(-1)
+    with pytest.raises(TypeError):
+        samples.sessions(1.0)
+    with pytest.raises(TypeError):
+        samples.session_frames("1")
+
+
+@needs_core
+@pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])
+def test_core_decodes_sessions_in_their_dialect(dialect: str) -> None:
+    for frame in samples.sessions(10, seed=2, dialect=dialect):
+        call = core.decode_call(frame, dialect=dialect)
+        raw = json.loads(frame)
+        assert (call.message_id, call.action) == (raw[1], raw[2])
+        if call.action == "TransactionEvent":
+            assert call.payload.seq_no == raw[3]["seqNo"]
+            info = call.payload.transaction_info
+            assert info.transaction_id == raw[3]["transactionInfo"]["transactionId"]

@@ -225,17 +225,11 @@ def test_other_actions_are_not_implemented_and_the_connection_stays(
             station = ChargePoint("CP-OTHER", ws, response_timeout=10)
             reader = asyncio.ensure_future(station.start())
             try:
-                with pytest.raises(OcppNotImplemented, match="Heartbeat"):
-                    await station.call(call.Heartbeat(), suppress=False)
-                with pytest.raises(OcppNotImplemented, match="StatusNotification"):
+                with pytest.raises(OcppNotImplemented, match="DataTransfer"):
+                    await station.call(call.DataTransfer(vendor_id="v"), suppress=False)
+                with pytest.raises(OcppNotImplemented, match="FirmwareStatusNotification"):
                     await station.call(
-                        call.StatusNotification(
-                            timestamp="2024-05-01T12:00:00Z",
-                            connector_status="Available",
-                            evse_id=1,
-                            connector_id=1,
-                        ),
-                        suppress=False,
+                        call.FirmwareStatusNotification(status="Idle"), suppress=False
                     )
                 return await station.call(
                     call.MeterValues(
@@ -268,7 +262,20 @@ BROKEN = [
     ('[2,"r-syntax","MeterValues",{"evseId":1,]', "FormatViolation", "r-syntax", ""),
     ('[2,"r-notobj","MeterValues",[]]', "FormatViolation", "r-notobj", ""),
     ('[5,"r-type","MeterValues",{}]', "MessageTypeNotSupported", "r-type", ""),
-    ('[2,"r-action","Authorize",{}]', "NotImplemented", "r-action", ""),
+    ('[2,"r-action","DataTransfer",{}]', "NotImplemented", "r-action", ""),
+    (
+        '[2,"r-authorize","Authorize",{}]',
+        "OccurrenceConstraintViolation",
+        "r-authorize",
+        "/idToken",
+    ),
+    (
+        '[2,"r-boot","BootNotification",{"reason":"Nope"}]',
+        "PropertyConstraintViolation",
+        "r-boot",
+        "/reason",
+    ),
+    ('[2,"r-hb","Heartbeat",{"x":1}]', "ProtocolError", "r-hb", "/x"),
     ('[2,"r-unknown","MeterValues",{"evse":1}]', "ProtocolError", "r-unknown", "/evse"),
     (
         '[2,"r-missing","MeterValues",{"evseId":1}]',
@@ -306,7 +313,7 @@ def test_broken_frames_get_the_callerror_of_the_table_and_the_connection_stays(
             await ws.send('[4,"stray-error","GenericError","",{}]')
             await ws.send(f'[2,"r-good","MeterValues",{GOOD_PAYLOAD}]')
             replies.append(await recv_frame(ws))
-            # A binary frame is read as well.
+            # A binary message is not handled (OCPP-J frames are text), even a valid CALL.
             await ws.send(f'[2,"r-binary","MeterValues",{GOOD_PAYLOAD}]'.encode())
             replies.append(await recv_frame(ws))
             return replies
@@ -321,11 +328,11 @@ def test_broken_frames_get_the_callerror_of_the_table_and_the_connection_stays(
         ), frame
     assert [(type(r).__name__, r.message_id) for r in replies[len(BROKEN) :]] == [
         ("CallResult", "r-good"),
-        ("CallResult", "r-binary"),
+        ("CallError", "r-binary"),
     ]
+    assert replies[-1].code.value == "RpcFrameworkError"
     stored = rows(server.db, "RAW-1")
     assert [(r["message_id"], r["measurand"], r["value"]) for r in stored] == [
-        ("r-binary", "SoC", 12.5),
         ("r-good", "SoC", 12.5),
     ]
     # Each rejected frame is logged once, with station id, message id, code and pointer.

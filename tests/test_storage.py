@@ -346,3 +346,46 @@ def test_rows_survive_reopening_and_append(tmp_path: Path) -> None:
         with GroupCommitWriter(str(path)) as writer:
             writer.submit("CS", f"run{run}", request()).result(timeout=10)
     assert [row[1] for row in stored(path)] == ["run0", "run0", "run1", "run1"]
+
+
+def test_a_request_type_the_writer_cannot_store_is_refused_when_queued(tmp_path: Path) -> None:
+    with GroupCommitWriter(str(tmp_path / "m.sqlite")) as writer:
+        with pytest.raises(TypeError, match="does not store dict"):
+            writer.submit("CS", "m", {"evseId": 1})  # type: ignore[arg-type]
+        assert writer.submit("CS", "ok", request()).result(10) == 2
+    assert len(stored(tmp_path / "m.sqlite")) == 2
+
+
+class TwoTables:
+    """A request type stored in two tables, as a TransactionEvent is (readings and event)."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+
+
+def test_every_statement_of_a_frame_commits_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "m.sqlite"
+    with sqlite3.connect(db) as setup:
+        setup.execute("CREATE TABLE events (message_id TEXT NOT NULL)")
+
+    def inserts(station_id: str, message_id: str, req: TwoTables) -> storage.Inserts:
+        readings = storage.meter_values_inserts(station_id, message_id, request(3))
+        # A NULL into a NOT NULL column fails the frame's second statement.
+        event = [(None if req.fail else message_id,)]
+        return [*readings, ("INSERT INTO events (message_id) VALUES (?)", event)]
+
+    monkeypatch.setitem(storage.INSERTS_OF, TwoTables, inserts)
+    with GroupCommitWriter(str(db)) as writer:
+        good = writer.submit("CS", "both", TwoTables(fail=False))  # type: ignore[arg-type]
+        bad = writer.submit("CS", "neither", TwoTables(fail=True))  # type: ignore[arg-type]
+        assert good.result(10) == 3
+        with pytest.raises(sqlite3.IntegrityError):
+            bad.result(10)
+    with sqlite3.connect(db) as check:
+        events = check.execute("SELECT message_id FROM events").fetchall()
+        readings = check.execute("SELECT message_id FROM sampled_values").fetchall()
+    assert events == [("both",)]
+    assert readings == [("both",)] * 3
+    assert (writer.stats.frames, writer.stats.failed_frames, writer.stats.rows) == (1, 1, 3)

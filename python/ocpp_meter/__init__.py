@@ -37,10 +37,13 @@ from ._core import (
     decode_batch,
     decode_call,
     decode_message,
+    decode_schema_call,
     encode_call,
     encode_call_error,
     encode_call_result,
+    encode_schema_call_result,
     set_batch_buffer_pool_limit,
+    validate_payload,
 )
 from .dispatch import CallContext, ChargingStationHandler, CSMSHandler, Dispatcher, current_call
 from .enums import (
@@ -125,12 +128,15 @@ __all__ = [
     "decode_batch",
     "decode_call",
     "decode_message",
+    "decode_schema_call",
     "encode_call",
     "encode_call_error",
     "encode_call_result",
+    "encode_schema_call_result",
     "get_limits",
     "new_meter_values_request",
     "new_meter_values_response",
     "set_batch_buffer_pool_limit",
     "set_limits",
+    "validate_payload",
 ]

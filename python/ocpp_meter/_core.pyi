@@ -810,10 +810,11 @@ Message: TypeAlias = Call | CallResult | CallError
 
 @final
 class BatchRecords:
-    """Records of a batch, in input order, as an Arrow C stream source: the error records
-    (index, message_id, code, description, path), one per frame that gave no rows, or the
-    warning records (index, message_id, code, path, raw), one per deviation a non-strict
-    profile accepted in a frame that gave rows."""
+    """Records of a batch, in input order, as an Arrow C stream source: the event records
+    (the contract's event form, :data:`ocpp_meter.rows.EVENT_COLUMNS`), one per accepted
+    TransactionEvent; the error records (index, message_id, code, description, path), one per
+    rejected frame; or the warning records (index, message_id, code, path, raw), one per
+    deviation a non-strict profile accepted in an accepted frame."""
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         """The records as an Arrow C stream (PyCapsule ``arrow_array_stream``)."""
@@ -822,11 +823,17 @@ class BatchRecords:
 @final
 class BatchResult:
     """What :func:`decode_batch` gives: the rows (an Arrow C stream source, so
-    ``pyarrow.table(result)`` and ``polars.from_arrow`` take them without a copy), the error
-    records and the reply to every frame. Rows and error records account for every frame."""
+    ``pyarrow.table(result)`` and ``polars.from_arrow`` take them without a copy), the event
+    records, the error records and the reply to every frame. Rows and error records account
+    for every frame, but a TransactionEvent without meter values, which gives no rows and no
+    error record: its event record keeps it."""
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         """The rows, in the contract's row form, as an Arrow C stream (PyCapsule)."""
+    @property
+    def events(self) -> BatchRecords:
+        """The event records: one per accepted TransactionEvent, with or without meter values,
+        in input order (``pyarrow.table(result.events)``)."""
     @property
     def errors(self) -> BatchRecords:
         """The error records."""
@@ -843,6 +850,9 @@ class BatchResult:
     def error_count(self) -> int:
         """Frames rejected, or not CALLs."""
     @property
+    def event_count(self) -> int:
+        """Event records: accepted TransactionEvents."""
+    @property
     def frame_rows(self) -> list[int]:
         """Rows given by each frame, in input order (0 for a frame with an error record)."""
 
@@ -854,7 +864,8 @@ def decode_batch(
     profile: Profile = "strict",
     dialect: Dialect = "2.0.1",
 ) -> BatchResult:
-    """Decode many MeterValues and TransactionEvent frames into the contract's rows.
+    """Decode many MeterValues and TransactionEvent frames into the contract's rows, and
+    each accepted TransactionEvent into an event record (``result.events``).
 
     ``frames`` is a sequence of bytes-like objects or ``str`` (bytes and str are read in place;
     bytearray and memoryview are copied once, as they could change while the interpreter is
@@ -927,3 +938,27 @@ def encode_call_error(
 ) -> bytes:
     """``[4, messageId, code, description, details]`` as compact UTF-8 JSON (no description:
     ``""``; no details: ``{}``)."""
+
+SchemaAction: TypeAlias = Literal[
+    "Authorize", "BootNotification", "Heartbeat", "StatusNotification"
+]
+
+def decode_schema_call(
+    frame: Buffer, *, dialect: Dialect = "2.0.1"
+) -> tuple[str, SchemaAction, dict[str, Any]]:
+    """Decode a CALL of BootNotification, Heartbeat, StatusNotification or Authorize into
+    ``(message_id, action, payload)``, the payload a ``dict`` valid against the action's
+    official request schema in ``dialect``. Faults raise ``OcppError`` by the error table (any
+    other action is ``NotImplemented``)."""
+
+def validate_payload(
+    action: SchemaAction, payload: Buffer, *, dialect: Dialect = "2.0.1", response: bool = False
+) -> dict[str, Any]:
+    """Validate a payload text against ``action``'s official request schema (``response=True``:
+    its response schema) and return it as a ``dict``; an unknown action is ``ValueError``."""
+
+def encode_schema_call_result(
+    message_id: str, action: SchemaAction, payload: dict[str, Any], *, dialect: Dialect = "2.0.1"
+) -> bytes:
+    """``[3, messageId, payload]`` once ``payload`` is valid against ``action``'s response
+    schema, else ``OcppError`` with the fault's code and path."""

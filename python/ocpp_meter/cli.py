@@ -37,6 +37,7 @@ from ._core import (
 from .dispatch import DIALECTS, PROFILES
 from .enums import Location, Measurand, ReadingContext
 from .errors import OcppError
+from .station_services import read_id_tokens
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
@@ -237,8 +238,37 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--max-frame-bytes",
         type=int,
         default=1 << 20,
-        help="largest WebSocket message accepted (default 1 MiB); the decoder's frame limit is "
-        "raised to match",
+        help="largest frame decoded (default 1 MiB; the decoder's frame limit is raised to "
+        "match); a longer one gets a FormatViolation CALLERROR with its message id",
+    )
+    serve.add_argument(
+        "--max-message-bytes",
+        type=int,
+        default=None,
+        help="largest WebSocket message read at all (default: --max-frame-bytes and a quarter "
+        "more); a longer one closes its connection (1009)",
+    )
+    stations = serve.add_argument_group(
+        "station services", "what BootNotification and Authorize are answered"
+    )
+    stations.add_argument(
+        "--heartbeat-interval",
+        type=int,
+        default=300,
+        help="heartbeat interval given at boot, seconds (default 300)",
+    )
+    stations.add_argument(
+        "--accept-id-token",
+        action="append",
+        default=[],
+        metavar="TOKEN",
+        help="an id token Authorize accepts (repeatable); with this or --id-tokens, any other "
+        "token is Unknown; without both, every token is Accepted",
+    )
+    stations.add_argument(
+        "--id-tokens",
+        metavar="FILE",
+        help="file of id tokens Authorize accepts, one per line (# comments)",
     )
     security = serve.add_argument_group(
         "security profiles (OCPP 2.0.1)",
@@ -439,6 +469,11 @@ def _serve(args: argparse.Namespace) -> int:
     # websockets logs every connection at INFO; ours already says which station came and went.
     websockets_logger = logging.getLogger("websockets")
     websockets_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+    try:
+        accepted_id_tokens = _accepted_id_tokens(args)
+    except (OSError, UnicodeDecodeError) as error:
+        sys.stderr.write(f"ocpp-meter serve: --id-tokens: {error}\n")
+        return 2
     config = ServeConfig(
         host=args.host,
         port=args.port,
@@ -457,6 +492,9 @@ def _serve(args: argparse.Namespace) -> int:
         dialects=_dialects(args.dialect),
         broker=args.broker,
         broker_replicas=args.replicas,
+        max_message_bytes=args.max_message_bytes,
+        heartbeat_interval=args.heartbeat_interval,
+        accepted_id_tokens=accepted_id_tokens,
     )
     try:
         config.check()
@@ -469,6 +507,16 @@ def _serve(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         logging.getLogger("ocpp_meter.server").error("cannot serve: %s", error)
         return 1
+
+
+def _accepted_id_tokens(args: argparse.Namespace) -> frozenset[str] | None:
+    """The accept list of ``--accept-id-token`` and ``--id-tokens``; ``None``: accept all."""
+    if args.id_tokens is None and not args.accept_id_token:
+        return None
+    tokens = set(args.accept_id_token)
+    if args.id_tokens is not None:
+        tokens |= read_id_tokens(args.id_tokens)
+    return frozenset(tokens)
 
 
 def _raise_open_files_limit(wanted: int) -> None:

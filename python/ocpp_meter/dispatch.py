@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ._core import Buffer, Dialect, Profile
+    from .station_services import StationServices
 
 PROFILES: tuple[Profile, ...] = ("strict", "lenient", "off")
 """The validation profiles, strictest first."""
@@ -140,7 +141,9 @@ class Dispatcher:
 
     ``profile`` and ``station_profiles`` choose the validation profile (per station), and
     ``dialect`` the OCPP dialect frames are decoded in unless a call names its own; an unknown
-    profile or dialect is a ``ValueError``.
+    profile or dialect is a ``ValueError``. ``services`` (a
+    :class:`~ocpp_meter.station_services.StationServices`) answers BootNotification, Heartbeat,
+    StatusNotification and Authorize, which are otherwise ``NotImplemented``.
     """
 
     def __init__(
@@ -151,8 +154,12 @@ class Dispatcher:
         profile: Profile = "strict",
         station_profiles: Mapping[str, Profile] | None = None,
         dialect: Dialect = "2.0.1",
+        services: StationServices | None = None,
     ) -> None:
         self._handler = csms_handler
+        self.services = services
+        """Answers BootNotification, Heartbeat, StatusNotification and Authorize (``None``:
+        they are ``NotImplemented`` like every action without a handler protocol)."""
         self.offload_threshold = offload_threshold
         self._dialect: Dialect = _checked_dialect(dialect)
         self._profile: Profile = _checked(profile)
@@ -279,6 +286,10 @@ class Dispatcher:
             else:
                 message = decode_message(frame, profile=profile, dialect=dialect)
         except OcppError as error:
+            if error.code is ErrorCode.NOT_IMPLEMENTED and self.services is not None:
+                reply = self.services.answer(station, frame, dialect)
+                if reply is not None:
+                    return reply
             return self._reject(station, error)
         if isinstance(message, Call):
             if profile != "strict" and message.payload.warnings:

@@ -1,10 +1,16 @@
-"""The flat row form for ingest (``CONTRACT.md`` section 4): one row per sampled value.
+"""The flat forms for ingest: one row per sampled value, one event per TransactionEvent.
 
-:func:`meter_values_rows` turns a decoded :class:`~ocpp_meter.MeterValuesRequest` into
+:func:`meter_values_rows` and :func:`transaction_event_rows` turn a decoded request into
 :class:`Row` tuples, in input order, with the schema defaults applied and the value normalized:
 ``normalized_value = value * 10**multiplier``, with the k-prefixed units (``kWh``, ``kW``,
 ``kvarh``, ``kvar``, ``kVAh``, ``kVA``) scaled to their base unit, which is then
 ``normalized_unit``; every other unit is kept as it is.
+
+:func:`transaction_event_record` gives the :class:`Event` of a decoded
+:class:`~ocpp_meter.TransactionEventRequest`: who started the session, why it stopped, in which
+order its events came, kept even when the event carries no meter values. Rows and events are the
+very columns ``decode_batch`` gives (``pyarrow.table(result)`` and ``result.events``), one request
+at a time.
 
 Nothing here reads JSON: the rows are built from the objects the core decoded.
 """
@@ -12,12 +18,13 @@ Nothing here reads JSON: the rows are built from the objects the core decoded.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from decimal import Context, Decimal
 from enum import Enum
 from typing import NamedTuple
 
-from ._core import MeterValuesRequest
+from ._core import MeterValue, MeterValuesRequest, TransactionEventRequest
 from .enums import Location, Measurand, ReadingContext
 
 __all__ = [
@@ -26,10 +33,14 @@ __all__ = [
     "DEFAULT_LOCATION",
     "DEFAULT_MEASURAND",
     "DEFAULT_UNIT",
+    "EVENT_COLUMNS",
     "KILO_UNITS",
+    "Event",
     "Row",
     "meter_values_rows",
     "normalize",
+    "transaction_event_record",
+    "transaction_event_rows",
 ]
 
 DEFAULT_MEASURAND = Measurand.ENERGY_ACTIVE_IMPORT_REGISTER.value
@@ -85,6 +96,41 @@ class Row(NamedTuple):
 COLUMNS: tuple[str, ...] = Row._fields
 """The contract's column names, in order."""
 
+
+class Event(NamedTuple):
+    """One accepted TransactionEvent in the contract's event form; the field order is the
+    column order of ``decode_batch``'s ``result.events``.
+
+    ``timestamp`` is the event's time, a timezone-aware ``datetime`` in UTC. The enumerations
+    are their wire strings. ``meter_value_count`` is the number of rows the event gave (its
+    sampled values, 0 when it has no ``meterValue``).
+    """
+
+    station_id: str
+    message_id: str
+    transaction_id: str
+    event_type: str
+    timestamp: datetime
+    trigger_reason: str | None
+    seq_no: int | None
+    offline: bool | None
+    number_of_phases_used: int | None
+    cable_max_current: int | None
+    reservation_id: int | None
+    remote_start_id: int | None
+    charging_state: str | None
+    stopped_reason: str | None
+    time_spent_charging: int | None
+    evse_id: int | None
+    connector_id: int | None
+    id_token: str | None
+    id_token_type: str | None
+    meter_value_count: int
+
+
+EVENT_COLUMNS: tuple[str, ...] = Event._fields
+"""The contract's event column names, in order."""
+
 # Powers of ten up to 10**22 are exact doubles, so one multiplication or division by them is
 # correctly rounded; beyond that the exact decimal product is rounded once instead.
 _EXACT_POWERS = tuple(10.0**exponent for exponent in range(23))
@@ -134,9 +180,76 @@ def meter_values_rows(station_id: str, message_id: str, request: MeterValuesRequ
     Reading ``request.meter_value`` builds the request's Python objects (the core builds them
     lazily), so call this where that work may run, e.g. off the event loop for large frames.
     """
+    head = (station_id, message_id, "MeterValues", request.evse_id, None, None, None, None)
+    return _rows(head, request.meter_value)
+
+
+def transaction_event_rows(
+    station_id: str, message_id: str, request: TransactionEventRequest
+) -> list[Row]:
+    """The rows of one TransactionEvent CALL: one per sampled value of its ``meterValue``, in
+    input order (none without meter values), carrying the event's EVSE, connector,
+    transaction id, event type and sequence number."""
+    evse = request.evse
+    head = (
+        station_id,
+        message_id,
+        "TransactionEvent",
+        None if evse is None else evse.id,
+        None if evse is None else evse.connector_id,
+        request.transaction_info.transaction_id,
+        request.event_type.value,
+        request.seq_no,
+    )
+    return _rows(head, request.meter_value or ())
+
+
+def transaction_event_record(
+    station_id: str, message_id: str, request: TransactionEventRequest
+) -> Event:
+    """The event record of one TransactionEvent CALL, as ``decode_batch`` gives it.
+
+    Integers are returned as decoded; ``decode_batch`` rejects the frame instead when one of
+    its ``int32`` columns (``evse_id``, ``reservation_id``, ...) holds a value outside 32 bits.
+    """
+    info = request.transaction_info
+    evse = request.evse
+    token = request.id_token
+    charging_state = info.charging_state
+    stopped_reason = info.stopped_reason
+    count = sum(len(mv.sampled_value) for mv in request.meter_value or ())
+    return Event(
+        station_id,
+        message_id,
+        info.transaction_id,
+        request.event_type.value,
+        request.timestamp.astimezone(timezone.utc),
+        request.trigger_reason.value,
+        request.seq_no,
+        request.offline,
+        request.number_of_phases_used,
+        request.cable_max_current,
+        request.reservation_id,
+        info.remote_start_id,
+        None if charging_state is None else charging_state.value,
+        None if stopped_reason is None else stopped_reason.value,
+        info.time_spent_charging,
+        None if evse is None else evse.id,
+        None if evse is None else evse.connector_id,
+        None if token is None else token.id_token,
+        None if token is None else _wire(token.type),
+        count,
+    )
+
+
+_Head = tuple[str, str, str, "int | None", "int | None", "str | None", "str | None", "int | None"]
+
+
+def _rows(head: _Head, meter_values: Sequence[MeterValue]) -> list[Row]:
+    """One row per sampled value of ``meter_values``, each starting with ``head`` (the
+    columns every row of one message shares)."""
     rows: list[Row] = []
-    evse_id = request.evse_id
-    for mv_index, meter_value in enumerate(request.meter_value):
+    for mv_index, meter_value in enumerate(meter_values):
         timestamp = meter_value.timestamp.astimezone(timezone.utc)
         for sv_index, sampled in enumerate(meter_value.sampled_value):
             uom = sampled.unit_of_measure
@@ -154,14 +267,7 @@ def meter_values_rows(station_id: str, message_id: str, request: MeterValuesRequ
             signed = sampled.signed_meter_value
             rows.append(
                 Row(
-                    station_id,
-                    message_id,
-                    "MeterValues",
-                    evse_id,
-                    None,
-                    None,
-                    None,
-                    None,
+                    *head,
                     mv_index,
                     sv_index,
                     timestamp,

@@ -1,12 +1,13 @@
-"""Deterministic sample MeterValues CALL frames, shared by the tests and the benchmarks.
+"""Deterministic sample OCPP-J CALL frames, shared by the tests and the benchmarks.
 
-Every function returns OCPP-J CALL frames ``[2,"<messageId>","MeterValues",{...}]`` as compact
-UTF-8 JSON ``bytes`` whose payload is valid against the official OCPP 2.0.1
-``MeterValuesRequest`` schema. The frames are made from a :class:`random.Random` seeded with
-``seed`` and nothing else (no clock, no global state), so the same seed always gives the same
-bytes, on every platform and Python version.
+Every function returns CALL frames ``[2,"<messageId>","<action>",{...}]`` as compact UTF-8 JSON
+``bytes`` whose payload is valid against the official schema of its action: MeterValues frames
+of one kind (:func:`frames`), or whole charging sessions of TransactionEvent frames
+(:func:`session_frames`, :func:`sessions`, in OCPP 2.0.1 or 2.1). The frames are made from a
+:class:`random.Random` seeded with ``seed`` and nothing else (no clock, no global state), so the
+same seed always gives the same bytes, on every platform and Python version.
 
-Three kinds of frame are offered:
+Three kinds of MeterValues frame are offered:
 
 ``small``
     One meter value with one sampled value that carries only ``value`` (about 150 bytes).
@@ -22,7 +23,7 @@ Three kinds of frame are offered:
 
 The readings follow a simulated charging session: the energy register only grows, the state of
 charge rises, and successive frames of :func:`frames` have later timestamps and fresh message
-ids.
+ids. The charging sessions are described at :func:`session_frames`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,16 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["FRAME_KINDS", "frames", "large_frame", "small_frame", "typical_frame"]
+__all__ = [
+    "FRAME_KINDS",
+    "SESSION_DIALECTS",
+    "frames",
+    "large_frame",
+    "session_frames",
+    "sessions",
+    "small_frame",
+    "typical_frame",
+]
 
 FRAME_KINDS = ("small", "typical", "large")
 """The ``kind`` names accepted by :func:`frames`."""
@@ -156,9 +166,13 @@ class _Session:
             "publicKey": self._public_key,
         }
 
-    def meter_value(self, instant: datetime, elapsed: timedelta, signed: bool) -> dict[str, Any]:
-        """One ``MeterValueType`` with the twelve readings at ``instant``."""
-        context = self.context()
+    def meter_value(
+        self, instant: datetime, elapsed: timedelta, signed: bool, context: str | None = None
+    ) -> dict[str, Any]:
+        """One ``MeterValueType`` with the twelve readings at ``instant``, all of ``context``
+        (by default mostly ``Sample.Clock``, see :meth:`context`)."""
+        if context is None:
+            context = self.context()
         values = self._readings(elapsed)
         sampled: list[dict[str, Any]] = []
         for index, (value, spec) in enumerate(zip(values, _READINGS)):
@@ -205,6 +219,244 @@ class _Session:
         message_id = self.message_id()
         call: list[Any] = [2, message_id, _ACTION, self.payload(kind)]
         return json.dumps(call, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+# --- charging sessions: TransactionEvent frames ---------------------------------------------
+
+SESSION_DIALECTS = ("2.0.1", "2.1")
+"""The ``dialect`` names accepted by :func:`session_frames` and :func:`sessions`."""
+
+_TX_PERIOD = timedelta(seconds=60)
+# How a session ends in either dialect: (Ended triggerReason, stoppedReason, chargingState).
+_ENDINGS: tuple[tuple[str, str, str], ...] = (
+    ("EVDeparted", "EVDisconnected", "Idle"),
+    ("StopAuthorized", "Local", "EVConnected"),
+    ("RemoteStop", "Remote", "EVConnected"),
+    ("EnergyLimitReached", "EnergyLimitReached", "EVConnected"),
+    ("TimeLimitReached", "TimeLimitReached", "EVConnected"),
+)
+# What only OCPP 2.1 has: the trigger reason SoCLimitReached.
+_ENDINGS_V21 = (*_ENDINGS, ("SoCLimitReached", "SOCLimitReached", "EVConnected"))
+
+
+class _Station:
+    """A charging station running charging sessions one after the other on its EVSEs, and
+    reporting its grid meter (EVSE 0) in MeterValues frames, driven by one seeded RNG."""
+
+    def __init__(self, seed: int, dialect: str) -> None:
+        rng = random.Random(seed)
+        self._rng = rng
+        self._v21 = dialect == "2.1"
+        # The meter of the EVSE in use and the grid meter each have their own simulation.
+        self._meter = _Session(rng.getrandbits(64))
+        self._grid = _Session(rng.getrandbits(64))
+        self._clock = self._meter._clock
+
+    def _frame(self, action: str, payload: dict[str, Any]) -> bytes:
+        call: list[Any] = [2, self._meter.message_id(), action, payload]
+        return json.dumps(call, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    def _token(self, trigger: str) -> dict[str, str]:
+        """The ``idToken`` that authorizes a session started by ``trigger``."""
+        rng = self._rng
+        if trigger == "RemoteStart":
+            return {"idToken": f"{rng.getrandbits(80):020X}", "type": "Central"}
+        if self._v21 and rng.random() < 0.2:
+            # Plug and Charge by the vehicle's communication controller: a 2.1 type.
+            return {"idToken": f"{rng.getrandbits(48):012X}", "type": "EVCCID"}
+        if rng.random() < 0.3:
+            body = f"{rng.getrandbits(36):09X}"
+            return {"idToken": f"DE8AAC{body}{rng.randrange(10)}", "type": "eMAID"}
+        return {"idToken": f"{rng.getrandbits(56):014X}", "type": "ISO14443"}
+
+    def _readings(self, instant: datetime, context: str) -> dict[str, Any]:
+        """The register and state of charge that open or close a transaction."""
+        meter = self._meter
+        return {
+            "timestamp": _rfc3339(instant),
+            "sampledValue": [
+                {
+                    "value": round(meter._energy_kwh, 3),
+                    "context": context,
+                    "measurand": "Energy.Active.Import.Register",
+                    "location": "Outlet",
+                    "unitOfMeasure": {"unit": "Wh", "multiplier": 3},
+                },
+                {
+                    "value": round(meter._soc, 1),
+                    "context": context,
+                    "measurand": "SoC",
+                    "location": "EV",
+                    "unitOfMeasure": {"unit": "Percent"},
+                },
+            ],
+        }
+
+    def _grid_frame(self, instant: datetime) -> bytes:
+        grid = self._grid
+        meter_value = grid.meter_value(instant, _TX_PERIOD, signed=False, context="Sample.Clock")
+        return self._frame("MeterValues", {"evseId": 0, "meterValue": [meter_value]})
+
+    def session(self, updates: int, grid: bool) -> list[bytes]:
+        """The frames of the next charging session: Started, ``updates`` periodic Updated
+        events with readings (and, when ``grid``, a grid meter MeterValues frame after every
+        other one), a few Updated events without readings, and Ended."""
+        rng = self._rng
+        meter = self._meter
+        meter._soc = rng.uniform(10.0, 40.0)
+        meter._amps = rng.uniform(10.0, 32.0)
+        trigger = rng.choices(("Authorized", "CablePluggedIn", "RemoteStart"), (5, 3, 2))[0]
+        transaction_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        evse = {"id": rng.randint(1, 2), "connectorId": 1}
+        repeat_evse = rng.random() < 0.5
+        offline = rng.random() < 0.1
+        token = self._token(trigger)
+        phases = 3 if rng.random() < 0.8 else 1
+        clock = self._clock + timedelta(seconds=rng.randrange(30, 900))
+        seq_no = 0
+        frames: list[bytes] = []
+
+        def event(
+            event_type: str,
+            trigger_reason: str,
+            info: dict[str, Any],
+            head: dict[str, Any] | None = None,
+            **more: Any,
+        ) -> None:
+            """Appends a TransactionEvent: ``head`` goes before ``transactionInfo``, ``more``
+            after ``evse``, as the schema orders them."""
+            nonlocal seq_no
+            payload: dict[str, Any] = {
+                "eventType": event_type,
+                "timestamp": _rfc3339(clock),
+                "triggerReason": trigger_reason,
+                "seqNo": seq_no,
+            }
+            if offline and event_type == "Updated":
+                payload["offline"] = True
+            payload.update(head or {})
+            payload["transactionInfo"] = {"transactionId": transaction_id, **info}
+            if event_type != "Updated" or repeat_evse:
+                payload["evse"] = evse
+            payload.update(more)
+            frames.append(self._frame("TransactionEvent", payload))
+            seq_no += 1
+
+        started_info: dict[str, Any] = {
+            "chargingState": "EVConnected" if trigger == "CablePluggedIn" else "Charging"
+        }
+        head: dict[str, Any] = {"numberOfPhasesUsed": phases, "cableMaxCurrent": 32}
+        if rng.random() < 0.15:
+            head["reservationId"] = rng.randrange(1, 100_000)
+        if trigger == "RemoteStart":
+            started_info["remoteStartId"] = rng.randrange(1, 1_000_000)
+        if self._v21:
+            started_info["operationMode"] = "ChargingOnly"
+            started_info["tariffId"] = f"TARIFF-{rng.randrange(1, 10)}"
+        started: dict[str, Any] = {}
+        if trigger != "CablePluggedIn":
+            started["idToken"] = token
+        started["meterValue"] = [self._readings(clock, "Transaction.Begin")]
+        if self._v21:
+            started["preconditioningStatus"] = rng.choice(("Unknown", "Ready", "NotReady"))
+        event("Started", trigger, started_info, head, **started)
+        charging_since = clock
+        if trigger == "CablePluggedIn":
+            clock += timedelta(seconds=rng.randrange(5, 60))
+            charging_since = clock
+            event("Updated", "Authorized", {"chargingState": "Charging"}, idToken=token)
+        for i in range(updates):
+            clock += _TX_PERIOD
+            charged = int((clock - charging_since).total_seconds())
+            reading = meter.meter_value(clock, _TX_PERIOD, signed=False, context="Sample.Periodic")
+            info = {"chargingState": "Charging", "timeSpentCharging": charged}
+            event("Updated", "MeterValuePeriodic", info, meterValue=[reading])
+            if grid and i % 2 == 1:
+                frames.append(self._grid_frame(clock))
+        charged = int((clock - charging_since).total_seconds())
+        if rng.random() < 0.3:
+            clock += timedelta(seconds=rng.randrange(10, 120))
+            info = {"chargingState": "SuspendedEV", "timeSpentCharging": charged}
+            event("Updated", "ChargingStateChanged", info)
+        clock += timedelta(seconds=rng.randrange(5, 90))
+        trigger_reason, reason, state = rng.choice(_ENDINGS_V21 if self._v21 else _ENDINGS)
+        ended_info = {"chargingState": state, "timeSpentCharging": charged, "stoppedReason": reason}
+        ended: dict[str, Any] = {}
+        if trigger_reason == "StopAuthorized":
+            ended["idToken"] = token
+        # Some stations send the closing register in a separate MeterValues: an Ended event
+        # without readings.
+        if rng.random() < 0.75:
+            ended["meterValue"] = [self._readings(clock, "Transaction.End")]
+        event("Ended", trigger_reason, ended_info, **ended)
+        self._clock = clock
+        return frames
+
+
+def _check_dialect(dialect: object) -> str:
+    if dialect not in SESSION_DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; expected one of {SESSION_DIALECTS}")
+    return str(dialect)
+
+
+def session_frames(seed: int = 0, *, updates: int = 4, dialect: str = "2.0.1") -> list[bytes]:
+    """The TransactionEvent CALL frames of one whole charging session.
+
+    ``Started`` (``triggerReason`` ``Authorized`` with the ``idToken``, ``RemoteStart`` with a
+    ``remoteStartId``, or ``CablePluggedIn`` followed by an ``Updated`` ``Authorized`` event
+    that carries the token), with the ``Transaction.Begin`` energy register and state of
+    charge; ``updates`` ``Updated`` events (``MeterValuePeriodic``, 60 s apart) with the
+    twelve readings of :func:`typical_frame` as ``Sample.Periodic``: the energy register
+    rising, power, current and voltage per phase, frequency, the state of charge; sometimes an
+    ``Updated`` ``ChargingStateChanged`` to ``SuspendedEV`` without readings; ``Ended`` with a
+    ``triggerReason``, its ``stoppedReason`` and ``timeSpentCharging``, and (three sessions in
+    four) the ``Transaction.End`` readings. ``seqNo`` counts from 0; ``evse`` is in
+    ``Started`` and ``Ended``, and in every event of some sessions; id tokens are ISO14443
+    UIDs, eMAIDs or, for a remote start, ``Central``.
+
+    Under ``dialect="2.1"`` the frames also carry what only OCPP 2.1 has (an ``operationMode``
+    and ``tariffId``, a ``preconditioningStatus``, ``EVCCID`` tokens, the trigger reason
+    ``SoCLimitReached``): valid against the 2.1 schema, refused by a 2.0.1 decoder.
+
+    Args:
+        seed: seeds the generator; the same seed gives the same bytes.
+        updates: periodic ``Updated`` events with readings, ``>= 0``.
+        dialect: ``"2.0.1"`` or ``"2.1"`` (see :data:`SESSION_DIALECTS`).
+
+    Returns:
+        The frames, in the order the station sends them, as compact UTF-8 JSON ``bytes``.
+    """
+    station = _Station(_check_seed(seed), _check_dialect(dialect))
+    return station.session(_check_count("updates", updates), grid=False)
+
+
+def sessions(n: int, seed: int = 0, *, dialect: str = "2.0.1") -> list[bytes]:
+    """The frames a station sends over ``n`` whole charging sessions, one after the other:
+    each session as :func:`session_frames` describes (with 3 to 6 periodic updates), and
+    after every other periodic update a MeterValues frame of its grid meter (``evseId`` 0,
+    twelve ``Sample.Clock`` readings). About three frames in four are TransactionEvents.
+
+    Args:
+        n: how many sessions, ``>= 0``.
+        seed: seeds the generator; the same seed gives the same list.
+        dialect: ``"2.0.1"`` or ``"2.1"`` (see :data:`SESSION_DIALECTS`).
+
+    Returns:
+        The frames, in the order the station sends them, as compact UTF-8 JSON ``bytes``.
+    """
+    station = _Station(_check_seed(seed), _check_dialect(dialect))
+    out: list[bytes] = []
+    for _ in range(_check_count("n", n)):
+        out += station.session(station._rng.randint(3, 6), grid=True)
+    return out
+
+
+def _check_count(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{name} must be an int, not {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"{name} must be >= 0, not {n}")
+    return n
 
 
 def _check_seed(seed: object) -> int:
@@ -274,10 +526,7 @@ def frames(n: int, kind: str = "typical", seed: int = 0) -> list[bytes]:
     Raises:
         ValueError: ``n`` is negative or ``kind`` is unknown.
     """
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an int, not {type(n).__name__}")
-    if n < 0:
-        raise ValueError(f"n must be >= 0, not {n}")
+    _check_count("n", n)
     if kind not in FRAME_KINDS:
         raise ValueError(f"unknown frame kind {kind!r}; expected one of {FRAME_KINDS}")
     session = _Session(_check_seed(seed))

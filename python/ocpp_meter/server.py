@@ -13,10 +13,26 @@ SQLite.
   of that subprotocol: a 2.1 measurand is valid on an ``ocpp2.1`` connection and a
   ``PropertyConstraintViolation`` on an ``ocpp2.0.1`` one.
 - Each frame goes through a :class:`~ocpp_meter.dispatch.Dispatcher` whose handler,
-  :class:`MeterValuesIngest`, queues the frame's rows on the
-  :class:`~ocpp_meter.storage.GroupCommitWriter` and returns the CALLRESULT only once they are
-  committed. Other actions are answered ``NotImplemented`` (by the core), broken frames with
-  the CALLERROR of the contract's error table; the connection stays open either way.
+  :class:`MeterValuesIngest`, hands the frame to its sink (:mod:`ocpp_meter.sinks`: the
+  SQLite :class:`~ocpp_meter.storage.GroupCommitWriter`, PostgreSQL for a ``postgresql://``
+  ``db``, or NATS JetStream with ``broker``) and returns the CALLRESULT only once the frame is
+  durable there. BootNotification, Heartbeat, StatusNotification and Authorize are answered by
+  :class:`~ocpp_meter.station_services.StationServices` (Accepted at boot with
+  :attr:`ServeConfig.heartbeat_interval`, the time, an empty reply, the id token by
+  :attr:`ServeConfig.accepted_id_tokens`), each request validated against its official schema.
+  Other actions are answered ``NotImplemented`` (by the core), broken frames with the CALLERROR
+  of the contract's error table; the connection stays open either way.
+- Sizes: a frame over ``max_frame_bytes`` gets the core's CALLERROR (``FormatViolation`` with its
+  message id when its first KiB holds one) up to the WebSocket layer's limit,
+  :attr:`ServeConfig.transport_limit` (``max_message_bytes``, by default ``max_frame_bytes`` and a
+  quarter more); a message over that is not read: the connection is closed with 1009.
+- OCPP-J frames are text: a binary WebSocket message is never handled (nothing of it is
+  stored). A binary CALL is answered ``RpcFrameworkError`` with its message id (``"-1"`` when
+  the id cannot be read), a binary CALLRESULT or CALLERROR gets no reply, as a broken one would;
+  the connection stays open and the refusal is logged as a WARNING.
+- One connection per station id: a station that connects while a connection with its id is
+  open replaces it; the old connection finishes the frame in hand (its reply is sent), is closed
+  with 1000 ("replaced by a new connection"), and the replacement is logged as a WARNING.
 - Who may connect is set by the security profile (:mod:`ocpp_meter.security`): 0 (none, the
   default), 1 (HTTP Basic authentication), 2 (TLS and Basic authentication) or 3 (TLS with a
   client certificate). Refusals happen in the handshake, before any frame is read.
@@ -45,11 +61,20 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from ._core import MeterValuesRequest, MeterValuesResponse
+from ._core import (
+    Call,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    decode_message,
+    encode_call_error,
+)
 from .dispatch import DIALECTS, Dispatcher, current_call
-from .limits import get_limits, set_limits
+from .enums import ErrorCode
+from .errors import OcppError
+from .limits import set_limits
 from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
 from .sinks import FrameSink, ReceivedFrame, open_sink, received_frame
+from .station_services import DEFAULT_HEARTBEAT_INTERVAL, StationServices
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
@@ -81,6 +106,36 @@ MAX_STATION_ID_LENGTH = 48
 RECEIVE_QUEUE_FRAMES = 4
 """Frames a connection buffers beyond the one being handled before it stops reading."""
 LISTEN_BACKLOG = 1024
+REPLACED_CLOSE_CODE = 1000
+"""Close code of a connection replaced by a newer one of the same station (a normal closure: the
+station has its new connection already)."""
+
+
+def binary_reply(station_id: str, message: bytes) -> bytes | None:
+    """The answer to a binary WebSocket message, which OCPP-J does not allow: a CALL gets
+    ``RpcFrameworkError`` with its message id (``"-1"`` if unreadable), anything else nothing."""
+    try:
+        decoded = decode_message(message)
+        message_id = decoded.message_id
+        message_type = 2 if isinstance(decoded, Call) else 3
+    except OcppError as error:
+        message_id = error.message_id or "-1"
+        message_type = error.details.get("message_type", 2)
+    logger.warning(
+        "station %r: binary message of %d bytes, message id %r, not handled (OCPP-J frames are "
+        "text)",
+        station_id,
+        len(message),
+        message_id,
+    )
+    if message_type != 2:
+        return None
+    return encode_call_error(
+        message_id,
+        ErrorCode.RPC_FRAMEWORK_ERROR,
+        "binary WebSocket message: OCPP-J frames are text",
+        {},
+    )
 
 
 def station_id_from_path(path: str) -> str | None:
@@ -125,6 +180,14 @@ class ServeConfig:
     synchronous: str = "full"
     max_batch_frames: int = 1000
     max_frame_bytes: int = 1 << 20
+    """Frames longer than this get the core's CALLERROR (``FormatViolation``, type ``too_large``)."""
+    max_message_bytes: int | None = None
+    """The WebSocket layer's limit: a longer message closes its connection (1009). ``None``:
+    ``max_frame_bytes`` and a quarter more."""
+    heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL
+    """The heartbeat interval a booted station is given, in seconds."""
+    accepted_id_tokens: frozenset[str] | None = None
+    """Authorize: ``None`` accepts every id token; else only these (others are ``Unknown``)."""
     max_connections: int = 10_000
     shutdown_grace: float = 10.0
     security_profile: int = 0
@@ -139,10 +202,25 @@ class ServeConfig:
     dialects: Sequence[Dialect] = DIALECTS
     """The OCPP dialects served: a handshake must offer the subprotocol of one of them."""
 
+    @property
+    def transport_limit(self) -> int:
+        """The WebSocket message size limit in effect (see :attr:`max_message_bytes`)."""
+        if self.max_message_bytes is not None:
+            return self.max_message_bytes
+        return self.max_frame_bytes + self.max_frame_bytes // 4
+
+    def services(self) -> StationServices:
+        """The answers to BootNotification, Heartbeat, StatusNotification and Authorize."""
+        return StationServices(self.heartbeat_interval, self.accepted_id_tokens)
+
     def check(self) -> None:
         """Raise ``ValueError`` if the security options do not fit the security profile, or a
-        validation profile or dialect is unknown, or no dialect is served."""
+        validation profile or dialect is unknown, or no dialect is served, or the size limits or
+        heartbeat interval are out of range."""
         Dispatcher(profile=self.profile, station_profiles=self.station_profiles)
+        self.services()
+        if self.transport_limit < self.max_frame_bytes:
+            raise ValueError("max-message-bytes must be at least max-frame-bytes")
         if not self.dialects:
             raise ValueError("at least one dialect must be served")
         for dialect in self.dialects:
@@ -194,6 +272,9 @@ class IngestServer:
         self.authenticator = authenticator
         self.shutdown_grace = shutdown_grace
         self._connections: dict[ServerConnection, asyncio.Lock] = {}
+        self._stations: dict[str, ServerConnection] = {}
+        """The open connection of each station id (the newest, when one replaced another)."""
+        self._closers: set[asyncio.Task[None]] = set()
         self._stopping = False
 
     async def process_request(
@@ -256,24 +337,55 @@ class IngestServer:
             connection.remote_address,
             connection.subprotocol,
         )
+        self._replace(station_id, connection)
         try:
             async for frame in connection:
                 async with lock:
                     if self._stopping:
                         break
-                    received_frame.set(
-                        ReceivedFrame.now(
-                            station_id, frame, dialect, self.dispatcher.profile_for(station_id)
+                    if isinstance(frame, str):
+                        received_frame.set(
+                            ReceivedFrame.now(
+                                station_id, frame, dialect, self.dispatcher.profile_for(station_id)
+                            )
                         )
-                    )
-                    reply = await self.dispatcher.dispatch_async(station_id, frame, dialect=dialect)
+                        reply = await self.dispatcher.dispatch_async(
+                            station_id, frame, dialect=dialect
+                        )
+                    else:
+                        reply = binary_reply(station_id, frame)
                     if reply is not None:
                         await connection.send(reply, text=True)
         except ConnectionClosed:
             pass
         finally:
             del self._connections[connection]
+            if self._stations.get(station_id) is connection:
+                del self._stations[station_id]
             logger.info("station %r disconnected (code %s)", station_id, connection.close_code)
+
+    def _replace(self, station_id: str, connection: ServerConnection) -> None:
+        """Make ``connection`` the station's one connection, closing an older one once the frame
+        it is handling is answered."""
+        old = self._stations.get(station_id)
+        self._stations[station_id] = connection
+        if old is None:
+            return
+        logger.warning(
+            "station %r connected again from %s: closing its previous connection from %s (%d)",
+            station_id,
+            connection.remote_address,
+            old.remote_address,
+            REPLACED_CLOSE_CODE,
+        )
+        lock = self._connections.get(old)
+        if lock is None:
+            return
+        closer = asyncio.ensure_future(
+            self._close_when_idle(old, lock, REPLACED_CLOSE_CODE, "replaced by a new connection")
+        )
+        self._closers.add(closer)
+        closer.add_done_callback(self._closers.discard)
 
     async def shutdown(self, server: Server) -> None:
         """Stop listening; close each connection once its current frame is answered."""
@@ -293,9 +405,14 @@ class IngestServer:
             logger.error("connections still open after %.1f s; closing anyway", self.shutdown_grace)
 
     @staticmethod
-    async def _close_when_idle(connection: ServerConnection, lock: asyncio.Lock) -> None:
+    async def _close_when_idle(
+        connection: ServerConnection,
+        lock: asyncio.Lock,
+        code: int = 1001,
+        reason: str = "CSMS shutting down",
+    ) -> None:
         async with lock:  # waits for the frame in progress, if any, to be answered
-            await connection.close(1001, "CSMS shutting down")
+            await connection.close(code, reason)
 
 
 async def serve(
@@ -315,16 +432,21 @@ async def serve(
     if own_signals:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, _on_signal, signum, stop_event)
-    # A message the WebSocket layer accepts must not be refused by a lower decoder limit.
-    if get_limits().max_frame_bytes < config.max_frame_bytes:
-        set_limits(max_frame_bytes=config.max_frame_bytes)
-    sink = await open_sink(config)
+    # The core refuses a frame over max_frame_bytes with the CALLERROR of the error table (and
+    # its message id); the limit is process-wide, so it is put back when the endpoint stops.
+    previous_limits = set_limits(max_frame_bytes=config.max_frame_bytes)
+    try:
+        sink = await open_sink(config)
+    except BaseException:
+        set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
+        raise
     try:
         ingest = IngestServer(
             Dispatcher(
                 MeterValuesIngest(sink),
                 profile=config.profile,
                 station_profiles=config.station_profiles,
+                services=config.services(),
             ),
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,
@@ -338,9 +460,11 @@ async def serve(
             subprotocols=list(ingest.subprotocols),
             select_subprotocol=ingest.select_subprotocol,
             process_request=ingest.process_request,
-            max_size=config.max_frame_bytes,
+            # Above max_frame_bytes a frame still gets its CALLERROR (with its id) from the core;
+            # above this the message is not read at all (1009).
+            max_size=config.transport_limit,
             # Frames are handled one at a time: a few queued ones bound a connection's memory
-            # (about RECEIVE_QUEUE_FRAMES x max_frame_bytes) and push back on a fast sender.
+            # (about RECEIVE_QUEUE_FRAMES x the transport limit) and push back on a fast sender.
             max_queue=RECEIVE_QUEUE_FRAMES,
             # A reconnect storm after a restart: let the kernel queue that many handshakes.
             backlog=LISTEN_BACKLOG,
@@ -374,6 +498,7 @@ async def serve(
             logger.info("shutting down")
             await ingest.shutdown(server)
     finally:
+        set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
         await sink.aclose()
         if own_signals:
             for signum in (signal.SIGINT, signal.SIGTERM):

@@ -14,7 +14,11 @@ message ids after a reboot never has real readings dropped.
 then resolves each frame's future. If the batch's transaction fails, each of its frames is tried
 again in a transaction of its own, so a frame the database refuses fails alone (its waiter gets
 the error, which the endpoint answers with an ``InternalError`` CALLERROR) and no row of it is
-stored. While one commit is on disk the next batch gathers, so the
+stored. What a request becomes in SQL is looked up by its type in :data:`INSERTS_OF` (today
+MeterValues: its rows in ``sampled_values``); every statement of a frame is in the same
+transaction, so a request type that also writes another table (a TransactionEvent's event
+record) is stored all or nothing, and acknowledged after the commit like MeterValues.
+While one commit is on disk the next batch gathers, so the
 cost of a sync is shared by every frame that arrived meanwhile, and no delay is added when the
 load is light.
 """
@@ -27,7 +31,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
@@ -40,11 +44,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREATE_TABLE",
+    "INSERTS_OF",
     "INSERT_ROW",
     "GroupCommitWriter",
+    "Inserts",
     "WriterStats",
     "connect",
     "frame_to_sql",
+    "meter_values_inserts",
     "row_to_sql",
 ]
 
@@ -116,6 +123,21 @@ def frame_to_sql(
     return out
 
 
+Inserts = list[tuple[str, list[tuple[Any, ...]]]]
+"""What one frame writes: ``(INSERT statement, parameter rows)`` pairs, committed together."""
+
+
+def meter_values_inserts(station_id: str, message_id: str, request: MeterValuesRequest) -> Inserts:
+    """A MeterValues frame: its rows in ``sampled_values``."""
+    return [(INSERT_ROW, frame_to_sql(station_id, message_id, request))]
+
+
+INSERTS_OF: dict[type, Callable[[str, str, Any], Inserts]] = {
+    MeterValuesRequest: meter_values_inserts,
+}
+"""How :class:`GroupCommitWriter` stores each request type (run on the writer thread)."""
+
+
 def connect(path: str, synchronous: str = "full") -> sqlite3.Connection:
     """Open (creating if need be) the database: WAL journal, the given ``synchronous`` level.
 
@@ -156,22 +178,28 @@ _Future = Union["asyncio.Future[int]", "concurrent.futures.Future[int]"]
 class _Pending:
     station_id: str
     message_id: str
-    request: MeterValuesRequest
+    request: Any
     future: _Future
     loop: asyncio.AbstractEventLoop | None
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    inserts: Inserts = field(default_factory=list)
     error: BaseException | None = None
+
+    @property
+    def rows(self) -> int:
+        """The frame's rows in ``sampled_values`` (its readings)."""
+        return sum(len(rows) for sql, rows in self.inserts if sql == INSERT_ROW)
 
 
 _STOP = object()
 
 
 class GroupCommitWriter:
-    """One thread that writes MeterValues frames to SQLite, many frames per commit.
+    """One thread that writes frames to SQLite, many frames per commit.
 
     Use it as a context manager, or call :meth:`start` and :meth:`close`. A frame's future
     resolves to its number of rows once they are committed, or fails with the error that kept
-    them from being written (nothing of that frame is then stored).
+    them from being written (nothing of that frame is then stored). A request of a type not in
+    :data:`INSERTS_OF` is refused when queued (``TypeError``), never dropped later.
     """
 
     def __init__(
@@ -213,12 +241,14 @@ class GroupCommitWriter:
         self, station_id: str, message_id: str, request: MeterValuesRequest
     ) -> concurrent.futures.Future[int]:
         """Queue a frame; the future gives its row count once committed."""
+        _check_storable(request)
         future: concurrent.futures.Future[int] = concurrent.futures.Future()
         self._put(_Pending(station_id, message_id, request, future, None))
         return future
 
     async def write(self, station_id: str, message_id: str, request: MeterValuesRequest) -> int:
         """Queue a frame and wait until its rows are committed; returns the row count."""
+        _check_storable(request)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
         self._put(_Pending(station_id, message_id, request, future, loop))
@@ -274,18 +304,20 @@ class GroupCommitWriter:
             connection.close()
 
     def _commit(self, connection: sqlite3.Connection, batch: Sequence[_Pending]) -> None:
-        rows: list[tuple[Any, ...]] = []
+        merged: dict[str, list[tuple[Any, ...]]] = {}
         for pending in batch:
             try:
-                pending.rows = frame_to_sql(pending.station_id, pending.message_id, pending.request)
+                to_sql = INSERTS_OF[type(pending.request)]
+                pending.inserts = to_sql(pending.station_id, pending.message_id, pending.request)
             except Exception as error:  # noqa: BLE001 - one bad frame must not sink the batch
                 pending.error = error
             else:
-                rows.extend(pending.rows)
-        failure = self._transaction(connection, rows)
+                for sql, rows in pending.inserts:
+                    merged.setdefault(sql, []).extend(rows)
+        failure = self._transaction(connection, list(merged.items()))
         if failure is None:
             self.stats.commits += 1
-            self.stats.rows += len(rows)
+            self.stats.rows += len(merged.get(INSERT_ROW, ()))
         else:
             logger.error("commit of %d frames failed: %s", len(batch), failure)
             flattened = [pending for pending in batch if pending.error is None]
@@ -295,10 +327,10 @@ class GroupCommitWriter:
                 # Nothing of the batch is stored: try each frame alone, so that a frame the
                 # database refuses fails alone and the others are still committed.
                 for pending in flattened:
-                    pending.error = self._transaction(connection, pending.rows)
+                    pending.error = self._transaction(connection, pending.inserts)
                     if pending.error is None:
                         self.stats.commits += 1
-                        self.stats.rows += len(pending.rows)
+                        self.stats.rows += pending.rows
                     else:
                         logger.error(
                             "station %r, message id %r: rows not stored: %s",
@@ -314,13 +346,12 @@ class GroupCommitWriter:
         self._resolve(batch)
 
     @staticmethod
-    def _transaction(
-        connection: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]
-    ) -> Exception | None:
-        """Insert ``rows`` in one transaction; the error that rolled it back, if any."""
+    def _transaction(connection: sqlite3.Connection, inserts: Inserts) -> Exception | None:
+        """Run ``inserts`` in one transaction; the error that rolled it back, if any."""
         try:
             connection.execute("BEGIN")
-            connection.executemany(INSERT_ROW, rows)
+            for sql, rows in inserts:
+                connection.executemany(sql, rows)
             connection.execute("COMMIT")
         except Exception as error:  # noqa: BLE001 - handed to every waiter
             if connection.in_transaction:
@@ -347,6 +378,11 @@ class GroupCommitWriter:
                 pass
 
 
+def _check_storable(request: object) -> None:
+    if type(request) not in INSERTS_OF:
+        raise TypeError(f"the writer does not store {type(request).__name__}")
+
+
 def _settle_all(items: Sequence[_Pending]) -> None:
     for pending in items:
         _settle(pending)
@@ -358,7 +394,7 @@ def _settle(pending: _Pending) -> None:
         return
     try:
         if pending.error is None:
-            future.set_result(len(pending.rows))
+            future.set_result(pending.rows)
         else:
             future.set_exception(pending.error)
     except (asyncio.InvalidStateError, concurrent.futures.InvalidStateError):

@@ -1,5 +1,6 @@
 //! `decode_batch`: many frames to the contract's rows, exposed through the Arrow PyCapsule
-//! interface (`__arrow_c_stream__`), with the error records and the reply to every frame.
+//! interface (`__arrow_c_stream__`), with the event records of the TransactionEvents, the
+//! error records and the reply to every frame.
 //! The frames are read in place when they are `bytes`, `str` or an Arrow binary/string array;
 //! the interpreter is released while they are decoded, on all cores for large batches.
 
@@ -14,6 +15,7 @@ use crate::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
 use crate::batch::{decode_batch_as as decode, Batch, StationIds};
 use crate::columns::{Field, Table};
 use crate::dialect::Dialect;
+use crate::events::EventColumns;
 use crate::profile::Profile;
 use crate::rows::{ErrorColumns, RowColumns, WarningColumns};
 
@@ -41,26 +43,35 @@ fn stream_capsule<'py>(
     })
 }
 
-/// The outcome of `decode_batch`: the rows (`__arrow_c_stream__`), the error records
-/// (`errors`, itself an Arrow stream source) and the reply to each frame (`replies`).
+/// The outcome of `decode_batch`: the rows (`__arrow_c_stream__`), the event records
+/// (`events`) and the error records (`errors`), each an Arrow stream source, and the reply to
+/// each frame (`replies`).
 #[pyclass(frozen, module = "ocpp_meter._core", name = "BatchResult")]
 pub struct PyBatchResult {
     batch: Arc<Batch>,
 }
 
-/// The error records or the warning records of a batch, as an Arrow stream source.
+/// Which records of a batch a [`PyBatchRecords`] gives.
+#[derive(Clone, Copy)]
+enum Records {
+    Events,
+    Errors,
+    Warnings,
+}
+
+/// The event, error or warning records of a batch, as an Arrow stream source.
 #[pyclass(frozen, module = "ocpp_meter._core", name = "BatchRecords")]
 pub struct PyBatchRecords {
     batch: Arc<Batch>,
-    warnings: bool,
+    which: Records,
 }
 
 impl PyBatchRecords {
     fn tables(&self) -> (&'static [Field], &[Arc<Table>]) {
-        if self.warnings {
-            (WarningColumns::FIELDS, &self.batch.warnings)
-        } else {
-            (ErrorColumns::FIELDS, &self.batch.errors)
+        match self.which {
+            Records::Events => (EventColumns::FIELDS, &self.batch.events),
+            Records::Errors => (ErrorColumns::FIELDS, &self.batch.errors),
+            Records::Warnings => (WarningColumns::FIELDS, &self.batch.warnings),
         }
     }
 }
@@ -79,23 +90,24 @@ impl PyBatchResult {
         stream_capsule(py, RowColumns::FIELDS, &self.batch.rows)
     }
 
+    /// The event records (one per accepted TransactionEvent, the contract's event form) as
+    /// an Arrow source.
+    #[getter]
+    fn events(&self) -> PyBatchRecords {
+        self.records(Records::Events)
+    }
+
     /// The error records (index, message_id, code, description, path) as an Arrow source.
     #[getter]
     fn errors(&self) -> PyBatchRecords {
-        PyBatchRecords {
-            batch: Arc::clone(&self.batch),
-            warnings: false,
-        }
+        self.records(Records::Errors)
     }
 
     /// The warning records (index, message_id, code, path, raw) of the deviations a
     /// non-strict profile accepted, as an Arrow source.
     #[getter]
     fn warnings(&self) -> PyBatchRecords {
-        PyBatchRecords {
-            batch: Arc::clone(&self.batch),
-            warnings: true,
-        }
+        self.records(Records::Warnings)
     }
 
     /// The reply a CSMS sends to each frame, in input order (`None`: no reply).
@@ -121,6 +133,12 @@ impl PyBatchResult {
         self.batch.error_count()
     }
 
+    /// How many event records the accepted TransactionEvents gave (one each).
+    #[getter]
+    fn event_count(&self) -> usize {
+        self.batch.event_count()
+    }
+
     /// Rows given by each frame, in input order (0 for a frame with an error record).
     #[getter]
     fn frame_rows(&self) -> Vec<u32> {
@@ -129,11 +147,21 @@ impl PyBatchResult {
 
     fn __repr__(&self) -> String {
         format!(
-            "BatchResult(frames={}, rows={}, errors={})",
+            "BatchResult(frames={}, rows={}, events={}, errors={})",
             self.batch.frame_rows.len(),
             self.batch.row_count(),
+            self.batch.event_count(),
             self.batch.error_count()
         )
+    }
+}
+
+impl PyBatchResult {
+    fn records(&self, which: Records) -> PyBatchRecords {
+        PyBatchRecords {
+            batch: Arc::clone(&self.batch),
+            which,
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
 //! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
 //! `lookups` give Python values, `limits` the process-wide bounds, and the classes live in
-//! `sampled`, `meter`, `transaction`, `cost`, `cost_details` and `frames`.
+//! `sampled`, `meter`, `transaction`, `cost`, `cost_details` and `frames`; `schema_calls`
+//! carries the actions checked by their schema alone, as plain dicts.
 
 use pyo3::prelude::*;
 
@@ -18,6 +19,7 @@ mod lookups;
 mod meter;
 mod methods;
 mod sampled;
+mod schema_calls;
 mod shared;
 mod to_python;
 mod transaction;
@@ -59,5 +61,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(frames::encode_call, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call_result, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call_error, m)?)?;
+    m.add_function(wrap_pyfunction!(schema_calls::decode_schema_call, m)?)?;
+    m.add_function(wrap_pyfunction!(schema_calls::validate_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        schema_calls::encode_schema_call_result,
+        m
+    )?)?;
     Ok(())
 }

@@ -18,6 +18,7 @@ from ocpp_meter import (
     SampledValue,
     UnitOfMeasure,
 )
+from ocpp_meter.rows import Event, transaction_event_record
 
 
 def energy_wh(request: MeterValuesRequest) -> float | None:
@@ -87,3 +88,24 @@ def total_incl_tax(request: ocpp_meter.TransactionEventRequest) -> float | None:
     cost: ocpp_meter.CostDetails | None = request.cost_details
     kind: ocpp_meter.TariffCost | None = cost.total_cost.type_of_cost if cost else None
     return cost.total_cost.total.incl_tax if cost and kind else None
+
+
+def answer_heartbeat(frame: bytes) -> bytes:
+    message_id, action, payload = ocpp_meter.decode_schema_call(frame, dialect="2.1")
+    assert isinstance(payload, dict) and action in ("Heartbeat", "Authorize")
+    checked: dict[str, object] = ocpp_meter.validate_payload(action, b"{}", response=False)
+    reply = {"currentTime": "2024-01-01T00:00:00Z", **checked}
+    return ocpp_meter.encode_schema_call_result(message_id, "Heartbeat", reply)
+
+
+def session_events(frames: list[bytes]) -> tuple[int, object, list[Event]]:
+    """A batch's event records as an Arrow source, and the same records one frame at a time."""
+    result: ocpp_meter.BatchResult = ocpp_meter.decode_batch(frames, "CS-1", dialect="2.1")
+    events: ocpp_meter.BatchRecords = result.events
+    records: list[Event] = []
+    for frame in frames:
+        call = ocpp_meter.decode_call(frame, dialect="2.1")
+        if isinstance(call.payload, ocpp_meter.TransactionEventRequest):
+            record = transaction_event_record("CS-1", call.message_id, call.payload)
+            records.append(record)
+    return result.event_count + len(events), events.__arrow_c_stream__(), records

@@ -45,12 +45,10 @@ def ours(
     return run, lambda frames: run(frames).to_pylist()
 
 
-def msgspec_baseline(
-    decode: Callable[[bytes], Any], unset: Any
-) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
-    """msgspec decode of each CALL, rows flattened in Python, one pyarrow table at the end."""
+def row_schema() -> Any:
+    """The row form's pyarrow schema, as a Python baseline declares it."""
     pa = importlib.import_module("pyarrow")
-    schema = pa.schema(
+    return pa.schema(
         [
             ("station_id", pa.string()),
             ("message_id", pa.string()),
@@ -79,45 +77,66 @@ def msgspec_baseline(
         ]
     )
 
+
+def append_rows(
+    columns: list[list[Any]], head: tuple[Any, ...], meter_values: Any, unset: Any
+) -> int:
+    """Appends the rows of one message's ``meter_values`` (peer objects, ``unset`` for an
+    absent field) to the row form's ``columns``, each row starting with ``head``; how many."""
+    (station, mid, action, evse, connector, tx, event, seq, mvi, svi, stamp, value, meas,
+     phase, loc, ctx, unit, mult, nvalue, nunit, sdata, smethod, emethod, key) = columns  # fmt: skip
+    h_station, h_mid, h_action, h_evse, h_connector, h_tx, h_event, h_seq = head
+    n = 0
+    for mv_index, meter_value in enumerate(meter_values):
+        timestamp = meter_value.timestamp.astimezone(timezone.utc)
+        for sv_index, sv in enumerate(meter_value.sampled_value):
+            uom = sv.unit_of_measure
+            u = DEFAULT_UNIT if uom is unset or uom.unit is unset else uom.unit
+            m = 0 if uom is unset or uom.multiplier is unset else uom.multiplier
+            normalized, base = normalize(sv.value, u, m)
+            signed = sv.signed_meter_value
+            station.append(h_station)
+            mid.append(h_mid)
+            action.append(h_action)
+            evse.append(h_evse)
+            connector.append(h_connector)
+            tx.append(h_tx)
+            event.append(h_event)
+            seq.append(h_seq)
+            mvi.append(mv_index)
+            svi.append(sv_index)
+            stamp.append(timestamp)
+            value.append(sv.value)
+            meas.append(DEFAULT_MEASURAND if sv.measurand is unset else sv.measurand.value)
+            phase.append(None if sv.phase is unset else sv.phase.value)
+            loc.append(DEFAULT_LOCATION if sv.location is unset else sv.location.value)
+            ctx.append(DEFAULT_CONTEXT if sv.context is unset else sv.context.value)
+            unit.append(u)
+            mult.append(m)
+            nvalue.append(normalized)
+            nunit.append(base)
+            none = signed is unset
+            sdata.append(None if none else signed.signed_meter_data)
+            smethod.append(None if none else signed.signing_method)
+            emethod.append(None if none else signed.encoding_method)
+            key.append(None if none else signed.public_key)
+            n += 1
+    return n
+
+
+def msgspec_baseline(
+    decode: Callable[[bytes], Any], unset: Any
+) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
+    """msgspec decode of each CALL, rows flattened in Python, one pyarrow table at the end."""
+    pa = importlib.import_module("pyarrow")
+    schema = row_schema()
+
     def run(frames: list[bytes]) -> Any:
         columns: list[list[Any]] = [[] for _ in schema.names]
-        (station, mid, action, evse, connector, tx, event, seq, mvi, svi, stamp, value, meas,
-         phase, loc, ctx, unit, mult, nvalue, nunit, sdata, smethod, emethod, key) = columns  # fmt: skip
         for frame in frames:
             _, message_id, _, request = decode(frame)
-            for mv_index, meter_value in enumerate(request.meter_value):
-                timestamp = meter_value.timestamp.astimezone(timezone.utc)
-                for sv_index, sv in enumerate(meter_value.sampled_value):
-                    uom = sv.unit_of_measure
-                    u = DEFAULT_UNIT if uom is unset or uom.unit is unset else uom.unit
-                    m = 0 if uom is unset or uom.multiplier is unset else uom.multiplier
-                    normalized, base = normalize(sv.value, u, m)
-                    signed = sv.signed_meter_value
-                    station.append(STATION)
-                    mid.append(message_id)
-                    action.append("MeterValues")
-                    evse.append(request.evse_id)
-                    connector.append(None)
-                    tx.append(None)
-                    event.append(None)
-                    seq.append(None)
-                    mvi.append(mv_index)
-                    svi.append(sv_index)
-                    stamp.append(timestamp)
-                    value.append(sv.value)
-                    meas.append(DEFAULT_MEASURAND if sv.measurand is unset else sv.measurand.value)
-                    phase.append(None if sv.phase is unset else sv.phase.value)
-                    loc.append(DEFAULT_LOCATION if sv.location is unset else sv.location.value)
-                    ctx.append(DEFAULT_CONTEXT if sv.context is unset else sv.context.value)
-                    unit.append(u)
-                    mult.append(m)
-                    nvalue.append(normalized)
-                    nunit.append(base)
-                    none = signed is unset
-                    sdata.append(None if none else signed.signed_meter_data)
-                    smethod.append(None if none else signed.signing_method)
-                    emethod.append(None if none else signed.encoding_method)
-                    key.append(None if none else signed.public_key)
+            head = (STATION, message_id, "MeterValues", request.evse_id, None, None, None, None)
+            append_rows(columns, head, request.meter_value, unset)
         return pa.table(columns, schema=schema)
 
     return run, lambda frames: run(frames).to_pylist()

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from . import sessions
 from .agreement import check_batch, check_decode, check_dispatch, check_encode
 from .batch import CHECK_FRAMES, batch_frames
 from .frames import KINDS, OURS, bench_frame, check_frames
@@ -85,6 +86,9 @@ GOALS: tuple[Goal, ...] = (
     # than the decode goals': each round is one 25 ms call, so fewer rounds fit the time.
     Goal("batch", "arrow-1", "typical", "msgspec", minimum=10.0, margin=0.10),
     Goal("batch", "arrow-1", "typical", "orjson", minimum=3.0, margin=0.10),
+    # Issue 12: whole charging sessions (MeterValues and TransactionEvent) to rows and events,
+    # 10x the same kind of Python baseline.
+    Goal("batch", sessions.PATH, sessions.KIND, "msgspec", minimum=10.0, margin=0.10),
 )
 """The ratio goals of the codec issue, gated in CI (``.ci/bench``)."""
 
@@ -136,11 +140,12 @@ def markdown(
         out.append("")
         out.append("| frame | " + " | ".join(names) + " |")
         out.append("| --- |" + " ---: |" * len(names))
-        for kind in KINDS:
+        for kind in (*KINDS, sessions.KIND):
             row = medians.get((op, path, kind))
             if row is None:
                 continue
-            cells = [f"{kind} ({len(frames[kind]):,} B)"]
+            size = f"{len(frames[kind]):,} B" if kind in frames else "mixed frames"
+            cells = [f"{kind} ({size})"]
             cells.append(_time_text(row[OURS]) if OURS in row else "")
             for name in others:
                 if name not in row:
@@ -236,6 +241,12 @@ def run(
     measured = {n: p for n, p in found.items() if n not in disagreed}
     many = batch_frames() if "typical" in kinds else None
     groups = cases(measured, kinds, frames, many)
+    if "typical" in kinds and "msgspec" in measured:
+        try:
+            groups += [g for g in [sessions.group(sessions.session_frames(), err)] if g]
+        except AssertionError as exc:
+            disagreed[f"msgspec ({sessions.KIND} batch)"] = f"AssertionError: {exc}"
+            err.write(f"bench: the msgspec session batch DISAGREES with ours, left out: {exc}\n")
     results = measure(groups, settings, _progress_printer(err))
     if err.isatty():
         err.write("\n")

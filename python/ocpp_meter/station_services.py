@@ -1,0 +1,175 @@
+"""What a CSMS answers a station before and around its meter data: BootNotification,
+Heartbeat, StatusNotification and Authorize.
+
+A station that is not Accepted at boot sends no meter data, and one whose heartbeats go
+unanswered reconnects; so the endpoint answers these actions itself. The core validates each
+request against its official schema (the same error table as MeterValues: the first fault in
+document order, with its JSON Pointer) and each reply against the response schema before it is
+encoded; this module only chooses the replies:
+
+======================  ========================================================================
+action                  reply
+======================  ========================================================================
+BootNotification        ``status: Accepted``, ``currentTime``, ``interval`` (the heartbeat
+                        interval, :attr:`StationServices.heartbeat_interval`, seconds)
+Heartbeat               ``currentTime``
+StatusNotification      ``{}`` (the status is logged at DEBUG)
+Authorize               ``idTokenInfo.status``: ``Accepted`` for every token by default; with
+                        :attr:`StationServices.accepted_id_tokens`, ``Accepted`` for the tokens
+                        listed and ``Unknown`` for any other
+======================  ========================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._core import decode_schema_call, encode_call_error, encode_schema_call_result
+from .enums import ErrorCode
+from .errors import OcppError
+
+if TYPE_CHECKING:
+    from ._core import Buffer, Dialect
+
+__all__ = [
+    "DEFAULT_HEARTBEAT_INTERVAL",
+    "SERVICE_ACTIONS",
+    "StationServices",
+    "read_id_tokens",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HEARTBEAT_INTERVAL = 300
+"""Seconds between heartbeats a booted station is told to keep (OCPP leaves it to the CSMS)."""
+SERVICE_ACTIONS = ("Authorize", "BootNotification", "Heartbeat", "StatusNotification")
+"""The actions :class:`StationServices` answers."""
+SCHEMA_DIALECTS = ("2.0.1", "2.1")
+"""The dialects whose schemas of these actions the core embeds."""
+_REPLY_METHOD = {
+    "Authorize": "authorize",
+    "BootNotification": "boot_notification",
+    "Heartbeat": "heartbeat",
+    "StatusNotification": "status_notification",
+}
+
+
+def read_id_tokens(path: str | Path) -> frozenset[str]:
+    """The id tokens of a file, one per line; blank lines and ``#`` comments are skipped."""
+    tokens = set()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        token = line.strip()
+        if token and not token.startswith("#"):
+            tokens.add(token)
+    return frozenset(tokens)
+
+
+def _now() -> str:
+    now = dt.datetime.now(dt.timezone.utc)
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class StationServices:
+    """Answers the CALLs of :data:`SERVICE_ACTIONS` (see the module's table)."""
+
+    heartbeat_interval: int = DEFAULT_HEARTBEAT_INTERVAL
+    """The ``interval`` of the BootNotification reply, in seconds."""
+    accepted_id_tokens: frozenset[str] | None = None
+    """``None``: every id token is accepted; else only these (others are ``Unknown``)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.heartbeat_interval <= 2**31 - 1:
+            raise ValueError(
+                f"heartbeat interval must be 1 to 2147483647 s, got {self.heartbeat_interval}"
+            )
+
+    @classmethod
+    def with_tokens(cls, tokens: Iterable[str] | None, **options: Any) -> StationServices:
+        """The services with an accept list (``None``: accept every token)."""
+        return cls(accepted_id_tokens=None if tokens is None else frozenset(tokens), **options)
+
+    def answer(self, charging_station_id: str, frame: Buffer, dialect: Dialect) -> bytes | None:
+        """The reply to a CALL of one of :data:`SERVICE_ACTIONS`: a CALLRESULT, or the
+        CALLERROR of its first fault; ``None`` when the frame's action is not one of them, or
+        its dialect is not one whose schemas the core carries (2.0.1, 2.1)."""
+        if dialect not in SCHEMA_DIALECTS:
+            return None
+        try:
+            message_id, action, payload = decode_schema_call(frame, dialect=dialect)
+        except OcppError as error:
+            if error.code is ErrorCode.NOT_IMPLEMENTED:
+                return None
+            logger.warning(
+                "station %r: rejected frame, message id %r: %s at %r: %s",
+                charging_station_id,
+                error.message_id,
+                error.code.value,
+                error.path,
+                error.description,
+            )
+            return encode_call_error(
+                error.message_id or "-1", error.code, error.description[:255], error.details
+            )
+        reply: dict[str, Any] = getattr(self, _REPLY_METHOD[action])(charging_station_id, payload)
+        try:
+            return encode_schema_call_result(message_id, action, reply, dialect=dialect)
+        except OcppError as error:
+            # Not reached with the replies above; a subclass's reply the schema forbids is
+            # never sent.
+            logger.error(
+                "station %r: reply to %s %r is invalid (%s at %r); sent InternalError",
+                charging_station_id,
+                action,
+                message_id,
+                error.description,
+                error.path,
+            )
+            return encode_call_error(
+                message_id, ErrorCode.INTERNAL_ERROR, f"internal error while handling {action}", {}
+            )
+
+    def boot_notification(
+        self, charging_station_id: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Accept the station, with the heartbeat interval."""
+        station = request["chargingStation"]
+        logger.info(
+            "station %r booted (%s): %s %s, firmware %s",
+            charging_station_id,
+            request["reason"],
+            station["vendorName"],
+            station["model"],
+            station.get("firmwareVersion"),
+        )
+        return {"currentTime": _now(), "interval": self.heartbeat_interval, "status": "Accepted"}
+
+    def heartbeat(self, charging_station_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """The CSMS's time."""
+        return {"currentTime": _now()}
+
+    def status_notification(
+        self, charging_station_id: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Acknowledge (the status is logged)."""
+        logger.debug(
+            "station %r: evse %s connector %s is %s",
+            charging_station_id,
+            request["evseId"],
+            request["connectorId"],
+            request["connectorStatus"],
+        )
+        return {}
+
+    def authorize(self, charging_station_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Accept the id token by the policy."""
+        token = request["idToken"]["idToken"]
+        accepted = self.accepted_id_tokens is None or token in self.accepted_id_tokens
+        status = "Accepted" if accepted else "Unknown"
+        logger.info("station %r: id token %r %s", charging_station_id, token[:36], status)
+        return {"idTokenInfo": {"status": status}}
