@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -210,6 +211,7 @@ def main() -> int:
     finally:
         for generator in (nats_gen, pg_gen):
             next(generator, None)
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
