@@ -25,12 +25,19 @@ if str(BENCHES) not in sys.path:
 
 PEERS, SKIPPED = bench.peers()
 """Every importable peer by name, ours first; and the others, with why they are missing."""
+TE_PEERS = bench.te_peers(PEERS)
+"""Their TransactionEvent adapters, timed on the ``te-*`` frame kinds."""
+
+
+def peers_of(kind: str) -> dict[str, bench.Peer]:
+    """The peers measured on frames of ``kind``: TransactionEvent (``te-*``) or MeterValues."""
+    return TE_PEERS if kind in bench.TE_KINDS else PEERS
 
 
 @pytest.fixture(scope="session")
 def frames() -> dict[str, bytes]:
     """The timed frame of each kind."""
-    return {kind: bench.bench_frame(kind) for kind in bench.KINDS}
+    return {kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS)}
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +54,8 @@ def agreed() -> Iterator[Callable[[str, str, str], None]]:
         if key not in outcome:
             try:
                 if op == "decode":
-                    bench.check_decode(PEERS[peer], bench.check_frames(kind), PEERS[bench.OURS])
+                    peers = peers_of(kind)
+                    bench.check_decode(peers[peer], bench.check_frames(kind), peers[bench.OURS])
                 elif op == "dispatch":
                     bench.check_dispatch(PEERS[peer], bench.check_frames(kind))
                 else:

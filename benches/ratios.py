@@ -48,7 +48,7 @@ def goals_measured(results: list[bench.Result]) -> list[bench.Goal]:
 def render(results: list[bench.Result]) -> str:
     """The Markdown tables and the goal lines."""
     found, skipped = bench.peers()
-    frames = {kind: bench.bench_frame(kind) for kind in bench.KINDS}
+    frames = {kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS)}
     measured = {r.peer for r in results}
     found = {name: peer for name, peer in found.items() if name in measured}
     text = bench.markdown(results, found, skipped, frames)

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     results, found, skipped, disagreed, env = bench.run(quick=args.quick)
-    frames = {kind: bench.bench_frame(kind) for kind in bench.KINDS}
+    frames = {kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS)}
     gates = bench.gate(results)
     tables = bench.markdown(results, found, skipped, frames, disagreed)
     goals = "\n".join(f"- {line}" for _, line in gates)

@@ -6,6 +6,10 @@
 * read every field (``read``): decode, then :func:`ocpp_meter.bench.walk` every field of the
   request; only the peers that decode into typed objects (ours, msgspec, pydantic).
 
+Both on the MeterValues frames (small, typical, large) and on the TransactionEvent frames
+(``te-small``, ``te-typical``, ``te-large``), where each peer decodes with its TransactionEvent
+models and :func:`ocpp_meter.bench.walk_transaction_event` reads every field.
+
 Each benchmark first runs, untimed, the peer's agreement check with ours on that frame kind, so a
 peer that decodes wrongly fails the run. Groups are ``decode <path> <kind>``, so
 pytest-benchmark's table shows the peers of one frame and path side by side.
@@ -16,11 +20,15 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
-from conftest import PEERS
-from ocpp_meter.bench import KINDS
+from conftest import PEERS, TE_PEERS, peers_of
+from ocpp_meter.bench import KINDS, TE_KINDS
 
-ACK_PEERS = [name for name, peer in PEERS.items() if peer.ack is not None]
-READ_PEERS = [name for name, peer in PEERS.items() if peer.read is not None]
+ACK_CASES = [(k, n) for k in KINDS for n, p in PEERS.items() if p.ack is not None] + [
+    (k, n) for k in TE_KINDS for n, p in TE_PEERS.items() if p.ack is not None
+]
+READ_CASES = [(k, n) for k in KINDS for n, p in PEERS.items() if p.read is not None] + [
+    (k, n) for k in TE_KINDS for n, p in TE_PEERS.items() if p.read is not None
+]
 
 
 def _run(
@@ -32,21 +40,20 @@ def _run(
     path: str,
 ) -> Any:
     agreed("decode", peer, kind)
-    target = PEERS[peer].ack if path == "ack" else PEERS[peer].read
+    adapter = peers_of(kind)[peer]
+    target = adapter.ack if path == "ack" else adapter.read
     assert target is not None
     benchmark.group = f"decode {path} {kind}"
     benchmark.extra_info.update(op="decode", peer=peer, kind=kind, path=path)
     return benchmark(target, frame)
 
 
-@pytest.mark.parametrize("peer", ACK_PEERS)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("kind", "peer"), ACK_CASES)
 def test_ack(benchmark: Any, agreed: Any, frames: dict[str, bytes], kind: str, peer: str) -> None:
     result = _run(benchmark, agreed, frames[kind], peer, kind, "ack")
     assert result is not None
 
 
-@pytest.mark.parametrize("peer", READ_PEERS)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("kind", "peer"), READ_CASES)
 def test_read(benchmark: Any, agreed: Any, frames: dict[str, bytes], kind: str, peer: str) -> None:
     _run(benchmark, agreed, frames[kind], peer, kind, "read")

@@ -19,8 +19,7 @@ use crate::decode::{
 use crate::dialect::Dialect;
 use crate::encode::{Encode, Obj};
 use crate::error::Res;
-use crate::model::{wire_enum, CustomData, MeterValue, SampledValue};
-use crate::profile::{Lenient, Step};
+use crate::model::{wire_enum, CustomData, MeterValue};
 use crate::reader::Reader;
 
 /// `maxLength` of `transactionId`, and of `idToken` and `additionalIdToken` in OCPP 2.0.1.
@@ -491,17 +490,21 @@ impl Decode for TransactionEventRequest {
     }
 }
 
-/// The pieces hold no sampled values; they are [`Lenient`] so that their Python classes can
+/// The pieces hold no sampled values; they are [`crate::profile::Lenient`] so that their Python classes can
 /// unpickle under the `off` profile, as the requests do.
 macro_rules! no_sampled_values {
     ($($t:ty),*) => {$(
-        impl Lenient for $t {
-            fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue> {
+        impl $crate::profile::Lenient for $t {
+            fn sampled_value_at(
+                &mut self,
+                _: &[$crate::profile::Step],
+            ) -> Option<&mut $crate::model::SampledValue> {
                 None
             }
         }
     )*};
 }
+pub(crate) use no_sampled_values;
 no_sampled_values!(
     AdditionalInfo,
     IdToken,

@@ -377,8 +377,11 @@ def test_large_frames_are_decoded_off_the_event_loop_thread(
 
 
 def test_protocols_are_exported_and_runtime_checkable() -> None:
-    assert isinstance(Recorder(), CSMSHandler)
-    assert isinstance(AsyncRecorder(), CSMSHandler)
+    # A MeterValues-only handler is a MeterValuesHandler; a CSMSHandler implements both actions.
+    assert isinstance(Recorder(), ocpp_meter.MeterValuesHandler)
+    assert isinstance(AsyncRecorder(), ocpp_meter.MeterValuesHandler)
+    assert not isinstance(Recorder(), CSMSHandler)
+    assert not isinstance(Recorder(), ocpp_meter.TransactionEventHandler)
     assert not isinstance(object(), CSMSHandler)
     assert isinstance(object(), ChargingStationHandler)  # empty: nothing to implement yet
     assert ocpp_meter.Dispatcher is Dispatcher

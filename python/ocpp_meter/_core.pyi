@@ -12,12 +12,14 @@ from typing import Any, Literal, final
 from typing_extensions import TypeAlias
 
 from .enums import (
+    AuthorizationStatus,
     ChargingState,
     CostDimension,
     ErrorCode,
     IdTokenType,
     Location,
     Measurand,
+    MessageFormat,
     OperationMode,
     Phase,
     PreconditioningStatus,
@@ -753,6 +755,134 @@ class TransactionEventRequest:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
 @final
+class MessageContent:
+    """``MessageContentType``: a message for the EV driver, as a TransactionEvent response
+    carries it."""
+
+    def __new__(
+        cls,
+        format: MessageFormat | str,
+        content: str,
+        language: str | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> MessageContent:
+        """Takes what either dialect allows: OCPP 2.1's ``QRCODE`` format and up to 1024
+        characters of content (2.0.1: 512)."""
+    @property
+    def format(self) -> MessageFormat:
+        """How to show the content."""
+    @property
+    def content(self) -> str:
+        """The message: at most 512 characters in OCPP 2.0.1, 1024 in 2.1."""
+    @property
+    def language(self) -> str | None:
+        """An RFC 5646 language code (at most 8 characters), if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> MessageContent:
+        """Decode and validate one ``MessageContentType`` JSON object of ``dialect``'s schema."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class IdTokenInfo:
+    """``IdTokenInfoType``: the CSMS's verdict on an id token, and what goes with it."""
+
+    def __new__(
+        cls,
+        status: AuthorizationStatus | str,
+        cache_expiry_date_time: datetime | str | None = None,
+        charging_priority: int | None = None,
+        language1: str | None = None,
+        evse_id: Sequence[int] | None = None,
+        group_id_token: IdToken | None = None,
+        language2: str | None = None,
+        personal_message: MessageContent | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> IdTokenInfo:
+        """Takes what either dialect allows: ``evse_id`` items below 0 (OCPP 2.0.1 sets no
+        minimum; 2.1 refuses them when decoding)."""
+    @property
+    def status(self) -> AuthorizationStatus:
+        """Whether the token is accepted, and if not, why."""
+    @property
+    def cache_expiry_date_time(self) -> datetime | None:
+        """When the station must consider the token invalid, if sent."""
+    @property
+    def charging_priority(self) -> int | None:
+        """Priority, -9 to 9 by the specification (0 by default), if sent."""
+    @property
+    def language1(self) -> str | None:
+        """The driver's preferred language (RFC 5646, at most 8 characters), if sent."""
+    @property
+    def evse_id(self) -> tuple[int, ...] | None:
+        """The EVSEs the token is valid for (at least one), if it is not valid for all."""
+    @property
+    def group_id_token(self) -> IdToken | None:
+        """The token's group, if sent."""
+    @property
+    def language2(self) -> str | None:
+        """The driver's second language, if sent."""
+    @property
+    def personal_message(self) -> MessageContent | None:
+        """A message for the driver, if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> IdTokenInfo:
+        """Decode and validate one ``IdTokenInfoType`` JSON object of ``dialect``'s schema."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class TransactionEventResponse:
+    """The ``TransactionEvent`` CALLRESULT payload: every field optional."""
+
+    def __new__(
+        cls,
+        total_cost: float | None = None,
+        charging_priority: int | None = None,
+        id_token_info: IdTokenInfo | None = None,
+        updated_personal_message: MessageContent | None = None,
+        custom_data: dict[str, Any] | None = None,
+        transaction_limit: TransactionLimit | None = None,
+        updated_personal_message_extra: Sequence[MessageContent] | None = None,
+    ) -> TransactionEventResponse:
+        """Takes what either dialect allows, OCPP 2.1's ``transaction_limit`` and one to four
+        ``updated_personal_message_extra`` included; decoding (and the dispatcher, before it
+        answers) holds a response to one dialect's schema."""
+    @property
+    def total_cost(self) -> float | None:
+        """The cost of the transaction, taxes included, if sent (OCPP 2.0.1: only once
+        charging has ended; 2.1: the running cost on ``Updated``)."""
+    @property
+    def charging_priority(self) -> int | None:
+        """A temporary priority, -9 to 9 by the specification, if sent."""
+    @property
+    def id_token_info(self) -> IdTokenInfo | None:
+        """The status of the request's ``idToken``; required when the request carried one."""
+    @property
+    def updated_personal_message(self) -> MessageContent | None:
+        """A message for the driver (updated tariff information, say), if sent."""
+    @property
+    def custom_data(self) -> dict[str, Any] | None:
+        """``customData``: a fresh dict with ``vendorId`` and any vendor properties."""
+    @property
+    def transaction_limit(self) -> TransactionLimit | None:
+        """The limits of the transaction (OCPP 2.1), if sent."""
+    @property
+    def updated_personal_message_extra(self) -> tuple[MessageContent, ...] | None:
+        """One to four more messages, in other languages (OCPP 2.1), if sent."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Dialect = "2.0.1") -> TransactionEventResponse:
+        """Decode and validate a TransactionEventResponse payload of ``dialect``'s schema."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
 class Call:
     """An OCPP-J CALL ``[2, messageId, action, payload]``."""
 
@@ -774,13 +904,15 @@ class Call:
 class CallResult:
     """An OCPP-J CALLRESULT ``[3, messageId, payload]``."""
 
-    def __new__(cls, message_id: str, payload: MeterValuesResponse) -> CallResult: ...
+    def __new__(
+        cls, message_id: str, payload: MeterValuesResponse | TransactionEventResponse
+    ) -> CallResult: ...
     @property
     def message_id(self) -> str:
         """The id of the CALL this answers."""
     @property
-    def payload(self) -> MeterValuesResponse:
-        """The decoded, validated response."""
+    def payload(self) -> MeterValuesResponse | TransactionEventResponse:
+        """The decoded, validated response: of the type of the action it answers."""
 
 @final
 class CallError:
@@ -919,16 +1051,21 @@ def decode_message(
     """Decode a CALL, CALLRESULT or CALLERROR frame.
 
     A CALLRESULT carries no action, so ``action`` names the CALL it answers, which selects
-    the schema its payload is checked against (only ``"MeterValues"`` for now). CALLs of
-    ``MeterValues`` and ``TransactionEvent`` are decoded; other actions are NotImplemented.
+    the schema its payload is checked against and its type: ``"MeterValues"`` gives a
+    :class:`MeterValuesResponse`, ``"TransactionEvent"`` a :class:`TransactionEventResponse`.
+    CALLs of ``MeterValues`` and ``TransactionEvent`` are decoded; other actions are
+    NotImplemented.
     """
 
 def encode_call(message_id: str, request: MeterValuesRequest | TransactionEventRequest) -> bytes:
     """``[2, messageId, action, request]`` as compact UTF-8 JSON, the action named by the
     request's type."""
 
-def encode_call_result(message_id: str, response: MeterValuesResponse) -> bytes:
-    """``[3, messageId, response]`` as compact UTF-8 JSON."""
+def encode_call_result(
+    message_id: str, response: MeterValuesResponse | TransactionEventResponse
+) -> bytes:
+    """``[3, messageId, response]`` as compact UTF-8 JSON; any other ``response`` raises
+    :class:`OcppError` (``TypeConstraintViolation`` at ``/payload``)."""
 
 def encode_call_error(
     message_id: str,

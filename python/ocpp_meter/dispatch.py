@@ -2,9 +2,11 @@
 
 A CSMS registers a :class:`CSMSHandler` on a :class:`Dispatcher` and feeds it every frame a
 charging station sends, with the station's id. The dispatcher decodes the frame with the core,
-calls the handler for a valid ``MeterValues`` CALL, and returns the reply frame to send back:
-a CALLRESULT, a CALLERROR, or ``None`` where OCPP-J sends nothing (the frame was itself a
-CALLRESULT or CALLERROR, valid or not). Every outcome follows the error table of the contract:
+calls the handler's ``on_meter_values`` for a valid ``MeterValues`` CALL and its
+``on_transaction_event`` for a valid ``TransactionEvent`` CALL (a handler may implement either
+or both), and returns the reply frame to send back: a CALLRESULT, a CALLERROR, or ``None`` where
+OCPP-J sends nothing (the frame was itself a CALLRESULT or CALLERROR, valid or not). Every
+outcome follows the error table of the contract:
 
 ========================================================  ======================================
 outcome                                                   reply
@@ -12,12 +14,16 @@ outcome                                                   reply
 frame unreadable before its message id                    CALLERROR ``RpcFrameworkError``, id -1
 any validation fault of a CALL (syntax, envelope,         CALLERROR with the core's code,
 unknown action, payload)                                  description and details (``path``...)
-valid CALL, no handler registered for its action          CALLERROR ``NotSupported``
+valid CALL, no handler registered for its action, or     CALLERROR ``NotSupported``
+the handler lacks that action's method
 handler raised :class:`~ocpp_meter.OcppError`             CALLERROR with its code, description
 handler raised anything else                              CALLERROR ``InternalError``
 handler returned ``None``                                 CALLERROR ``GenericError``
-handler returned something not a MeterValuesResponse      CALLERROR ``InternalError``
-handler returned a MeterValuesResponse                    CALLRESULT (valid by construction)
+handler returned something not the action's response      CALLERROR ``InternalError``
+(a MeterValuesResponse to a TransactionEvent, say)
+handler returned a TransactionEventResponse that OCPP     CALLERROR ``InternalError``
+forbids (see :mod:`ocpp_meter.response_rules`)
+handler returned the action's response                    CALLRESULT
 CALLRESULT or CALLERROR frame, valid or not               ``None``
 ========================================================  ======================================
 
@@ -51,17 +57,19 @@ from ._core import (
     Call,
     MeterValuesRequest,
     MeterValuesResponse,
+    TransactionEventResponse,
     decode_message,
     encode_call_error,
     encode_call_result,
 )
 from .enums import ErrorCode
 from .errors import OcppError
+from .response_rules import transaction_event_violation
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-    from ._core import Buffer, Dialect, Profile
+    from ._core import Buffer, Dialect, Profile, TransactionEventRequest
     from .station_services import StationServices
 
 PROFILES: tuple[Profile, ...] = ("strict", "lenient", "off")
@@ -74,6 +82,8 @@ __all__ = [
     "CallContext",
     "ChargingStationHandler",
     "Dispatcher",
+    "MeterValuesHandler",
+    "TransactionEventHandler",
     "current_call",
 ]
 
@@ -84,8 +94,8 @@ OFFLOAD_THRESHOLD = 64 * 1024
 
 
 @runtime_checkable
-class CSMSHandler(Protocol):
-    """What a CSMS implements to receive meter values; ``on_meter_values`` may be ``async``.
+class MeterValuesHandler(Protocol):
+    """A CSMS handler of MeterValues; ``on_meter_values`` may be ``async``.
 
     Return the :class:`~ocpp_meter.MeterValuesResponse` to acknowledge the readings, or raise
     :class:`~ocpp_meter.OcppError` to answer with that error's code and description. The
@@ -97,6 +107,36 @@ class CSMSHandler(Protocol):
     ) -> MeterValuesResponse | Awaitable[MeterValuesResponse]:
         """Handle one valid MeterValues CALL from ``charging_station_id``."""
         ...
+
+
+@runtime_checkable
+class TransactionEventHandler(Protocol):
+    """A CSMS handler of TransactionEvent; ``on_transaction_event`` may be ``async``.
+
+    Return a :class:`~ocpp_meter.TransactionEventResponse` (with ``idTokenInfo`` when the
+    request carries an ``idToken``: see :mod:`ocpp_meter.response_rules` for what OCPP requires
+    of it), or raise :class:`~ocpp_meter.OcppError` to answer with that error.
+    """
+
+    def on_transaction_event(
+        self, charging_station_id: str, request: TransactionEventRequest
+    ) -> TransactionEventResponse | Awaitable[TransactionEventResponse]:
+        """Handle one valid TransactionEvent CALL from ``charging_station_id``."""
+        ...
+
+
+@runtime_checkable
+class CSMSHandler(MeterValuesHandler, TransactionEventHandler, Protocol):
+    """What a CSMS implements to receive a charging session's meter data: both actions.
+
+    A handler may implement either method alone (it is then a :class:`MeterValuesHandler` or a
+    :class:`TransactionEventHandler`, which the :class:`Dispatcher` takes as well): frames of
+    the other action are answered ``NotSupported``.
+    """
+
+
+AnyCSMSHandler = MeterValuesHandler | TransactionEventHandler
+"""What :class:`Dispatcher` takes: a handler of either action or both (a :class:`CSMSHandler`)."""
 
 
 @runtime_checkable
@@ -148,7 +188,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        csms_handler: CSMSHandler | None = None,
+        csms_handler: AnyCSMSHandler | None = None,
         *,
         offload_threshold: int = OFFLOAD_THRESHOLD,
         profile: Profile = "strict",
@@ -156,7 +196,10 @@ class Dispatcher:
         dialect: Dialect = "2.0.1",
         services: StationServices | None = None,
     ) -> None:
-        self._handler = csms_handler
+        self._handler: AnyCSMSHandler | None = None
+        self._on_meter_values: Callable[[str, MeterValuesRequest], Any] | None = None
+        self._on_transaction_event: Callable[[str, TransactionEventRequest], Any] | None = None
+        self._set_handler(csms_handler)
         self.services = services
         """Answers BootNotification, Heartbeat, StatusNotification and Authorize (``None``:
         they are ``NotImplemented`` like every action without a handler protocol)."""
@@ -184,15 +227,28 @@ class Dispatcher:
             self._station_profiles[charging_station_id] = _checked(profile)
 
     @property
-    def csms_handler(self) -> CSMSHandler | None:
+    def csms_handler(self) -> AnyCSMSHandler | None:
         """The registered handler, ``None`` before one is registered."""
         return self._handler
 
-    def register_csms_handler(self, handler: CSMSHandler | None) -> None:
-        """Register (or with ``None``, remove) the handler of MeterValues CALLs."""
-        if handler is not None and not callable(getattr(handler, "on_meter_values", None)):
-            raise TypeError("a CSMS handler needs an on_meter_values method")
+    def register_csms_handler(self, handler: AnyCSMSHandler | None) -> None:
+        """Register (or with ``None``, remove) the handler of MeterValues and TransactionEvent
+        CALLs; it needs ``on_meter_values``, ``on_transaction_event`` or both."""
+        if handler is not None and not (
+            callable(getattr(handler, "on_meter_values", None))
+            or callable(getattr(handler, "on_transaction_event", None))
+        ):
+            raise TypeError(
+                "a CSMS handler needs an on_meter_values or an on_transaction_event method"
+            )
+        self._set_handler(handler)
+
+    def _set_handler(self, handler: AnyCSMSHandler | None) -> None:
+        # The bound methods are looked up once, here: the dispatch of each frame only reads
+        # an attribute (a method missing, or not callable, is None: NotSupported).
         self._handler = handler
+        self._on_meter_values = _method(handler, "on_meter_values")
+        self._on_transaction_event = _method(handler, "on_transaction_event")
 
     # Entry points.
 
@@ -204,24 +260,27 @@ class Dispatcher:
         The frame is decoded in ``dialect`` (``"2.0.1"`` or ``"2.1"``; ``None``: the
         dispatcher's own, :attr:`dialect`); an unknown dialect raises ``ValueError``.
 
-        A handler whose ``on_meter_values`` is a coroutine function cannot be awaited here: the
-        frame is answered with ``InternalError`` and the error is logged; use
-        :meth:`dispatch_async` for such handlers.
+        A handler method that is a coroutine function (``async def on_meter_values`` or
+        ``on_transaction_event``) cannot be awaited here: the frame is answered with
+        ``InternalError`` and the error is logged; use :meth:`dispatch_async` for such handlers.
         """
         decoded = self._decode(charging_station_id, frame, dialect)
         if not isinstance(decoded, Call):
             return decoded
-        handler = self._handler
-        payload = decoded.payload
-        # The CSMS handler of this block handles MeterValues; other known actions (such as
-        # TransactionEvent, which the core decodes) have no handler here: NotSupported.
-        if handler is None or not isinstance(payload, MeterValuesRequest):
+        payload: Any = decoded.payload
+        meter_values = type(payload) is MeterValuesRequest
+        handle = self._on_meter_values if meter_values else self._on_transaction_event
+        if handle is None:
             return self._not_supported(charging_station_id, decoded)
         token = _current_call.set((charging_station_id, decoded))
         try:
-            result: Any = handler.on_meter_values(charging_station_id, payload)
-            # The common case first: isawaitable() costs more than the rest of the dispatch.
-            if type(result) is not MeterValuesResponse and inspect.isawaitable(result):
+            result: Any = handle(charging_station_id, payload)
+            # The common cases first: isawaitable() costs more than the rest of the dispatch.
+            if (
+                type(result) is not MeterValuesResponse
+                and type(result) is not TransactionEventResponse
+                and inspect.isawaitable(result)
+            ):
                 if inspect.iscoroutine(result):
                     result.close()
                 logger.error(
@@ -237,7 +296,11 @@ class Dispatcher:
             return self._handler_failed(charging_station_id, decoded)
         finally:
             _current_call.reset(token)
-        return self._respond(charging_station_id, decoded, result)
+        if meter_values:
+            return self._respond(charging_station_id, decoded, result)
+        return self._respond_transaction_event(
+            charging_station_id, decoded, result, dialect or self._dialect
+        )
 
     async def dispatch_async(
         self, charging_station_id: str, frame: Buffer, *, dialect: Dialect | None = None
@@ -253,16 +316,19 @@ class Dispatcher:
             decoded = self._decode(charging_station_id, frame, dialect)
         if not isinstance(decoded, Call):
             return decoded
-        handler = self._handler
-        payload = decoded.payload
-        # The CSMS handler of this block handles MeterValues; other known actions (such as
-        # TransactionEvent, which the core decodes) have no handler here: NotSupported.
-        if handler is None or not isinstance(payload, MeterValuesRequest):
+        payload: Any = decoded.payload
+        meter_values = type(payload) is MeterValuesRequest
+        handle = self._on_meter_values if meter_values else self._on_transaction_event
+        if handle is None:
             return self._not_supported(charging_station_id, decoded)
         token = _current_call.set((charging_station_id, decoded))
         try:
-            result: Any = handler.on_meter_values(charging_station_id, payload)
-            if type(result) is not MeterValuesResponse and inspect.isawaitable(result):
+            result: Any = handle(charging_station_id, payload)
+            if (
+                type(result) is not MeterValuesResponse
+                and type(result) is not TransactionEventResponse
+                and inspect.isawaitable(result)
+            ):
                 result = await result
         except OcppError as error:
             return self._handler_rejected(charging_station_id, decoded, error)
@@ -270,7 +336,11 @@ class Dispatcher:
             return self._handler_failed(charging_station_id, decoded)
         finally:
             _current_call.reset(token)
-        return self._respond(charging_station_id, decoded, result)
+        if meter_values:
+            return self._respond(charging_station_id, decoded, result)
+        return self._respond_transaction_event(
+            charging_station_id, decoded, result, dialect or self._dialect
+        )
 
     # Steps.
 
@@ -379,8 +449,30 @@ class Dispatcher:
     def _respond(self, station: str, call: Call, result: object) -> bytes:
         if type(result) is MeterValuesResponse:
             # Valid by construction: the core validates a response when it is built, keyword
-            # or decoded, so encoding it is all that is left to do.
+            # or decoded, and MeterValuesResponse is the same in both dialects, so encoding it
+            # is all that is left to do.
             return encode_call_result(call.message_id, result)
+        return self._wrong_response(station, call, result, MeterValuesResponse)
+
+    def _respond_transaction_event(
+        self, station: str, call: Call, result: object, dialect: Dialect
+    ) -> bytes:
+        if type(result) is not TransactionEventResponse:
+            return self._wrong_response(station, call, result, TransactionEventResponse)
+        request: Any = call.payload
+        violation = transaction_event_violation(request, result, dialect)
+        if violation is not None:
+            logger.error(
+                "station %r: handler of %s returned a response OCPP forbids for message id %r: %s",
+                station,
+                call.action,
+                call.message_id,
+                violation,
+            )
+            return self._internal_error(call)
+        return encode_call_result(call.message_id, result)
+
+    def _wrong_response(self, station: str, call: Call, result: object, expected: type) -> bytes:
         if result is None:
             logger.error(
                 "station %r: handler of %s returned no response for message id %r",
@@ -394,16 +486,20 @@ class Dispatcher:
                 f"no response was produced for {call.action}",
                 {},
             )
-        if not isinstance(result, MeterValuesResponse):
-            logger.error(
-                "station %r: handler of %s returned %s, not a MeterValuesResponse (message id %r)",
-                station,
-                call.action,
-                type(result).__name__,
-                call.message_id,
-            )
-            return self._internal_error(call)
-        return encode_call_result(call.message_id, result)
+        logger.error(
+            "station %r: handler of %s returned %s, not a %s (message id %r)",
+            station,
+            call.action,
+            type(result).__name__,
+            expected.__name__,
+            call.message_id,
+        )
+        return self._internal_error(call)
+
+
+def _method(handler: object, name: str) -> Callable[..., Any] | None:
+    method = getattr(handler, name, None)
+    return method if callable(method) else None
 
 
 def _call_error(

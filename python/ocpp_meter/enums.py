@@ -1,5 +1,5 @@
-"""The OCPP 2.0.1 and 2.1 enumerations of the Meter values block and of TransactionEvent, and
-the RPC error codes.
+"""The OCPP 2.0.1 and 2.1 enumerations of the Meter values block and of TransactionEvent (its
+request and its response), and the RPC error codes.
 
 Values OCPP 2.1 added come last in their enumeration, after a comment saying so; decoding
 under ``dialect="2.0.1"`` refuses them as the 2.0.1 schema does.
@@ -13,12 +13,14 @@ from __future__ import annotations
 from enum import Enum
 
 __all__ = [
+    "AuthorizationStatus",
     "ChargingState",
     "CostDimension",
     "ErrorCode",
     "IdTokenType",
     "Location",
     "Measurand",
+    "MessageFormat",
     "OperationMode",
     "Phase",
     "PreconditioningStatus",
@@ -292,3 +294,30 @@ class IdTokenType(_WireEnum):
     LOCAL = "Local"
     MAC_ADDRESS = "MacAddress"
     NO_AUTHORIZATION = "NoAuthorization"
+
+
+class AuthorizationStatus(_WireEnum):
+    """``AuthorizationStatusEnumType``: the status of an id token, in a TransactionEvent
+    response's ``idTokenInfo``."""
+
+    ACCEPTED = "Accepted"
+    BLOCKED = "Blocked"
+    CONCURRENT_TX = "ConcurrentTx"
+    EXPIRED = "Expired"
+    INVALID = "Invalid"
+    NO_CREDIT = "NoCredit"
+    NOT_ALLOWED_TYPE_EVSE = "NotAllowedTypeEVSE"
+    NOT_AT_THIS_LOCATION = "NotAtThisLocation"
+    NOT_AT_THIS_TIME = "NotAtThisTime"
+    UNKNOWN = "Unknown"
+
+
+class MessageFormat(_WireEnum):
+    """``MessageFormatEnumType``: the format of a message shown to the EV driver."""
+
+    ASCII = "ASCII"
+    HTML = "HTML"
+    URI = "URI"
+    UTF8 = "UTF8"
+    # New in OCPP 2.1 (refused when decoding OCPP 2.0.1).
+    QRCODE = "QRCODE"

@@ -1,10 +1,18 @@
-"""The ocpp-go ``ocpp2.0.1/meter`` profile surface: names, the feature and its constructors."""
+"""The ocpp-go ``ocpp2.0.1/meter`` profile surface: names, the feature and its constructors, and
+the constructor of the TransactionEvent response a CSMS answers with."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._core import MeterValue, MeterValuesRequest, MeterValuesResponse
+from ._core import (
+    IdTokenInfo,
+    MeterValue,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    TransactionEventResponse,
+)
+from .enums import AuthorizationStatus
 
 __all__ = [
     "METER_VALUES_FEATURE_NAME",
@@ -12,6 +20,7 @@ __all__ = [
     "MeterValuesFeature",
     "new_meter_values_request",
     "new_meter_values_response",
+    "new_transaction_event_response",
 ]
 
 METER_VALUES_FEATURE_NAME = "MeterValues"
@@ -39,3 +48,20 @@ def new_meter_values_request(
 def new_meter_values_response() -> MeterValuesResponse:
     """Build the empty MeterValuesResponse a CSMS answers with."""
     return MeterValuesResponse()
+
+
+def new_transaction_event_response(
+    id_token_info: IdTokenInfo | AuthorizationStatus | str | None = None,
+) -> TransactionEventResponse:
+    """Build a validated TransactionEventResponse (raises :class:`~ocpp_meter.OcppError` if
+    invalid): empty, or with the ``idTokenInfo`` given, or one of just that status.
+
+    OCPP 2.0.1 requires ``idTokenInfo`` when the request carried an ``idToken``, so
+    ``new_transaction_event_response("Accepted")`` is the usual answer to such a request; other
+    fields take :class:`~ocpp_meter.TransactionEventResponse`'s keywords.
+    """
+    if id_token_info is None:
+        return TransactionEventResponse()
+    if not isinstance(id_token_info, IdTokenInfo):
+        id_token_info = IdTokenInfo(status=id_token_info)
+    return TransactionEventResponse(id_token_info=id_token_info)

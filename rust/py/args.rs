@@ -303,6 +303,19 @@ pub fn items_arg<'py>(obj: &Bound<'py, PyAny>) -> Res<Vec<Bound<'py, PyAny>>> {
         .map_err(|_| wrong_type(JsonType::Array, obj))
 }
 
+/// A `minItems: 1` array argument of integers (faults at `key/index`).
+pub fn ints_arg(obj: &Bound<'_, PyAny>, key: &'static str) -> Res<Vec<i64>> {
+    let items = items_arg(obj).at(key)?;
+    if items.is_empty() {
+        return Err(arg_fault(FaultKind::TooFewItems { min: 1 }, key));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, o)| int_arg(o).map_err(|e| e.within(Seg::Index(i)).within(Seg::Key(key))))
+        .collect()
+}
+
 /// A wrong-type fault for an element that is not the expected class.
 #[cold]
 pub fn not_instance(obj: &Bound<'_, PyAny>) -> Box<Fault> {

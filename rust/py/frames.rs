@@ -18,6 +18,7 @@ use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
 use super::methods;
 use super::to_python::*;
 use super::transaction::PyTransactionEventRequest;
+use super::transaction_response::PyTransactionEventResponse;
 
 /// An OCPP-J CALL.
 #[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "Call")]
@@ -32,7 +33,8 @@ pub struct PyCall {
 #[pyclass(frozen, module = "ocpp_meter._core", name = "CallResult")]
 pub struct PyCallResult {
     message_id: String,
-    payload: Py<PyMeterValuesResponse>,
+    /// A `MeterValuesResponse` or a `TransactionEventResponse`.
+    payload: Py<PyAny>,
 }
 
 /// An OCPP-J CALLERROR.
@@ -160,11 +162,12 @@ impl PyCallResult {
     ) -> PyResult<Self> {
         let build = || -> Res<Self> {
             let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
-            let payload = payload
-                .cast::<PyMeterValuesResponse>()
-                .map_err(|_| not_instance(payload).within(Seg::Key("payload")))?
-                .clone()
-                .unbind();
+            if !(payload.is_instance_of::<PyMeterValuesResponse>()
+                || payload.is_instance_of::<PyTransactionEventResponse>())
+            {
+                return Err(not_instance(payload).within(Seg::Key("payload")));
+            }
+            let payload = payload.clone().unbind();
             Ok(PyCallResult {
                 message_id,
                 payload,
@@ -179,13 +182,13 @@ impl PyCallResult {
     }
 
     #[getter]
-    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyMeterValuesResponse> {
+    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
         self.payload.bind(py).clone()
     }
 
-    fn __eq__(&self, other: &Self) -> bool {
-        self.message_id == other.message_id
-            && *self.payload.get().inner == *other.payload.get().inner
+    fn __eq__(&self, py: Python<'_>, other: &Self) -> PyResult<bool> {
+        Ok(self.message_id == other.message_id
+            && self.payload.bind(py).eq(other.payload.bind(py))?)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -344,9 +347,7 @@ pub fn decode_message<'py>(
     dialect: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (profile, dialect) = (profile_arg(profile)?, dialect_arg(dialect)?);
-    // Only MeterValues has a Python response type yet: a TransactionEvent CALLRESULT is
-    // decoded and checked by the core, but has no object to become.
-    let Some(action) = Action::from_wire(action).filter(|a| *a == Action::MeterValues) else {
+    let Some(action) = Action::from_wire(action) else {
         let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
         return Err(to_py_err(py, &fault, None));
     };
@@ -371,9 +372,14 @@ pub fn decode_message<'py>(
         } => Bound::new(py, call_to_py(py, message_id, request, deviations)?)?.into_any(),
         Message::CallResult {
             message_id,
-            response: Response::MeterValues(r),
+            response,
         } => {
-            let payload = Py::new(py, PyMeterValuesResponse::wrap(r))?;
+            let payload = match response {
+                Response::MeterValues(r) => Py::new(py, PyMeterValuesResponse::wrap(r))?.into_any(),
+                Response::TransactionEvent(r) => {
+                    Py::new(py, PyTransactionEventResponse { inner: *r })?.into_any()
+                }
+            };
             Bound::new(
                 py,
                 PyCallResult {
@@ -382,14 +388,6 @@ pub fn decode_message<'py>(
                 },
             )?
             .into_any()
-        }
-        Message::CallResult {
-            response: Response::TransactionEvent(_),
-            ..
-        } => {
-            // Not reached (only MeterValues results are asked for), and never a panic.
-            let fault = Fault::new(FaultKind::UnknownAction("TransactionEvent".into()), 0);
-            return Err(to_py_err(py, &fault, None));
         }
         Message::CallError {
             message_id,
@@ -444,13 +442,23 @@ pub fn encode_call<'py>(
 pub fn encode_call_result<'py>(
     py: Python<'py>,
     message_id: &Bound<'py, PyAny>,
-    response: &Bound<'py, PyMeterValuesResponse>,
+    response: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let id = methods::raise(py, envelope_arg(message_id_arg(message_id), "messageId"))?;
-    let resp = response.get();
-    Ok(frame_bytes(py, |out| {
-        frame::encode_call_result_with(&id, &*resp.inner, out)
-    }))
+    // MeterValues first: the response a busy CSMS sends most.
+    if let Ok(resp) = response.cast::<PyMeterValuesResponse>() {
+        let resp = resp.get();
+        return Ok(frame_bytes(py, |out| {
+            frame::encode_call_result_with(&id, &*resp.inner, out)
+        }));
+    }
+    if let Ok(resp) = response.cast::<PyTransactionEventResponse>() {
+        let resp = resp.get();
+        return Ok(frame_bytes(py, |out| {
+            frame::encode_call_result_with(&id, &resp.inner, out)
+        }));
+    }
+    methods::raise(py, Err(not_instance(response).within(Seg::Key("payload"))))
 }
 
 /// `[4, id, code, description, details]`.

@@ -63,6 +63,8 @@ pub static OPERATION_MODE: EnumMembers = EnumMembers::new("OperationMode");
 pub static PRECONDITIONING_STATUS: EnumMembers = EnumMembers::new("PreconditioningStatus");
 pub static COST_DIMENSION: EnumMembers = EnumMembers::new("CostDimension");
 pub static TARIFF_COST: EnumMembers = EnumMembers::new("TariffCost");
+pub static AUTHORIZATION_STATUS: EnumMembers = EnumMembers::new("AuthorizationStatus");
+pub static MESSAGE_FORMAT: EnumMembers = EnumMembers::new("MessageFormat");
 
 /// The Python member of a schema enumeration value.
 pub fn enum_to_py<'py, T: model::WireEnum>(

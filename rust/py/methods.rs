@@ -104,6 +104,51 @@ macro_rules! value_class {
 }
 pub(crate) use value_class;
 
+/// What every class over a type of both dialects has beyond [`value_class!`]: `custom_data`,
+/// `from_json` (`dialect="2.0.1"` unless given) and `_from_pickle`, which decodes under 2.1 and
+/// the `off` profile: keyword construction takes what either dialect allows (2.1's values,
+/// 2.0.1's missing minimums), and so must unpickling.
+macro_rules! dialect_class {
+    ($class:ident, $model:ty) => {
+        #[pyo3::pymethods]
+        impl $class {
+            #[getter]
+            fn custom_data<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+            ) -> pyo3::PyResult<Option<pyo3::Bound<'py, pyo3::types::PyDict>>> {
+                $crate::py::to_python::custom_data_to_py(py, &self.inner.custom_data)
+            }
+
+            /// Decodes one object of the type, of `dialect`'s schema.
+            #[staticmethod]
+            #[pyo3(signature = (data, *, dialect="2.0.1"))]
+            fn from_json(
+                data: &pyo3::Bound<'_, pyo3::PyAny>,
+                dialect: &str,
+            ) -> pyo3::PyResult<Self> {
+                let dialect = $crate::py::deviations::dialect_arg(dialect)?;
+                Ok($class {
+                    inner: $crate::py::methods::from_json(data, dialect)?,
+                })
+            }
+
+            #[staticmethod]
+            fn _from_pickle(data: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
+                let (inner, _) = $crate::py::methods::from_json_as(
+                    data,
+                    $crate::profile::Profile::Off,
+                    $crate::dialect::Dialect::V21,
+                )?;
+                Ok($class { inner })
+            }
+        }
+
+        $crate::py::methods::value_class!($class, $model, "_from_pickle");
+    };
+}
+pub(crate) use dialect_class;
+
 /// `(Class.<loader>, (json,))`: pickles by value, in the wire form. Classes that can hold
 /// what only a non-strict profile or OCPP 2.1 accepts (raw enum strings, 2.1 values) load
 /// through `_from_pickle`, which decodes under the `off` profile and the 2.1 schema.

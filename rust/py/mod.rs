@@ -1,8 +1,8 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
 //! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
 //! `lookups` give Python values, `limits` the process-wide bounds, and the classes live in
-//! `sampled`, `meter`, `transaction`, `cost`, `cost_details` and `frames`; `schema_calls`
-//! carries the actions checked by their schema alone, as plain dicts.
+//! `sampled`, `meter`, `transaction`, `transaction_response`, `cost`, `cost_details` and
+//! `frames`; `schema_calls` carries the actions checked by their schema alone, as plain dicts.
 
 use pyo3::prelude::*;
 
@@ -23,6 +23,7 @@ mod schema_calls;
 mod shared;
 mod to_python;
 mod transaction;
+mod transaction_response;
 
 // Not declared free-threading safe: bytearray and memoryview inputs are read in place, which
 // is sound only while the GIL keeps other threads from resizing or writing to them.
@@ -48,6 +49,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cost_details::PyTotalUsage>()?;
     m.add_class::<cost_details::PyCostDetails>()?;
     m.add_class::<transaction::PyTransactionEventRequest>()?;
+    m.add_class::<transaction_response::PyMessageContent>()?;
+    m.add_class::<transaction_response::PyIdTokenInfo>()?;
+    m.add_class::<transaction_response::PyTransactionEventResponse>()?;
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;
     m.add_class::<frames::PyCallError>()?;

@@ -2,8 +2,8 @@
 //! `Evse`, `IdToken`, `AdditionalInfo`. Same conventions as the meter types (immutable, `==`,
 //! readable `repr`, pickling, keyword construction that validates like decoding and takes what
 //! either dialect allows); fields are read through getters, and the meter values are built
-//! once, on first read. Classes that can hold what only OCPP 2.1 allows unpickle under 2.1 and
-//! the `off` profile, as the request does.
+//! once, on first read. Every class unpickles under 2.1 and the `off` profile, as the request
+//! does (the parts through [`super::methods::dialect_class!`]).
 
 use std::sync::OnceLock;
 
@@ -24,7 +24,7 @@ use super::deviations::{self, dialect_arg, profile_arg};
 use super::lookups::*;
 use super::meter::PyMeterValue;
 use super::methods;
-use super::methods::value_class;
+use super::methods::{dialect_class, value_class};
 use super::shared::Shared;
 use super::to_python::*;
 
@@ -65,26 +65,6 @@ impl PyAdditionalInfo {
     #[getter(r#type)]
     fn type_<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         PyString::new(py, &self.inner.type_)
-    }
-
-    #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.0.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        Ok(PyAdditionalInfo {
-            inner: methods::from_json(data, dialect_arg(dialect)?)?,
-        })
-    }
-
-    /// Unpickles under 2.1 and the `off` profile: a 2.1 token longer than 2.0.1 allows.
-    #[staticmethod]
-    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-        Ok(PyAdditionalInfo { inner })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -164,26 +144,6 @@ impl PyIdToken {
         Ok(Some(PyTuple::new(py, items)?))
     }
 
-    #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.0.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        Ok(PyIdToken {
-            inner: methods::from_json(data, dialect_arg(dialect)?)?,
-        })
-    }
-
-    /// Unpickles under 2.1 and the `off` profile: a 2.1 type or a longer token comes back.
-    #[staticmethod]
-    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-        Ok(PyIdToken { inner })
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         methods::repr(
             py,
@@ -237,19 +197,6 @@ impl PyEvse {
     #[getter]
     fn connector_id(&self) -> Option<i64> {
         self.inner.connector_id
-    }
-
-    #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.0.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        Ok(PyEvse {
-            inner: methods::from_json(data, dialect_arg(dialect)?)?,
-        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -369,26 +316,6 @@ impl PyTransaction {
             .and_then(|v| v.transaction_limit.clone())
             .map(|inner| Py::new(py, PyTransactionLimit { inner }))
             .transpose()
-    }
-
-    #[getter]
-    fn custom_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        custom_data_to_py(py, &self.inner.custom_data)
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="2.0.1"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        Ok(PyTransaction {
-            inner: methods::from_json(data, dialect_arg(dialect)?)?,
-        })
-    }
-
-    /// Unpickles under 2.1 and the `off` profile: 2.1's properties and values come back.
-    #[staticmethod]
-    fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let (inner, _) = methods::from_json_as(data, Profile::Off, Dialect::V21)?;
-        Ok(PyTransaction { inner })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -721,13 +648,13 @@ impl PyTransactionEventRequest {
     }
 }
 
-value_class!(PyAdditionalInfo, AdditionalInfo, "_from_pickle");
+dialect_class!(PyAdditionalInfo, AdditionalInfo);
 
-value_class!(PyIdToken, IdToken, "_from_pickle");
+dialect_class!(PyIdToken, IdToken);
 
-value_class!(PyEvse, Evse);
+dialect_class!(PyEvse, Evse);
 
-value_class!(PyTransaction, Transaction, "_from_pickle");
+dialect_class!(PyTransaction, Transaction);
 
 value_class!(
     PyTransactionEventRequest,

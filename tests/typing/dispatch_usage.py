@@ -7,9 +7,14 @@ from typing import Literal
 from ocpp_meter import (
     CSMSHandler,
     Dispatcher,
+    MeterValuesHandler,
     MeterValuesRequest,
     MeterValuesResponse,
+    TransactionEventHandler,
+    TransactionEventRequest,
+    TransactionEventResponse,
     current_call,
+    new_transaction_event_response,
 )
 
 
@@ -29,14 +34,36 @@ class AsyncHandler:
         return MeterValuesResponse()
 
 
+class SessionHandler:
+    def on_meter_values(
+        self, charging_station_id: str, request: MeterValuesRequest
+    ) -> MeterValuesResponse:
+        return MeterValuesResponse()
+
+    async def on_transaction_event(
+        self, charging_station_id: str, request: TransactionEventRequest
+    ) -> TransactionEventResponse:
+        return new_transaction_event_response("Accepted" if request.id_token else None)
+
+
+class EventsOnly:
+    def on_transaction_event(
+        self, charging_station_id: str, request: TransactionEventRequest
+    ) -> TransactionEventResponse:
+        return TransactionEventResponse()
+
+
 class WrongHandler:
     def on_meter_values(self, charging_station_id: int) -> str:
         return str(charging_station_id)
 
 
 def build() -> list[Dispatcher]:
-    ok: list[CSMSHandler] = [SyncHandler(), AsyncHandler()]
+    ok: list[MeterValuesHandler] = [SyncHandler(), AsyncHandler()]
     dispatchers = [Dispatcher(handler) for handler in ok]
+    both: CSMSHandler = SessionHandler()
+    events: TransactionEventHandler = EventsOnly()
+    dispatchers += [Dispatcher(both), Dispatcher(events)]
     dispatchers.append(Dispatcher(SyncHandler(), dialect="2.1", profile="lenient"))
     dialect: Literal["2.0.1", "2.1"] = dispatchers[-1].dialect
     reply: bytes | None = dispatchers[0].dispatch("CS", b"[]", dialect=dialect)

@@ -16,6 +16,7 @@ from ocpp_meter import (
     MeterValuesResponse,
     OcppError,
     SampledValue,
+    TransactionEventResponse,
     UnitOfMeasure,
 )
 from ocpp_meter.rows import Event, transaction_event_record
@@ -61,7 +62,7 @@ def build() -> bytes:
 def replies(frame: bytes) -> str:
     message = ocpp_meter.decode_message(frame)
     if isinstance(message, CallResult):
-        response: MeterValuesResponse = message.payload
+        response: MeterValuesResponse | TransactionEventResponse = message.payload
         return response.to_json().decode()
     if isinstance(message, CallError):
         return message.code.value
@@ -109,3 +110,40 @@ def session_events(frames: list[bytes]) -> tuple[int, object, list[Event]]:
             record = transaction_event_record("CS-1", call.message_id, call.payload)
             records.append(record)
     return result.event_count + len(events), events.__arrow_c_stream__(), records
+
+
+def answer_transaction_event(request: ocpp_meter.TransactionEventRequest) -> bytes:
+    """A TransactionEvent answered with what its id token needs, then read back."""
+    if request.id_token is None:
+        response = ocpp_meter.new_transaction_event_response()
+    else:
+        message = ocpp_meter.MessageContent(
+            format=ocpp_meter.MessageFormat.UTF8, content="Welcome", language="en"
+        )
+        info = ocpp_meter.IdTokenInfo(
+            status=ocpp_meter.AuthorizationStatus.ACCEPTED,
+            cache_expiry_date_time=datetime.now(timezone.utc),
+            evse_id=[1],
+            group_id_token=request.id_token,
+            personal_message=message,
+        )
+        response = TransactionEventResponse(
+            total_cost=0.0,
+            id_token_info=info,
+            transaction_limit=ocpp_meter.TransactionLimit(max_soc=80),
+            updated_personal_message_extra=[message],
+        )
+    frame = ocpp_meter.encode_call_result("id-2", response)
+    decoded = ocpp_meter.decode_message(frame, "TransactionEvent", dialect="2.1")
+    assert isinstance(decoded, CallResult)
+    payload = decoded.payload
+    if isinstance(payload, TransactionEventResponse) and payload.id_token_info is not None:
+        status: ocpp_meter.AuthorizationStatus = payload.id_token_info.status
+        evses: tuple[int, ...] | None = payload.id_token_info.evse_id
+        personal = payload.id_token_info.personal_message
+        shown: ocpp_meter.MessageFormat | None = personal.format if personal else None
+        assert status and (evses is None or evses) and (shown is None or shown.value)
+    again: TransactionEventResponse = TransactionEventResponse.from_json(
+        response.to_json(), dialect="2.1"
+    )
+    return again.to_json()

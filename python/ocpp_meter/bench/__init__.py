@@ -16,6 +16,9 @@ What is measured (frames from :mod:`ocpp_meter.samples`, seed 0: small, typical,
 * decode, acknowledge path: decode and validate the CALL and nothing else;
 * decode, read-every-field path: decode, then :func:`walk` every field of the request (only the
   peers that decode into typed objects: ours, msgspec, pydantic);
+* both decode paths again on TransactionEvent frames (kinds ``te-small``, ``te-typical``,
+  ``te-large``: :func:`te_frames`), each peer with its TransactionEvent models
+  (:func:`te_peers`), every field read by :func:`walk_transaction_event`;
 * encode, frame: the whole CALL from a decoded request; encode, payload: the request alone;
 * batch: 10,000 typical frames to an Arrow table of rows (:mod:`.batch`), and 10,000 frames of
   whole charging sessions, MeterValues and TransactionEvent, to rows and event records
@@ -28,17 +31,19 @@ decode to Arrow (one thread, all cores) become new :class:`Op` values with their
 """
 
 from .agreement import check_decode, check_dispatch, check_encode
-from .frames import KINDS, OURS, SEED, View, bench_frame, check_frames
+from .frames import KINDS, OURS, SEED, TE_KINDS, View, bench_frame, check_frames, te_frames
 from .measure import Result, measure
 from .peers import Peer, peers
 from .report import GOALS, Goal, gate, main, markdown, report_json, run
-from .views import differences, reference_view, walk
+from .transaction_event_peers import te_peers
+from .views import differences, reference_view, walk, walk_transaction_event
 
 __all__ = [
     "GOALS",
     "KINDS",
     "OURS",
     "SEED",
+    "TE_KINDS",
     "Goal",
     "Peer",
     "Result",
@@ -57,5 +62,8 @@ __all__ = [
     "reference_view",
     "report_json",
     "run",
+    "te_frames",
+    "te_peers",
     "walk",
+    "walk_transaction_event",
 ]

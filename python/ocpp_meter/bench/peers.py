@@ -397,16 +397,40 @@ def _make_json() -> Peer:
 SCHEMA_FILE = "MeterValuesRequest.json"
 
 
-def schema_path() -> Path | None:
-    """The official ``MeterValuesRequest.json``: the repository's copy, else the ocpp library's."""
+def schema_path(name: str = SCHEMA_FILE) -> Path | None:
+    """An official request schema (``MeterValuesRequest.json`` by default): the repository's
+    copy, else the ocpp library's."""
     here = Path(__file__).resolve()
-    candidates = [p / "tests" / "data" / "ocpp201" / SCHEMA_FILE for p in here.parents[:3]]
+    candidates = [p / "tests" / "data" / "ocpp201" / name for p in here.parents[:3]]
     try:
         ocpp = importlib.import_module("ocpp")
-        candidates.append(Path(str(ocpp.__file__)).parent / "v201" / "schemas" / SCHEMA_FILE)
+        candidates.append(Path(str(ocpp.__file__)).parent / "v201" / "schemas" / name)
     except ImportError:
         pass
     return next((p for p in candidates if p.is_file()), None)
+
+
+def envelope_then(
+    loads: Callable[[bytes], Any], action: str, validate: Callable[[Any], object]
+) -> Callable[[bytes], Any]:
+    """A dict peer's acknowledge path: ``loads``, the CALL envelope of ``action`` checked, then
+    ``validate`` of the payload."""
+
+    def ack(frame: bytes) -> Any:
+        call = loads(frame)
+        if not (
+            type(call) is list
+            and len(call) == 4
+            and call[0] == 2
+            and type(call[1]) is str
+            and 1 <= len(call[1]) <= 36
+            and call[2] == action
+        ):
+            raise ValueError(f"not a {action} CALL")
+        validate(call[3])
+        return call
+
+    return ack
 
 
 def _make_fastjsonschema() -> Peer:
@@ -419,20 +443,7 @@ def _make_fastjsonschema() -> Peer:
         schema = json.load(handle)
     # No defaults filled in: they would change what was sent (and cost time ours does not pay).
     validate = fastjsonschema.compile(schema, use_default=False)
-
-    def ack(frame: bytes) -> Any:
-        call = orjson.loads(frame)
-        if not (
-            type(call) is list
-            and len(call) == 4
-            and call[0] == 2
-            and type(call[1]) is str
-            and 1 <= len(call[1]) <= 36
-            and call[2] == "MeterValues"
-        ):
-            raise ValueError("not a MeterValues CALL")
-        validate(call[3])
-        return call
+    ack = envelope_then(orjson.loads, "MeterValues", validate)
 
     return Peer(
         name="fastjsonschema",
@@ -444,7 +455,9 @@ def _make_fastjsonschema() -> Peer:
     )
 
 
-def _make_ocpp() -> Peer:
+def ocpp_call_path(action: str) -> tuple[Callable[[bytes], Any], Callable[[Any], Any]]:
+    """The ``ocpp`` library's acknowledge path for a CALL of ``action`` (``(message id, snake_case
+    payload)`` from a frame), and its ``camel_to_snake_case``."""
     messages = importlib.import_module("ocpp.messages")
     charge_point = importlib.import_module("ocpp.charge_point")
     unpack = messages.unpack
@@ -452,16 +465,26 @@ def _make_ocpp() -> Peer:
     # executor; the thread hop is left out, which favours the peer.
     validate = getattr(messages, "_validate_payload", None)
     to_snake = getattr(charge_point, "camel_to_snake_case", None)
-    call_type = messages.Call
     if validate is None or to_snake is None:
         raise ImportError(f"ocpp {_version('ocpp')} lacks the CALL path measured here")
 
     def ack(frame: bytes) -> Any:
         msg = unpack(frame)
-        if msg.message_type_id != 2 or msg.action != "MeterValues":
-            raise ValueError("not a MeterValues CALL")
+        if msg.message_type_id != 2 or msg.action != action:
+            raise ValueError(f"not a {action} CALL")
         validate(msg, "2.0.1")
         return msg.unique_id, to_snake(msg.payload)
+
+    return ack, to_snake
+
+
+def _make_ocpp() -> Peer:
+    ack, to_snake = ocpp_call_path("MeterValues")
+    messages = importlib.import_module("ocpp.messages")
+    charge_point = importlib.import_module("ocpp.charge_point")
+    unpack = messages.unpack
+    validate = messages._validate_payload
+    call_type = messages.Call
 
     def view(frame: bytes) -> View:
         message_id, payload = ack(frame)

@@ -17,9 +17,10 @@ from typing import Any, Callable, TextIO
 from . import sessions
 from .agreement import check_batch, check_decode, check_dispatch, check_encode
 from .batch import CHECK_FRAMES, batch_frames
-from .frames import KINDS, OURS, bench_frame, check_frames
+from .frames import KINDS, OURS, TE_KINDS, bench_frame, check_frames, te_kinds
 from .measure import FULL, OPS, QUICK, Case, Result, Settings, cases, measure
 from .peers import PEER_ORDER, Peer, peers
+from .transaction_event_peers import te_peers
 
 
 def _medians(results: Sequence[Result]) -> dict[tuple[str, str, str], dict[str, float]]:
@@ -81,6 +82,9 @@ class Goal:
 GOALS: tuple[Goal, ...] = (
     Goal("decode", "ack", "typical", "msgspec", minimum=2.0, margin=0.05),
     Goal("decode", "read", "typical", "msgspec", minimum=1.0, margin=0.05),
+    # Issue 12: TransactionEvent at least as far ahead as MeterValues.
+    Goal("decode", "ack", "te-typical", "msgspec", minimum=2.0, margin=0.05),
+    Goal("decode", "read", "te-typical", "msgspec", minimum=1.0, margin=0.05),
     # The batch issue's goals: 10x the Python baseline (msgspec decode, rows flattened in
     # Python, a pyarrow table) and 3x orjson.loads alone, on one thread. The margin is wider
     # than the decode goals': each round is one 25 ms call, so fewer rounds fit the time.
@@ -140,7 +144,7 @@ def markdown(
         out.append("")
         out.append("| frame | " + " | ".join(names) + " |")
         out.append("| --- |" + " ---: |" * len(names))
-        for kind in (*KINDS, sessions.KIND):
+        for kind in (*KINDS, *TE_KINDS, sessions.KIND):
             row = medians.get((op, path, kind))
             if row is None:
                 continue
@@ -155,6 +159,10 @@ def markdown(
                 shown = "" if r is None else f" ({r:.2f}x)"
                 cells.append(_time_text(row[name]) + shown)
             out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    if any(k[2] in TE_KINDS for k in medians):
+        out.append("`te-*`: TransactionEvent frames (`ocpp_meter.bench.frames.te_frames`), each")
+        out.append("peer with its TransactionEvent models; the other rows: MeterValues.")
         out.append("")
     out.append("Peers:")
     out.append("")
@@ -220,7 +228,8 @@ def run(
     for name, why in skipped.items():
         err.write(f"bench: skipping {name}: {why}\n")
     ours = found[OURS]
-    frames = {kind: bench_frame(kind) for kind in KINDS}
+    frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS)}
+    te_found = te_peers(found)
     disagreed: dict[str, str] = {}
     err.write("bench: checking every peer's output against ours ...\n")
     for name, peer in found.items():
@@ -236,8 +245,16 @@ def run(
         except Exception as exc:  # noqa: BLE001 - any failure leaves the peer out
             disagreed[name] = f"{type(exc).__name__}: {exc}"
             err.write(f"bench: {name} DISAGREES with ours, left out: {exc}\n")
-    if OURS in disagreed:
-        raise AssertionError(f"ours disagrees with stdlib json: {disagreed[OURS]}")
+    for name, peer in te_found.items():
+        try:
+            for kind in te_kinds(kinds):
+                check_decode(peer, check_frames(kind), te_found[OURS])
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the peer out
+            disagreed[f"{name} (TransactionEvent)"] = f"{type(exc).__name__}: {exc}"
+            err.write(f"bench: {name} DISAGREES with ours on TransactionEvent, left out: {exc}\n")
+    for who in (OURS, f"{OURS} (TransactionEvent)"):
+        if who in disagreed:
+            raise AssertionError(f"{who} disagrees with stdlib json: {disagreed[who]}")
     measured = {n: p for n, p in found.items() if n not in disagreed}
     many = batch_frames() if "typical" in kinds else None
     groups = cases(measured, kinds, frames, many)
@@ -247,6 +264,8 @@ def run(
         except AssertionError as exc:
             disagreed[f"msgspec ({sessions.KIND} batch)"] = f"AssertionError: {exc}"
             err.write(f"bench: the msgspec session batch DISAGREES with ours, left out: {exc}\n")
+    te_measured = {n: p for n, p in te_found.items() if f"{n} (TransactionEvent)" not in disagreed}
+    groups += cases(te_measured, te_kinds(kinds), frames)
     results = measure(groups, settings, _progress_printer(err))
     if err.isatty():
         err.write("\n")
@@ -281,7 +300,7 @@ def report_json(
         "peers": {n: {"version": p.version, "what": p.what} for n, p in found.items()},
         "skipped": skipped,
         "disagreed": disagreed,
-        "frames": {kind: len(bench_frame(kind)) for kind in KINDS},
+        "frames": {kind: len(bench_frame(kind)) for kind in (*KINDS, *TE_KINDS)},
         "results": [r.as_dict() for r in results],
         "ratios": ratios,
         "gates": [{"passed": ok, "line": line} for ok, line in gates],
@@ -326,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     kinds = tuple(k for k in KINDS if args.kind is None or k in args.kind)
     results, found, skipped, disagreed, env = run(quick=args.quick, kinds=kinds, only=args.peer)
-    frames = {kind: bench_frame(kind) for kind in KINDS}
+    frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS)}
     gates = gate(results) if args.gate else []
     text = markdown(results, found, skipped, frames, disagreed)
     sys.stdout.write(text)

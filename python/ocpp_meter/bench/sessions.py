@@ -10,17 +10,15 @@ station's grid-meter MeterValues. Both sides answer with two tables, the rows an
 
 # msgspec reads the model annotations below at run time, and Python 3.9 has no ``X | Y``
 # there: keep ``Union``.
-# ruff: noqa: UP007
 
 from __future__ import annotations
 
 import importlib
-from datetime import datetime, timezone
-from typing import Annotated, Any, Callable, Literal, Union
+from datetime import timezone
+from typing import Annotated, Any, Callable, Literal
 
 from .. import samples
 from .._core import decode_batch
-from ..enums import ChargingState, IdTokenType, Reason, TransactionEventType, TriggerReason
 from ..rows import EVENT_COLUMNS
 from .batch import BATCH_FRAMES, STATION, append_rows, row_schema
 from .frames import OURS, SEED
@@ -176,59 +174,10 @@ def group(frames: list[bytes], err: Any = None) -> list[Case]:
     ]
 
 
-# msgspec Structs of the OCPP 2.0.1 TransactionEventRequest with the schema's constraints, on
-# the MeterValues Structs of .peers for ``meterValue``.
+# The msgspec models of the TransactionEvent decode peer serve the baseline too.
 if not _MSGSPEC_MISSING:
     import msgspec
-    from msgspec import UNSET, Meta, Struct, UnsetType
+    from msgspec import UNSET, Meta
 
-    from .peers import _MsCustomData, _MsMeterValue, _MsMeterValuesRequest
-
-    class _MsAdditionalInfo(
-        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
-    ):
-        custom_data: Union[_MsCustomData, UnsetType] = UNSET
-        additional_id_token: Annotated[str, Meta(max_length=36)]
-        type: Annotated[str, Meta(max_length=50)]
-
-    class _MsIdToken(Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True):
-        custom_data: Union[_MsCustomData, UnsetType] = UNSET
-        additional_info: Union[
-            Annotated[tuple[_MsAdditionalInfo, ...], Meta(min_length=1)], UnsetType
-        ] = UNSET
-        id_token: Annotated[str, Meta(max_length=36)]
-        type: IdTokenType
-
-    class _MsEvse(Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True):
-        custom_data: Union[_MsCustomData, UnsetType] = UNSET
-        id: int
-        connector_id: Union[int, UnsetType] = UNSET
-
-    class _MsTransaction(
-        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
-    ):
-        custom_data: Union[_MsCustomData, UnsetType] = UNSET
-        transaction_id: Annotated[str, Meta(max_length=36)]
-        charging_state: Union[ChargingState, UnsetType] = UNSET
-        time_spent_charging: Union[int, UnsetType] = UNSET
-        stopped_reason: Union[Reason, UnsetType] = UNSET
-        remote_start_id: Union[int, UnsetType] = UNSET
-
-    class _MsTransactionEventRequest(
-        Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
-    ):
-        custom_data: Union[_MsCustomData, UnsetType] = UNSET
-        event_type: TransactionEventType
-        meter_value: Union[Annotated[tuple[_MsMeterValue, ...], Meta(min_length=1)], UnsetType] = (
-            UNSET
-        )
-        timestamp: Annotated[datetime, Meta(tz=True)]
-        trigger_reason: TriggerReason
-        seq_no: int
-        offline: Union[bool, UnsetType] = UNSET
-        number_of_phases_used: Union[int, UnsetType] = UNSET
-        cable_max_current: Union[int, UnsetType] = UNSET
-        reservation_id: Union[int, UnsetType] = UNSET
-        transaction_info: _MsTransaction
-        evse: Union[_MsEvse, UnsetType] = UNSET
-        id_token: Union[_MsIdToken, UnsetType] = UNSET
+    from .peers import _MsMeterValuesRequest
+    from .transaction_event_peers import _MsTransactionEventRequest

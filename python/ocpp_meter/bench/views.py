@@ -19,7 +19,44 @@ def walk(request: Any) -> None:
     ``msgspec.UNSET``).
     """
     _ = request.evse_id
-    for meter_value in request.meter_value:
+    _walk_meter_values(request.meter_value)
+
+
+def walk_transaction_event(request: Any) -> None:
+    """Read every field of a decoded TransactionEventRequest (OCPP 2.0.1), as :func:`walk` does
+    for MeterValues: the same code for every peer, ``customData`` left alone as there."""
+    _ = request.event_type
+    _ = request.timestamp
+    _ = request.trigger_reason
+    _ = request.seq_no
+    _ = request.offline
+    _ = request.number_of_phases_used
+    _ = request.cable_max_current
+    _ = request.reservation_id
+    info = request.transaction_info
+    _ = info.transaction_id
+    _ = info.charging_state
+    _ = info.time_spent_charging
+    _ = info.stopped_reason
+    _ = info.remote_start_id
+    evse = request.evse
+    if evse:
+        _ = evse.id
+        _ = evse.connector_id
+    token = request.id_token
+    if token:
+        _ = token.id_token
+        _ = token.type
+        for info in token.additional_info or ():
+            _ = info.additional_id_token
+            _ = info.type
+    meter_values = request.meter_value
+    if meter_values:
+        _walk_meter_values(meter_values)
+
+
+def _walk_meter_values(meter_values: Any) -> None:
+    for meter_value in meter_values:
         _ = meter_value.timestamp
         for sv in meter_value.sampled_value:
             _ = sv.value
@@ -91,48 +128,69 @@ _WIRE_NAMES = (
     "signingMethod",
     "encodingMethod",
     "publicKey",
+    # TransactionEvent
+    "eventType",
+    "triggerReason",
+    "seqNo",
+    "offline",
+    "numberOfPhasesUsed",
+    "cableMaxCurrent",
+    "reservationId",
+    "transactionInfo",
+    "transactionId",
+    "chargingState",
+    "timeSpentCharging",
+    "stoppedReason",
+    "remoteStartId",
+    "evse",
+    "id",
+    "connectorId",
+    "idToken",
+    "type",
+    "additionalInfo",
+    "additionalIdToken",
 )
 
 
-def view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _same) -> View:
-    """The :data:`View` of a payload parsed into plain dicts and lists.
+class _Wire:
+    """The :data:`View` parts of a payload parsed into plain dicts and lists; ``key`` maps each
+    wire (camelCase) property name to the name the peer's dicts use."""
 
-    ``key`` maps each wire (camelCase) property name to the name the peer's dicts use.
-    """
-    k = {name: key(name) for name in _WIRE_NAMES}
+    def __init__(self, key: Callable[[str], str]) -> None:
+        self.k = {name: key(name) for name in _WIRE_NAMES}
 
-    def vendor(obj: dict[str, Any]) -> str | None:
-        custom = obj.get(k["customData"])
-        return None if custom is None else str(custom[k["vendorId"]])
+    def vendor(self, obj: dict[str, Any]) -> str | None:
+        custom = obj.get(self.k["customData"])
+        return None if custom is None else str(custom[self.k["vendorId"]])
 
-    def unit(obj: dict[str, Any] | None) -> View | None:
+    def unit(self, obj: dict[str, Any] | None) -> View | None:
         if obj is None:
             return None
+        k = self.k
         return {
             "unit": obj.get(k["unit"]),
             "multiplier": obj.get(k["multiplier"]),
-            "vendor": vendor(obj),
+            "vendor": self.vendor(obj),
         }
 
-    def signed(obj: dict[str, Any] | None) -> View | None:
+    def signed(self, obj: dict[str, Any] | None) -> View | None:
         if obj is None:
             return None
+        k = self.k
         return {
             "signed_meter_data": obj[k["signedMeterData"]],
             "signing_method": obj[k["signingMethod"]],
             "encoding_method": obj[k["encodingMethod"]],
             "public_key": obj[k["publicKey"]],
-            "vendor": vendor(obj),
+            "vendor": self.vendor(obj),
         }
 
-    return {
-        "message_id": message_id,
-        "evse_id": payload[k["evseId"]],
-        "vendor": vendor(payload),
-        "meter_value": [
+    def meter_values(self, items: list[dict[str, Any]]) -> list[View]:
+        k = self.k
+        return [
             {
                 "timestamp": _wire_time(mv[k["timestamp"]]),
-                "vendor": vendor(mv),
+                "vendor": self.vendor(mv),
                 "sampled_value": [
                     {
                         "value": _number(sv[k["value"]]),
@@ -140,42 +198,119 @@ def view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _sam
                         "measurand": sv.get(k["measurand"]),
                         "phase": sv.get(k["phase"]),
                         "location": sv.get(k["location"]),
-                        "unit_of_measure": unit(sv.get(k["unitOfMeasure"])),
-                        "signed_meter_value": signed(sv.get(k["signedMeterValue"])),
-                        "vendor": vendor(sv),
+                        "unit_of_measure": self.unit(sv.get(k["unitOfMeasure"])),
+                        "signed_meter_value": self.signed(sv.get(k["signedMeterValue"])),
+                        "vendor": self.vendor(sv),
                     }
                     for sv in mv[k["sampledValue"]]
                 ],
             }
-            for mv in payload[k["meterValue"]]
-        ],
+            for mv in items
+        ]
+
+    def transaction_event(self, message_id: Any, payload: dict[str, Any]) -> View:
+        k = self.k
+        info = payload[k["transactionInfo"]]
+        evse = payload.get(k["evse"])
+        token = payload.get(k["idToken"])
+        meter_values = payload.get(k["meterValue"])
+        additional = None if token is None else token.get(k["additionalInfo"])
+        return {
+            "message_id": message_id,
+            "event_type": payload[k["eventType"]],
+            "timestamp": _wire_time(payload[k["timestamp"]]),
+            "trigger_reason": payload[k["triggerReason"]],
+            "seq_no": payload[k["seqNo"]],
+            "offline": payload.get(k["offline"]),
+            "number_of_phases_used": payload.get(k["numberOfPhasesUsed"]),
+            "cable_max_current": payload.get(k["cableMaxCurrent"]),
+            "reservation_id": payload.get(k["reservationId"]),
+            "vendor": self.vendor(payload),
+            "transaction_info": {
+                "transaction_id": info[k["transactionId"]],
+                "charging_state": info.get(k["chargingState"]),
+                "time_spent_charging": info.get(k["timeSpentCharging"]),
+                "stopped_reason": info.get(k["stoppedReason"]),
+                "remote_start_id": info.get(k["remoteStartId"]),
+                "vendor": self.vendor(info),
+            },
+            "evse": None
+            if evse is None
+            else {
+                "id": evse[k["id"]],
+                "connector_id": evse.get(k["connectorId"]),
+                "vendor": self.vendor(evse),
+            },
+            "id_token": None
+            if token is None
+            else {
+                "id_token": token[k["idToken"]],
+                "type": token[k["type"]],
+                "additional_info": None
+                if additional is None
+                else [
+                    {
+                        "additional_id_token": a[k["additionalIdToken"]],
+                        "type": a[k["type"]],
+                        "vendor": self.vendor(a),
+                    }
+                    for a in additional
+                ],
+                "vendor": self.vendor(token),
+            },
+            "meter_value": None if meter_values is None else self.meter_values(meter_values),
+        }
+
+
+def view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _same) -> View:
+    """The :data:`View` of a MeterValues payload parsed into plain dicts and lists.
+
+    ``key`` maps each wire (camelCase) property name to the name the peer's dicts use.
+    """
+    wire = _Wire(key)
+    return {
+        "message_id": message_id,
+        "evse_id": payload[wire.k["evseId"]],
+        "vendor": wire.vendor(payload),
+        "meter_value": wire.meter_values(payload[wire.k["meterValue"]]),
     }
 
 
-def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
-    """The :data:`View` of a request decoded into objects with ocpp-meter's attribute names.
+def te_view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _same) -> View:
+    """The :data:`View` of a TransactionEvent payload parsed into plain dicts and lists."""
+    return _Wire(key).transaction_event(message_id, payload)
 
-    ``absent`` is what the decoder gives for an absent optional field (``None`` for ours and
-    pydantic, ``msgspec.UNSET`` for msgspec); it reads as ``None`` in the view.
-    """
 
-    def opt(value: Any) -> Any:
-        return None if value is absent or value is None else value
+class _Objects:
+    """The :data:`View` parts of a request decoded into objects with ocpp-meter's attribute
+    names; ``absent`` is what the decoder gives for an absent optional field (``None`` for ours
+    and pydantic, ``msgspec.UNSET`` for msgspec); it reads as ``None`` in the view."""
 
-    def vendor(obj: Any) -> str | None:
-        custom = opt(obj.custom_data)
+    def __init__(self, absent: Any) -> None:
+        self.absent = absent
+
+    def opt(self, value: Any) -> Any:
+        return None if value is self.absent or value is None else value
+
+    def vendor(self, obj: Any) -> str | None:
+        custom = self.opt(obj.custom_data)
         if custom is None:
             return None
         return str(custom["vendorId"] if isinstance(custom, dict) else custom.vendor_id)
 
-    def unit(obj: Any) -> View | None:
-        obj = opt(obj)
+    def unit(self, obj: Any) -> View | None:
+        obj = self.opt(obj)
         if obj is None:
             return None
-        return {"unit": opt(obj.unit), "multiplier": opt(obj.multiplier), "vendor": vendor(obj)}
+        opt = self.opt
+        return {
+            "unit": opt(obj.unit),
+            "multiplier": opt(obj.multiplier),
+            "vendor": self.vendor(obj),
+        }
 
-    def signed(obj: Any) -> View | None:
-        obj = opt(obj)
+    def signed(self, obj: Any) -> View | None:
+        obj = self.opt(obj)
         if obj is None:
             return None
         return {
@@ -183,17 +318,15 @@ def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
             "signing_method": obj.signing_method,
             "encoding_method": obj.encoding_method,
             "public_key": obj.public_key,
-            "vendor": vendor(obj),
+            "vendor": self.vendor(obj),
         }
 
-    return {
-        "message_id": message_id,
-        "evse_id": request.evse_id,
-        "vendor": vendor(request),
-        "meter_value": [
+    def meter_values(self, items: Any) -> list[View]:
+        opt = self.opt
+        return [
             {
                 "timestamp": _instant(mv.timestamp),
-                "vendor": vendor(mv),
+                "vendor": self.vendor(mv),
                 "sampled_value": [
                     {
                         "value": _number(sv.value),
@@ -201,25 +334,106 @@ def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
                         "measurand": _wire(opt(sv.measurand)),
                         "phase": _wire(opt(sv.phase)),
                         "location": _wire(opt(sv.location)),
-                        "unit_of_measure": unit(sv.unit_of_measure),
-                        "signed_meter_value": signed(sv.signed_meter_value),
-                        "vendor": vendor(sv),
+                        "unit_of_measure": self.unit(sv.unit_of_measure),
+                        "signed_meter_value": self.signed(sv.signed_meter_value),
+                        "vendor": self.vendor(sv),
                     }
                     for sv in mv.sampled_value
                 ],
             }
-            for mv in request.meter_value
-        ],
+            for mv in items
+        ]
+
+    def transaction_event(self, message_id: Any, request: Any) -> View:
+        opt = self.opt
+        info = request.transaction_info
+        evse = opt(request.evse)
+        token = opt(request.id_token)
+        meter_values = opt(request.meter_value)
+        additional = None if token is None else opt(token.additional_info)
+        return {
+            "message_id": message_id,
+            "event_type": _wire(request.event_type),
+            "timestamp": _instant(request.timestamp),
+            "trigger_reason": _wire(request.trigger_reason),
+            "seq_no": request.seq_no,
+            "offline": opt(request.offline),
+            "number_of_phases_used": opt(request.number_of_phases_used),
+            "cable_max_current": opt(request.cable_max_current),
+            "reservation_id": opt(request.reservation_id),
+            "vendor": self.vendor(request),
+            "transaction_info": {
+                "transaction_id": info.transaction_id,
+                "charging_state": _wire(opt(info.charging_state)),
+                "time_spent_charging": opt(info.time_spent_charging),
+                "stopped_reason": _wire(opt(info.stopped_reason)),
+                "remote_start_id": opt(info.remote_start_id),
+                "vendor": self.vendor(info),
+            },
+            "evse": None
+            if evse is None
+            else {
+                "id": evse.id,
+                "connector_id": opt(evse.connector_id),
+                "vendor": self.vendor(evse),
+            },
+            "id_token": None
+            if token is None
+            else {
+                "id_token": token.id_token,
+                "type": _wire(token.type),
+                "additional_info": None
+                if additional is None
+                else [
+                    {
+                        "additional_id_token": a.additional_id_token,
+                        "type": a.type,
+                        "vendor": self.vendor(a),
+                    }
+                    for a in additional
+                ],
+                "vendor": self.vendor(token),
+            },
+            "meter_value": None if meter_values is None else self.meter_values(meter_values),
+        }
+
+
+def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
+    """The :data:`View` of a MeterValuesRequest decoded into objects with ocpp-meter's
+    attribute names.
+
+    ``absent`` is what the decoder gives for an absent optional field (``None`` for ours and
+    pydantic, ``msgspec.UNSET`` for msgspec); it reads as ``None`` in the view.
+    """
+    objects = _Objects(absent)
+    return {
+        "message_id": message_id,
+        "evse_id": request.evse_id,
+        "vendor": objects.vendor(request),
+        "meter_value": objects.meter_values(request.meter_value),
     }
 
 
+def te_view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
+    """The :data:`View` of a TransactionEventRequest decoded into objects (see
+    :func:`view_of_objects`)."""
+    return _Objects(absent).transaction_event(message_id, request)
+
+
+_WIRE_VIEWS: dict[str, Callable[[Any, Any, Callable[[str], str]], View]] = {
+    "MeterValues": view_of_wire,
+    "TransactionEvent": te_view_of_wire,
+}
+
+
 def call_view(call: Any, key: Callable[[str], str] = _same) -> View:
-    """The view of a CALL parsed into a list, after checking its envelope."""
+    """The view of a CALL parsed into a list, after checking its envelope (MeterValues or
+    TransactionEvent, by its action)."""
     if not (isinstance(call, list) and len(call) == 4 and call[0] == 2):
         raise AssertionError(f"not a CALL: {call!r:.80}")
-    if call[2] != "MeterValues":
+    if call[2] not in _WIRE_VIEWS:
         raise AssertionError(f"action {call[2]!r}")
-    return view_of_wire(call[1], call[3], key)
+    return _WIRE_VIEWS[call[2]](call[1], call[3], key)
 
 
 def reference_view(frame: bytes | str) -> View:
