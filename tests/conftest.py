@@ -14,7 +14,7 @@ if str(_TESTS) not in sys.path:  # `import strategies` from any rootdir / import
 
 import hypothesis_run
 
-_LONG_PROFILE = "ocpp-meter-long"
+_RUN_PROFILE = "ocpp-meter-run"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -26,15 +26,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.hypothesis_seed = str(hypothesis_run.SEED)
     else:
         hypothesis_run.SEED = int(given)
-    if hypothesis_run.SCALE > 1:
-        from hypothesis import settings
+    from hypothesis import settings
 
-        settings.register_profile(
-            _LONG_PROFILE,
-            parent=settings.get_profile("default"),
-            max_examples=hypothesis_run.examples(settings.default.max_examples),
-        )
-        settings.load_profile(_LONG_PROFILE)
+    # Hypothesis loads its "ci" profile when CI is set, and that profile derandomizes: every CI
+    # run would then try the same examples whatever its seed. The run's profile keeps the
+    # current one's settings but draws from the seed, and scales the example counts.
+    current = settings()  # the profile loaded so far ("ci" under CI)
+    settings.register_profile(
+        _RUN_PROFILE,
+        parent=current,
+        derandomize=False,
+        max_examples=hypothesis_run.examples(current.max_examples),
+    )
+    settings.load_profile(_RUN_PROFILE)
 
 
 def _seed_line() -> str:

@@ -40,6 +40,8 @@ def _run(tmp_path: Path, name: str, seed: str | None) -> tuple[list[int], str]:
     draws = work / "draws"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCPP_METER_HYPOTHESIS")}
     env["DRAWS"] = str(draws)
+    # As in CI, where hypothesis's own "ci" profile would derandomize every run.
+    env["CI"] = "true"
     if seed is not None:
         env[hypothesis_run.SEED_ENV] = seed
     proc = subprocess.run(
