@@ -13,9 +13,11 @@ SQLite.
   of that subprotocol: a 2.1 measurand is valid on an ``ocpp2.1`` connection and a
   ``PropertyConstraintViolation`` on an ``ocpp2.0.1`` one.
 - Each frame goes through a :class:`~ocpp_meter.dispatch.Dispatcher` whose handler,
-  :class:`MeterValuesIngest`, queues the frame's rows on the
-  :class:`~ocpp_meter.storage.GroupCommitWriter` and returns the CALLRESULT only once they are
-  committed. BootNotification, Heartbeat, StatusNotification and Authorize are answered by
+  :class:`MeterValuesIngest`, queues a MeterValues or TransactionEvent frame on the
+  :class:`~ocpp_meter.storage.GroupCommitWriter` (readings in ``sampled_values``, a
+  TransactionEvent's event record in ``transaction_events``, in one commit) and returns the
+  CALLRESULT only once they are committed; a TransactionEvent with an ``idToken`` gets an
+  ``idTokenInfo`` by the Authorize accept policy. BootNotification, Heartbeat, StatusNotification and Authorize are answered by
   :class:`~ocpp_meter.station_services.StationServices` (Accepted at boot with
   :attr:`ServeConfig.heartbeat_interval`, the time, an empty reply, the id token by
   :attr:`ServeConfig.accepted_id_tokens`), each request validated against its official schema.
@@ -49,6 +51,7 @@ import logging
 import signal
 import ssl
 from collections.abc import Awaitable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Callable
@@ -62,8 +65,11 @@ from websockets.typing import Subprotocol
 
 from ._core import (
     Call,
+    IdTokenInfo,
     MeterValuesRequest,
     MeterValuesResponse,
+    TransactionEventRequest,
+    TransactionEventResponse,
     decode_message,
     encode_call_error,
 )
@@ -76,7 +82,7 @@ from .station_services import DEFAULT_HEARTBEAT_INTERVAL, StationServices
 from .storage import GroupCommitWriter
 
 if TYPE_CHECKING:
-    from ._core import Dialect, Profile
+    from ._core import Buffer, Dialect, Profile
 
 __all__ = [
     "DEFAULT_HOST",
@@ -146,20 +152,57 @@ def station_id_from_path(path: str) -> str | None:
     return station_id
 
 
-class MeterValuesIngest:
-    """The CSMS handler of the endpoint: store the rows, acknowledge once they are committed."""
+_received: ContextVar[tuple[Buffer, Dialect, Profile] | None] = ContextVar(
+    "ocpp_meter_received_frame", default=None
+)
+"""The frame being dispatched by :class:`IngestServer`, with its dialect and profile."""
 
-    def __init__(self, writer: GroupCommitWriter) -> None:
+
+class MeterValuesIngest:
+    """The CSMS handler of the endpoint, of MeterValues and TransactionEvent: store the rows
+    (and a TransactionEvent's event record), acknowledge once they are committed.
+
+    The frame goes to the writer as received (on the endpoint), so its readings become rows on
+    the writer thread straight from the core's columns. A TransactionEvent that carries an
+    ``idToken`` is answered with an ``idTokenInfo`` whose status is the Authorize accept policy
+    of ``services`` (``Accepted`` for every token when ``services`` is ``None``).
+    """
+
+    def __init__(self, writer: GroupCommitWriter, services: StationServices | None = None) -> None:
         self.writer = writer
+        self.services = services
+
+    async def _store(
+        self, charging_station_id: str, request: MeterValuesRequest | TransactionEventRequest
+    ) -> None:
+        received = _received.get()
+        if received is not None:
+            frame, dialect, profile = received
+            await self.writer.write_frame(
+                charging_station_id, frame, dialect=dialect, profile=profile
+            )
+        else:  # dispatched by another caller: store the request as decoded
+            call = current_call()
+            message_id = call.message_id if call is not None else ""
+            await self.writer.write(charging_station_id, message_id, request)
 
     async def on_meter_values(
         self, charging_station_id: str, request: MeterValuesRequest
     ) -> MeterValuesResponse:
-        call = current_call()
-        message_id = call.message_id if call is not None else ""
-        # The rows are built on the writer thread: the event loop never reads the readings.
-        await self.writer.write(charging_station_id, message_id, request)
+        await self._store(charging_station_id, request)
         return MeterValuesResponse()
+
+    async def on_transaction_event(
+        self, charging_station_id: str, request: TransactionEventRequest
+    ) -> TransactionEventResponse:
+        await self._store(charging_station_id, request)
+        token = request.id_token
+        if token is None:
+            return TransactionEventResponse()
+        status = (
+            "Accepted" if self.services is None else self.services.id_token_status(token.id_token)
+        )
+        return TransactionEventResponse(id_token_info=IdTokenInfo(status=status))
 
 
 @dataclass
@@ -336,9 +379,14 @@ class IngestServer:
                     if self._stopping:
                         break
                     if isinstance(frame, str):
-                        reply = await self.dispatcher.dispatch_async(
-                            station_id, frame, dialect=dialect
-                        )
+                        profile = self.dispatcher.profile_for(station_id)
+                        received = _received.set((frame, dialect, profile))
+                        try:
+                            reply = await self.dispatcher.dispatch_async(
+                                station_id, frame, dialect=dialect
+                            )
+                        finally:
+                            _received.reset(received)
                     else:
                         reply = binary_reply(station_id, frame)
                     if reply is not None:
@@ -425,13 +473,14 @@ async def serve(
     # The core refuses a frame over max_frame_bytes with the CALLERROR of the error table (and
     # its message id); the limit is process-wide, so it is put back when the endpoint stops.
     previous_limits = set_limits(max_frame_bytes=config.max_frame_bytes)
+    services = config.services()
     try:
         ingest = IngestServer(
             Dispatcher(
-                MeterValuesIngest(writer),
+                MeterValuesIngest(writer, services),
                 profile=config.profile,
                 station_profiles=config.station_profiles,
-                services=config.services(),
+                services=services,
             ),
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,

@@ -1,0 +1,85 @@
+"""The endpoint stores TransactionEvents: readings in sampled_values, the event record in
+transaction_events, in one commit, acknowledged after it; the reply carries idTokenInfo by the
+Authorize accept policy when the request has an idToken."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from ocpp_meter import CallResult, decode_batch, decode_message
+from ocpp_meter.samples import session_frames
+from ocpp_meter.server import ServeConfig
+from serving import in_process, run
+from websockets.asyncio.client import connect
+
+
+def table(db: Path, name: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
+
+
+def sql_text(stamp: Any) -> str:
+    return stamp.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def expected(frames: list[bytes], station: str, dialect: str) -> tuple[list[Any], list[Any]]:
+    """What the batch decoder gives for the same frames, as the SQL tables hold it."""
+    result = decode_batch(frames, station, dialect=dialect)
+    rows = pa.table(result).to_pylist()
+    events = pa.table(result.events).to_pylist()
+
+    def as_sql(record: dict[str, Any]) -> tuple[Any, ...]:
+        record = dict(record, timestamp=sql_text(record["timestamp"]))
+        if record.get("offline") is not None:
+            record["offline"] = int(record["offline"])
+        return tuple(record.values())
+
+    return [as_sql(r) for r in rows], [as_sql(e) for e in events]
+
+
+@pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])
+@pytest.mark.parametrize("accepted", [None, frozenset({"nobody"})])
+def test_sessions_are_stored_exactly_and_answered_by_the_accept_policy(
+    tmp_path: Path, dialect: str, accepted: frozenset[str] | None
+) -> None:
+    db = tmp_path / "m.sqlite"
+    sessions = [session_frames(seed, updates=3, dialect=dialect) for seed in range(4)]
+    config = ServeConfig(port=0, db=str(db), accepted_id_tokens=accepted)
+    subprotocol = "ocpp2.1" if dialect == "2.1" else "ocpp2.0.1"
+
+    async def scenario() -> list[tuple[dict[str, Any], Any]]:
+        answered = []
+        async with (
+            in_process(config) as url,
+            connect(f"{url}/ocpp/CS-TE", subprotocols=[subprotocol]) as ws,
+        ):
+            for frames in sessions:
+                for frame in frames:
+                    await ws.send(frame.decode())
+                    reply = json.loads(await ws.recv())
+                    answered.append((json.loads(frame), reply))
+        return answered
+
+    answered = run(scenario())
+    status = "Accepted" if accepted is None else "Unknown"
+    tokens = 0
+    for (_, message_id, _, payload), reply in answered:
+        assert reply[:2] == [3, message_id], reply
+        decoded = decode_message(json.dumps(reply), action="TransactionEvent", dialect=dialect)
+        assert isinstance(decoded, CallResult)
+        if "idToken" in payload:
+            tokens += 1
+            assert reply[2] == {"idTokenInfo": {"status": status}}
+        else:
+            assert reply[2] == {}
+    assert tokens >= len(sessions)
+    frames = [frame for session in sessions for frame in session]
+    rows, events = expected(frames, "CS-TE", dialect)
+    assert table(db, "sampled_values") == rows
+    assert table(db, "transaction_events") == events
+    assert len(events) == len(frames)
