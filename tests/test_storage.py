@@ -20,6 +20,7 @@ from ocpp_meter import (
     Transaction,
     TransactionEventRequest,
     UnitOfMeasure,
+    decode_message,
     storage,
 )
 from ocpp_meter.errors import OcppError
@@ -474,7 +475,7 @@ def test_a_frame_the_core_rejects_fails_with_its_error(tmp_path: Path) -> None:
     assert [row[1] for row in stored(path)] == ["g"]
 
 
-def test_decode_slices_bound_what_is_decoded_at_once(
+def test_max_batch_bytes_bounds_what_is_decoded_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sizes: list[int] = []
@@ -486,13 +487,39 @@ def test_decode_slices_bound_what_is_decoded_at_once(
 
     entered, release = hold_first_frame(monkeypatch)
     path = tmp_path / "m.sqlite"
-    with GroupCommitWriter(str(path), decode_slice_bytes=1000) as writer:
+    with GroupCommitWriter(str(path), max_batch_bytes=1000) as writer:
         writer.submit("CS", "first", request())
         assert entered.wait(timeout=10)
         monkeypatch.setattr(storage, "decode_frames", counted)
         rest = [writer.submit("CS", f"m{i}", request(10)) for i in range(20)]
         release.set()
         assert [future.result(timeout=10) for future in rest] == [10] * 20
-        assert writer.stats.commits == 2
+        assert writer.stats.commits == 1 + len(sizes)  # one decode per transaction
     assert len(sizes) > 1 and all(size <= 1000 for size in sizes)
     assert len(stored(path)) == 2 + 200
+
+
+def test_small_frames_pass_large_ones_waiting_and_the_oldest_always_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[list[str]] = []
+    real = storage.decode_frames
+
+    def recorded(frames: Any, station_ids: Any, profile: Any, dialect: Any) -> Any:
+        order.append([decode_message(frame).message_id for frame in frames])
+        return real(frames, station_ids, profile, dialect)
+
+    entered, release = hold_first_frame(monkeypatch)
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path), max_batch_bytes=1500) as writer:
+        writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        monkeypatch.setattr(storage, "decode_frames", recorded)
+        futures = [writer.submit("CS", f"big{i}", request(60)) for i in range(3)]
+        futures.append(writer.submit("CS", "small", request(1)))
+        release.set()
+        assert [future.result(timeout=10) for future in futures] == [60, 60, 60, 1]
+    # "first" went as the oldest; then the smallest (the small one, although it arrived last,
+    # and one large frame of about 1,000 bytes: two do not fit in 1,500), then the oldest
+    # (over half the budget: alone), then the smallest again.
+    assert order == [["big0", "small"], ["big1"], ["big2"]]

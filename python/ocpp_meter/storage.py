@@ -12,20 +12,21 @@ reboot never has real readings dropped.
 :class:`GroupCommitWriter` owns the connection on a thread of its own. Frames are queued with
 :meth:`~GroupCommitWriter.write_frame` (the endpoint: the frame as received, already validated)
 or :meth:`~GroupCommitWriter.write` and :meth:`~GroupCommitWriter.submit` (a decoded request,
-encoded back to its frame), each giving a future. The thread takes every frame waiting in the
-queue (up to ``max_batch_frames``) and, in one transaction, decodes them with the core's
-:func:`~ocpp_meter.decode_batch` in slices of at most ``decode_slice_bytes`` and inserts the
-rows and event records from its columns one parameter tuple at a time
-(:meth:`~ocpp_meter.BatchResult.sql_rows`): no Python object per row is ever held, so the
-writer's memory is the columns of one slice, about 20 times the slice's bytes (the 24 row
-columns of ``{"value":0}`` readings, the densest frame there is), whatever the number of frames
-waiting. It commits, and only then resolves each frame's future. If the batch's transaction
-fails, each of its frames is tried again in a transaction of its own, so a frame the database
-refuses fails alone (its waiter gets the error, which the endpoint answers with an
-``InternalError`` CALLERROR) and nothing of it is stored; a frame's rows and event record are
-stored together or not at all. While one commit is on disk the next batch gathers, so the cost of
-a sync is shared by every frame that arrived meanwhile, and no delay is added when the load is
-light.
+encoded back to its frame), each giving a future. The thread takes the frames waiting in the
+queue, up to ``max_batch_frames`` and ``max_batch_bytes`` per transaction (the oldest frame and
+the smallest ones by turns, so that a station sending small frames never waits behind more than
+one transaction of large ones), decodes them with the core's :func:`~ocpp_meter.decode_batch` and
+inserts the rows and event records from its columns one parameter tuple at a time
+(:meth:`~ocpp_meter.BatchResult.sql_parameters`): no Python object per row is ever held, so
+the writer's memory is the columns of one transaction's frames, at most about 20 times
+``max_batch_bytes`` (the 24 row columns of ``{"value":0}`` readings, the densest frame there
+is), whatever the number of frames waiting. It commits, and only then resolves each frame's
+future. If the transaction fails, each of its frames is tried again in a transaction of its
+own, so a frame the database refuses fails alone (its waiter gets the error, which the endpoint
+answers with an ``InternalError`` CALLERROR) and nothing of it is stored; a frame's rows and
+event record are stored together or not at all. While one commit is on disk the next batch
+gathers, so the cost of a sync is shared by every frame that arrived meanwhile, and no delay is
+added when the load is light.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CREATE_EVENTS_TABLE",
     "CREATE_TABLE",
-    "DECODE_SLICE_BYTES",
+    "MAX_BATCH_BYTES",
     "INSERT_EVENT",
     "INSERT_ROW",
     "GroupCommitWriter",
@@ -142,9 +143,10 @@ INSERT_EVENT = (
 
 SYNCHRONOUS_MODES = ("full", "normal")
 
-DECODE_SLICE_BYTES = 1 << 20
-"""Frames decoded together by the writer, in bytes (a larger frame is decoded alone): their
-columns, about 20 times this at most, are what the writer holds."""
+MAX_BATCH_BYTES = 1 << 20
+"""Bytes of frames in one transaction of the writer (a larger frame goes alone): their columns,
+about 20 times this at most, are what the writer holds, and the time to store them is what a
+small frame may wait behind."""
 
 _TIMESTAMP = COLUMNS.index("timestamp")
 
@@ -236,8 +238,8 @@ class GroupCommitWriter:
     Use it as a context manager, or call :meth:`start` and :meth:`close`. A frame's future
     resolves to its number of rows once they (and its event record, for a TransactionEvent)
     are committed, or fails with the error that kept them from being written (nothing of that
-    frame is then stored). ``decode_slice_bytes`` bounds the frames decoded at once (see the
-    module's docstring).
+    frame is then stored). A transaction holds at most ``max_batch_frames`` frames and
+    ``max_batch_bytes`` of them (or one larger frame); see :meth:`_take` for their order.
     """
 
     def __init__(
@@ -246,16 +248,16 @@ class GroupCommitWriter:
         *,
         synchronous: str = "full",
         max_batch_frames: int = 1000,
-        decode_slice_bytes: int = DECODE_SLICE_BYTES,
+        max_batch_bytes: int = MAX_BATCH_BYTES,
     ) -> None:
         if max_batch_frames < 1:
             raise ValueError("max_batch_frames must be at least 1")
-        if decode_slice_bytes < 1:
-            raise ValueError("decode_slice_bytes must be at least 1")
+        if max_batch_bytes < 1:
+            raise ValueError("max_batch_bytes must be at least 1")
         self.path = path
         self.synchronous = synchronous
         self.max_batch_frames = max_batch_frames
-        self.decode_slice_bytes = decode_slice_bytes
+        self.max_batch_bytes = max_batch_bytes
         self.stats = WriterStats()
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -263,6 +265,7 @@ class GroupCommitWriter:
         self._closed = False
         self._lock = threading.Lock()
         self._events = 0  # event records of the transaction in progress (writer thread)
+        self._oldest_next = True  # see _take
 
     def start(self) -> Self:
         """Open the database (errors are raised here) and start the writer thread."""
@@ -346,27 +349,56 @@ class GroupCommitWriter:
     def _run(self) -> None:
         connection = self._connection
         assert connection is not None
+        backlog: list[_Pending] = []
         try:
             stopping = False
-            while not stopping:
-                item = self._queue.get()
-                if item is _STOP:
-                    break
-                assert isinstance(item, _Pending)
-                batch = [item]
-                while len(batch) < self.max_batch_frames:
+            while backlog or not stopping:
+                if not backlog:
+                    item = self._queue.get()
+                    if item is _STOP:
+                        break
+                    assert isinstance(item, _Pending)
+                    backlog.append(item)
+                while not stopping:
                     try:
                         item = self._queue.get_nowait()
                     except queue.Empty:
                         break
                     if item is _STOP:
                         stopping = True
-                        break
-                    assert isinstance(item, _Pending)
-                    batch.append(item)
-                self._commit(connection, batch)
+                    else:
+                        assert isinstance(item, _Pending)
+                        backlog.append(item)
+                self._commit(connection, self._take(backlog))
         finally:
             connection.close()
+
+    def _take(self, backlog: list[_Pending]) -> list[_Pending]:
+        """The next transaction's frames, removed from ``backlog`` (arrival order), at most
+        ``max_batch_frames`` and ``max_batch_bytes`` of them (or one larger frame).
+
+        Transactions alternate: one takes the oldest frame (alone when it is over half of
+        ``max_batch_bytes``), the next the smallest frames. A station sending small frames thus
+        waits behind at most one transaction of large ones, and the oldest frame goes at least
+        every other transaction, so none waits forever."""
+        budget = self.max_batch_bytes
+        chosen: set[int] = set()
+        if self._oldest_next:
+            chosen.add(0)
+            budget -= len(backlog[0].frame)
+            if budget < self.max_batch_bytes // 2:
+                budget = 0
+        self._oldest_next = not self._oldest_next
+        for i in sorted(range(len(backlog)), key=lambda i: len(backlog[i].frame)):
+            size = len(backlog[i].frame)
+            if len(chosen) >= self.max_batch_frames or (size > budget and chosen):
+                break
+            if i not in chosen:
+                budget -= size
+                chosen.add(i)
+        batch = [pending for i, pending in enumerate(backlog) if i in chosen]
+        backlog[:] = [pending for i, pending in enumerate(backlog) if i not in chosen]
+        return batch
 
     def _commit(self, connection: sqlite3.Connection, batch: Sequence[_Pending]) -> None:
         failure = self._transaction(connection, batch)
@@ -422,7 +454,7 @@ class GroupCommitWriter:
 
     def _decoded(self, frames: Sequence[_Pending]) -> Iterator[BatchResult]:
         """The decode of ``frames`` in slices of one dialect and profile and at most
-        ``decode_slice_bytes`` (a larger frame alone); a frame the core rejects fails."""
+        ``max_batch_bytes`` (a larger frame alone); a frame the core rejects fails."""
         pending_frames = [pending for pending in frames if pending.error is None]
         start = 0
         while start < len(pending_frames):
@@ -433,7 +465,7 @@ class GroupCommitWriter:
                 nxt = pending_frames[end]
                 size += len(nxt.frame)
                 if (
-                    size > self.decode_slice_bytes
+                    size > self.max_batch_bytes
                     or nxt.dialect != first.dialect
                     or nxt.profile != first.profile
                 ):
