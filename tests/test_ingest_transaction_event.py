@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 from ocpp_meter import CallResult, decode_batch, decode_message
 from ocpp_meter.samples import session_frames
 from ocpp_meter.server import ServeConfig
-from serving import in_process, run
+from serving import ServerProcess, in_process, run
 from websockets.asyncio.client import connect
 
 
@@ -83,3 +85,49 @@ def test_sessions_are_stored_exactly_and_answered_by_the_accept_policy(
     assert table(db, "sampled_values") == rows
     assert table(db, "transaction_events") == events
     assert len(events) == len(frames)
+
+
+def test_loadgen_runs_sessions_beside_meter_values_in_one_run(tmp_path: Path) -> None:
+    db = tmp_path / "m.sqlite"
+    with ServerProcess(db, tmp_path / "serve.log") as server:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ocpp_meter.cli",
+                "loadgen",
+                "--url",
+                f"{server.url}/load",
+                "--stations",
+                "3",
+                "--seconds",
+                "1",
+                "--max-frames",
+                "150",
+                "--scenario",
+                "meter-values",
+                "--scenario",
+                "sessions",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    meter_values, sessions = (json.loads(line) for line in result.stdout.splitlines())
+    assert (meter_values["scenario"], sessions["scenario"]) == ("meter-values", "sessions")
+    for report in (meter_values, sessions):
+        assert report["errors"] == 0 and report["timeouts"] == 0
+        assert 0 < report["acknowledged"] == report["sent"] <= 150
+        assert 0 < report["p50_ms"] <= report["p99_ms"] <= report["max_ms"]
+    with sqlite3.connect(db) as connection:
+        events = connection.execute("SELECT count(*) FROM transaction_events").fetchone()[0]
+        actions = dict(
+            connection.execute("SELECT action, count(*) FROM sampled_values GROUP BY action")
+        )
+    # Every acknowledged TransactionEvent has its event record; MeterValues 12 readings each.
+    assert events == sessions["acknowledged"]
+    assert actions["MeterValues"] == 12 * meter_values["acknowledged"]
+    assert actions.get("TransactionEvent", 0) > 0
