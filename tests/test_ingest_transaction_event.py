@@ -6,42 +6,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
-from ocpp_meter import CallResult, decode_batch, decode_message
+from ocpp_meter import CallResult, decode_message
 from ocpp_meter.samples import session_frames
 from ocpp_meter.server import ServeConfig
-from serving import ServerProcess, in_process, run
+from serving import ServerProcess, as_stored, in_process, loadgen, run
 from websockets.asyncio.client import connect
 
 
 def table(db: Path, name: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as connection:
         return connection.execute(f"SELECT * FROM {name} ORDER BY rowid").fetchall()
-
-
-def sql_text(stamp: Any) -> str:
-    return stamp.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def expected(frames: list[bytes], station: str, dialect: str) -> tuple[list[Any], list[Any]]:
-    """What the batch decoder gives for the same frames, as the SQL tables hold it."""
-    result = decode_batch(frames, station, dialect=dialect)
-    rows = pa.table(result).to_pylist()
-    events = pa.table(result.events).to_pylist()
-
-    def as_sql(record: dict[str, Any]) -> tuple[Any, ...]:
-        record = dict(record, timestamp=sql_text(record["timestamp"]))
-        if record.get("offline") is not None:
-            record["offline"] = int(record["offline"])
-        return tuple(record.values())
-
-    return [as_sql(r) for r in rows], [as_sql(e) for e in events]
 
 
 @pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])
@@ -81,7 +59,7 @@ def test_sessions_are_stored_exactly_and_answered_by_the_accept_policy(
             assert reply[2] == {}
     assert tokens >= len(sessions)
     frames = [frame for session in sessions for frame in session]
-    rows, events = expected(frames, "CS-TE", dialect)
+    rows, events = as_stored(frames, "CS-TE", dialect)
     assert table(db, "sampled_values") == rows
     assert table(db, "transaction_events") == events
     assert len(events) == len(frames)
@@ -90,33 +68,11 @@ def test_sessions_are_stored_exactly_and_answered_by_the_accept_policy(
 def test_loadgen_runs_sessions_beside_meter_values_in_one_run(tmp_path: Path) -> None:
     db = tmp_path / "m.sqlite"
     with ServerProcess(db, tmp_path / "serve.log") as server:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ocpp_meter.cli",
-                "loadgen",
-                "--url",
-                f"{server.url}/load",
-                "--stations",
-                "3",
-                "--seconds",
-                "1",
-                "--max-frames",
-                "150",
-                "--scenario",
-                "meter-values",
-                "--scenario",
-                "sessions",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        meter_values, sessions = loadgen(
+            f"{server.url}/load",
+            *("--stations", "3", "--seconds", "1", "--max-frames", "150"),
+            *("--scenario", "meter-values", "--scenario", "sessions"),
         )
-    assert result.returncode == 0, result.stderr
-    meter_values, sessions = (json.loads(line) for line in result.stdout.splitlines())
     assert (meter_values["scenario"], sessions["scenario"]) == ("meter-values", "sessions")
     for report in (meter_values, sessions):
         assert report["errors"] == 0 and report["timeouts"] == 0

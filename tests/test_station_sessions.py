@@ -14,12 +14,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from ocpp.charge_point import camel_to_snake_case
 from ocpp_meter import decode_batch
 from ocpp_meter.samples import session_frames, typical_frame
-from serving import ServerProcess, run
+from serving import ServerProcess, as_stored, run
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -49,23 +48,6 @@ def payload_of(frame: bytes) -> dict[str, Any]:
 def stored(db: Path, table: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as connection:
         return connection.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-
-
-def expected(frames: list[str], station: str, dialect: str) -> tuple[list[Any], list[Any]]:
-    """The rows and events of the frames sent, as the batch decoder gives them, in SQL form."""
-    result = decode_batch(frames, station, dialect=dialect)
-    assert result.error_count == 0
-
-    def sql(record: dict[str, Any]) -> tuple[Any, ...]:
-        stamp = record["timestamp"].replace(tzinfo=None).isoformat(timespec="microseconds")
-        record = dict(record, timestamp=stamp + "Z")
-        if record.get("offline") is not None:
-            record["offline"] = int(record["offline"])
-        return tuple(record.values())
-
-    rows = [sql(r) for r in pa.table(result).to_pylist()]
-    events = [sql(e) for e in pa.table(result.events).to_pylist()]
-    return rows, events
 
 
 async def station_session(
@@ -149,7 +131,7 @@ def test_whole_sessions_are_answered_and_stored_exactly_once(tmp_path: Path, dia
         for frame in recorded.sent
         if json.loads(frame)[2] in ("MeterValues", "TransactionEvent")
     ]
-    rows, events = expected(meter_frames, f"MH-{dialect}", dialect)
+    rows, events = as_stored(meter_frames, f"MH-{dialect}", dialect)
     assert stored(db, "sampled_values") == rows
     assert stored(db, "transaction_events") == events
     assert len(events) == len(by_action["TransactionEvent"])
