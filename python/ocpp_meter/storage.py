@@ -60,9 +60,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CREATE_EVENTS_TABLE",
     "CREATE_TABLE",
-    "MAX_BATCH_BYTES",
     "INSERT_EVENT",
     "INSERT_ROW",
+    "MAX_BATCH_BYTES",
     "GroupCommitWriter",
     "WriterStats",
     "connect",
