@@ -628,6 +628,47 @@ pub struct ColumnArray {
     pub dictionary_extra: Vec<String>,
 }
 
+/// One slot of a finished column, as a reader of single rows sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    /// A `timestamp[us, UTC]`: microseconds since the Unix epoch.
+    Micros(i64),
+}
+
+impl ColumnArray {
+    /// Slot `i` (`i < len`), a dictionary's index resolved to its string.
+    pub fn cell(&self, i: usize) -> Cell<'_> {
+        if let Some(validity) = &self.validity {
+            if validity[i / 8] & (1 << (i % 8)) == 0 {
+                return Cell::Null;
+            }
+        }
+        match (&self.values, self.field.ty) {
+            (Values::Utf8 { offsets, data }, _) => {
+                let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+                Cell::Str(std::str::from_utf8(&data[a..b]).expect("built from &str"))
+            }
+            (Values::I32(keys), ArrowType::Dictionary(fixed)) => {
+                let k = keys[i] as usize;
+                match fixed.get(k) {
+                    Some(s) => Cell::Str(s),
+                    None => Cell::Str(&self.dictionary_extra[k - fixed.len()]),
+                }
+            }
+            (Values::I32(v), _) => Cell::Int(i64::from(v[i])),
+            (Values::I64(v), ArrowType::TimestampMicrosUtc) => Cell::Micros(v[i]),
+            (Values::I64(v), _) => Cell::Int(v[i]),
+            (Values::F64(v), _) => Cell::Float(v[i]),
+            (Values::Bool(bits), _) => Cell::Bool(bits[i / 8] & (1 << (i % 8)) != 0),
+        }
+    }
+}
+
 /// A `dictionary<int32, utf8>` column over a fixed list of values (its [`ArrowType`]) that
 /// can take other strings too: they get indices past the fixed list, in a per-batch extension
 /// of the dictionary. Rare by design (raw enum strings the lenient profile kept), so they are

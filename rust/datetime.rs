@@ -64,6 +64,31 @@ fn civil_from_days(z: i64) -> (i64, u8, u8) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Appends the instant `micros` (microseconds since the Unix epoch, years 0001..=9999) as
+/// fixed-width RFC 3339 UTC text, `YYYY-MM-DDTHH:MM:SS.ffffffZ`: text order is time order.
+pub fn write_micros_utc(micros: i64, out: &mut Vec<u8>) {
+    let secs = micros.div_euclid(1_000_000);
+    let fraction = micros.rem_euclid(1_000_000) as u32;
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400) as u32;
+    let mut buf = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, v: u32, n: usize| {
+        let mut v = v;
+        for k in (0..n).rev() {
+            buf[at + k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year.clamp(0, 9999) as u32, 4);
+    put(5, u32::from(month), 2);
+    put(8, u32::from(day), 2);
+    put(11, sod / 3600, 2);
+    put(14, sod / 60 % 60, 2);
+    put(17, sod % 60, 2);
+    put(20, fraction, 6);
+    out.extend_from_slice(&buf);
+}
+
 #[inline]
 fn two(b: &[u8], at: usize) -> Option<u8> {
     let hi = b.get(at)?.wrapping_sub(b'0');
@@ -362,6 +387,27 @@ mod tests {
         assert_eq!(a.to_string(), "2024-02-29T23:30:00.250Z");
         let c = DateTime::parse("2024-02-29T23:30:00.000001Z").unwrap();
         assert_eq!(c.to_string(), "2024-02-29T23:30:00.000001Z");
+    }
+
+    #[test]
+    fn fixed_width_micros_text() {
+        let text = |m: i64| {
+            let mut out = Vec::new();
+            write_micros_utc(m, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(text(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(text(-1), "1969-12-31T23:59:59.999999Z");
+        let t = DateTime::parse("2024-02-29T23:30:00.000042+01:00").unwrap();
+        assert_eq!(
+            text(t.unix_seconds() * 1_000_000 + 42),
+            "2024-02-29T22:30:00.000042Z"
+        );
+        let first = DateTime::parse("0001-01-01T00:00:00Z").unwrap();
+        assert_eq!(
+            text(first.unix_seconds() * 1_000_000),
+            "0001-01-01T00:00:00.000000Z"
+        );
     }
 
     #[test]

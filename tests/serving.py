@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ocpp_meter import decode_batch
 from ocpp_meter.server import ServeConfig, serve
 
 T = TypeVar("T")
@@ -120,3 +121,37 @@ async def in_process(config: ServeConfig) -> AsyncIterator[str]:
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)
+
+
+def as_stored(frames: list[Any], station_id: str, dialect: Any) -> tuple[list[Any], list[Any]]:
+    """The rows and event records of ``frames`` as the batch decoder gives them, in the form
+    the endpoint's tables hold (``timestamp`` as fixed-width RFC 3339 text, ``offline`` 0/1)."""
+    import pyarrow as pa
+
+    result = decode_batch(frames, station_id, dialect=dialect)
+    assert result.error_count == 0
+
+    def sql(record: dict[str, Any]) -> tuple[Any, ...]:
+        stamp = record["timestamp"].replace(tzinfo=None).isoformat(timespec="microseconds")
+        record = dict(record, timestamp=stamp + "Z")
+        if record.get("offline") is not None:
+            record["offline"] = int(record["offline"])
+        return tuple(record.values())
+
+    rows = [sql(r) for r in pa.table(result).to_pylist()]
+    return rows, [sql(e) for e in pa.table(result.events).to_pylist()]
+
+
+def loadgen(url: str, *args: str) -> Any:
+    """``ocpp-meter loadgen --json`` against ``url`` with ``args``: its JSON reports."""
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ocpp_meter.cli", "loadgen", "--url", url, *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]

@@ -8,7 +8,6 @@ in a `finally`; every client loop is bounded in frames and in time.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sqlite3
@@ -25,7 +24,7 @@ from ocpp_meter import CallError, CallResult, decode_message, encode_call
 from ocpp_meter.loadgen import check_loopback, typical_request
 from ocpp_meter.rows import COLUMNS
 from ocpp_meter.server import ServeConfig
-from serving import SUBPROTOCOLS, ServerProcess, in_process, run
+from serving import SUBPROTOCOLS, ServerProcess, in_process, loadgen, run
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -381,29 +380,9 @@ def test_the_station_id_is_the_last_path_segment_percent_decoded(server: ServerP
 
 
 def test_loadgen_runs_bounded_against_the_server(server: ServerProcess) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ocpp_meter.cli",
-            "loadgen",
-            "--url",
-            f"{server.url}/load",
-            "--stations",
-            "4",
-            "--seconds",
-            "1",
-            "--max-frames",
-            "200",
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    (report,) = loadgen(
+        f"{server.url}/load", "--stations", "4", "--seconds", "1", "--max-frames", "200"
     )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
     assert report["connected"] == 4 and report["errors"] == 0 and report["timeouts"] == 0
     assert 0 < report["acknowledged"] == report["sent"] <= 200
     assert 0 < report["p50_ms"] <= report["p99_ms"] <= report["max_ms"]

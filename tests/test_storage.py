@@ -7,18 +7,25 @@ import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ocpp_meter import (
+    Evse,
+    IdToken,
     MeterValue,
     MeterValuesRequest,
     SampledValue,
     SignedMeterValue,
+    Transaction,
+    TransactionEventRequest,
     UnitOfMeasure,
+    decode_message,
     storage,
 )
-from ocpp_meter.rows import COLUMNS, Row, meter_values_rows
-from ocpp_meter.storage import GroupCommitWriter, connect, frame_to_sql, row_to_sql
+from ocpp_meter.errors import OcppError
+from ocpp_meter.rows import COLUMNS, EVENT_COLUMNS, meter_values_rows
+from ocpp_meter.storage import GroupCommitWriter, connect, row_to_sql
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -74,7 +81,7 @@ def test_timestamps_are_fixed_width_utc_text() -> None:
     assert row_to_sql(later)[COLUMNS.index("timestamp")] == "2024-05-01T12:00:00.000007Z"
 
 
-def test_frame_to_sql_is_row_to_sql_of_each_row() -> None:
+def test_writer_timestamps_are_row_to_sql_of_each_row(tmp_path: Path) -> None:
     later = datetime(2024, 5, 1, 12, 0, 1, 250000, tzinfo=timezone.utc)
     req = MeterValuesRequest(
         evse_id=2,
@@ -83,8 +90,11 @@ def test_frame_to_sql_is_row_to_sql_of_each_row() -> None:
             MeterValue(later, [SampledValue(3.0)]),
         ],
     )
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path)) as writer:
+        assert writer.submit("CS", "m", req).result(timeout=10) == 3
     expected = [row_to_sql(row) for row in meter_values_rows("CS", "m", req)]
-    assert frame_to_sql("CS", "m", req) == expected
+    assert stored(path) == expected
     assert [row[COLUMNS.index("timestamp")] for row in expected] == [
         "2024-05-01T12:00:00.000000Z",
         "2024-05-01T12:00:00.000000Z",
@@ -178,19 +188,19 @@ def hold_first_frame(
 ) -> tuple[threading.Event, threading.Event]:
     """Makes the writer stop inside the batch of the frame with message id ``first`` until
     ``release`` is set (``entered`` says it got there), so that the frames submitted meanwhile
-    queue up; the rows of message id ``fail`` cannot be built."""
+    queue up; a slice holding the frame of message id ``fail`` cannot be decoded."""
     entered, release = threading.Event(), threading.Event()
-    real = storage.meter_values_rows
+    real = storage.decode_frames
 
-    def held(station_id: str, message_id: str, req: MeterValuesRequest) -> list[Row]:
-        if message_id == "first":
+    def held(frames: Any, station_ids: Any, profile: Any, dialect: Any) -> Any:
+        if any(b'"first"' in bytes(frame) for frame in frames):
             entered.set()
             assert release.wait(timeout=10)
-        if message_id == fail:
+        if fail is not None and any(f'"{fail}"'.encode() in bytes(frame) for frame in frames):
             raise RuntimeError("cannot flatten")
-        return real(station_id, message_id, req)
+        return real(frames, station_ids, profile, dialect)
 
-    monkeypatch.setattr(storage, "meter_values_rows", held)
+    monkeypatch.setattr(storage, "decode_frames", held)
     return entered, release
 
 
@@ -356,36 +366,160 @@ def test_a_request_type_the_writer_cannot_store_is_refused_when_queued(tmp_path:
     assert len(stored(tmp_path / "m.sqlite")) == 2
 
 
-class TwoTables:
-    """A request type stored in two tables, as a TransactionEvent is (readings and event)."""
+EVENT_POISON_TRIGGER = """
+CREATE TRIGGER poison_event BEFORE INSERT ON transaction_events
+WHEN NEW.message_id LIKE 'poison%'
+BEGIN SELECT RAISE(ABORT, 'injected write failure'); END"""
 
-    def __init__(self, fail: bool) -> None:
-        self.fail = fail
+
+def transaction_event(readings: int, id_token: str | None = "TOKEN-1") -> TransactionEventRequest:
+    return TransactionEventRequest(
+        event_type="Ended",
+        timestamp=T0,
+        trigger_reason="StopAuthorized",
+        seq_no=7,
+        transaction_info=Transaction("tx-1", stopped_reason="Local", time_spent_charging=3600),
+        evse=Evse(2, connector_id=1),
+        id_token=None if id_token is None else IdToken(id_token, "ISO14443"),
+        meter_value=(
+            [MeterValue(T0, [SampledValue(float(i)) for i in range(readings)])]
+            if readings
+            else None
+        ),
+    )
 
 
-def test_every_statement_of_a_frame_commits_together(
+def test_a_transaction_event_stores_its_readings_and_its_event_record(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path)) as writer:
+        assert writer.submit("CS", "te-1", transaction_event(3)).result(timeout=10) == 3
+        # Without meter values: no row, but its event record is stored.
+        assert writer.submit("CS", "te-2", transaction_event(0, None)).result(timeout=10) == 0
+        assert (writer.stats.rows, writer.stats.events) == (3, 2)
+    rows = stored(path)
+    assert [(r[1], r[2], r[4], r[5], r[6], r[7]) for r in rows] == [
+        ("te-1", "TransactionEvent", 1, "tx-1", "Ended", 7)
+    ] * 3
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        events = [dict(r) for r in db.execute("SELECT * FROM transaction_events ORDER BY rowid")]
+        index = db.execute("PRAGMA index_info(transaction_events_station_transaction)").fetchall()
+    assert tuple(events[0]) == EVENT_COLUMNS
+    assert [column[2] for column in index] == ["station_id", "transaction_id"]
+    assert events[0] == {
+        "station_id": "CS",
+        "message_id": "te-1",
+        "transaction_id": "tx-1",
+        "event_type": "Ended",
+        "timestamp": "2024-05-01T12:00:00.000000Z",
+        "trigger_reason": "StopAuthorized",
+        "seq_no": 7,
+        "offline": None,
+        "number_of_phases_used": None,
+        "cable_max_current": None,
+        "reservation_id": None,
+        "remote_start_id": None,
+        "charging_state": None,
+        "stopped_reason": "Local",
+        "time_spent_charging": 3600,
+        "evse_id": 2,
+        "connector_id": 1,
+        "id_token": "TOKEN-1",
+        "id_token_type": "ISO14443",
+        "meter_value_count": 3,
+    }
+    assert events[1]["message_id"] == "te-2" and events[1]["meter_value_count"] == 0
+    assert events[1]["id_token"] is None
+
+
+def test_a_transaction_event_is_stored_all_or_nothing_and_fails_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = tmp_path / "m.sqlite"
-    with sqlite3.connect(db) as setup:
-        setup.execute("CREATE TABLE events (message_id TEXT NOT NULL)")
+    # The database refuses the event record of one frame held in a batch with good frames:
+    # its readings are not stored either, and the good frames are.
+    path = tmp_path / "m.sqlite"
+    connect(str(path)).execute(EVENT_POISON_TRIGGER)
+    entered, release = hold_first_frame(monkeypatch)
+    with GroupCommitWriter(str(path)) as writer:
+        writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        good = writer.submit("CS", "good", transaction_event(2))
+        bad = writer.submit("CS", "poison", transaction_event(4))
+        release.set()
+        assert good.result(timeout=10) == 2
+        with pytest.raises(sqlite3.IntegrityError, match="injected write failure"):
+            bad.result(timeout=10)
+        assert (writer.stats.frames, writer.stats.failed_frames) == (2, 1)
+        assert (writer.stats.rows, writer.stats.events) == (2 + 2, 1)
+    assert sorted({row[1] for row in stored(path)}) == ["first", "good"]
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT message_id FROM transaction_events").fetchall() == [("good",)]
 
-    def inserts(station_id: str, message_id: str, req: TwoTables) -> storage.Inserts:
-        readings = storage.meter_values_inserts(station_id, message_id, request(3))
-        # A NULL into a NOT NULL column fails the frame's second statement.
-        event = [(None if req.fail else message_id,)]
-        return [*readings, ("INSERT INTO events (message_id) VALUES (?)", event)]
 
-    monkeypatch.setitem(storage.INSERTS_OF, TwoTables, inserts)
-    with GroupCommitWriter(str(db)) as writer:
-        good = writer.submit("CS", "both", TwoTables(fail=False))  # type: ignore[arg-type]
-        bad = writer.submit("CS", "neither", TwoTables(fail=True))  # type: ignore[arg-type]
-        assert good.result(10) == 3
-        with pytest.raises(sqlite3.IntegrityError):
-            bad.result(10)
-    with sqlite3.connect(db) as check:
-        events = check.execute("SELECT message_id FROM events").fetchall()
-        readings = check.execute("SELECT message_id FROM sampled_values").fetchall()
-    assert events == [("both",)]
-    assert readings == [("both",)] * 3
-    assert (writer.stats.frames, writer.stats.failed_frames, writer.stats.rows) == (1, 1, 3)
+def test_a_frame_the_core_rejects_fails_with_its_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+
+    async def main() -> None:
+        with GroupCommitWriter(str(path)) as writer:
+            bad = '[2,"b","MeterValues",{"evseId":1,"meterValue":[]}]'
+            with pytest.raises(OcppError) as caught:
+                await writer.write_frame("CS", bad)
+            assert caught.value.message_id == "b" and caught.value.path == "/meterValue"
+            good = (
+                '[2,"g","MeterValues",{"evseId":1,"meterValue":[{"timestamp":'
+                '"2024-05-01T12:00:00Z","sampledValue":[{"value":1}]}]}]'
+            )
+            assert await writer.write_frame("CS", good) == 1
+
+    asyncio.run(main())
+    assert [row[1] for row in stored(path)] == ["g"]
+
+
+def test_max_batch_bytes_bounds_what_is_decoded_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sizes: list[int] = []
+    real = storage.decode_frames
+
+    def counted(frames: Any, station_ids: Any, profile: Any, dialect: Any) -> Any:
+        sizes.append(sum(len(frame) for frame in frames))
+        return real(frames, station_ids, profile, dialect)
+
+    entered, release = hold_first_frame(monkeypatch)
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path), max_batch_bytes=1000) as writer:
+        writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        monkeypatch.setattr(storage, "decode_frames", counted)
+        rest = [writer.submit("CS", f"m{i}", request(10)) for i in range(20)]
+        release.set()
+        assert [future.result(timeout=10) for future in rest] == [10] * 20
+        assert writer.stats.commits == 1 + len(sizes)  # one decode per transaction
+    assert len(sizes) > 1 and all(size <= 1000 for size in sizes)
+    assert len(stored(path)) == 2 + 200
+
+
+def test_small_frames_pass_large_ones_waiting_and_the_oldest_always_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[list[str]] = []
+    real = storage.decode_frames
+
+    def recorded(frames: Any, station_ids: Any, profile: Any, dialect: Any) -> Any:
+        order.append([decode_message(frame).message_id for frame in frames])
+        return real(frames, station_ids, profile, dialect)
+
+    entered, release = hold_first_frame(monkeypatch)
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path), max_batch_bytes=1500) as writer:
+        writer.submit("CS", "first", request())
+        assert entered.wait(timeout=10)
+        monkeypatch.setattr(storage, "decode_frames", recorded)
+        futures = [writer.submit("CS", f"big{i}", request(60)) for i in range(3)]
+        futures.append(writer.submit("CS", "small", request(1)))
+        release.set()
+        assert [future.result(timeout=10) for future in futures] == [60, 60, 60, 1]
+    # "first" went as the oldest; then the smallest (the small one, although it arrived last,
+    # and one large frame of about 1,000 bytes: two do not fit in 1,500), then the oldest
+    # (over half the budget: alone), then the smallest again.
+    assert order == [["big0", "small"], ["big1"], ["big2"]]

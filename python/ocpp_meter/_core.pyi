@@ -5,7 +5,7 @@ Keyword construction validates exactly as decoding does and raises :class:`OcppE
 JSON Pointer (wire names) of the fault, relative to the object being built.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Literal, final
 
@@ -951,6 +951,20 @@ class BatchRecords:
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         """The records as an Arrow C stream (PyCapsule ``arrow_array_stream``)."""
     def __len__(self) -> int: ...
+    def sql_parameters(self) -> SqlParameters:
+        """The records as SQL parameter tuples, one at a time (see :class:`SqlParameters`)."""
+
+@final
+class SqlParameters(Iterator[tuple[Any, ...]]):
+    """An iterator of a batch's rows or records as DB-API parameter tuples, in column order:
+    null as ``None``, a dictionary value as its string, ``offline`` as ``bool``, a timestamp as
+    fixed-width RFC 3339 UTC text (``2024-05-01T12:00:00.000000Z``). Made one at a time from
+    the core's columns, so ``executemany`` over it holds no Python object per row."""
+
+    def __iter__(self) -> SqlParameters: ...
+    def __next__(self) -> tuple[Any, ...]: ...
+    def __length_hint__(self) -> int:
+        """Tuples not yet given."""
 
 @final
 class BatchResult:
@@ -987,6 +1001,8 @@ class BatchResult:
     @property
     def frame_rows(self) -> list[int]:
         """Rows given by each frame, in input order (0 for a frame with an error record)."""
+    def sql_parameters(self) -> SqlParameters:
+        """The rows as SQL parameter tuples, one at a time (see :class:`SqlParameters`)."""
 
 def decode_batch(
     frames: Sequence[Buffer] | object,

@@ -479,10 +479,11 @@ def _add_passwd(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     loadgen = commands.add_parser(
         "loadgen",
-        help="drive a bounded MeterValues load against a local endpoint",
+        help="drive a bounded MeterValues or charging-session load against a local endpoint",
         description="Open STATIONS connections to a loopback endpoint, send MeterValues CALLs "
-        "one at a time per station for at most SECONDS, and report acknowledged frames per "
-        "second and p50/p99 acknowledgement latency.",
+        "(or whole charging sessions of TransactionEvents: --scenario sessions) one at a time "
+        "per station for at most SECONDS, and report acknowledged frames per second and p50/p99 "
+        "acknowledgement latency.",
     )
     loadgen.add_argument(
         "--url", default="ws://127.0.0.1:9000/ocpp", help="endpoint URL, loopback only"
@@ -498,6 +499,13 @@ def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=("ocpp2.0.1", "ocpp2.1"),
         default="ocpp2.0.1",
         help="WebSocket subprotocol offered (default ocpp2.0.1); the frames are valid in both",
+    )
+    loadgen.add_argument(
+        "--scenario",
+        action="append",
+        choices=("meter-values", "sessions"),
+        help="what the stations send: MeterValues frames (the default) or whole charging "
+        "sessions of TransactionEvents; repeat to run several one after the other",
     )
     loadgen.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -626,21 +634,26 @@ def _passwd(args: argparse.Namespace) -> int:
 def _loadgen(args: argparse.Namespace) -> int:
     from .loadgen import LoadConfig, run_load
 
-    config = LoadConfig(
-        url=args.url,
-        stations=args.stations,
-        seconds=args.seconds,
-        max_frames=args.max_frames,
-        sampled_values=args.sampled_values,
-        subprotocol=args.subprotocol,
-    )
-    try:
-        report = asyncio.run(run_load(config))
-    except ValueError as error:
-        sys.stderr.write(f"ocpp-meter loadgen: {error}\n")
-        return 2
-    sys.stdout.write((report.to_json() if args.json else report.to_text()) + "\n")
-    return 0 if report.acknowledged else 1
+    status = 0
+    for scenario in args.scenario or ["meter-values"]:
+        config = LoadConfig(
+            url=args.url,
+            stations=args.stations,
+            seconds=args.seconds,
+            max_frames=args.max_frames,
+            sampled_values=args.sampled_values,
+            subprotocol=args.subprotocol,
+            scenario=scenario,
+        )
+        try:
+            report = asyncio.run(run_load(config))
+        except ValueError as error:
+            sys.stderr.write(f"ocpp-meter loadgen: {error}\n")
+            return 2
+        sys.stdout.write((report.to_json() if args.json else report.to_text()) + "\n")
+        if not report.acknowledged:
+            status = 1
+    return status
 
 
 def _station_profile(item: str) -> tuple[str, Profile]:

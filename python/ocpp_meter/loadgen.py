@@ -1,10 +1,15 @@
-"""A bounded MeterValues load generator for a local endpoint (``ocpp-meter loadgen``).
+"""A bounded load generator for a local endpoint (``ocpp-meter loadgen``).
 
 It opens ``stations`` WebSocket connections (subprotocol ``ocpp2.0.1``, or ``subprotocol``) to
-``URL/<prefix><n>``; each station sends MeterValues CALLs one after the other, as OCPP-J asks
-(the next CALL only after the reply to the last), until ``seconds`` have passed or
-``max_frames`` frames were sent in all. It then reports acknowledged frames per second and the
-p50 / p99 / max time from sending a CALL to receiving its CALLRESULT.
+``URL/<prefix><n>``; each station sends CALLs one after the other, as OCPP-J asks (the next
+CALL only after the reply to the last), until ``seconds`` have passed or ``max_frames`` frames
+were sent in all. It then reports acknowledged frames per second and the p50 / p99 / max time
+from sending a CALL to receiving its CALLRESULT. The ``scenario`` says what the stations send:
+
+- ``meter-values``: MeterValues CALLs of ``sampled_values`` readings each;
+- ``sessions``: whole charging sessions of TransactionEvents one after the other
+  (:func:`ocpp_meter.samples.session_frames`: ``Started``, periodic ``Updated`` with twelve
+  readings, ``Ended``), in the dialect of the subprotocol, each station its own sessions.
 
 Bounded by design: the target must be a loopback address (127.0.0.0/8 or ::1), the run stops
 by itself at the deadline (each reply is awaited at most ``reply_timeout`` seconds), and the
@@ -19,9 +24,10 @@ import json
 import math
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
@@ -39,8 +45,13 @@ from ._core import (
     encode_call,
 )
 from .enums import Location, Measurand, Phase, ReadingContext
+from .samples import session_frames
+
+if TYPE_CHECKING:
+    from ._core import Dialect
 
 __all__ = [
+    "SCENARIOS",
     "LoadConfig",
     "LoadReport",
     "check_loopback",
@@ -49,6 +60,8 @@ __all__ = [
     "typical_request",
 ]
 
+SCENARIOS = ("meter-values", "sessions")
+"""What the stations of a run send (see the module's docstring)."""
 SUBPROTOCOL = Subprotocol("ocpp2.0.1")
 """The subprotocol offered by default; the frames sent are valid in OCPP 2.0.1 and 2.1 alike."""
 
@@ -67,6 +80,8 @@ class LoadConfig:
     connect_concurrency: int = 50
     subprotocol: str = SUBPROTOCOL
     """The one WebSocket subprotocol offered (``ocpp2.0.1`` or ``ocpp2.1``)."""
+    scenario: str = "meter-values"
+    """One of :data:`SCENARIOS`."""
 
 
 @dataclass
@@ -85,10 +100,12 @@ class LoadReport:
     p99_ms: float
     max_ms: float
     failures: list[str] = field(default_factory=list)
+    scenario: str = "meter-values"
 
     def to_text(self) -> str:
         """A short human-readable summary."""
         lines = [
+            f"scenario {self.scenario}",
             f"stations {self.connected}/{self.stations} connected, {self.seconds:.2f} s",
             (
                 f"frames sent {self.sent}, acknowledged {self.acknowledged}, "
@@ -163,16 +180,38 @@ class _Tally:
     failures: list[str] = field(default_factory=list)
 
 
+_Frames = Iterator[tuple[str, bytes, str]]
+"""A station's CALLs: ``(message id, frame, action)``."""
+
+
+def _meter_values_frames(number: int, request: MeterValuesRequest) -> _Frames:
+    sequence = 0
+    while True:
+        sequence += 1
+        message_id = f"{number}-{sequence}"
+        yield message_id, encode_call(message_id, request), "MeterValues"
+
+
+def _session_frames(number: int, dialect: str) -> _Frames:
+    session = 0
+    while True:
+        # Seeds apart per station: every station's sessions (and message ids) are its own.
+        for frame in session_frames(number * 1_000_003 + session, dialect=dialect):
+            yield json.loads(frame)[1], frame, "TransactionEvent"
+        session += 1
+
+
 async def _station(
     config: LoadConfig,
     number: int,
-    request: MeterValuesRequest,
+    frames: _Frames,
     deadline: float,
     tally: _Tally,
     gate: asyncio.Semaphore,
 ) -> None:
     station_id = f"{config.station_prefix}{number:05d}"
     url = config.url.rstrip("/") + "/" + station_id
+    dialect: Dialect = "2.1" if config.subprotocol == "ocpp2.1" else "2.0.1"
     try:
         async with gate:
             connection = await asyncio.wait_for(
@@ -184,11 +223,8 @@ async def _station(
         return
     tally.connected += 1
     try:
-        sequence = 0
         while time.monotonic() < deadline and tally.sent < config.max_frames:
-            sequence += 1
-            message_id = f"{number}-{sequence}"
-            frame = encode_call(message_id, request)
+            message_id, frame, action = next(frames)
             tally.sent += 1
             started = time.perf_counter()
             await connection.send(frame, text=True)
@@ -198,7 +234,7 @@ async def _station(
                 tally.timeouts += 1
                 break
             elapsed = time.perf_counter() - started
-            message = decode_message(reply)
+            message = decode_message(reply, action=action, dialect=dialect)
             if isinstance(message, CallResult) and message.message_id == message_id:
                 tally.acknowledged += 1
                 tally.latencies.append(elapsed)
@@ -220,13 +256,27 @@ async def run_load(config: LoadConfig) -> LoadReport:
     check_loopback(config.url)
     if config.stations < 1 or config.seconds <= 0 or config.max_frames < 1:
         raise ValueError("stations, seconds and max_frames must be positive")
+    if config.scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, not {config.scenario!r}")
     request = typical_request(config.sampled_values)
+    dialect = "2.1" if config.subprotocol == "ocpp2.1" else "2.0.1"
     tally = _Tally()
     gate = asyncio.Semaphore(config.connect_concurrency)
     started = time.monotonic()
     deadline = started + config.seconds
     tasks = [
-        asyncio.ensure_future(_station(config, number, request, deadline, tally, gate))
+        asyncio.ensure_future(
+            _station(
+                config,
+                number,
+                _session_frames(number, dialect)
+                if config.scenario == "sessions"
+                else _meter_values_frames(number, request),
+                deadline,
+                tally,
+                gate,
+            )
+        )
         for number in range(config.stations)
     ]
     # Hard bound: the deadline, one reply timeout, and a little time to close.
@@ -250,4 +300,5 @@ async def run_load(config: LoadConfig) -> LoadReport:
         p99_ms=percentile(latencies, 0.99) * 1000.0,
         max_ms=(latencies[-1] if latencies else 0.0) * 1000.0,
         failures=tally.failures,
+        scenario=config.scenario,
     )

@@ -13,10 +13,13 @@ SQLite.
   of that subprotocol: a 2.1 measurand is valid on an ``ocpp2.1`` connection and a
   ``PropertyConstraintViolation`` on an ``ocpp2.0.1`` one.
 - Each frame goes through a :class:`~ocpp_meter.dispatch.Dispatcher` whose handler,
-  :class:`MeterValuesIngest`, hands the frame to its sink (:mod:`ocpp_meter.sinks`: the
-  SQLite :class:`~ocpp_meter.storage.GroupCommitWriter`, PostgreSQL for a ``postgresql://``
-  ``db``, or NATS JetStream with ``broker``) and returns the CALLRESULT only once the frame is
-  durable there. BootNotification, Heartbeat, StatusNotification and Authorize are answered by
+  :class:`MeterValuesIngest`, hands a MeterValues or TransactionEvent frame to its sink
+  (:mod:`ocpp_meter.sinks`: the SQLite :class:`~ocpp_meter.storage.GroupCommitWriter`,
+  PostgreSQL for a ``postgresql://`` ``db``, or NATS JetStream with ``broker``; readings in
+  ``sampled_values``, a TransactionEvent's event record in ``transaction_events``, in one
+  commit) and returns the CALLRESULT only once the frame is durable there; a
+  TransactionEvent with an ``idToken`` gets an ``idTokenInfo`` by the Authorize accept
+  policy. BootNotification, Heartbeat, StatusNotification and Authorize are answered by
   :class:`~ocpp_meter.station_services.StationServices` (Accepted at boot with
   :attr:`ServeConfig.heartbeat_interval`, the time, an empty reply, the id token by
   :attr:`ServeConfig.accepted_id_tokens`), each request validated against its official schema.
@@ -69,8 +72,11 @@ from websockets.typing import Subprotocol
 
 from ._core import (
     Call,
+    IdTokenInfo,
     MeterValuesRequest,
     MeterValuesResponse,
+    TransactionEventRequest,
+    TransactionEventResponse,
     decode_message,
     encode_call_error,
 )
@@ -167,19 +173,47 @@ def station_id_from_path(path: str, *, basic_auth: bool = False) -> str | None:
 
 
 class MeterValuesIngest:
-    """The CSMS handler of the endpoint: make the frame durable in the sink (SQLite,
-    PostgreSQL or the broker), acknowledge once it is."""
+    """The CSMS handler of the endpoint, of MeterValues and TransactionEvent: make the frame
+    durable in the sink (SQLite, PostgreSQL or the broker), acknowledge once it is.
 
-    def __init__(self, sink: FrameSink) -> None:
+    The sink gets the frame as received (:data:`~ocpp_meter.sinks.received_frame`), so its
+    readings become rows straight from the core's columns, off the event loop. A
+    TransactionEvent that carries an ``idToken`` is answered with an ``idTokenInfo`` whose status
+    is the Authorize accept policy of ``services`` (``Accepted`` for every token when
+    ``services`` is ``None``).
+    """
+
+    def __init__(self, sink: FrameSink, services: StationServices | None = None) -> None:
         self.sink = sink
+        self.services = services
+
+    async def _store(
+        self,
+        charging_station_id: str,
+        action: str,
+        request: MeterValuesRequest | TransactionEventRequest,
+    ) -> None:
+        call = current_call()
+        message_id = call.message_id if call is not None else ""
+        await self.sink.store(charging_station_id, message_id, action, request)
 
     async def on_meter_values(
         self, charging_station_id: str, request: MeterValuesRequest
     ) -> MeterValuesResponse:
-        call = current_call()
-        message_id = call.message_id if call is not None else ""
-        await self.sink.store(charging_station_id, message_id, "MeterValues", request)
+        await self._store(charging_station_id, "MeterValues", request)
         return MeterValuesResponse()
+
+    async def on_transaction_event(
+        self, charging_station_id: str, request: TransactionEventRequest
+    ) -> TransactionEventResponse:
+        await self._store(charging_station_id, "TransactionEvent", request)
+        token = request.id_token
+        if token is None:
+            return TransactionEventResponse()
+        status = (
+            "Accepted" if self.services is None else self.services.id_token_status(token.id_token)
+        )
+        return TransactionEventResponse(id_token_info=IdTokenInfo(status=status))
 
 
 @dataclass
@@ -451,14 +485,16 @@ class IngestServer:
                     if self._stopping:
                         break
                     if isinstance(frame, str):
-                        received_frame.set(
-                            ReceivedFrame.now(
-                                station_id, frame, dialect, self.dispatcher.profile_for(station_id)
+                        profile = self.dispatcher.profile_for(station_id)
+                        received = received_frame.set(
+                            ReceivedFrame.now(station_id, frame, dialect, profile)
+                        )
+                        try:
+                            reply = await self.dispatcher.dispatch_async(
+                                station_id, frame, dialect=dialect
                             )
-                        )
-                        reply = await self.dispatcher.dispatch_async(
-                            station_id, frame, dialect=dialect
-                        )
+                        finally:
+                            received_frame.reset(received)
                     else:
                         reply = binary_reply(station_id, frame)
                     if reply is not None:
@@ -553,6 +589,7 @@ async def serve(
     # The core refuses a frame over max_frame_bytes with the CALLERROR of the error table (and
     # its message id); the limit is process-wide, so it is put back when the endpoint stops.
     previous_limits = set_limits(max_frame_bytes=config.max_frame_bytes)
+    services = config.services()
     try:
         sink = await open_sink(config)
     except BaseException:
@@ -561,10 +598,10 @@ async def serve(
     try:
         ingest = IngestServer(
             Dispatcher(
-                MeterValuesIngest(sink),
+                MeterValuesIngest(sink, services),
                 profile=config.profile,
                 station_profiles=config.station_profiles,
-                services=config.services(),
+                services=services,
             ),
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,

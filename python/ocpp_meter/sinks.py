@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .storage import GroupCommitWriter
 
 if TYPE_CHECKING:
+    from ._core import Dialect, Profile
     from .server import ServeConfig
 
 __all__ = ["FrameSink", "ReceivedFrame", "SqliteSink", "open_sink", "received_frame"]
@@ -35,13 +36,15 @@ class ReceivedFrame:
 
     station_id: str
     frame: bytes
-    dialect: str
-    profile: str
+    dialect: Dialect
+    profile: Profile
     received_at: int
     """Microseconds since the Unix epoch, UTC."""
 
     @classmethod
-    def now(cls, station_id: str, frame: bytes | str, dialect: str, profile: str) -> ReceivedFrame:
+    def now(
+        cls, station_id: str, frame: bytes | str, dialect: Dialect, profile: Profile
+    ) -> ReceivedFrame:
         data = frame.encode() if isinstance(frame, str) else bytes(frame)
         return cls(station_id, data, dialect, profile, time.time_ns() // 1000)
 
@@ -75,8 +78,15 @@ class SqliteSink:
         ).start()
 
     async def store(self, station_id: str, message_id: str, action: str, request: Any) -> None:
-        # The rows are built on the writer thread: the event loop never reads the readings.
-        await self.writer.write(station_id, message_id, request)
+        # The rows are built on the writer thread, from the core's columns: the event loop never
+        # reads the readings, and no Python object per reading is made.
+        received = received_frame.get()
+        if received is None:  # dispatched by another caller: store the request as decoded
+            await self.writer.write(station_id, message_id, request)
+        else:
+            await self.writer.write_frame(
+                station_id, received.frame, dialect=received.dialect, profile=received.profile
+            )
 
     async def aclose(self) -> None:
         await self.writer.aclose()

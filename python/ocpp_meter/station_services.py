@@ -17,6 +17,9 @@ StatusNotification      ``{}`` (the status is logged at DEBUG)
 Authorize               ``idTokenInfo.status``: ``Accepted`` for every token by default; with
                         :attr:`StationServices.accepted_id_tokens`, ``Accepted`` for the tokens
                         listed and ``Unknown`` for any other
+TransactionEvent        (stored by the endpoint's ingest handler) its ``idTokenInfo.status``,
+                        when the request carries an ``idToken``, is by the same policy
+                        (:meth:`StationServices.id_token_status`)
 ======================  ========================================================================
 """
 
@@ -167,10 +170,15 @@ class StationServices:
         )
         return {}
 
+    def id_token_status(self, token: str) -> str:
+        """The accept policy: ``Accepted`` or ``Unknown`` (the ``idTokenInfo.status`` of both
+        Authorize and TransactionEvent replies, so one policy answers both)."""
+        accepted = self.accepted_id_tokens is None or token in self.accepted_id_tokens
+        return "Accepted" if accepted else "Unknown"
+
     def authorize(self, charging_station_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Accept the id token by the policy."""
         token = request["idToken"]["idToken"]
-        accepted = self.accepted_id_tokens is None or token in self.accepted_id_tokens
-        status = "Accepted" if accepted else "Unknown"
+        status = self.id_token_status(token)
         logger.info("station %r: id token %r %s", charging_station_id, token[:36], status)
         return {"idTokenInfo": {"status": status}}

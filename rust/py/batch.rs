@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
 
 use crate::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
 use crate::batch::{decode_batch_as as decode, Batch, StationIds};
-use crate::columns::{Field, Table};
+use crate::columns::{Cell, Field, Table};
+use crate::datetime::write_micros_utc;
 use crate::dialect::Dialect;
 use crate::events::EventColumns;
 use crate::profile::Profile;
@@ -145,6 +146,11 @@ impl PyBatchResult {
         self.batch.frame_rows.clone()
     }
 
+    /// The rows as SQL parameters, one tuple at a time (see `PySqlParameters`).
+    fn sql_parameters(&self) -> PySqlParameters {
+        PySqlParameters::new(Arc::clone(&self.batch), None)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "BatchResult(frames={}, rows={}, events={}, errors={})",
@@ -180,6 +186,91 @@ impl PyBatchRecords {
 
     fn __len__(&self) -> usize {
         self.tables().1.iter().map(|t| t.len).sum()
+    }
+
+    /// The records as SQL parameters, one tuple at a time (see `PySqlParameters`).
+    fn sql_parameters(&self) -> PySqlParameters {
+        PySqlParameters::new(Arc::clone(&self.batch), Some(self.which))
+    }
+}
+
+/// An iterator of a batch's rows (or event records) as DB-API parameter tuples, in column
+/// order: null as `None`, a dictionary value as its string, a timestamp as fixed-width RFC 3339
+/// UTC text (`2024-05-01T12:00:00.000000Z`). One tuple exists at a time, so a writer inserting
+/// a batch holds its columns (about the size of its frames) and no Python object per row.
+#[pyclass(module = "ocpp_meter._core", name = "SqlParameters")]
+pub struct PySqlParameters {
+    batch: Arc<Batch>,
+    /// `None`: the rows.
+    which: Option<Records>,
+    table: usize,
+    row: usize,
+    text: Vec<u8>,
+}
+
+impl PySqlParameters {
+    fn new(batch: Arc<Batch>, which: Option<Records>) -> Self {
+        PySqlParameters {
+            batch,
+            which,
+            table: 0,
+            row: 0,
+            text: Vec::with_capacity(32),
+        }
+    }
+}
+
+#[pymethods]
+impl PySqlParameters {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let batch = Arc::clone(&self.batch);
+        let tables = tables_of(&batch, self.which);
+        while let Some(table) = tables.get(self.table) {
+            if self.row < table.len {
+                let i = self.row;
+                self.row += 1;
+                let mut cells = Vec::with_capacity(table.columns.len());
+                for column in &table.columns {
+                    cells.push(match column.cell(i) {
+                        Cell::Null => py.None().into_bound(py),
+                        Cell::Str(s) => PyString::new(py, s).into_any(),
+                        Cell::Int(v) => v.into_pyobject(py)?.into_any(),
+                        Cell::Float(v) => v.into_pyobject(py)?.into_any(),
+                        Cell::Bool(v) => v.into_pyobject(py)?.to_owned().into_any(),
+                        Cell::Micros(v) => {
+                            self.text.clear();
+                            write_micros_utc(v, &mut self.text);
+                            let text = std::str::from_utf8(&self.text).expect("ASCII");
+                            PyString::new(py, text).into_any()
+                        }
+                    });
+                }
+                return PyTuple::new(py, cells).map(Some);
+            }
+            self.table += 1;
+            self.row = 0;
+        }
+        Ok(None)
+    }
+
+    /// Tuples not yet given.
+    fn __length_hint__(&self) -> usize {
+        let tables = tables_of(&self.batch, self.which);
+        let total: usize = tables.iter().skip(self.table).map(|t| t.len).sum();
+        total - self.row.min(total)
+    }
+}
+
+fn tables_of(batch: &Batch, which: Option<Records>) -> &[Arc<Table>] {
+    match which {
+        None => &batch.rows,
+        Some(Records::Events) => &batch.events,
+        Some(Records::Errors) => &batch.errors,
+        Some(Records::Warnings) => &batch.warnings,
     }
 }
 

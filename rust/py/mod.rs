@@ -58,6 +58,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<deviations::PyDecodeWarning>()?;
     m.add_class::<batch::PyBatchResult>()?;
     m.add_class::<batch::PyBatchRecords>()?;
+    m.add_class::<batch::PySqlParameters>()?;
     m.add_function(wrap_pyfunction!(batch::decode_batch, m)?)?;
     limits::register(m)?;
     m.add_function(wrap_pyfunction!(frames::decode_call, m)?)?;
