@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from . import sessions
+from . import adapter, sessions
 from .agreement import check_batch, check_decode, check_dispatch, check_encode
 from .batch import CHECK_FRAMES, batch_frames
 from .frames import KINDS, OURS, TE_KINDS, bench_frame, check_frames, te_kinds
@@ -93,6 +93,16 @@ GOALS: tuple[Goal, ...] = (
     # Issue 12: whole charging sessions (MeterValues and TransactionEvent) to rows and events,
     # 10x the same kind of Python baseline.
     Goal("batch", sessions.PATH, sessions.KIND, "msgspec", minimum=10.0, margin=0.10),
+    # Issue 14: a mobilityhouse CSMS with the mixin, against the library alone, same handler:
+    # 20x with the handler unchanged, 200x with a typed one.
+    *(
+        Goal(adapter.OP, "unchanged", kind, adapter.PEER, minimum=20.0, margin=0.10)
+        for kind in adapter.KINDS
+    ),
+    *(
+        Goal(adapter.OP, "typed", kind, adapter.PEER, minimum=200.0, margin=0.10)
+        for kind in adapter.KINDS
+    ),
 )
 """The ratio goals of the codec issue, gated in CI (``.ci/bench``)."""
 
@@ -264,6 +274,12 @@ def run(
         except AssertionError as exc:
             disagreed[f"msgspec ({sessions.KIND} batch)"] = f"AssertionError: {exc}"
             err.write(f"bench: the msgspec session batch DISAGREES with ours, left out: {exc}\n")
+    if "typical" in kinds and adapter.PEER in found:
+        try:
+            groups += adapter.groups(err=err)
+        except AssertionError as exc:
+            disagreed[f"{adapter.PEER} (mobilityhouse adapter)"] = f"AssertionError: {exc}"
+            err.write(f"bench: the mobilityhouse adapter DISAGREES with the library: {exc}\n")
     te_measured = {n: p for n, p in te_found.items() if f"{n} (TransactionEvent)" not in disagreed}
     groups += cases(te_measured, te_kinds(kinds), frames)
     results = measure(groups, settings, _progress_printer(err))
