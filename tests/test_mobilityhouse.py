@@ -13,6 +13,7 @@ import contextlib
 import json
 from collections.abc import Awaitable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, ClassVar
 
 import ocpp.v21
@@ -378,3 +379,18 @@ def test_call_is_unchanged_for_the_csms_own_calls() -> None:
 
     result = asyncio.run(main())
     assert result.status == "Accepted"
+
+
+def test_the_readme_example_runs() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Under a mobilityhouse") :]
+    body = section[
+        section.index("```python\n") + 10 : section.index("```\n", section.index("```python"))
+    ]
+    namespace: dict[str, Any] = {}
+    exec(compile(body, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    csms = namespace["CentralSystemChargePoint"]
+    started = next(p for a, p in session_calls("2.0.1") if "idToken" not in p)
+    frames = [frame("m", "MeterValues", MV_OK), frame("t", "TransactionEvent", started)]
+    replies = asyncio.run(run_server(csms, lambda url: raw_exchange(url, frames)))
+    assert replies == [[3, "m", {}], [3, "t", {}]]

@@ -955,7 +955,8 @@ class BatchRecords:
 @final
 class BatchResult:
     """What :func:`decode_batch` gives: the rows (an Arrow C stream source, so
-    ``pyarrow.table(result)`` and ``polars.from_arrow`` take them without a copy), the event
+    ``pyarrow.table(result)`` and ``polars.DataFrame(result)`` take them without a copy; note
+    that ``polars.from_arrow(result)`` gives a Series of structs, not a table), the event
     records, the error records and the reply to every frame. Rows and error records account
     for every frame, but a TransactionEvent without meter values, which gives no rows and no
     error record: its event record keeps it."""
