@@ -104,6 +104,7 @@ if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type che
     from . import sessions as sessions
     from . import station_services as station_services
     from . import storage as storage
+    from . import tally as tally
 
 SUBMODULES: tuple[str, ...] = (
     "bench",
@@ -125,6 +126,7 @@ SUBMODULES: tuple[str, ...] = (
     "sessions",
     "station_services",
     "storage",
+    "tally",
 )
 """The public submodules, reachable as ``ocpp_meter.<name>`` after ``import ocpp_meter``
 (``mobilityhouse`` needs the ``ocpp`` library, ``server`` the ``websockets`` one, ``convert``

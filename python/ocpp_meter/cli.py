@@ -40,7 +40,7 @@ from .dispatch import DIALECTS, PROFILES
 from .enums import Location, Measurand, ReadingContext
 from .errors import OcppError
 from .station_services import read_id_tokens
-from .tally import Tally, invalid_line, is_other_action, is_reply
+from .tally import Tally
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
@@ -96,17 +96,7 @@ def _decode(
             try:
                 message = decode_message(line.frame, profile=profile, dialect=dialect)
             except OcppError as error:
-                if is_other_action(error.code):
-                    tally.other_actions += 1
-                elif is_reply(error.details):
-                    tally.replies += 1
-                else:
-                    tally.invalid += 1
-                    out.write(
-                        invalid_line(
-                            where, error.message_id, error.code, error.path, error.description
-                        )
-                    )
+                tally.rejected(out, where, error)
                 continue
             if isinstance(message, Call):
                 tally.valid += 1

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ._core import Call, decode_batch, decode_message
 from .capture import chunks
 from .errors import OcppError
-from .tally import Tally, invalid_line, is_other_action, is_reply
+from .tally import Tally, invalid_line, is_other_action
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
@@ -46,21 +46,7 @@ def validate(
             try:
                 message = decode_message(line.frame, profile=profile, dialect=dialect)
             except OcppError as error:
-                if is_other_action(error.code):
-                    tally.other_actions += 1
-                elif is_reply(error.details):
-                    tally.replies += 1
-                else:
-                    tally.invalid += 1
-                    out.write(
-                        invalid_line(
-                            f"{line.path}:{line.number}",
-                            error.message_id,
-                            error.code,
-                            error.path,
-                            error.description,
-                        )
-                    )
+                tally.rejected(out, f"{line.path}:{line.number}", error)
                 continue
             if isinstance(message, Call):
                 tally.valid += 1

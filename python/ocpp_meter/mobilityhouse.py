@@ -54,12 +54,18 @@ from ._core import (
     TransactionEventResponse,
     decode_message,
     encode_call_error,
-    encode_call_result,
 )
-from .dispatch import _call_error, _checked, _checked_dialect, _current_call
+from .dispatch import (
+    _call_error,
+    _checked,
+    _checked_dialect,
+    _current_call,
+    internal_error_reply,
+    meter_values_reply,
+    transaction_event_reply,
+)
 from .enums import ErrorCode
 from .errors import OcppError
-from .response_rules import transaction_event_violation
 
 try:
     from ocpp.charge_point import (  # type: ignore[import-untyped]
@@ -263,7 +269,7 @@ class OcppMeterMixin:
                 action,
                 call.message_id,
             )
-            reply = _internal_error(call)
+            reply = internal_error_reply(call)
         else:
             reply = self._ocpp_meter_reply(call, result)
         finally:
@@ -273,46 +279,14 @@ class OcppMeterMixin:
             self._ocpp_meter_after(route, raw_msg, call, kwargs)
 
     def _ocpp_meter_reply(self, call: Call, result: Any) -> bytes:
+        # The library's call_result dataclasses stand for our responses; anything else is
+        # judged as the Dispatcher judges it.
         response = _our_response(call.action, result)
-        if response is None:
-            if result is None:
-                logger.error(
-                    "station %r: handler of %s returned no response for message id %r",
-                    self.id,
-                    call.action,
-                    call.message_id,
-                )
-                return encode_call_error(
-                    call.message_id,
-                    ErrorCode.GENERIC_ERROR,
-                    f"no response was produced for {call.action}",
-                    {},
-                )
-            logger.error(
-                "station %r: handler of %s returned %s, not its response (message id %r)",
-                self.id,
-                call.action,
-                type(result).__name__,
-                call.message_id,
-            )
-            return _internal_error(call)
-        if type(response) is TransactionEventResponse:
-            violation = transaction_event_violation(
-                call.payload,  # type: ignore[arg-type]
-                response,
-                self._ocpp_meter_dialect,
-            )
-            if violation is not None:
-                logger.error(
-                    "station %r: handler of %s returned a response OCPP forbids for "
-                    "message id %r: %s",
-                    self.id,
-                    call.action,
-                    call.message_id,
-                    violation,
-                )
-                return _internal_error(call)
-        return encode_call_result(call.message_id, response)
+        if response is not None:
+            result = response
+        if call.action == METER_VALUES:
+            return meter_values_reply(self.id, call, result)
+        return transaction_event_reply(self.id, call, result, self._ocpp_meter_dialect)
 
     def _ocpp_meter_rejected(self, error: OcppError) -> bytes:
         message_id = error.message_id or "-1"
@@ -352,7 +326,7 @@ class OcppMeterMixin:
         except ValueError:
             # The library's 1.6 spelling (FormationViolation) and the like: not a 2.x code.
             logger.error("station %r: handler raised unknown error code %r", self.id, code)
-            return _internal_error(call)
+            return internal_error_reply(call)
         details = details if isinstance(details, dict) else {}
         return _call_error(call.message_id, known, str(description or ""), details, "")
 
@@ -447,12 +421,3 @@ def _our_response(
         return None
     except (TypeError, ValueError):
         return None
-
-
-def _internal_error(call: Call) -> bytes:
-    return encode_call_error(
-        call.message_id,
-        ErrorCode.INTERNAL_ERROR,
-        f"internal error while handling {call.action}",
-        {},
-    )

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .enums import ErrorCode
+
+if TYPE_CHECKING:
+    from .errors import OcppError
 
 __all__ = ["Tally", "invalid_line"]
 
@@ -59,6 +62,19 @@ class Tally:
         """Count a line that holds no frame (the hook :func:`~ocpp_meter.capture.chunks`
         calls)."""
         self.no_frame += 1
+
+    def rejected(self, out: TextIO, where: str, error: OcppError) -> None:
+        """Count a frame the core rejected: one of another action, a reply, or an invalid
+        frame, which is also reported on ``out``."""
+        if is_other_action(error.code):
+            self.other_actions += 1
+        elif is_reply(error.details):
+            self.replies += 1
+        else:
+            self.invalid += 1
+            out.write(
+                invalid_line(where, error.message_id, error.code, error.path, error.description)
+            )
 
     def summary(self, *extra: str) -> str:
         """``# N frames: ...`` with ``extra`` items appended, newline included."""
