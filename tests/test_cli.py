@@ -81,8 +81,10 @@ def test_validate_decode_and_convert_read_the_dialect_they_are_told(tmp_path: Pa
     newer = run("validate", "--dialect", "2.1", str(capture))
     assert newer.returncode == 0, newer.stdout
     assert newer.stdout.decode().splitlines() == [
-        "# 2 frames: 2 valid, 0 invalid, 0 other actions, 0 replies, 0 lines without a frame, "
-        "OCPP 2.1"
+        (
+            "# 2 frames: 2 valid, 0 invalid, 0 other actions, 0 replies, 0 lines without a frame, "
+            "OCPP 2.1"
+        )
     ]
     assert run("validate", "--dialect", "2.2", str(capture)).returncode == 2
 
