@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from ocpp_meter import bench
+from ocpp_meter.bench.cold import cold_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benches" / "results"
@@ -45,10 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", action="store_true", help="also update README.md's table")
     args = parser.parse_args(argv)
 
-    results, found, skipped, disagreed, env = bench.run(quick=args.quick)
+    results, found, skipped, disagreed, env, gated, cold = bench.run(
+        quick=args.quick, goals=bench.GOALS, cold_processes=3 if args.quick else 7
+    )
     frames = {kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS)}
-    gates = bench.gate(results)
+    gates = bench.judge(gated)
+    warm = {(r.op, r.path, r.kind, r.peer): r.median for r in results}
     tables = bench.markdown(results, found, skipped, frames, disagreed)
+    tables += "\n" + cold_markdown(cold, warm)
     goals = "\n".join(f"- {line}" for _, line in gates)
     environment = _environment_line(env)
 
@@ -57,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         f"# ocpp-meter benchmark\n\n{environment}\n\n{tables}\nGoals:\n\n{goals}\n",
         encoding="utf-8",
     )
-    data = bench.report_json(results, found, skipped, disagreed, env, gates)
+    data = bench.report_json(results, found, skipped, disagreed, env, gates, gated, cold)
     (RESULTS / "latest.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     print(tables + "\n" + goals)
     print(f"report: wrote {RESULTS / 'latest.md'} and latest.json", file=sys.stderr)

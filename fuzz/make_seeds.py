@@ -5,7 +5,8 @@ fuzz/ocpp.dict. Run from the repository root with the package installed:
 
 Seeds: every frame of examples/meter_values.jsonl, frames of ocpp_meter.samples (each kind), every
 payload of the rule table in tests/test_rules.py (bare for `payload`, wrapped in a CALL for
-`frame`), CALLRESULT and CALLERROR frames, TransactionEvent payloads built from the meter
+`frame`), CALLRESULT and CALLERROR frames, TransactionEvent responses (bare and in a
+CALLRESULT), TransactionEvent payloads built from the meter
 values above, OCPP 2.1 MeterValues and TransactionEvent payloads (tests/test_dialect.py,
 tests/test_transaction_event_21.py), and for `batch` newline-separated groups of all of these (TransactionEvent
 payloads wrapped in a CALL). File names are content hashes, so rerunning is idempotent.
@@ -73,6 +74,42 @@ extras = (
 )
 for extra in extras:
     write("frame", extra)
+
+# TransactionEvent responses (the CALLRESULT decoder of that action): every field of 2.0.1, the
+# 2.1 additions, and the smallest one; bare for `transaction_event`, in a CALLRESULT for `frame`.
+te_responses = (
+    {},
+    {
+        "totalCost": 12.5,
+        "chargingPriority": -1,
+        "idTokenInfo": {
+            "status": "Accepted",
+            "cacheExpiryDateTime": "2024-06-01T00:00:00Z",
+            "chargingPriority": 2,
+            "language1": "en",
+            "evseId": [1, 2],
+            "groupIdToken": {"idToken": "g", "type": "Central"},
+            "language2": "nl",
+            "personalMessage": {"format": "UTF8", "language": "en", "content": "Hi"},
+        },
+        "updatedPersonalMessage": {"format": "ASCII", "content": "Bye"},
+        "customData": {"vendorId": "v"},
+    },
+    {
+        "idTokenInfo": {
+            "status": "Accepted",
+            "evseId": [0],
+            "groupIdToken": {"idToken": "g", "type": "NEVI"},
+        },
+        "transactionLimit": {"maxSoC": 0, "maxTime": 60},
+        "updatedPersonalMessage": {"format": "QRCODE", "content": "c"},
+        "updatedPersonalMessageExtra": [{"format": "UTF8", "language": "de", "content": "Tschüss"}],
+    },
+)
+for response in te_responses:
+    payload = json.dumps(response, separators=(",", ":"), ensure_ascii=False).encode()
+    write("transaction_event", payload)
+    write("frame", b'[3,"id-1",' + payload + b"]")
 
 te_base = {
     "eventType": "Updated",

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from ocpp_meter.bench import adapter, markdown
 from ocpp_meter.bench.frames import check_frames
+from ocpp_meter.bench.goals import GOALS, gate
 from ocpp_meter.bench.measure import OPS, Result
-from ocpp_meter.bench.report import GOALS, gate
 
 pytest.importorskip("ocpp")
 

@@ -25,8 +25,10 @@ with payloads generated from that dialect's schema. For every generated payload:
 Where the contract deliberately departs from the 2.0.1 schema (or from the oracle's JSON parser),
 the generators stay on the common ground and :data:`DOCUMENTED_DIFFERENCES` tests each departure.
 
-All property tests are derandomized (a fixed seed per test and dialect) so a failure reproduces
-on re-run. The 2.1 runs are shorter: the 2.0.1 runs already cover the common ground.
+Every property is seeded from the run's seed and its name (``hypothesis_run.seed_for``): a
+fresh seed each run, printed by pytest, and ``OCPP_METER_HYPOTHESIS_SEED`` replays it; the
+example counts scale with ``OCPP_METER_HYPOTHESIS_SCALE``. The 2.1 runs are shorter: the 2.0.1
+runs already cover the common ground.
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import hypothesis_run
 import ocpp_meter
 import orjson
 import pytest
@@ -57,7 +59,6 @@ from ocpp_meter import (
 )
 
 PROPERTY_SETTINGS = {
-    "derandomize": True,
     "database": None,
     "deadline": None,
     "suppress_health_check": [
@@ -81,10 +82,11 @@ def other(schemas: S.SchemaSet) -> S.SchemaSet:
 def run_property(
     name: str, examples: int, strategy: st.SearchStrategy[Any], check: Callable[[Any], None]
 ) -> None:
-    """``check`` on ``examples`` draws of ``strategy``, seeded from ``name`` (derandomized)."""
+    """``check`` on ``examples`` draws of ``strategy`` (times the long mode's scale), seeded
+    from the run's seed and ``name``."""
 
-    @seed(zlib.crc32(name.encode()))
-    @settings(max_examples=examples, **PROPERTY_SETTINGS)
+    @seed(hypothesis_run.seed_for(name))
+    @settings(max_examples=hypothesis_run.examples(examples), **PROPERTY_SETTINGS)
     @given(case=strategy)
     def property_test(case: Any) -> None:
         check(case)

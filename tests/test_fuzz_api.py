@@ -21,10 +21,11 @@ Properties, over the decoders ``MeterValuesRequest.from_json``, ``TransactionEve
 * **batch**: ``decode_batch`` of a list of frames agrees, frame by frame, with ``decode_call``
   (the error record, the reply, the number of rows), and does not depend on the thread count.
 
-In CI every test runs a fixed, modest number of examples, derandomized (the same examples every
-run). ``OCPP_METER_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz_api.py`` runs that many
-examples per test with a random seed instead (a failure prints the seed and a reproduction blob;
-``OCPP_METER_FUZZ_SEED=<n>`` fixes the seed of such a run).
+In CI every test runs a fixed, modest number of examples from the run's seed (fresh each run,
+printed by pytest; ``OCPP_METER_HYPOTHESIS_SEED=<n>`` replays it, see ``hypothesis_run``).
+``OCPP_METER_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz_api.py`` runs that many
+examples per test (a failure also prints a reproduction blob; ``OCPP_METER_FUZZ_SEED=<n>`` fixes
+the seed of such a run), and ``OCPP_METER_HYPOTHESIS_SCALE=<k>`` multiplies the CI counts.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import hypothesis_run
 import ocpp_meter
 import pyarrow as pa
 import pytest
@@ -66,14 +68,15 @@ from test_transaction_event import ORACLE as TE_ORACLE
 from test_transaction_event import SCHEMA as TE_SCHEMA
 
 # --------------------------------------------------------------------------------------------------
-# Settings: small and derandomized in CI, as large as asked (and random) for a long run.
+# Settings: small in CI, as large as asked for a long run; seeded by the run (conftest.py).
 
 LONG_EXAMPLES = int(os.environ.get("OCPP_METER_FUZZ_EXAMPLES", "0"))
 LONG_SEED = os.environ.get("OCPP_METER_FUZZ_SEED")
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 settings.register_profile(
     "ocpp-meter-fuzz-ci",
-    derandomize=True,
+    derandomize=False,
+    print_blob=True,
     database=None,
     deadline=None,
     suppress_health_check=_HEALTH,
@@ -91,7 +94,7 @@ _PROFILE = settings.get_profile("ocpp-meter-fuzz-long" if LONG_EXAMPLES else "oc
 
 def fuzz(ci_examples: int) -> Callable[[Any], Any]:
     """The settings of one property: ``ci_examples`` in CI, ``OCPP_METER_FUZZ_EXAMPLES`` if set."""
-    chosen = settings(_PROFILE, max_examples=LONG_EXAMPLES or ci_examples)
+    chosen = settings(_PROFILE, max_examples=LONG_EXAMPLES or hypothesis_run.examples(ci_examples))
 
     def apply(test: Any) -> Any:
         test = chosen(test)

@@ -1,16 +1,18 @@
 """Memory: decoding, reading every field and re-encoding many frames (valid and invalid, every
 kind of message, one at a time and as batches) leaves the process RSS where it was after a
-warm-up.
+warm-up; so do many calls of ``decode_batch`` on small batches.
 
-The bound is chosen to catch a leak of a single object per frame: ``ROUNDS x len(FRAMES)`` frames
-are decoded after the warm-up, and even the smallest leaked Python object (a 32-byte float or
-string header, more with allocator overhead) would then grow RSS by more than ``BOUND``.
+The bounds are chosen to catch a leak of a single object per frame, and per ``decode_batch``
+call: ``ROUNDS x len(FRAMES)`` frames are decoded after the warm-up, and even the smallest leaked
+Python object (a 32-byte float or string header, more with allocator overhead) would then grow
+RSS by at least ``MARGIN`` times ``BOUND``; likewise ``BATCH_CALLS`` calls against
+``BATCH_BOUND``. The test asserts those margins, so that a smaller count cannot slip in.
 
 The issue asks for a million frames; ``OCPP_METER_MEMORY_FRAMES=1000000 pytest
 tests/test_memory.py`` runs that figure (about 90 s on 2 cores). The default CI count is smaller
-(see ``DEFAULT_FRAMES``) so that the file stays within seconds while still giving a leak of one
-object per frame a margin of several times the bound. Runs in a child process so that the RSS is
-not that of the whole test session (other tests' allocations, pytest's own bookkeeping).
+(see ``DEFAULT_FRAMES``) so that the file stays within seconds while keeping that margin. Runs in a
+child process so that the RSS is not that of the whole test session (other tests' allocations,
+pytest's own bookkeeping).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from typing import Any
 
 TESTS = Path(__file__).resolve().parent
 DEFAULT_FRAMES = 200_000
-BOUND = 3 << 20  # bytes of RSS growth allowed after the warm-up
+BOUND = 1 << 20  # bytes of RSS growth allowed after the warm-up
 LEAK_PER_FRAME = 32  # bytes: the smallest Python object a leak could keep alive
+MARGIN = 4  # a one-object leak must overshoot its bound this many times ("several")
+BATCH_CALLS = 150_000  # decode_batch calls on a small batch, after their own warm-up
+BATCH_BOUND = 1 << 20
 TIMEOUT = 300
 
 
@@ -129,6 +134,45 @@ def _round(frames: list[Any]) -> int:
     return accepted
 
 
+def _small_batch() -> list[Any]:
+    """A few frames of every outcome: rows, an invalid frame, a TransactionEvent, and a
+    CALLRESULT (not a CALL: an error record too)."""
+    from ocpp_meter import samples
+
+    small = samples.frames(1, kind="small", seed=5)[0]
+    te = (
+        b'[2,"t","TransactionEvent",{"eventType":"Updated","timestamp":"2024-05-01T12:00:00Z",'
+        b'"triggerReason":"MeterValuePeriodic","seqNo":1,"transactionInfo":{"transactionId":"x"},'
+        b'"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":1}]}]}]'
+    )
+    return [small, small.replace(b'"evseId":', b'"evseId":-', 1), te, '[3,"m",{}]']
+
+
+def _batch_calls(calls: int) -> tuple[int, int]:
+    """RSS before and after ``calls`` calls of ``decode_batch`` (each result read through
+    Arrow and dropped), after a warm-up that fills the buffer pool."""
+    import gc
+
+    import ocpp_meter
+    import pyarrow as pa
+
+    frames = _small_batch()
+
+    def call() -> None:
+        batch = ocpp_meter.decode_batch(frames, "CS-1")
+        assert pa.table(batch).num_rows > 0 and pa.table(batch.errors).num_rows == 2
+        assert len(batch.replies) == len(frames)
+
+    for _ in range(max(1000, calls // 10)):
+        call()
+    gc.collect()
+    before = _rss()
+    for _ in range(calls):
+        call()
+    gc.collect()
+    return before, _rss()
+
+
 def _rss() -> int:
     import resource
 
@@ -136,7 +180,7 @@ def _rss() -> int:
         return int(f.read().split()[1]) * resource.getpagesize()
 
 
-def _child(total: int) -> None:
+def _child(total: int, batch_calls: int = BATCH_CALLS) -> None:
     import gc
     import time
 
@@ -153,6 +197,8 @@ def _child(total: int) -> None:
     elapsed = time.perf_counter() - start
     gc.collect()
     after = _rss()
+    start = time.perf_counter()
+    batch_before, batch_after = _batch_calls(batch_calls)
     print(
         json.dumps(
             {
@@ -161,6 +207,10 @@ def _child(total: int) -> None:
                 "before": before,
                 "after": after,
                 "seconds": elapsed,
+                "batch_calls": batch_calls,
+                "batch_before": batch_before,
+                "batch_after": batch_after,
+                "batch_seconds": time.perf_counter() - start,
             }
         )
     )
@@ -178,11 +228,18 @@ def test_no_rss_growth_over_many_frames() -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     frames = report["frames"]
-    # The run is long enough for a one-object-per-frame leak to overshoot the bound.
-    assert frames * LEAK_PER_FRAME > 2 * BOUND, report
+    # The run is long enough for a one-object-per-frame leak to overshoot the bound several
+    # times over (and one per decode_batch call likewise).
+    assert frames * LEAK_PER_FRAME >= MARGIN * BOUND, report
+    assert report["batch_calls"] * LEAK_PER_FRAME >= MARGIN * BATCH_BOUND, report
     assert 0 < report["accepted"] < frames, report  # both valid and invalid frames were decoded
     growth = report["after"] - report["before"]
     assert growth <= BOUND, (
         f"RSS grew by {growth / 2**20:.1f} MB over {frames} frames "
         f"({report['before'] / 2**20:.1f} MB -> {report['after'] / 2**20:.1f} MB)"
+    )
+    growth = report["batch_after"] - report["batch_before"]
+    assert growth <= BATCH_BOUND, (
+        f"RSS grew by {growth / 2**20:.2f} MB over {report['batch_calls']} decode_batch calls "
+        f"({report['batch_before'] / 2**20:.1f} MB -> {report['batch_after'] / 2**20:.1f} MB)"
     )

@@ -35,7 +35,13 @@ def test_submodules_are_reachable_after_import_ocpp_meter() -> None:
     ).stdout.split()
     assert out == ["station_id", "1000000.0", "1", "ocpp_meter.storage", "OcppMeterMixin"]
     for name in ocpp_meter.SUBMODULES:
-        assert isinstance(getattr(ocpp_meter, name), types.ModuleType)
+        try:
+            module = getattr(ocpp_meter, name)
+        except ImportError as error:
+            # Only an optional dependency (an extra not installed here) may be missing.
+            assert error.name is not None and not error.name.startswith("ocpp_meter"), error
+            continue
+        assert isinstance(module, types.ModuleType)
     assert set(ocpp_meter.SUBMODULES) <= set(dir(ocpp_meter))
 
 

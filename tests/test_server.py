@@ -571,3 +571,29 @@ def test_stations_are_served_under_their_own_validation_profile(tmp_path: Path) 
     assert rows(db, "CS-NEW") == []
     with pytest.raises(ValueError):
         ServeConfig(profile="loose").check()  # type: ignore[arg-type]
+
+
+def test_a_failed_handshake_is_logged_in_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    """websockets before 17 logs a connection closed before its handshake with a traceback
+    (a port probe can make the endpoint write ten lines at will); the endpoint's logger makes it
+    one line that names the exception and its cause."""
+    from ocpp_meter.server import _websockets_logger
+
+    logger = _websockets_logger()
+    try:
+        try:
+            raise EOFError("connection closed while reading HTTP request line")
+        except EOFError as eof:
+            raise ValueError("did not receive a valid HTTP request\n" + "x" * 500) from eof
+    except ValueError:
+        with caplog.at_level("ERROR", logger=logger.name):
+            logger.exception("opening handshake failed")
+    (record,) = caplog.records
+    assert record.exc_info is None and record.exc_text is None
+    line = caplog.text.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert "ValueError: did not receive a valid HTTP request\\n" in line
+    assert "(from EOFError)" in line and len(line) < 300
+    assert len(logger.filters) == len({type(f) for f in logger.filters})  # installed once
+    _websockets_logger()
+    assert len(logger.filters) == len({type(f) for f in logger.filters})

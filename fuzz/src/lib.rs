@@ -20,8 +20,9 @@ use ocpp_meter::frame::{
 use ocpp_meter::profile::Profile;
 use ocpp_meter::{Decode, Dialect, Encode};
 
-/// Every action a CALLRESULT may answer.
-pub const ACTIONS: &[Action] = &[Action::MeterValues];
+/// Every action a CALLRESULT may answer: each selects the response decoder of its payload
+/// (`MeterValuesResponse`, `TransactionEventResponse`).
+pub const ACTIONS: &[Action] = &[Action::MeterValues, Action::TransactionEvent];
 
 /// The checks every fault must pass.
 pub fn check_fault(fault: &Fault) {

@@ -92,22 +92,30 @@ from .limits import DEFAULT_LIMITS, Limits, get_limits, set_limits
 
 if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type checkers
     from . import bench as bench
+    from . import broker as broker
+    from . import broker_publisher as broker_publisher
     from . import capture as capture
     from . import cli as cli
     from . import convert as convert
     from . import loadgen as loadgen
     from . import mobilityhouse as mobilityhouse
+    from . import postgres_sink as postgres_sink
+    from . import postgres_store as postgres_store
     from . import rows as rows
     from . import samples as samples
     from . import security as security
     from . import server as server
     from . import sessions as sessions
+    from . import sinks as sinks
     from . import station_services as station_services
     from . import storage as storage
     from . import tally as tally
+    from . import worker as worker
 
 SUBMODULES: tuple[str, ...] = (
     "bench",
+    "broker",
+    "broker_publisher",
     "capture",
     "cli",
     "convert",
@@ -118,19 +126,23 @@ SUBMODULES: tuple[str, ...] = (
     "limits",
     "loadgen",
     "mobilityhouse",
+    "postgres_sink",
+    "postgres_store",
     "response_rules",
     "rows",
     "samples",
     "security",
     "server",
     "sessions",
+    "sinks",
     "station_services",
     "storage",
     "tally",
+    "worker",
 )
 """The public submodules, reachable as ``ocpp_meter.<name>`` after ``import ocpp_meter``
 (``mobilityhouse`` needs the ``ocpp`` library, ``server`` the ``websockets`` one, ``convert``
-pyarrow)."""
+pyarrow, the broker and PostgreSQL modules their own client libraries)."""
 
 
 def __getattr__(name: str) -> _typing.Any:

@@ -167,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_profile(convert)
     _add_dialect(convert)
     _add_serve(commands)
+    _add_worker(commands)
     _add_loadgen(commands)
     _add_passwd(commands)
     # `bench` has its own parser (ocpp_meter.bench): its options pass through untouched.
@@ -208,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     if args.command == "serve":
         return _serve(args)
+    if args.command == "worker":
+        return _worker(args)
     if args.command == "loadgen":
         return _loadgen(args)
     if args.command == "passwd":
@@ -242,7 +245,19 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9000, help="port to bind (default 9000)")
-    serve.add_argument("--db", default="meter.sqlite", help="SQLite file (default meter.sqlite)")
+    serve.add_argument(
+        "--db",
+        default="meter.sqlite",
+        help="SQLite file, or a postgresql:// URL to write PostgreSQL directly (default "
+        "meter.sqlite)",
+    )
+    serve.add_argument(
+        "--broker",
+        metavar="nats://HOST:PORT[,HOST:PORT...]",
+        help="gateway mode: publish each validated frame to NATS JetStream and acknowledge it "
+        "once the stream holds it (ocpp-meter worker stores it); --db is then unused",
+    )
+    _add_replicas(serve)
     serve.add_argument(
         "--synchronous",
         choices=("full", "normal"),
@@ -333,6 +348,72 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
+def _add_replicas(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=3,
+        help="copies JetStream keeps of each frame, when this process creates the streams "
+        "(default 3: a 3-node cluster)",
+    )
+
+
+def _add_worker(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="store frames from NATS JetStream in PostgreSQL (run as many as you like)",
+        description="Consume the gateways' frames from JetStream (a pull consumer on a shared "
+        "durable), decode them in batches, store rows and transaction events in PostgreSQL in "
+        "one transaction per batch (exactly once per frame), acknowledge after the commit. "
+        "SIGTERM finishes or returns the batch in hand.",
+    )
+    worker.add_argument("--broker", required=True, metavar="nats://HOST:PORT[,HOST:PORT...]")
+    worker.add_argument("--db", required=True, metavar="postgresql://...")
+    worker.add_argument(
+        "--batch", type=int, default=2000, help="messages per fetch and transaction (2000)"
+    )
+    worker.add_argument(
+        "--ack-wait",
+        type=float,
+        default=30.0,
+        help="seconds before an unacknowledged batch is delivered again (default 30)",
+    )
+    _add_replicas(worker)
+    worker.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+
+
+def _log_to_stderr(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from .worker import WorkerConfig, run
+
+    _log_to_stderr(args.log_level)
+    if not args.db.startswith(("postgresql://", "postgres://")):
+        sys.stderr.write("ocpp-meter worker: --db must be a postgresql:// URL\n")
+        return 2
+    if args.batch < 1:
+        sys.stderr.write("ocpp-meter worker: --batch must be at least 1\n")
+        return 2
+    config = WorkerConfig(
+        broker=args.broker,
+        db=args.db,
+        batch=args.batch,
+        ack_wait=args.ack_wait,
+        replicas=args.replicas,
+    )
+    try:
+        return run(config)
+    except (OSError, ValueError, ImportError) as error:
+        logging.getLogger("ocpp_meter.worker").error("cannot run: %s", error)
+        return 1
+
+
 def _add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile",
@@ -421,11 +502,7 @@ def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _serve(args: argparse.Namespace) -> int:
     from .server import ServeConfig, run
 
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    _log_to_stderr(args.log_level)
     # websockets logs every connection at INFO; ours already says which station came and went.
     websockets_logger = logging.getLogger("websockets")
     websockets_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
@@ -450,6 +527,8 @@ def _serve(args: argparse.Namespace) -> int:
         profile=args.profile,
         station_profiles=dict(_station_profile(item) for item in args.station_profile),
         dialects=_dialects(args.dialect),
+        broker=args.broker,
+        broker_replicas=args.replicas,
         max_message_bytes=args.max_message_bytes,
         heartbeat_interval=args.heartbeat_interval,
         accepted_id_tokens=accepted_id_tokens,

@@ -13,9 +13,10 @@ SQLite.
   of that subprotocol: a 2.1 measurand is valid on an ``ocpp2.1`` connection and a
   ``PropertyConstraintViolation`` on an ``ocpp2.0.1`` one.
 - Each frame goes through a :class:`~ocpp_meter.dispatch.Dispatcher` whose handler,
-  :class:`MeterValuesIngest`, queues the frame's rows on the
-  :class:`~ocpp_meter.storage.GroupCommitWriter` and returns the CALLRESULT only once they are
-  committed. BootNotification, Heartbeat, StatusNotification and Authorize are answered by
+  :class:`MeterValuesIngest`, hands the frame to its sink (:mod:`ocpp_meter.sinks`: the
+  SQLite :class:`~ocpp_meter.storage.GroupCommitWriter`, PostgreSQL for a ``postgresql://``
+  ``db``, or NATS JetStream with ``broker``) and returns the CALLRESULT only once the frame is
+  durable there. BootNotification, Heartbeat, StatusNotification and Authorize are answered by
   :class:`~ocpp_meter.station_services.StationServices` (Accepted at boot with
   :attr:`ServeConfig.heartbeat_interval`, the time, an empty reply, the id token by
   :attr:`ServeConfig.accepted_id_tokens`), each request validated against its official schema.
@@ -72,8 +73,8 @@ from .enums import ErrorCode
 from .errors import OcppError
 from .limits import set_limits
 from .security import SECURITY_PROFILES, Authenticator, RedactAuthorization, server_ssl_context
+from .sinks import FrameSink, ReceivedFrame, open_sink, received_frame
 from .station_services import DEFAULT_HEARTBEAT_INTERVAL, StationServices
-from .storage import GroupCommitWriter
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
@@ -147,18 +148,18 @@ def station_id_from_path(path: str) -> str | None:
 
 
 class MeterValuesIngest:
-    """The CSMS handler of the endpoint: store the rows, acknowledge once they are committed."""
+    """The CSMS handler of the endpoint: make the frame durable in the sink (SQLite,
+    PostgreSQL or the broker), acknowledge once it is."""
 
-    def __init__(self, writer: GroupCommitWriter) -> None:
-        self.writer = writer
+    def __init__(self, sink: FrameSink) -> None:
+        self.sink = sink
 
     async def on_meter_values(
         self, charging_station_id: str, request: MeterValuesRequest
     ) -> MeterValuesResponse:
         call = current_call()
         message_id = call.message_id if call is not None else ""
-        # The rows are built on the writer thread: the event loop never reads the readings.
-        await self.writer.write(charging_station_id, message_id, request)
+        await self.sink.store(charging_station_id, message_id, "MeterValues", request)
         return MeterValuesResponse()
 
 
@@ -169,6 +170,13 @@ class ServeConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     db: str = "meter.sqlite"
+    """A SQLite file, or a ``postgresql://`` URL (see :mod:`ocpp_meter.postgres_sink`)."""
+    broker: str | None = None
+    """``nats://host:port[,...]``: publish frames to JetStream instead of writing ``db``."""
+    broker_replicas: int = 3
+    """Copies of the stream, when the gateway creates it."""
+    publish_timeout: float = 5.0
+    """Seconds a publish may wait for JetStream's acknowledgement before the CALLERROR."""
     synchronous: str = "full"
     max_batch_frames: int = 1000
     max_frame_bytes: int = 1 << 20
@@ -336,6 +344,11 @@ class IngestServer:
                     if self._stopping:
                         break
                     if isinstance(frame, str):
+                        received_frame.set(
+                            ReceivedFrame.now(
+                                station_id, frame, dialect, self.dispatcher.profile_for(station_id)
+                            )
+                        )
                         reply = await self.dispatcher.dispatch_async(
                             station_id, frame, dialect=dialect
                         )
@@ -419,16 +432,18 @@ async def serve(
     if own_signals:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, _on_signal, signum, stop_event)
-    writer = GroupCommitWriter(
-        config.db, synchronous=config.synchronous, max_batch_frames=config.max_batch_frames
-    ).start()
     # The core refuses a frame over max_frame_bytes with the CALLERROR of the error table (and
     # its message id); the limit is process-wide, so it is put back when the endpoint stops.
     previous_limits = set_limits(max_frame_bytes=config.max_frame_bytes)
     try:
+        sink = await open_sink(config)
+    except BaseException:
+        set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
+        raise
+    try:
         ingest = IngestServer(
             Dispatcher(
-                MeterValuesIngest(writer),
+                MeterValuesIngest(sink),
                 profile=config.profile,
                 station_profiles=config.station_profiles,
                 services=config.services(),
@@ -467,7 +482,7 @@ async def serve(
                 port,
                 config.security_profile,
                 " ".join(ingest.subprotocols),
-                config.db,
+                config.broker or config.db,
                 config.synchronous,
             )
             if config.security_profile == 0 and config.host not in ("127.0.0.1", "::1"):
@@ -484,18 +499,11 @@ async def serve(
             await ingest.shutdown(server)
     finally:
         set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
-        await writer.aclose()
+        await sink.aclose()
         if own_signals:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
-        stats = writer.stats
-        logger.info(
-            "stopped: %d frames, %d rows in %d commits (%d frames failed)",
-            stats.frames,
-            stats.rows,
-            stats.commits,
-            stats.failed_frames,
-        )
+        logger.info("stopped: %s", sink.summary())
 
 
 def _on_signal(signum: int, stop: asyncio.Event) -> None:
@@ -524,6 +532,10 @@ def tls_connection_class(
 
         async def _start_tls(self, transport: asyncio.Transport) -> None:
             peer = transport.get_extra_info("peername")
+            # start_tls pauses the transport itself before its first await, so no byte slips
+            # through between this and that; on Python 3.9 and 3.10 a transport already paused
+            # when start_tls is called is never read again and the handshake stalls.
+            transport.resume_reading()
             try:
                 tls = await self.loop.start_tls(
                     transport,
@@ -563,11 +575,36 @@ def tls_connection_class(
 _tls_tasks: set[asyncio.Task[None]] = set()
 
 
+class OneLineHandshakeFailures(logging.Filter):
+    """Log a failed opening handshake as one line, without its traceback.
+
+    websockets before 17 logs every connection that closes before its handshake (a port probe,
+    a load balancer's health check, a scanner) as an ERROR with a traceback: ten lines an
+    anonymous client can make the endpoint write at will. The exception's type and its first
+    characters, escaped, say enough.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.msg == "opening handshake failed":
+            error = record.exc_info[1]
+            cause = error.__cause__ if error is not None else None
+            reason = f"{type(error).__name__}: {error}"[:120]
+            if cause is not None:
+                reason += f" (from {type(cause).__name__})"
+            record.msg = "opening handshake failed: %r"
+            record.args = (reason,)
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def _websockets_logger() -> logging.Logger:
-    """The websockets library's server logger, which never logs an Authorization header."""
+    """The websockets library's server logger, which never logs an Authorization header and
+    logs a failed handshake in one line."""
     websockets_logger = logging.getLogger("websockets.server")
-    if not any(isinstance(f, RedactAuthorization) for f in websockets_logger.filters):
-        websockets_logger.addFilter(RedactAuthorization())
+    for kind in (RedactAuthorization, OneLineHandshakeFailures):
+        if not any(isinstance(f, kind) for f in websockets_logger.filters):
+            websockets_logger.addFilter(kind())
     return websockets_logger
 
 

@@ -9,7 +9,7 @@ stdout; ``--json PATH`` also writes the raw results.
 
 Usage::
 
-    python -m ocpp_meter.bench [--quick] [--json PATH] [--gate]
+    python -m ocpp_meter.bench [--quick] [--json PATH] [--gate] [--cold N]
 
 What is measured (frames from :mod:`ocpp_meter.samples`, seed 0: small, typical, large):
 
@@ -28,17 +28,19 @@ What is measured (frames from :mod:`ocpp_meter.samples`, seed 0: small, typical,
   :class:`~ocpp_meter.mobilityhouse.OcppMeterMixin` (the ``@on`` handler unchanged, and a typed
   one) and without it.
 
-Extension points, for when the APIs exist: full dispatch (frame to reply bytes) and batch
-decode to Arrow (one thread, all cores) become new :class:`Op` values with their own peers in
-:func:`_cases`, and the batch goal (at least 10x the Python baseline) a new entry of
-:data:`GOALS`.
+With ``--gate``, each goal of :data:`GOALS` is then measured again as ours and its peer alone,
+in paired, alternating rounds, and judged on the median of the per-pair ratios against the goal
+itself (:mod:`.goals`). The cold table gives the first calls in fresh processes and their
+set-up beside the warm medians (:mod:`.cold`).
 """
 
 from .agreement import check_decode, check_dispatch, check_encode
+from .cold import ColdResult, measure_cold
 from .frames import KINDS, OURS, SEED, TE_KINDS, View, bench_frame, check_frames, te_frames
+from .goals import GOALS, Goal, gate, judge, measure_goals, paired_ratios
 from .measure import Result, measure
 from .peers import Peer, peers
-from .report import GOALS, Goal, gate, main, markdown, report_json, run
+from .report import main, markdown, report_json, run
 from .transaction_event_peers import te_peers
 from .views import differences, reference_view, walk, walk_transaction_event
 
@@ -48,6 +50,7 @@ __all__ = [
     "OURS",
     "SEED",
     "TE_KINDS",
+    "ColdResult",
     "Goal",
     "Peer",
     "Result",
@@ -59,9 +62,13 @@ __all__ = [
     "check_frames",
     "differences",
     "gate",
+    "judge",
     "main",
     "markdown",
     "measure",
+    "measure_cold",
+    "measure_goals",
+    "paired_ratios",
     "peers",
     "reference_view",
     "report_json",

@@ -144,12 +144,30 @@ def _calibrate(case: Case, target: float) -> int:
         number *= 2
 
 
+def equal_numbers(group: Sequence[Case], target: float) -> list[int]:
+    """Calls per round that give every case of ``group`` rounds of the same length: at least
+    ``target``, and at least the slowest case's single call.
+
+    A busy machine takes the processor away in slices of a few milliseconds, so a longer round
+    is more often slowed than a shorter one; rounds of equal length give both sides of a pair
+    the same odds. Each case's time per call is its best of a few timings (a warm-up as well).
+    """
+    per_call = []
+    for case in group:
+        number = _calibrate(case, target / 4)
+        per_call.append(min(_time(case.func, case.arg, number) for _ in range(3)))
+    length = max(target, *per_call)
+    return [max(1, round(length / t)) if t > 0 else 1 for t in per_call]
+
+
 @dataclass(frozen=True)
 class Settings:
-    """How long to measure: ``rounds`` timings of at least ``target`` seconds per case."""
+    """How long to measure: ``rounds`` timings of at least ``target`` seconds per case;
+    ``equal``: rounds of one length for every case of a group (:func:`equal_numbers`)."""
 
     rounds: int
     target: float
+    equal: bool = False
 
 
 FULL = Settings(rounds=21, target=0.02)
@@ -161,20 +179,35 @@ def measure(
     settings: Settings,
     progress: Callable[[int, int, Sequence[Case]], None] | None = None,
 ) -> list[Result]:
-    """Time every case; within a group the peers take turns, round after round.
+    """Time every case; within a group the peers take turns, round after round, in forward
+    order on even rounds and backward on odd ones (ours, peer, peer, ours, ... for a pair).
 
     Taking turns spreads any slow spell of the machine over every peer of the group, so the
-    ratios, which compare peers within a group, suffer less from it than the times do.
+    ratios, which compare peers within a group, suffer less from it than the times do; and
+    the alternating order keeps either side of a pair from always running first (just after
+    the other's caches and allocations), so that round ``i`` of ours and of a peer form a pair
+    (:func:`.goals.paired_ratios`).
     """
     results: list[Result] = []
-    for index, group in enumerate(groups):
+    for position, group in enumerate(groups):
         if progress is not None:
-            progress(index, len(groups), group)
-        numbers = [_calibrate(case, settings.target) for case in group]
+            progress(position, len(groups), group)
+        if settings.equal:
+            numbers = equal_numbers(group, settings.target)
+        else:
+            numbers = [_calibrate(case, settings.target) for case in group]
         timed = [Result(c.op, c.path, c.kind, c.peer, n) for c, n in zip(group, numbers)]
         gc.collect()
-        for _ in range(settings.rounds):
-            for case, result in zip(group, timed):
-                result.samples.append(_time(case.func, case.arg, result.number))
+        take_turns(group, timed, settings.rounds)
         results += timed
     return results
+
+
+def take_turns(group: Sequence[Case], timed: Sequence[Result], rounds: int) -> None:
+    """``rounds`` more rounds of every case, appended to its result: forward order on the
+    even rounds (counting each result's rounds so far), backward on the odd ones."""
+    turns = list(zip(group, timed))
+    done = len(timed[0].samples) if timed else 0
+    for index in range(done, done + rounds):
+        for case, result in turns if index % 2 == 0 else reversed(turns):
+            result.samples.append(_time(case.func, case.arg, result.number))

@@ -9,7 +9,6 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -17,7 +16,9 @@ from typing import Any, Callable, TextIO
 from . import adapter, sessions
 from .agreement import check_batch, check_decode, check_dispatch, check_encode
 from .batch import CHECK_FRAMES, batch_frames
+from .cold import ColdResult, cold_markdown, measure_cold
 from .frames import KINDS, OURS, TE_KINDS, bench_frame, check_frames, te_kinds
+from .goals import GOALS, Goal, judge, measure_goals
 from .measure import FULL, OPS, QUICK, Case, Result, Settings, cases, measure
 from .peers import PEER_ORDER, Peer, peers
 from .transaction_event_peers import te_peers
@@ -38,93 +39,13 @@ def ratio(results: Sequence[Result], op: str, path: str, kind: str, peer: str) -
     return row[peer] / row[OURS]
 
 
-def best_ratio(results: Sequence[Result], op: str, path: str, kind: str, peer: str) -> float | None:
-    """``peer's best round / our best round``, ``None`` if either is missing.
-
-    What the CI gate compares. A busy machine only ever slows a round down, and on a shared
-    2-core runner it slows down many of them, in spells of several milliseconds that hit one
-    peer of a pair and not the other: the medians' ratio then swings far more than the best
-    rounds' (see ``benches/README.md`` for the figures).
-    """
+def _best_ratio(
+    results: Sequence[Result], op: str, path: str, kind: str, peer: str
+) -> float | None:
     best = {r.peer: min(r.samples) for r in results if (r.op, r.path, r.kind) == (op, path, kind)}
     if OURS not in best or peer not in best or best[OURS] <= 0:
         return None
     return best[peer] / best[OURS]
-
-
-@dataclass(frozen=True)
-class Goal:
-    """A release goal: on ``kind``, ours at least ``minimum`` times as fast as ``peer``.
-
-    ``margin`` is the noise allowance of the CI gate: a run fails when its best-round ratio
-    (:func:`best_ratio`) is below ``minimum * (1 - margin)``. See ``benches/README.md`` for how
-    it was chosen.
-    """
-
-    op: str
-    path: str
-    kind: str
-    peer: str
-    minimum: float
-    margin: float
-    gated: bool = True
-    """False for a goal not met yet: reported on every run, but it does not fail the gate."""
-
-    @property
-    def threshold(self) -> float:
-        return self.minimum * (1.0 - self.margin)
-
-    def describe(self) -> str:
-        title = next(t for o, p, t in OPS if (o, p) == (self.op, self.path))
-        return f"{self.kind} frame, {title}, ours vs {self.peer}"
-
-
-GOALS: tuple[Goal, ...] = (
-    Goal("decode", "ack", "typical", "msgspec", minimum=2.0, margin=0.05),
-    Goal("decode", "read", "typical", "msgspec", minimum=1.0, margin=0.05),
-    # Issue 12: TransactionEvent at least as far ahead as MeterValues.
-    Goal("decode", "ack", "te-typical", "msgspec", minimum=2.0, margin=0.05),
-    Goal("decode", "read", "te-typical", "msgspec", minimum=1.0, margin=0.05),
-    # The batch issue's goals: 10x the Python baseline (msgspec decode, rows flattened in
-    # Python, a pyarrow table) and 3x orjson.loads alone, on one thread. The margin is wider
-    # than the decode goals': each round is one 25 ms call, so fewer rounds fit the time.
-    Goal("batch", "arrow-1", "typical", "msgspec", minimum=10.0, margin=0.10),
-    Goal("batch", "arrow-1", "typical", "orjson", minimum=3.0, margin=0.10),
-    # Issue 12: whole charging sessions (MeterValues and TransactionEvent) to rows and events,
-    # 10x the same kind of Python baseline.
-    Goal("batch", sessions.PATH, sessions.KIND, "msgspec", minimum=10.0, margin=0.10),
-    # Issue 14: a mobilityhouse CSMS with the mixin, against the library alone, same handler:
-    # 20x with the handler unchanged, 200x with a typed one.
-    *(
-        Goal(adapter.OP, "unchanged", kind, adapter.PEER, minimum=20.0, margin=0.10)
-        for kind in adapter.KINDS
-    ),
-    *(
-        Goal(adapter.OP, "typed", kind, adapter.PEER, minimum=200.0, margin=0.10)
-        for kind in adapter.KINDS
-    ),
-)
-"""The ratio goals of the codec issue, gated in CI (``.ci/bench``)."""
-
-
-def gate(results: Sequence[Result], goals: Sequence[Goal] = GOALS) -> list[tuple[bool, str]]:
-    """One ``(passed, line)`` per goal, from ratios measured in the same run."""
-    lines = []
-    for goal in goals:
-        best = best_ratio(results, goal.op, goal.path, goal.kind, goal.peer)
-        median = ratio(results, goal.op, goal.path, goal.kind, goal.peer)
-        met = best is not None and best >= goal.threshold
-        ok = met or not goal.gated
-        shown = "missing" if best is None or median is None else f"{best:.3f}x"
-        also = "" if median is None else f", medians {median:.3f}x"
-        line = (
-            f"{'PASS' if met else 'FAIL' if goal.gated else 'UNMET (not gated)'}: "
-            f"{goal.describe()}: best rounds {shown}{also} "
-            f"(goal >= {goal.minimum:.2f}x; gate >= {goal.threshold:.2f}x on the best rounds, "
-            f"a {goal.margin:.0%} noise margin)"
-        )
-        lines.append((ok, line))
-    return lines
 
 
 def _time_text(seconds: float) -> str:
@@ -187,6 +108,11 @@ def markdown(
     return "\n".join(out) + "\n"
 
 
+COLD_QUICK = 3
+COLD_FULL = 7
+"""Fresh processes per cold case."""
+
+
 def _environment(settings: Settings, quick: bool) -> dict[str, Any]:
     return {
         "python": sys.version.split()[0],
@@ -227,8 +153,20 @@ def run(
     kinds: Sequence[str] = KINDS,
     only: Sequence[str] | None = None,
     err: TextIO | None = None,
-) -> tuple[list[Result], dict[str, Peer], dict[str, str], dict[str, str], dict[str, Any]]:
-    """Check and measure: results, peers measured, skipped, disagreeing, environment."""
+    goals: Sequence[Goal] = (),
+    cold_processes: int = 0,
+) -> tuple[
+    list[Result],
+    dict[str, Peer],
+    dict[str, str],
+    dict[str, str],
+    dict[str, Any],
+    list[tuple[Goal, list[Result]]],
+    list[ColdResult],
+]:
+    """Check and measure: results, peers measured, skipped, disagreeing, environment, the
+    paired rounds of ``goals`` (:func:`.goals.measure_goals`) and the cold figures of
+    ``cold_processes`` fresh processes per case (:func:`.cold.measure_cold`)."""
     err = sys.stderr if err is None else err
     settings = QUICK if quick else FULL
     found, skipped = peers()
@@ -285,9 +223,17 @@ def run(
     results = measure(groups, settings, _progress_printer(err))
     if err.isatty():
         err.write("\n")
+    gated: list[tuple[Goal, list[Result]]] = []
+    if goals:
+        err.write("bench: the gates' paired rounds ...\n")
+        gated = measure_goals(groups, goals, lambda line: err.write(f"bench: {line}\n"))
+    cold: list[ColdResult] = []
+    if cold_processes:
+        err.write(f"bench: cold figures, {cold_processes} fresh processes per case ...\n")
+        cold = measure_cold(list(measured), cold_processes)
     err.write("bench: done\n")
     env = _environment(settings, quick)
-    return results, found, skipped, disagreed, env
+    return results, found, skipped, disagreed, env, gated, cold
 
 
 def report_json(
@@ -297,6 +243,8 @@ def report_json(
     disagreed: dict[str, str],
     env: dict[str, Any],
     gates: Sequence[tuple[bool, str]] = (),
+    gated: Sequence[tuple[Goal, Sequence[Result]]] = (),
+    cold: Sequence[ColdResult] = (),
 ) -> dict[str, Any]:
     """The raw results as one JSON-ready dict."""
     ratios = [
@@ -306,7 +254,7 @@ def report_json(
             "kind": r.kind,
             "peer": r.peer,
             "ratio": ratio(results, r.op, r.path, r.kind, r.peer),
-            "best_ratio": best_ratio(results, r.op, r.path, r.kind, r.peer),
+            "best_ratio": _best_ratio(results, r.op, r.path, r.kind, r.peer),
         }
         for r in results
         if r.peer != OURS
@@ -320,6 +268,8 @@ def report_json(
         "results": [r.as_dict() for r in results],
         "ratios": ratios,
         "gates": [{"passed": ok, "line": line} for ok, line in gates],
+        "gate_rounds": [r.as_dict() for _, pair in gated for r in pair],
+        "cold": [c.as_dict() for c in cold],
     }
 
 
@@ -356,20 +306,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--gate",
         action="store_true",
-        help="exit 1 unless every ratio goal is met (within its noise margin)",
+        help="measure ours and each goal's peer in paired, alternating rounds and exit 1 unless "
+        "the median ratio reaches every goal",
+    )
+    parser.add_argument(
+        "--cold",
+        type=int,
+        metavar="N",
+        help=f"fresh processes per cold case (default {COLD_QUICK} with --quick, "
+        f"{COLD_FULL} otherwise; 0: no cold figures)",
     )
     args = parser.parse_args(argv)
     kinds = tuple(k for k in KINDS if args.kind is None or k in args.kind)
-    results, found, skipped, disagreed, env = run(quick=args.quick, kinds=kinds, only=args.peer)
+    processes = args.cold if args.cold is not None else COLD_QUICK if args.quick else COLD_FULL
+    results, found, skipped, disagreed, env, gated, cold = run(
+        quick=args.quick,
+        kinds=kinds,
+        only=args.peer,
+        goals=GOALS if args.gate else (),
+        cold_processes=processes if "typical" in kinds else 0,
+    )
     frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS)}
-    gates = gate(results) if args.gate else []
+    gates = judge(gated) if args.gate else []
     text = markdown(results, found, skipped, frames, disagreed)
     sys.stdout.write(text)
+    warm = {(r.op, r.path, r.kind, r.peer): r.median for r in results}
+    if cold:
+        sys.stdout.write("\n" + cold_markdown(cold, warm))
     if gates:
-        sys.stdout.write("\n" + "\n".join(f"- {line}" for _, line in gates) + "\n")
+        sys.stdout.write(
+            "\nGates (median of paired, alternating rounds of ours and the peer, against the "
+            "goal itself):\n\n" + "\n".join(f"- {line}" for _, line in gates) + "\n"
+        )
     sys.stdout.flush()
     if args.json:
-        data = report_json(results, found, skipped, disagreed, env, gates)
+        data = report_json(results, found, skipped, disagreed, env, gates, gated, cold)
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=1)

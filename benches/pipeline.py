@@ -1,0 +1,219 @@
+"""The scale-out pipeline measured on this machine, beside the SQLite endpoint, in one run.
+
+    python benches/pipeline.py [--stations 200] [--seconds 10] [--backlog 60000]
+
+Starts its own PostgreSQL and 3-node NATS JetStream cluster (tests/services.py; stopped by PID
+at the end), then measures with ``ocpp_meter.loadgen`` (typical frames: 12 readings each):
+
+1. a bare WebSocket server answering every frame with a fixed CALLRESULT (the stack's own
+   ceiling), and ``serve --db FILE`` (SQLite): acknowledged frames/s, p50/p99 latency;
+2. ``serve --broker`` -> 3-node JetStream (replicas 3) -> 2 ``worker`` -> PostgreSQL: the same,
+   plus the lag from receipt at the gateway to the commit in PostgreSQL
+   (``ingested_frames.stored_at - received_at``), the time to drain after the load stops, and
+   rows/s per worker (rows over the worker's own decode-and-store time, and over wall time);
+3. one worker alone on a backlog of ``--backlog`` frames already in the stream: rows/s stored.
+
+Not a test: figures depend on the machine and on what else runs on it; compare the rows of
+one run only. Needs the ``scale`` and ``server`` extras, nats-server and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import services
+from ocpp_meter.loadgen import LoadConfig, LoadReport, run_load
+from serving import ServerProcess
+
+BARE_SERVER = """
+import asyncio, sys
+from websockets.asyncio.server import serve
+
+async def answer(connection):
+    async for frame in connection:
+        # The message id is the second element: [2,"<id>",...]; a fixed CALLRESULT around it.
+        await connection.send('[3,"' + frame[4 : frame.index('"', 4)] + '",{}]')
+
+async def main():
+    async with serve(answer, "127.0.0.1", int(sys.argv[1]), subprotocols=["ocpp2.0.1"],
+                     backlog=1024):
+        print("ready", flush=True)
+        await asyncio.Future()
+
+asyncio.run(main())
+"""
+
+
+def bare_server(port: int) -> subprocess.Popen[bytes]:
+    """The WebSocket stack alone: every frame answered with a fixed CALLRESULT."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", BARE_SERVER, str(port)], stdout=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    return process
+
+
+def query(url: str, sql: str) -> list[tuple[object, ...]]:
+    import adbc_driver_postgresql.dbapi as pgdb
+
+    with pgdb.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
+def create_db(pg: services.Postgres, name: str) -> str:
+    import adbc_driver_postgresql.dbapi as pgdb
+
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    return pg.url.rsplit("/", 1)[0] + "/" + name
+
+
+def worker(broker: str, db: str, log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ocpp_meter.cli", "worker", "--broker", broker, "--db", db],
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+        )
+    deadline = time.monotonic() + 60
+    while "worker consuming" not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"worker did not start:\n{log.read_text()}")
+        time.sleep(0.05)
+    return process
+
+
+def stop_worker(process: subprocess.Popen[bytes], log: Path) -> tuple[int, float]:
+    """SIGTERM the worker; its rows stored and seconds spent decoding and storing."""
+    process.terminate()
+    process.wait(timeout=60)
+    found = re.findall(r"(\d+) rows, \d+ events stored in ([\d.]+) s", log.read_text())
+    rows, seconds = found[-1]
+    return int(rows), float(seconds)
+
+
+def wait_stored(db: str, frames: int, limit: float = 300) -> float:
+    """Seconds until ``frames`` frames are in the ledger."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        [(count,)] = query(db, "SELECT count(*) FROM ingested_frames")
+        if int(count) >= frames:  # type: ignore[call-overload]
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise SystemExit(f"only {count} of {frames} frames stored after {limit} s")
+
+
+def load(url: str, stations: int, seconds: float, prefix: str, frames: int = 10**9) -> LoadReport:
+    config = LoadConfig(
+        url=url + "/ocpp",
+        stations=stations,
+        seconds=seconds,
+        station_prefix=prefix,
+        max_frames=frames,
+    )
+    return asyncio.run(run_load(config))
+
+
+def line(name: str, report: LoadReport) -> str:
+    return (
+        f"| {name} | {report.acknowledged_per_second:,.0f} | {report.p50_ms:.1f} | "
+        f"{report.p99_ms:.1f} |"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stations", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--backlog", type=int, default=60_000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="ocpp-meter-pipeline-"))
+    pg_gen = services.postgres()
+    nats_gen = services.nats_cluster()
+    pg = next(pg_gen)
+    cluster = next(nats_gen)
+    out: list[str] = []
+    try:
+        port = services.free_port()
+        bare = bare_server(port)
+        try:
+            bare_report = load(f"ws://127.0.0.1:{port}", args.stations, args.seconds, "BA")
+        finally:
+            bare.terminate()
+            bare.wait(timeout=30)
+        with ServerProcess(folder / "bench.sqlite", folder / "sqlite.log") as sqlite:
+            sqlite_report = load(sqlite.url, args.stations, args.seconds, "SQ")
+        db = create_db(pg, "pipeline")
+        logs = [folder / "w0.log", folder / "w1.log"]
+        workers = [worker(cluster.url, db, log) for log in logs]
+        with ServerProcess(folder / "unused", folder / "gw.log", "--broker", cluster.url) as gw:
+            started = time.monotonic()
+            pipeline_report = load(gw.url, args.stations, args.seconds, "PL")
+            load_seconds = time.monotonic() - started
+            drain = wait_stored(db, pipeline_report.acknowledged)
+        lag = query(
+            db,
+            "SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch"
+            " FROM stored_at - received_at)), max(extract(epoch FROM stored_at - received_at))"
+            " FROM ingested_frames",
+        )[0]
+        per_worker = [stop_worker(w, log) for w, log in zip(workers, logs)]
+        wall = load_seconds + drain
+
+        # One worker on a backlog: the stream filled first, then drained.
+        backlog_db = create_db(pg, "backlog")
+        with ServerProcess(folder / "unused", folder / "gw2.log", "--broker", cluster.url) as gw:
+            filled = load(gw.url, args.stations, 600, "BL", frames=args.backlog)
+        log = folder / "solo.log"
+        solo = worker(cluster.url, backlog_db, log)
+        drained = wait_stored(backlog_db, filled.acknowledged)
+        solo_rows, solo_seconds = stop_worker(solo, log)
+
+        out.append("| endpoint | acknowledged frames/s | p50 ack ms | p99 ack ms |")
+        out.append("| --- | --- | --- | --- |")
+        out.append(line("bare WebSocket stack (fixed CALLRESULT)", bare_report))
+        out.append(line("serve --db FILE (SQLite)", sqlite_report))
+        out.append(line("serve --broker (3-node JetStream, R3) + 2 workers", pipeline_report))
+        ratio = pipeline_report.acknowledged_per_second / sqlite_report.acknowledged_per_second
+        out.append("")
+        out.append(f"gateway / SQLite endpoint: {ratio:.2f}x acknowledged frames/s")
+        bare_ratio = pipeline_report.acknowledged_per_second / bare_report.acknowledged_per_second
+        out.append(f"gateway / bare WebSocket stack: {bare_ratio:.2f}x acknowledged frames/s")
+        p50, p99 = lag[0]  # type: ignore[misc]
+        out.append(
+            f"end-to-end lag (gateway receipt -> PostgreSQL): p50 {float(p50) * 1000:.0f} ms, "
+            f"p99 {float(p99) * 1000:.0f} ms, max {float(lag[1]) * 1000:.0f} ms; "  # type: ignore[arg-type]
+            f"drained {drain:.1f} s after the load stopped"
+        )
+        for number, (rows, seconds) in enumerate(per_worker):
+            out.append(
+                f"worker {number}: {rows:,} rows, {rows / max(seconds, 1e-9):,.0f} rows/s of its "
+                f"decode+store time, {rows / wall:,.0f} rows/s of wall time"
+            )
+        out.append(
+            f"one worker on a backlog of {filled.acknowledged:,} frames: {solo_rows:,} rows in "
+            f"{drained:.1f} s = {solo_rows / drained:,.0f} rows/s wall, "
+            f"{solo_rows / max(solo_seconds, 1e-9):,.0f} rows/s of decode+store time"
+        )
+        print("\n".join(out))
+    finally:
+        for generator in (nats_gen, pg_gen):
+            next(generator, None)
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""The durable log between gateways and workers: NATS JetStream names, subjects and headers.
+
+A gateway (``ocpp-meter serve --broker``) publishes each validated frame, as received, to the
+stream :data:`STREAM` on the subject ``ocpp.meter.<station>`` (:func:`station_subject`: one
+subject per station, so a station's frames stay in order), with the headers:
+
+- ``Nats-Msg-Id``: the frame's identity (:func:`~ocpp_meter.postgres_store.frame_identity`),
+  so JetStream drops a publish it already holds (a retry after a lost ack) within its
+  deduplication window, and the store drops it after that;
+- ``Ocpp-Station`` (percent-encoded UTF-8), ``Ocpp-Message-Id``, ``Ocpp-Action``,
+  ``Ocpp-Dialect``, ``Ocpp-Profile``, and ``Ocpp-Received`` (microseconds since the Unix epoch,
+  UTC).
+
+Workers (``ocpp-meter worker``) share the durable pull consumer :data:`DURABLE`. A frame that
+cannot be stored is published to ``ocpp.dead.<station>`` on the stream :data:`DEAD_STREAM`
+with its headers and ``Ocpp-Dead-Reason``, then acknowledged.
+
+Needs the ``scale`` extra (``nats-py``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any
+from urllib.parse import quote, unquote
+
+__all__ = [
+    "DEAD_STREAM",
+    "DEAD_SUBJECT_PREFIX",
+    "DURABLE",
+    "HEADER_ACTION",
+    "HEADER_DEAD_REASON",
+    "HEADER_DIALECT",
+    "HEADER_MESSAGE_ID",
+    "HEADER_PROFILE",
+    "HEADER_RECEIVED",
+    "HEADER_STATION",
+    "STREAM",
+    "SUBJECT_PREFIX",
+    "broker_servers",
+    "connect",
+    "ensure_streams",
+    "station_from_header",
+    "station_header",
+    "station_subject",
+]
+
+STREAM = "OCPP_METER"
+SUBJECT_PREFIX = "ocpp.meter."
+DEAD_STREAM = "OCPP_METER_DEAD"
+DEAD_SUBJECT_PREFIX = "ocpp.dead."
+DURABLE = "ocpp-meter-workers"
+HEADER_STATION = "Ocpp-Station"
+HEADER_MESSAGE_ID = "Ocpp-Message-Id"
+HEADER_ACTION = "Ocpp-Action"
+HEADER_DIALECT = "Ocpp-Dialect"
+HEADER_PROFILE = "Ocpp-Profile"
+HEADER_RECEIVED = "Ocpp-Received"
+HEADER_DEAD_REASON = "Ocpp-Dead-Reason"
+DUPLICATE_WINDOW = 120.0
+"""Seconds JetStream remembers a ``Nats-Msg-Id`` (its default)."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def station_subject(station_id: str, prefix: str = SUBJECT_PREFIX) -> str:
+    """The subject of a station: its id with every character other than ``A-Z a-z 0-9 _ -``
+    percent-encoded (UTF-8), so ``.``, ``*``, ``>`` and spaces never reach the subject."""
+    return prefix + _UNSAFE.sub(lambda m: quote(m.group(), safe="").replace(".", "%2E"), station_id)
+
+
+def station_header(station_id: str) -> str:
+    """The station id as a header value (ASCII: percent-encoded UTF-8)."""
+    return quote(station_id, safe="")
+
+
+def station_from_header(value: str) -> str:
+    """The station id from :func:`station_header`'s value."""
+    return unquote(value, errors="strict")
+
+
+def broker_servers(url: str) -> list[str]:
+    """``nats://h1:p1,h2:p2`` -> ``["nats://h1:p1", "nats://h2:p2"]``."""
+    if not url.startswith("nats://"):
+        raise ValueError(f"the broker URL must be nats://host:port[,host:port...], not {url!r}")
+    hosts = [h.strip() for h in url[len("nats://") :].split(",") if h.strip()]
+    if not hosts:
+        raise ValueError(f"no host in broker URL {url!r}")
+    return [h if h.startswith("nats://") else "nats://" + h for h in hosts]
+
+
+async def connect(url: str, name: str) -> Any:
+    """A NATS connection that reconnects for ever (a node being down is normal)."""
+    nats = importlib.import_module("nats")
+    return await nats.connect(
+        servers=broker_servers(url),
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.25,
+        connect_timeout=2,
+        allow_reconnect=True,
+    )
+
+
+async def ensure_streams(js: Any, replicas: int) -> None:
+    """Create the stream and the dead-letter stream if missing (file storage, ``replicas``
+    copies by Raft); an existing stream is left as the operator configured it."""
+    api = importlib.import_module("nats.js.api")
+    not_found = importlib.import_module("nats.js.errors").NotFoundError
+
+    for name, subjects in ((STREAM, SUBJECT_PREFIX), (DEAD_STREAM, DEAD_SUBJECT_PREFIX)):
+        try:
+            await js.stream_info(name)
+            continue
+        except not_found:
+            pass
+        config = api.StreamConfig(
+            name=name,
+            subjects=[subjects + ">"],
+            storage=api.StorageType.FILE,
+            num_replicas=replicas,
+            duplicate_window=DUPLICATE_WINDOW,
+        )
+        try:
+            await js.add_stream(config)
+        except Exception:  # noqa: BLE001 - re-raised below unless the stream now exists
+            # Another gateway or worker may have created it meanwhile: fine if it exists.
+            await js.stream_info(name)

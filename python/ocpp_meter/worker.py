@@ -1,0 +1,326 @@
+"""``ocpp-meter worker``: frames from the broker into PostgreSQL, exactly once.
+
+Each worker is a pull consumer on the shared durable (:data:`~ocpp_meter.broker.DURABLE`): run
+as many as the database takes, on any machines; JetStream hands each message to one of them. A
+worker repeats:
+
+1. fetch up to ``batch`` messages;
+2. ``decode_batch`` them (frames grouped by dialect and profile, from the headers) and store
+   the rows and event records in one transaction
+   (:meth:`~ocpp_meter.postgres_store.PostgresStore.write`: the frame ledger makes a
+   redelivered frame store nothing);
+3. after the commit, acknowledge every message of the batch.
+
+A frame that cannot be stored (the decoder refuses it, a header is missing, or the database
+refuses its rows while it takes the rest of the batch: then each frame of the batch is tried
+alone) is published to ``ocpp.dead.<station>`` with ``Ocpp-Dead-Reason``, and acknowledged once
+JetStream holds that copy. When the database cannot be reached, the batch is returned (``nak``
+with a delay) and the worker reconnects. A crash before the acknowledgements means JetStream
+delivers the batch again after ``ack_wait``, to this worker or another; nothing is stored twice.
+
+SIGTERM or SIGINT: a batch being stored is finished (committed, acknowledged), a batch fetched
+and not yet stored is returned (``nak``), then the worker exits. While one batch is stored the
+next is fetched, so at most two batches are in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib
+import logging
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .broker import (
+    DEAD_SUBJECT_PREFIX,
+    DURABLE,
+    HEADER_ACTION,
+    HEADER_DEAD_REASON,
+    HEADER_DIALECT,
+    HEADER_MESSAGE_ID,
+    HEADER_PROFILE,
+    HEADER_RECEIVED,
+    HEADER_STATION,
+    STREAM,
+    SUBJECT_PREFIX,
+    connect,
+    ensure_streams,
+    station_from_header,
+    station_subject,
+)
+from .postgres_store import (
+    FrameBatch,
+    PostgresStore,
+    StoreResult,
+    StoreUnavailable,
+    frame_identity,
+)
+
+__all__ = ["WorkerConfig", "WorkerStats", "run", "run_worker"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerConfig:
+    """Options of ``ocpp-meter worker``."""
+
+    broker: str
+    db: str
+    batch: int = 2000
+    """Messages fetched (and stored in one transaction) at most."""
+    fetch_timeout: float = 1.0
+    ack_wait: float = 30.0
+    """Seconds JetStream waits for an acknowledgement before delivering again."""
+    retry_delay: float = 1.0
+    """Seconds before a batch returned for an unreachable database is delivered again."""
+    replicas: int = 3
+    """Copies of the streams, when this worker creates them."""
+
+
+@dataclass
+class WorkerStats:
+    """What a worker has done so far."""
+
+    batches: int = 0
+    frames: int = 0
+    rows: int = 0
+    events: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    returned: int = 0
+    store_seconds: float = 0.0
+
+
+def _headers(message: Any) -> dict[str, str]:
+    return dict(message.headers or {})
+
+
+def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]], dict[int, str]]:
+    """Group the messages by (dialect, profile); the index of each frame; header faults."""
+    groups: dict[tuple[str, str], tuple[FrameBatch, list[int]]] = {}
+    faults: dict[int, str] = {}
+    for index, message in enumerate(messages):
+        headers = _headers(message)
+        try:
+            station = station_from_header(headers[HEADER_STATION])
+            received = int(headers[HEADER_RECEIVED])
+            dialect = headers.get(HEADER_DIALECT, "2.0.1")
+            profile = headers.get(HEADER_PROFILE, "strict")
+        except (KeyError, ValueError, UnicodeDecodeError) as error:
+            faults[index] = f"header missing or unreadable: {error}"
+            continue
+        frame = bytes(message.data)
+        group = groups.get((dialect, profile))
+        if group is None:
+            group = groups[(dialect, profile)] = (
+                FrameBatch([], [], [], [], [], dialect, profile, []),
+                [],
+            )
+        batch, indexes = group
+        batch.frames.append(frame)
+        batch.station_ids.append(station)
+        batch.message_ids.append(headers.get(HEADER_MESSAGE_ID, ""))
+        batch.frame_ids.append(headers.get("Nats-Msg-Id") or frame_identity(station, frame))
+        batch.received_at.append(received)
+        assert batch.actions is not None
+        batch.actions.append(headers.get(HEADER_ACTION, ""))
+        indexes.append(index)
+    return [b for b, _ in groups.values()], [i for _, i in groups.values()], faults
+
+
+def _store(store: PostgresStore, messages: Sequence[Any]) -> tuple[StoreResult, dict[int, str]]:
+    """Decode and store one fetched batch (on the store's thread); what was stored, and the
+    messages (by index) not stored with why."""
+    batches, indexes, dead = _batches(messages)
+    result = store.store_frames(batches)
+    for refused, where in zip(result.refused, indexes):
+        for local, reason in refused.items():
+            dead[where[local]] = reason
+    return result, dead
+
+
+class Worker:
+    """One worker: a NATS connection, a pull subscription, a store on its own thread."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.stats = WorkerStats()
+        self.store = PostgresStore(config.db)
+        # ADBC connections belong to one thread: every database call runs on this one.
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-pg")
+        self._nc: Any = None
+        self._js: Any = None
+
+    async def _in_thread(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> None:
+        """Consume until ``stop`` is set."""
+        api = importlib.import_module("nats.js.api")
+        await self._connect_store(stop)
+        self._nc = await connect(self.config.broker, "ocpp-meter-worker")
+        try:
+            self._js = self._nc.jetstream()
+            await ensure_streams(self._js, self.config.replicas)
+            subscription = await self._js.pull_subscribe(
+                SUBJECT_PREFIX + ">",
+                durable=DURABLE,
+                stream=STREAM,
+                config=api.ConsumerConfig(
+                    ack_policy=api.AckPolicy.EXPLICIT,
+                    ack_wait=self.config.ack_wait,
+                    max_deliver=-1,
+                    max_ack_pending=max(20_000, 4 * self.config.batch),
+                ),
+            )
+            logger.info("worker consuming %s (durable %s)", STREAM, DURABLE)
+            if on_ready is not None:
+                on_ready()
+            # The next batch is fetched while the last one is stored: the event loop's part
+            # (receiving, acknowledging) overlaps the database thread's.
+            storing: asyncio.Future[None] | None = None
+            try:
+                while not stop.is_set():
+                    messages = await self._fetch(subscription)
+                    if not messages:
+                        continue
+                    if stop.is_set():
+                        await self._return(messages, 0)
+                        break
+                    if storing is not None:
+                        await storing
+                    storing = asyncio.ensure_future(self._handle(messages))
+            finally:
+                # A stop lets the batch being stored finish and be acknowledged.
+                if storing is not None:
+                    await storing
+        finally:
+            # Every batch was acknowledged or returned: flush those and close (a drain would
+            # wait for the pull subscription's pending request to expire).
+            try:
+                await self._nc.flush(timeout=5)
+            except Exception as error:  # noqa: BLE001 - the broker may be gone
+                logger.warning("flushing acknowledgements failed: %s", error)
+            await self._nc.close()
+            await self._in_thread(self.store.close)
+            self._thread.shutdown(wait=True)
+            s = self.stats
+            logger.info(
+                "worker stopped: %d batches, %d frames, %d rows, %d events stored in %.2f s of "
+                "decoding and storing; %d duplicates, %d dead-lettered, %d returned",
+                s.batches, s.frames, s.rows, s.events, s.store_seconds, s.duplicates, s.dead,
+                s.returned,
+            )  # fmt: skip
+
+    async def _connect_store(self, stop: asyncio.Event) -> None:
+        while True:
+            try:
+                await self._in_thread(self.store.connect)
+                return
+            except StoreUnavailable as error:
+                logger.warning("database unreachable (%s); retrying", error)
+                if stop.is_set():
+                    raise
+                await asyncio.sleep(self.config.retry_delay)
+
+    async def _fetch(self, subscription: Any) -> list[Any]:
+        nats_timeout = importlib.import_module("nats.errors").TimeoutError
+        try:
+            return list(
+                await subscription.fetch(self.config.batch, timeout=self.config.fetch_timeout)
+            )
+        except (nats_timeout, asyncio.TimeoutError):
+            return []
+        except Exception as error:  # noqa: BLE001 - a node down, a leader election: retry
+            logger.warning("fetch failed: %s", error)
+            await asyncio.sleep(0.2)
+            return []
+
+    async def _handle(self, messages: list[Any]) -> None:
+        started = time.perf_counter()
+        try:
+            outcome, dead = await self._in_thread(_store, self.store, messages)
+        except StoreUnavailable as error:
+            logger.warning("database unreachable (%s): returning %d messages", error, len(messages))
+            await self._return(messages, self.config.retry_delay)
+            await asyncio.sleep(self.config.retry_delay)
+            return
+        self.stats.store_seconds += time.perf_counter() - started
+        returned = set()
+        for index, reason in dead.items():
+            if not await self._dead_letter(messages[index], reason):
+                returned.add(index)
+        for index, message in enumerate(messages):
+            if index in returned:
+                await message.nak(delay=self.config.retry_delay)
+            else:
+                await message.ack()
+        await self._nc.flush()
+        stats = self.stats
+        stats.batches += 1
+        stats.frames += outcome.frames
+        stats.rows += outcome.rows
+        stats.events += outcome.events
+        stats.duplicates += outcome.accepted - outcome.frames
+        stats.dead += len(dead) - len(returned)
+        stats.returned += len(returned)
+
+    async def _dead_letter(self, message: Any, reason: str) -> bool:
+        """Publish the frame with its reason to the dead-letter subject; whether JetStream
+        holds it (if not, the message is returned and tried again later)."""
+        headers = _headers(message)
+        headers.pop("Nats-Msg-Id", None)
+        headers[HEADER_DEAD_REASON] = reason.replace("\r", " ").replace("\n", " ")[:1000]
+        try:
+            station = station_from_header(headers.get(HEADER_STATION, "unknown"))
+        except UnicodeDecodeError:
+            station = "unknown"
+        logger.warning("dead-lettering a frame of station %r: %s", station, reason)
+        try:
+            await self._js.publish(
+                station_subject(station, DEAD_SUBJECT_PREFIX),
+                bytes(message.data),
+                headers=headers,
+                timeout=5,
+            )
+        except Exception as error:  # noqa: BLE001 - try again on redelivery
+            logger.error("dead-letter publish failed: %s", error)
+            return False
+        return True
+
+    async def _return(self, messages: Sequence[Any], delay: float) -> None:
+        for message in messages:
+            try:
+                await message.nak(delay=delay or None)
+            except Exception as error:  # noqa: BLE001 - unacknowledged, it comes back later
+                logger.debug("nak failed (redelivered after ack_wait): %s", error)
+        self.stats.returned += len(messages)
+
+
+async def run_worker(config: WorkerConfig, stop: asyncio.Event | None = None) -> WorkerStats:
+    """Run a worker until ``stop`` is set (or SIGTERM / SIGINT when ``stop`` is ``None``)."""
+    loop = asyncio.get_running_loop()
+    own = stop is None
+    stop_event = asyncio.Event() if stop is None else stop
+    if own:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop_event.set)
+    worker = Worker(config)
+    try:
+        await worker.run(stop_event)
+    finally:
+        if own:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+    return worker.stats
+
+
+def run(config: WorkerConfig) -> int:
+    """``ocpp-meter worker``'s exit status."""
+    asyncio.run(run_worker(config))
+    return 0

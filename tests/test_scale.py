@@ -1,0 +1,473 @@
+"""The scale-out pipeline with real servers: gateways (``serve --broker``), a 3-node NATS
+JetStream cluster, workers and PostgreSQL, each started here on loopback and stopped by PID
+(see ``services.py``), including the fault tests: a server killed (``kill -9``) while stations
+send, after which every frame a station got a CALLRESULT for is in PostgreSQL exactly once and
+nothing else is."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import services
+from serving import ServerProcess, in_process, run
+from stations import SAMPLED_VALUES, drive, frame
+
+try:
+    import adbc_driver_postgresql.dbapi as pgdb
+    import nats
+except ImportError as missing:  # the scale extra is not installed
+    services.require(f"Python module {missing.name}", False, "pip install -e '.[test]'")
+
+import ocpp_meter
+import ocpp_meter.samples
+from ocpp_meter.broker import DEAD_STREAM, HEADER_DEAD_REASON, STREAM, broker_servers
+from ocpp_meter.postgres_store import FrameBatch, PostgresStore, frame_identity
+from ocpp_meter.server import ServeConfig
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[services.NatsCluster]:
+    yield from services.nats_cluster()
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[services.Postgres]:
+    yield from services.postgres()
+
+
+@pytest.fixture
+def db(pg: services.Postgres, request: pytest.FixtureRequest) -> str:
+    """A fresh database of the test's own; its URL."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name}")
+    return pg.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture
+def broker(cluster: services.NatsCluster) -> str:
+    """The cluster's URL, its streams deleted (each test starts from an empty log)."""
+
+    async def reset() -> None:
+        nc = await nats.connect(servers=broker_servers(cluster.url), connect_timeout=5)
+        js = nc.jetstream()
+        # A cluster just started (or a node just restarted) answers once its meta leader is
+        # elected: retry until then.
+        deadline = time.monotonic() + 50
+        while True:
+            try:
+                await js.account_info()
+                for name in (STREAM, DEAD_STREAM):
+                    try:
+                        await js.delete_stream(name)
+                    except nats.js.errors.NotFoundError:
+                        pass
+                break
+            except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+        await nc.close()
+
+    run(reset(), 60)
+    return cluster.url
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    with pgdb.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
+def stored(url: str) -> set[tuple[str, str]]:
+    return {(s, m) for s, m in query(url, "SELECT station_id, message_id FROM ingested_frames")}
+
+
+def check_exactly_once(url: str, acknowledged: set[tuple[str, str]], what: str) -> None:
+    """Every acknowledged frame is stored once with all its rows; nothing else is stored."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and stored(url) != acknowledged:
+        time.sleep(0.25)
+    in_db = stored(url)
+    [(frames, distinct_frames)] = query(
+        url, "SELECT count(*), count(DISTINCT (station_id, message_id)) FROM ingested_frames"
+    )
+    [(rows, distinct_rows)] = query(
+        url,
+        "SELECT count(*), count(DISTINCT (station_id, message_id, meter_value_index,"
+        " sampled_value_index)) FROM sampled_values",
+    )
+    print(
+        f"{what}: {len(acknowledged)} frames acknowledged; stored {frames} frames "
+        f"({distinct_frames} distinct), {rows} rows ({distinct_rows} distinct)"
+    )
+    assert in_db - acknowledged == set(), "stored without an acknowledgement"
+    assert acknowledged - in_db == set(), "acknowledged but not stored"
+    assert frames == distinct_frames == len(acknowledged)
+    assert rows == distinct_rows == len(acknowledged) * SAMPLED_VALUES
+
+
+class Worker:
+    """``ocpp-meter worker`` as a subprocess."""
+
+    def __init__(self, broker: str, db: str, log: Path, *args: str) -> None:
+        self.log = log
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ocpp_meter.cli", "worker", "--broker", broker,
+                 "--db", db, *args],
+                stdout=subprocess.DEVNULL, stderr=out,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while "worker consuming" not in log.read_text():
+            assert self.process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+        return self.process.wait(timeout=30)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+def gateway(broker: str, tmp: Path, port: int | None = None) -> ServerProcess:
+    """``serve --broker`` as a subprocess, not started yet (``with`` starts it)."""
+    server = ServerProcess(tmp / "unused.sqlite", tmp / "gateway.log", "--broker", broker)
+    if port is not None:
+        server.port, server.url = port, f"ws://127.0.0.1:{port}"
+    return server
+
+
+# The store alone.
+
+
+def batch(pairs: list[tuple[str, bytes]]) -> FrameBatch:
+    return FrameBatch(
+        [f for _, f in pairs],
+        [s for s, _ in pairs],
+        [f"{s}-{i}" for i, (s, _) in enumerate(pairs)],
+        [frame_identity(s, f) for s, f in pairs],
+        [1_767_571_200_000_000] * len(pairs),
+    )
+
+
+def test_store_migrates_once_types_partitions_and_stores_each_frame_once(db: str) -> None:
+    store = PostgresStore(db)
+    store.connect()
+    store.connect()  # a second start applies nothing again
+    assert query(db, "SELECT version FROM ocpp_meter_migrations") == [(1,)]
+    types = dict(
+        query(
+            db,
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_name = 'sampled_values'",
+        )
+    )
+    assert types["timestamp"] == "timestamp with time zone"
+    assert types["value"] == types["normalized_value"] == "double precision"
+    assert types["seq_no"] == "bigint" and types["evse_id"] == "integer"
+    # Two days of readings: two partitions.
+    frames = [("A", frame("A", n)) for n in (0, 1, 86_400)]
+    first = store.store_frames([batch(frames)])
+    assert (first.frames, first.rows, first.refused) == (3, 3 * SAMPLED_VALUES, [{}])
+    partitions = query(
+        db,
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+        " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sampled_values'"
+        " ORDER BY 1",
+    )
+    assert partitions == [("sampled_values_p20260105",), ("sampled_values_p20260106",)]
+    # Delivered again, with one new frame: only the new one is stored.
+    again = store.store_frames([batch([*frames, ("A", frame("A", 2))])])
+    assert (again.accepted, again.frames, again.rows) == (4, 1, SAMPLED_VALUES)
+    assert query(db, "SELECT count(*) FROM sampled_values") == [(4 * SAMPLED_VALUES,)]
+    store.close()
+
+
+def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
+    store = PostgresStore(db)
+    good = frame("B", 1)
+    # A NUL character is valid JSON in a string, but PostgreSQL text cannot hold it.
+    bad = (
+        b'[2,"nul","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2026-01-05T00:00:00Z",'
+        b'"sampledValue":[{"value":1,"signedMeterValue":{"signedMeterData":"a\\u0000b",'
+        b'"signingMethod":"x","encodingMethod":"y","publicKey":"z"}}]}]}]'
+    )
+    invalid = b'[2,"inv","MeterValues",{"meterValue":[]}]'
+    result = store.store_frames([batch([("B", good), ("B", bad), ("B", invalid)])])
+    refused = result.refused[0]
+    assert set(refused) == {1, 2}
+    assert "database refused" in refused[1]
+    assert refused[2].startswith("OccurrenceConstraintViolation")
+    assert stored(db) == {("B", "B-0")}
+    store.close()
+
+
+@pytest.mark.skipif(
+    not hasattr(ocpp_meter.BatchResult, "events"), reason="decode_batch has no result.events yet"
+)
+def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
+    frames = ocpp_meter.samples.sessions(4, seed=3)  # type: ignore[attr-defined]
+    actions = [json.loads(f)[2] for f in frames]
+    store = PostgresStore(db)
+    pairs = [("E", f) for f in frames]
+    result = store.store_frames([replace(batch(pairs), actions=actions)])
+    assert result.refused == [{}]
+    expected_events = actions.count("TransactionEvent")
+    assert result.frames == len(frames) and result.events == expected_events
+    [(events, sessions, ended)] = query(
+        db,
+        "SELECT count(*), count(DISTINCT transaction_id), count(*) FILTER (WHERE"
+        " event_type = 'Ended' AND stopped_reason IS NOT NULL) FROM transaction_events",
+    )
+    assert (events, sessions, ended) == (expected_events, 4, 4)
+    # An event's meter_value_count matches its rows in sampled_values.
+    mismatched = query(
+        db,
+        "SELECT e.message_id FROM transaction_events e LEFT JOIN sampled_values s"
+        " ON s.station_id = e.station_id AND s.message_id = e.message_id"
+        " GROUP BY e.message_id, e.meter_value_count"
+        " HAVING count(s.message_id) <> e.meter_value_count",
+    )
+    assert mismatched == []
+    again = store.store_frames([replace(batch(pairs), actions=actions)])
+    assert (again.frames, again.events) == (0, 0)
+    store.close()
+
+
+# serve --db postgresql://
+
+
+def test_serve_writes_postgres_directly(db: str) -> None:
+    async def scenario() -> Any:
+        async with in_process(ServeConfig(port=0, db=db)) as url:
+            return await drive(url, stations=5, seconds=1.5)
+
+    tally = run(scenario(), 120)
+    assert tally.acknowledged and not tally.call_errors
+    check_exactly_once(db, tally.acknowledged, "serve --db postgresql")
+
+
+# The pipeline.
+
+
+def test_gateway_workers_postgres(broker: str, db: str, tmp_path: Path) -> None:
+    workers = [Worker(broker, db, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        with gateway(broker, tmp_path) as gw:
+            tally = run(drive(gw.url, stations=10, seconds=2), 120)
+        assert tally.acknowledged and not tally.call_errors
+        check_exactly_once(db, tally.acknowledged, "pipeline")
+    finally:
+        for worker in workers:
+            assert worker.stop() == 0
+    logs = "".join(w.log.read_text() for w in workers)
+    assert "worker stopped" in logs
+
+
+def test_worker_dead_letters_what_it_cannot_store(broker: str, db: str, tmp_path: Path) -> None:
+    async def publish_and_read() -> list[tuple[str, str]]:
+        nc = await nats.connect(servers=broker_servers(broker))
+        js = nc.jetstream()
+        headers = {"Ocpp-Station": "D", "Ocpp-Received": "1767571200000000"}
+        await js.publish("ocpp.meter.D", b'[2,"x","MeterValues",{}]', headers=headers)
+        await js.publish("ocpp.meter.D", frame("D", 0), headers={"Ocpp-Station": "D"})
+        await js.publish("ocpp.meter.D", frame("D", 1), headers=headers)
+        sub = await js.pull_subscribe("ocpp.dead.>", stream=DEAD_STREAM)
+        got: list[tuple[str, str]] = []
+        deadline = time.monotonic() + 30
+        while len(got) < 2 and time.monotonic() < deadline:
+            try:
+                for message in await sub.fetch(10, timeout=1):
+                    got.append((message.subject, message.headers[HEADER_DEAD_REASON]))
+                    await message.ack()
+            except nats.errors.TimeoutError:
+                pass
+        await nc.close()
+        return sorted(got)
+
+    worker = Worker(broker, db, tmp_path / "w.log", "--replicas", "3")
+    try:
+        dead = run(publish_and_read(), 60)
+        assert [subject for subject, _ in dead] == ["ocpp.dead.D", "ocpp.dead.D"]
+        reasons = " | ".join(reason for _, reason in dead)
+        assert "OccurrenceConstraintViolation" in reasons and "header" in reasons
+        check_exactly_once(db, {("D", "D-1")}, "dead letters")
+    finally:
+        assert worker.stop() == 0
+
+
+def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_path: Path) -> None:
+    count = 3000
+
+    async def publish() -> None:
+        nc = await nats.connect(servers=broker_servers(broker))
+        js = nc.jetstream()
+        headers = {"Ocpp-Station": "T", "Ocpp-Received": "1767571200000000"}
+        for start in range(0, count, 500):
+            await asyncio.gather(
+                *(
+                    js.publish("ocpp.meter.T", frame("T", n), headers=headers)
+                    for n in range(start, start + 500)
+                )
+            )
+        await nc.close()
+
+    # A long ack_wait: a batch the stopped worker kept without returning it would come back
+    # only after 120 s, past the check's bound.
+    args = ("--batch", "100", "--ack-wait", "120")
+    first = Worker(broker, db, tmp_path / "w1.log", *args)
+    run(publish(), 60)
+    deadline = time.monotonic() + 30
+    while not stored(db) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert first.stop() == 0
+    stopped_with = len(stored(db))
+    log = first.log.read_text()
+    assert "worker stopped" in log
+    second = Worker(broker, db, tmp_path / "w2.log", *args)
+    try:
+        check_exactly_once(
+            db, {("T", f"T-{n}") for n in range(count)}, f"SIGTERM after {stopped_with} frames"
+        )
+    finally:
+        assert second.stop() == 0
+    assert 0 < stopped_with < count
+
+
+def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:
+    services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
+    single = services.NatsCluster(tmp_path, size=1)
+    single.start()
+
+    async def scenario() -> tuple[Any, Any, float]:
+        config = ServeConfig(port=0, broker=single.url, broker_replicas=1, publish_timeout=1.0)
+        async with in_process(config) as url:
+            single.kill(0)
+            started = time.monotonic()
+            from websockets.asyncio.client import connect
+
+            async with connect(f"{url}/ocpp/U1", subprotocols=["ocpp2.0.1"]) as ws:  # type: ignore[list-item]
+                await ws.send(frame("U1", 0).decode())
+                down = await asyncio.wait_for(ws.recv(), 10)
+                elapsed = time.monotonic() - started
+                await asyncio.get_running_loop().run_in_executor(None, single.start, 0)
+                deadline = time.monotonic() + 20
+                while True:
+                    await ws.send(frame("U1", 0).decode())
+                    up = await asyncio.wait_for(ws.recv(), 10)
+                    if up.startswith("[3") or time.monotonic() > deadline:
+                        return down, up, elapsed
+
+    try:
+        down, up, elapsed = run(scenario(), 90)
+    finally:
+        single.stop()
+    assert down.startswith('[4,"U1-0","InternalError","frame not stored: message broker')
+    assert elapsed < 8
+    assert up == '[3,"U1-0",{}]'
+
+
+# Fault tests: kill -9 a server while stations send.
+
+
+def test_fault_stream_leader_killed(
+    cluster: services.NatsCluster, broker: str, db: str, tmp_path: Path
+) -> None:
+    async def leader() -> str:
+        nc = await nats.connect(servers=broker_servers(broker))
+        info = await nc.jetstream().stream_info(STREAM)
+        await nc.close()
+        return str(info.cluster.leader)
+
+    worker = Worker(broker, db, tmp_path / "w.log")
+    killed: list[int] = []
+
+    def fault() -> None:
+        index = cluster.index_of(run(leader(), 30))
+        cluster.kill(index)
+        killed.append(index)
+        time.sleep(2)
+        cluster.start(index)
+
+    try:
+        with gateway(broker, tmp_path) as gw:
+            tally = run(drive(gw.url, stations=10, seconds=6, fault=fault), 180)
+    finally:
+        for index in killed:
+            if cluster.nodes[index].process.poll() is not None:  # type: ignore[union-attr]
+                cluster.start(index)
+    try:
+        check_exactly_once(db, tally.acknowledged, f"leader n{killed} killed ({tally!s})")
+    finally:
+        worker.stop()
+
+
+def test_fault_worker_killed_mid_batch(broker: str, db: str, tmp_path: Path) -> None:
+    args = ("--ack-wait", "3", "--batch", "200")
+    workers = [Worker(broker, db, tmp_path / f"w{i}.log", *args) for i in range(2)]
+
+    def fault() -> None:
+        workers[0].kill()
+        time.sleep(1)
+        workers[0] = Worker(broker, db, tmp_path / "w0-again.log", *args)
+
+    with gateway(broker, tmp_path) as gw:
+        tally = run(drive(gw.url, stations=10, seconds=5, fault=fault), 180)
+    try:
+        check_exactly_once(db, tally.acknowledged, f"worker killed ({tally!s})")
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def test_fault_postgres_restarted(
+    pg: services.Postgres, broker: str, db: str, tmp_path: Path
+) -> None:
+    worker = Worker(broker, db, tmp_path / "w.log", "--ack-wait", "5")
+
+    def fault() -> None:
+        pg.kill()
+        time.sleep(1)
+        pg.start()
+
+    try:
+        with gateway(broker, tmp_path) as gw:
+            tally = run(drive(gw.url, stations=10, seconds=6, fault=fault), 180)
+        check_exactly_once(db, tally.acknowledged, f"postgres killed and restarted ({tally!s})")
+    finally:
+        worker.stop()
+    assert "database unreachable" in worker.log.read_text()
+
+
+def test_fault_gateway_killed(broker: str, db: str, tmp_path: Path) -> None:
+    worker = Worker(broker, db, tmp_path / "w.log")
+    gateways = [gateway(broker, tmp_path).start()]
+
+    def fault() -> None:
+        gateways[0].kill()
+        time.sleep(0.5)
+        gateways.append(gateway(broker, tmp_path, port=gateways[0].port).start())
+
+    try:
+        tally = run(drive(gateways[0].url, stations=10, seconds=5, fault=fault), 180)
+        assert tally.reconnects >= 10
+        check_exactly_once(db, tally.acknowledged, f"gateway killed ({tally!s})")
+    finally:
+        for gw in gateways:
+            gw.__exit__()
+        worker.stop()
