@@ -394,3 +394,18 @@ def test_the_readme_example_runs() -> None:
     frames = [frame("m", "MeterValues", MV_OK), frame("t", "TransactionEvent", started)]
     replies = asyncio.run(run_server(csms, lambda url: raw_exchange(url, frames)))
     assert replies == [[3, "m", {}], [3, "t", {}]]
+
+
+def test_the_keywords_are_the_librarys_on_every_sample_frame() -> None:
+    from ocpp_meter.mobilityhouse import _keywords
+
+    frames = [
+        *samples.sessions(5, seed=11),
+        *samples.sessions(5, seed=12, dialect="2.1"),
+        *(f for kind in samples.FRAME_KINDS for f in samples.frames(3, kind, seed=4)),
+    ]
+    for raw in frames:
+        expected = camel_to_snake_case(json.loads(raw)[3])
+        assert _keywords(raw) == expected
+        assert _keywords(raw.decode()) == expected
+        assert _keywords(memoryview(raw)) == expected

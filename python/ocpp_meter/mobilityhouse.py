@@ -376,20 +376,20 @@ def _snake_key(key: str) -> str:
     return snake
 
 
-def _snake(value: Any) -> Any:
-    if type(value) is dict:
-        return {_SNAKE.get(k) or _snake_key(k): _snake(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_snake(v) for v in value]
-    return value
+def _snake_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Every object of a CALL frame is in its payload, so the parser renames the keys of each
+    # as it builds it: no second walk over the payload.
+    snake = _SNAKE
+    return {snake.get(k) or _snake_key(k): v for k, v in pairs}
 
 
 def _keywords(raw_msg: Buffer) -> dict[str, Any]:
-    """The keyword arguments the library gives an ``@on`` handler for this (valid) frame."""
+    """The keyword arguments the library gives an ``@on`` handler for this (valid) frame: its
+    payload, keys in snake_case as ``camel_to_snake_case`` writes them."""
     if isinstance(raw_msg, memoryview):
         raw_msg = raw_msg.tobytes()
-    payload = json.loads(raw_msg)[3]
-    return {_SNAKE.get(k) or _snake_key(k): _snake(v) for k, v in payload.items()}
+    payload: dict[str, Any] = json.loads(raw_msg, object_pairs_hook=_snake_pairs)[3]
+    return payload
 
 
 _MV_ACK = MeterValuesResponse()
