@@ -23,6 +23,9 @@ SUBSET=(
     test_types test_frames test_rules test_inputs test_limits test_batch test_rows test_dispatch
     test_dialect test_transaction_event test_transaction_event_21 test_quirks test_samples
     test_cli test_convert test_storage test_server test_subprotocols test_security test_typing
+    test_cli_alike test_namespace test_sessions test_mobilityhouse test_entry_points
+    test_transaction_event_response test_dispatch_transaction_event test_station_services
+    test_ingest_transaction_event
 )
 if [ "${OCPP_METER_WHEEL_TESTS:-subset}" = all ]; then
     TESTS=("$ROOT/tests")

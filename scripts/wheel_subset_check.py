@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "python" / "ocpp_meter"
-# Result types a caller never constructs nor names: they come back from decode_batch and a
-# lenient decoding's `.warnings`, which the subset calls and whose results it reads.
-RESULT_TYPES = {"BatchRecords", "BatchResult", "DecodeWarning"}
+# Result types a caller never constructs nor names: they come back from decode_batch (and its
+# sql_parameters()) and a lenient decoding's `.warnings`, which the subset calls and whose
+# results it reads.
+RESULT_TYPES = {"BatchRecords", "BatchResult", "DecodeWarning", "SqlParameters"}
 
 
 def public_names() -> list[str]:

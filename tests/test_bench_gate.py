@@ -42,6 +42,10 @@ def test_goals_are_the_goals_themselves() -> None:
         ("batch", "arrow-1", "typical", "msgspec", 10.0),
         ("batch", "arrow-1", "typical", "orjson", 3.0),
         ("batch", "sessions-1", "sessions", "msgspec", 10.0),
+        ("adapter", "unchanged", "typical", "ocpp", 20.0),
+        ("adapter", "unchanged", "te-typical", "ocpp", 20.0),
+        ("adapter", "typed", "typical", "ocpp", 200.0),
+        ("adapter", "typed", "te-typical", "ocpp", 200.0),
     ]
     assert all(g.gated for g in GOALS)
 

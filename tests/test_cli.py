@@ -31,10 +31,13 @@ def test_decode_prints_every_reading_and_every_fault() -> None:
         ("id=b3", "TypeConstraintViolation"),
         ("id=b4", "OccurrenceConstraintViolation"),
         ("id=b5", "FormatViolation"),
-        ("id=b6", "NotImplemented"),
     ]
-    assert invalid[0][4] == "path=/meterValue/0/sampledValue/0/measurand"
-    assert lines[-1] == "# 18 frames: 315 readings, 6 invalid, 2 replies"
+    assert invalid[0][4] == 'path="/meterValue/0/sampledValue/0/measurand"'
+    assert invalid[4][4] == 'path=""'  # a syntax error: the payload itself
+    assert lines[-1] == (
+        "# 18 frames: 10 valid, 5 invalid, 1 other actions, 2 replies, "
+        "0 lines without a frame, 315 readings"
+    )
 
 
 def test_strict_mode_fails_on_invalid_frames_and_reads_stdin() -> None:
@@ -68,16 +71,20 @@ def test_validate_decode_and_convert_read_the_dialect_they_are_told(tmp_path: Pa
     lines = default.stdout.decode().splitlines()
     assert lines[0].split("\t") == [
         f"{capture}:1",
+        "INVALID",
         "id=v-21",
         "PropertyConstraintViolation",
-        "path=/meterValue/0/sampledValue/0/measurand",
+        'path="/meterValue/0/sampledValue/0/measurand"',
         lines[0].split("\t")[-1],
     ]
     assert run("validate", "--dialect", "2.0.1", str(capture)).stdout == default.stdout
     newer = run("validate", "--dialect", "2.1", str(capture))
     assert newer.returncode == 0, newer.stdout
     assert newer.stdout.decode().splitlines() == [
-        "# 2 frames, 2 valid, 0 invalid, 0 other actions, 0 replies (OCPP 2.1)"
+        (
+            "# 2 frames: 2 valid, 0 invalid, 0 other actions, 0 replies, 0 lines without a frame, "
+            "OCPP 2.1"
+        )
     ]
     assert run("validate", "--dialect", "2.2", str(capture)).returncode == 2
 
@@ -97,6 +104,18 @@ def test_validate_decode_and_convert_read_the_dialect_they_are_told(tmp_path: Pa
     assert table.column("location")[0].as_py() == "Upstream"
     assert set(table.column("station_id").to_pylist()) == {"CS-9"}
     refused = run("convert", "--strict", str(capture), "-o", str(tmp_path / "old.csv"))
-    assert refused.returncode == 1 and b"path=/meterValue/0/sampledValue/0/measurand" in (
+    assert refused.returncode == 1 and b'path="/meterValue/0/sampledValue/0/measurand"' in (
         refused.stderr
     )
+
+
+def test_worker_describes_itself_and_refuses_a_store_it_cannot_write() -> None:
+    """``worker`` (broker to PostgreSQL) says what it does, and refuses a SQLite path at once
+    rather than failing later; its servers are exercised in test_scale.py."""
+    described = run("worker", "--help")
+    assert described.returncode == 0, described.stderr
+    text = described.stdout.decode()
+    assert "--broker" in text and "--db" in text and "JetStream" in text
+    refused = run("worker", "--broker", "nats://127.0.0.1:1", "--db", "meter.sqlite")
+    assert refused.returncode == 2
+    assert b"--db must be a postgresql:// URL" in refused.stderr

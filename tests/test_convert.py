@@ -45,7 +45,7 @@ def test_validate_lists_each_invalid_frame_and_fails() -> None:
     out = io.StringIO()
     assert validate([str(CAPTURE)], out) == 1
     lines = out.getvalue().splitlines()
-    assert [line.split("\t")[1:3] for line in lines[:-1]] == [
+    assert [line.split("\t")[2:4] for line in lines[:-1]] == [
         ["id=b1", "PropertyConstraintViolation"],
         ["id=b2", "PropertyConstraintViolation"],
         ["id=b3", "TypeConstraintViolation"],
@@ -53,7 +53,9 @@ def test_validate_lists_each_invalid_frame_and_fails() -> None:
         ["id=b5", "FormatViolation"],
     ]
     assert lines[0].startswith(f"{CAPTURE}:4\t")
-    assert lines[-1] == "# 18 frames, 10 valid, 5 invalid, 1 other actions, 2 replies"
+    assert lines[-1] == (
+        "# 18 frames: 10 valid, 5 invalid, 1 other actions, 2 replies, 0 lines without a frame"
+    )
     good = b"\n".join(samples.frames(3, "typical")) + b"\n"
     result = cli("validate", "-", stdin=good)
     assert result.returncode == 0 and b"3 valid, 0 invalid" in result.stdout
@@ -80,7 +82,8 @@ def test_convert_writes_the_rows_in_each_format(tmp_path: Path, suffix: str) -> 
     )
     assert set(got.column("station_id").to_pylist()) == {"CS-7"}
     text = err.getvalue()
-    assert "315 rows, 5 invalid frames" in text and "\rconvert: 18 frames" in text
+    assert "# 18 frames: 10 valid, 5 invalid, 1 other actions, 2 replies" in text
+    assert ", 315 rows -> " in text and "\rconvert: 18 frames" in text
     assert text.count("\tid=b") == 5
 
 
@@ -124,7 +127,7 @@ def test_validate_and_convert_take_a_profile_and_report_what_it_accepted(
     strict = io.StringIO()
     assert validate([str(log)], strict) == 1
     assert strict.getvalue().splitlines()[-1] == (
-        "# 2 frames, 0 valid, 2 invalid, 0 other actions, 0 replies"
+        "# 2 frames: 0 valid, 2 invalid, 0 other actions, 0 replies, 0 lines without a frame"
     )
     out = io.StringIO()
     assert validate([str(log)], out, "lenient") == 1  # "ERR" is no number under any profile
@@ -135,15 +138,16 @@ def test_validate_and_convert_take_a_profile_and_report_what_it_accepted(
         ["id=q1", "warning unknown_enum_value", "path=/meterValue/0/sampledValue/0/measurand"],
     ]
     assert lines[2].endswith("raw='Temperature'")
-    assert lines[3].split("\t")[1:3] == ["id=q2", "TypeConstraintViolation"]
+    assert lines[3].split("\t")[1:4] == ["INVALID", "id=q2", "TypeConstraintViolation"]
     assert lines[-1] == (
-        "# 2 frames, 1 valid, 1 invalid, 0 other actions, 0 replies "
-        "(1 valid with warnings, profile lenient)"
+        "# 2 frames: 1 valid, 1 invalid, 0 other actions, 0 replies, 0 lines without a frame, "
+        "1 valid with warnings (profile lenient)"
     )
     target = tmp_path / "rows.parquet"
     result = cli("convert", str(log), "-o", str(target), "--profile", "lenient")
     assert result.returncode == 0, result.stderr
-    assert b"1 invalid frames, 3 deviations accepted (lenient)" in result.stderr
+    assert b"1 invalid, 0 other actions" in result.stderr
+    assert b"3 deviations accepted (profile lenient)" in result.stderr
     rows = pq.read_table(target).to_pylist()
     assert [(r["station_id"], r["measurand"], r["value"]) for r in rows] == [
         ("CS-OLD", "Temperature", 5.0)

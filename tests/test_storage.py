@@ -523,3 +523,30 @@ def test_small_frames_pass_large_ones_waiting_and_the_oldest_always_goes(
     # and one large frame of about 1,000 bytes: two do not fit in 1,500), then the oldest
     # (over half the budget: alone), then the smallest again.
     assert order == [["big0", "small"], ["big1"], ["big2"]]
+
+
+def test_the_endpoint_database_has_the_session_energy_view(tmp_path: Path) -> None:
+    """A database the endpoint opens answers per-session energy with no set-up of its own."""
+    from ocpp_meter import decode_batch, decode_call
+    from ocpp_meter.samples import session_frames
+    from ocpp_meter.sessions import session_energy
+
+    path = str(tmp_path / "meter.sqlite")
+    frames = [f for f in session_frames(3) if b'"TransactionEvent"' in f]
+    assert len(frames) >= 3  # Started, Updated..., Ended
+    with GroupCommitWriter(path) as writer:
+        for frame in frames:
+            call = decode_call(frame)
+            writer.submit("CS-9", call.message_id, call.payload).result(timeout=30)
+    connection = connect(path)
+    try:
+        (count,) = connection.execute("SELECT count(*) FROM session_energy").fetchone()
+        energy = connection.execute(
+            "SELECT transaction_id, energy_wh FROM session_energy"
+        ).fetchall()
+    finally:
+        connection.close()
+    expected = session_energy(decode_batch(frames, "CS-9"))
+    assert count == len(expected) == 1
+    assert energy[0][0] == expected[0].transaction_id
+    assert energy[0][1] == pytest.approx(expected[0].energy_wh)

@@ -459,4 +459,7 @@ def test_the_decode_command_prints_transaction_event_readings(tmp_path: Any) -> 
     lines = result.stdout.decode().splitlines()
     assert lines[0].split("\t")[1:3] == ["te-1", "evse=1"]
     assert lines[0].endswith("7.25e3 kWh")
-    assert lines[-1] == "# 1 frames: 1 readings, 0 invalid, 0 replies"
+    assert lines[-1] == (
+        "# 1 frames: 1 valid, 0 invalid, 0 other actions, 0 replies, 0 lines without a frame, "
+        "1 readings"
+    )

@@ -1,10 +1,14 @@
-"""ocpp-meter: a strict, fast codec for the OCPP 2.0.1 (and 2.1) MeterValues message.
+"""ocpp-meter: a strict, fast codec for the OCPP 2.0.1 (and 2.1) MeterValues and
+TransactionEvent messages.
 
 The parsing, validation and encoding live in the Rust core (``ocpp_meter._core``); this package
-re-exports it beside the enums, the error type and the ocpp-go style feature surface.
+re-exports it beside the enums, the error type, the ocpp-go style feature surface and the
+dispatcher. The submodules a user reaches for are attributes of the package, imported on first
+use (``ocpp_meter.rows``, ``ocpp_meter.sessions``, ``ocpp_meter.samples``, ...; see
+:data:`SUBMODULES`): ``import ocpp_meter`` alone stays cheap and needs none of the extras.
 """
 
-from __future__ import annotations
+import typing as _typing
 
 from ._core import (
     BATCH_BUFFER_POOL_DEFAULT_LIMIT,
@@ -86,6 +90,79 @@ from .feature import (
     new_transaction_event_response,
 )
 from .limits import DEFAULT_LIMITS, Limits, get_limits, set_limits
+
+if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type checkers
+    from . import bench as bench
+    from . import broker as broker
+    from . import broker_publisher as broker_publisher
+    from . import capture as capture
+    from . import cli as cli
+    from . import convert as convert
+    from . import loadgen as loadgen
+    from . import mobilityhouse as mobilityhouse
+    from . import postgres_sink as postgres_sink
+    from . import postgres_store as postgres_store
+    from . import rows as rows
+    from . import samples as samples
+    from . import security as security
+    from . import server as server
+    from . import sessions as sessions
+    from . import sinks as sinks
+    from . import station_services as station_services
+    from . import storage as storage
+    from . import tally as tally
+    from . import worker as worker
+
+SUBMODULES: tuple[str, ...] = (
+    "bench",
+    "broker",
+    "broker_publisher",
+    "capture",
+    "cli",
+    "convert",
+    "dispatch",
+    "enums",
+    "errors",
+    "feature",
+    "limits",
+    "loadgen",
+    "mobilityhouse",
+    "postgres_sink",
+    "postgres_store",
+    "response_rules",
+    "rows",
+    "samples",
+    "security",
+    "server",
+    "sessions",
+    "sinks",
+    "station_services",
+    "storage",
+    "tally",
+    "worker",
+)
+"""The public submodules, reachable as ``ocpp_meter.<name>`` after ``import ocpp_meter``
+(``mobilityhouse`` needs the ``ocpp`` library, ``server`` the ``websockets`` one, ``convert``
+pyarrow, the broker and PostgreSQL modules their own client libraries)."""
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # PEP 562: a submodule is imported when first reached as an attribute, and the version
+    # read from the installed distribution's metadata when first asked for.
+    if name in SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("ocpp-meter")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*__all__, *SUBMODULES, "SUBMODULES", "__version__"})
+
 
 __all__ = [
     "BATCH_BUFFER_POOL_DEFAULT_LIMIT",

@@ -32,7 +32,7 @@ from .enums import (
 
 Buffer: TypeAlias = bytes | bytearray | memoryview | str
 Profile: TypeAlias = Literal["strict", "lenient", "off"]
-"""A validation profile: ``"strict"`` (the contract's rules), ``"lenient"`` (known firmware
+"""A validation profile: ``"strict"`` (the official schema and the rules of README's *Validity*), ``"lenient"`` (known firmware
 deviations accepted and reported as :class:`DecodeWarning`) or ``"off"`` (``lenient`` without
 ``maxLength`` and minimum checks); see the README, *Profiles*."""
 Dialect: TypeAlias = Literal["2.0.1", "2.1"]
@@ -943,7 +943,7 @@ Message: TypeAlias = Call | CallResult | CallError
 @final
 class BatchRecords:
     """Records of a batch, in input order, as an Arrow C stream source: the event records
-    (the contract's event form, :data:`ocpp_meter.rows.EVENT_COLUMNS`), one per accepted
+    (the event form, :data:`ocpp_meter.rows.EVENT_COLUMNS`), one per accepted
     TransactionEvent; the error records (index, message_id, code, description, path), one per
     rejected frame; or the warning records (index, message_id, code, path, raw), one per
     deviation a non-strict profile accepted in an accepted frame."""
@@ -969,13 +969,14 @@ class SqlParameters(Iterator[tuple[Any, ...]]):
 @final
 class BatchResult:
     """What :func:`decode_batch` gives: the rows (an Arrow C stream source, so
-    ``pyarrow.table(result)`` and ``polars.from_arrow`` take them without a copy), the event
+    ``pyarrow.table(result)`` and ``polars.DataFrame(result)`` take them without a copy; note
+    that ``polars.from_arrow(result)`` gives a Series of structs, not a table), the event
     records, the error records and the reply to every frame. Rows and error records account
     for every frame, but a TransactionEvent without meter values, which gives no rows and no
     error record: its event record keeps it."""
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
-        """The rows, in the contract's row form, as an Arrow C stream (PyCapsule)."""
+        """The rows, in the row form, as an Arrow C stream (PyCapsule)."""
     @property
     def events(self) -> BatchRecords:
         """The event records: one per accepted TransactionEvent, with or without meter values,
@@ -1012,7 +1013,7 @@ def decode_batch(
     profile: Profile = "strict",
     dialect: Dialect = "2.0.1",
 ) -> BatchResult:
-    """Decode many MeterValues and TransactionEvent frames into the contract's rows, and
+    """Decode many MeterValues and TransactionEvent frames into rows of the row form, and
     each accepted TransactionEvent into an event record (``result.events``).
 
     ``frames`` is a sequence of bytes-like objects or ``str`` (bytes and str are read in place;

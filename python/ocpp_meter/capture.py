@@ -11,7 +11,7 @@ bounded memory.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Line", "chunks", "frame_of", "station_of"]
@@ -58,13 +58,21 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
         yield from enumerate(handle, 1)
 
 
-def chunks(paths: Sequence[str], size: int = CHUNK_LINES) -> Iterator[list[Line]]:
-    """The frames of ``paths`` (``-`` is standard input), in order, ``size`` at a time."""
+def chunks(
+    paths: Sequence[str],
+    size: int = CHUNK_LINES,
+    on_no_frame: Callable[[str, int, bytes], None] | None = None,
+) -> Iterator[list[Line]]:
+    """The frames of ``paths`` (``-`` is standard input), in order, ``size`` at a time; each
+    line that holds no frame is handed to ``on_no_frame(path, number, line)``, so that the
+    commands count it (see :class:`~ocpp_meter.tally.Tally`)."""
     chunk: list[Line] = []
     for path in paths:
         for number, raw in _lines(path):
             frame = frame_of(raw)
             if frame is None:
+                if on_no_frame is not None:
+                    on_no_frame(path, number, raw)
                 continue
             chunk.append(Line(path, number, frame, station_of(raw)))
             if len(chunk) >= size:

@@ -1,11 +1,13 @@
 """The ``ocpp-meter`` command.
 
-``ocpp-meter decode FILE...`` reads OCPP-J frames, one per line (``-`` is standard input),
-decodes and validates each, prints one line per sampled value with the schema defaults applied,
-and reports every invalid frame with its line, message id, error code and JSON Pointer.
+``ocpp-meter decode FILE...`` reads OCPP-J frames, one per line (``-`` is standard input; a log
+line's prefix before the frame is skipped), decodes and validates each, prints one line per
+sampled value with the schema defaults applied, and reports every invalid frame with its line,
+message id, error code and JSON Pointer.
 
-``decode``, ``validate`` and ``convert`` read frames in the OCPP dialect of ``--dialect``
-(``2.0.1``, the default, or ``2.1``).
+``decode``, ``validate`` and ``convert`` read captures alike: the same lines (see
+:mod:`ocpp_meter.capture`), ``--profile`` and ``--dialect``, each broken frame reported the same
+way and every line counted (see :mod:`ocpp_meter.tally`).
 
 ``ocpp-meter serve`` runs the reference CSMS ingest endpoint (WebSocket, SQLite) and
 ``ocpp-meter loadgen`` drives a bounded MeterValues load against a local one; both need the
@@ -22,38 +24,28 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ._core import (
     Call,
-    CallError,
     CallResult,
     MeterValue,
     MeterValuesRequest,
     TransactionEventRequest,
     decode_message,
 )
+from .capture import chunks
 from .dispatch import DIALECTS, PROFILES
 from .enums import Location, Measurand, ReadingContext
 from .errors import OcppError
 from .station_services import read_id_tokens
+from .tally import Tally
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
 
 __all__ = ["main"]
-
-
-def _lines(paths: Sequence[str]) -> Iterator[tuple[str, int, bytes]]:
-    for path in paths:
-        if path == "-":
-            for number, line in enumerate(sys.stdin.buffer, 1):
-                yield "-", number, line
-            continue
-        with open(path, "rb") as handle:
-            for number, line in enumerate(handle, 1):
-                yield path, number, line
 
 
 def _print_readings(
@@ -88,42 +80,71 @@ def _print_readings(
     return count
 
 
-def _decode(paths: Sequence[str], strict: bool, out: TextIO, dialect: Dialect = "2.0.1") -> int:
-    counts = {"frames": 0, "readings": 0, "invalid": 0, "other": 0}
-    for path, number, line in _lines(paths):
-        if not line.strip():
-            continue
-        counts["frames"] += 1
-        where = f"{path}:{number}"
-        try:
-            message = decode_message(line, dialect=dialect)
-        except OcppError as error:
-            counts["invalid"] += 1
-            out.write(
-                f"{where}\tINVALID\tid={error.message_id}\t{error.code.value}\t"
-                f"path={error.path or '/'}\t{error.description}\n"
-            )
-            continue
-        if isinstance(message, Call):
-            counts["readings"] += _print_readings(out, where, message.message_id, message.payload)
-        elif isinstance(message, (CallResult, CallError)):
-            counts["other"] += 1
-            kind = "CALLRESULT" if isinstance(message, CallResult) else "CALLERROR"
-            out.write(f"{where}\t{kind}\tid={message.message_id}\n")
-    out.write(
-        f"# {counts['frames']} frames: {counts['readings']} readings, "
-        f"{counts['invalid']} invalid, {counts['other']} replies\n"
-    )
-    return 1 if strict and counts["invalid"] else 0
+def _decode(
+    paths: Sequence[str],
+    strict: bool,
+    out: TextIO,
+    dialect: Dialect = "2.0.1",
+    profile: Profile = "strict",
+) -> int:
+    tally = Tally()
+    readings = 0
+    for chunk in chunks(paths, on_no_frame=tally.no_frame_line):
+        for line in chunk:
+            tally.frames += 1
+            where = f"{line.path}:{line.number}"
+            try:
+                message = decode_message(line.frame, profile=profile, dialect=dialect)
+            except OcppError as error:
+                tally.rejected(out, where, error)
+                continue
+            if isinstance(message, Call):
+                tally.valid += 1
+                readings += _print_readings(out, where, message.message_id, message.payload)
+            else:
+                tally.replies += 1
+                kind = "CALLRESULT" if isinstance(message, CallResult) else "CALLERROR"
+                out.write(f"{where}\t{kind}\tid={message.message_id}\n")
+    out.write(tally.summary(f"{readings} readings"))
+    return 1 if strict and tally.invalid else 0
+
+
+DESCRIPTION = """\
+Decode, validate and convert OCPP 2.0.1 and 2.1 MeterValues and TransactionEvent frames (a
+strict, fast codec with a Rust core), and run a reference CSMS ingest endpoint.
+
+decode, validate and convert read captures: one OCPP-J frame per line, or log lines with the
+frame after a prefix ('-' is standard input). They report a broken frame the same way:
+  FILE:LINE  INVALID  id=MESSAGE_ID  CODE  path="JSON_POINTER"  DESCRIPTION
+(path "" is the payload itself; id -1 when the message id could not be read), and end with a
+count of every line: frames valid, invalid, of other actions (counted, never converted), replies
+(CALLRESULT, CALLERROR), and lines without a frame."""
+
+EPILOG = """\
+exit status:
+  0  done (decode and convert: even with invalid frames, unless --strict)
+  1  validate: a frame is invalid; decode, convert with --strict: a frame is invalid;
+     serve: cannot serve; loadgen: nothing acknowledged; passwd: no such station
+  2  usage error, or a file that cannot be read or written
+  3  bench: a peer's output disagrees with ours (bench --gate: 1 when a goal is missed)"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="ocpp-meter", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="ocpp-meter",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    decode = commands.add_parser("decode", help="decode and print frames, one per line")
-    decode.add_argument("files", nargs="+", help="files of OCPP-J frames, one per line; - is stdin")
+    decode = commands.add_parser(
+        "decode", help="decode and print every reading of a capture, and every broken frame"
+    )
+    decode.add_argument("files", nargs="+", help="capture files; - is stdin")
     decode.add_argument("--strict", action="store_true", help="exit 1 if any frame is invalid")
+    _add_profile(decode)
     _add_dialect(decode)
     validate = commands.add_parser(
         "validate", help="check a capture (one frame per line, or a log line with the frame)"
@@ -165,7 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         from .convert import validate as run_validate
 
-        return run_validate(args.files, sys.stdout, args.profile, dialect=args.dialect)
+        try:
+            return run_validate(args.files, sys.stdout, args.profile, dialect=args.dialect)
+        except OSError as error:
+            sys.stderr.write(f"ocpp-meter validate: {error}\n")
+            return 2
     if args.command == "convert":
         from .convert import convert as run_convert
 
@@ -179,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 profile=args.profile,
                 dialect=args.dialect,
             )
-        except (ImportError, ValueError) as error:
+        except (ImportError, ValueError, OSError) as error:
             sys.stderr.write(f"ocpp-meter convert: {error}\n")
             return 2
     if args.command == "serve":
@@ -191,9 +216,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "passwd":
         return _passwd(args)
     try:
-        return _decode(args.files, args.strict, sys.stdout, args.dialect)
+        return _decode(args.files, args.strict, sys.stdout, args.dialect, args.profile)
     except BrokenPipeError:
         return 0
+    except OSError as error:
+        sys.stderr.write(f"ocpp-meter decode: {error}\n")
+        return 2
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ocpp-meter")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,9 +1,10 @@
 """``ocpp-meter validate`` and ``ocpp-meter convert``: captures checked frame by frame, and
-turned into the contract's rows in Parquet, Arrow IPC or CSV, chunk by chunk (bounded memory).
+turned into rows (the row form) in Parquet, Arrow IPC or CSV, chunk by chunk (bounded memory).
 
-Validation reports every invalid frame with its line, message id, error code and JSON Pointer;
-frames of actions this codec does not read (Heartbeat, BootNotification...) and replies
-(CALLRESULT, CALLERROR) are counted apart. Both take a validation profile; under ``lenient`` or
+Both report every invalid frame as :mod:`ocpp_meter.tally` writes it (line, message id, error
+code, JSON Pointer, description); frames of actions this codec does not read (Heartbeat,
+BootNotification...), replies (CALLRESULT, CALLERROR) and lines without a frame are counted
+apart. CSV timestamps are RFC 3339 text (``2024-05-01T12:00:00.000000Z``). Both take a validation profile; under ``lenient`` or
 ``off`` validation lists every deviation it accepted, with its code, pointer and text as sent.
 Both also take the OCPP dialect the capture was recorded in (``"2.0.1"`` or ``"2.1"``).
 Conversion needs pyarrow (the ``convert`` extra).
@@ -19,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ._core import Call, decode_batch, decode_message
 from .capture import chunks
-from .enums import ErrorCode
 from .errors import OcppError
+from .tally import Tally, invalid_line, is_other_action
 
 if TYPE_CHECKING:
     from ._core import Dialect, Profile
@@ -37,25 +38,18 @@ def validate(
     """Check every frame of ``paths`` under ``profile``, in ``dialect``; print the invalid ones,
     the deviations the profile accepted and a summary. Exit status 1 if any frame is invalid,
     else 0."""
-    counts = {"frames": 0, "valid": 0, "invalid": 0, "other actions": 0, "replies": 0}
+    tally = Tally()
     warned = 0
-    for chunk in chunks(paths):
+    for chunk in chunks(paths, on_no_frame=tally.no_frame_line):
         for line in chunk:
-            counts["frames"] += 1
+            tally.frames += 1
             try:
                 message = decode_message(line.frame, profile=profile, dialect=dialect)
             except OcppError as error:
-                if error.code is ErrorCode.NOT_IMPLEMENTED:
-                    counts["other actions"] += 1
-                    continue
-                counts["invalid"] += 1
-                out.write(
-                    f"{line.path}:{line.number}\tid={error.message_id}\t{error.code.value}\t"
-                    f"path={error.path or '/'}\t{error.description}\n"
-                )
+                tally.rejected(out, f"{line.path}:{line.number}", error)
                 continue
             if isinstance(message, Call):
-                counts["valid"] += 1
+                tally.valid += 1
                 out.writelines(
                     f"{line.path}:{line.number}\tid={message.message_id}\twarning "
                     f"{w.code}\tpath={w.path}\traw={w.raw!r}\n"
@@ -63,14 +57,14 @@ def validate(
                 )
                 warned += bool(message.payload.warnings)
             else:
-                counts["replies"] += 1
-    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+                tally.replies += 1
+    extra = []
     if dialect != "2.0.1":
-        summary += f" (OCPP {dialect})"
+        extra.append(f"OCPP {dialect}")
     if profile != "strict":
-        summary += f" ({warned} valid with warnings, profile {profile})"
-    out.write(f"# {summary}\n")
-    return 1 if counts["invalid"] else 0
+        extra.append(f"{warned} valid with warnings (profile {profile})")
+    out.write(tally.summary(*extra))
+    return 1 if tally.invalid else 0
 
 
 def _writer(path: Path, schema: Any) -> Any:
@@ -99,26 +93,27 @@ def convert(
     """Write the rows of every valid MeterValues and TransactionEvent frame of ``paths`` to
     ``output`` (format by extension), listing the invalid frames on ``err``. A line's station
     is the one its log prefix names, else ``station_id``. Frames are decoded in ``dialect``,
-    under ``profile`` (the deviations it accepts are counted). Returns 0, or 1 when ``strict`` and a frame was
-    invalid."""
+    under ``profile`` (the deviations it accepts are counted). Returns 0, or 1 when ``strict``
+    and a frame was invalid."""
     pa = importlib.import_module("pyarrow")
     target = Path(output)
     csv = target.suffix.lower() == ".csv"
     show = err.isatty() if progress is None else progress
     writer: Any = None
-    frames = rows = invalid = warnings = 0
+    tally = Tally()
+    rows = warnings = 0
     started = time.monotonic()
 
     def write(table: Any) -> None:
         nonlocal writer
-        if csv:  # CSV has no dictionary type: measurand becomes plain text.
-            table = table.cast(_plain(pa, table.schema))
+        if csv:
+            table = _csv_ready(pa, table)
         if writer is None:
             writer = _writer(target, table.schema)
         writer.write_table(table)
 
     try:
-        for chunk in chunks(paths):
+        for chunk in chunks(paths, on_no_frame=tally.no_frame_line):
             stations = [line.station_id or station_id for line in chunk]
             result = decode_batch(
                 [line.frame for line in chunk], stations, profile=profile, dialect=dialect
@@ -127,22 +122,35 @@ def convert(
             table = pa.table(result)
             write(table)
             replies = result.replies
+            # Replies get no reply of their own: whatever their payload, they are counted as
+            # replies, as validate and decode count them.
+            answered = sum(reply is None for reply in replies)
+            tally.replies += answered
+            counted = answered
             for record in pa.table(result.errors).to_pylist():
                 index = record["index"]
-                # Other actions are not meter data, and replies (no reply of their own) are
-                # not frames a station sent to be stored: neither is an invalid frame.
-                if record["code"] == ErrorCode.NOT_IMPLEMENTED.value or replies[index] is None:
+                if replies[index] is None:
                     continue
-                invalid += 1
+                counted += 1
+                if is_other_action(record["code"]):
+                    tally.other_actions += 1
+                    continue
+                tally.invalid += 1
                 line = chunk[index]
                 err.write(
-                    f"{line.path}:{line.number}\tid={record['message_id']}\t{record['code']}\t"
-                    f"path={record['path'] or '/'}\t{record['description']}\n"
+                    invalid_line(
+                        f"{line.path}:{line.number}",
+                        record["message_id"],
+                        record["code"],
+                        record["path"],
+                        record["description"],
+                    )
                 )
-            frames += len(chunk)
+            tally.frames += len(chunk)
+            tally.valid += len(chunk) - counted
             rows += table.num_rows
             if show:
-                err.write(f"\rconvert: {frames:,} frames, {rows:,} rows ...")
+                err.write(f"\rconvert: {tally.frames:,} frames, {rows:,} rows ...")
                 err.flush()
         if writer is None:  # an empty capture still gives a file with the schema
             write(pa.table(decode_batch([], station_id)))
@@ -151,18 +159,25 @@ def convert(
             writer.close()
     if show:
         err.write("\n")
-    accepted = f", {warnings:,} deviations accepted ({profile})" if profile != "strict" else ""
-    err.write(
-        f"convert: {frames:,} frames, {rows:,} rows, {invalid:,} invalid frames{accepted} -> "
-        f"{target} ({time.monotonic() - started:.1f} s)\n"
-    )
-    return 1 if strict and invalid else 0
+    extra = [f"{rows} rows"]
+    if dialect != "2.0.1":
+        extra.append(f"OCPP {dialect}")
+    if profile != "strict":
+        extra.append(f"{warnings} deviations accepted (profile {profile})")
+    err.write(tally.summary(*extra).rstrip("\n"))
+    err.write(f" -> {target} ({time.monotonic() - started:.1f} s)\n")
+    return 1 if strict and tally.invalid else 0
 
 
-def _plain(pa: Any, schema: Any) -> Any:
-    """The schema with dictionary columns as plain strings (for CSV)."""
-    fields = [
-        pa.field(f.name, pa.string(), f.nullable) if pa.types.is_dictionary(f.type) else f
-        for f in schema
-    ]
-    return pa.schema(fields)
+def _csv_ready(pa: Any, table: Any) -> Any:
+    """The table as CSV takes it: dictionary columns (measurand) as plain text, timestamps as
+    RFC 3339 text in UTC (pyarrow would write ``2024-05-01 12:00:00.000000Z``)."""
+    compute = importlib.import_module("pyarrow.compute")
+    columns = []
+    for field, column in zip(table.schema, table.columns):
+        if pa.types.is_dictionary(field.type):
+            column = column.cast(pa.string())
+        elif pa.types.is_timestamp(field.type):
+            column = compute.strftime(column, format="%Y-%m-%dT%H:%M:%SZ")
+        columns.append(column)
+    return pa.table(columns, names=table.schema.names)

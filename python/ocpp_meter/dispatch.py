@@ -6,7 +6,7 @@ calls the handler's ``on_meter_values`` for a valid ``MeterValues`` CALL and its
 ``on_transaction_event`` for a valid ``TransactionEvent`` CALL (a handler may implement either
 or both), and returns the reply frame to send back: a CALLRESULT, a CALLERROR, or ``None`` where
 OCPP-J sends nothing (the frame was itself a CALLRESULT or CALLERROR, valid or not). Every
-outcome follows the error table of the contract:
+outcome follows the error table (README, *Errors*):
 
 ========================================================  ======================================
 outcome                                                   reply
@@ -290,7 +290,7 @@ class Dispatcher:
                     charging_station_id,
                     decoded.message_id,
                 )
-                return self._internal_error(decoded)
+                return internal_error_reply(decoded)
         except OcppError as error:
             return self._handler_rejected(charging_station_id, decoded, error)
         except Exception:  # noqa: BLE001 - a failing handler must not take the dispatcher down
@@ -298,8 +298,8 @@ class Dispatcher:
         finally:
             _current_call.reset(token)
         if meter_values:
-            return self._respond(charging_station_id, decoded, result)
-        return self._respond_transaction_event(
+            return meter_values_reply(charging_station_id, decoded, result)
+        return transaction_event_reply(
             charging_station_id, decoded, result, dialect or self._dialect
         )
 
@@ -338,8 +338,8 @@ class Dispatcher:
         finally:
             _current_call.reset(token)
         if meter_values:
-            return self._respond(charging_station_id, decoded, result)
-        return self._respond_transaction_event(
+            return meter_values_reply(charging_station_id, decoded, result)
+        return transaction_event_reply(
             charging_station_id, decoded, result, dialect or self._dialect
         )
 
@@ -437,65 +437,71 @@ class Dispatcher:
             call.action,
             call.message_id,
         )
-        return self._internal_error(call)
+        return internal_error_reply(call)
 
-    def _internal_error(self, call: Call) -> bytes:
-        return encode_call_error(
-            call.message_id,
-            ErrorCode.INTERNAL_ERROR,
-            f"internal error while handling {call.action}",
-            {},
-        )
 
-    def _respond(self, station: str, call: Call, result: object) -> bytes:
-        if type(result) is MeterValuesResponse:
-            # Valid by construction: the core validates a response when it is built, keyword
-            # or decoded, and MeterValuesResponse is the same in both dialects, so encoding it
-            # is all that is left to do.
-            return encode_call_result(call.message_id, result)
-        return self._wrong_response(station, call, result, MeterValuesResponse)
+def internal_error_reply(call: Call) -> bytes:
+    """The ``InternalError`` CALLERROR of a handler's failure (nothing of it on the wire)."""
+    return encode_call_error(
+        call.message_id,
+        ErrorCode.INTERNAL_ERROR,
+        f"internal error while handling {call.action}",
+        {},
+    )
 
-    def _respond_transaction_event(
-        self, station: str, call: Call, result: object, dialect: Dialect
-    ) -> bytes:
-        if type(result) is not TransactionEventResponse:
-            return self._wrong_response(station, call, result, TransactionEventResponse)
-        request: Any = call.payload
-        violation = transaction_event_violation(request, result, dialect)
-        if violation is not None:
-            logger.error(
-                "station %r: handler of %s returned a response OCPP forbids for message id %r: %s",
-                station,
-                call.action,
-                call.message_id,
-                violation,
-            )
-            return self._internal_error(call)
+
+def meter_values_reply(station: str, call: Call, result: object) -> bytes:
+    """The reply to a MeterValues CALL whose handler returned ``result`` (see the table)."""
+    if type(result) is MeterValuesResponse:
+        # Valid by construction: the core validates a response when it is built, keyword
+        # or decoded, and MeterValuesResponse is the same in both dialects, so encoding it
+        # is all that is left to do.
         return encode_call_result(call.message_id, result)
+    return _wrong_response(station, call, result, MeterValuesResponse)
 
-    def _wrong_response(self, station: str, call: Call, result: object, expected: type) -> bytes:
-        if result is None:
-            logger.error(
-                "station %r: handler of %s returned no response for message id %r",
-                station,
-                call.action,
-                call.message_id,
-            )
-            return encode_call_error(
-                call.message_id,
-                ErrorCode.GENERIC_ERROR,
-                f"no response was produced for {call.action}",
-                {},
-            )
+
+def transaction_event_reply(station: str, call: Call, result: object, dialect: Dialect) -> bytes:
+    """The reply to a TransactionEvent CALL whose handler returned ``result``: the response
+    once it is held to :mod:`ocpp_meter.response_rules` in ``dialect`` (see the table)."""
+    if type(result) is not TransactionEventResponse:
+        return _wrong_response(station, call, result, TransactionEventResponse)
+    request: Any = call.payload
+    violation = transaction_event_violation(request, result, dialect)
+    if violation is not None:
         logger.error(
-            "station %r: handler of %s returned %s, not a %s (message id %r)",
+            "station %r: handler of %s returned a response OCPP forbids for message id %r: %s",
             station,
             call.action,
-            type(result).__name__,
-            expected.__name__,
+            call.message_id,
+            violation,
+        )
+        return internal_error_reply(call)
+    return encode_call_result(call.message_id, result)
+
+
+def _wrong_response(station: str, call: Call, result: object, expected: type) -> bytes:
+    if result is None:
+        logger.error(
+            "station %r: handler of %s returned no response for message id %r",
+            station,
+            call.action,
             call.message_id,
         )
-        return self._internal_error(call)
+        return encode_call_error(
+            call.message_id,
+            ErrorCode.GENERIC_ERROR,
+            f"no response was produced for {call.action}",
+            {},
+        )
+    logger.error(
+        "station %r: handler of %s returned %s, not a %s (message id %r)",
+        station,
+        call.action,
+        type(result).__name__,
+        expected.__name__,
+        call.message_id,
+    )
+    return internal_error_reply(call)
 
 
 def _method(handler: object, name: str) -> Callable[..., Any] | None:

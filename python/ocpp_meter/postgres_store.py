@@ -7,10 +7,10 @@ postgresql://...`` (a single gateway writing directly). Needs the ``scale`` extr
 Tables (created if missing by :data:`MIGRATIONS`, applied in order under an advisory lock and
 recorded in ``ocpp_meter_migrations``, so any number of workers may start at once):
 
-- ``sampled_values``: the contract's row columns (section 4) with SQL types (``timestamptz``,
+- ``sampled_values``: the row form's columns with SQL types (``timestamptz``,
   ``double precision``, ``integer``, ``bigint``, ``text``), then ``received_at`` (when the
   gateway received the frame).
-- ``transaction_events``: the contract's event columns (section 5), then ``received_at``.
+- ``transaction_events``: the event form's columns, then ``received_at``.
 - ``ingested_frames``: one record per stored frame: its identity, station, message id, receive
   time, commit time (``stored_at``; ``stored_at - received_at`` is the pipeline's lag) and
   counts.
@@ -82,7 +82,7 @@ ROW_COLUMNS: dict[str, str] = {
     "encoding_method": "text",
     "public_key": "text",
 }
-"""The contract's row columns (section 4) and their PostgreSQL types, in order."""
+"""The row form's columns and their PostgreSQL types, in order."""
 
 EVENT_COLUMNS: dict[str, str] = {
     "station_id": "text NOT NULL",
@@ -106,7 +106,7 @@ EVENT_COLUMNS: dict[str, str] = {
     "id_token_type": "text",
     "meter_value_count": "integer NOT NULL",
 }
-"""The contract's event columns (section 5) and their PostgreSQL types, in order."""
+"""The event form's columns and their PostgreSQL types, in order."""
 
 
 def _table_sql(name: str, columns: dict[str, str]) -> str:
@@ -219,7 +219,7 @@ class DecodedFrames:
     """``pyarrow.Table``: frame_id, station_id, message_id, received_at, row_count,
     event_count."""
     rows: Any
-    """``pyarrow.Table``: the contract's row columns, then received_at."""
+    """``pyarrow.Table``: the row form's columns, then received_at."""
     events: Any | None
     """``pyarrow.Table`` of event records (then received_at), when the core gives them."""
     errors: dict[int, str] = field(default_factory=dict)

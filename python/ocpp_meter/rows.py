@@ -60,7 +60,7 @@ KILO_UNITS = {
 
 
 class Row(NamedTuple):
-    """One sampled value in the contract's row form; the field order is the column order.
+    """One sampled value in the row form; the field order is the column order.
 
     The TransactionEvent columns (``connector_id``, ``transaction_id``, ``event_type``,
     ``seq_no``) are ``None`` for a MeterValues row. ``timestamp`` is a timezone-aware
@@ -94,11 +94,11 @@ class Row(NamedTuple):
 
 
 COLUMNS: tuple[str, ...] = Row._fields
-"""The contract's column names, in order."""
+"""The row form's column names, in order."""
 
 
 class Event(NamedTuple):
-    """One accepted TransactionEvent in the contract's event form; the field order is the
+    """One accepted TransactionEvent in the event form; the field order is the
     column order of ``decode_batch``'s ``result.events``.
 
     ``timestamp`` is the event's time, a timezone-aware ``datetime`` in UTC. The enumerations
@@ -129,7 +129,7 @@ class Event(NamedTuple):
 
 
 EVENT_COLUMNS: tuple[str, ...] = Event._fields
-"""The contract's event column names, in order."""
+"""The event form's column names, in order."""
 
 # Powers of ten up to 10**22 are exact doubles, so one multiplication or division by them is
 # correctly rounded; beyond that the exact decimal product is rounded once instead.

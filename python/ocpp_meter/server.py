@@ -24,7 +24,7 @@ SQLite.
   :attr:`ServeConfig.heartbeat_interval`, the time, an empty reply, the id token by
   :attr:`ServeConfig.accepted_id_tokens`), each request validated against its official schema.
   Other actions are answered ``NotImplemented`` (by the core), broken frames with the CALLERROR
-  of the contract's error table; the connection stays open either way.
+  of the error table (README, *Errors*); the connection stays open either way.
 - Sizes: a frame over ``max_frame_bytes`` gets the core's CALLERROR (``FormatViolation`` with its
   message id when its first KiB holds one) up to the WebSocket layer's limit,
   :attr:`ServeConfig.transport_limit` (``max_message_bytes``, by default ``max_frame_bytes`` and a

@@ -1,7 +1,7 @@
 """SQLite storage of the row form and the event form, written by one group-commit writer thread.
 
-The table ``sampled_values`` has the contract's row columns (``CONTRACT.md`` section 4), in
-order; ``transaction_events`` has its event columns (section 5), in order, one row per accepted
+The table ``sampled_values`` has the row form's columns (README, *Batch ingest*), in
+order; ``transaction_events`` has the event form's columns, in order, one row per accepted
 TransactionEvent, indexed by ``(station_id, transaction_id)``. ``timestamp`` is stored as
 RFC 3339 text in UTC with six fraction digits and ``Z`` (``2024-05-01T12:00:00.000000Z``): fixed
 width, so text order is time order, and SQLite's date functions read it; ``offline`` is 0 or 1.
@@ -51,6 +51,7 @@ from ._core import (
 )
 from .errors import OcppError
 from .rows import COLUMNS, EVENT_COLUMNS, Row
+from .sessions import create_session_energy_view
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -185,6 +186,7 @@ def connect(path: str, synchronous: str = "full") -> sqlite3.Connection:
         connection.execute(f"PRAGMA synchronous={synchronous.upper()}")
         for statement in (CREATE_TABLE, CREATE_INDEX, CREATE_EVENTS_TABLE, CREATE_EVENTS_INDEX):
             connection.execute(statement)
+        create_session_energy_view(connection)
     except BaseException:
         connection.close()
         raise

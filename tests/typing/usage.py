@@ -147,3 +147,17 @@ def answer_transaction_event(request: ocpp_meter.TransactionEventRequest) -> byt
         response.to_json(), dialect="2.1"
     )
     return again.to_json()
+
+
+def session_energy_of_a_batch(frames: list[bytes]) -> float:
+    """The submodules reached from the package, and the session energy records, type-check."""
+    result = ocpp_meter.decode_batch(frames, "CS-1")
+    total = 0.0
+    for session in ocpp_meter.sessions.session_energy(result):
+        ended: bool = not session.not_ended
+        if ended and session.energy_wh is not None:
+            total += session.energy_wh
+    columns: tuple[str, ...] = ocpp_meter.rows.COLUMNS
+    version: str = ocpp_meter.__version__
+    assert columns and version
+    return total

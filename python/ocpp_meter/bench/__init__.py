@@ -22,7 +22,11 @@ What is measured (frames from :mod:`ocpp_meter.samples`, seed 0: small, typical,
 * encode, frame: the whole CALL from a decoded request; encode, payload: the request alone;
 * batch: 10,000 typical frames to an Arrow table of rows (:mod:`.batch`), and 10,000 frames of
   whole charging sessions, MeterValues and TransactionEvent, to rows and event records
-  (:mod:`.sessions`), each against a Python baseline (msgspec, rows flattened in Python).
+  (:mod:`.sessions`), each against a Python baseline (msgspec, rows flattened in Python);
+* the mobilityhouse adapter (:mod:`.adapter`): a ``ocpp.v201.ChargePoint`` routing the typical
+  MeterValues and TransactionEvent frames to the same handler with
+  :class:`~ocpp_meter.mobilityhouse.OcppMeterMixin` (the ``@on`` handler unchanged, and a typed
+  one) and without it.
 
 With ``--gate``, each goal of :data:`GOALS` is then measured again as ours and its peer alone,
 in paired, alternating rounds, and judged on the median of the per-pair ratios against the goal

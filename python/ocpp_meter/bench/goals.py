@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Callable
 
-from . import sessions
+from . import adapter, sessions
 from .frames import OURS
 from .measure import OPS, Case, Result, equal_numbers, take_turns
 
@@ -52,6 +52,10 @@ GOALS: tuple[Goal, ...] = (
     # Issue 12: whole charging sessions (MeterValues and TransactionEvent) to rows and events,
     # 10x the same kind of Python baseline.
     Goal("batch", sessions.PATH, sessions.KIND, "msgspec", minimum=10.0),
+    # Issue 14: a mobilityhouse CSMS with the mixin, against the library alone, same handler:
+    # 20x with the handler unchanged, 200x with a typed one.
+    *(Goal(adapter.OP, "unchanged", kind, adapter.PEER, minimum=20.0) for kind in adapter.KINDS),
+    *(Goal(adapter.OP, "typed", kind, adapter.PEER, minimum=200.0) for kind in adapter.KINDS),
 )
 """The ratio goals, gated in CI (``.ci/bench``)."""
 

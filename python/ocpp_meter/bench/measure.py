@@ -21,6 +21,22 @@ OPS: tuple[tuple[str, str, str], ...] = (
     ("batch", "arrow-1", "batch: 10,000 typical frames to an Arrow table of rows, one thread"),
     ("batch", "arrow-all", "batch: the same, ours on every core (the peers on one)"),
     ("batch", "sessions-1", "batch: 10,000 frames of charging sessions to rows and events"),
+    (
+        "adapter",
+        "unchanged",
+        (
+            "mobilityhouse ChargePoint.route_message, frame to reply sent, the same `@on` "
+            "handler: with `OcppMeterMixin` (ours) and without (ocpp)"
+        ),
+    ),
+    (
+        "adapter",
+        "typed",
+        (
+            "mobilityhouse ChargePoint.route_message, frame to reply sent: `OcppMeterMixin` "
+            "with a `@typed` handler (ours), the library with the `@on` handler (ocpp)"
+        ),
+    ),
 )
 """Every (operation, path) measured, with its title, in table order."""
 

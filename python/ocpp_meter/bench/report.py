@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from . import sessions
+from . import adapter, sessions
 from .agreement import check_batch, check_decode, check_dispatch, check_encode
 from .batch import CHECK_FRAMES, batch_frames
 from .cold import ColdResult, cold_markdown, measure_cold
@@ -212,6 +212,12 @@ def run(
         except AssertionError as exc:
             disagreed[f"msgspec ({sessions.KIND} batch)"] = f"AssertionError: {exc}"
             err.write(f"bench: the msgspec session batch DISAGREES with ours, left out: {exc}\n")
+    if "typical" in kinds and adapter.PEER in found:
+        try:
+            groups += adapter.groups(err=err)
+        except AssertionError as exc:
+            disagreed[f"{adapter.PEER} (mobilityhouse adapter)"] = f"AssertionError: {exc}"
+            err.write(f"bench: the mobilityhouse adapter DISAGREES with the library: {exc}\n")
     te_measured = {n: p for n, p in te_found.items() if f"{n} (TransactionEvent)" not in disagreed}
     groups += cases(te_measured, te_kinds(kinds), frames)
     results = measure(groups, settings, _progress_printer(err))
