@@ -221,6 +221,17 @@ def test_decode_batch_every_input(threads: int) -> None:
     rows = pa.table(expected).to_pylist()
     errors = pa.table(expected.errors).to_pylist()
     assert rows and len(errors) >= len(INVALID)
+    # The SQL parameter tuples the endpoint's writer inserts: one per row and per event record.
+    params = list(expected.sql_parameters())
+    REACHED.add(type(expected.sql_parameters()).__name__)
+    assert [p[:3] for p in params] == [
+        (r["station_id"], r["message_id"], r["action"]) for r in rows
+    ]
+    events = pa.table(expected.events).to_pylist()
+    event_params = list(expected.events.sql_parameters())
+    assert events and [p[:2] for p in event_params] == [
+        (e["station_id"], e["message_id"]) for e in events
+    ]
     inputs: list[Any] = [
         [bytearray(f) for f in frames],
         [memoryview(f) for f in frames],

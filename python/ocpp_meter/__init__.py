@@ -92,6 +92,7 @@ from .feature import (
 from .limits import DEFAULT_LIMITS, Limits, get_limits, set_limits
 
 if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type checkers
+    from . import admission as admission
     from . import bench as bench
     from . import broker as broker
     from . import broker_publisher as broker_publisher
@@ -99,6 +100,7 @@ if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type che
     from . import cli as cli
     from . import convert as convert
     from . import loadgen as loadgen
+    from . import logsafe as logsafe
     from . import mobilityhouse as mobilityhouse
     from . import postgres_sink as postgres_sink
     from . import postgres_store as postgres_store
@@ -114,6 +116,7 @@ if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type che
     from . import worker as worker
 
 SUBMODULES: tuple[str, ...] = (
+    "admission",
     "bench",
     "broker",
     "broker_publisher",
@@ -126,6 +129,7 @@ SUBMODULES: tuple[str, ...] = (
     "feature",
     "limits",
     "loadgen",
+    "logsafe",
     "mobilityhouse",
     "postgres_sink",
     "postgres_store",
