@@ -255,12 +255,21 @@ class Worker:
         for index, reason in dead.items():
             if not await self._dead_letter(messages[index], reason):
                 returned.add(index)
-        for index, message in enumerate(messages):
-            if index in returned:
-                await message.nak(delay=self.config.retry_delay)
-            else:
-                await message.ack()
-        await self._nc.flush()
+        try:
+            for index, message in enumerate(messages):
+                if index in returned:
+                    await message.nak(delay=self.config.retry_delay)
+                else:
+                    await message.ack()
+            await self._nc.flush()
+        except Exception as error:  # noqa: BLE001 - a node down, a leader election: go on
+            # The batch is committed; an acknowledgement that did not reach JetStream brings its
+            # messages back after ack_wait, and the ledger stores them no second time.
+            logger.warning(
+                "acknowledging %d stored messages failed (%s: %s); they will be redelivered "
+                "and found already stored",
+                len(messages), type(error).__name__, error,
+            )  # fmt: skip
         stats = self.stats
         stats.batches += 1
         stats.frames += outcome.frames
