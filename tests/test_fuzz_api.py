@@ -539,8 +539,18 @@ def _rows_of(call: Call) -> int:
     return sum(len(mv.sampled_value) for mv in call.payload.meter_value or ())
 
 
+_EVENT_INT32: dict[str, Callable[[Any], Any]] = {
+    "/numberOfPhasesUsed": lambda p: p.number_of_phases_used,
+    "/cableMaxCurrent": lambda p: p.cable_max_current,
+    "/reservationId": lambda p: p.reservation_id,
+    "/transactionInfo/remoteStartId": lambda p: p.transaction_info.remote_start_id,
+}
+"""The TransactionEvent fields the event form stores as int32, and how to read them."""
+
+
 def _row_form_overflow(call: Call, path: str) -> bool:
-    """Whether ``path`` is a field the row form stores as int32 and its value does not fit."""
+    """Whether ``path`` is a field the row or event form stores as int32 and its value does not
+    fit."""
     p: Any = call.payload
     value: Any = None
     if path == "/evseId":
@@ -549,6 +559,8 @@ def _row_form_overflow(call: Call, path: str) -> bool:
         value = p.evse.id
     elif path == "/evse/connectorId":
         value = p.evse.connector_id
+    elif path in _EVENT_INT32:  # the event record's int32 columns
+        value = _EVENT_INT32[path](p)
     elif path.endswith("/unitOfMeasure/multiplier"):
         _, _, i, _, j, _, _ = path.split("/")
         value = p.meter_value[int(i)].sampled_value[int(j)].unit_of_measure.multiplier
