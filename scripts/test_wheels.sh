@@ -62,6 +62,16 @@ for py in "${PYTHONS[@]}"; do
     # stub), the misuse check and dispatch_usage.py's check still run on 3.9.
     deselect=()
     [ "$tag" = cp39 ] && deselect=(-k "not test_mypy_strict_accepts_the_package_and_typed_usage")
+    # The `ocpp` library has no OCPP 2.1 module (ocpp.v21) in the release pip installs on 3.9
+    # and 3.10 (2.0.0), and these two files drive its v21 ChargePoint: they run on 3.11 and up.
+    tests=()
+    for t in "${TESTS[@]}"; do
+        case "$tag:$(basename "$t")" in
+            cp39:test_mobilityhouse.py | cp39:test_station_services.py) ;;
+            cp310:test_mobilityhouse.py | cp310:test_station_services.py) ;;
+            *) tests+=("$t") ;;
+        esac
+    done
     venv="$WORK/$tag"
     log="$WORK/$tag.log"
     "$py" -m venv "$venv" || fail "$tag: no venv"
@@ -78,7 +88,7 @@ for py in "${PYTHONS[@]}"; do
         installed=$SECONDS
         cd "$WORK/run" || fail "no $WORK/run"
         PYTHONPATH="$ROOT/scripts" python -m pytest -q -p no:cacheprovider --rootdir="$ROOT" \
-            -c "$ROOT/pyproject.toml" -p installed_wheel "${deselect[@]}" "${TESTS[@]}" >"$log" 2>&1 \
+            -c "$ROOT/pyproject.toml" -p installed_wheel "${deselect[@]}" "${tests[@]}" >"$log" 2>&1 \
             || { tail -40 "$log" >&2; fail "$tag: tests failed (full log: $log)"; }
         echo "$tag: $(basename "$wheel"): install $((installed - start)) s," \
             "tests $((SECONDS - installed)) s: $(tail -1 "$log")"

@@ -329,6 +329,13 @@ pub fn flatten(tables: &[Arc<Table>]) -> Vec<Column> {
                             .map(|(x, ok)| if *ok { x.to_bits() } else { 0 }),
                     )
                 }
+                // Bit-packed, least significant bit first, as Arrow lays out booleans.
+                Values::Bool(bits) => {
+                    assert!(bits.len() * 8 >= c.len, "bits of {name}");
+                    out.values.extend(
+                        (0..c.len).map(|i| u64::from(valid[i] && bits[i / 8] >> (i % 8) & 1 == 1)),
+                    )
+                }
             }
             assert_eq!(out.values.len(), out.valid.len(), "values of {name}");
         }

@@ -51,7 +51,7 @@ import logging
 from collections.abc import Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Union, runtime_checkable
 
 from ._core import (
     Call,
@@ -136,7 +136,8 @@ class CSMSHandler(MeterValuesHandler, TransactionEventHandler, Protocol):
     """
 
 
-AnyCSMSHandler = MeterValuesHandler | TransactionEventHandler
+# typing.Union, not `|`: the alias is evaluated at import, and Python 3.9 has no `|` of classes.
+AnyCSMSHandler = Union[MeterValuesHandler, TransactionEventHandler]
 """What :class:`Dispatcher` takes: a handler of either action or both (a :class:`CSMSHandler`)."""
 
 
