@@ -58,6 +58,23 @@ SCHEMA_DIRS = {"2.0.1": DATA_DIR / "ocpp201", "2.1": DATA_DIR / "ocpp21"}
 SCHEMA_DIR = SCHEMA_DIRS["2.0.1"]
 
 
+def input_forms(payload: Any) -> list[Any]:
+    """``payload``'s JSON in the four input types the core reads: bytes, bytearray, a
+    memoryview into a larger buffer, and str."""
+    raw = json.dumps(payload).encode()
+    return [raw, bytearray(raw), memoryview(b"[" + raw + b"]")[1:-1], raw.decode()]
+
+
+def fault(fn: Callable[[], Any]) -> tuple[str, str]:
+    """The code and JSON Pointer of the ``OcppError`` that ``fn()`` raises."""
+    import pytest
+    from ocpp_meter import OcppError
+
+    with pytest.raises(OcppError) as info:
+        fn()
+    return info.value.code.value, info.value.path
+
+
 def load_schema(name: str, dialect: str = "2.0.1") -> dict[str, Any]:
     """Load an official OCPP schema of ``dialect`` (the OCA files may start with a UTF-8 BOM)."""
     return json.loads((SCHEMA_DIRS[dialect] / f"{name}.json").read_text(encoding="utf-8-sig"))

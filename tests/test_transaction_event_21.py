@@ -212,22 +212,11 @@ def oracle_faults(payload: Any, dialect: str) -> set[tuple[str, str]]:
     return out
 
 
-def inputs(payload: dict[str, Any]) -> list[Any]:
-    raw = json.dumps(payload).encode()
-    return [raw, bytearray(raw), memoryview(b"[" + raw + b"]")[1:-1], raw.decode()]
-
-
-def fault(fn: Callable[[], Any]) -> tuple[str, str]:
-    with pytest.raises(OcppError) as info:
-        fn()
-    return info.value.code.value, info.value.path
-
-
 @pytest.mark.parametrize("name", VALID)
 def test_valid_2_1_payloads_decode_round_trip_and_pickle(name: str) -> None:
     payload = VALID[name]
     assert oracle_faults(payload, "2.1") == set()
-    for data in inputs(payload):
+    for data in S.input_forms(payload):
         te = TransactionEventRequest.from_json(data, dialect="2.1")
         assert TransactionEventRequest.from_json(te.to_json(), dialect="2.1") == te
         assert json.loads(te.to_json()) == payload
@@ -239,8 +228,8 @@ def test_2_0_1_refuses_them_as_its_schema_does(name: str) -> None:
     payload = VALID[name]
     expected = oracle_faults(payload, "2.0.1")
     assert expected, "2.0.1's schema refuses every one of them"
-    for data in inputs(payload):
-        got = fault(lambda: TransactionEventRequest.from_json(data))  # noqa: B023
+    for data in S.input_forms(payload):
+        got = S.fault(lambda: TransactionEventRequest.from_json(data))  # noqa: B023
         assert got in expected
 
 
@@ -315,8 +304,8 @@ INVALID_21 = [
 def test_2_1_limits_give_the_keyword_code_and_pointer(path: str, value: Any, code: str) -> None:
     payload = with_(FULL, path, value)
     assert oracle_faults(payload, "2.1") == {(code, path)}
-    for data in inputs(payload):
-        assert fault(lambda: TransactionEventRequest.from_json(data, dialect="2.1")) == (  # noqa: B023
+    for data in S.input_forms(payload):
+        assert S.fault(lambda: TransactionEventRequest.from_json(data, dialect="2.1")) == (  # noqa: B023
             code,
             path,
         )
@@ -338,7 +327,7 @@ def test_required_properties_of_the_cost_types() -> None:
             node = node[int(step)] if isinstance(node, list) else node[step]
         del node[last]
         assert oracle_faults(payload, "2.1") == {("OccurrenceConstraintViolation", path)}
-        got = fault(lambda: TransactionEventRequest.from_json(json.dumps(payload), dialect="2.1"))  # noqa: B023
+        got = S.fault(lambda: TransactionEventRequest.from_json(json.dumps(payload), dialect="2.1"))  # noqa: B023
         assert got == ("OccurrenceConstraintViolation", path)
 
 
@@ -428,7 +417,7 @@ def test_constructors_take_the_new_fields_and_validate_like_decoding() -> None:
         ),
         (lambda: IdToken("t" * 256, "Local"), ("PropertyConstraintViolation", "/idToken")),
     ]:
-        assert fault(make) == expected
+        assert S.fault(make) == expected
     # What either dialect allows: 2.1's longer tokens.
     assert IdToken("t" * 255, IdTokenType.LOCAL).id_token == "t" * 255
     # and 2.1's free token types: a 2.0.1 value reads back as its member, any other as str.
@@ -436,20 +425,20 @@ def test_constructors_take_the_new_fields_and_validate_like_decoding() -> None:
     assert local.type is IdTokenType.LOCAL
     assert evccid.type == "EVCCID" and type(evccid.type) is str
     assert IdToken.from_json(evccid.to_json(), dialect="2.1") == evccid
-    assert fault(lambda: IdToken.from_json(evccid.to_json()))[1] == "/type"
+    assert S.fault(lambda: IdToken.from_json(evccid.to_json()))[1] == "/type"
     assert pickle.loads(pickle.dumps(evccid)) == evccid
     assert AdditionalInfo("a" * 255, "x").additional_id_token == "a" * 255
 
 
 def test_pieces_decode_in_either_dialect_and_pickle() -> None:
     token = json.dumps(FULL["idToken"])
-    assert fault(lambda: IdToken.from_json(token))[1] == "/idToken"
+    assert S.fault(lambda: IdToken.from_json(token))[1] == "/idToken"
     info = json.dumps(FULL["transactionInfo"])
-    assert fault(lambda: Transaction.from_json(info))[1] == "/stoppedReason"
-    assert fault(lambda: Evse.from_json('{"id":-1}', dialect="2.1"))[1] == "/id"
+    assert S.fault(lambda: Transaction.from_json(info))[1] == "/stoppedReason"
+    assert S.fault(lambda: Evse.from_json('{"id":-1}', dialect="2.1"))[1] == "/id"
     assert Evse.from_json('{"id":-1}').id == -1
     long_info = json.dumps(FULL["idToken"]["additionalInfo"][0])
-    assert fault(lambda: AdditionalInfo.from_json(long_info))[1] == "/additionalIdToken"
+    assert S.fault(lambda: AdditionalInfo.from_json(long_info))[1] == "/additionalIdToken"
     for piece in (
         IdToken.from_json(token, dialect="2.1"),
         Transaction.from_json(info, dialect="2.1"),
@@ -698,30 +687,30 @@ def test_cost_construction_faults_are_decoding_faults() -> None:
         ),
     ]
     for make, at, in_cost, value in cases:
-        code, path = fault(make)
+        code, path = S.fault(make)
         assert path == at and in_cost.endswith(at)
         invalid = with_(COST_DETAILS, in_cost, value)
-        assert fault(lambda: CostDetails.from_json(json.dumps(invalid))) == (code, in_cost)  # noqa: B023
+        assert S.fault(lambda: CostDetails.from_json(json.dumps(invalid))) == (code, in_cost)  # noqa: B023
         assert oracle_faults({**MINIMAL, "costDetails": invalid}, "2.1") == {
             (code, "/costDetails" + in_cost)
         }
-    assert fault(lambda: TotalCost("EURO", "NormalCost", TotalPrice())) == (
+    assert S.fault(lambda: TotalCost("EURO", "NormalCost", TotalPrice())) == (
         "PropertyConstraintViolation",
         "/currency",
     )
-    assert fault(lambda: Price(tax_rates=[rate] * 6)) == (
+    assert S.fault(lambda: Price(tax_rates=[rate] * 6)) == (
         "OccurrenceConstraintViolation",
         "/taxRates",
     )
-    assert fault(lambda: Price(tax_rates=[rate, {"type": "VAT"}])) == (  # type: ignore[list-item]
+    assert S.fault(lambda: Price(tax_rates=[rate, {"type": "VAT"}])) == (  # type: ignore[list-item]
         "TypeConstraintViolation",
         "/taxRates/1",
     )
-    assert fault(lambda: CostDetails(total, {})) == (  # type: ignore[arg-type]
+    assert S.fault(lambda: CostDetails(total, {})) == (  # type: ignore[arg-type]
         "TypeConstraintViolation",
         "/totalUsage",
     )
-    assert fault(lambda: ChargingPeriod(datetime(2025, 3, 1))) == (
+    assert S.fault(lambda: ChargingPeriod(datetime(2025, 3, 1))) == (
         "PropertyConstraintViolation",
         "/startPeriod",
     )
@@ -730,11 +719,11 @@ def test_cost_construction_faults_are_decoding_faults() -> None:
     with pytest.raises(TypeError):
         ChargingPeriod()  # type: ignore[call-arg]
     no_start = json.dumps({"tariffId": "t"})
-    assert fault(lambda: ChargingPeriod.from_json(no_start)) == (
+    assert S.fault(lambda: ChargingPeriod.from_json(no_start)) == (
         "OccurrenceConstraintViolation",
         "/startPeriod",
     )
-    assert fault(
+    assert S.fault(
         lambda: TransactionEventRequest(
             "Started", "2025-03-01T10:00:00Z", "Authorized", 0, Transaction("t"), cost_details=[]
         )

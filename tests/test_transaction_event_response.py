@@ -21,7 +21,6 @@ from ocpp_meter import (
     IdTokenInfo,
     MessageContent,
     MessageFormat,
-    OcppError,
     TransactionEventResponse,
     TransactionLimit,
     decode_message,
@@ -117,22 +116,11 @@ def oracle_faults(payload: Any, dialect: str) -> set[tuple[str, str]]:
     return {(code, path) for path, code in S.oracle_expectations(errors)}
 
 
-def inputs(payload: Any) -> list[Any]:
-    raw = json.dumps(payload).encode()
-    return [raw, bytearray(raw), memoryview(b"[" + raw + b"]")[1:-1], raw.decode()]
-
-
-def fault(fn: Callable[[], Any]) -> tuple[str, str]:
-    with pytest.raises(OcppError) as info:
-        fn()
-    return info.value.code.value, info.value.path
-
-
 @pytest.mark.parametrize("name", VALID)
 def test_valid_payloads_decode_round_trip_and_pickle(name: str) -> None:
     dialect, payload = VALID[name]
     assert oracle_faults(payload, dialect) == set()
-    for data in inputs(payload):
+    for data in S.input_forms(payload):
         response = TransactionEventResponse.from_json(data, dialect=dialect)  # type: ignore[arg-type]
         assert json.loads(response.to_json()) == payload
         again = TransactionEventResponse.from_json(response.to_json(), dialect=dialect)  # type: ignore[arg-type]
@@ -161,8 +149,8 @@ def test_2_0_1_refuses_what_only_2_1_allows_as_its_schema_does(payload: dict[str
     assert oracle_faults(payload, "2.1") == set()
     expected = oracle_faults(payload, "2.0.1")
     assert expected
-    for data in inputs(payload):
-        assert fault(lambda: TransactionEventResponse.from_json(data)) in expected  # noqa: B023
+    for data in S.input_forms(payload):
+        assert S.fault(lambda: TransactionEventResponse.from_json(data)) in expected  # noqa: B023
 
 
 INVALID = [
@@ -215,8 +203,8 @@ def test_each_fault_gives_the_oracles_code_and_pointer(
     # A fifth extra message is a fault of the array, not of the item.
     pointer = path.rsplit("/", 1)[0] if path.endswith("Extra/4") else path
     assert oracle_faults(payload, dialect) == {(code, pointer)}
-    for data in inputs(payload):
-        got = fault(lambda: TransactionEventResponse.from_json(data, dialect=dialect))  # type: ignore[arg-type]  # noqa: B023
+    for data in S.input_forms(payload):
+        got = S.fault(lambda: TransactionEventResponse.from_json(data, dialect=dialect))  # type: ignore[arg-type]  # noqa: B023
         assert got == (code, pointer)
 
 
@@ -226,8 +214,8 @@ def test_a_missing_required_property_is_an_occurrence_violation(missing: str) ->
     parent, key = missing.rsplit("/", 1)
     del payload[parent.strip("/")][key]
     assert oracle_faults(payload, "2.0.1") == {("OccurrenceConstraintViolation", missing)}
-    for data in inputs(payload):
-        assert fault(lambda: TransactionEventResponse.from_json(data)) == (  # noqa: B023
+    for data in S.input_forms(payload):
+        assert S.fault(lambda: TransactionEventResponse.from_json(data)) == (  # noqa: B023
             "OccurrenceConstraintViolation",
             missing,
         )
@@ -324,11 +312,13 @@ def test_what_either_dialect_allows_is_built_and_pickled() -> None:
     assert pickle.loads(pickle.dumps(response)) == response
     for part in (response.id_token_info, response.updated_personal_message):
         assert pickle.loads(pickle.dumps(part)) == part
-    assert fault(lambda: TransactionEventResponse.from_json(response.to_json(), dialect="2.1")) == (
+    assert S.fault(
+        lambda: TransactionEventResponse.from_json(response.to_json(), dialect="2.1")
+    ) == (
         "PropertyConstraintViolation",
         "/idTokenInfo/evseId/0",
     )
-    assert fault(lambda: TransactionEventResponse.from_json(response.to_json())) == (
+    assert S.fault(lambda: TransactionEventResponse.from_json(response.to_json())) == (
         "PropertyConstraintViolation",
         "/updatedPersonalMessage/format",
     )
@@ -425,14 +415,14 @@ CONSTRUCTOR_FAULTS: list[tuple[Callable[[], Any], str, str]] = [
 def test_constructors_validate_like_decoding(
     build: Callable[[], Any], code: str, path: str
 ) -> None:
-    assert fault(build) == (code, path)
+    assert S.fault(build) == (code, path)
 
 
 @pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])
 def test_the_callresult_decodes_into_the_type_and_encodes_back(dialect: str) -> None:
     payload = FULL_21 if dialect == "2.1" else FULL_201
     frame = json.dumps([3, "te-9", payload])
-    for data in inputs([3, "te-9", payload]):
+    for data in S.input_forms([3, "te-9", payload]):
         message = decode_message(data, "TransactionEvent", dialect=dialect)  # type: ignore[arg-type]
         assert isinstance(message, CallResult) and message.message_id == "te-9"
         assert message.payload == TransactionEventResponse.from_json(
@@ -443,11 +433,11 @@ def test_the_callresult_decodes_into_the_type_and_encodes_back(dialect: str) -> 
         assert isinstance(message.payload, TransactionEventResponse)
         assert json.loads(encode_call_result("te-9", message.payload)) == json.loads(frame)
     # Read as the answer to MeterValues, whose schema has no such property, it is refused.
-    assert fault(lambda: decode_message(frame, dialect=dialect)) == (  # type: ignore[arg-type]
+    assert S.fault(lambda: decode_message(frame, dialect=dialect)) == (  # type: ignore[arg-type]
         "ProtocolError",
         "/totalCost",
     )
-    assert fault(lambda: CallResult("te-9", IdTokenInfo("Accepted"))) == (  # type: ignore[arg-type]
+    assert S.fault(lambda: CallResult("te-9", IdTokenInfo("Accepted"))) == (  # type: ignore[arg-type]
         "TypeConstraintViolation",
         "/payload",
     )
