@@ -312,7 +312,9 @@ def test_worker_dead_letters_what_it_cannot_store(broker: str, db: str, tmp_path
 
 
 def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_path: Path) -> None:
-    count = 3000
+    # Enough frames that the first worker is still consuming when it is stopped, on an idle
+    # machine too (3,000 were all stored before the SIGTERM landed there).
+    count = 12000
 
     async def publish() -> None:
         nc = await nats.connect(servers=broker_servers(broker))
