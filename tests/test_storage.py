@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import threading
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from ocpp_meter import (
     TransactionEventRequest,
     UnitOfMeasure,
     decode_message,
+    encode_call,
     storage,
 )
 from ocpp_meter.errors import OcppError
@@ -499,30 +501,113 @@ def test_max_batch_bytes_bounds_what_is_decoded_at_once(
     assert len(stored(path)) == 2 + 200
 
 
-def test_small_frames_pass_large_ones_waiting_and_the_oldest_always_goes(
+def commits_by_message_id(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The message ids of the frames of each commit of small frames, in commit order."""
+    commits: list[list[str]] = []
+    real = GroupCommitWriter._count_commit
+
+    def recorded(self: GroupCommitWriter, stored: Any) -> None:
+        commits.append([decode_message(pending.frame).message_id for pending in stored])
+        real(self, stored)
+
+    monkeypatch.setattr(GroupCommitWriter, "_count_commit", recorded)
+    return commits
+
+
+def test_small_frames_pass_larger_ones_within_the_rows_of_a_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    order: list[list[str]] = []
-    real = storage.decode_frames
-
-    def recorded(frames: Any, station_ids: Any, profile: Any, dialect: Any) -> Any:
-        order.append([decode_message(frame).message_id for frame in frames])
-        return real(frames, station_ids, profile, dialect)
-
+    commits = commits_by_message_id(monkeypatch)
     entered, release = hold_first_frame(monkeypatch)
     path = tmp_path / "m.sqlite"
-    with GroupCommitWriter(str(path), max_batch_bytes=1500) as writer:
+    # Under 150 rows a transaction; frames of up to 900 bytes (at most about 75 rows) are not
+    # staged, and frames are decoded in slices of up to 1,800 bytes.
+    with GroupCommitWriter(str(path), max_batch_rows=150) as writer:
+        assert writer.large_frame_bytes == 900
         writer.submit("CS", "first", request())
         assert entered.wait(timeout=10)
-        monkeypatch.setattr(storage, "decode_frames", recorded)
-        futures = [writer.submit("CS", f"big{i}", request(60)) for i in range(3)]
+        futures = [writer.submit("CS", f"big{i}", request(50)) for i in range(3)]
         futures.append(writer.submit("CS", "small", request(1)))
+        assert len(encode_call("big0", request(50))) <= writer.large_frame_bytes
         release.set()
-        assert [future.result(timeout=10) for future in futures] == [60, 60, 60, 1]
+        assert [future.result(timeout=10) for future in futures] == [50, 50, 50, 1]
     # "first" went as the oldest; then the smallest (the small one, although it arrived last,
-    # and one large frame of about 1,000 bytes: two do not fit in 1,500), then the oldest
-    # (over half the budget: alone), then the smallest again.
-    assert order == [["big0", "small"], ["big1"], ["big2"]]
+    # and big0: the slice of big1 and big2 would take the transaction past 150 rows), then the
+    # oldest and the smallest again.
+    assert commits == [["first"], ["small", "big0"], ["big1", "big2"]]
+    assert len(stored(path)) == 2 + 3 * 50 + 1
+
+
+def staging_steps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[threading.Semaphore, threading.Semaphore]:
+    """Makes the writer wait at the start of each step that stages rows of a large frame:
+    ``entered`` is released when it gets there, and it goes on once ``go`` is released."""
+    entered, go = threading.Semaphore(0), threading.Semaphore(0)
+
+    def gated(rows: Any, count: int) -> Any:
+        entered.release()
+        assert go.acquire(timeout=10)
+        return islice(rows, count)
+
+    monkeypatch.setattr(storage, "islice", gated)
+    return entered, go
+
+
+def rows_of(path: Path, message_id: str) -> int:
+    with sqlite3.connect(path) as db:
+        query = "SELECT count(*) FROM sampled_values WHERE message_id = ?"
+        return int(db.execute(query, (message_id,)).fetchone()[0])
+
+
+def test_a_large_frame_is_stored_in_steps_with_small_frames_committed_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, go = staging_steps(monkeypatch)
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path), max_batch_rows=100) as writer:
+        assert len(encode_call("big", request(450))) > writer.large_frame_bytes
+        big = writer.submit("CS", "big", request(450))  # 5 steps of 100 rows, then published
+        seen = []
+        for step in range(4):
+            assert entered.acquire(timeout=10)
+            small = writer.submit("CS", f"small{step}", request(1))
+            go.release()
+            # Committed while the large frame is still being staged, none of whose rows a
+            # reader sees yet.
+            assert small.result(timeout=10) == 1
+            seen.append((big.done(), rows_of(path, "big"), rows_of(path, f"small{step}")))
+        assert entered.acquire(timeout=10)
+        go.release()
+        assert big.result(timeout=10) == 450
+        assert writer.stats.commits == 5 and writer.stats.rows == 454
+    assert seen == [(False, 0, 1)] * 4
+    rows = stored(path)
+    assert [row[1] for row in rows] == [f"small{i}" for i in range(4)] + ["big"] * 450
+    index = COLUMNS.index("sampled_value_index")
+    assert [row[index] for row in rows[4:]] == list(range(450))
+
+
+def test_a_large_frame_that_fails_leaves_nothing_staged(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+    connect(str(path)).execute(POISON_TRIGGER)
+    broken = encode_call("broken", request(450)).replace(b'"value":1.0', b'"value":"1"', 1)
+    assert broken != encode_call("broken", request(450))
+
+    async def main(writer: GroupCommitWriter) -> None:
+        with pytest.raises(OcppError) as caught:
+            await writer.write_frame("CS", broken)
+        assert caught.value.code == "TypeConstraintViolation"
+
+    with GroupCommitWriter(str(path), max_batch_rows=100) as writer:
+        # Refused by the database at its publication, after its rows were staged.
+        with pytest.raises(sqlite3.IntegrityError, match="injected write failure"):
+            writer.submit("CS", "poison-big", request(450)).result(timeout=10)
+        asyncio.run(main(writer))  # refused by the core, before any step
+        # The next large frame publishes its own rows only.
+        assert writer.submit("CS", "big", request(250)).result(timeout=10) == 250
+        assert writer.stats.failed_frames == 2 and writer.stats.frames == 1
+    assert [row[1] for row in stored(path)] == ["big"] * 250
 
 
 def test_the_endpoint_database_has_the_session_energy_view(tmp_path: Path) -> None:
