@@ -52,7 +52,7 @@ about 0.3 s on a loaded 2-core machine, measured by :func:`publication_seconds`)
 stores a large frame in steps (its decode, 2,048 rows at a time into the staging table, then the
 publication) and commits the small frames between two steps, so a small frame waits behind at
 most one step, the longest being a publication, which the flood's own work slows down (measured
-on 2 shared cores: 1.5 to 1.8 publications with 10 or 30 connections). Before the steps, a small
+on 2 shared cores: 1.1 to 1.8 publications with 10 or 30 connections). Before the steps, a small
 frame waited behind the insert of a whole large frame (1.7 s, 9.3 publications, with 10
 connections; 4.1 s with 30): the bound fails then."""
 

@@ -588,6 +588,25 @@ def test_a_large_frame_is_stored_in_steps_with_small_frames_committed_between(
     assert [row[index] for row in rows[4:]] == list(range(450))
 
 
+def test_large_frames_are_staged_the_oldest_and_the_smallest_by_turns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, go = staging_steps(monkeypatch)
+    path = tmp_path / "m.sqlite"
+    with GroupCommitWriter(str(path), max_batch_rows=100) as writer:
+        first = writer.submit("CS", "first", request(450))
+        assert entered.acquire(timeout=10)  # staging "first"; the others queue meanwhile
+        sizes = {"L1": 300, "L2": 200, "L3": 100}
+        futures = {name: writer.submit("CS", name, request(n)) for name, n in sizes.items()}
+        for _ in range(5 + 3 + 2 + 1):  # every staging step from here on
+            go.release()
+        assert first.result(timeout=10) == 450
+        assert {name: future.result(timeout=10) for name, future in futures.items()} == sizes
+    # "first" went as the oldest, then the smallest (L3), the oldest (L1), the smallest (L2).
+    ids = [row[1] for row in stored(path)]
+    assert ids == ["first"] * 450 + ["L3"] * 100 + ["L1"] * 300 + ["L2"] * 200
+
+
 def test_a_large_frame_that_fails_leaves_nothing_staged(tmp_path: Path) -> None:
     path = tmp_path / "m.sqlite"
     connect(str(path)).execute(POISON_TRIGGER)
