@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import services
 from serving import ServerProcess, in_process, run
-from stations import SAMPLED_VALUES, drive, frame
+from stations import SAMPLED_VALUES, drive, frame, send
 
 try:
     import adbc_driver_postgresql.dbapi as pgdb
@@ -30,7 +30,13 @@ except ImportError as missing:  # the scale extra is not installed
 import ocpp_meter
 import ocpp_meter.samples
 from ocpp_meter.broker import DEAD_STREAM, HEADER_DEAD_REASON, STREAM, broker_servers
-from ocpp_meter.postgres_store import FrameBatch, PostgresStore, frame_identity
+from ocpp_meter.postgres_store import (
+    EVENT_COLUMNS,
+    ROW_COLUMNS,
+    FrameBatch,
+    PostgresStore,
+    frame_identity,
+)
 from ocpp_meter.server import ServeConfig
 
 
@@ -217,9 +223,6 @@ def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
     store.close()
 
 
-@pytest.mark.skipif(
-    not hasattr(ocpp_meter.BatchResult, "events"), reason="decode_batch has no result.events yet"
-)
 def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
     frames = ocpp_meter.samples.sessions(4, seed=3)  # type: ignore[attr-defined]
     actions = [json.loads(f)[2] for f in frames]
@@ -247,6 +250,96 @@ def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
     again = store.store_frames([replace(batch(pairs), actions=actions)])
     assert (again.frames, again.events) == (0, 0)
     store.close()
+
+
+# Whole charging sessions: TransactionEvents (Started, Updated, Ended) and their readings.
+
+
+def session_stations(stations: int = 3, sessions: int = 2) -> dict[str, list[bytes]]:
+    """Each station's frames: whole sessions (TransactionEvents, and MeterValues of its grid
+    meter) as ``ocpp_meter.samples`` makes them, then all of them once more, as a station
+    sends them again when it lost their CALLRESULTs."""
+    out = {}
+    for i in range(stations):
+        own = ocpp_meter.samples.sessions(sessions, seed=40 + i)  # type: ignore[attr-defined]
+        out[f"S{i}"] = own + own
+    return out
+
+
+def sorted_records(table: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = table.to_pylist()
+    return sorted(records, key=lambda r: tuple(r[k] for k in keys))
+
+
+def check_sessions_stored(url: str, frames: dict[str, list[bytes]], tally: Any, what: str) -> None:
+    """Every frame acknowledged; its rows and event record stored exactly once, equal to what
+    ``decode_batch`` makes of the frames."""
+    import pyarrow as pa
+
+    unique = {name: list(dict.fromkeys(own)) for name, own in frames.items()}
+    expected = {(name, json.loads(f)[1]) for name, own in unique.items() for f in own}
+    assert tally.acknowledged == expected and not tally.call_errors and not tally.unfinished
+    results = [ocpp_meter.decode_batch(own, name) for name, own in unique.items()]
+    rows = pa.concat_tables(pa.table(r).cast(pa.table(results[0]).schema) for r in results)
+    events = pa.concat_tables(pa.table(r.events) for r in results)
+    check_exactly_once_frames(url, expected, what)
+    row_keys = ("station_id", "message_id", "meter_value_index", "sampled_value_index")
+    event_keys = ("station_id", "message_id")
+    with pgdb.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(map(quote, ROW_COLUMNS))} FROM sampled_values")
+        stored_rows = sorted_records(cursor.fetch_arrow_table(), row_keys)
+        cursor.execute(f"SELECT {', '.join(map(quote, EVENT_COLUMNS))} FROM transaction_events")
+        stored_events = sorted_records(cursor.fetch_arrow_table(), event_keys)
+        cursor.execute("SELECT sum(row_count), sum(event_count) FROM ingested_frames")
+        ledger = cursor.fetchone()
+    print(
+        f"{what}: {len(expected)} frames, {rows.num_rows} rows, {events.num_rows} events expected;"
+        f" stored {len(stored_rows)} rows, {len(stored_events)} events"
+    )
+    assert events.num_rows == sum(
+        json.loads(f)[2] == "TransactionEvent" for own in unique.values() for f in own
+    )
+    assert stored_events == sorted_records(events, event_keys)
+    assert stored_rows == sorted_records(rows, row_keys)
+    assert ledger == (rows.num_rows, events.num_rows)
+
+
+def check_exactly_once_frames(url: str, acknowledged: set[tuple[str, str]], what: str) -> None:
+    """Every acknowledged frame is in the ledger once, nothing else is (waiting up to 60 s)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and stored(url) != acknowledged:
+        time.sleep(0.25)
+    [(frames, distinct)] = query(
+        url, "SELECT count(*), count(DISTINCT (station_id, message_id)) FROM ingested_frames"
+    )
+    assert stored(url) == acknowledged, what
+    assert frames == distinct == len(acknowledged), what
+
+
+def quote(column: str) -> str:
+    return f'"{column}"'
+
+
+def test_sessions_through_serve_db_postgres(db: str) -> None:
+    frames = session_stations()
+
+    async def scenario() -> Any:
+        async with in_process(ServeConfig(port=0, db=db)) as url:
+            return await send(url, frames)
+
+    check_sessions_stored(db, frames, run(scenario(), 120), "sessions, serve --db postgresql")
+
+
+def test_sessions_through_gateway_and_workers(broker: str, db: str, tmp_path: Path) -> None:
+    frames = session_stations()
+    workers = [Worker(broker, db, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        with gateway(broker, tmp_path) as gw:
+            tally = run(send(gw.url, frames), 120)
+        check_sessions_stored(db, frames, tally, "sessions, serve --broker and 2 workers")
+    finally:
+        for worker in workers:
+            assert worker.stop() == 0
 
 
 # serve --db postgresql://
