@@ -18,6 +18,9 @@ recorded in ``ocpp_meter_migrations``, so any number of workers may start at onc
 The first two are partitioned by range of ``timestamp``, one partition per UTC day
 (``sampled_values_p20260105``), created when a batch first holds a reading of that day.
 
+Views (migration 2): ``session_energy``, the SQLite store's view of energy per charging session
+(:mod:`ocpp_meter.postgres_sessions`).
+
 **Exactly once.** A frame's identity is :func:`frame_identity`: a digest of the station id and
 the frame's bytes as received. A station that resends a frame whose CALLRESULT it lost sends the
 same bytes (OCPP-J: same message id, same payload), so the resend has the same identity; a
@@ -40,6 +43,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .postgres_sessions import POSTGRES_SESSION_ENERGY_VIEW
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -157,6 +162,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 ' ON transaction_events (station_id, "timestamp")'
             ),
         ],
+    ),
+    (
+        2,
+        "session_energy view, as in the SQLite store",
+        [POSTGRES_SESSION_ENERGY_VIEW],
     ),
 ]
 """``(version, description, statements)`` in order; a database records the versions applied
