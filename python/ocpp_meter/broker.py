@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 __all__ = [
+    "BROKER_URL_FORM",
     "DEAD_STREAM",
     "DEAD_SUBJECT_PREFIX",
     "DURABLE",
@@ -80,14 +81,34 @@ def station_from_header(value: str) -> str:
     return unquote(value, errors="strict")
 
 
+BROKER_URL_FORM = "nats://host:port[,host:port...]"
+"""The one broker URL form ``serve --broker`` and ``worker --broker`` take."""
+
+_SERVER = re.compile(
+    r"(?:nats://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+    r":(?P<port>[0-9]{1,5})"
+)
+
+
 def broker_servers(url: str) -> list[str]:
-    """``nats://h1:p1,h2:p2`` -> ``["nats://h1:p1", "nats://h2:p2"]``."""
-    if not url.startswith("nats://"):
-        raise ValueError(f"the broker URL must be nats://host:port[,host:port...], not {url!r}")
-    hosts = [h.strip() for h in url[len("nats://") :].split(",") if h.strip()]
-    if not hosts:
-        raise ValueError(f"no host in broker URL {url!r}")
-    return [h if h.startswith("nats://") else "nats://" + h for h in hosts]
+    """``nats://h1:p1,h2:p2`` -> ``["nats://h1:p1", "nats://h2:p2"]``.
+
+    Each server is a host name, an IPv4 address or a bracketed IPv6 address, and a port
+    (1-65535); a server after the first may repeat ``nats://`` (the form NATS's own tools take).
+    Anything else (another scheme, credentials, a path, a missing port, spaces, an empty item)
+    raises ``ValueError`` with one line saying what is wrong, before any connection is tried.
+    """
+    if not isinstance(url, str) or not url.startswith("nats://"):
+        raise ValueError(f"the broker URL must be {BROKER_URL_FORM}, not {url!r}")
+    servers = []
+    for item in url[len("nats://") :].split(","):
+        found = _SERVER.fullmatch(item)
+        if found is None or not 1 <= int(found["port"]) <= 65535:
+            raise ValueError(
+                f"the broker URL must be {BROKER_URL_FORM}: {item!r} is not host:port (in {url!r})"
+            )
+        servers.append(f"nats://{found['host']}:{int(found['port'])}")
+    return servers
 
 
 async def connect(url: str, name: str) -> Any:
