@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import services
-from serving import ServerProcess, in_process, run
+from serving import ServerProcess, free_port, in_process, run
 from stations import SAMPLED_VALUES, drive, frame, send
 from test_sessions import event, from_view
 
@@ -526,6 +526,52 @@ def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_
     finally:
         assert second.stop() == 0
     assert 0 < stopped_with < count
+
+
+def sigterm_while_waiting(broker: str, db: str, log: Path, waiting_for: str) -> tuple[int, str]:
+    """Start a worker, SIGTERM it once ``waiting_for`` is in its log; its status and log."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ocpp_meter.cli", "worker", "--broker", broker, "--db", db],
+            stdout=subprocess.DEVNULL, stderr=out,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while waiting_for not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        time.sleep(1.5)  # well into the retries
+        process.terminate()
+        status = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return status, log.read_text()
+
+
+def test_worker_sigterm_while_waiting_for_the_database_exits_cleanly(tmp_path: Path) -> None:
+    # Nothing listens on either port: the database is tried first, again and again.
+    closed = free_port()
+    status, log = sigterm_while_waiting(
+        f"nats://127.0.0.1:{closed}",
+        f"postgresql://postgres@127.0.0.1:{closed}/none",
+        tmp_path / "w.log",
+        "database unreachable",
+    )
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert log.count("database unreachable") >= 2  # it was retrying
+    assert "worker stopped before the database and the broker were reachable" in log
+
+
+def test_worker_sigterm_while_waiting_for_the_broker_exits_cleanly(db: str, tmp_path: Path) -> None:
+    status, log = sigterm_while_waiting(
+        f"nats://127.0.0.1:{free_port()}", db, tmp_path / "w.log", "connecting to the broker"
+    )
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert "worker stopped before the database and the broker were reachable" in log
 
 
 def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:

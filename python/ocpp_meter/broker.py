@@ -21,7 +21,9 @@ Needs the ``scale`` extra (``nats-py``).
 from __future__ import annotations
 
 import importlib
+import logging
 import re
+import time
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -46,6 +48,8 @@ __all__ = [
     "station_header",
     "station_subject",
 ]
+
+logger = logging.getLogger(__name__)
 
 STREAM = "OCPP_METER"
 SUBJECT_PREFIX = "ocpp.meter."
@@ -111,8 +115,28 @@ def broker_servers(url: str) -> list[str]:
     return servers
 
 
+def _error_logger(name: str) -> Any:
+    """The NATS client's error callback (a coroutine function, as the client insists): one log
+    line per distinct error per :data:`ERROR_LOG_INTERVAL` seconds (the client's own logs a
+    traceback on every attempt, four a second while a node or the whole broker is down)."""
+    last: dict[str, float] = {}
+
+    async def log_error(error: Exception) -> None:
+        text = " ".join(f"{type(error).__name__}: {error}".split())
+        now = time.monotonic()
+        if now - last.get(text, -ERROR_LOG_INTERVAL) >= ERROR_LOG_INTERVAL:
+            last[text] = now
+            logger.warning("%s: broker connection: %s (retrying)", name, text)
+
+    return log_error
+
+
+ERROR_LOG_INTERVAL = 10.0
+
+
 async def connect(url: str, name: str) -> Any:
-    """A NATS connection that reconnects for ever (a node being down is normal)."""
+    """A NATS connection that reconnects for ever (a node being down is normal), also while
+    first connecting; its errors are logged one line each, repeats every 10 s at most."""
     nats = importlib.import_module("nats")
     return await nats.connect(
         servers=broker_servers(url),
@@ -121,6 +145,7 @@ async def connect(url: str, name: str) -> Any:
         reconnect_time_wait=0.25,
         connect_timeout=2,
         allow_reconnect=True,
+        error_cb=_error_logger(name),
     )
 
 

@@ -47,6 +47,7 @@ from typing import Any
 from .postgres_sessions import POSTGRES_SESSION_ENERGY_VIEW
 
 __all__ = [
+    "CONNECT_TIMEOUT",
     "EVENT_COLUMNS",
     "MIGRATIONS",
     "ROW_COLUMNS",
@@ -384,6 +385,19 @@ def _partition_name(table: str, day: dt.date) -> str:
     return f"{table}_p{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
+CONNECT_TIMEOUT = 10
+"""Seconds a connection attempt may take (libpq's ``connect_timeout``) unless the URL sets
+it: libpq's own default waits for ever on a host that drops packets, and a worker that is
+told to stop meanwhile would wait with it."""
+
+
+def _bounded(url: str) -> str:
+    """``url`` with :data:`CONNECT_TIMEOUT` as its ``connect_timeout`` unless it has one."""
+    if "connect_timeout=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}connect_timeout={CONNECT_TIMEOUT}"
+
+
 class PostgresStore:
     """One ADBC connection to PostgreSQL; :meth:`write` stores decoded batches in one
     transaction. Not thread-safe: one thread owns a store."""
@@ -392,6 +406,7 @@ class PostgresStore:
         if not url.startswith(("postgresql://", "postgres://")):
             raise ValueError(f"not a postgresql:// URL: {url!r}")
         self.url = url
+        self._connect_url = _bounded(url)
         self._connection: Any = None
         self._days: dict[str, set[dt.date]] = {name: set() for name in _PARTITIONED}
 
@@ -402,7 +417,7 @@ class PostgresStore:
 
         self.close()
         try:
-            connection = pgdb.connect(self.url)
+            connection = pgdb.connect(self._connect_url)
         except Exception as error:
             raise StoreUnavailable(str(error)) from error
         self._connection = connection
@@ -455,7 +470,7 @@ class PostgresStore:
         pgdb = importlib.import_module("adbc_driver_postgresql.dbapi")
 
         try:
-            with pgdb.connect(self.url) as probe, probe.cursor() as cursor:
+            with pgdb.connect(self._connect_url) as probe, probe.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 cursor.fetchall()
         except Exception:  # noqa: BLE001

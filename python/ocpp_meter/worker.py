@@ -20,7 +20,10 @@ delivers the batch again after ``ack_wait``, to this worker or another; nothing 
 
 SIGTERM or SIGINT: a batch being stored is finished (committed, acknowledged), a batch fetched
 and not yet stored is returned (``nak``), then the worker exits. While one batch is stored the
-next is fetched, so at most two batches are in hand.
+next is fetched, so at most two batches are in hand. A worker still waiting for the database
+(retried every ``retry_delay`` seconds, each attempt bounded by
+:data:`~ocpp_meter.postgres_store.CONNECT_TIMEOUT`) or for the broker holds nothing: it stops
+at once. Either way ``ocpp-meter worker`` exits 0 after a signal.
 """
 
 from __future__ import annotations
@@ -159,11 +162,21 @@ class Worker:
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
-    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> None:
-        """Consume until ``stop`` is set."""
+    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> bool:
+        """Consume until ``stop`` is set; ``False`` if it was set before the database and the
+        broker were both reachable (nothing was consumed)."""
         api = importlib.import_module("nats.js.api")
-        await self._connect_store(stop)
-        self._nc = await connect(self.config.broker, "ocpp-meter-worker")
+        try:
+            if not await self._connect_store(stop):
+                return False
+            logger.info("database ready; connecting to the broker %s", self.config.broker)
+            self._nc = await _until(connect(self.config.broker, "ocpp-meter-worker"), stop)
+        finally:
+            if self._nc is None:
+                await self._in_thread(self.store.close)
+                self._thread.shutdown(wait=True)
+        if self._nc is None:
+            return False
         try:
             self._js = self._nc.jetstream()
             await ensure_streams(self._js, self.config.replicas)
@@ -216,17 +229,23 @@ class Worker:
                 s.batches, s.frames, s.rows, s.events, s.store_seconds, s.duplicates, s.dead,
                 s.returned,
             )  # fmt: skip
+        return True
 
-    async def _connect_store(self, stop: asyncio.Event) -> None:
-        while True:
+    async def _connect_store(self, stop: asyncio.Event) -> bool:
+        """Connect to the database, retrying while it is unreachable; ``False`` once ``stop``
+        is set (an attempt in progress ends within the store's connect timeout)."""
+        while not stop.is_set():
             try:
                 await self._in_thread(self.store.connect)
-                return
+                return True
             except StoreUnavailable as error:
-                logger.warning("database unreachable (%s); retrying", error)
-                if stop.is_set():
-                    raise
-                await asyncio.sleep(self.config.retry_delay)
+                # libpq's messages span lines: one log line each.
+                logger.warning("database unreachable (%s); retrying", " ".join(str(error).split()))
+            try:
+                await asyncio.wait_for(stop.wait(), self.config.retry_delay)
+            except asyncio.TimeoutError:
+                pass
+        return False
 
     async def _fetch(self, subscription: Any) -> list[Any]:
         nats_timeout = importlib.import_module("nats.errors").TimeoutError
@@ -311,6 +330,27 @@ class Worker:
         self.stats.returned += len(messages)
 
 
+async def _until(connecting: Any, stop: asyncio.Event) -> Any:
+    """What ``connecting`` gives, or ``None`` (and it cancelled) once ``stop`` is set first:
+    the NATS client retries an unreachable broker for ever."""
+    task = asyncio.ensure_future(connecting)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception as error:  # noqa: BLE001 - a connection being abandoned may fail
+        logger.debug("abandoned broker connection: %s", error)
+    return None
+
+
 async def run_worker(config: WorkerConfig, stop: asyncio.Event | None = None) -> WorkerStats:
     """Run a worker until ``stop`` is set (or SIGTERM / SIGINT when ``stop`` is ``None``)."""
     loop = asyncio.get_running_loop()
@@ -321,7 +361,11 @@ async def run_worker(config: WorkerConfig, stop: asyncio.Event | None = None) ->
             loop.add_signal_handler(signum, stop_event.set)
     worker = Worker(config)
     try:
-        await worker.run(stop_event)
+        if not await worker.run(stop_event):
+            logger.info(
+                "worker stopped before the database and the broker were reachable: nothing "
+                "was consumed"
+            )
     finally:
         if own:
             for signum in (signal.SIGINT, signal.SIGTERM):
