@@ -574,6 +574,47 @@ def test_worker_sigterm_while_waiting_for_the_broker_exits_cleanly(db: str, tmp_
     assert "worker stopped before the database and the broker were reachable" in log
 
 
+def test_gateway_sigterm_while_waiting_for_the_broker_exits_cleanly(tmp_path: Path) -> None:
+    log = tmp_path / "gateway.log"
+    closed = free_port()
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0",
+             "--broker", f"nats://127.0.0.1:{closed}"],
+            stdout=subprocess.DEVNULL, stderr=out,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while "broker connection" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        process.terminate()
+        status = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = log.read_text()
+    assert status == 0, text
+    assert "Traceback" not in text
+    assert "stopped before the broker was reachable" in text
+    # Repeated connection errors are one line each, not one per attempt (four a second).
+    assert text.count("broker connection") == 1, text
+
+
+def test_serve_db_postgres_unreachable_at_start_is_one_line() -> None:
+    closed = free_port()
+    refused = subprocess.run(
+        [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0",
+         "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    lines = refused.stderr.decode().splitlines()
+    assert refused.returncode == 1, lines
+    assert len(lines) == 1, lines
+    assert "cannot serve" in lines[0] and "Connection refused" in lines[0]
+
+
 def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:
     services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
     single = services.NatsCluster(tmp_path, size=1)

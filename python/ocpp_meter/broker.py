@@ -20,6 +20,7 @@ Needs the ``scale`` extra (``nats-py``).
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import re
@@ -47,6 +48,7 @@ __all__ = [
     "station_from_header",
     "station_header",
     "station_subject",
+    "until_stopped",
 ]
 
 logger = logging.getLogger(__name__)
@@ -173,3 +175,25 @@ async def ensure_streams(js: Any, replicas: int) -> None:
         except Exception:  # noqa: BLE001 - re-raised below unless the stream now exists
             # Another gateway or worker may have created it meanwhile: fine if it exists.
             await js.stream_info(name)
+
+
+async def until_stopped(connecting: Any, stop: asyncio.Event) -> Any:
+    """What the coroutine ``connecting`` gives, or ``None`` (and it cancelled) if ``stop`` is
+    set first: the NATS client tries an unreachable broker for ever, and a process told to
+    stop meanwhile should stop."""
+    task = asyncio.ensure_future(connecting)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception as error:  # noqa: BLE001 - a connection being abandoned may fail
+        logger.debug("abandoned broker connection: %s", error)
+    return None

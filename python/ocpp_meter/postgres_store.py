@@ -191,8 +191,14 @@ class StoreResult:
     events: int = 0
 
 
-class StoreUnavailable(Exception):
-    """The database cannot be reached: the batch was not stored and should be retried."""
+def _one_line(error: Exception) -> str:
+    """The error's message on one line (libpq's span several)."""
+    return " ".join(str(error).split())
+
+
+class StoreUnavailable(ConnectionError):
+    """The database cannot be reached: the batch was not stored and should be retried (an
+    ``OSError``, as any connection failure, so a command reports it in one line)."""
 
 
 def frame_identity(station_id: str, frame: bytes) -> str:
@@ -419,7 +425,7 @@ class PostgresStore:
         try:
             connection = pgdb.connect(self._connect_url)
         except Exception as error:
-            raise StoreUnavailable(str(error)) from error
+            raise StoreUnavailable(_one_line(error)) from error
         self._connection = connection
         try:
             with connection.cursor() as cursor:
@@ -453,7 +459,7 @@ class PostgresStore:
         except Exception as error:
             self.close()
             if self._is_down():
-                raise StoreUnavailable(str(error)) from error
+                raise StoreUnavailable(_one_line(error)) from error
             raise
 
     def close(self) -> None:
@@ -495,7 +501,7 @@ class PostgresStore:
                 logger.debug("rollback failed: %s", gone)
             if self._is_down():
                 self.close()
-                raise StoreUnavailable(str(error)) from error
+                raise StoreUnavailable(_one_line(error)) from error
             raise
 
     def _write(self, parts: Sequence[DecodedFrames]) -> tuple[int, int, int]:

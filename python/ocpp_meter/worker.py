@@ -54,6 +54,7 @@ from .broker import (
     ensure_streams,
     station_from_header,
     station_subject,
+    until_stopped,
 )
 from .postgres_store import (
     FrameBatch,
@@ -170,7 +171,7 @@ class Worker:
             if not await self._connect_store(stop):
                 return False
             logger.info("database ready; connecting to the broker %s", self.config.broker)
-            self._nc = await _until(connect(self.config.broker, "ocpp-meter-worker"), stop)
+            self._nc = await until_stopped(connect(self.config.broker, "ocpp-meter-worker"), stop)
         finally:
             if self._nc is None:
                 await self._in_thread(self.store.close)
@@ -239,8 +240,7 @@ class Worker:
                 await self._in_thread(self.store.connect)
                 return True
             except StoreUnavailable as error:
-                # libpq's messages span lines: one log line each.
-                logger.warning("database unreachable (%s); retrying", " ".join(str(error).split()))
+                logger.warning("database unreachable (%s); retrying", error)
             try:
                 await asyncio.wait_for(stop.wait(), self.config.retry_delay)
             except asyncio.TimeoutError:
@@ -328,27 +328,6 @@ class Worker:
             except Exception as error:  # noqa: BLE001 - unacknowledged, it comes back later
                 logger.debug("nak failed (redelivered after ack_wait): %s", error)
         self.stats.returned += len(messages)
-
-
-async def _until(connecting: Any, stop: asyncio.Event) -> Any:
-    """What ``connecting`` gives, or ``None`` (and it cancelled) once ``stop`` is set first:
-    the NATS client retries an unreachable broker for ever."""
-    task = asyncio.ensure_future(connecting)
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopped.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
-    except Exception as error:  # noqa: BLE001 - a connection being abandoned may fail
-        logger.debug("abandoned broker connection: %s", error)
-    return None
 
 
 async def run_worker(config: WorkerConfig, stop: asyncio.Event | None = None) -> WorkerStats:
