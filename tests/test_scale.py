@@ -528,19 +528,19 @@ def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_
     assert 0 < stopped_with < count
 
 
-def sigterm_while_waiting(broker: str, db: str, log: Path, waiting_for: str) -> tuple[int, str]:
-    """Start a worker, SIGTERM it once ``waiting_for`` is in its log; its status and log."""
+def sigterm_while_waiting(args: list[str], log: Path, waiting_for: str) -> tuple[int, str]:
+    """Run ``ocpp-meter *args``, SIGTERM it 1.5 s after ``waiting_for`` is in its log (well into
+    its retries); its status and log."""
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "ocpp_meter.cli", "worker", "--broker", broker, "--db", db],
-            stdout=subprocess.DEVNULL, stderr=out,
-        )  # fmt: skip
+            [sys.executable, "-m", "ocpp_meter.cli", *args], stdout=subprocess.DEVNULL, stderr=out
+        )
     try:
         deadline = time.monotonic() + 30
         while waiting_for not in log.read_text():
             assert process.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
-        time.sleep(1.5)  # well into the retries
+        time.sleep(1.5)
         process.terminate()
         status = process.wait(timeout=20)
     finally:
@@ -554,11 +554,11 @@ def test_worker_sigterm_while_waiting_for_the_database_exits_cleanly(tmp_path: P
     # Nothing listens on either port: the database is tried first, again and again.
     closed = free_port()
     status, log = sigterm_while_waiting(
-        f"nats://127.0.0.1:{closed}",
-        f"postgresql://postgres@127.0.0.1:{closed}/none",
+        ["worker", "--broker", f"nats://127.0.0.1:{closed}",
+         "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
         tmp_path / "w.log",
         "database unreachable",
-    )
+    )  # fmt: skip
     assert status == 0, log
     assert "Traceback" not in log
     assert log.count("database unreachable") >= 2  # it was retrying
@@ -567,7 +567,9 @@ def test_worker_sigterm_while_waiting_for_the_database_exits_cleanly(tmp_path: P
 
 def test_worker_sigterm_while_waiting_for_the_broker_exits_cleanly(db: str, tmp_path: Path) -> None:
     status, log = sigterm_while_waiting(
-        f"nats://127.0.0.1:{free_port()}", db, tmp_path / "w.log", "connecting to the broker"
+        ["worker", "--broker", f"nats://127.0.0.1:{free_port()}", "--db", db],
+        tmp_path / "w.log",
+        "connecting to the broker",
     )
     assert status == 0, log
     assert "Traceback" not in log
@@ -575,31 +577,16 @@ def test_worker_sigterm_while_waiting_for_the_broker_exits_cleanly(db: str, tmp_
 
 
 def test_gateway_sigterm_while_waiting_for_the_broker_exits_cleanly(tmp_path: Path) -> None:
-    log = tmp_path / "gateway.log"
-    closed = free_port()
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0",
-             "--broker", f"nats://127.0.0.1:{closed}"],
-            stdout=subprocess.DEVNULL, stderr=out,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while "broker connection" not in log.read_text():
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        process.terminate()
-        status = process.wait(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    text = log.read_text()
-    assert status == 0, text
-    assert "Traceback" not in text
-    assert "stopped before the broker was reachable" in text
-    # Repeated connection errors are one line each, not one per attempt (four a second).
-    assert text.count("broker connection") == 1, text
+    status, log = sigterm_while_waiting(
+        ["serve", "--port", "0", "--broker", f"nats://127.0.0.1:{free_port()}"],
+        tmp_path / "gateway.log",
+        "broker connection",
+    )
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert "stopped before the broker was reachable" in log
+    # The same connection error over 1.5 s of attempts (four a second): logged once.
+    assert log.count("broker connection") == 1, log
 
 
 def test_serve_db_postgres_unreachable_at_start_is_one_line() -> None:
