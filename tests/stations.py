@@ -1,13 +1,15 @@
-"""Charging stations for the scale-out tests: each sends MeterValues CALLs one after the other
-and, like a real station, sends the same frame again (same bytes) until it gets a CALLRESULT,
-reconnecting when the connection goes. What each station got acknowledged is recorded, so a
-test can compare it with the database."""
+"""Charging stations for the scale-out tests: each sends CALLs one after the other (MeterValues
+made up as it goes, or a given list of frames, such as whole charging sessions) and, like a real
+station, sends the same frame again (same bytes) until it gets a CALLRESULT, reconnecting when
+the connection goes. What each station got acknowledged is recorded, so a test can compare it
+with the database."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -50,14 +52,22 @@ class Tally:
         )
 
 
-async def station(url: str, name: str, tally: Tally, stop: asyncio.Event, give_up: float) -> None:
-    """Send frames until ``stop``; the frame in hand is sent until acknowledged or until the
-    ``give_up`` monotonic deadline (then it counts as unfinished)."""
+async def station(
+    url: str,
+    name: str,
+    tally: Tally,
+    stop: asyncio.Event,
+    give_up: float,
+    frames: Sequence[bytes] | None = None,
+) -> None:
+    """Send ``frames`` in order (by default :func:`frame`'s, until ``stop``); the frame in hand
+    is sent until acknowledged or until the ``give_up`` monotonic deadline (then it counts as
+    unfinished)."""
     number = 0
     socket = None
     try:
-        while not stop.is_set():
-            data = frame(name, number)
+        while not stop.is_set() if frames is None else number < len(frames):
+            data = frame(name, number) if frames is None else frames[number]
             while True:
                 if time.monotonic() > give_up:
                     tally.unfinished += 1
@@ -79,7 +89,7 @@ async def station(url: str, name: str, tally: Tally, stop: asyncio.Event, give_u
                     await asyncio.sleep(0.2)
                     continue
                 if reply[0] == 3:
-                    tally.acknowledged.add((name, f"{name}-{number}"))
+                    tally.acknowledged.add((name, json.loads(data)[1]))
                     break
                 tally.call_errors[reply[2]] = tally.call_errors.get(reply[2], 0) + 1
                 await asyncio.sleep(0.1)
@@ -114,4 +124,14 @@ async def drive(
         await asyncio.sleep(seconds)
     stop.set()
     await asyncio.gather(*tasks)
+    return tally
+
+
+async def send(url: str, frames: dict[str, Sequence[bytes]]) -> Tally:
+    """Each station of ``frames`` sends its frames, in order, each until acknowledged."""
+    tally = Tally()
+    give_up = time.monotonic() + 120
+    await asyncio.gather(
+        *(station(url, name, tally, asyncio.Event(), give_up, own) for name, own in frames.items())
+    )
     return tally

@@ -1,10 +1,14 @@
-"""The `ocpp-meter decode` command over the shipped sample capture."""
+"""The `ocpp-meter` commands over the shipped sample capture, and what `worker` and `serve`
+refuse before doing anything."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from ocpp_meter.broker import broker_servers
 
 CAPTURE = Path(__file__).resolve().parents[1] / "examples" / "meter_values.jsonl"
 
@@ -119,3 +123,40 @@ def test_worker_describes_itself_and_refuses_a_store_it_cannot_write() -> None:
     refused = run("worker", "--broker", "nats://127.0.0.1:1", "--db", "meter.sqlite")
     assert refused.returncode == 2
     assert b"--db must be a postgresql:// URL" in refused.stderr
+
+
+BAD_BROKER_URLS = [
+    "http://127.0.0.1:4222",  # another scheme
+    "127.0.0.1:4222",  # no scheme
+    "nats://127.0.0.1",  # no port
+    "nats://127.0.0.1:4222,",  # an empty server
+    "nats://user:secret@127.0.0.1:4222",  # credentials
+    "nats://127.0.0.1:4222/stream",  # a path
+    "nats://127.0.0.1:70000",  # not a port
+    "nats://127.0.0.1:4222, 127.0.0.1:4223",  # a space
+]
+
+
+@pytest.mark.parametrize("url", BAD_BROKER_URLS)
+@pytest.mark.parametrize("command", ["worker", "serve"])
+def test_a_broker_url_not_of_the_one_form_is_refused_in_one_line(command: str, url: str) -> None:
+    """Refused before any connection is tried: nothing listens on these ports, and a worker
+    would otherwise wait for its database for ever."""
+    args = (
+        ["--db", "postgresql://nobody@127.0.0.1:1/none"] if command == "worker" else ["--port", "0"]
+    )
+    refused = run(command, "--broker", url, *args)
+    assert refused.returncode == 2
+    lines = refused.stderr.decode().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"ocpp-meter {command}: ")
+    assert "nats://host:port[,host:port...]" in lines[0] and repr(url) in lines[0]
+
+
+def test_broker_urls_of_the_form_name_every_server() -> None:
+    assert broker_servers("nats://n1:4222,10.0.0.2:4222,[::1]:4222,nats://n4:1") == [
+        "nats://n1:4222",
+        "nats://10.0.0.2:4222",
+        "nats://[::1]:4222",
+        "nats://n4:1",
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,8 +19,9 @@ from typing import Any
 
 import pytest
 import services
-from serving import ServerProcess, in_process, run
-from stations import SAMPLED_VALUES, drive, frame
+from serving import ServerProcess, free_port, in_process, run
+from stations import SAMPLED_VALUES, drive, frame, send
+from test_sessions import event, from_view
 
 try:
     import adbc_driver_postgresql.dbapi as pgdb
@@ -28,9 +30,17 @@ except ImportError as missing:  # the scale extra is not installed
     services.require(f"Python module {missing.name}", False, "pip install -e '.[test]'")
 
 import ocpp_meter
+import ocpp_meter.postgres_store
 import ocpp_meter.samples
 from ocpp_meter.broker import DEAD_STREAM, HEADER_DEAD_REASON, STREAM, broker_servers
-from ocpp_meter.postgres_store import FrameBatch, PostgresStore, frame_identity
+from ocpp_meter.postgres_store import (
+    EVENT_COLUMNS,
+    MIGRATIONS,
+    ROW_COLUMNS,
+    FrameBatch,
+    PostgresStore,
+    frame_identity,
+)
 from ocpp_meter.server import ServeConfig
 
 
@@ -165,11 +175,20 @@ def batch(pairs: list[tuple[str, bytes]]) -> FrameBatch:
     )
 
 
-def test_store_migrates_once_types_partitions_and_stores_each_frame_once(db: str) -> None:
+def test_store_migrates_once_types_partitions_and_stores_each_frame_once(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = PostgresStore(db)
+    # A database made by an older release (migration 1 only) gets the versions after it.
+    monkeypatch.setattr(ocpp_meter.postgres_store, "MIGRATIONS", MIGRATIONS[:1])
+    store.connect()
+    assert query(db, "SELECT version FROM ocpp_meter_migrations") == [(1,)]
+    assert query(db, "SELECT count(*) FROM pg_views WHERE viewname = 'session_energy'") == [(0,)]
+    monkeypatch.undo()
     store.connect()
     store.connect()  # a second start applies nothing again
-    assert query(db, "SELECT version FROM ocpp_meter_migrations") == [(1,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,)]
+    assert query(db, "SELECT count(*) FROM pg_views WHERE viewname = 'session_energy'") == [(1,)]
     types = dict(
         query(
             db,
@@ -217,9 +236,6 @@ def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
     store.close()
 
 
-@pytest.mark.skipif(
-    not hasattr(ocpp_meter.BatchResult, "events"), reason="decode_batch has no result.events yet"
-)
 def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
     frames = ocpp_meter.samples.sessions(4, seed=3)  # type: ignore[attr-defined]
     actions = [json.loads(f)[2] for f in frames]
@@ -247,6 +263,167 @@ def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
     again = store.store_frames([replace(batch(pairs), actions=actions)])
     assert (again.frames, again.events) == (0, 0)
     store.close()
+
+
+# Whole charging sessions: TransactionEvents (Started, Updated, Ended) and their readings.
+
+
+def session_stations(stations: int = 3, sessions: int = 2) -> dict[str, list[bytes]]:
+    """Each station's frames: whole sessions (TransactionEvents, and MeterValues of its grid
+    meter) as ``ocpp_meter.samples`` makes them, then all of them once more, as a station
+    sends them again when it lost their CALLRESULTs."""
+    out = {}
+    for i in range(stations):
+        own = ocpp_meter.samples.sessions(sessions, seed=40 + i)  # type: ignore[attr-defined]
+        out[f"S{i}"] = own + own
+    return out
+
+
+def sorted_records(table: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = table.to_pylist()
+    return sorted(records, key=lambda r: tuple(r[k] for k in keys))
+
+
+def check_sessions_stored(url: str, frames: dict[str, list[bytes]], tally: Any, what: str) -> None:
+    """Every frame acknowledged; its rows and event record stored exactly once, equal to what
+    ``decode_batch`` makes of the frames."""
+    import pyarrow as pa
+
+    unique = {name: list(dict.fromkeys(own)) for name, own in frames.items()}
+    expected = {(name, json.loads(f)[1]) for name, own in unique.items() for f in own}
+    assert tally.acknowledged == expected and not tally.call_errors and not tally.unfinished
+    results = [ocpp_meter.decode_batch(own, name) for name, own in unique.items()]
+    rows = pa.concat_tables(pa.table(r).cast(pa.table(results[0]).schema) for r in results)
+    events = pa.concat_tables(pa.table(r.events) for r in results)
+    check_exactly_once_frames(url, expected, what)
+    row_keys = ("station_id", "message_id", "meter_value_index", "sampled_value_index")
+    event_keys = ("station_id", "message_id")
+    with pgdb.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(map(quote, ROW_COLUMNS))} FROM sampled_values")
+        stored_rows = sorted_records(cursor.fetch_arrow_table(), row_keys)
+        cursor.execute(f"SELECT {', '.join(map(quote, EVENT_COLUMNS))} FROM transaction_events")
+        stored_events = sorted_records(cursor.fetch_arrow_table(), event_keys)
+        cursor.execute("SELECT sum(row_count), sum(event_count) FROM ingested_frames")
+        ledger = cursor.fetchone()
+    print(
+        f"{what}: {len(expected)} frames, {rows.num_rows} rows, {events.num_rows} events expected;"
+        f" stored {len(stored_rows)} rows, {len(stored_events)} events"
+    )
+    assert events.num_rows == sum(
+        json.loads(f)[2] == "TransactionEvent" for own in unique.values() for f in own
+    )
+    assert stored_events == sorted_records(events, event_keys)
+    assert stored_rows == sorted_records(rows, row_keys)
+    assert ledger == (rows.num_rows, events.num_rows)
+
+
+def check_exactly_once_frames(url: str, acknowledged: set[tuple[str, str]], what: str) -> None:
+    """Every acknowledged frame is in the ledger once, nothing else is (waiting up to 60 s)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and stored(url) != acknowledged:
+        time.sleep(0.25)
+    [(frames, distinct)] = query(
+        url, "SELECT count(*), count(DISTINCT (station_id, message_id)) FROM ingested_frames"
+    )
+    assert stored(url) == acknowledged, what
+    assert frames == distinct == len(acknowledged), what
+
+
+def quote(column: str) -> str:
+    return f'"{column}"'
+
+
+def test_sessions_through_serve_db_postgres(db: str) -> None:
+    frames = session_stations()
+
+    async def scenario() -> Any:
+        async with in_process(ServeConfig(port=0, db=db)) as url:
+            return await send(url, frames)
+
+    check_sessions_stored(db, frames, run(scenario(), 120), "sessions, serve --db postgresql")
+
+
+def test_sessions_through_gateway_and_workers(broker: str, db: str, tmp_path: Path) -> None:
+    frames = session_stations()
+    workers = [Worker(broker, db, tmp_path / f"w{i}.log") for i in range(2)]
+    try:
+        with gateway(broker, tmp_path) as gw:
+            tally = run(send(gw.url, frames), 120)
+        check_sessions_stored(db, frames, tally, "sessions, serve --broker and 2 workers")
+    finally:
+        for worker in workers:
+            assert worker.stop() == 0
+
+
+# The session_energy view: the same answers in PostgreSQL as in SQLite.
+
+
+def session_view_frames() -> dict[tuple[str, str], list[bytes]]:
+    """Frames by (station, dialect): generated sessions of both dialects, and sessions made to
+    raise each of the view's flags (a placeholder Begin register, a register going down, a
+    unit change, no Ended, timestamps out of order, events without readings)."""
+    placeholder = [
+        event("P", 0, "Started", 0, 0, context="Transaction.Begin"),
+        event("P", 1, "Updated", 60, 5_000_000, power=7000),
+        event("P", 2, "Ended", 120, 5_000_500, context="Transaction.End"),
+    ]
+    decreasing = [event("D", 0, "Started", 0, 100), event("D", 1, "Updated", 60, 40),
+                  event("D", 2, "Ended", 120, 90)]  # fmt: skip
+    units = [event("U", 0, "Started", 0, 1000), event("U", 1, "Ended", 60, 2, unit="kWh")]
+    open_ended = [event("O", 0, "Started", 0, 10), event("O", 1, "Updated", 60, 20)]
+    disordered = [event("X", 0, "Started", 60, 10), event("X", 1, "Ended", 0, 30),
+                  event("Y", 0, "Started", 60), event("Y", 1, "Ended", 0)]  # fmt: skip
+    return {
+        ("V1", "2.0.1"): ocpp_meter.samples.sessions(6, seed=11),  # type: ignore[attr-defined]
+        ("V2", "2.1"): ocpp_meter.samples.sessions(6, seed=12, dialect="2.1"),  # type: ignore[attr-defined]
+        ("V3", "2.0.1"): placeholder + decreasing + units + open_ended + disordered,
+    }
+
+
+def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> None:
+    from ocpp_meter.sessions import SessionEnergy
+    from ocpp_meter.storage import GroupCommitWriter
+
+    frames = session_view_frames()
+    store = PostgresStore(db)
+    sqlite_path = tmp_path / "view.sqlite"
+
+    async def into_sqlite() -> None:
+        with GroupCommitWriter(str(sqlite_path)) as writer:
+            for (station, dialect), own in frames.items():
+                for f in own:
+                    await writer.write_frame(station, f, dialect=dialect)  # type: ignore[arg-type]
+
+    run(into_sqlite(), 60)
+    for (station, dialect), own in frames.items():
+        pairs = [(station, f) for f in own]
+        actions = [json.loads(f)[2] for f in own]
+        result = store.store_frames([replace(batch(pairs), actions=actions, dialect=dialect)])
+        assert result.refused == [{}] and result.frames == len(own)
+    store.close()
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,)]
+
+    with sqlite3.connect(sqlite_path) as lite:
+        cursor = lite.execute("SELECT * FROM session_energy")
+        lite_columns = [d[0] for d in cursor.description]
+        in_sqlite = from_view(lite)
+    with pgdb.connect(db) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM session_energy")
+        pg_columns = [d[0] for d in cursor.description]
+        in_postgres = [SessionEnergy(*found) for found in cursor.fetchall()]
+    assert pg_columns == lite_columns == list(SessionEnergy._fields)
+    print(f"session_energy: {len(in_postgres)} sessions in PostgreSQL, {len(in_sqlite)} in SQLite")
+    assert len(in_postgres) == len(in_sqlite) == 6 + 6 + 6
+    # Every flag is raised by some session, so each of the view's branches is compared.
+    for flag in ("begin_placeholder", "register_decreased", "unit_changed", "not_ended",
+                 "out_of_order"):  # fmt: skip
+        assert any(getattr(s, flag) for s in in_postgres), flag
+    for pg_record, lite_record in zip(in_postgres, in_sqlite):
+        floats = {"energy_wh": None, "peak_power_w": None}
+        assert pg_record._replace(**floats) == lite_record._replace(**floats)
+        # Sums of floats in another order may differ in the last bit.
+        for name in floats:
+            assert getattr(pg_record, name) == pytest.approx(getattr(lite_record, name))
 
 
 # serve --db postgresql://
@@ -351,6 +528,80 @@ def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_
     assert 0 < stopped_with < count
 
 
+def sigterm_while_waiting(args: list[str], log: Path, waiting_for: str) -> tuple[int, str]:
+    """Run ``ocpp-meter *args``, SIGTERM it 1.5 s after ``waiting_for`` is in its log (well into
+    its retries); its status and log."""
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ocpp_meter.cli", *args], stdout=subprocess.DEVNULL, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while waiting_for not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        time.sleep(1.5)
+        process.terminate()
+        status = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return status, log.read_text()
+
+
+def test_worker_sigterm_while_waiting_for_the_database_exits_cleanly(tmp_path: Path) -> None:
+    # Nothing listens on either port: the database is tried first, again and again.
+    closed = free_port()
+    status, log = sigterm_while_waiting(
+        ["worker", "--broker", f"nats://127.0.0.1:{closed}",
+         "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
+        tmp_path / "w.log",
+        "database unreachable",
+    )  # fmt: skip
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert log.count("database unreachable") >= 2  # it was retrying
+    assert "worker stopped before the database and the broker were reachable" in log
+
+
+def test_worker_sigterm_while_waiting_for_the_broker_exits_cleanly(db: str, tmp_path: Path) -> None:
+    status, log = sigterm_while_waiting(
+        ["worker", "--broker", f"nats://127.0.0.1:{free_port()}", "--db", db],
+        tmp_path / "w.log",
+        "connecting to the broker",
+    )
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert "worker stopped before the database and the broker were reachable" in log
+
+
+def test_gateway_sigterm_while_waiting_for_the_broker_exits_cleanly(tmp_path: Path) -> None:
+    status, log = sigterm_while_waiting(
+        ["serve", "--port", "0", "--broker", f"nats://127.0.0.1:{free_port()}"],
+        tmp_path / "gateway.log",
+        "broker connection",
+    )
+    assert status == 0, log
+    assert "Traceback" not in log
+    assert "stopped before the broker was reachable" in log
+    # The same connection error over 1.5 s of attempts (four a second): logged once.
+    assert log.count("broker connection") == 1, log
+
+
+def test_serve_db_postgres_unreachable_at_start_is_one_line() -> None:
+    closed = free_port()
+    refused = subprocess.run(
+        [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0",
+         "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    lines = refused.stderr.decode().splitlines()
+    assert refused.returncode == 1, lines
+    assert len(lines) == 1, lines
+    assert "cannot serve" in lines[0] and "Connection refused" in lines[0]
+
+
 def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:
     services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
     single = services.NatsCluster(tmp_path, size=1)
@@ -396,7 +647,10 @@ def test_fault_stream_leader_killed(
         await nc.close()
         return str(info.cluster.leader)
 
-    worker = Worker(broker, db, tmp_path / "w.log")
+    # Deliveries or acknowledgements lost with the killed node bring their messages back after
+    # ack_wait (found stored, then acknowledged): 5 s, not the default 30 s, which was half of
+    # the check's 60 s bound on a busy machine.
+    worker = Worker(broker, db, tmp_path / "w.log", "--ack-wait", "5")
     killed: list[int] = []
 
     def fault() -> None:
@@ -416,7 +670,7 @@ def test_fault_stream_leader_killed(
     try:
         check_exactly_once(db, tally.acknowledged, f"leader n{killed} killed ({tally!s})")
     finally:
-        worker.stop()
+        assert worker.stop() == 0
 
 
 def test_fault_worker_killed_mid_batch(broker: str, db: str, tmp_path: Path) -> None:

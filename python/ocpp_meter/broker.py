@@ -20,12 +20,16 @@ Needs the ``scale`` extra (``nats-py``).
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import logging
 import re
+import time
 from typing import Any
 from urllib.parse import quote, unquote
 
 __all__ = [
+    "BROKER_URL_FORM",
     "DEAD_STREAM",
     "DEAD_SUBJECT_PREFIX",
     "DURABLE",
@@ -44,7 +48,10 @@ __all__ = [
     "station_from_header",
     "station_header",
     "station_subject",
+    "until_stopped",
 ]
+
+logger = logging.getLogger(__name__)
 
 STREAM = "OCPP_METER"
 SUBJECT_PREFIX = "ocpp.meter."
@@ -80,18 +87,58 @@ def station_from_header(value: str) -> str:
     return unquote(value, errors="strict")
 
 
+BROKER_URL_FORM = "nats://host:port[,host:port...]"
+"""The one broker URL form ``serve --broker`` and ``worker --broker`` take."""
+
+_SERVER = re.compile(
+    r"(?:nats://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+    r":(?P<port>[0-9]{1,5})"
+)
+
+
 def broker_servers(url: str) -> list[str]:
-    """``nats://h1:p1,h2:p2`` -> ``["nats://h1:p1", "nats://h2:p2"]``."""
-    if not url.startswith("nats://"):
-        raise ValueError(f"the broker URL must be nats://host:port[,host:port...], not {url!r}")
-    hosts = [h.strip() for h in url[len("nats://") :].split(",") if h.strip()]
-    if not hosts:
-        raise ValueError(f"no host in broker URL {url!r}")
-    return [h if h.startswith("nats://") else "nats://" + h for h in hosts]
+    """``nats://h1:p1,h2:p2`` -> ``["nats://h1:p1", "nats://h2:p2"]``.
+
+    Each server is a host name, an IPv4 address or a bracketed IPv6 address, and a port
+    (1-65535); a server after the first may repeat ``nats://`` (the form NATS's own tools take).
+    Anything else (another scheme, credentials, a path, a missing port, spaces, an empty item)
+    raises ``ValueError`` with one line saying what is wrong, before any connection is tried.
+    """
+    if not isinstance(url, str) or not url.startswith("nats://"):
+        raise ValueError(f"the broker URL must be {BROKER_URL_FORM}, not {url!r}")
+    servers = []
+    for item in url[len("nats://") :].split(","):
+        found = _SERVER.fullmatch(item)
+        if found is None or not 1 <= int(found["port"]) <= 65535:
+            raise ValueError(
+                f"the broker URL must be {BROKER_URL_FORM}: {item!r} is not host:port (in {url!r})"
+            )
+        servers.append(f"nats://{found['host']}:{int(found['port'])}")
+    return servers
+
+
+def _error_logger(name: str) -> Any:
+    """The NATS client's error callback (a coroutine function, as the client insists): one log
+    line per distinct error per :data:`ERROR_LOG_INTERVAL` seconds (the client's own logs a
+    traceback on every attempt, four a second while a node or the whole broker is down)."""
+    last: dict[str, float] = {}
+
+    async def log_error(error: Exception) -> None:
+        text = " ".join(f"{type(error).__name__}: {error}".split())
+        now = time.monotonic()
+        if now - last.get(text, -ERROR_LOG_INTERVAL) >= ERROR_LOG_INTERVAL:
+            last[text] = now
+            logger.warning("%s: broker connection: %s (retrying)", name, text)
+
+    return log_error
+
+
+ERROR_LOG_INTERVAL = 10.0
 
 
 async def connect(url: str, name: str) -> Any:
-    """A NATS connection that reconnects for ever (a node being down is normal)."""
+    """A NATS connection that reconnects for ever (a node being down is normal), also while
+    first connecting; its errors are logged one line each, repeats every 10 s at most."""
     nats = importlib.import_module("nats")
     return await nats.connect(
         servers=broker_servers(url),
@@ -100,6 +147,7 @@ async def connect(url: str, name: str) -> Any:
         reconnect_time_wait=0.25,
         connect_timeout=2,
         allow_reconnect=True,
+        error_cb=_error_logger(name),
     )
 
 
@@ -127,3 +175,25 @@ async def ensure_streams(js: Any, replicas: int) -> None:
         except Exception:  # noqa: BLE001 - re-raised below unless the stream now exists
             # Another gateway or worker may have created it meanwhile: fine if it exists.
             await js.stream_info(name)
+
+
+async def until_stopped(connecting: Any, stop: asyncio.Event) -> Any:
+    """What the coroutine ``connecting`` gives, or ``None`` (and it cancelled) if ``stop`` is
+    set first: the NATS client tries an unreachable broker for ever, and a process told to
+    stop meanwhile should stop."""
+    task = asyncio.ensure_future(connecting)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception as error:  # noqa: BLE001 - a connection being abandoned may fail
+        logger.debug("abandoned broker connection: %s", error)
+    return None

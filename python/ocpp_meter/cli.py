@@ -431,9 +431,15 @@ def _log_to_stderr(level: str) -> None:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from .broker import broker_servers
     from .worker import WorkerConfig, run
 
     _log_to_stderr(args.log_level)
+    try:
+        broker_servers(args.broker)
+    except ValueError as error:
+        sys.stderr.write(f"ocpp-meter worker: --broker: {error}\n")
+        return 2
     if not args.db.startswith(("postgresql://", "postgres://")):
         sys.stderr.write("ocpp-meter worker: --db must be a postgresql:// URL\n")
         return 2

@@ -18,6 +18,9 @@ recorded in ``ocpp_meter_migrations``, so any number of workers may start at onc
 The first two are partitioned by range of ``timestamp``, one partition per UTC day
 (``sampled_values_p20260105``), created when a batch first holds a reading of that day.
 
+Views (migration 2): ``session_energy``, the SQLite store's view of energy per charging session
+(:mod:`ocpp_meter.postgres_sessions`).
+
 **Exactly once.** A frame's identity is :func:`frame_identity`: a digest of the station id and
 the frame's bytes as received. A station that resends a frame whose CALLRESULT it lost sends the
 same bytes (OCPP-J: same message id, same payload), so the resend has the same identity; a
@@ -41,7 +44,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .postgres_sessions import POSTGRES_SESSION_ENERGY_VIEW
+
 __all__ = [
+    "CONNECT_TIMEOUT",
     "EVENT_COLUMNS",
     "MIGRATIONS",
     "ROW_COLUMNS",
@@ -158,6 +164,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             ),
         ],
     ),
+    (
+        2,
+        "session_energy view, as in the SQLite store",
+        [POSTGRES_SESSION_ENERGY_VIEW],
+    ),
 ]
 """``(version, description, statements)`` in order; a database records the versions applied
 in ``ocpp_meter_migrations``. A new version is appended here, never an old one changed."""
@@ -180,8 +191,14 @@ class StoreResult:
     events: int = 0
 
 
-class StoreUnavailable(Exception):
-    """The database cannot be reached: the batch was not stored and should be retried."""
+def _one_line(error: Exception) -> str:
+    """The error's message on one line (libpq's span several)."""
+    return " ".join(str(error).split())
+
+
+class StoreUnavailable(ConnectionError):
+    """The database cannot be reached: the batch was not stored and should be retried (an
+    ``OSError``, as any connection failure, so a command reports it in one line)."""
 
 
 def frame_identity(station_id: str, frame: bytes) -> str:
@@ -374,6 +391,19 @@ def _partition_name(table: str, day: dt.date) -> str:
     return f"{table}_p{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
+CONNECT_TIMEOUT = 10
+"""Seconds a connection attempt may take (libpq's ``connect_timeout``) unless the URL sets
+it: libpq's own default waits for ever on a host that drops packets, and a worker that is
+told to stop meanwhile would wait with it."""
+
+
+def _bounded(url: str) -> str:
+    """``url`` with :data:`CONNECT_TIMEOUT` as its ``connect_timeout`` unless it has one."""
+    if "connect_timeout=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}connect_timeout={CONNECT_TIMEOUT}"
+
+
 class PostgresStore:
     """One ADBC connection to PostgreSQL; :meth:`write` stores decoded batches in one
     transaction. Not thread-safe: one thread owns a store."""
@@ -382,6 +412,7 @@ class PostgresStore:
         if not url.startswith(("postgresql://", "postgres://")):
             raise ValueError(f"not a postgresql:// URL: {url!r}")
         self.url = url
+        self._connect_url = _bounded(url)
         self._connection: Any = None
         self._days: dict[str, set[dt.date]] = {name: set() for name in _PARTITIONED}
 
@@ -392,9 +423,9 @@ class PostgresStore:
 
         self.close()
         try:
-            connection = pgdb.connect(self.url)
+            connection = pgdb.connect(self._connect_url)
         except Exception as error:
-            raise StoreUnavailable(str(error)) from error
+            raise StoreUnavailable(_one_line(error)) from error
         self._connection = connection
         try:
             with connection.cursor() as cursor:
@@ -428,7 +459,7 @@ class PostgresStore:
         except Exception as error:
             self.close()
             if self._is_down():
-                raise StoreUnavailable(str(error)) from error
+                raise StoreUnavailable(_one_line(error)) from error
             raise
 
     def close(self) -> None:
@@ -445,7 +476,7 @@ class PostgresStore:
         pgdb = importlib.import_module("adbc_driver_postgresql.dbapi")
 
         try:
-            with pgdb.connect(self.url) as probe, probe.cursor() as cursor:
+            with pgdb.connect(self._connect_url) as probe, probe.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 cursor.fetchall()
         except Exception:  # noqa: BLE001
@@ -470,7 +501,7 @@ class PostgresStore:
                 logger.debug("rollback failed: %s", gone)
             if self._is_down():
                 self.close()
-                raise StoreUnavailable(str(error)) from error
+                raise StoreUnavailable(_one_line(error)) from error
             raise
 
     def _write(self, parts: Sequence[DecodedFrames]) -> tuple[int, int, int]:

@@ -81,6 +81,7 @@ from ._core import (
     encode_call_error,
 )
 from .admission import Admission, AdmissionLimits, AdmittedConnection, Refusal
+from .broker import broker_servers, until_stopped
 from .dispatch import DIALECTS, Dispatcher, current_call
 from .enums import ErrorCode
 from .errors import OcppError
@@ -299,7 +300,8 @@ class ServeConfig:
     def check(self) -> None:
         """Raise ``ValueError`` if the security options do not fit the security profile, or a
         validation profile or dialect is unknown, or no dialect is served, or the size limits,
-        connection limits or heartbeat interval are out of range."""
+        connection limits or heartbeat interval are out of range, or the broker URL is not
+        ``nats://host:port[,host:port...]``."""
         Dispatcher(profile=self.profile, station_profiles=self.station_profiles)
         self.services()
         self.admission_limits().check()
@@ -311,6 +313,8 @@ class ServeConfig:
             raise ValueError("max-message-bytes must be at least max-frame-bytes")
         if not self.dialects:
             raise ValueError("at least one dialect must be served")
+        if self.broker is not None:
+            broker_servers(self.broker)
         for dialect in self.dialects:
             if dialect not in DIALECTS:
                 raise ValueError(f"dialect must be '2.0.1' or '2.1', got {dialect!r}")
@@ -591,10 +595,19 @@ async def serve(
     previous_limits = set_limits(max_frame_bytes=config.max_frame_bytes)
     services = config.services()
     try:
-        sink = await open_sink(config)
+        # A broker down at start is waited for (the NATS client retries for ever): a signal
+        # meanwhile stops the process.
+        opened = await until_stopped(open_sink(config), stop_event)
     except BaseException:
         set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
+        _remove_signal_handlers(loop, own_signals)
         raise
+    if opened is None:
+        set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
+        _remove_signal_handlers(loop, own_signals)
+        logger.info("stopped before the broker was reachable: nothing was received")
+        return
+    sink: FrameSink = opened
     try:
         ingest = IngestServer(
             Dispatcher(
@@ -670,10 +683,14 @@ async def serve(
     finally:
         set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
         await sink.aclose()
-        if own_signals:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
+        _remove_signal_handlers(loop, own_signals)
         logger.info("stopped: %s", sink.summary())
+
+
+def _remove_signal_handlers(loop: asyncio.AbstractEventLoop, own: bool) -> None:
+    if own:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 async def _summarize(refusals: RefusalLog, interval: float) -> None:

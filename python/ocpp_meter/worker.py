@@ -20,7 +20,10 @@ delivers the batch again after ``ack_wait``, to this worker or another; nothing 
 
 SIGTERM or SIGINT: a batch being stored is finished (committed, acknowledged), a batch fetched
 and not yet stored is returned (``nak``), then the worker exits. While one batch is stored the
-next is fetched, so at most two batches are in hand.
+next is fetched, so at most two batches are in hand. A worker still waiting for the database
+(retried every ``retry_delay`` seconds, each attempt bounded by
+:data:`~ocpp_meter.postgres_store.CONNECT_TIMEOUT`) or for the broker holds nothing: it stops
+at once. Either way ``ocpp-meter worker`` exits 0 after a signal.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from .broker import (
     ensure_streams,
     station_from_header,
     station_subject,
+    until_stopped,
 )
 from .postgres_store import (
     FrameBatch,
@@ -159,11 +163,21 @@ class Worker:
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
-    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> None:
-        """Consume until ``stop`` is set."""
+    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> bool:
+        """Consume until ``stop`` is set; ``False`` if it was set before the database and the
+        broker were both reachable (nothing was consumed)."""
         api = importlib.import_module("nats.js.api")
-        await self._connect_store(stop)
-        self._nc = await connect(self.config.broker, "ocpp-meter-worker")
+        try:
+            if not await self._connect_store(stop):
+                return False
+            logger.info("database ready; connecting to the broker %s", self.config.broker)
+            self._nc = await until_stopped(connect(self.config.broker, "ocpp-meter-worker"), stop)
+        finally:
+            if self._nc is None:
+                await self._in_thread(self.store.close)
+                self._thread.shutdown(wait=True)
+        if self._nc is None:
+            return False
         try:
             self._js = self._nc.jetstream()
             await ensure_streams(self._js, self.config.replicas)
@@ -216,17 +230,22 @@ class Worker:
                 s.batches, s.frames, s.rows, s.events, s.store_seconds, s.duplicates, s.dead,
                 s.returned,
             )  # fmt: skip
+        return True
 
-    async def _connect_store(self, stop: asyncio.Event) -> None:
-        while True:
+    async def _connect_store(self, stop: asyncio.Event) -> bool:
+        """Connect to the database, retrying while it is unreachable; ``False`` once ``stop``
+        is set (an attempt in progress ends within the store's connect timeout)."""
+        while not stop.is_set():
             try:
                 await self._in_thread(self.store.connect)
-                return
+                return True
             except StoreUnavailable as error:
                 logger.warning("database unreachable (%s); retrying", error)
-                if stop.is_set():
-                    raise
-                await asyncio.sleep(self.config.retry_delay)
+            try:
+                await asyncio.wait_for(stop.wait(), self.config.retry_delay)
+            except asyncio.TimeoutError:
+                pass
+        return False
 
     async def _fetch(self, subscription: Any) -> list[Any]:
         nats_timeout = importlib.import_module("nats.errors").TimeoutError
@@ -321,7 +340,11 @@ async def run_worker(config: WorkerConfig, stop: asyncio.Event | None = None) ->
             loop.add_signal_handler(signum, stop_event.set)
     worker = Worker(config)
     try:
-        await worker.run(stop_event)
+        if not await worker.run(stop_event):
+            logger.info(
+                "worker stopped before the database and the broker were reachable: nothing "
+                "was consumed"
+            )
     finally:
         if own:
             for signum in (signal.SIGINT, signal.SIGTERM):
