@@ -1,12 +1,12 @@
 //! What the Python classes of OCPP 2.1's cost types share ([`cost_class!`]), and the
-//! `TransactionLimit` class ([`crate::cost::TransactionLimit`]); the classes of `costDetails`
+//! `TransactionLimit` class ([`crate::ocpp::cost::TransactionLimit`]); the classes of `costDetails`
 //! live in `cost_details`.
 
 use pyo3::prelude::*;
 
-use crate::cost::{TransactionLimit, MAX_SOC};
 use crate::dialect::Dialect;
-use crate::error::Res;
+use crate::fault::error::Res;
+use crate::ocpp::cost::{TransactionLimit, MAX_SOC};
 
 use super::args::*;
 use super::deviations::dialect_arg;
@@ -53,7 +53,7 @@ macro_rules! cost_class {
             fn _from_pickle(data: &Bound<'_, PyAny>) -> PyResult<Self> {
                 let (inner, _) = $crate::py::methods::from_json_as(
                     data,
-                    $crate::profile::Profile::Off,
+                    $crate::ocpp::profile::Profile::Off,
                     $crate::dialect::Dialect::V21,
                 )?;
                 Ok($class { inner })

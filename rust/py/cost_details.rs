@@ -1,4 +1,4 @@
-//! Python classes of OCPP 2.1's `costDetails` ([`crate::cost::CostDetails`] and its parts):
+//! Python classes of OCPP 2.1's `costDetails` ([`crate::ocpp::cost::CostDetails`] and its parts):
 //! immutable, `==`, readable `repr`, pickling, and keyword construction that validates like
 //! decoding. The class of `CostDimensionType` is `CostDimensionVolume`, because the Python
 //! enumeration `CostDimensionEnumType` already owns the name `CostDimension`.
@@ -6,11 +6,11 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 
-use crate::cost::*;
-use crate::decode::from_slice_in;
 use crate::dialect::Dialect;
-use crate::error::Res;
-use crate::json_value::write_value;
+use crate::fault::error::Res;
+use crate::json::value::write_value;
+use crate::ocpp::cost::*;
+use crate::ocpp::decode::from_slice_in;
 
 use super::args::*;
 use super::cost::cost_class;

@@ -4,11 +4,11 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::decode::{from_slice_in, Decode};
 use crate::dialect::Dialect;
-use crate::encode::Encode;
-use crate::error::{Fault, Res};
-use crate::profile::{decode_lenient, Deviations, Lenient, Profile};
+use crate::fault::error::{Fault, Res};
+use crate::ocpp::decode::{from_slice_in, Decode};
+use crate::ocpp::encode::Encode;
+use crate::ocpp::profile::{decode_lenient, Deviations, Lenient, Profile};
 
 use super::errors::to_py_err;
 use super::input::with_input;
@@ -31,7 +31,7 @@ pub fn from_json_as<T: Lenient + Send>(
     with_input(data, |buf, trusted| {
         match from_slice_in::<T>(buf, trusted, dialect) {
             Ok(v) => Ok((v, Deviations::default())),
-            Err(f) if buf.len() <= crate::limits::max_frame_bytes() => {
+            Err(f) if buf.len() <= crate::fault::limits::max_frame_bytes() => {
                 decode_lenient::<T>(buf, trusted, f, profile, dialect)
             }
             Err(f) => Err(f),
@@ -137,7 +137,7 @@ macro_rules! dialect_class {
             fn _from_pickle(data: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
                 let (inner, _) = $crate::py::methods::from_json_as(
                     data,
-                    $crate::profile::Profile::Off,
+                    $crate::ocpp::profile::Profile::Off,
                     $crate::dialect::Dialect::V21,
                 )?;
                 Ok($class { inner })

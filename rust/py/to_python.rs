@@ -4,9 +4,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyList, PyString, PyTzInfo};
 
-use crate::datetime::DateTime;
-use crate::json_value::JsonValue;
-use crate::model::CustomData;
+use crate::json::datetime::DateTime;
+use crate::json::value::JsonValue;
+use crate::ocpp::model::CustomData;
 
 static UTC: PyOnceLock<Py<PyTzInfo>> = PyOnceLock::new();
 

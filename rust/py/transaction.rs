@@ -11,10 +11,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::dialect::Dialect;
-use crate::error::Res;
-use crate::model::MeterValue;
-use crate::profile::{Deviations, Profile};
-use crate::transaction_event::*;
+use crate::fault::error::Res;
+use crate::ocpp::model::MeterValue;
+use crate::ocpp::profile::{Deviations, Profile};
+use crate::ocpp::transaction_event::*;
 
 use super::cost::PyTransactionLimit;
 use super::cost_details::{cost_details_arg, PyCostDetails};
@@ -247,7 +247,7 @@ impl PyTransaction {
                 v21: TransactionV21 {
                     operation_mode: opt(operation_mode, enum_arg::<OperationMode>)
                         .at("operationMode")?,
-                    tariff_id: opt(tariff_id, |o| str_arg(o, crate::cost::MAX_TARIFF_ID))
+                    tariff_id: opt(tariff_id, |o| str_arg(o, crate::ocpp::cost::MAX_TARIFF_ID))
                         .at("tariffId")?,
                     transaction_limit: opt(transaction_limit, |o| {
                         Ok(instance_arg::<PyTransactionLimit>(o, "transactionLimit")?

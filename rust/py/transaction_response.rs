@@ -1,5 +1,5 @@
 //! Python classes of the `TransactionEvent` response
-//! ([`crate::transaction_event_response`]): `TransactionEventResponse`, `IdTokenInfo`,
+//! ([`crate::ocpp::transaction_event_response`]): `TransactionEventResponse`, `IdTokenInfo`,
 //! `MessageContent`. Same conventions as the request's classes: immutable, `==`, readable
 //! `repr`, pickling, keyword construction that validates like decoding and takes what either
 //! dialect allows (a `QRCODE` message of up to 1024 characters, OCPP 2.1's transaction limit;
@@ -9,8 +9,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple};
 
-use crate::error::Res;
-use crate::transaction_event_response::*;
+use crate::fault::error::Res;
+use crate::ocpp::transaction_event_response::*;
 
 use super::args::*;
 use super::cost::PyTransactionLimit;
