@@ -40,16 +40,6 @@ pub fn opt_int(py: Python<'_>, v: Option<i64>) -> PyResult<Option<Bound<'_, PyAn
         .transpose()?)
 }
 
-/// An optional double as a Python `float` (for reprs).
-pub fn opt_float(py: Python<'_>, v: Option<f64>) -> Option<Bound<'_, PyAny>> {
-    v.map(|f| PyFloat::new(py, f).into_any())
-}
-
-/// An optional string as a Python `str` (for reprs).
-pub fn opt_str<'py>(py: Python<'py>, v: Option<&str>) -> Option<Bound<'py, PyAny>> {
-    v.map(|s| PyString::new(py, s).into_any())
-}
-
 /// Open JSON to Python: dict, list, str, int, float, bool, None.
 pub fn json_to_py<'py>(py: Python<'py>, v: &JsonValue) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
