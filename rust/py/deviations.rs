@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::dialect::Dialect;
-use crate::profile::{Deviations, Profile, Warning};
+use crate::ocpp::profile::{Deviations, Profile, Warning};
 
 use super::to_python::json_to_py;
 

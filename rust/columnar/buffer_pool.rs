@@ -4,7 +4,7 @@
 //! the allocator fresh (mapped for it, and unmapped again when the table is dropped), so every
 //! batch paid one page fault per 4 KiB on first touch: a third of its time, measured with
 //! `perf` on `examples/batch_timing.rs`. An ingest worker decodes batch after batch of alike
-//! sizes, so the value buffers of a dropped table ([`crate::columns::Values`]) come back here,
+//! sizes, so the value buffers of a dropped table ([`crate::columnar::columns::Values`]) come back here,
 //! and the next batch's builders start from them, already mapped.
 //!
 //! The pool is bounded: it holds at most [`limit`] bytes (default [`DEFAULT_LIMIT`]; `0`

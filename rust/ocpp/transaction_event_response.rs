@@ -3,18 +3,18 @@
 //! request, the transaction limit with its `transactionInfo`. As in the request, 2.0.1's key
 //! tables are prefixes of 2.1's, so a 2.1 property is an unknown one under 2.0.1.
 
-use crate::cost::TransactionLimit;
-use crate::datetime::DateTime;
-use crate::decode::{
+use crate::dialect::Dialect;
+use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json::datetime::DateTime;
+use crate::json::reader::Reader;
+use crate::ocpp::cost::TransactionLimit;
+use crate::ocpp::decode::{
     bounded_array, custom_data, date_time, enumerated, expect_type, fields, integer,
     integer_within, missing, number, object, string_max, Decode,
 };
-use crate::dialect::Dialect;
-use crate::encode::{Encode, Obj};
-use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::model::{wire_enum, CustomData};
-use crate::reader::Reader;
-use crate::transaction_event::IdToken;
+use crate::ocpp::encode::{Encode, Obj};
+use crate::ocpp::model::{wire_enum, CustomData};
+use crate::ocpp::transaction_event::IdToken;
 
 /// `maxLength` of `language`, `language1` and `language2`.
 pub const MAX_LANGUAGE: usize = 8;
@@ -220,10 +220,6 @@ impl Decode for TransactionEventResponse {
     }
 }
 
-// Lenient only so that their Python classes can unpickle under the `off` profile: a response
-// built by keyword may hold what only one dialect allows (an EVSE id below 0, a long content).
-crate::transaction_event::no_sampled_values!(MessageContent, IdTokenInfo, TransactionEventResponse);
-
 impl Encode for MessageContent {
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
@@ -302,8 +298,8 @@ impl Encode for TransactionEventResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::from_slice;
-    use crate::error::ErrorCode::{self, *};
+    use crate::fault::error::ErrorCode::{self, *};
+    use crate::ocpp::decode::from_slice;
 
     fn outcome(text: &str) -> Result<TransactionEventResponse, (ErrorCode, String)> {
         from_slice::<TransactionEventResponse>(text.as_bytes(), false)
@@ -334,8 +330,12 @@ mod tests {
     #[test]
     fn the_2_1_response_decodes_and_round_trips_and_2_0_1_refuses_it() {
         let in_dialect = |text: &str, d: Dialect| {
-            crate::decode::from_slice_in::<TransactionEventResponse>(text.as_bytes(), false, d)
-                .map_err(|f| (f.code(), f.pointer()))
+            crate::ocpp::decode::from_slice_in::<TransactionEventResponse>(
+                text.as_bytes(),
+                false,
+                d,
+            )
+            .map_err(|f| (f.code(), f.pointer()))
         };
         let long = "c".repeat(MAX_CONTENT_V21);
         let text = format!(

@@ -1,7 +1,7 @@
 //! OCPP-J envelopes: `[2, id, action, payload]`, `[3, id, payload]`, `[4, id, code, text, details]`.
 //!
 //! Decoding reads the envelope and the payload in the same single pass. A frame longer than
-//! `max_frame_bytes` ([`crate::limits`]) is refused before that pass: `FormatViolation` with its
+//! `max_frame_bytes` ([`crate::fault::limits`]) is refused before that pass: `FormatViolation` with its
 //! message id when the id can be read from the frame's first bytes, `RpcFrameworkError` (no id)
 //! otherwise. When the pass fails, a cold second look decides which fault to report, in this
 //! order:
@@ -13,20 +13,21 @@
 //! 5. A CALL's action: not a string `RpcFrameworkError`, unknown `NotImplemented`; a CALLERROR's
 //!    code, description or details malformed: `RpcFrameworkError`.
 //! 6. The payload not an object: `FormatViolation`; then the payload's own faults (see
-//!    [`crate::decode`]).
+//!    [`crate::ocpp::decode`]).
 
-use crate::decode::Decode;
 use crate::dialect::Dialect;
-use crate::encode::{write_str, Encode};
-use crate::error::{ErrorCode, Fault, FaultKind, JsonType, Res, MAX_DESCRIPTION};
-use crate::json_value::{read_value, JsonValue};
-use crate::limits;
-use crate::model::{MeterValuesRequest, MeterValuesResponse};
-use crate::profile::{decode_lenient, Deviations, Profile};
-use crate::reader::{check_syntax, Reader};
-use crate::schema::{self, Direction, SchemaAction};
-use crate::transaction_event::TransactionEventRequest;
-use crate::transaction_event_response::TransactionEventResponse;
+use crate::fault::error::{ErrorCode, Fault, FaultKind, JsonType, Res, MAX_DESCRIPTION};
+use crate::fault::limits;
+use crate::json::reader::{check_syntax, Reader};
+use crate::json::value::{read_value, JsonValue};
+use crate::json::writer::write_str;
+use crate::ocpp::decode::Decode;
+use crate::ocpp::encode::Encode;
+use crate::ocpp::model::{MeterValuesRequest, MeterValuesResponse};
+use crate::ocpp::profile::{decode_lenient, Deviations, Profile};
+use crate::ocpp::schema::{self, Direction, SchemaAction};
+use crate::ocpp::transaction_event::TransactionEventRequest;
+use crate::ocpp::transaction_event_response::TransactionEventResponse;
 
 /// Longest message id OCPP-J allows, in characters.
 pub const MAX_MESSAGE_ID: usize = 36;
@@ -179,7 +180,7 @@ fn decode_message_within(
 
 /// [`decode_message`] under a validation profile: a CALL whose payload fails strictly only
 /// with deviations the profile accepts is decoded, with what was accepted (see
-/// [`crate::profile`]). Envelope faults are never relaxed.
+/// [`crate::ocpp::profile`]). Envelope faults are never relaxed.
 pub fn decode_message_as(
     buf: &[u8],
     trusted_utf8: bool,
@@ -190,7 +191,8 @@ pub fn decode_message_as(
     match decode_message_in(buf, trusted_utf8, result_action, dialect) {
         Ok(message) => Ok((message, Deviations::default())),
         Err(ff)
-            if ff.message_type == Some(2) && crate::profile::is_repairable(&ff.fault, profile) =>
+            if ff.message_type == Some(2)
+                && crate::ocpp::profile::is_repairable(&ff.fault, profile) =>
         {
             lenient_call(buf, trusted_utf8, ff, profile, dialect)
         }
@@ -282,7 +284,7 @@ fn call_payload(buf: &[u8], trusted_utf8: bool) -> Option<(Action, &[u8])> {
 }
 
 /// Decodes a CALL of an action whose payload is checked by its schema alone
-/// ([`crate::schema`]): BootNotification, Heartbeat, StatusNotification, Authorize. The envelope
+/// ([`crate::ocpp::schema`]): BootNotification, Heartbeat, StatusNotification, Authorize. The envelope
 /// faults and their order are those of [`decode_message`], with these actions as the known
 /// ones (any other action is `NotImplemented`); a valid CALLRESULT or CALLERROR is an
 /// unexpected message type.
@@ -753,7 +755,7 @@ pub fn encode_call_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode::{self, *};
+    use crate::fault::error::ErrorCode::{self, *};
     use crate::test_support::{mutate, xorshift};
 
     const PAYLOAD: &str = r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":1}]}]}"#;
@@ -873,7 +875,7 @@ mod tests {
     /// decodes as strictly, and what a profile accepts round-trips under it.
     #[test]
     fn mutated_quirky_frames_never_panic_under_any_profile_and_round_trip() {
-        use crate::profile::Profile;
+        use crate::ocpp::profile::Profile;
         let frame = r#"[2,"a","TransactionEvent",{"eventType":"Updated","timestamp":"2024-01-01T00:00:00+0100","triggerReason":"MeterValuePeriodic","seqNo":1,"transactionInfo":{"transactionId":"t","x":"€"},"meterValue":{"timestamp":"2024-01-01T00:00:00","sampledValue":[{"value":" 1.5 ","measurand":"temp€","phase":"l1","unitOfMeasure":{"unit":"kWhkWhkWhkWhkWhkWhkWh","multiplier":"3"}}]}}]"#;
         let alphabet = "{}[]:,\"0123456789-+.eE \\/utfnrlasxZT€é".as_bytes();
         let mut next = xorshift(0x2545_F491_4F6C_DD1D);

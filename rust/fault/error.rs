@@ -98,7 +98,7 @@ pub enum FaultKind {
     InvalidUnicode,
     /// Containers nested deeper than the decoder's limit.
     TooDeep { limit: usize },
-    /// Input longer than `max_frame_bytes` (see [`crate::limits`]), refused unread; a frame's
+    /// Input longer than `max_frame_bytes` (see [`crate::fault::limits`]), refused unread; a frame's
     /// message id was read from its start.
     TooLarge { limit: usize },
     /// A frame longer than `max_frame_bytes` whose start gave no message id.

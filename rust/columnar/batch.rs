@@ -5,7 +5,7 @@
 //! record with the CALLERROR a CSMS sends back (none for a frame read as a CALLRESULT or
 //! CALLERROR, which are never answered). [`Batch::frame_rows`] says how many rows each frame
 //! gave, so the accounting can be checked. An accepted `TransactionEvent` also gives one event
-//! record ([`crate::events`]), whose `meter_value_count` is its rows; a rejected one gives none.
+//! record ([`crate::columnar::events`]), whose `meter_value_count` is its rows; a rejected one gives none.
 //!
 //! The frames are cut into contiguous chunks of about equal bytes, one per thread
 //! (`std::thread::scope`: the chunks borrow the input, and a batch is one fork and one join,
@@ -20,15 +20,15 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::columns::{Builder, Table};
-use crate::dialect::Dialect;
-use crate::events::{EventColumns, EventRecord};
-use crate::frame::{decode_call_as, FrameFault, Request};
-use crate::profile::{Deviations, Profile};
-use crate::rows::{
+use crate::columnar::columns::{Builder, Table};
+use crate::columnar::events::{EventColumns, EventRecord};
+use crate::columnar::rows::{
     push_meter_values, push_transaction_event, write_accepted, write_rejected, ErrorColumns,
     Replies, RowColumns, Segments, WarningColumns,
 };
+use crate::dialect::Dialect;
+use crate::ocpp::profile::{Deviations, Profile};
+use crate::ocppj::frame::{decode_call_as, FrameFault, Request};
 
 /// With `threads == 0`, batches smaller than this run on the calling thread alone.
 pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
@@ -96,7 +96,7 @@ pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usiz
     decode_batch_as(frames, station_ids, threads, Profile::Strict, Dialect::V201)
 }
 
-/// [`decode_batch`] under a validation profile (see [`crate::profile`]), for frames of
+/// [`decode_batch`] under a validation profile (see [`crate::ocpp::profile`]), for frames of
 /// `dialect`'s schemas.
 pub fn decode_batch_as(
     frames: &[&[u8]],
@@ -365,11 +365,11 @@ fn decode_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arrow::export_stream;
-    use crate::arrow::import::{read_stream, Col};
-    use crate::error::ErrorCode;
-    use crate::frame::{decode_message, Action, Message};
-    use crate::profile::Profile;
+    use crate::columnar::arrow::export_stream;
+    use crate::columnar::arrow::import::{read_stream, Col};
+    use crate::fault::error::ErrorCode;
+    use crate::ocpp::profile::Profile;
+    use crate::ocppj::frame::{decode_message, Action, Message};
 
     /// A typical periodic sample of a three-phase charger: 12 sampled values.
     const METER_VALUES: &str = r#"[2,"mv-1","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00.123456789+02:00","sampledValue":[
@@ -930,12 +930,10 @@ mod tests {
         let payload = r#"{"eventType":"Updated","timestamp":"2024-05-01T12:00:00Z","triggerReason":"Trigger","seqNo":1,"transactionInfo":{"transactionId":"t"},"evse":{"id":"x"}}"#;
         let frame = format!(r#"[2,"z","TransactionEvent",{payload}]"#);
         let batch = run(&[&frame], 1);
-        let direct =
-            crate::decode::from_slice::<crate::transaction_event::TransactionEventRequest>(
-                payload.as_bytes(),
-                false,
-            )
-            .unwrap_err();
+        let direct = crate::ocpp::decode::from_slice::<
+            crate::ocpp::transaction_event::TransactionEventRequest,
+        >(payload.as_bytes(), false)
+        .unwrap_err();
         let e = errors(&batch);
         assert_eq!(strings(&e, "path"), [s(&direct.pointer())]);
         assert_eq!(strings(&e, "description"), [s(&direct.description())]);

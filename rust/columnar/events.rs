@@ -5,17 +5,17 @@
 //! - [`EventColumns`]: the contract's 20 columns as Arrow-shaped builders.
 //! - [`EventRecord`]: a decoded request whose `int32` columns were checked, ready to append.
 //!
-//! As in the rows ([`crate::rows`]), an `int32` column holds what OCPP calls an integer (32
+//! As in the rows ([`crate::columnar::rows`]), an `int32` column holds what OCPP calls an integer (32
 //! bits); the decoder accepts any 64-bit integer, so a value outside `i32` rejects the frame
 //! with `PropertyConstraintViolation` (`out_of_range`) at its path. The event's own integers
 //! are checked first, in this order: `numberOfPhasesUsed`, `cableMaxCurrent`, `reservationId`,
 //! `transactionInfo.remoteStartId`, `evse.id`, `evse.connectorId`; then its readings, as
-//! [`crate::rows::push_transaction_event`] checks them.
+//! [`crate::columnar::rows::push_transaction_event`] checks them.
 
-use crate::columns::{column_struct, ArrowType, BoolColumn, PrimColumn, Utf8Column};
-use crate::error::{Res, Seg};
-use crate::rows::{int32, timestamp_micros};
-use crate::transaction_event::TransactionEventRequest;
+use crate::columnar::columns::{column_struct, ArrowType, BoolColumn, PrimColumn, Utf8Column};
+use crate::columnar::rows::{int32, timestamp_micros};
+use crate::fault::error::{Res, Seg};
+use crate::ocpp::transaction_event::TransactionEventRequest;
 
 column_struct! {
     /// The contract's event columns, in order.
@@ -127,9 +127,9 @@ impl EventColumns {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::columns::Builder;
-    use crate::decode::from_slice;
-    use crate::error::ErrorCode;
+    use crate::columnar::columns::Builder;
+    use crate::fault::error::ErrorCode;
+    use crate::ocpp::decode::from_slice;
 
     fn te(text: &str) -> TransactionEventRequest {
         from_slice(text.as_bytes(), false).unwrap()

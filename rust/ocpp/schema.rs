@@ -17,13 +17,13 @@
 
 use std::sync::OnceLock;
 
-use crate::datetime::DateTime;
-use crate::decode::{count_at_most, expect_type, missing};
 use crate::dialect::Dialect;
-use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json_value::{read_members, read_value, JsonValue};
-use crate::model::check_max_length;
-use crate::reader::{check_syntax, Reader};
+use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json::datetime::DateTime;
+use crate::json::reader::{check_syntax, Reader};
+use crate::json::value::{read_members, read_value, JsonValue};
+use crate::ocpp::decode::{count_at_most, expect_type, missing};
+use crate::ocpp::model::check_max_length;
 
 /// The actions whose payloads are checked by their schema alone, in alphabetical order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -108,13 +108,13 @@ macro_rules! schema_texts {
             match (action, direction, dialect) {
                 $(
                     (SchemaAction::$action, Direction::Request, Dialect::V201) =>
-                        include_str!(concat!("schemas/ocpp201/", stringify!($action), "Request.json")),
+                        include_str!(concat!("../schemas/ocpp201/", stringify!($action), "Request.json")),
                     (SchemaAction::$action, Direction::Response, Dialect::V201) =>
-                        include_str!(concat!("schemas/ocpp201/", stringify!($action), "Response.json")),
+                        include_str!(concat!("../schemas/ocpp201/", stringify!($action), "Response.json")),
                     (SchemaAction::$action, Direction::Request, Dialect::V21) =>
-                        include_str!(concat!("schemas/ocpp21/", stringify!($action), "Request.json")),
+                        include_str!(concat!("../schemas/ocpp21/", stringify!($action), "Request.json")),
                     (SchemaAction::$action, Direction::Response, Dialect::V21) =>
-                        include_str!(concat!("schemas/ocpp21/", stringify!($action), "Response.json")),
+                        include_str!(concat!("../schemas/ocpp21/", stringify!($action), "Response.json")),
                 )*
             }
         }
@@ -329,7 +329,7 @@ pub fn validate(
     direction: Direction,
     dialect: Dialect,
 ) -> Res<JsonValue> {
-    let limit = crate::limits::max_frame_bytes();
+    let limit = crate::fault::limits::max_frame_bytes();
     if buf.len() > limit {
         return Err(Fault::new(FaultKind::TooLarge { limit }, 0));
     }
@@ -477,7 +477,7 @@ fn in_range(v: f64, min: Option<i64>, max: Option<i64>, at: usize) -> Res<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::fault::error::ErrorCode;
 
     fn run(
         action: SchemaAction,

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use crate::dialect::Dialect;
-use crate::error::{Fault, FaultKind, JsonType, Res};
+use crate::fault::error::{Fault, FaultKind, JsonType, Res};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -99,7 +99,7 @@ pub struct Reader<'a> {
     pos: usize,
     trusted_utf8: bool,
     key_at: usize,
-    /// Deepest nesting of open JSON (see [`crate::limits`]), fixed when the reader is made.
+    /// Deepest nesting of open JSON (see [`crate::fault::limits`]), fixed when the reader is made.
     max_depth: usize,
     /// False under the `off` profile: `maxLength` and minimums are not checked.
     value_checks: bool,
@@ -250,7 +250,7 @@ impl<'a> Reader<'a> {
             pos: 0,
             trusted_utf8,
             key_at: 0,
-            max_depth: crate::limits::max_depth(),
+            max_depth: crate::fault::limits::max_depth(),
             value_checks: true,
             dialect: Dialect::V201,
         }
@@ -491,7 +491,7 @@ impl<'a> Reader<'a> {
             Some(index) => Ok(Some(index)),
             None => Err(
                 Fault::new(FaultKind::UnknownProperty(key.as_ref().into()), at)
-                    .within(crate::error::Seg::Name(key.as_ref().into())),
+                    .within(crate::fault::error::Seg::Name(key.as_ref().into())),
             ),
         }
     }

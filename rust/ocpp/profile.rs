@@ -22,14 +22,15 @@
 //! only when that fails with a fault that is one of these deviations is it read into a tree,
 //! repaired there and decoded strictly again, repair after repair (at most [`MAX_REPAIRS`]).
 
-use crate::datetime::DateTime;
-use crate::decode::{decode_with, Decode};
 use crate::dialect::Dialect;
-use crate::error::{pointer_of, Fault, FaultKind, JsonType, Seg};
-use crate::json_value::{read_value, write_value, JsonValue};
-use crate::model::{MeterValue, MeterValuesRequest, RawEnums, SampledValue};
-use crate::reader::Reader;
-use crate::transaction_event::TransactionEventRequest;
+use crate::fault::error::{pointer_of, Fault, FaultKind, JsonType, Seg};
+use crate::json::datetime::DateTime;
+use crate::json::reader::Reader;
+use crate::json::value::{read_value, write_value, JsonValue};
+use crate::ocpp::decode::{decode_with, Decode};
+use crate::ocpp::model::{MeterValue, MeterValuesRequest, RawEnums, SampledValue};
+use crate::ocpp::transaction_event::TransactionEventRequest;
+use crate::ocpp::{cost, transaction_event, transaction_event_response};
 
 /// How strictly input is validated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -154,6 +155,37 @@ impl Lenient for MeterValue {
     }
 }
 
+/// Implements [`Lenient`] for types that hold no sampled values, so that their Python classes
+/// can unpickle under the `off` profile, as the requests do: a value built by keyword may hold
+/// what only one dialect allows (an EVSE id below 0, a long content).
+macro_rules! no_sampled_values {
+    ($($t:ty),*) => {$(
+        impl Lenient for $t {
+            fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue> {
+                None
+            }
+        }
+    )*};
+}
+no_sampled_values!(
+    transaction_event::AdditionalInfo,
+    transaction_event::IdToken,
+    transaction_event::Evse,
+    transaction_event::Transaction,
+    cost::TransactionLimit,
+    cost::CostDetails,
+    cost::ChargingPeriod,
+    cost::CostDimension,
+    cost::TotalCost,
+    cost::Price,
+    cost::TaxRate,
+    cost::TotalPrice,
+    cost::TotalUsage,
+    transaction_event_response::MessageContent,
+    transaction_event_response::IdTokenInfo,
+    transaction_event_response::TransactionEventResponse
+);
+
 /// The sampled value at `meterValue/i/...` of a message's meter values.
 fn in_meter_values<'t>(
     meter_values: Option<&'t mut Vec<MeterValue>>,
@@ -197,7 +229,7 @@ pub fn decode_lenient<T: Lenient>(
     }
     // The tree may nest a few levels deeper than open JSON may: the schema's own objects
     // (at most five levels) come first.
-    let depth = crate::limits::max_depth() + 8;
+    let depth = crate::fault::limits::max_depth() + 8;
     let mut r = Reader::new(payload, trusted_utf8).with_max_depth(depth);
     let mut tree = match read_value(&mut r, 0).and_then(|v| r.finish().map(|()| v)) {
         Ok(tree) => tree,
@@ -361,7 +393,7 @@ impl Repair {
         self.found.warnings.push(Warning {
             code,
             path: path.to_owned(),
-            raw: crate::error::truncate_chars(raw, MAX_RAW),
+            raw: crate::fault::error::truncate_chars(raw, MAX_RAW),
         });
     }
 
@@ -431,8 +463,8 @@ fn json_text(v: &JsonValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::from_slice;
-    use crate::model::MeterValuesRequest;
+    use crate::ocpp::decode::from_slice;
+    use crate::ocpp::model::MeterValuesRequest;
 
     fn lenient(text: &str) -> Result<(MeterValuesRequest, Deviations), Box<Fault>> {
         match from_slice::<MeterValuesRequest>(text.as_bytes(), true) {
@@ -452,8 +484,11 @@ mod tests {
     fn a_2_1_value_sent_under_2_0_1_is_flagged_and_held_typed() {
         let text = r#"{"evseId":1,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":81,"measurand":"Display.PresentSOC","location":"Upstream"},{"value":1,"measurand":"Temperature"}]}]}"#;
         let decode = |dialect| {
-            let strict =
-                crate::decode::from_slice_in::<MeterValuesRequest>(text.as_bytes(), true, dialect);
+            let strict = crate::ocpp::decode::from_slice_in::<MeterValuesRequest>(
+                text.as_bytes(),
+                true,
+                dialect,
+            );
             let fault = strict.expect_err("Temperature is in no dialect");
             decode_lenient::<MeterValuesRequest>(
                 text.as_bytes(),
@@ -478,9 +513,9 @@ mod tests {
         let first = &req.meter_value[0].sampled_value[0];
         assert_eq!(
             first.measurand,
-            Some(crate::model::Measurand::DisplayPresentSoc)
+            Some(crate::ocpp::model::Measurand::DisplayPresentSoc)
         );
-        assert_eq!(first.location, Some(crate::model::Location::Upstream));
+        assert_eq!(first.location, Some(crate::ocpp::model::Location::Upstream));
         assert_eq!(first.raw_enums(), None);
         // Held typed, it is the value a 2.1 decoding gives, flagged only under 2.0.1.
         let (req21, d21) = decode(Dialect::V21);
@@ -530,7 +565,7 @@ mod tests {
         assert_eq!(req.meter_value[0].sampled_value[1].measurand, None);
         // The raw value is written back where the enum would be.
         let mut out = Vec::new();
-        crate::encode::Encode::write(&req.meter_value[0].sampled_value[1], &mut out);
+        crate::ocpp::encode::Encode::write(&req.meter_value[0].sampled_value[1], &mut out);
         assert_eq!(out, br#"{"value":1.0,"measurand":"temperature"}"#);
         assert_eq!(
             d.unknown_properties,
@@ -606,7 +641,7 @@ mod tests {
 
     #[test]
     fn frames_are_decoded_leniently_only_when_asked_and_only_in_the_payload() {
-        use crate::frame::{decode_call, decode_call_as, Request};
+        use crate::ocppj::frame::{decode_call, decode_call_as, Request};
         let te = r#"[2,"te-1","TransactionEvent",{"eventType":"Updated","timestamp":"2024-05-01T12:00:01",
             "triggerReason":"MeterValuePeriodic","seqNo":7,"transactionInfo":{"transactionId":"tx-42"},
             "meterValue":{"timestamp":"2024-05-01T12:00:00Z","sampledValue":{"value":"5"}}}]"#;

@@ -5,10 +5,10 @@
 
 use std::borrow::Cow;
 
-use crate::datetime::DateTime;
 use crate::dialect::Dialect;
-use crate::error::FaultKind;
-use crate::json_value::JsonValue;
+use crate::fault::error::FaultKind;
+use crate::json::datetime::DateTime;
+use crate::json::value::JsonValue;
 
 /// `maxLength` of `customData.vendorId`.
 pub const MAX_VENDOR_ID: usize = 255;
@@ -73,7 +73,7 @@ impl ByLength {
         let (lo, hi) = *self.ranges.get(s.len())?;
         for k in lo..hi {
             let i = usize::from(self.order[usize::from(k)]);
-            if crate::reader::short_eq(s.as_bytes(), wire[i].as_bytes()) {
+            if crate::json::reader::short_eq(s.as_bytes(), wire[i].as_bytes()) {
                 return Some(i);
             }
         }
@@ -134,12 +134,12 @@ macro_rules! wire_enum {
             /// Parses a wire string (exact, case-sensitive).
             #[inline(always)]
             pub fn from_wire(s: &str) -> Option<$name> {
-                static BY_LENGTH: $crate::model::ByLength = $crate::model::ByLength::new($name::WIRE);
+                static BY_LENGTH: $crate::ocpp::model::ByLength = $crate::ocpp::model::ByLength::new($name::WIRE);
                 BY_LENGTH.find(Self::WIRE, s).map(|i| Self::ALL[i])
             }
         }
 
-        impl $crate::model::WireEnum for $name {
+        impl $crate::ocpp::model::WireEnum for $name {
             const SCHEMA_NAME: &'static str = $schema;
             const WIRE: &'static [&'static str] = $name::WIRE;
             const V201_COUNT: usize = $name::V201_COUNT;
@@ -273,7 +273,7 @@ pub struct CustomData {
 impl PartialEq for CustomData {
     fn eq(&self, other: &Self) -> bool {
         self.vendor_id == other.vendor_id
-            && crate::json_value::same_members(&self.extra, &other.extra)
+            && crate::json::value::same_members(&self.extra, &other.extra)
     }
 }
 
@@ -319,7 +319,7 @@ pub struct SampledValue {
 pub struct Rare {
     pub custom_data: Option<Box<CustomData>>,
     /// Enum fields sent with a value outside their enum, kept as sent: only the lenient profile
-    /// makes them (see [`crate::profile`]); such a field's enum is `None`.
+    /// makes them (see [`crate::ocpp::profile`]); such a field's enum is `None`.
     pub raw_enums: RawEnums,
 }
 

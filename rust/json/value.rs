@@ -4,9 +4,9 @@
 
 use std::collections::HashSet;
 
-use crate::encode::{write_f64, write_str};
-use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::reader::Reader;
+use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json::reader::Reader;
+use crate::json::writer::{write_f64, write_str};
 
 /// Objects with more members than this check duplicates with a hash set instead of a scan.
 const LINEAR_DUP_CHECK: usize = 16;
@@ -55,7 +55,7 @@ fn too_deep(r: &Reader<'_>, limit: usize) -> Box<Fault> {
 }
 
 /// Reads any JSON value; `depth` is the nesting level of the value itself (objects and arrays
-/// count one level each; the limit is the reader's, see [`crate::limits`]).
+/// count one level each; the limit is the reader's, see [`crate::fault::limits`]).
 pub fn read_value(r: &mut Reader<'_>, depth: usize) -> Res<JsonValue> {
     match r.peek_type()? {
         JsonType::Object => {
@@ -219,7 +219,7 @@ mod tests {
     #[test]
     fn limits_depth_and_range() {
         let nested = |n: usize| "[".repeat(n) + &"]".repeat(n);
-        let max = crate::limits::DEFAULT.max_depth;
+        let max = crate::fault::limits::DEFAULT.max_depth;
         assert!(parse(&nested(max)).is_ok());
         assert_eq!(
             parse(&nested(max + 1)).unwrap_err().kind,

@@ -1,7 +1,7 @@
 //! The `TransactionEvent` request of OCPP 2.0.1 and 2.1: most meter data of a charging session
 //! travels in its `meterValue` array, which uses the very types of `MeterValues`. Model,
 //! decoding and encoding of the message's own types live here; the shared ones come from
-//! [`crate::model`], the cost types of 2.1 from [`crate::cost`].
+//! [`crate::ocpp::model`], the cost types of 2.1 from [`crate::ocpp::cost`].
 //!
 //! One model serves both dialects, so that the same JSON is the same value whatever the
 //! dialect it was read under (pickles reload under 2.1). What only 2.1 has sits behind one
@@ -10,17 +10,17 @@
 
 use std::borrow::Cow;
 
-use crate::cost::{CostDetails, TransactionLimit, MAX_TARIFF_ID};
-use crate::datetime::DateTime;
-use crate::decode::{
+use crate::dialect::Dialect;
+use crate::fault::error::Res;
+use crate::json::datetime::DateTime;
+use crate::json::reader::Reader;
+use crate::ocpp::cost::{CostDetails, TransactionLimit, MAX_TARIFF_ID};
+use crate::ocpp::decode::{
     boolean, check_bounds, custom_data, date_time, enumerated, fields, integer, missing,
     non_empty_array, object, string_max, Decode,
 };
-use crate::dialect::Dialect;
-use crate::encode::{Encode, Obj};
-use crate::error::Res;
-use crate::model::{wire_enum, CustomData, MeterValue};
-use crate::reader::Reader;
+use crate::ocpp::encode::{Encode, Obj};
+use crate::ocpp::model::{wire_enum, CustomData, MeterValue};
 
 /// `maxLength` of `transactionId`, and of `idToken` and `additionalIdToken` in OCPP 2.0.1.
 pub const MAX_IDENTIFIER: usize = 36;
@@ -489,37 +489,6 @@ impl Decode for TransactionEventRequest {
         })
     }
 }
-
-/// The pieces hold no sampled values; they are [`crate::profile::Lenient`] so that their Python classes can
-/// unpickle under the `off` profile, as the requests do.
-macro_rules! no_sampled_values {
-    ($($t:ty),*) => {$(
-        impl $crate::profile::Lenient for $t {
-            fn sampled_value_at(
-                &mut self,
-                _: &[$crate::profile::Step],
-            ) -> Option<&mut $crate::model::SampledValue> {
-                None
-            }
-        }
-    )*};
-}
-pub(crate) use no_sampled_values;
-no_sampled_values!(
-    AdditionalInfo,
-    IdToken,
-    Evse,
-    Transaction,
-    TransactionLimit,
-    CostDetails,
-    crate::cost::ChargingPeriod,
-    crate::cost::CostDimension,
-    crate::cost::TotalCost,
-    crate::cost::Price,
-    crate::cost::TaxRate,
-    crate::cost::TotalPrice,
-    crate::cost::TotalUsage
-);
 
 impl Encode for AdditionalInfo {
     fn write(&self, out: &mut Vec<u8>) {

@@ -4,15 +4,15 @@
 //! OCPP 2.0.1, so each is read only under [`crate::dialect::Dialect::V21`]; their JSON follows
 //! the 2.1 schema's property order, `customData` last.
 
-use crate::datetime::DateTime;
-use crate::decode::{
+use crate::fault::error::Res;
+use crate::json::datetime::DateTime;
+use crate::json::reader::Reader;
+use crate::ocpp::decode::{
     boolean, bounded_array, custom_data, date_time, enumerated, fields, integer, integer_within,
     missing, non_empty_array, number, object, string_max, Decode,
 };
-use crate::encode::{Encode, Obj};
-use crate::error::Res;
-use crate::model::{wire_enum, CustomData};
-use crate::reader::Reader;
+use crate::ocpp::encode::{Encode, Obj};
+use crate::ocpp::model::{wire_enum, CustomData};
 
 /// `maxLength` of `tariffId` (in a charging period and in `transactionInfo`).
 pub const MAX_TARIFF_ID: usize = 60;

@@ -1,5 +1,5 @@
 //! Columnar builders laid out as Arrow lays out its arrays, so that exporting them
-//! ([`crate::arrow`]) hands the very vectors over, without a copy.
+//! ([`crate::columnar::arrow`]) hands the very vectors over, without a copy.
 //!
 //! - [`Bitmap`]: a validity bitmap, least significant bit first, bits past the end kept zero.
 //! - [`Utf8Column`]: `i32` offsets (starting at 0) and the concatenated UTF-8 bytes.
@@ -13,9 +13,9 @@
 //! Arrow's `utf8` has 32-bit offsets, so one column holds at most `i32::MAX` bytes. Builders
 //! write offsets with a wrapping cast and report their size through [`Column::data_len`]; the owner
 //! truncates back to the last good row and starts a new record batch (see
-//! [`crate::rows::Segments`]), so an overflowed offset is never exported.
+//! [`crate::columnar::rows::Segments`]), so an overflowed offset is never exported.
 
-use crate::buffer_pool;
+use crate::columnar::buffer_pool;
 
 /// The largest byte length a `utf8` column may reach.
 pub const MAX_UTF8_BYTES: usize = i32::MAX as usize;
@@ -797,8 +797,8 @@ macro_rules! column_struct {
 
         impl $name {
             /// The schema, in column order.
-            pub const FIELDS: &'static [$crate::columns::Field] = &[$(
-                $crate::columns::Field {
+            pub const FIELDS: &'static [$crate::columnar::columns::Field] = &[$(
+                $crate::columnar::columns::Field {
                     name: stringify!($col),
                     ty: $arrow,
                     nullable: $nullable,
@@ -812,49 +812,49 @@ macro_rules! column_struct {
             }
         }
 
-        impl $crate::columns::Builder for $name {
-            fn fields() -> &'static [$crate::columns::Field] {
+        impl $crate::columnar::columns::Builder for $name {
+            fn fields() -> &'static [$crate::columnar::columns::Field] {
                 Self::FIELDS
             }
 
             fn len(&self) -> usize {
-                let lens = [$($crate::columns::Column::len(&self.$col),)*];
+                let lens = [$($crate::columnar::columns::Column::len(&self.$col),)*];
                 debug_assert!(lens.iter().all(|l| *l == lens[0]), "{lens:?}");
                 lens[0]
             }
 
             fn truncate(&mut self, n: usize) {
-                $($crate::columns::Column::truncate(&mut self.$col, n);)*
+                $($crate::columnar::columns::Column::truncate(&mut self.$col, n);)*
             }
 
             fn fits_within(&self, limit: usize) -> bool {
-                true $(&& $crate::columns::Column::data_len(&self.$col) <= limit)*
+                true $(&& $crate::columnar::columns::Column::data_len(&self.$col) <= limit)*
             }
 
             fn can_take_within(&self, other: &Self, limit: usize) -> bool {
-                true $(&& $crate::columns::Column::data_len(&self.$col)
-                    + $crate::columns::Column::data_len(&other.$col)
+                true $(&& $crate::columnar::columns::Column::data_len(&self.$col)
+                    + $crate::columnar::columns::Column::data_len(&other.$col)
                     <= limit)*
             }
 
             fn append(&mut self, other: Self) {
-                $($crate::columns::Column::append(&mut self.$col, other.$col);)*
+                $($crate::columnar::columns::Column::append(&mut self.$col, other.$col);)*
             }
 
             fn reserve(&mut self, rows: usize) {
-                $($crate::columns::Column::reserve(&mut self.$col, rows);)*
+                $($crate::columnar::columns::Column::reserve(&mut self.$col, rows);)*
             }
 
-            fn finish(self) -> $crate::columns::Table {
-                let len = $crate::columns::Builder::len(&self);
+            fn finish(self) -> $crate::columnar::columns::Table {
+                let len = $crate::columnar::columns::Builder::len(&self);
                 let mut fields = Self::FIELDS.iter().copied();
                 let columns = vec![$(
-                    $crate::columns::Column::finish(
+                    $crate::columnar::columns::Column::finish(
                         self.$col,
                         fields.next().expect("one field per column"),
                     ),
                 )*];
-                $crate::columns::Table { len, columns }
+                $crate::columnar::columns::Table { len, columns }
             }
         }
     };

@@ -2,53 +2,9 @@
 //! `properties`, absent fields omitted, doubles in shortest round-trip form, timestamps in UTC
 //! with `Z`, non-ASCII text as UTF-8 (only `"`, `\` and control characters are escaped).
 
-use crate::json_value::{write_members, write_value, JsonValue};
-use crate::model::*;
-
-/// Appends `s` as a JSON string.
-pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => {
-                out.extend_from_slice(&bytes[run..i]);
-                out.extend_from_slice(b"\\u00");
-                out.push(b"0123456789abcdef"[usize::from(b >> 4)]);
-                out.push(b"0123456789abcdef"[usize::from(b & 15)]);
-                run = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[run..i]);
-        out.extend_from_slice(esc);
-        run = i + 1;
-    }
-    out.extend_from_slice(&bytes[run..]);
-    out.push(b'"');
-}
-
-/// Appends a finite double in its shortest round-trip form (`1.0`, `2.5e-7`).
-pub fn write_f64(v: f64, out: &mut Vec<u8>) {
-    debug_assert!(
-        v.is_finite(),
-        "non-finite numbers are rejected before they reach the model"
-    );
-    out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
-}
-
-fn write_i64(v: i64, out: &mut Vec<u8>) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
+use crate::json::value::{write_members, write_value, JsonValue};
+use crate::json::writer::{write_f64, write_i64, write_str};
+use crate::ocpp::model::*;
 
 /// Writes the members of an object one at a time, placing commas.
 pub(crate) struct Obj<'o> {
@@ -97,7 +53,7 @@ impl<'o> Obj<'o> {
         write_f64(v, self.key(key));
     }
 
-    pub(crate) fn date_time(&mut self, key: &str, t: &crate::datetime::DateTime) {
+    pub(crate) fn date_time(&mut self, key: &str, t: &crate::json::datetime::DateTime) {
         let out = self.key(key);
         out.push(b'"');
         t.write_utc(out);
@@ -245,35 +201,5 @@ impl Encode for MeterValuesResponse {
         let mut o = Obj::open(out);
         o.custom(&self.custom_data);
         o.close();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strings_escape_only_what_json_requires() {
-        let mut out = Vec::new();
-        write_str("a\"b\\c\n\u{1}é€", &mut out);
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "\"a\\\"b\\\\c\\n\\u0001é€\""
-        );
-    }
-
-    #[test]
-    fn doubles_are_shortest_round_trip() {
-        for (v, s) in [
-            (1.0, "1.0"),
-            (0.1, "0.1"),
-            (-0.0, "-0.0"),
-            (1e300, "1e300"),
-            (2.5e-7, "2.5e-7"),
-        ] {
-            let mut out = Vec::new();
-            write_f64(v, &mut out);
-            assert_eq!(String::from_utf8(out).unwrap(), s);
-        }
     }
 }

@@ -1,8 +1,8 @@
 //! Unit tests of the TransactionEvent request in both dialects.
 
 use super::*;
-use crate::decode::{from_slice, from_slice_in};
-use crate::error::ErrorCode::{self, *};
+use crate::fault::error::ErrorCode::{self, *};
+use crate::ocpp::decode::{from_slice, from_slice_in};
 
 const FULL: &str = r#"{"eventType":"Updated","meterValue":[{"timestamp":"2024-05-01T12:00:00Z",
     "sampledValue":[{"value":7.5,"measurand":"Energy.Active.Import.Register","unitOfMeasure":{"unit":"kWh"}}]}],
@@ -76,7 +76,7 @@ fn decodes_every_2_1_field_and_round_trips() {
     let cost = v21.cost_details.as_ref().unwrap();
     assert_eq!(
         cost.total_cost.type_of_cost,
-        crate::cost::TariffCost::MaxCost
+        crate::ocpp::cost::TariffCost::MaxCost
     );
     assert_eq!(
         cost.charging_periods.as_ref().unwrap()[0]
@@ -84,7 +84,7 @@ fn decodes_every_2_1_field_and_round_trips() {
             .as_ref()
             .unwrap()[0]
             .type_,
-        crate::cost::CostDimensionKind::IdleTime
+        crate::ocpp::cost::CostDimensionKind::IdleTime
     );
     assert_eq!(
         cost.total_cost
@@ -495,7 +495,7 @@ fn each_2_1_rule_gives_its_code_and_path() {
 
 #[test]
 fn the_off_profile_skips_2_1_bounds_but_not_counts() {
-    use crate::profile::{decode_lenient, Profile};
+    use crate::ocpp::profile::{decode_lenient, Profile};
     let off = |text: &str| {
         let f = from_slice_in::<TransactionEventRequest>(text.as_bytes(), true, Dialect::V21)
             .unwrap_err();

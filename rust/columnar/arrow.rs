@@ -20,7 +20,7 @@ use std::ffi::{c_char, c_int, c_void, CString};
 use std::ptr::{null, null_mut};
 use std::sync::Arc;
 
-use crate::columns::{ArrowType, Field, Table, Values};
+use crate::columnar::columns::{ArrowType, Field, Table, Values};
 
 /// Flag of a nullable field.
 pub const ARROW_FLAG_NULLABLE: i64 = 2;
@@ -582,9 +582,9 @@ pub(crate) mod import {
 mod tests {
     use super::import::*;
     use super::*;
-    use crate::columns::{BoolColumn, Builder, Column, PrimColumn, Utf8Column};
+    use crate::columnar::columns::{BoolColumn, Builder, Column, PrimColumn, Utf8Column};
 
-    crate::columns::column_struct! {
+    crate::columnar::columns::column_struct! {
         struct Small {
             s: Utf8Column = Utf8Column::new(true), ArrowType::Utf8, true;
             n: PrimColumn<i32> = PrimColumn::new(false), ArrowType::Int32, false;

@@ -14,12 +14,12 @@
 
 use std::borrow::Cow;
 
-use crate::datetime::DateTime;
 use crate::dialect::Dialect;
-use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json_value::read_members;
-use crate::model::*;
-use crate::reader::{check_syntax, Reader};
+use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json::datetime::DateTime;
+use crate::json::reader::{check_syntax, Reader};
+use crate::json::value::read_members;
+use crate::ocpp::model::*;
 
 /// A schema type that can be read from JSON. `read` is called with the object's `{` next.
 pub trait Decode: Sized {
@@ -28,7 +28,7 @@ pub trait Decode: Sized {
 }
 
 /// Decodes a whole JSON text holding one OCPP 2.0.1 `T`, with the precedence rules of this
-/// module. Text longer than `max_frame_bytes` ([`crate::limits`]) is refused unread
+/// module. Text longer than `max_frame_bytes` ([`crate::fault::limits`]) is refused unread
 /// (`FormatViolation`).
 pub fn from_slice<T: Decode>(buf: &[u8], trusted_utf8: bool) -> Res<T> {
     from_slice_in(buf, trusted_utf8, Dialect::V201)
@@ -36,7 +36,7 @@ pub fn from_slice<T: Decode>(buf: &[u8], trusted_utf8: bool) -> Res<T> {
 
 /// [`from_slice`] for a `T` of `dialect`'s schema.
 pub fn from_slice_in<T: Decode>(buf: &[u8], trusted_utf8: bool, dialect: Dialect) -> Res<T> {
-    let limit = crate::limits::max_frame_bytes();
+    let limit = crate::fault::limits::max_frame_bytes();
     if buf.len() > limit {
         return Err(Fault::new(FaultKind::TooLarge { limit }, 0));
     }
@@ -305,11 +305,11 @@ macro_rules! fields {
         while let Some(index) = $r.next_field(&mut first, &mut hint, $keys)? {
             let bit = 1u32 << index;
             if seen & bit != 0 {
-                return Err($crate::decode::duplicate_key($keys[index], $r.key_at()));
+                return Err($crate::ocpp::decode::duplicate_key($keys[index], $r.key_at()));
             }
             seen |= bit;
             match index {
-                $($index => $slot = Some($read.map_err(|e| e.within($crate::error::Seg::Key($keys[$index])))?),)*
+                $($index => $slot = Some($read.map_err(|e| e.within($crate::fault::error::Seg::Key($keys[$index])))?),)*
                 _ => unreachable!("next_field returns an index into the keys"),
             }
         }
@@ -495,7 +495,7 @@ impl Decode for MeterValuesResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode::{self, *};
+    use crate::fault::error::ErrorCode::{self, *};
 
     const SV: &str = r#"{"value":1}"#;
 

@@ -1,7 +1,7 @@
 //! The row form of `CONTRACT.md` section 4: one row per sampled value, in input order, schema
 //! defaults applied, the value normalized; and the error records and replies of a batch.
 //!
-//! - [`RowColumns`]: the 24 columns as Arrow-shaped builders ([`crate::columns`]).
+//! - [`RowColumns`]: the 24 columns as Arrow-shaped builders ([`crate::columnar::columns`]).
 //! - [`push_meter_values`], [`push_transaction_event`]: flatten a decoded request into them.
 //! - [`normalize`]: `value * 10**multiplier`, k-prefixed units scaled to their base unit, the
 //!   result the double nearest to the exact product (as `ocpp_meter.rows.normalize` does).
@@ -16,17 +16,19 @@
 //! integer, so a value outside `i32` rejects its frame here with `PropertyConstraintViolation`
 //! (`out_of_range`) at the value's path rather than being cut.
 
-use crate::columns::{column_struct, ArrowType, Builder, DictColumn, PrimColumn, Utf8Column};
-use crate::datetime::DateTime;
-use crate::encode::write_str;
-use crate::error::{Fault, FaultKind, Res, Seg};
-use crate::frame::{encode_call_error, FrameFault};
-use crate::json_value::JsonValue;
-use crate::model::{
+use crate::columnar::columns::{
+    column_struct, ArrowType, Builder, DictColumn, PrimColumn, Utf8Column,
+};
+use crate::fault::error::{Fault, FaultKind, Res, Seg};
+use crate::json::datetime::DateTime;
+use crate::json::value::JsonValue;
+use crate::json::writer::write_str;
+use crate::ocpp::model::{
     Location, Measurand, MeterValue, MeterValuesRequest, RawEnums, ReadingContext, SampledValue,
 };
-use crate::profile::Warning;
-use crate::transaction_event::TransactionEventRequest;
+use crate::ocpp::profile::Warning;
+use crate::ocpp::transaction_event::TransactionEventRequest;
+use crate::ocppj::frame::{encode_call_error, FrameFault};
 
 /// `measurand` when absent.
 pub const DEFAULT_MEASURAND: Measurand = Measurand::EnergyActiveImportRegister;
@@ -400,7 +402,7 @@ pub struct Segments<B> {
 
 impl<B: Builder> Default for Segments<B> {
     fn default() -> Self {
-        Segments::with_limit(crate::columns::MAX_UTF8_BYTES)
+        Segments::with_limit(crate::columnar::columns::MAX_UTF8_BYTES)
     }
 }
 
@@ -410,7 +412,7 @@ impl<B: Builder> Segments<B> {
         Segments {
             done: Vec::new(),
             current: B::default(),
-            limit: limit.min(crate::columns::MAX_UTF8_BYTES),
+            limit: limit.min(crate::columnar::columns::MAX_UTF8_BYTES),
         }
     }
 
@@ -596,8 +598,8 @@ pub fn write_rejected(ff: &FrameFault, out: &mut Vec<u8>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::datetime::DateTime;
-    use crate::decode::from_slice;
+    use crate::json::datetime::DateTime;
+    use crate::ocpp::decode::from_slice;
 
     fn exact_reference(value: f64, exponent: i64) -> f64 {
         scale_exactly(value, exponent)
@@ -809,7 +811,7 @@ mod tests {
         );
         assert_eq!(
             f.code(),
-            crate::error::ErrorCode::PropertyConstraintViolation
+            crate::fault::error::ErrorCode::PropertyConstraintViolation
         );
         assert_eq!(
             cols.len(),
@@ -847,7 +849,7 @@ mod tests {
         let f = seg
             .push_frame(|c| push_meter_values(c, &"x".repeat(31), "f", &req))
             .unwrap_err();
-        assert_eq!(f.code(), crate::error::ErrorCode::RpcFrameworkError);
+        assert_eq!(f.code(), crate::fault::error::ErrorCode::RpcFrameworkError);
         assert_eq!(seg.len(), 10);
         // Appending merges across the seam only when the result fits.
         let mut other = Segments::<RowColumns>::with_limit(60);
@@ -866,10 +868,10 @@ mod tests {
         let mut out = Vec::new();
         write_accepted("a\"1", &mut out);
         assert_eq!(out, br#"[3,"a\"1",{}]"#);
-        let ff = crate::frame::decode_message(
+        let ff = crate::ocppj::frame::decode_message(
             br#"[2,"x","MeterValues",{"evseId":-1}]"#,
             false,
-            crate::frame::Action::MeterValues,
+            crate::ocppj::frame::Action::MeterValues,
         )
         .unwrap_err();
         let mut out = Vec::new();
@@ -881,18 +883,22 @@ mod tests {
                 ff.fault.offset
             )
         );
-        let ff = crate::frame::decode_message(b"[2,", false, crate::frame::Action::MeterValues)
-            .unwrap_err();
+        let ff = crate::ocppj::frame::decode_message(
+            b"[2,",
+            false,
+            crate::ocppj::frame::Action::MeterValues,
+        )
+        .unwrap_err();
         let mut out = Vec::new();
         assert!(write_rejected(&ff, &mut out));
         assert!(
             out.starts_with(br#"[4,"-1","RpcFrameworkError","#),
             "{out:?}"
         );
-        let ff = crate::frame::decode_message(
+        let ff = crate::ocppj::frame::decode_message(
             br#"[3,"r",{"x":1}]"#,
             false,
-            crate::frame::Action::MeterValues,
+            crate::ocppj::frame::Action::MeterValues,
         )
         .unwrap_err();
         let mut out = Vec::new();

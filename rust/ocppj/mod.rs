@@ -1,0 +1,3 @@
+//! OCPP-J: the envelopes (CALL, CALLRESULT, CALLERROR) over any message, decoding and encoding.
+
+pub mod frame;
