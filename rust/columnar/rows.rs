@@ -293,6 +293,13 @@ fn push_rows_unchecked(
     meter_values: &[MeterValue],
 ) -> Res<usize> {
     let mut rows = 0;
+    // Signed readings are rare: without any, the four signed columns are nulls for every row
+    // of the message, filled once at the end (as the shared columns are) instead of row by row.
+    let signed_rows = meter_values.iter().any(|m| {
+        m.sampled_value
+            .iter()
+            .any(|s| s.signed_meter_value.is_some())
+    });
     for (m, meter_value) in meter_values.iter().enumerate() {
         let timestamp = timestamp_micros(&meter_value.timestamp);
         for (s, sampled) in meter_value.sampled_value.iter().enumerate() {
@@ -337,17 +344,25 @@ fn push_rows_unchecked(
             cols.multiplier.push(multiplier);
             cols.normalized_value.push(normalized_value);
             cols.normalized_unit.push(normalized_unit);
-            let signed = sampled.signed_meter_value.as_deref();
-            cols.signed_meter_data
-                .push_opt(signed.map(|v| v.signed_meter_data.as_str()));
-            cols.signing_method
-                .push_opt(signed.and_then(|v| v.signing_method.as_deref()));
-            cols.encoding_method
-                .push_opt(signed.map(|v| v.encoding_method.as_str()));
-            cols.public_key
-                .push_opt(signed.and_then(|v| v.public_key.as_deref()));
+            if signed_rows {
+                let signed = sampled.signed_meter_value.as_deref();
+                cols.signed_meter_data
+                    .push_opt(signed.map(|v| v.signed_meter_data.as_str()));
+                cols.signing_method
+                    .push_opt(signed.and_then(|v| v.signing_method.as_deref()));
+                cols.encoding_method
+                    .push_opt(signed.map(|v| v.encoding_method.as_str()));
+                cols.public_key
+                    .push_opt(signed.and_then(|v| v.public_key.as_deref()));
+            }
             rows += 1;
         }
+    }
+    if !signed_rows {
+        cols.signed_meter_data.push_n(None, rows);
+        cols.signing_method.push_n(None, rows);
+        cols.encoding_method.push_n(None, rows);
+        cols.public_key.push_n(None, rows);
     }
     // The columns every row of the message shares, filled once the rows are known (a fault
     // above leaves them as they were, and `push_rows` truncates the others).
@@ -519,6 +534,13 @@ impl Replies {
         }
         self.ends.push(self.data.len());
         self.present.push(present);
+    }
+
+    /// Makes room for `frames` more replies of `bytes` bytes in all.
+    pub fn reserve(&mut self, frames: usize, bytes: usize) {
+        self.ends.reserve(frames);
+        self.present.reserve(frames);
+        self.data.reserve(bytes);
     }
 
     /// Appends "no reply".

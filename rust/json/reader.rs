@@ -676,6 +676,32 @@ impl<'a> Reader<'a> {
         Ok(v)
     }
 
+    /// Fast path for the small integers that integer fields mostly hold (multipliers, ids,
+    /// sequence numbers): an optional minus and one to nine digits without a leading zero,
+    /// not followed by a fraction or an exponent. `None`, the reader unmoved, for anything
+    /// else, which [`Reader::read_number`] then reads and judges.
+    #[inline(always)]
+    pub fn read_short_integer(&mut self) -> Option<i64> {
+        let b = self.buf;
+        let negative = b.get(self.pos) == Some(&b'-');
+        let first = self.pos + usize::from(negative);
+        let mut i = first;
+        let mut v: i64 = 0;
+        while let Some(&d @ b'0'..=b'9') = b.get(i) {
+            // Wrapping: a longer run is refused below, whatever it wrapped to.
+            v = v.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
+            i += 1;
+        }
+        let digits = i - first;
+        let leading_zero = digits > 1 && b[first] == b'0';
+        if digits == 0 || digits > 9 || leading_zero || matches!(b.get(i), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        self.pos = i;
+        Some(if negative { -v } else { v })
+    }
+
     /// Reads a number token (grammar of RFC 8259) whose first byte is next.
     #[inline(always)]
     pub fn read_number(&mut self) -> Res<Number<'a>> {
@@ -848,6 +874,42 @@ mod tests {
     fn int(text: &str) -> Result<Option<i64>, FaultKind> {
         let mut r = Reader::new(text.as_bytes(), false);
         r.read_number().unwrap().to_i64()
+    }
+
+    #[test]
+    fn the_short_integer_path_reads_what_the_general_one_does_or_declines() {
+        // (token and what follows it, what the fast path gives)
+        let cases: &[(&str, Option<i64>)] = &[
+            ("0,", Some(0)),
+            ("3}", Some(3)),
+            ("-3]", Some(-3)),
+            ("-0,", Some(0)),
+            ("42", Some(42)),
+            ("123456789,", Some(123_456_789)),
+            ("-999999999}", Some(-999_999_999)),
+            // Declined: the general path reads (or rejects) these.
+            ("1234567890,", None),
+            ("99999999999999999999999", None),
+            ("01,", None),
+            ("-,", None),
+            ("1.0,", None),
+            ("1e2,", None),
+            ("1E2,", None),
+            (" 1,", None),
+            ("\"1\"", None),
+        ];
+        for (text, want) in cases {
+            let mut r = Reader::new(text.as_bytes(), false);
+            assert_eq!(r.read_short_integer(), *want, "{text}");
+            match want {
+                Some(v) => {
+                    assert_eq!(int(text), Ok(Some(*v)), "{text}");
+                    let token = text.trim_end_matches([',', '}', ']']);
+                    assert_eq!(r.pos(), token.len(), "{text}");
+                }
+                None => assert_eq!(r.pos(), 0, "{text}"),
+            }
+        }
     }
 
     #[test]
