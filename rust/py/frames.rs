@@ -408,9 +408,7 @@ pub fn decode_message<'py>(
 }
 
 fn frame_bytes<'py>(py: Python<'py>, write: impl FnOnce(&mut Vec<u8>)) -> Bound<'py, PyBytes> {
-    let mut out = Vec::with_capacity(256);
-    write(&mut out);
-    PyBytes::new(py, &out)
+    methods::json_bytes(py, write)
 }
 
 /// `[2, id, action, request]`, the action named by the request's type.
