@@ -72,6 +72,7 @@ fn first_escape(bytes: &[u8], from: usize) -> usize {
 }
 
 /// Appends a string known to need no escaping (an enum's wire name) without scanning it.
+#[inline(always)]
 fn write_plain_str(s: &str, out: &mut Vec<u8>) {
     debug_assert!(!s.bytes().any(needs_escape), "{s:?} needs escaping");
     out.reserve(s.len() + 2);
@@ -110,15 +111,17 @@ fn write_short_decimal(v: f64, out: &mut Vec<u8>) -> bool {
         return false;
     }
     for (places, scale) in POW10.iter().enumerate() {
-        let scaled = (magnitude * scale).round();
-        if scaled >= LIMIT {
+        // Any whole number that passes the check below is the nearest one to `v * 10^k`, so a
+        // truncating `+ 0.5` (off by one only where the product is near a half) does as well
+        // as the library call `round` is.
+        let x = (magnitude * scale + 0.5) as u64;
+        if x >= 1 << 50 {
             return false;
         }
-        if scaled / scale != magnitude {
+        // `x` is below 2^50: the conversion is exact.
+        if x as f64 / scale != magnitude {
             continue;
         }
-        // `scaled` is a whole number below 2^50: the conversion is exact.
-        let x = scaled as u64;
         let unit = 10u64.pow(places as u32);
         if v < 0.0 {
             out.push(b'-');
@@ -158,6 +161,9 @@ impl<'o> Obj<'o> {
     }
 
     /// Starts member `key` (a schema name: no escaping needed) and returns the output for its value.
+    // Inlined so that the key's length is a constant at each call and its copy a few stores
+    // rather than a call of memcpy.
+    #[inline(always)]
     pub(crate) fn key(&mut self, key: &str) -> &mut Vec<u8> {
         self.out.reserve(key.len() + 4);
         if !self.first {
@@ -181,6 +187,7 @@ impl<'o> Obj<'o> {
     }
 
     /// Member `key` with an enum's wire name, which never needs escaping.
+    #[inline(always)]
     pub(crate) fn wire(&mut self, key: &str, v: &'static str) {
         write_plain_str(v, self.key(key));
     }
