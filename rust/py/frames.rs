@@ -23,10 +23,10 @@ use super::transaction_response::PyTransactionEventResponse;
 /// An OCPP-J CALL.
 #[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "Call")]
 pub struct PyCall {
-    message_id: String,
-    action: Action,
+    pub(super) message_id: String,
+    pub(super) action: Action,
     /// A `MeterValuesRequest` or a `TransactionEventRequest`, as `action` says.
-    payload: Py<PyAny>,
+    pub(super) payload: Py<PyAny>,
 }
 
 /// An OCPP-J CALLRESULT.
