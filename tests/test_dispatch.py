@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import logging
 import subprocess
@@ -106,6 +107,33 @@ def test_a_valid_call_reaches_the_handler_and_gets_a_callresult() -> None:
     assert request == MeterValuesRequest.from_json(PAYLOAD)
     assert context == ocpp_meter.CallContext("CS-1", "m-1", "MeterValues")
     assert current_call() is None  # reset after the handler
+
+
+def test_the_current_call_is_a_context_variable_reset_even_when_the_handler_fails() -> None:
+    # The synchronous dispatch sets it in the core: what a handler copies of its context keeps
+    # the call after the dispatch, and a failing handler leaves nothing set behind it.
+    copied: list[contextvars.Context] = []
+
+    class Copies:
+        def __init__(self, fail: bool) -> None:
+            self.fail = fail
+
+        def on_meter_values(self, station: str, request: MeterValuesRequest) -> Any:
+            copied.append(contextvars.copy_context())
+            if self.fail:
+                raise RuntimeError("boom")
+            return MeterValuesResponse()
+
+    assert Dispatcher(Copies(fail=False)).dispatch("CS-1", GOOD) == b'[3,"m-1",{}]'
+    assert current_call() is None
+    reply = Dispatcher(Copies(fail=True)).dispatch("CS-2", GOOD)
+    assert reply is not None and call_error(reply).code is ErrorCode.INTERNAL_ERROR
+    assert current_call() is None
+    seen = [context.run(current_call) for context in copied]
+    assert seen == [
+        ocpp_meter.CallContext("CS-1", "m-1", "MeterValues"),
+        ocpp_meter.CallContext("CS-2", "m-1", "MeterValues"),
+    ]
 
 
 @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, str])

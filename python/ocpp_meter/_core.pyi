@@ -5,7 +5,8 @@ Keyword construction validates exactly as decoding does and raises :class:`OcppE
 JSON Pointer (wire names) of the fault, relative to the object being built.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, Literal, final
 
@@ -1083,6 +1084,17 @@ def encode_call_result(
 ) -> bytes:
     """``[3, messageId, response]`` as compact UTF-8 JSON; any other ``response`` raises
     :class:`OcppError` (``TypeConstraintViolation`` at ``/payload``)."""
+
+def _answer_call(
+    call: Call,
+    station: str,
+    on_meter_values: Callable[[str, Any], Any] | None,
+    on_transaction_event: Callable[[str, Any], Any] | None,
+    current: ContextVar[Any],
+) -> bytes | tuple[Any] | None:
+    """The dispatcher's handler step (private to ``ocpp_meter.dispatch``): the handler of the
+    call's action run with ``current`` set to ``(station, call)``; ``None`` without one, the
+    CALLRESULT bytes of a MeterValuesResponse to a MeterValues call, else ``(result,)``."""
 
 def encode_call_error(
     message_id: str,

@@ -23,10 +23,10 @@ use super::transaction_response::PyTransactionEventResponse;
 /// An OCPP-J CALL.
 #[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "Call")]
 pub struct PyCall {
-    message_id: String,
-    action: Action,
+    pub(super) message_id: String,
+    pub(super) action: Action,
     /// A `MeterValuesRequest` or a `TransactionEventRequest`, as `action` says.
-    payload: Py<PyAny>,
+    pub(super) payload: Py<PyAny>,
 }
 
 /// An OCPP-J CALLRESULT.
@@ -408,9 +408,7 @@ pub fn decode_message<'py>(
 }
 
 fn frame_bytes<'py>(py: Python<'py>, write: impl FnOnce(&mut Vec<u8>)) -> Bound<'py, PyBytes> {
-    let mut out = Vec::with_capacity(256);
-    write(&mut out);
-    PyBytes::new(py, &out)
+    methods::json_bytes(py, write)
 }
 
 /// `[2, id, action, request]`, the action named by the request's type.

@@ -43,7 +43,39 @@ pub fn from_json_as<T: Lenient + Send>(
 
 /// The compact JSON of `v` as `bytes`.
 pub fn to_json<'py, T: Encode>(py: Python<'py>, v: &T) -> Bound<'py, PyBytes> {
-    PyBytes::new(py, &v.to_vec())
+    json_bytes(py, |out| v.write(out))
+}
+
+/// The largest writing buffer kept between calls: a frame of the size limit's order is written
+/// into a buffer of its own, so one huge frame does not pin its memory.
+const KEPT_BUFFER: usize = 1 << 20;
+
+thread_local! {
+    /// The buffer JSON is written into before it is copied into `bytes`: kept between calls,
+    /// so a frame is written without the buffer growing (and being copied) as it fills.
+    static WRITE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `bytes` of what `write` writes, through the thread's kept buffer.
+pub fn json_bytes<'py>(py: Python<'py>, write: impl FnOnce(&mut Vec<u8>)) -> Bound<'py, PyBytes> {
+    WRITE_BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut out) => {
+            out.clear();
+            write(&mut out);
+            let bytes = PyBytes::new(py, &out);
+            if out.capacity() > KEPT_BUFFER {
+                *out = Vec::new();
+            }
+            bytes
+        }
+        // Writing never calls back into Python, so the buffer is never in use here; a fresh
+        // one keeps that an assumption rather than a panic.
+        Err(_) => {
+            let mut out = Vec::with_capacity(256);
+            write(&mut out);
+            PyBytes::new(py, &out)
+        }
+    })
 }
 
 /// Raises a keyword-construction fault as `OcppError` (a bare payload: no message id).

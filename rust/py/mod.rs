@@ -11,6 +11,7 @@
 
 use pyo3::prelude::*;
 
+mod answer;
 mod args;
 mod batch;
 mod class;
@@ -67,6 +68,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<batch::PySqlParameters>()?;
     m.add_function(wrap_pyfunction!(batch::decode_batch, m)?)?;
     limits::register(m)?;
+    m.add_function(wrap_pyfunction!(answer::answer_call, m)?)?;
     m.add_function(wrap_pyfunction!(frames::decode_call, m)?)?;
     m.add_function(wrap_pyfunction!(frames::decode_message, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call, m)?)?;
