@@ -131,6 +131,7 @@ SUBMODULES: tuple[str, ...] = (
     "loadgen",
     "logsafe",
     "mobilityhouse",
+    "postgres_sessions",
     "postgres_sink",
     "postgres_store",
     "response_rules",
