@@ -20,6 +20,8 @@
 //! - [`events`]: the contract's event form, one record per accepted `TransactionEvent`.
 //! - [`batch`]: `decode_batch`, many frames to rows and events on several threads, in input
 //!   order.
+//! - [`ocpp16`]: OCPP 1.6J's MeterValues, StartTransaction and StopTransaction, with types,
+//!   decoding, encoding, frames and error codes of their own.
 //! - [`arrow`]: export of the rows and events through the Arrow C data and C stream interfaces.
 //!
 //! Everything above is plain Rust. The Python binding lives in `py/`, behind the `python`
@@ -40,6 +42,7 @@ pub mod frame;
 pub mod json_value;
 pub mod limits;
 pub mod model;
+pub mod ocpp16;
 pub mod profile;
 pub mod reader;
 pub mod rows;

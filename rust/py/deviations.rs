@@ -57,9 +57,14 @@ pub fn profile_arg(name: &str) -> PyResult<Profile> {
 /// The `dialect=` argument (inlined: every decoding call passes through it).
 #[inline]
 pub fn dialect_arg(name: &str) -> PyResult<Dialect> {
-    Dialect::from_name(name).ok_or_else(|| {
-        PyValueError::new_err(format!("dialect must be '2.0.1' or '2.1', got {name:?}"))
-    })
+    // 1.6 has types of its own (`crate::ocpp16`); until an entry point reads them, it refuses
+    // the name rather than read a 1.6 frame with the 2.x types.
+    match Dialect::from_name(name) {
+        Some(Dialect::V16) | None => Err(PyValueError::new_err(format!(
+            "dialect must be '2.0.1' or '2.1', got {name:?}"
+        ))),
+        Some(d) => Ok(d),
+    }
 }
 
 /// A request's deviations, kept only when there are some (strict decoding has none).
