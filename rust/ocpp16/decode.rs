@@ -142,11 +142,11 @@ pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue>
             value_at = r.pos();
             string_max(r, usize::MAX).map(|s| s.into_owned())
         },
-        1 => context = enumerated::<crate::model::ReadingContext>(r),
+        1 => context = enumerated::<ReadingContext>(r),
         2 => format = enumerated::<ValueFormat>(r),
         3 => measurand = enumerated::<Measurand>(r),
-        4 => phase = enumerated::<crate::model::Phase>(r),
-        5 => location = enumerated::<crate::model::Location>(r),
+        4 => phase = enumerated::<Phase>(r),
+        5 => location = enumerated::<Location>(r),
         6 => unit_of = unit(r, within),
     });
     let value = value.ok_or_else(|| missing(r, "value"))?;

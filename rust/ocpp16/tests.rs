@@ -8,7 +8,6 @@ use crate::decode::{from_slice_in, Decode};
 use crate::dialect::Dialect;
 use crate::encode::Encode;
 use crate::error::ErrorCode;
-use crate::model::{Location, Phase, ReadingContext};
 use crate::test_support::{mutate, xorshift};
 
 const MV: &str = r#"{"connectorId":1,"transactionId":7,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":"0012.50","context":"Sample.Periodic","format":"Raw","measurand":"Temperature","phase":"L1-N","location":"Body","unit":"Celsius"},{"value":"4F2A","format":"SignedData"}]}]}"#;
