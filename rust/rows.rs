@@ -200,15 +200,15 @@ impl ErrorColumns {
 }
 
 /// What every row of one message shares.
-struct Head<'a> {
-    station_id: &'a str,
-    message_id: &'a str,
-    action: &'static str,
-    evse_id: Option<i32>,
-    connector_id: Option<i32>,
-    transaction_id: Option<&'a str>,
-    event_type: Option<&'static str>,
-    seq_no: Option<i64>,
+pub(crate) struct Head<'a> {
+    pub(crate) station_id: &'a str,
+    pub(crate) message_id: &'a str,
+    pub(crate) action: &'static str,
+    pub(crate) evse_id: Option<i32>,
+    pub(crate) connector_id: Option<i32>,
+    pub(crate) transaction_id: Option<&'a str>,
+    pub(crate) event_type: Option<&'static str>,
+    pub(crate) seq_no: Option<i64>,
 }
 
 /// An `int32` column's value, or the fault at `path` (outermost segment first). The path
@@ -349,6 +349,13 @@ fn push_rows_unchecked(
     }
     // The columns every row of the message shares, filled once the rows are known (a fault
     // above leaves them as they were, and `push_rows` truncates the others).
+    push_head(cols, head, rows);
+    Ok(rows)
+}
+
+/// Fills the columns that the `rows` last rows of one message share.
+#[inline(always)]
+pub(crate) fn push_head(cols: &mut RowColumns, head: &Head<'_>, rows: usize) {
     cols.station_id.push_n(Some(head.station_id), rows);
     cols.message_id.push_n(Some(head.message_id), rows);
     cols.action.push_n(Some(head.action), rows);
@@ -357,7 +364,6 @@ fn push_rows_unchecked(
     cols.transaction_id.push_n(head.transaction_id, rows);
     cols.event_type.push_n(head.event_type, rows);
     cols.seq_no.push_n(head.seq_no, rows);
-    Ok(rows)
 }
 
 /// The enum columns of a sampled value that holds strings outside its enums (the lenient

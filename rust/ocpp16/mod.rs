@@ -16,6 +16,7 @@ pub mod encode;
 pub mod error;
 pub mod frame;
 pub mod model;
+pub mod rows;
 #[cfg(test)]
 mod tests;
 
