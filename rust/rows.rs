@@ -191,9 +191,20 @@ impl WarningColumns {
 impl ErrorColumns {
     /// Appends the record of frame `index`.
     pub fn push(&mut self, index: usize, message_id: Option<&str>, fault: &Fault) {
+        self.push_coded(index, message_id, fault, fault.code().as_str());
+    }
+
+    /// [`ErrorColumns::push`] with the code as the frame's OCPP version spells it.
+    pub fn push_coded(
+        &mut self,
+        index: usize,
+        message_id: Option<&str>,
+        fault: &Fault,
+        code: &str,
+    ) {
         self.index.push(index as i64);
         self.message_id.push_opt(message_id);
-        self.code.push(fault.code().as_str());
+        self.code.push(code);
         self.description.push(&fault.description());
         self.path.push(&fault.pointer());
     }
@@ -571,6 +582,18 @@ pub fn write_accepted(message_id: &str, out: &mut Vec<u8>) {
 /// id `"-1"` when it could not be read. Writes nothing and returns false for a frame read as a
 /// CALLRESULT or CALLERROR (message type 3 or 4): OCPP-J never answers those.
 pub fn write_rejected(ff: &FrameFault, out: &mut Vec<u8>) -> bool {
+    write_rejected_as(ff, out, |id, fault, details, out| {
+        encode_call_error(id, fault.code(), &fault.description(), details, out)
+    })
+}
+
+/// [`write_rejected`] with the CALLERROR written by `encode` (message id, fault, details):
+/// a 1.6 connection spells the codes its own way.
+pub(crate) fn write_rejected_as(
+    ff: &FrameFault,
+    out: &mut Vec<u8>,
+    encode: impl FnOnce(&str, &Fault, &JsonValue, &mut Vec<u8>),
+) -> bool {
     if matches!(ff.message_type, Some(3 | 4)) {
         return false;
     }
@@ -589,10 +612,9 @@ pub fn write_rejected(ff: &FrameFault, out: &mut Vec<u8>) -> bool {
     if let Some(t) = ff.message_type {
         details.push(("message_type".to_owned(), JsonValue::Int(i64::from(t))));
     }
-    encode_call_error(
+    encode(
         ff.message_id.as_deref().unwrap_or("-1"),
-        fault.code(),
-        &fault.description(),
+        fault,
         &JsonValue::Object(details),
         out,
     );

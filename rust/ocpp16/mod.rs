@@ -14,6 +14,7 @@
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod events;
 pub mod frame;
 pub mod model;
 pub mod rows;

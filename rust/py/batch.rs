@@ -376,7 +376,13 @@ fn run(
             Some(s) => StationIds::Same(s),
             None => StationIds::PerFrame(&ids),
         };
-        decode(slices, stations, how.threads, how.profile, how.dialect)
+        decode(
+            slices,
+            stations,
+            how.threads,
+            how.profile,
+            how.dialect.into(),
+        )
     });
     Ok(PyBatchResult {
         batch: Arc::new(batch),
