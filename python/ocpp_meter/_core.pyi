@@ -40,6 +40,9 @@ Dialect: TypeAlias = Literal["2.0.1", "2.1"]
 (more measurands, the ``Upstream`` location, longer and partly optional signed meter data, new
 TransactionEvent fields). Decoding ``"2.0.1"`` refuses what only 2.1 allows, as the 2.0.1
 schema does; see the README, *OCPP 2.1*."""
+BatchDialect: TypeAlias = Literal["2.0.1", "2.1", "1.6"]
+"""The OCPP versions :func:`decode_batch` reads: a :data:`Dialect`, or ``"1.6"`` (OCPP 1.6J's
+MeterValues, StartTransaction and StopTransaction, into the same rows and events)."""
 
 @final
 class DecodeWarning:
@@ -1011,7 +1014,8 @@ def decode_batch(
     *,
     threads: int = 0,
     profile: Profile = "strict",
-    dialect: Dialect = "2.0.1",
+    dialect: BatchDialect = "2.0.1",
+    dialects: Sequence[BatchDialect] | None = None,
 ) -> BatchResult:
     """Decode many MeterValues and TransactionEvent frames into rows of the row form, and
     each accepted TransactionEvent into an event record (``result.events``).
@@ -1025,7 +1029,20 @@ def decode_batch(
     to a bound (:func:`set_batch_buffer_pool_limit`). ``profile`` is the validation profile
     of every frame: a raw enum string a lenient profile kept is in the row as sent (the
     measurand dictionary of that record batch grows by it). ``dialect`` is the OCPP version
-    of every frame.
+    of every frame; ``dialects``, one per frame, overrides it, so that a capture of a fleet
+    of 1.6 and 2.0.1 stations decodes in one call.
+
+    Under ``"1.6"``, MeterValues, StartTransaction and StopTransaction frames give rows
+    (``evse_id`` null, ``connector_id`` the ``connectorId``, ``transaction_id`` the integer as
+    text, ``value`` the decimal text read as a number; a ``SignedData`` sample's text in
+    ``signed_meter_data``, its value NaN); ``meterStart`` and ``meterStop`` are rows of
+    ``Energy.Active.Import.Register`` in Wh with the ``Transaction.Begin`` and
+    ``Transaction.End`` contexts. StartTransaction and StopTransaction give ``Started`` and
+    ``Ended`` event records (a StartTransaction's ``transaction_id`` is ``""``: the Central
+    System assigns it in its answer). Error records and CALLERROR replies of 1.6 frames carry
+    the OCPP 1.6J codes as that specification spells them (``FormationViolation``,
+    ``OccurenceConstraintViolation``, ...); an accepted StartTransaction gets no reply. 1.6
+    frames are read strictly whatever ``profile`` says.
     """
 
 DEFAULT_LIMITS: tuple[int, int]

@@ -67,6 +67,15 @@ pub fn dialect_arg(name: &str) -> PyResult<Dialect> {
     }
 }
 
+/// The `dialect=` argument of an entry point that reads 1.6 frames too (`decode_batch`).
+pub fn any_dialect_arg(name: &str) -> PyResult<Dialect> {
+    Dialect::from_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "dialect must be '2.0.1', '2.1' or '1.6', got {name:?}"
+        ))
+    })
+}
+
 /// A request's deviations, kept only when there are some (strict decoding has none).
 pub fn kept(d: Deviations) -> Option<Box<Deviations>> {
     (!d.is_empty()).then(|| Box::new(d))
