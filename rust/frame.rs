@@ -150,7 +150,7 @@ impl Grammar for V2 {
         Action::from_wire(name)
     }
 
-    #[inline]
+    #[inline(always)]
     fn request(r: &mut Reader<'_>, action: Action) -> Res<Request> {
         Ok(match action {
             Action::MeterValues => Request::MeterValues(payload::<MeterValuesRequest>(r)?),
