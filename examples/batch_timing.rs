@@ -2,7 +2,7 @@
 //! `cargo run --release --example batch_timing FILE [THREADS]`. `N` repeats (default 20).
 use std::time::Instant;
 
-use ocpp_meter::batch::{decode_batch, StationIds};
+use ocpp_meter::columnar::batch::{decode_batch, StationIds};
 
 fn main() {
     let mut args = std::env::args().skip(1);

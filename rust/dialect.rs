@@ -2,7 +2,7 @@
 //! (more measurands, the `Upstream` location, longer and partly optional signed meter data)
 //! and adds TransactionEvent fields; the decoders read the union and refuse, under 2.0.1,
 //! what only 2.1 allows, with the fault the 2.0.1 schema gives it. OCPP 1.6J's messages have
-//! shapes of their own, read by [`crate::ocpp16`]; its readers carry [`Dialect::V16`], under
+//! shapes of their own, read by [`crate::ocpp::v16`]; its readers carry [`Dialect::V16`], under
 //! which the enumerations 1.6 shares with 2.0.1 take their 2.0.1 values.
 
 /// An OCPP version whose MeterValues and TransactionEvent schemas the decoders follow.

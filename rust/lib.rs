@@ -1,62 +1,51 @@
-//! ocpp-meter: the OCPP 2.0.1 `MeterValues` codec.
+//! ocpp-meter: the OCPP 2.0.1 / 2.1 `MeterValues` and `TransactionEvent` codec.
 //!
-//! A map of the crate, from bytes to values and back:
-//! - [`reader`]: the byte cursor (whitespace, tokens, strings, numbers), reading in place.
-//! - [`datetime`]: strict RFC 3339 `date-time`.
-//! - [`dialect`]: OCPP 2.0.1 or 2.1, the schema a payload follows.
-//! - [`model`]: the message types, their enumerations and the schema's limits.
-//! - [`decode`]: the one schema-driven pass from JSON text to [`model`], validating as it reads.
-//! - [`transaction_event`]: the `TransactionEvent` request, whose meter values share [`model`];
-//!   [`transaction_event_response`]: what a CSMS answers it with; [`cost`]: the cost details
-//!   and transaction limit OCPP 2.1 adds to both.
-//! - [`schema`]: validation by the official schema itself, for the actions answered without a
-//!   typed model (BootNotification, Heartbeat, StatusNotification, Authorize).
-//! - [`json_value`]: the open JSON of `customData` and CALLERROR details.
-//! - [`frame`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR), decoding and encoding.
-//! - [`encode`]: compact, deterministic JSON output.
-//! - [`error`]: error codes and faults with their JSON Pointer, built only on failure.
-//! - [`columns`]: columnar builders in Arrow's memory layout.
-//! - [`rows`]: the contract's row form (24 columns, normalization), error records, replies.
-//! - [`events`]: the contract's event form, one record per accepted `TransactionEvent`.
-//! - [`batch`]: `decode_batch`, many frames to rows and events on several threads, in input
-//!   order.
-//! - [`ocpp16`]: OCPP 1.6J's MeterValues, StartTransaction and StopTransaction, with types,
-//!   decoding, encoding, frames and error codes of their own.
-//! - [`arrow`]: export of the rows and events through the Arrow C data and C stream interfaces.
+//! A map of the crate, in layers; every import points down (checked by the tests in `layers.rs`):
+//! - [`fault`], the ground: [`fault::error`] (error codes, faults and their JSON Pointer, built
+//!   only on failure) and [`fault::limits`] (the bounds on untrusted input); beside it
+//!   [`dialect`], OCPP 2.0.1 or 2.1, the schema a payload follows.
+//! - [`json`]: JSON text in and out, knowing no OCPP message: [`json::reader`] (the byte
+//!   cursor, reading in place), [`json::datetime`] (strict RFC 3339), [`json::value`] (the open
+//!   JSON of `customData` and CALLERROR details), [`json::writer`] (strings and numbers out).
+//! - [`ocpp`]: the message types by block and the passes they share: [`ocpp::model`] (the
+//!   `MeterValues` types, the enumerations, the schema's limits), [`ocpp::decode`] (the one
+//!   schema-driven pass from JSON text to the types, validating as it reads), [`ocpp::encode`]
+//!   (compact, deterministic JSON), [`ocpp::transaction_event`] and
+//!   [`ocpp::transaction_event_response`], [`ocpp::cost`] (the cost details and transaction
+//!   limit OCPP 2.1 adds to both), [`ocpp::profile`] (the validation profiles), and
+//!   [`ocpp::schema`] (validation by the official schema itself, for the actions answered
+//!   without a typed model: BootNotification, Heartbeat, StatusNotification, Authorize);
+//!   [`ocpp::v16`]: OCPP 1.6J's MeterValues, StartTransaction and StopTransaction, types,
+//!   decoding, encoding and error codes of their own.
+//! - [`ocppj`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR) over any message, and
+//!   [`ocppj::frame16`], 1.6's frames with its error codes.
+//! - [`columnar`]: [`columnar::rows`] (the contract's row form, error records, replies),
+//!   [`columnar::events`] (one record per accepted `TransactionEvent`), [`columnar::columns`]
+//!   (builders in Arrow's memory layout), [`columnar::arrow`] (export through the Arrow C data
+//!   and C stream interfaces), [`columnar::batch`] (`decode_batch`: many frames to rows and
+//!   events on several threads, in input order), [`columnar::buffer_pool`] (column buffers
+//!   reused across batches); [`columnar::rows16`] and [`columnar::events16`], 1.6's messages
+//!   in the same rows and events.
 //!
 //! Everything above is plain Rust. The Python binding lives in `py/`, behind the `python`
-//! feature, so `cargo test` and fuzzing need no interpreter.
+//! feature, the only place that uses pyo3, so `cargo test` and fuzzing need no interpreter.
 
-pub mod arrow;
-pub mod batch;
-pub mod buffer_pool;
-pub mod columns;
-pub mod cost;
-pub mod datetime;
-pub mod decode;
+pub mod columnar;
 pub mod dialect;
-pub mod encode;
-pub mod error;
-pub mod events;
-pub mod frame;
-pub mod json_value;
-pub mod limits;
-pub mod model;
-pub mod ocpp16;
-pub mod profile;
-pub mod reader;
-pub mod rows;
-pub mod schema;
+pub mod fault;
+pub mod json;
+#[cfg(test)]
+mod layers;
+pub mod ocpp;
+pub mod ocppj;
 #[cfg(test)]
 mod test_support;
-pub mod transaction_event;
-pub mod transaction_event_response;
 
 #[cfg(feature = "python")]
 mod py;
 
-pub use decode::{from_slice, Decode};
 pub use dialect::Dialect;
-pub use encode::Encode;
-pub use error::{ErrorCode, Fault, FaultKind};
-pub use frame::{decode_call, decode_message, Message};
+pub use fault::error::{ErrorCode, Fault, FaultKind};
+pub use ocpp::decode::{from_slice, Decode};
+pub use ocpp::encode::Encode;
+pub use ocppj::frame::{decode_call, decode_message, Message};

@@ -23,7 +23,7 @@ What is tested here:
   and every warning's code and path, in order; what a profile accepts re-encodes and decodes
   again to an equal request, and unknown properties are kept with their values as sent.
 
-Reading of the issue that the columns follow (``rust/profile.rs`` implements it):
+Reading of the issue that the columns follow (``rust/ocpp/profile.rs`` implements it):
 
 * ``lenient`` = ``strict`` plus the listed deviations, each flagged with a warning; anything else
   is the strict error. Relaxed enums are only measurand, phase, location and context (``unit``

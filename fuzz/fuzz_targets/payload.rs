@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ocpp_meter::model::MeterValuesRequest;
+use ocpp_meter::ocpp::model::MeterValuesRequest;
 
 fuzz_target!(|data: &[u8]| {
     ocpp_meter_fuzz::check_payload::<MeterValuesRequest>(data);

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ocpp_meter::transaction_event::TransactionEventRequest;
-use ocpp_meter::transaction_event_response::TransactionEventResponse;
+use ocpp_meter::ocpp::transaction_event::TransactionEventRequest;
+use ocpp_meter::ocpp::transaction_event_response::TransactionEventResponse;
 
 fuzz_target!(|data: &[u8]| {
     ocpp_meter_fuzz::check_payload::<TransactionEventRequest>(data);

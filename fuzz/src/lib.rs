@@ -11,13 +11,13 @@
 
 use std::fmt::Debug;
 
-use ocpp_meter::decode::from_slice_in;
-use ocpp_meter::error::{Fault, MAX_DESCRIPTION};
-use ocpp_meter::frame::{
+use ocpp_meter::ocpp::decode::from_slice_in;
+use ocpp_meter::fault::error::{Fault, MAX_DESCRIPTION};
+use ocpp_meter::ocppj::frame::{
     check_message_id, decode_call, decode_call_as, decode_message, encode_call, encode_call_error,
     encode_call_result, Action, FrameFault, Message,
 };
-use ocpp_meter::profile::Profile;
+use ocpp_meter::ocpp::profile::Profile;
 use ocpp_meter::{Decode, Dialect, Encode};
 
 /// Every action a CALLRESULT may answer: each selects the response decoder of its payload
@@ -242,11 +242,11 @@ pub fn check_frame(data: &[u8]) {
 
 use std::sync::Arc;
 
-use ocpp_meter::batch::{decode_batch, Batch, StationIds};
-use ocpp_meter::columns::{Builder, Table, Values};
-use ocpp_meter::frame::Request;
-use ocpp_meter::model::MeterValue;
-use ocpp_meter::rows::{
+use ocpp_meter::columnar::batch::{decode_batch, Batch, StationIds};
+use ocpp_meter::columnar::columns::{Builder, Table, Values};
+use ocpp_meter::ocppj::frame::Request;
+use ocpp_meter::ocpp::model::MeterValue;
+use ocpp_meter::columnar::rows::{
     push_meter_values, push_transaction_event, write_accepted, write_rejected, ErrorColumns,
     RowColumns,
 };

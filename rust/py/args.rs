@@ -8,11 +8,11 @@ use pyo3::types::{
     PyString, PyTimeAccess, PyTuple, PyTzInfoAccess,
 };
 
-use crate::datetime::DateTime;
-use crate::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json_value::JsonValue;
-use crate::limits;
-use crate::model::{self, CustomData};
+use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::fault::limits;
+use crate::json::datetime::DateTime;
+use crate::json::value::JsonValue;
+use crate::ocpp::model::{self, CustomData};
 
 /// A fault in keyword argument `key` (a wire name), for constructors.
 #[cold]

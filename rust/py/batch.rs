@@ -11,14 +11,14 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
 
-use crate::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
-use crate::batch::{decode_batch_as as decode, Batch, Dialects, StationIds};
-use crate::columns::{Cell, Field, Table};
-use crate::datetime::write_micros_utc;
+use crate::columnar::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
+use crate::columnar::batch::{decode_batch_as as decode, Batch, Dialects, StationIds};
+use crate::columnar::columns::{Cell, Field, Table};
+use crate::columnar::events::EventColumns;
+use crate::columnar::rows::{ErrorColumns, RowColumns, WarningColumns};
 use crate::dialect::Dialect;
-use crate::events::EventColumns;
-use crate::profile::Profile;
-use crate::rows::{ErrorColumns, RowColumns, WarningColumns};
+use crate::json::datetime::write_micros_utc;
+use crate::ocpp::profile::Profile;
 
 use super::deviations::{any_dialect_arg, profile_arg};
 

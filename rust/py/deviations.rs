@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::dialect::Dialect;
-use crate::profile::{Deviations, Profile, Warning};
+use crate::ocpp::profile::{Deviations, Profile, Warning};
 
 use super::to_python::json_to_py;
 
@@ -57,7 +57,7 @@ pub fn profile_arg(name: &str) -> PyResult<Profile> {
 /// The `dialect=` argument (inlined: every decoding call passes through it).
 #[inline]
 pub fn dialect_arg(name: &str) -> PyResult<Dialect> {
-    // 1.6 has types of its own (`crate::ocpp16`); until an entry point reads them, it refuses
+    // 1.6 has types of its own (`crate::ocpp::v16`); until an entry point reads them, it refuses
     // the name rather than read a 1.6 frame with the 2.x types.
     match Dialect::from_name(name) {
         Some(Dialect::V16) | None => Err(PyValueError::new_err(format!(

@@ -5,8 +5,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
-use crate::error::Fault;
-use crate::frame::FrameFault;
+use crate::fault::error::Fault;
+use crate::ocppj::frame::FrameFault;
 
 static OCPP_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 

@@ -4,10 +4,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::dialect::Dialect;
-use crate::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
-use crate::frame::{self, Action, FrameFault, Message, Request, Response};
-use crate::json_value::JsonValue;
-use crate::profile::{Deviations, Profile};
+use crate::fault::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
+use crate::json::value::JsonValue;
+use crate::ocpp::profile::{Deviations, Profile};
+use crate::ocppj::frame::{self, Action, FrameFault, Message, Request, Response};
 
 use super::args::*;
 use super::deviations::{dialect_arg, profile_arg};

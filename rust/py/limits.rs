@@ -1,10 +1,10 @@
-//! The process-wide bounds: the size limits on input (`crate::limits`) and the memory kept for
-//! the next batch (`crate::buffer_pool`). `ocpp_meter.limits` wraps the first in a named tuple.
+//! The process-wide bounds: the size limits on input (`crate::fault::limits`) and the memory kept for
+//! the next batch (`crate::columnar::buffer_pool`). `ocpp_meter.limits` wraps the first in a named tuple.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::limits::{self, Limits};
+use crate::fault::limits::{self, Limits};
 
 /// The size limits in force: `(max_frame_bytes, max_depth)`.
 #[pyfunction]
@@ -27,7 +27,7 @@ pub fn set_limits(max_frame_bytes: usize, max_depth: usize) -> PyResult<(usize, 
 /// Sets the bytes of column buffers kept for the next batch; returns the previous bound.
 #[pyfunction]
 pub fn set_batch_buffer_pool_limit(max_bytes: usize) -> usize {
-    crate::buffer_pool::set_limit(max_bytes)
+    crate::columnar::buffer_pool::set_limit(max_bytes)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -41,7 +41,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_DEPTH_LIMIT", limits::MAX_DEPTH_LIMIT)?;
     m.add(
         "BATCH_BUFFER_POOL_DEFAULT_LIMIT",
-        crate::buffer_pool::DEFAULT_LIMIT,
+        crate::columnar::buffer_pool::DEFAULT_LIMIT,
     )?;
     Ok(())
 }

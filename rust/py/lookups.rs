@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
-use crate::model;
+use crate::ocpp::model;
 
 /// The Python members of one enumeration, indexed by the Rust discriminant.
 pub struct EnumMembers {

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::error::{FaultKind, Res, Seg};
-use crate::model::*;
+use crate::fault::error::{FaultKind, Res, Seg};
+use crate::ocpp::model::*;
 
 use super::args::*;
 use super::deviations::{self, dialect_arg, profile_arg};
@@ -18,7 +18,7 @@ use super::sampled::PySampledValue;
 use super::shared::Shared;
 use super::to_python::*;
 use crate::dialect::Dialect;
-use crate::profile::{Deviations, Profile};
+use crate::ocpp::profile::{Deviations, Profile};
 
 /// The Rust values and the Python objects of a keyword-built array (`minItems: 1`) of `T`.
 fn array_arg<'py, T, M: Clone>(

@@ -4,12 +4,13 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::decode::{from_slice_in, Decode};
 use crate::dialect::Dialect;
-use crate::encode::Encode;
-use crate::error::{Fault, Res};
-use crate::profile::{decode_lenient, Deviations, Lenient, Profile};
+use crate::fault::error::{Fault, Res};
+use crate::ocpp::decode::{from_slice_in, Decode};
+use crate::ocpp::encode::Encode;
+use crate::ocpp::profile::{decode_lenient, Deviations, Lenient, Profile};
 
+use super::deviations::dialect_arg;
 use super::errors::to_py_err;
 use super::input::with_input;
 
@@ -31,7 +32,7 @@ pub fn from_json_as<T: Lenient + Send>(
     with_input(data, |buf, trusted| {
         match from_slice_in::<T>(buf, trusted, dialect) {
             Ok(v) => Ok((v, Deviations::default())),
-            Err(f) if buf.len() <= crate::limits::max_frame_bytes() => {
+            Err(f) if buf.len() <= crate::fault::limits::max_frame_bytes() => {
                 decode_lenient::<T>(buf, trusted, f, profile, dialect)
             }
             Err(f) => Err(f),
@@ -104,22 +105,36 @@ macro_rules! value_class {
 }
 pub(crate) use value_class;
 
-/// What every class over a type of both dialects has beyond [`value_class!`]: `custom_data`,
-/// `from_json` (`dialect="2.0.1"` unless given) and `_from_pickle`, which decodes under 2.1 and
-/// the `off` profile: keyword construction takes what either dialect allows (2.1's values,
-/// 2.0.1's missing minimums), and so must unpickling.
-macro_rules! dialect_class {
-    ($class:ident, $model:ty) => {
+/// Beyond [`value_class!`], the given `from_json` and `_from_pickle`, which decodes under 2.1
+/// and the `off` profile: keyword construction takes what either dialect allows (2.1's values,
+/// 2.0.1's missing minimums), and a request decoded under a lenient profile may hold values
+/// past the bounds, so unpickling must take them too.
+macro_rules! loaders {
+    ($class:ident, $model:ty, { $($from_json:tt)* }) => {
         #[pyo3::pymethods]
         impl $class {
-            #[getter]
-            fn custom_data<'py>(
-                &self,
-                py: pyo3::Python<'py>,
-            ) -> pyo3::PyResult<Option<pyo3::Bound<'py, pyo3::types::PyDict>>> {
-                $crate::py::to_python::custom_data_to_py(py, &self.inner.custom_data)
-            }
+            $($from_json)*
 
+            #[staticmethod]
+            fn _from_pickle(data: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
+                let (inner, _) = $crate::py::methods::from_json_as(
+                    data,
+                    $crate::ocpp::profile::Profile::Off,
+                    $crate::dialect::Dialect::V21,
+                )?;
+                Ok($class { inner })
+            }
+        }
+
+        $crate::py::methods::value_class!($class, $model, "_from_pickle");
+    };
+}
+pub(crate) use loaders;
+
+/// [`loaders!`] of a type of both dialects: `from_json` takes `dialect="2.0.1"` unless given.
+macro_rules! dialect_loaders {
+    ($class:ident, $model:ty) => {
+        $crate::py::methods::loaders!($class, $model, {
             /// Decodes one object of the type, of `dialect`'s schema.
             #[staticmethod]
             #[pyo3(signature = (data, *, dialect="2.0.1"))]
@@ -132,19 +147,27 @@ macro_rules! dialect_class {
                     inner: $crate::py::methods::from_json(data, dialect)?,
                 })
             }
+        });
+    };
+}
+pub(crate) use dialect_loaders;
 
-            #[staticmethod]
-            fn _from_pickle(data: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
-                let (inner, _) = $crate::py::methods::from_json_as(
-                    data,
-                    $crate::profile::Profile::Off,
-                    $crate::dialect::Dialect::V21,
-                )?;
-                Ok($class { inner })
+/// [`dialect_loaders!`] and the `custom_data` getter, for the classes written by hand (the
+/// declared ones get theirs from [`super::class::py_class!`]).
+macro_rules! dialect_class {
+    ($class:ident, $model:ty) => {
+        #[pyo3::pymethods]
+        impl $class {
+            #[getter]
+            fn custom_data<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+            ) -> pyo3::PyResult<Option<pyo3::Bound<'py, pyo3::types::PyDict>>> {
+                $crate::py::to_python::custom_data_to_py(py, &self.inner.custom_data)
             }
         }
 
-        $crate::py::methods::value_class!($class, $model, "_from_pickle");
+        $crate::py::methods::dialect_loaders!($class, $model);
     };
 }
 pub(crate) use dialect_class;
@@ -191,3 +214,35 @@ pub fn repr(
     out.push(')');
     Ok(out)
 }
+
+/// These types exist only in OCPP 2.1: `from_json` refuses any other dialect.
+pub fn only_21(dialect: &str, name: &str) -> PyResult<()> {
+    if dialect_arg(dialect)? != Dialect::V21 {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{name} exists only in OCPP 2.1 (dialect=\"2.1\")"
+        )));
+    }
+    Ok(())
+}
+
+/// [`loaders!`] of an OCPP 2.1 cost type: `from_json` refuses `dialect="2.0.1"`.
+macro_rules! cost_loaders {
+    ($class:ident, $model:ty, $name:literal) => {
+        $crate::py::methods::loaders!($class, $model, {
+            /// Decodes one object of the type; it exists only in OCPP 2.1, so
+            /// `dialect="2.0.1"` is refused.
+            #[staticmethod]
+            #[pyo3(signature = (data, *, dialect="2.1"))]
+            fn from_json(
+                data: &pyo3::Bound<'_, pyo3::PyAny>,
+                dialect: &str,
+            ) -> pyo3::PyResult<Self> {
+                $crate::py::methods::only_21(dialect, $name)?;
+                Ok($class {
+                    inner: $crate::py::methods::from_json(data, $crate::dialect::Dialect::V21)?,
+                })
+            }
+        });
+    };
+}
+pub(crate) use cost_loaders;

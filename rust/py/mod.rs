@@ -1,13 +1,19 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
 //! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
-//! `lookups` give Python values, `limits` the process-wide bounds, and the classes live in
-//! `sampled`, `meter`, `transaction`, `transaction_response`, `cost`, `cost_details` and
-//! `frames`; `schema_calls` carries the actions checked by their schema alone, as plain dicts.
+//! `lookups` give Python values, `limits` the process-wide bounds. `class` declares a class over
+//! a model type once (`py_class!`: constructor, getters, `==`, `repr`, pickling) and `methods`
+//! holds what every class shares; the classes live in `sampled`, `meter`, `transaction`,
+//! `transaction_response`, `cost`, `cost_details` and `frames`. The classes on the hot paths
+//! (`sampled`, `meter`, `TransactionEventRequest`, `Transaction`, `IdToken`) stay written by
+//! hand: their getters read shared nodes or prebuilt member slots, or answer one dialect's enum
+//! or the other's string. `schema_calls` carries the actions checked by their schema alone, as
+//! plain dicts.
 
 use pyo3::prelude::*;
 
 mod args;
 mod batch;
+mod class;
 mod cost;
 mod cost_details;
 mod deviations;

@@ -4,9 +4,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
 use crate::dialect::Dialect;
-use crate::error::Res;
-use crate::model::*;
-use crate::profile::Profile;
+use crate::fault::error::Res;
+use crate::ocpp::model::*;
+use crate::ocpp::profile::Profile;
 
 use super::args::*;
 use super::deviations::dialect_arg;

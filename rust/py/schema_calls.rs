@@ -1,4 +1,4 @@
-//! The actions checked by their official schema alone (see [`crate::schema`]): their payloads
+//! The actions checked by their official schema alone (see [`crate::ocpp::schema`]): their payloads
 //! come to Python as plain `dict`s, validated by the core, and their replies go back validated
 //! against the response schema before they are encoded.
 
@@ -6,11 +6,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::dialect::Dialect;
-use crate::encode::Encode;
-use crate::error::{Fault, FaultKind, Res, Seg};
-use crate::frame;
-use crate::json_value::JsonValue;
-use crate::schema::{self, Direction, SchemaAction};
+use crate::fault::error::{Fault, FaultKind, Res, Seg};
+use crate::json::value::JsonValue;
+use crate::ocpp::encode::Encode;
+use crate::ocpp::schema::{self, Direction, SchemaAction};
+use crate::ocppj::frame;
 
 use super::args::{py_to_json, str_arg};
 use super::deviations::dialect_arg;

@@ -4,9 +4,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyList, PyString, PyTzInfo};
 
-use crate::datetime::DateTime;
-use crate::json_value::JsonValue;
-use crate::model::CustomData;
+use crate::json::datetime::DateTime;
+use crate::json::value::JsonValue;
+use crate::ocpp::model::CustomData;
 
 static UTC: PyOnceLock<Py<PyTzInfo>> = PyOnceLock::new();
 
@@ -38,16 +38,6 @@ pub fn datetime_to_py<'py>(py: Python<'py>, t: &DateTime) -> PyResult<Bound<'py,
 pub fn opt_int(py: Python<'_>, v: Option<i64>) -> PyResult<Option<Bound<'_, PyAny>>> {
     Ok(v.map(|n| n.into_pyobject(py).map(Bound::into_any))
         .transpose()?)
-}
-
-/// An optional double as a Python `float` (for reprs).
-pub fn opt_float(py: Python<'_>, v: Option<f64>) -> Option<Bound<'_, PyAny>> {
-    v.map(|f| PyFloat::new(py, f).into_any())
-}
-
-/// An optional string as a Python `str` (for reprs).
-pub fn opt_str<'py>(py: Python<'py>, v: Option<&str>) -> Option<Bound<'py, PyAny>> {
-    v.map(|s| PyString::new(py, s).into_any())
 }
 
 /// Open JSON to Python: dict, list, str, int, float, bool, None.

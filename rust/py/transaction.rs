@@ -3,7 +3,8 @@
 //! readable `repr`, pickling, keyword construction that validates like decoding and takes what
 //! either dialect allows); fields are read through getters, and the meter values are built
 //! once, on first read. Every class unpickles under 2.1 and the `off` profile, as the request
-//! does (the parts through [`super::methods::dialect_class!`]).
+//! does (the parts through [`super::methods::dialect_loaders!`]). `AdditionalInfo` and `Evse` are
+//! declared ([`super::class::py_class!`]); the others are written by hand (see `py/mod.rs`).
 
 use std::sync::OnceLock;
 
@@ -11,15 +12,16 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::dialect::Dialect;
-use crate::error::Res;
-use crate::model::MeterValue;
-use crate::profile::{Deviations, Profile};
-use crate::transaction_event::*;
+use crate::fault::error::Res;
+use crate::ocpp::model::MeterValue;
+use crate::ocpp::profile::{Deviations, Profile};
+use crate::ocpp::transaction_event::*;
 
 use super::cost::PyTransactionLimit;
 use super::cost_details::{cost_details_arg, PyCostDetails};
 
 use super::args::*;
+use super::class::{model_class, py_class, Custom, Int, Str};
 use super::deviations::{self, dialect_arg, profile_arg};
 use super::lookups::*;
 use super::meter::PyMeterValue;
@@ -28,59 +30,15 @@ use super::methods::{dialect_class, value_class};
 use super::shared::Shared;
 use super::to_python::*;
 
-/// `AdditionalInfoType`.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "AdditionalInfo")]
-pub struct PyAdditionalInfo {
-    pub inner: AdditionalInfo,
-}
-
-#[pymethods]
-impl PyAdditionalInfo {
-    #[new]
-    #[pyo3(signature = (additional_id_token, r#type, custom_data=None))]
-    fn new(
-        py: Python<'_>,
-        additional_id_token: &Bound<'_, PyAny>,
-        r#type: &Bound<'_, PyAny>,
-        custom_data: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let build = || -> Res<AdditionalInfo> {
-            Ok(AdditionalInfo {
-                custom_data: custom_data_arg(custom_data)?,
-                additional_id_token: str_arg(additional_id_token, MAX_ID_TOKEN_V21)
-                    .at("additionalIdToken")?,
-                type_: str_arg(r#type, MAX_INFO_TYPE).at("type")?,
-            })
-        };
-        Ok(PyAdditionalInfo {
-            inner: methods::raise(py, build())?,
-        })
-    }
-
-    #[getter]
-    fn additional_id_token<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        PyString::new(py, &self.inner.additional_id_token)
-    }
-
-    #[getter(r#type)]
-    fn type_<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
-        PyString::new(py, &self.inner.type_)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(
-            py,
-            "AdditionalInfo",
-            &[
-                (
-                    "additional_id_token",
-                    Some(self.additional_id_token(py).into_any()),
-                ),
-                ("type", Some(self.type_(py).into_any())),
-                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-            ],
-        )
-    }
+py_class! {
+    /// `AdditionalInfoType`.
+    PyAdditionalInfo("AdditionalInfo"): AdditionalInfo, dialect;
+    (
+        additional_id_token: "additionalIdToken" => Str(MAX_ID_TOKEN_V21),
+        r#type in type_: "type" => Str(MAX_INFO_TYPE),
+        custom_data = None: "customData" => Custom,
+    )
+    build { custom_data, additional_id_token, type_: r#type }
 }
 
 /// `IdTokenType`.
@@ -161,55 +119,15 @@ impl PyIdToken {
     }
 }
 
-/// `EVSEType`.
-#[pyclass(frozen, module = "ocpp_meter._core", name = "Evse")]
-pub struct PyEvse {
-    pub inner: Evse,
-}
-
-#[pymethods]
-impl PyEvse {
-    #[new]
-    #[pyo3(signature = (id, connector_id=None, custom_data=None))]
-    fn new(
-        py: Python<'_>,
-        id: &Bound<'_, PyAny>,
-        connector_id: Option<&Bound<'_, PyAny>>,
-        custom_data: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let build = || -> Res<Evse> {
-            Ok(Evse {
-                custom_data: custom_data_arg(custom_data)?,
-                id: int_arg(id).at("id")?,
-                connector_id: opt(connector_id, int_arg).at("connectorId")?,
-            })
-        };
-        Ok(PyEvse {
-            inner: methods::raise(py, build())?,
-        })
-    }
-
-    #[getter]
-    fn id(&self) -> i64 {
-        self.inner.id
-    }
-
-    #[getter]
-    fn connector_id(&self) -> Option<i64> {
-        self.inner.connector_id
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        methods::repr(
-            py,
-            "Evse",
-            &[
-                ("id", Some(self.inner.id.into_pyobject(py)?.into_any())),
-                ("connector_id", opt_int(py, self.inner.connector_id)?),
-                ("custom_data", self.custom_data(py)?.map(Bound::into_any)),
-            ],
-        )
-    }
+py_class! {
+    /// `EVSEType`.
+    PyEvse("Evse"): Evse, dialect;
+    (
+        id: "id" => Int,
+        connector_id = None: "connectorId" => Int,
+        custom_data = None: "customData" => Custom,
+    )
+    build { custom_data, id, connector_id }
 }
 
 /// `TransactionType`.
@@ -247,7 +165,7 @@ impl PyTransaction {
                 v21: TransactionV21 {
                     operation_mode: opt(operation_mode, enum_arg::<OperationMode>)
                         .at("operationMode")?,
-                    tariff_id: opt(tariff_id, |o| str_arg(o, crate::cost::MAX_TARIFF_ID))
+                    tariff_id: opt(tariff_id, |o| str_arg(o, crate::ocpp::cost::MAX_TARIFF_ID))
                         .at("tariffId")?,
                     transaction_limit: opt(transaction_limit, |o| {
                         Ok(instance_arg::<PyTransactionLimit>(o, "transactionLimit")?
@@ -648,11 +566,8 @@ impl PyTransactionEventRequest {
     }
 }
 
-dialect_class!(PyAdditionalInfo, AdditionalInfo);
-
 dialect_class!(PyIdToken, IdToken);
-
-dialect_class!(PyEvse, Evse);
+model_class!(PyIdToken, IdToken);
 
 dialect_class!(PyTransaction, Transaction);
 

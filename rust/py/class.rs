@@ -1,0 +1,368 @@
+//! One declaration per Python class over a model type: [`py_class!`] writes the class, its
+//! keyword constructor (validating as decoding does), its getters, `repr`, `==`, `to_json`,
+//! `from_json` and pickling from a list of fields. What a field's value looks like in Python is
+//! [`ToPy`] of its model type; how a keyword argument becomes one is the field's [`Arg`] kind.
+
+use pyo3::prelude::*;
+use pyo3::pyclass::boolean_struct::True;
+use pyo3::types::{PyBool, PyFloat, PyString, PyTuple};
+
+use crate::fault::error::Res;
+use crate::json::datetime::DateTime;
+use crate::ocpp::model::{CustomData, WireEnum};
+
+use super::args::*;
+use super::lookups::{self, enum_to_py};
+use super::to_python::{custom_data_to_py, datetime_to_py};
+
+/// A model value as a new Python object: what a getter returns and a `repr` shows.
+pub trait ToPy {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+impl ToPy for String {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyString::new(py, self).into_any())
+    }
+}
+
+impl ToPy for i64 {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any())
+    }
+}
+
+impl ToPy for f64 {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyFloat::new(py, *self).into_any())
+    }
+}
+
+impl ToPy for bool {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyBool::new(py, *self).to_owned().into_any())
+    }
+}
+
+impl ToPy for DateTime {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_to_py(py, self)
+    }
+}
+
+/// `customData` as a fresh dict.
+impl ToPy for Box<CustomData> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let dict = custom_data_to_py(py, &Some(self.clone()))?;
+        Ok(dict.map_or_else(|| py.None().into_bound(py), Bound::into_any))
+    }
+}
+
+/// An absent field is `None`.
+impl<T: ToPy> ToPy for Option<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.to_py(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+/// Arrays are tuples (the objects are immutable).
+impl<T: ToPy> ToPy for Vec<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let items = self
+            .iter()
+            .map(|v| v.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, items)?.into_any())
+    }
+}
+
+/// Schema enumerations are members of their Python enum (`ocpp_meter.enums`).
+macro_rules! enum_to_py {
+    ($($t:ty => $members:ident),* $(,)?) => {$(
+        impl ToPy for $t {
+            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                enum_to_py(py, &lookups::$members, *self)
+            }
+        }
+    )*};
+}
+enum_to_py!(
+    crate::ocpp::transaction_event_response::MessageFormat => MESSAGE_FORMAT,
+    crate::ocpp::transaction_event_response::AuthorizationStatus => AUTHORIZATION_STATUS,
+    crate::ocpp::cost::CostDimensionKind => COST_DIMENSION,
+    crate::ocpp::cost::TariffCost => TARIFF_COST,
+);
+
+/// A model type with a Python class holding it as `inner`: nested values become instances of
+/// the class, and arguments of the class give back their model.
+pub trait PyModel: Clone + Sized + 'static {
+    type Class: pyo3::PyClass<Frozen = True> + Sync + Into<pyo3::PyClassInitializer<Self::Class>>;
+    fn of(class: &Self::Class) -> &Self;
+}
+
+/// [`PyModel`] and [`ToPy`] of `$model` through `$class` (a frozen class with `inner: $model`).
+macro_rules! model_class {
+    ($class:ident, $model:ty) => {
+        impl $crate::py::class::PyModel for $model {
+            type Class = $class;
+            fn of(class: &$class) -> &$model {
+                &class.inner
+            }
+        }
+
+        impl $crate::py::class::ToPy for $model {
+            fn to_py<'py>(
+                &self,
+                py: pyo3::Python<'py>,
+            ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                Ok(pyo3::Py::new(
+                    py,
+                    $class {
+                        inner: self.clone(),
+                    },
+                )?
+                .into_bound(py)
+                .into_any())
+            }
+        }
+    };
+}
+pub(crate) use model_class;
+
+/// How a keyword argument becomes a model value of type `T`; a fault carries the keyword's
+/// wire name `key`, as decoding puts it in the JSON Pointer.
+pub trait Arg<T> {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<T>;
+}
+
+/// `type: string` with a `maxLength`.
+pub struct Str(pub usize);
+/// `type: integer`.
+pub struct Int;
+/// `type: integer` within `minimum..=maximum`.
+pub struct IntWithin(pub i64, pub i64);
+/// `type: number`.
+pub struct Number;
+/// `type: boolean`.
+pub struct Bool;
+/// `format: date-time`: a timezone-aware `datetime` or an RFC 3339 string.
+pub struct Date;
+/// A schema enumeration: a member of the Python enum or its wire string.
+pub struct Enum;
+/// An instance of the field type's class.
+pub struct One;
+/// A non-empty list or tuple of instances of the item type's class, at most `.0` of them.
+pub struct List(pub usize);
+/// A non-empty list or tuple of integers.
+pub struct Ints;
+
+/// [`List`] without a `maxItems`.
+pub const LIST: List = List(usize::MAX);
+
+impl Arg<String> for Str {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<String> {
+        str_arg(obj, self.0).at(key)
+    }
+}
+
+impl Arg<i64> for Int {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<i64> {
+        int_arg(obj).at(key)
+    }
+}
+
+impl Arg<i64> for IntWithin {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<i64> {
+        int_within_arg(obj, self.0, self.1).at(key)
+    }
+}
+
+impl Arg<f64> for Number {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<f64> {
+        number_arg(obj).at(key)
+    }
+}
+
+impl Arg<bool> for Bool {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<bool> {
+        bool_arg(obj).at(key)
+    }
+}
+
+impl Arg<DateTime> for Date {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<DateTime> {
+        datetime_arg(obj).at(key)
+    }
+}
+
+impl<T: WireEnum> Arg<T> for Enum {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<T> {
+        enum_arg::<T>(obj).at(key)
+    }
+}
+
+impl<M: PyModel> Arg<M> for One {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<M> {
+        Ok(M::of(instance_arg::<M::Class>(obj, key)?.get()).clone())
+    }
+}
+
+impl<M: PyModel> Arg<Vec<M>> for List {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<Vec<M>> {
+        models_within_arg(obj, key, self.0, |c: &M::Class| M::of(c).clone())
+    }
+}
+
+impl Arg<Vec<i64>> for Ints {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<Vec<i64>> {
+        ints_arg(obj, key)
+    }
+}
+
+/// An optional keyword (`None` or left out: absent). `customData` is its own kind, optional
+/// by nature.
+pub trait OptArg<T> {
+    fn take_opt(&self, obj: Option<&Bound<'_, PyAny>>, key: &'static str) -> Res<T>;
+}
+
+impl<T, A: Arg<T>> OptArg<Option<T>> for A {
+    fn take_opt(&self, obj: Option<&Bound<'_, PyAny>>, key: &'static str) -> Res<Option<T>> {
+        opt(obj, |o| self.take(o, key))
+    }
+}
+
+/// `custom_data=`: a dict with a `vendorId` string and JSON values.
+pub struct Custom;
+
+impl OptArg<Option<Box<CustomData>>> for Custom {
+    fn take_opt(
+        &self,
+        obj: Option<&Bound<'_, PyAny>>,
+        _: &'static str,
+    ) -> Res<Option<Box<CustomData>>> {
+        custom_data_arg(obj)
+    }
+}
+
+/// A required keyword: an explicit `None` is a value of the wrong type, as `null` is in JSON.
+pub fn take_required<T>(
+    py: Python<'_>,
+    kind: &impl Arg<T>,
+    obj: Option<&Bound<'_, PyAny>>,
+    key: &'static str,
+) -> Res<T> {
+    match obj {
+        Some(o) => kind.take(o, key),
+        None => kind.take(&py.None().into_bound(py), key),
+    }
+}
+
+/// The first of one or two idents: a declaration's `a: b` or `b in a` where the model's and
+/// Python's names differ, else the one name both use.
+macro_rules! pick {
+    ($a:ident $($b:ident)?) => {
+        $a
+    };
+}
+pub(crate) use pick;
+
+/// Field `a` of `e` (`pick!` in field position, where a macro cannot stand).
+macro_rules! field {
+    ($e:expr; $a:ident $($b:ident)?) => {
+        $e.$a
+    };
+}
+pub(crate) use field;
+
+/// `present` in a `repr`: fields that are `None` are left out.
+pub fn present(v: Bound<'_, PyAny>) -> Option<Bound<'_, PyAny>> {
+    (!v.is_none()).then_some(v)
+}
+
+/// Declares a Python class over a model type. In signature order, each field:
+/// `name [in model_field] [= None]: "wireName" => Kind`, where `= None` makes the keyword
+/// optional and `Kind` is an [`Arg`] (or [`Custom`]); the getter is `name`, its value
+/// [`ToPy`] of the model field. `build { … }` lists the model's fields in its own (the
+/// schema's) order, `model_field: name` where the two differ: the constructor checks them in
+/// that order, as decoding meets them. `dialect` classes load from either OCPP version,
+/// `cost` classes from OCPP 2.1 only.
+macro_rules! py_class {
+    (
+        $(#[$meta:meta])*
+        $class:ident($name:literal): $model:ident, $flavor:ident;
+        ($($py:ident $(in $mf:ident)? $(= $none:ident)?: $key:literal => $kind:expr),* $(,)?)
+        build { $($bf:ident $(: $bp:ident)?),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[pyo3::pyclass(frozen, module = "ocpp_meter._core", name = $name)]
+        pub struct $class {
+            pub inner: $model,
+        }
+
+        #[pyo3::pymethods]
+        impl $class {
+            #[new]
+            #[pyo3(signature = ($($py $(= $none)?),*))]
+            #[allow(clippy::too_many_arguments)]
+            fn new(
+                py: pyo3::Python<'_>,
+                $($py: Option<&pyo3::Bound<'_, pyo3::PyAny>>),*
+            ) -> pyo3::PyResult<Self> {
+                $(
+                    let $py = || $crate::py::class::py_class!(@take $($none)?; py, $py, $key, $kind);
+                )*
+                let build = || -> $crate::fault::error::Res<$model> {
+                    Ok($model {
+                        $($bf: $crate::py::class::pick!($($bp)? $bf)()?,)*
+                    })
+                };
+                Ok($class {
+                    inner: $crate::py::methods::raise(py, build())?,
+                })
+            }
+
+            $(
+                #[getter]
+                fn $py<'py>(
+                    &self,
+                    py: pyo3::Python<'py>,
+                ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
+                    $crate::py::class::ToPy::to_py(
+                        &$crate::py::class::field!(self.inner; $($mf)? $py),
+                        py,
+                    )
+                }
+            )*
+
+            fn __repr__(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
+                $crate::py::methods::repr(
+                    py,
+                    $name,
+                    &[$((
+                        stringify!($py).trim_start_matches("r#"),
+                        $crate::py::class::present(self.$py(py)?),
+                    )),*],
+                )
+            }
+        }
+
+        $crate::py::class::model_class!($class, $model);
+        $crate::py::class::py_class!(@loaders $flavor, $class, $model, $name);
+    };
+    (@take None; $tok:ident, $py:ident, $key:literal, $kind:expr) => {
+        $crate::py::class::OptArg::take_opt(&$kind, $py, $key)
+    };
+    (@take; $tok:ident, $py:ident, $key:literal, $kind:expr) => {
+        $crate::py::class::take_required($tok, &$kind, $py, $key)
+    };
+    (@loaders dialect, $class:ident, $model:ident, $name:literal) => {
+        $crate::py::methods::dialect_loaders!($class, $model);
+    };
+    (@loaders cost, $class:ident, $model:ident, $name:literal) => {
+        $crate::py::methods::cost_loaders!($class, $model, $name);
+    };
+}
+pub(crate) use py_class;
