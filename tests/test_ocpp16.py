@@ -47,7 +47,7 @@ KEYWORD_CODE_16 = {
     "maxLength": "PropertyConstraintViolation",
     "format": "PropertyConstraintViolation",
 }
-"""The OCPP 1.6J code of each schema keyword's fault (see ``rust/ocpp16/error.rs``)."""
+"""The OCPP 1.6J code of each schema keyword's fault (see ``rust/ocpp/v16/error.rs``)."""
 
 
 def decode16(action: str, payload: Any, message_id: str = "m") -> ocpp_meter.BatchResult:

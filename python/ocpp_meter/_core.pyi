@@ -16,18 +16,23 @@ from .enums import (
     ChargingState,
     CostDimension,
     ErrorCode,
+    ErrorCode16,
     IdTokenType,
     Location,
     Measurand,
+    Measurand16,
     MessageFormat,
     OperationMode,
     Phase,
     PreconditioningStatus,
     ReadingContext,
     Reason,
+    Reason16,
     TariffCost,
     TransactionEventType,
     TriggerReason,
+    UnitOfMeasure16,
+    ValueFormat,
 )
 
 Buffer: TypeAlias = bytes | bytearray | memoryview | str
@@ -885,6 +890,229 @@ class TransactionEventResponse:
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
+# OCPP 1.6J. Its shapes are not 2.0.1's (``value`` is decimal text with a closed ``unit`` beside
+# it; no ``unitOfMeasure``, ``signedMeterValue`` or ``evseId``), so its types are their own,
+# named with ``16`` where 2.0.1 has a type of the same name. ``from_json`` reads the 1.6 schema
+# only; faults carry the OCPP-J 1.6 codes (``OcppError.code`` an :class:`ErrorCode16` member
+# where 1.6 spells a code its own way).
+
+@final
+class SampledValue16:
+    """OCPP 1.6's ``SampledValue``."""
+
+    def __new__(
+        cls,
+        value: str,
+        context: ReadingContext | str | None = None,
+        format: ValueFormat | str | None = None,
+        measurand: Measurand16 | str | None = None,
+        phase: Phase | str | None = None,
+        location: Location | str | None = None,
+        unit: UnitOfMeasure16 | str | None = None,
+    ) -> SampledValue16: ...
+    @property
+    def value(self) -> str:
+        """The decimal text exactly as sent (``"1234.50"`` stays so), or the signed data when
+        ``format`` is ``SignedData``."""
+    @property
+    def number(self) -> float | None:
+        """``value`` read as a number; ``None`` for signed data."""
+    @property
+    def context(self) -> ReadingContext | None:
+        """Absent means ``Sample.Periodic``."""
+    @property
+    def format(self) -> ValueFormat | None:
+        """Absent means ``Raw``."""
+    @property
+    def measurand(self) -> Measurand16 | None:
+        """Absent means ``Energy.Active.Import.Register``."""
+    @property
+    def phase(self) -> Phase | None:
+        """The phase measured, if sent."""
+    @property
+    def location(self) -> Location | None:
+        """Absent means ``Outlet``."""
+    @property
+    def unit(self) -> UnitOfMeasure16 | None:
+        """Absent means ``Wh``."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> SampledValue16:
+        """Decode and validate one 1.6 ``SampledValue`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class MeterValue16:
+    """OCPP 1.6's ``MeterValue``: samples taken at one time."""
+
+    def __new__(
+        cls, timestamp: datetime | str, sampled_value: Sequence[SampledValue16]
+    ) -> MeterValue16: ...
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware."""
+    @property
+    def sampled_value(self) -> tuple[SampledValue16, ...]:
+        """At least one in a MeterValues request; StopTransaction's ``transactionData`` may
+        send none."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> MeterValue16:
+        """Decode and validate one 1.6 ``MeterValue`` JSON object (MeterValues' schema)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class MeterValuesRequest16:
+    """OCPP 1.6's MeterValues request."""
+
+    def __new__(
+        cls,
+        connector_id: int,
+        meter_value: Sequence[MeterValue16],
+        transaction_id: int | None = None,
+    ) -> MeterValuesRequest16: ...
+    @property
+    def connector_id(self) -> int:
+        """``>= 0``; 0 is the charge point's main meter."""
+    @property
+    def meter_value(self) -> tuple[MeterValue16, ...]:
+        """At least one."""
+    @property
+    def transaction_id(self) -> int | None:
+        """The transaction the values belong to, if any."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> MeterValuesRequest16:
+        """Decode and validate one 1.6 MeterValues request payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StartTransactionRequest:
+    """OCPP 1.6's StartTransaction request."""
+
+    def __new__(
+        cls,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int,
+        timestamp: datetime | str,
+        reservation_id: int | None = None,
+    ) -> StartTransactionRequest: ...
+    @property
+    def connector_id(self) -> int:
+        """``> 0``."""
+    @property
+    def id_tag(self) -> str:
+        """At most 20 characters."""
+    @property
+    def meter_start(self) -> int:
+        """The energy register in Wh when the transaction starts."""
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware."""
+    @property
+    def reservation_id(self) -> int | None:
+        """The reservation this transaction ends, if any."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StartTransactionRequest:
+        """Decode and validate one StartTransaction request payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class IdTagInfo:
+    """OCPP 1.6's ``IdTagInfo`` (2.0.1's counterpart is :class:`IdTokenInfo`)."""
+
+    def __new__(
+        cls,
+        status: AuthorizationStatus | str,
+        expiry_date: datetime | str | None = None,
+        parent_id_tag: str | None = None,
+    ) -> IdTagInfo: ...
+    @property
+    def status(self) -> AuthorizationStatus:
+        """One of 1.6's five statuses (``Accepted``, ``Blocked``, ``Expired``, ``Invalid``,
+        ``ConcurrentTx``)."""
+    @property
+    def expiry_date(self) -> datetime | None:
+        """Until when the tag may be cached, if sent."""
+    @property
+    def parent_id_tag(self) -> str | None:
+        """At most 20 characters."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> IdTagInfo:
+        """Decode and validate one ``IdTagInfo`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StartTransactionResponse:
+    """OCPP 1.6's StartTransaction response."""
+
+    def __new__(cls, id_tag_info: IdTagInfo, transaction_id: int) -> StartTransactionResponse: ...
+    @property
+    def id_tag_info(self) -> IdTagInfo:
+        """Whether the tag is authorized."""
+    @property
+    def transaction_id(self) -> int:
+        """The id the Central System assigns."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StartTransactionResponse:
+        """Decode and validate one StartTransaction response payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StopTransactionRequest:
+    """OCPP 1.6's StopTransaction request."""
+
+    def __new__(
+        cls,
+        meter_stop: int,
+        timestamp: datetime | str,
+        transaction_id: int,
+        id_tag: str | None = None,
+        reason: Reason16 | str | None = None,
+        transaction_data: Sequence[MeterValue16] | None = None,
+    ) -> StopTransactionRequest: ...
+    @property
+    def meter_stop(self) -> int:
+        """The energy register in Wh when the transaction stops."""
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware."""
+    @property
+    def transaction_id(self) -> int:
+        """The id StartTransaction's response assigned."""
+    @property
+    def id_tag(self) -> str | None:
+        """At most 20 characters."""
+    @property
+    def reason(self) -> Reason16 | None:
+        """Absent means ``Local``."""
+    @property
+    def transaction_data(self) -> tuple[MeterValue16, ...] | None:
+        """Readings of the transaction (no ``Hertz`` unit in its schema)."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StopTransactionRequest:
+        """Decode and validate one StopTransaction request payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StopTransactionResponse:
+    """OCPP 1.6's StopTransaction response."""
+
+    def __new__(cls, id_tag_info: IdTagInfo | None = None) -> StopTransactionResponse: ...
+    @property
+    def id_tag_info(self) -> IdTagInfo | None:
+        """Whether the tag is authorized, if sent."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StopTransactionResponse:
+        """Decode and validate one StopTransaction response payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
 @final
 class Call:
     """An OCPP-J CALL ``[2, messageId, action, payload]``."""
@@ -1103,12 +1331,15 @@ def encode_call_result(
 
 def encode_call_error(
     message_id: str,
-    code: ErrorCode | str,
+    code: ErrorCode | ErrorCode16 | str,
     description: str | None = None,
     details: dict[str, Any] | None = None,
+    *,
+    dialect: BatchDialect = "2.0.1",
 ) -> bytes:
     """``[4, messageId, code, description, details]`` as compact UTF-8 JSON (no description:
-    ``""``; no details: ``{}``)."""
+    ``""``; no details: ``{}``). Under ``dialect="1.6"`` the code is one of OCPP-J 1.6's
+    (:class:`ErrorCode16`), spelled as that specification spells it."""
 
 SchemaAction: TypeAlias = Literal[
     "Authorize", "BootNotification", "Heartbeat", "StatusNotification"

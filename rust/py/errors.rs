@@ -3,10 +3,13 @@
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
 
 use crate::fault::error::Fault;
+use crate::ocpp::v16::ErrorCode16;
 use crate::ocppj::frame::FrameFault;
+
+use super::lookups::ERROR_CODE16;
 
 static OCPP_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
@@ -14,7 +17,23 @@ static OCPP_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 #[cold]
 #[inline(never)]
 pub fn to_py_err(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyErr {
-    build(py, fault, message_id, None).unwrap_or_else(|err| err)
+    let code = PyString::new(py, fault.code().as_str()).into_any();
+    build(py, code, fault, message_id, None).unwrap_or_else(|err| err)
+}
+
+/// [`to_py_err`] on an OCPP 1.6J connection: the code as the 1.6J specification spells it.
+#[cold]
+#[inline(never)]
+pub fn to_py_err16(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyErr {
+    // A member of `ErrorCode16`, not its string: `OcppError` reads a string as a 2.x code
+    // where the spellings agree, and a 1.6 error's code is 1.6's throughout.
+    let code = crate::ocpp::v16::error::code_of(fault);
+    let index = ErrorCode16::ALL.iter().position(|c| *c == code).unwrap_or(0);
+    let wire: Vec<&'static str> = ErrorCode16::ALL.iter().map(|c| c.as_str()).collect();
+    match ERROR_CODE16.get(py, index, &wire) {
+        Ok(code) => build(py, code, fault, message_id, None).unwrap_or_else(|err| err),
+        Err(err) => err,
+    }
 }
 
 /// The `OcppError` for a frame: the id, or `"-1"` when it could not be read, and in the details
@@ -24,11 +43,13 @@ pub fn to_py_err(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyE
 #[inline(never)]
 pub fn frame_err(py: Python<'_>, ff: &FrameFault) -> PyErr {
     let id = ff.message_id.as_deref().unwrap_or("-1");
-    build(py, &ff.fault, Some(id), ff.message_type).unwrap_or_else(|err| err)
+    let code = PyString::new(py, ff.fault.code().as_str()).into_any();
+    build(py, code, &ff.fault, Some(id), ff.message_type).unwrap_or_else(|err| err)
 }
 
 fn build(
     py: Python<'_>,
+    code: Bound<'_, PyAny>,
     fault: &Fault,
     message_id: Option<&str>,
     message_type: Option<u8>,
@@ -49,7 +70,7 @@ fn build(
     kwargs.set_item("path", path)?;
     kwargs.set_item("message_id", message_id)?;
     let exc = cls.call(
-        (fault.code().as_str(), fault.description(), details),
+        (code, fault.description(), details),
         Some(&kwargs),
     )?;
     Ok(PyErr::from_value(exc))

@@ -7,10 +7,12 @@ use crate::dialect::Dialect;
 use crate::fault::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
 use crate::json::value::JsonValue;
 use crate::ocpp::profile::{Deviations, Profile};
+use crate::ocpp::v16::ErrorCode16;
 use crate::ocppj::frame::{self, Action, FrameFault, Message, Request, Response};
+use crate::ocppj::frame16::encode_call_error16;
 
 use super::args::*;
-use super::deviations::{dialect_arg, profile_arg};
+use super::deviations::{any_dialect_arg, dialect_arg, profile_arg};
 use super::errors::{frame_err, to_py_err};
 use super::input::with_input;
 use super::lookups::*;
@@ -264,13 +266,26 @@ fn call_error_args(
     description: Option<&Bound<'_, PyAny>>,
     details: Option<&Bound<'_, PyAny>>,
 ) -> Res<PyCallError> {
+    let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
+    let code = envelope_arg(error_code_arg(code), "errorCode")?;
+    let (description, details) = error_text_args(description, details)?;
     Ok(PyCallError {
-        message_id: envelope_arg(message_id_arg(message_id), "messageId")?,
-        code: envelope_arg(error_code_arg(code), "errorCode")?,
-        description: envelope_arg(opt(description, description_arg), "errorDescription")?
-            .unwrap_or_default(),
-        details: envelope_arg(details_arg(details), "errorDetails")?,
+        message_id,
+        code,
+        description,
+        details,
     })
+}
+
+/// A CALLERROR's description and details, checked after its id and code.
+fn error_text_args(
+    description: Option<&Bound<'_, PyAny>>,
+    details: Option<&Bound<'_, PyAny>>,
+) -> Res<(String, JsonValue)> {
+    Ok((
+        envelope_arg(opt(description, description_arg), "errorDescription")?.unwrap_or_default(),
+        envelope_arg(details_arg(details), "errorDetails")?,
+    ))
 }
 
 /// Reads `frame` with `decode`, raising a fault with the frame's id (or `"-1"`).
@@ -461,16 +476,31 @@ pub fn encode_call_result<'py>(
     methods::raise(py, Err(not_instance(response).within(Seg::Key("payload"))))
 }
 
-/// `[4, id, code, description, details]`.
+/// `[4, id, code, description, details]`; under `dialect="1.6"` the code is one of the OCPP-J
+/// 1.6 table, as that specification spells it.
 #[pyfunction]
-#[pyo3(signature = (message_id, code, description=None, details=None))]
+#[pyo3(signature = (message_id, code, description=None, details=None, *, dialect="2.0.1"))]
 pub fn encode_call_error<'py>(
     py: Python<'py>,
     message_id: &Bound<'py, PyAny>,
     code: &Bound<'py, PyAny>,
     description: Option<&Bound<'py, PyAny>>,
     details: Option<&Bound<'py, PyAny>>,
+    dialect: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    if any_dialect_arg(dialect)? == Dialect::V16 {
+        let args = || -> Res<_> {
+            let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
+            let code = wire_arg(code, ErrorCode16::from_wire, "ErrorCode");
+            let code = envelope_arg(code, "errorCode")?;
+            let (description, details) = error_text_args(description, details)?;
+            Ok((message_id, code, description, details))
+        };
+        let (id, code, description, details) = methods::raise16(py, args())?;
+        return Ok(frame_bytes(py, |out| {
+            encode_call_error16(&id, code, &description, &details, out)
+        }));
+    }
     let e = methods::raise(py, call_error_args(message_id, code, description, details))?;
     Ok(frame_bytes(py, |out| {
         frame::encode_call_error(&e.message_id, e.code, &e.description, &e.details, out)

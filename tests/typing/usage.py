@@ -10,6 +10,7 @@ from ocpp_meter import (
     CallError,
     CallResult,
     ErrorCode,
+    ErrorCode16,
     Measurand,
     MeterValue,
     MeterValuesRequest,
@@ -38,7 +39,8 @@ def acknowledge(frame: bytes | bytearray | memoryview | str) -> bytes:
     try:
         call: Call = ocpp_meter.decode_call(frame)
     except OcppError as error:
-        code: ErrorCode = error.code
+        # OCPP 1.6J errors carry 1.6's table.
+        code: ErrorCode | ErrorCode16 = error.code
         return ocpp_meter.encode_call_error(error.message_id or "-1", code, error.description)
     if isinstance(call.payload, MeterValuesRequest):
         energy_wh(call.payload)

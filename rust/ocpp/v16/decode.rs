@@ -183,6 +183,20 @@ pub(crate) fn meter_value(r: &mut Reader<'_>, within: In) -> Res<MeterValue> {
     })
 }
 
+/// A bare sampled value or meter value (`from_json` of their classes) is read as in a
+/// MeterValues request, whose schema is the wider one (it lists `Hertz`).
+impl Decode for SampledValue {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        sampled_value(r, In::MeterValues)
+    }
+}
+
+impl Decode for MeterValue {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        meter_value(r, In::MeterValues)
+    }
+}
+
 const METER_VALUES_REQUEST_KEYS: &[&str] = &["connectorId", "transactionId", "meterValue"];
 
 impl Decode for MeterValuesRequest {
