@@ -6,9 +6,9 @@
 //! no transaction id (the Central System assigns it in its answer): its record takes the id
 //! the caller knows, and an empty string when it knows none (a capture without the answers).
 
-use crate::fault::error::{Res, Seg};
 use crate::columnar::events::EventColumns;
 use crate::columnar::rows::{int32, timestamp_micros};
+use crate::fault::error::{Res, Seg};
 
 use crate::ocpp::v16::model::*;
 
@@ -104,8 +104,8 @@ pub fn push_stop(
 mod tests {
     use super::*;
     use crate::columnar::columns::Builder;
-    use crate::ocpp::decode::from_slice_in;
     use crate::dialect::Dialect;
+    use crate::ocpp::decode::from_slice_in;
 
     #[test]
     fn start_and_stop_give_started_and_ended_records() {

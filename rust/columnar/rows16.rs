@@ -14,9 +14,9 @@
 //!   `Started` and `Ended`; a StartTransaction has no `transaction_id` until the CSMS assigns
 //!   one, so its rows leave it null.
 
+use crate::columnar::rows::{base_unit, int32, push_head, timestamp_micros, Head, RowColumns};
 use crate::fault::error::{Res, Seg};
 use crate::ocpp::model::Measurand as Measurand2;
-use crate::columnar::rows::{base_unit, int32, push_head, timestamp_micros, Head, RowColumns};
 
 use crate::ocpp::v16::model::*;
 
@@ -210,8 +210,8 @@ pub fn push_stop_transaction(
 mod tests {
     use super::*;
     use crate::columnar::columns::Builder;
-    use crate::ocpp::decode::from_slice_in;
     use crate::dialect::Dialect;
+    use crate::ocpp::decode::from_slice_in;
 
     fn decoded<T: crate::ocpp::decode::Decode>(text: &str) -> T {
         from_slice_in::<T>(text.as_bytes(), false, Dialect::V16).unwrap()

@@ -4,16 +4,16 @@
 //! fault gets on a 1.6 connection are [`crate::ocpp::v16::error::ErrorCode16::of`]'s.
 
 use crate::dialect::Dialect;
+use crate::fault::error::Res;
+use crate::fault::limits;
+use crate::json::reader::Reader;
+use crate::json::value::JsonValue;
 use crate::json::writer::write_str;
 use crate::ocpp::encode::Encode;
-use crate::fault::error::Res;
 use crate::ocppj::frame::{
     diagnose_with, encode_call_error_named, open_frame, payload, read_envelope, read_error_head,
     too_large, unexpected, Envelope, FrameFault, Grammar, Head,
 };
-use crate::json::value::JsonValue;
-use crate::fault::limits;
-use crate::json::reader::Reader;
 
 use crate::ocpp::v16::error::ErrorCode16;
 use crate::ocpp::v16::model::*;

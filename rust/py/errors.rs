@@ -28,7 +28,10 @@ pub fn to_py_err16(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> P
     // A member of `ErrorCode16`, not its string: `OcppError` reads a string as a 2.x code
     // where the spellings agree, and a 1.6 error's code is 1.6's throughout.
     let code = crate::ocpp::v16::error::code_of(fault);
-    let index = ErrorCode16::ALL.iter().position(|c| *c == code).unwrap_or(0);
+    let index = ErrorCode16::ALL
+        .iter()
+        .position(|c| *c == code)
+        .unwrap_or(0);
     let wire: Vec<&'static str> = ErrorCode16::ALL.iter().map(|c| c.as_str()).collect();
     match ERROR_CODE16.get(py, index, &wire) {
         Ok(code) => build(py, code, fault, message_id, None).unwrap_or_else(|err| err),
@@ -69,9 +72,6 @@ fn build(
     let kwargs = PyDict::new(py);
     kwargs.set_item("path", path)?;
     kwargs.set_item("message_id", message_id)?;
-    let exc = cls.call(
-        (code, fault.description(), details),
-        Some(&kwargs),
-    )?;
+    let exc = cls.call((code, fault.description(), details), Some(&kwargs))?;
     Ok(PyErr::from_value(exc))
 }

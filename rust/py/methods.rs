@@ -255,14 +255,20 @@ pub fn raise16<T>(py: Python<'_>, r: Res<T>) -> PyResult<T> {
 /// [`from_json`] of a bare OCPP 1.6J payload, its faults with the 1.6J codes. `dialect` is
 /// taken so that the call reads as the others do; any other version is refused, since the
 /// 1.6 shapes exist in no other.
-pub fn from_json16<T: Decode + Send>(data: &Bound<'_, PyAny>, dialect: &str, name: &str) -> PyResult<T> {
+pub fn from_json16<T: Decode + Send>(
+    data: &Bound<'_, PyAny>,
+    dialect: &str,
+    name: &str,
+) -> PyResult<T> {
     if super::deviations::any_dialect_arg(dialect)? != Dialect::V16 {
         return Err(pyo3::exceptions::PyValueError::new_err(format!(
             "{name} exists only in OCPP 1.6 (dialect=\"1.6\")"
         )));
     }
-    with_input(data, |buf, trusted| from_slice_in::<T>(buf, trusted, Dialect::V16))?
-        .map_err(|f| super::errors::to_py_err16(data.py(), &f, None))
+    with_input(data, |buf, trusted| {
+        from_slice_in::<T>(buf, trusted, Dialect::V16)
+    })?
+    .map_err(|f| super::errors::to_py_err16(data.py(), &f, None))
 }
 
 /// `from_json` (1.6 only), `to_json`, `==` and pickling of an OCPP 1.6J class: a 1.6 value

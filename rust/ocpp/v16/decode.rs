@@ -11,11 +11,11 @@
 //! - `Hertz` is a unit of MeterValues' schema, not of StopTransaction's `transactionData`, and
 //!   only MeterValues gives `sampledValue` a `minItems` of 1, as the two schema files have it.
 
+use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json::reader::Reader;
 use crate::ocpp::decode::{
     check_bounds, date_time, enumerated, expect_type, fields, missing, string_max, Decode,
 };
-use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json::reader::Reader;
 
 use super::model::*;
 

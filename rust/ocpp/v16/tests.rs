@@ -2,12 +2,12 @@
 //! against the schema files themselves is tests/test_conformance_16.py.
 
 use super::error::ErrorCode16::{self, *};
-use crate::ocppj::frame16::*;
 use super::model::*;
-use crate::ocpp::decode::{from_slice_in, Decode};
 use crate::dialect::Dialect;
-use crate::ocpp::encode::Encode;
 use crate::fault::error::ErrorCode;
+use crate::ocpp::decode::{from_slice_in, Decode};
+use crate::ocpp::encode::Encode;
+use crate::ocppj::frame16::*;
 use crate::test_support::{mutate, xorshift};
 
 const MV: &str = r#"{"connectorId":1,"transactionId":7,"meterValue":[{"timestamp":"2024-01-01T00:00:00Z","sampledValue":[{"value":"0012.50","context":"Sample.Periodic","format":"Raw","measurand":"Temperature","phase":"L1-N","location":"Body","unit":"Celsius"},{"value":"4F2A","format":"SignedData"}]}]}"#;
@@ -269,7 +269,10 @@ fn decimal_text_is_digits_with_one_optional_point() {
         assert!(decimal(text).is_err(), "{text}");
     }
     let huge = "9".repeat(400);
-    assert_eq!(decimal(&huge), Err(crate::fault::error::FaultKind::OutOfRange));
+    assert_eq!(
+        decimal(&huge),
+        Err(crate::fault::error::FaultKind::OutOfRange)
+    );
 }
 
 fn frame(text: &str) -> Result<Message16, (ErrorCode16, Option<String>)> {
