@@ -337,3 +337,97 @@ def test_encode_call_error_under_16() -> None:
         "PropertyConstraintViolation",
         "/errorCode",
     )
+
+
+FRAMES: list[tuple[str, dict[str, Any], Any]] = [
+    ("MeterValues", METER_VALUES, m.MeterValuesRequest16),
+    ("StartTransaction", START, m.StartTransactionRequest),
+    ("StopTransaction", STOP, m.StopTransactionRequest),
+]
+
+
+@pytest.mark.parametrize(("action", "payload", "cls"), FRAMES)
+def test_decode_call_and_encode_call_under_16(
+    action: str, payload: dict[str, Any], cls: Any
+) -> None:
+    frame = [2, "m-1", action, payload]
+    for form in S.input_forms(frame):
+        call = m.decode_call(form, dialect="1.6")
+        assert (call.message_id, call.action) == ("m-1", action)
+        assert type(call.payload) is cls and call.payload == cls.from_json(json.dumps(payload))
+        # Read strictly: nothing accepted past the schema.
+        assert call.payload.warnings == () and call.payload.unknown_properties == {}
+    assert m.encode_call("m-1", call.payload) == json.dumps(frame, separators=(",", ":")).encode()
+    assert m.Call("m-1", action, call.payload) == call
+    assert m.decode_message(json.dumps(frame), action, dialect="1.6") == call
+
+
+def test_decode_message_results_and_errors_under_16() -> None:
+    result = m.decode_message(
+        json.dumps([3, "s", START_RESPONSE]), "StartTransaction", dialect="1.6"
+    )
+    assert isinstance(result, m.CallResult)
+    assert result.payload == m.StartTransactionResponse.from_json(json.dumps(START_RESPONSE))
+    assert (
+        m.encode_call_result("s", result.payload)
+        == json.dumps([3, "s", START_RESPONSE], separators=(",", ":")).encode()
+    )
+    stop = m.decode_message('[3,"t",{}]', "StopTransaction", dialect="1.6")
+    assert isinstance(stop, m.CallResult) and stop.payload == m.StopTransactionResponse()
+    assert m.encode_call_result("t", m.StopTransactionResponse()) == b'[3,"t",{}]'
+    error = m.decode_message(
+        '[4,"u","OccurenceConstraintViolation","gone",{}]', "MeterValues", dialect="1.6"
+    )
+    assert isinstance(error, m.CallError)
+    assert error.code is ErrorCode16.OCCURENCE_CONSTRAINT_VIOLATION and error.description == "gone"
+    # 2.0.1's spelling is no 1.6 code.
+    assert fault16(lambda: m.decode_message('[4,"u","FormatViolation","",{}]', dialect="1.6"))[
+        0
+    ] in set(ErrorCode16)
+
+
+@pytest.mark.parametrize(
+    ("frame", "code", "path"),
+    [
+        ("not json", ErrorCode16.FORMATION_VIOLATION, ""),
+        ('[2,"m"]', ErrorCode16.PROTOCOL_ERROR, ""),
+        ('[2,"m","BootNotification",{}]', ErrorCode16.NOT_IMPLEMENTED, ""),
+        ('[2,"m","TransactionEvent",{}]', ErrorCode16.NOT_IMPLEMENTED, ""),
+        (
+            json.dumps([2, "m", "StartTransaction", {**START, "idTag": None}]),
+            ErrorCode16.TYPE_CONSTRAINT_VIOLATION,
+            "/idTag",
+        ),
+        (
+            json.dumps([2, "m", "StopTransaction", {"meterStop": 1, "timestamp": T}]),
+            ErrorCode16.OCCURENCE_CONSTRAINT_VIOLATION,
+            "/transactionId",
+        ),
+    ],
+)
+def test_decode_call_faults_under_16(frame: str, code: ErrorCode16, path: str) -> None:
+    assert fault16(lambda: m.decode_call(frame, dialect="1.6")) == (code, path)
+
+
+def test_schema_validation_under_16() -> None:
+    boot = b'{"chargePointVendor":"V","chargePointModel":"M"}'
+    assert m.validate_payload("BootNotification", boot, dialect="1.6") == {
+        "chargePointVendor": "V",
+        "chargePointModel": "M",
+    }
+    assert fault16(
+        lambda: m.validate_payload("BootNotification", b'{"chargePointVendor":"V"}', dialect="1.6")
+    ) == (
+        ErrorCode16.OCCURENCE_CONSTRAINT_VIOLATION,
+        "/chargePointModel",
+    )
+    # The 2.0.1 shape is not 1.6's.
+    assert fault16(
+        lambda: m.validate_payload(
+            "BootNotification",
+            b'{"chargingStation":{"model":"M","vendorName":"V"},"reason":"PowerUp"}',
+            dialect="1.6",
+        )
+    )[0] in (ErrorCode16.FORMATION_VIOLATION, ErrorCode16.OCCURENCE_CONSTRAINT_VIOLATION)
+    hb = m.encode_schema_call_result("h", "Heartbeat", {"currentTime": T}, dialect="1.6")
+    assert json.loads(hb) == [3, "h", {"currentTime": T}]

@@ -980,6 +980,12 @@ class MeterValuesRequest16:
     @property
     def transaction_id(self) -> int | None:
         """The transaction the values belong to, if any."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """Always empty: OCPP 1.6J is read strictly."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
     @staticmethod
     def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> MeterValuesRequest16:
         """Decode and validate one 1.6 MeterValues request payload."""
@@ -1013,6 +1019,12 @@ class StartTransactionRequest:
     @property
     def reservation_id(self) -> int | None:
         """The reservation this transaction ends, if any."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """Always empty: OCPP 1.6J is read strictly."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
     @staticmethod
     def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StartTransactionRequest:
         """Decode and validate one StartTransaction request payload."""
@@ -1093,6 +1105,12 @@ class StopTransactionRequest:
     @property
     def transaction_data(self) -> tuple[MeterValue16, ...] | None:
         """Readings of the transaction (no ``Hertz`` unit in its schema)."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """Always empty: OCPP 1.6J is read strictly."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
     @staticmethod
     def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StopTransactionRequest:
         """Decode and validate one StopTransaction request payload."""
@@ -1118,7 +1136,14 @@ class Call:
     """An OCPP-J CALL ``[2, messageId, action, payload]``."""
 
     def __new__(
-        cls, message_id: str, action: str, payload: MeterValuesRequest | TransactionEventRequest
+        cls,
+        message_id: str,
+        action: str,
+        payload: MeterValuesRequest
+        | TransactionEventRequest
+        | MeterValuesRequest16
+        | StartTransactionRequest
+        | StopTransactionRequest,
     ) -> Call: ...
     @property
     def message_id(self) -> str:
@@ -1127,23 +1152,45 @@ class Call:
     def action(self) -> str:
         """The action name, e.g. ``"MeterValues"``."""
     @property
-    def payload(self) -> MeterValuesRequest | TransactionEventRequest:
+    def payload(
+        self,
+    ) -> (
+        MeterValuesRequest
+        | TransactionEventRequest
+        | MeterValuesRequest16
+        | StartTransactionRequest
+        | StopTransactionRequest
+    ):
         """The decoded, validated request: a MeterValuesRequest for ``"MeterValues"``, a
-        TransactionEventRequest for ``"TransactionEvent"``."""
+        TransactionEventRequest for ``"TransactionEvent"``; of OCPP 1.6J, a
+        MeterValuesRequest16, StartTransactionRequest or StopTransactionRequest."""
 
 @final
 class CallResult:
     """An OCPP-J CALLRESULT ``[3, messageId, payload]``."""
 
     def __new__(
-        cls, message_id: str, payload: MeterValuesResponse | TransactionEventResponse
+        cls,
+        message_id: str,
+        payload: MeterValuesResponse
+        | TransactionEventResponse
+        | StartTransactionResponse
+        | StopTransactionResponse,
     ) -> CallResult: ...
     @property
     def message_id(self) -> str:
         """The id of the CALL this answers."""
     @property
-    def payload(self) -> MeterValuesResponse | TransactionEventResponse:
-        """The decoded, validated response: of the type of the action it answers."""
+    def payload(
+        self,
+    ) -> (
+        MeterValuesResponse
+        | TransactionEventResponse
+        | StartTransactionResponse
+        | StopTransactionResponse
+    ):
+        """The decoded, validated response: of the type of the action it answers (1.6's
+        MeterValues answer, ``{}``, is a :class:`MeterValuesResponse`)."""
 
 @final
 class CallError:
@@ -1160,8 +1207,8 @@ class CallError:
     def message_id(self) -> str:
         """The id of the CALL this answers."""
     @property
-    def code(self) -> ErrorCode:
-        """One of the twelve RPC error codes."""
+    def code(self) -> ErrorCode | ErrorCode16:
+        """One of the twelve RPC error codes; of a 1.6 frame, one of OCPP-J 1.6's ten."""
     @property
     def description(self) -> str:
         """Free text, at most 255 characters."""
@@ -1297,18 +1344,22 @@ def set_batch_buffer_pool_limit(max_bytes: int) -> int:
     ``0`` keeps nothing and frees what is kept.
     """
 
-def decode_call(frame: Buffer, *, profile: Profile = "strict", dialect: Dialect = "2.0.1") -> Call:
+def decode_call(
+    frame: Buffer, *, profile: Profile = "strict", dialect: BatchDialect = "2.0.1"
+) -> Call:
     """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`.
 
     Under ``profile="lenient"`` a payload's known deviations are accepted and listed in its
-    ``warnings``; the envelope is never relaxed. The payload follows ``dialect``'s schema."""
+    ``warnings``; the envelope is never relaxed. The payload follows ``dialect``'s schema.
+    Under ``"1.6"``, MeterValues, StartTransaction and StopTransaction CALLs give the 1.6
+    classes, read strictly whatever ``profile`` says, and faults carry :class:`ErrorCode16`."""
 
 def decode_message(
     frame: Buffer,
     action: str = "MeterValues",
     *,
     profile: Profile = "strict",
-    dialect: Dialect = "2.0.1",
+    dialect: BatchDialect = "2.0.1",
 ) -> Message:
     """Decode a CALL, CALLRESULT or CALLERROR frame.
 
@@ -1316,15 +1367,27 @@ def decode_message(
     the schema its payload is checked against and its type: ``"MeterValues"`` gives a
     :class:`MeterValuesResponse`, ``"TransactionEvent"`` a :class:`TransactionEventResponse`.
     CALLs of ``MeterValues`` and ``TransactionEvent`` are decoded; other actions are
-    NotImplemented.
+    NotImplemented. Under ``"1.6"``, ``action`` is ``"MeterValues"``, ``"StartTransaction"`` or
+    ``"StopTransaction"`` and the frame is read as :func:`decode_call` reads a 1.6 CALL.
     """
 
-def encode_call(message_id: str, request: MeterValuesRequest | TransactionEventRequest) -> bytes:
+def encode_call(
+    message_id: str,
+    request: MeterValuesRequest
+    | TransactionEventRequest
+    | MeterValuesRequest16
+    | StartTransactionRequest
+    | StopTransactionRequest,
+) -> bytes:
     """``[2, messageId, action, request]`` as compact UTF-8 JSON, the action named by the
     request's type."""
 
 def encode_call_result(
-    message_id: str, response: MeterValuesResponse | TransactionEventResponse
+    message_id: str,
+    response: MeterValuesResponse
+    | TransactionEventResponse
+    | StartTransactionResponse
+    | StopTransactionResponse,
 ) -> bytes:
     """``[3, messageId, response]`` as compact UTF-8 JSON; any other ``response`` raises
     :class:`OcppError` (``TypeConstraintViolation`` at ``/payload``)."""
@@ -1354,13 +1417,22 @@ def decode_schema_call(
     other action is ``NotImplemented``)."""
 
 def validate_payload(
-    action: SchemaAction, payload: Buffer, *, dialect: Dialect = "2.0.1", response: bool = False
+    action: SchemaAction,
+    payload: Buffer,
+    *,
+    dialect: BatchDialect = "2.0.1",
+    response: bool = False,
 ) -> dict[str, Any]:
     """Validate a payload text against ``action``'s official request schema (``response=True``:
-    its response schema) and return it as a ``dict``; an unknown action is ``ValueError``."""
+    its response schema) and return it as a ``dict``; an unknown action is ``ValueError``.
+    Under ``"1.6"`` the schema is 1.6's and a fault's code :class:`ErrorCode16`."""
 
 def encode_schema_call_result(
-    message_id: str, action: SchemaAction, payload: dict[str, Any], *, dialect: Dialect = "2.0.1"
+    message_id: str,
+    action: SchemaAction,
+    payload: dict[str, Any],
+    *,
+    dialect: BatchDialect = "2.0.1",
 ) -> bytes:
     """``[3, messageId, payload]`` once ``payload`` is valid against ``action``'s response
     schema, else ``OcppError`` with the fault's code and path."""

@@ -25,18 +25,35 @@ pub fn to_py_err(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyE
 #[cold]
 #[inline(never)]
 pub fn to_py_err16(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> PyErr {
-    // A member of `ErrorCode16`, not its string: `OcppError` reads a string as a 2.x code
-    // where the spellings agree, and a 1.6 error's code is 1.6's throughout.
-    let code = crate::ocpp::v16::error::code_of(fault);
+    code16(py, fault)
+        .and_then(|code| build(py, code, fault, message_id, None))
+        .unwrap_or_else(|err| err)
+}
+
+/// [`frame_err`] of a 1.6 frame, with the 1.6J code.
+#[cold]
+#[inline(never)]
+pub fn frame_err16(py: Python<'_>, ff: &FrameFault) -> PyErr {
+    let id = ff.message_id.as_deref().unwrap_or("-1");
+    code16(py, &ff.fault)
+        .and_then(|code| build(py, code, &ff.fault, Some(id), ff.message_type))
+        .unwrap_or_else(|err| err)
+}
+
+/// The `ErrorCode16` member of a 1.6 fault (not its string: `OcppError` reads a string as a
+/// 2.x code where the spellings agree, and a 1.6 error's code is 1.6's throughout).
+pub fn code16<'py>(py: Python<'py>, fault: &Fault) -> PyResult<Bound<'py, PyAny>> {
+    error_code16_to_py(py, crate::ocpp::v16::error::code_of(fault))
+}
+
+/// The `ErrorCode16` member of `code`.
+pub fn error_code16_to_py(py: Python<'_>, code: ErrorCode16) -> PyResult<Bound<'_, PyAny>> {
     let index = ErrorCode16::ALL
         .iter()
         .position(|c| *c == code)
         .unwrap_or(0);
     let wire: Vec<&'static str> = ErrorCode16::ALL.iter().map(|c| c.as_str()).collect();
-    match ERROR_CODE16.get(py, index, &wire) {
-        Ok(code) => build(py, code, fault, message_id, None).unwrap_or_else(|err| err),
-        Err(err) => err,
-    }
+    ERROR_CODE16.get(py, index, &wire)
 }
 
 /// The `OcppError` for a frame: the id, or `"-1"` when it could not be read, and in the details

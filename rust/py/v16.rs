@@ -148,3 +148,30 @@ py_class! {
     )
     build { id_tag_info }
 }
+
+/// `warnings` and `unknown_properties` of a 1.6 request, as the 2.x requests have them, so
+/// that code reading any decoded CALL's payload reads these too: 1.6 is read strictly, so
+/// they are always empty.
+macro_rules! strict_request {
+    ($($class:ident),*) => {$(
+        #[pymethods]
+        impl $class {
+            /// Always empty: OCPP 1.6J is read strictly.
+            #[getter]
+            fn warnings<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyTuple> {
+                pyo3::types::PyTuple::empty(py)
+            }
+
+            /// Always a fresh, empty dict: OCPP 1.6J is read strictly.
+            #[getter]
+            fn unknown_properties<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyDict> {
+                pyo3::types::PyDict::new(py)
+            }
+        }
+    )*};
+}
+strict_request!(
+    PyMeterValuesRequest16,
+    PyStartTransactionRequest,
+    PyStopTransactionRequest
+);

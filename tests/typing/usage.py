@@ -17,6 +17,8 @@ from ocpp_meter import (
     MeterValuesResponse,
     OcppError,
     SampledValue,
+    StartTransactionResponse,
+    StopTransactionResponse,
     TransactionEventResponse,
     UnitOfMeasure,
 )
@@ -64,10 +66,16 @@ def build() -> bytes:
 def replies(frame: bytes) -> str:
     message = ocpp_meter.decode_message(frame)
     if isinstance(message, CallResult):
-        response: MeterValuesResponse | TransactionEventResponse = message.payload
+        response: (
+            MeterValuesResponse
+            | TransactionEventResponse
+            | StartTransactionResponse
+            | StopTransactionResponse
+        ) = message.payload
         return response.to_json().decode()
     if isinstance(message, CallError):
-        return message.code.value
+        # Either table's member is a str of its wire spelling.
+        return str(message.code)
     return message.action
 
 
