@@ -14,14 +14,18 @@
 //!   [`ocpp::transaction_event_response`], [`ocpp::cost`] (the cost details and transaction
 //!   limit OCPP 2.1 adds to both), [`ocpp::profile`] (the validation profiles), and
 //!   [`ocpp::schema`] (validation by the official schema itself, for the actions answered
-//!   without a typed model: BootNotification, Heartbeat, StatusNotification, Authorize).
-//! - [`ocppj`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR) over any message.
+//!   without a typed model: BootNotification, Heartbeat, StatusNotification, Authorize);
+//!   [`ocpp::v16`]: OCPP 1.6J's MeterValues, StartTransaction and StopTransaction, types,
+//!   decoding, encoding and error codes of their own.
+//! - [`ocppj`]: OCPP-J envelopes (CALL, CALLRESULT, CALLERROR) over any message, and
+//!   [`ocppj::frame16`], 1.6's frames with its error codes.
 //! - [`columnar`]: [`columnar::rows`] (the contract's row form, error records, replies),
 //!   [`columnar::events`] (one record per accepted `TransactionEvent`), [`columnar::columns`]
 //!   (builders in Arrow's memory layout), [`columnar::arrow`] (export through the Arrow C data
 //!   and C stream interfaces), [`columnar::batch`] (`decode_batch`: many frames to rows and
 //!   events on several threads, in input order), [`columnar::buffer_pool`] (column buffers
-//!   reused across batches).
+//!   reused across batches); [`columnar::rows16`] and [`columnar::events16`], 1.6's messages
+//!   in the same rows and events.
 //!
 //! Everything above is plain Rust. The Python binding lives in `py/`, behind the `python`
 //! feature, the only place that uses pyo3, so `cargo test` and fuzzing need no interpreter.

@@ -16,6 +16,7 @@ from typing import Any
 import ocpp_meter
 import pyarrow as pa
 import pytest
+import test_ocpp16_types as T16
 from ocpp_meter import OcppError, _core, samples
 from test_transaction_event import FULL as TE_FULL
 from test_transaction_event import FULL_21 as TE_FULL_21
@@ -267,6 +268,47 @@ def test_limits_and_the_buffer_pool() -> None:
         ocpp_meter.set_batch_buffer_pool_limit(limit)
 
 
+V16_CALLS = [
+    json.dumps([2, "16-1", action, payload]).encode()
+    for action, payload in (
+        ("MeterValues", T16.METER_VALUES),
+        ("StartTransaction", T16.START),
+        ("StopTransaction", T16.STOP),
+    )
+]
+V16_REPLIES = [
+    (json.dumps([3, "16-2", T16.START_RESPONSE]).encode(), "StartTransaction"),
+    (json.dumps([3, "16-3", T16.STOP_RESPONSE]).encode(), "StopTransaction"),
+    (b'[4,"16-4","OccurenceConstraintViolation","",{"a":[1]}]', "MeterValues"),
+]
+V16_INVALID = (
+    V16_CALLS[0].replace(b'"230.1"', b"230.1", 1),
+    V16_CALLS[1][:-3],
+    b'[2,"16-5","TransactionEvent",{}]',
+    b'[3,"16-6",{"transactionId":1}]',
+)
+
+
+def test_ocpp16_frames_every_form() -> None:
+    for raw in [*V16_CALLS, *V16_INVALID]:
+        results = [outcome(ocpp_meter.decode_call, f, dialect="1.6") for f in forms(raw)]
+        again = [outcome(ocpp_meter.decode_message, f, dialect="1.6") for f in forms(raw)]
+        assert all(r == results[0] for r in results) and all(a == again[0] for a in again)
+        if not isinstance(results[0], tuple):
+            round_trip_everything(results[0].payload, set(), "1.6")
+            encoded = outcome(ocpp_meter.encode_call, "16-1", results[0].payload)
+            assert ocpp_meter.decode_call(encoded, dialect="1.6") == results[0]
+    for raw, action in V16_REPLIES:
+        results = [outcome(ocpp_meter.decode_message, f, action, dialect="1.6") for f in forms(raw)]
+        assert all(r == results[0] for r in results), results
+        read(results[0], set())
+        if isinstance(results[0], ocpp_meter.CallResult):
+            round_trip_everything(results[0].payload, set(), "1.6")
+            assert outcome(ocpp_meter.encode_call_result, "16-2", results[0].payload)
+    error = outcome(ocpp_meter.encode_call_error, "m", "FormationViolation", "x", dialect="1.6")
+    assert ocpp_meter.decode_message(error, dialect="1.6").code == "FormationViolation"
+
+
 def test_every_export_of_the_extension_is_reached() -> None:
     # Run the others first when this file runs alone in another order.
     test_decode_call_and_message_every_form("lenient", "2.1")
@@ -275,6 +317,7 @@ def test_every_export_of_the_extension_is_reached() -> None:
     test_decode_batch_every_input(1)
     test_limits_and_the_buffer_pool()
     test_schema_driven_actions()
+    test_ocpp16_frames_every_form()
     exported = {n for n in dir(_core) if not n.startswith("_") and callable(getattr(_core, n))}
     assert exported - REACHED == set()
 

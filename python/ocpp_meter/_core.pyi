@@ -17,18 +17,23 @@ from .enums import (
     ChargingState,
     CostDimension,
     ErrorCode,
+    ErrorCode16,
     IdTokenType,
     Location,
     Measurand,
+    Measurand16,
     MessageFormat,
     OperationMode,
     Phase,
     PreconditioningStatus,
     ReadingContext,
     Reason,
+    Reason16,
     TariffCost,
     TransactionEventType,
     TriggerReason,
+    UnitOfMeasure16,
+    ValueFormat,
 )
 
 Buffer: TypeAlias = bytes | bytearray | memoryview | str
@@ -41,6 +46,9 @@ Dialect: TypeAlias = Literal["2.0.1", "2.1"]
 (more measurands, the ``Upstream`` location, longer and partly optional signed meter data, new
 TransactionEvent fields). Decoding ``"2.0.1"`` refuses what only 2.1 allows, as the 2.0.1
 schema does; see the README, *OCPP 2.1*."""
+BatchDialect: TypeAlias = Literal["2.0.1", "2.1", "1.6"]
+"""The OCPP versions :func:`decode_batch` reads: a :data:`Dialect`, or ``"1.6"`` (OCPP 1.6J's
+MeterValues, StartTransaction and StopTransaction, into the same rows and events)."""
 
 @final
 class DecodeWarning:
@@ -883,12 +891,260 @@ class TransactionEventResponse:
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
+# OCPP 1.6J. Its shapes are not 2.0.1's (``value`` is decimal text with a closed ``unit`` beside
+# it; no ``unitOfMeasure``, ``signedMeterValue`` or ``evseId``), so its types are their own,
+# named with ``16`` where 2.0.1 has a type of the same name. ``from_json`` reads the 1.6 schema
+# only; faults carry the OCPP-J 1.6 codes (``OcppError.code`` an :class:`ErrorCode16` member
+# where 1.6 spells a code its own way).
+
+@final
+class SampledValue16:
+    """OCPP 1.6's ``SampledValue``."""
+
+    def __new__(
+        cls,
+        value: str,
+        context: ReadingContext | str | None = None,
+        format: ValueFormat | str | None = None,
+        measurand: Measurand16 | str | None = None,
+        phase: Phase | str | None = None,
+        location: Location | str | None = None,
+        unit: UnitOfMeasure16 | str | None = None,
+    ) -> SampledValue16: ...
+    @property
+    def value(self) -> str:
+        """The decimal text exactly as sent (``"1234.50"`` stays so), or the signed data when
+        ``format`` is ``SignedData``."""
+    @property
+    def number(self) -> float | None:
+        """``value`` read as a number; ``None`` for signed data."""
+    @property
+    def context(self) -> ReadingContext | None:
+        """Absent means ``Sample.Periodic``."""
+    @property
+    def format(self) -> ValueFormat | None:
+        """Absent means ``Raw``."""
+    @property
+    def measurand(self) -> Measurand16 | None:
+        """Absent means ``Energy.Active.Import.Register``."""
+    @property
+    def phase(self) -> Phase | None:
+        """The phase measured, if sent."""
+    @property
+    def location(self) -> Location | None:
+        """Absent means ``Outlet``."""
+    @property
+    def unit(self) -> UnitOfMeasure16 | None:
+        """Absent means ``Wh``."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> SampledValue16:
+        """Decode and validate one 1.6 ``SampledValue`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class MeterValue16:
+    """OCPP 1.6's ``MeterValue``: samples taken at one time."""
+
+    def __new__(
+        cls, timestamp: datetime | str, sampled_value: Sequence[SampledValue16]
+    ) -> MeterValue16: ...
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware."""
+    @property
+    def sampled_value(self) -> tuple[SampledValue16, ...]:
+        """At least one in a MeterValues request; StopTransaction's ``transactionData`` may
+        send none."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> MeterValue16:
+        """Decode and validate one 1.6 ``MeterValue`` JSON object (MeterValues' schema)."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class MeterValuesRequest16:
+    """OCPP 1.6's MeterValues request."""
+
+    def __new__(
+        cls,
+        connector_id: int,
+        meter_value: Sequence[MeterValue16],
+        transaction_id: int | None = None,
+    ) -> MeterValuesRequest16: ...
+    @property
+    def connector_id(self) -> int:
+        """``>= 0``; 0 is the charge point's main meter."""
+    @property
+    def meter_value(self) -> tuple[MeterValue16, ...]:
+        """At least one."""
+    @property
+    def transaction_id(self) -> int | None:
+        """The transaction the values belong to, if any."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """Always empty: OCPP 1.6J is read strictly."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> MeterValuesRequest16:
+        """Decode and validate one 1.6 MeterValues request payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StartTransactionRequest:
+    """OCPP 1.6's StartTransaction request."""
+
+    def __new__(
+        cls,
+        connector_id: int,
+        id_tag: str,
+        meter_start: int,
+        timestamp: datetime | str,
+        reservation_id: int | None = None,
+    ) -> StartTransactionRequest: ...
+    @property
+    def connector_id(self) -> int:
+        """``> 0``."""
+    @property
+    def id_tag(self) -> str:
+        """At most 20 characters."""
+    @property
+    def meter_start(self) -> int:
+        """The energy register in Wh when the transaction starts."""
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware."""
+    @property
+    def reservation_id(self) -> int | None:
+        """The reservation this transaction ends, if any."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """Always empty: OCPP 1.6J is read strictly."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StartTransactionRequest:
+        """Decode and validate one StartTransaction request payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class IdTagInfo:
+    """OCPP 1.6's ``IdTagInfo`` (2.0.1's counterpart is :class:`IdTokenInfo`)."""
+
+    def __new__(
+        cls,
+        status: AuthorizationStatus | str,
+        expiry_date: datetime | str | None = None,
+        parent_id_tag: str | None = None,
+    ) -> IdTagInfo: ...
+    @property
+    def status(self) -> AuthorizationStatus:
+        """One of 1.6's five statuses (``Accepted``, ``Blocked``, ``Expired``, ``Invalid``,
+        ``ConcurrentTx``)."""
+    @property
+    def expiry_date(self) -> datetime | None:
+        """Until when the tag may be cached, if sent."""
+    @property
+    def parent_id_tag(self) -> str | None:
+        """At most 20 characters."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> IdTagInfo:
+        """Decode and validate one ``IdTagInfo`` JSON object."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StartTransactionResponse:
+    """OCPP 1.6's StartTransaction response."""
+
+    def __new__(cls, id_tag_info: IdTagInfo, transaction_id: int) -> StartTransactionResponse: ...
+    @property
+    def id_tag_info(self) -> IdTagInfo:
+        """Whether the tag is authorized."""
+    @property
+    def transaction_id(self) -> int:
+        """The id the Central System assigns."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StartTransactionResponse:
+        """Decode and validate one StartTransaction response payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StopTransactionRequest:
+    """OCPP 1.6's StopTransaction request."""
+
+    def __new__(
+        cls,
+        meter_stop: int,
+        timestamp: datetime | str,
+        transaction_id: int,
+        id_tag: str | None = None,
+        reason: Reason16 | str | None = None,
+        transaction_data: Sequence[MeterValue16] | None = None,
+    ) -> StopTransactionRequest: ...
+    @property
+    def meter_stop(self) -> int:
+        """The energy register in Wh when the transaction stops."""
+    @property
+    def timestamp(self) -> datetime:
+        """Timezone-aware."""
+    @property
+    def transaction_id(self) -> int:
+        """The id StartTransaction's response assigned."""
+    @property
+    def id_tag(self) -> str | None:
+        """At most 20 characters."""
+    @property
+    def reason(self) -> Reason16 | None:
+        """Absent means ``Local``."""
+    @property
+    def transaction_data(self) -> tuple[MeterValue16, ...] | None:
+        """Readings of the transaction (no ``Hertz`` unit in its schema)."""
+    @property
+    def warnings(self) -> tuple[DecodeWarning, ...]:
+        """Always empty: OCPP 1.6J is read strictly."""
+    @property
+    def unknown_properties(self) -> dict[str, Any]:
+        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StopTransactionRequest:
+        """Decode and validate one StopTransaction request payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
+@final
+class StopTransactionResponse:
+    """OCPP 1.6's StopTransaction response."""
+
+    def __new__(cls, id_tag_info: IdTagInfo | None = None) -> StopTransactionResponse: ...
+    @property
+    def id_tag_info(self) -> IdTagInfo | None:
+        """Whether the tag is authorized, if sent."""
+    @staticmethod
+    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StopTransactionResponse:
+        """Decode and validate one StopTransaction response payload."""
+    def to_json(self) -> bytes:
+        """Compact UTF-8 JSON in schema field order, absent fields omitted."""
+
 @final
 class Call:
     """An OCPP-J CALL ``[2, messageId, action, payload]``."""
 
     def __new__(
-        cls, message_id: str, action: str, payload: MeterValuesRequest | TransactionEventRequest
+        cls,
+        message_id: str,
+        action: str,
+        payload: MeterValuesRequest
+        | TransactionEventRequest
+        | MeterValuesRequest16
+        | StartTransactionRequest
+        | StopTransactionRequest,
     ) -> Call: ...
     @property
     def message_id(self) -> str:
@@ -897,23 +1153,45 @@ class Call:
     def action(self) -> str:
         """The action name, e.g. ``"MeterValues"``."""
     @property
-    def payload(self) -> MeterValuesRequest | TransactionEventRequest:
+    def payload(
+        self,
+    ) -> (
+        MeterValuesRequest
+        | TransactionEventRequest
+        | MeterValuesRequest16
+        | StartTransactionRequest
+        | StopTransactionRequest
+    ):
         """The decoded, validated request: a MeterValuesRequest for ``"MeterValues"``, a
-        TransactionEventRequest for ``"TransactionEvent"``."""
+        TransactionEventRequest for ``"TransactionEvent"``; of OCPP 1.6J, a
+        MeterValuesRequest16, StartTransactionRequest or StopTransactionRequest."""
 
 @final
 class CallResult:
     """An OCPP-J CALLRESULT ``[3, messageId, payload]``."""
 
     def __new__(
-        cls, message_id: str, payload: MeterValuesResponse | TransactionEventResponse
+        cls,
+        message_id: str,
+        payload: MeterValuesResponse
+        | TransactionEventResponse
+        | StartTransactionResponse
+        | StopTransactionResponse,
     ) -> CallResult: ...
     @property
     def message_id(self) -> str:
         """The id of the CALL this answers."""
     @property
-    def payload(self) -> MeterValuesResponse | TransactionEventResponse:
-        """The decoded, validated response: of the type of the action it answers."""
+    def payload(
+        self,
+    ) -> (
+        MeterValuesResponse
+        | TransactionEventResponse
+        | StartTransactionResponse
+        | StopTransactionResponse
+    ):
+        """The decoded, validated response: of the type of the action it answers (1.6's
+        MeterValues answer, ``{}``, is a :class:`MeterValuesResponse`)."""
 
 @final
 class CallError:
@@ -930,8 +1208,8 @@ class CallError:
     def message_id(self) -> str:
         """The id of the CALL this answers."""
     @property
-    def code(self) -> ErrorCode:
-        """One of the twelve RPC error codes."""
+    def code(self) -> ErrorCode | ErrorCode16:
+        """One of the twelve RPC error codes; of a 1.6 frame, one of OCPP-J 1.6's ten."""
     @property
     def description(self) -> str:
         """Free text, at most 255 characters."""
@@ -1012,7 +1290,8 @@ def decode_batch(
     *,
     threads: int = 0,
     profile: Profile = "strict",
-    dialect: Dialect = "2.0.1",
+    dialect: BatchDialect = "2.0.1",
+    dialects: Sequence[BatchDialect] | None = None,
 ) -> BatchResult:
     """Decode many MeterValues and TransactionEvent frames into rows of the row form, and
     each accepted TransactionEvent into an event record (``result.events``).
@@ -1026,7 +1305,20 @@ def decode_batch(
     to a bound (:func:`set_batch_buffer_pool_limit`). ``profile`` is the validation profile
     of every frame: a raw enum string a lenient profile kept is in the row as sent (the
     measurand dictionary of that record batch grows by it). ``dialect`` is the OCPP version
-    of every frame.
+    of every frame; ``dialects``, one per frame, overrides it, so that a capture of a fleet
+    of 1.6 and 2.0.1 stations decodes in one call.
+
+    Under ``"1.6"``, MeterValues, StartTransaction and StopTransaction frames give rows
+    (``evse_id`` null, ``connector_id`` the ``connectorId``, ``transaction_id`` the integer as
+    text, ``value`` the decimal text read as a number; a ``SignedData`` sample's text in
+    ``signed_meter_data``, its value NaN); ``meterStart`` and ``meterStop`` are rows of
+    ``Energy.Active.Import.Register`` in Wh with the ``Transaction.Begin`` and
+    ``Transaction.End`` contexts. StartTransaction and StopTransaction give ``Started`` and
+    ``Ended`` event records (a StartTransaction's ``transaction_id`` is ``""``: the Central
+    System assigns it in its answer). Error records and CALLERROR replies of 1.6 frames carry
+    the OCPP 1.6J codes as that specification spells them (``FormationViolation``,
+    ``OccurenceConstraintViolation``, ...); an accepted StartTransaction gets no reply. 1.6
+    frames are read strictly whatever ``profile`` says.
     """
 
 DEFAULT_LIMITS: tuple[int, int]
@@ -1053,18 +1345,22 @@ def set_batch_buffer_pool_limit(max_bytes: int) -> int:
     ``0`` keeps nothing and frees what is kept.
     """
 
-def decode_call(frame: Buffer, *, profile: Profile = "strict", dialect: Dialect = "2.0.1") -> Call:
+def decode_call(
+    frame: Buffer, *, profile: Profile = "strict", dialect: BatchDialect = "2.0.1"
+) -> Call:
     """Decode and validate a CALL frame; any other frame or fault raises :class:`OcppError`.
 
     Under ``profile="lenient"`` a payload's known deviations are accepted and listed in its
-    ``warnings``; the envelope is never relaxed. The payload follows ``dialect``'s schema."""
+    ``warnings``; the envelope is never relaxed. The payload follows ``dialect``'s schema.
+    Under ``"1.6"``, MeterValues, StartTransaction and StopTransaction CALLs give the 1.6
+    classes, read strictly whatever ``profile`` says, and faults carry :class:`ErrorCode16`."""
 
 def decode_message(
     frame: Buffer,
     action: str = "MeterValues",
     *,
     profile: Profile = "strict",
-    dialect: Dialect = "2.0.1",
+    dialect: BatchDialect = "2.0.1",
 ) -> Message:
     """Decode a CALL, CALLRESULT or CALLERROR frame.
 
@@ -1072,15 +1368,27 @@ def decode_message(
     the schema its payload is checked against and its type: ``"MeterValues"`` gives a
     :class:`MeterValuesResponse`, ``"TransactionEvent"`` a :class:`TransactionEventResponse`.
     CALLs of ``MeterValues`` and ``TransactionEvent`` are decoded; other actions are
-    NotImplemented.
+    NotImplemented. Under ``"1.6"``, ``action`` is ``"MeterValues"``, ``"StartTransaction"`` or
+    ``"StopTransaction"`` and the frame is read as :func:`decode_call` reads a 1.6 CALL.
     """
 
-def encode_call(message_id: str, request: MeterValuesRequest | TransactionEventRequest) -> bytes:
+def encode_call(
+    message_id: str,
+    request: MeterValuesRequest
+    | TransactionEventRequest
+    | MeterValuesRequest16
+    | StartTransactionRequest
+    | StopTransactionRequest,
+) -> bytes:
     """``[2, messageId, action, request]`` as compact UTF-8 JSON, the action named by the
     request's type."""
 
 def encode_call_result(
-    message_id: str, response: MeterValuesResponse | TransactionEventResponse
+    message_id: str,
+    response: MeterValuesResponse
+    | TransactionEventResponse
+    | StartTransactionResponse
+    | StopTransactionResponse,
 ) -> bytes:
     """``[3, messageId, response]`` as compact UTF-8 JSON; any other ``response`` raises
     :class:`OcppError` (``TypeConstraintViolation`` at ``/payload``)."""
@@ -1098,12 +1406,15 @@ def _answer_call(
 
 def encode_call_error(
     message_id: str,
-    code: ErrorCode | str,
+    code: ErrorCode | ErrorCode16 | str,
     description: str | None = None,
     details: dict[str, Any] | None = None,
+    *,
+    dialect: BatchDialect = "2.0.1",
 ) -> bytes:
     """``[4, messageId, code, description, details]`` as compact UTF-8 JSON (no description:
-    ``""``; no details: ``{}``)."""
+    ``""``; no details: ``{}``). Under ``dialect="1.6"`` the code is one of OCPP-J 1.6's
+    (:class:`ErrorCode16`), spelled as that specification spells it."""
 
 SchemaAction: TypeAlias = Literal[
     "Authorize", "BootNotification", "Heartbeat", "StatusNotification"
@@ -1118,13 +1429,22 @@ def decode_schema_call(
     other action is ``NotImplemented``)."""
 
 def validate_payload(
-    action: SchemaAction, payload: Buffer, *, dialect: Dialect = "2.0.1", response: bool = False
+    action: SchemaAction,
+    payload: Buffer,
+    *,
+    dialect: BatchDialect = "2.0.1",
+    response: bool = False,
 ) -> dict[str, Any]:
     """Validate a payload text against ``action``'s official request schema (``response=True``:
-    its response schema) and return it as a ``dict``; an unknown action is ``ValueError``."""
+    its response schema) and return it as a ``dict``; an unknown action is ``ValueError``.
+    Under ``"1.6"`` the schema is 1.6's and a fault's code :class:`ErrorCode16`."""
 
 def encode_schema_call_result(
-    message_id: str, action: SchemaAction, payload: dict[str, Any], *, dialect: Dialect = "2.0.1"
+    message_id: str,
+    action: SchemaAction,
+    payload: dict[str, Any],
+    *,
+    dialect: BatchDialect = "2.0.1",
 ) -> bytes:
     """``[3, messageId, payload]`` once ``payload`` is valid against ``action``'s response
     schema, else ``OcppError`` with the fault's code and path."""

@@ -100,7 +100,10 @@ def _decode(
                 continue
             if isinstance(message, Call):
                 tally.valid += 1
-                readings += _print_readings(out, where, message.message_id, message.payload)
+                payload = message.payload
+                # The check reads 2.x only (its dialect argument), so the payload is 2.x's.
+                assert isinstance(payload, (MeterValuesRequest, TransactionEventRequest))
+                readings += _print_readings(out, where, message.message_id, payload)
             else:
                 tally.replies += 1
                 kind = "CALLRESULT" if isinstance(message, CallResult) else "CALLERROR"

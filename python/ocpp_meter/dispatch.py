@@ -65,7 +65,7 @@ from ._core import (
     encode_call_error,
     encode_call_result,
 )
-from .enums import ErrorCode
+from .enums import ErrorCode, ErrorCode16
 from .errors import OcppError
 from .logsafe import DESCRIPTION_CHARS, excerpt
 from .response_rules import transaction_event_violation
@@ -73,7 +73,7 @@ from .response_rules import transaction_event_violation
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from ._core import Buffer, Dialect, Profile, TransactionEventRequest
+    from ._core import BatchDialect, Buffer, Dialect, Profile, TransactionEventRequest
     from .station_services import StationServices
 
 PROFILES: tuple[Profile, ...] = ("strict", "lenient", "off")
@@ -547,13 +547,18 @@ def _method(handler: object, name: str) -> Callable[..., Any] | None:
 
 
 def _call_error(
-    message_id: str, code: ErrorCode, description: str, details: dict[str, Any], path: str
+    message_id: str,
+    code: ErrorCode | ErrorCode16,
+    description: str,
+    details: dict[str, Any],
+    path: str,
 ) -> bytes:
     description = description[:255]
+    dialect: BatchDialect = "1.6" if isinstance(code, ErrorCode16) else "2.0.1"
     try:
-        return encode_call_error(message_id, code, description, details)
+        return encode_call_error(message_id, code, description, details, dialect=dialect)
     except Exception:  # noqa: BLE001 - details that are not JSON: send the pointer alone
-        return encode_call_error(message_id, code, description, {"path": path})
+        return encode_call_error(message_id, code, description, {"path": path}, dialect=dialect)
 
 
 def _size(frame: Buffer) -> int:

@@ -1,5 +1,8 @@
 """The OCPP 2.0.1 and 2.1 enumerations of the Meter values block and of TransactionEvent (its
-request and its response), and the RPC error codes.
+request and its response), and the RPC error codes; after them, the enumerations OCPP 1.6J has
+of its own (``Measurand16``, ``UnitOfMeasure16``, ``ValueFormat``, ``Reason16``,
+``ErrorCode16``). 1.6's ``ReadingContext``, ``Phase``, ``Location`` and ``AuthorizationStatus``
+are the 2.0.1 enums above: 1.6's values are among theirs.
 
 Values OCPP 2.1 added come last in their enumeration, after a comment saying so; decoding
 under ``dialect="2.0.1"`` refuses them as the 2.0.1 schema does.
@@ -17,18 +20,23 @@ __all__ = [
     "ChargingState",
     "CostDimension",
     "ErrorCode",
+    "ErrorCode16",
     "IdTokenType",
     "Location",
     "Measurand",
+    "Measurand16",
     "MessageFormat",
     "OperationMode",
     "Phase",
     "PreconditioningStatus",
     "ReadingContext",
     "Reason",
+    "Reason16",
     "TariffCost",
     "TransactionEventType",
     "TriggerReason",
+    "UnitOfMeasure16",
+    "ValueFormat",
 ]
 
 
@@ -321,3 +329,96 @@ class MessageFormat(_WireEnum):
     UTF8 = "UTF8"
     # New in OCPP 2.1 (refused when decoding OCPP 2.0.1).
     QRCODE = "QRCODE"
+
+
+class Measurand16(_WireEnum):
+    """OCPP 1.6's ``Measurand`` (default ``Energy.Active.Import.Register``): 2.0.1's list
+    without the net and apparent energies, with ``Temperature`` and ``RPM``."""
+
+    CURRENT_EXPORT = "Current.Export"
+    CURRENT_IMPORT = "Current.Import"
+    CURRENT_OFFERED = "Current.Offered"
+    ENERGY_ACTIVE_EXPORT_REGISTER = "Energy.Active.Export.Register"
+    ENERGY_ACTIVE_IMPORT_REGISTER = "Energy.Active.Import.Register"
+    ENERGY_REACTIVE_EXPORT_REGISTER = "Energy.Reactive.Export.Register"
+    ENERGY_REACTIVE_IMPORT_REGISTER = "Energy.Reactive.Import.Register"
+    ENERGY_ACTIVE_EXPORT_INTERVAL = "Energy.Active.Export.Interval"
+    ENERGY_ACTIVE_IMPORT_INTERVAL = "Energy.Active.Import.Interval"
+    ENERGY_REACTIVE_EXPORT_INTERVAL = "Energy.Reactive.Export.Interval"
+    ENERGY_REACTIVE_IMPORT_INTERVAL = "Energy.Reactive.Import.Interval"
+    FREQUENCY = "Frequency"
+    POWER_ACTIVE_EXPORT = "Power.Active.Export"
+    POWER_ACTIVE_IMPORT = "Power.Active.Import"
+    POWER_FACTOR = "Power.Factor"
+    POWER_OFFERED = "Power.Offered"
+    POWER_REACTIVE_EXPORT = "Power.Reactive.Export"
+    POWER_REACTIVE_IMPORT = "Power.Reactive.Import"
+    RPM = "RPM"
+    SOC = "SoC"
+    TEMPERATURE = "Temperature"
+    VOLTAGE = "Voltage"
+
+
+class UnitOfMeasure16(_WireEnum):
+    """OCPP 1.6's ``UnitOfMeasure`` (default ``Wh``), a closed list beside the value rather than
+    2.0.1's ``unitOfMeasure`` object; ``Celsius`` is the errata's spelling beside the original
+    ``Celcius``, and ``Hertz`` is allowed in MeterValues but not in StopTransaction's
+    ``transactionData``."""
+
+    WH = "Wh"
+    KWH = "kWh"
+    VARH = "varh"
+    KVARH = "kvarh"
+    W = "W"
+    KW = "kW"
+    VA = "VA"
+    KVA = "kVA"
+    VAR = "var"
+    KVAR = "kvar"
+    A = "A"
+    V = "V"
+    K = "K"
+    CELCIUS = "Celcius"
+    CELSIUS = "Celsius"
+    FAHRENHEIT = "Fahrenheit"
+    PERCENT = "Percent"
+    HERTZ = "Hertz"
+
+
+class ValueFormat(_WireEnum):
+    """OCPP 1.6's ``ValueFormat``: ``value`` is decimal text (``Raw``) or signed data."""
+
+    RAW = "Raw"
+    SIGNED_DATA = "SignedData"
+
+
+class Reason16(_WireEnum):
+    """OCPP 1.6's StopTransaction ``Reason`` (default ``Local``)."""
+
+    DE_AUTHORIZED = "DeAuthorized"
+    EMERGENCY_STOP = "EmergencyStop"
+    EV_DISCONNECTED = "EVDisconnected"
+    HARD_RESET = "HardReset"
+    LOCAL = "Local"
+    OTHER = "Other"
+    POWER_LOSS = "PowerLoss"
+    REBOOT = "Reboot"
+    REMOTE = "Remote"
+    SOFT_RESET = "SoftReset"
+    UNLOCK_COMMAND = "UnlockCommand"
+
+
+class ErrorCode16(_WireEnum):
+    """The ten OCPP-J 1.6 error codes of a CALLERROR, spelled as that specification spells
+    them (``FormationViolation``, ``OccurenceConstraintViolation``)."""
+
+    FORMATION_VIOLATION = "FormationViolation"
+    GENERIC_ERROR = "GenericError"
+    INTERNAL_ERROR = "InternalError"
+    NOT_IMPLEMENTED = "NotImplemented"
+    NOT_SUPPORTED = "NotSupported"
+    OCCURENCE_CONSTRAINT_VIOLATION = "OccurenceConstraintViolation"
+    PROPERTY_CONSTRAINT_VIOLATION = "PropertyConstraintViolation"
+    PROTOCOL_ERROR = "ProtocolError"
+    SECURITY_ERROR = "SecurityError"
+    TYPE_CONSTRAINT_VIOLATION = "TypeConstraintViolation"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .enums import ErrorCode
+from .enums import ErrorCode, ErrorCode16
 
 __all__ = ["OcppError"]
 
@@ -17,7 +17,8 @@ class OcppError(ValueError):
     already guards parsing with ``except ValueError`` keeps working.
 
     Attributes:
-        code: the OCPP RPC error code.
+        code: the OCPP RPC error code: an :class:`ErrorCode`, or on OCPP 1.6J an
+            :class:`ErrorCode16` (1.6's codes as that specification spells them).
         description: what is wrong and where, at most 255 characters.
         details: a small JSON-ready dict; it always holds ``"path"``.
         path: RFC 6901 JSON Pointer into the payload (``""`` is the payload itself).
@@ -25,7 +26,7 @@ class OcppError(ValueError):
             bare payload.
     """
 
-    code: ErrorCode
+    code: ErrorCode | ErrorCode16
     description: str
     details: dict[str, Any]
     path: str
@@ -33,14 +34,14 @@ class OcppError(ValueError):
 
     def __init__(
         self,
-        code: ErrorCode | str,
+        code: ErrorCode | ErrorCode16 | str,
         description: str = "",
         details: dict[str, Any] | None = None,
         *,
         path: str = "",
         message_id: str | None = None,
     ) -> None:
-        self.code = ErrorCode(code)
+        self.code = code if isinstance(code, ErrorCode16) else _code(code)
         self.description = description
         self.details = {"path": path} if details is None else details
         self.details.setdefault("path", path)
@@ -51,7 +52,7 @@ class OcppError(ValueError):
     def __reduce__(self) -> Any:
         return (
             _rebuild,
-            (self.code.value, self.description, self.details, self.path, self.message_id),
+            (self.code, self.description, self.details, self.path, self.message_id),
         )
 
     def __repr__(self) -> str:
@@ -61,7 +62,19 @@ class OcppError(ValueError):
         )
 
 
+def _code(code: ErrorCode | str) -> ErrorCode | ErrorCode16:
+    # A 1.6 spelling no 2.x code has (FormationViolation, OccurenceConstraintViolation) is
+    # 1.6's; any other string is read as the 2.x code, as before 1.6 existed.
+    if code in ErrorCode16._value2member_map_ and code not in ErrorCode._value2member_map_:
+        return ErrorCode16(code)
+    return ErrorCode(code)
+
+
 def _rebuild(
-    code: str, description: str, details: dict[str, Any], path: str, message_id: str | None
+    code: ErrorCode | ErrorCode16 | str,
+    description: str,
+    details: dict[str, Any],
+    path: str,
+    message_id: str | None,
 ) -> OcppError:
     return OcppError(code, description, details, path=path, message_id=message_id)

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use crate::columnar::columns::{Builder, Table};
 use crate::columnar::events::{EventColumns, EventRecord};
 use crate::columnar::rows::{
-    push_meter_values, push_transaction_event, write_accepted, write_rejected, ErrorColumns,
-    Replies, RowColumns, Segments, WarningColumns,
+    push_meter_values, push_transaction_event, write_accepted, write_rejected, write_rejected_as,
+    ErrorColumns, Replies, RowColumns, Segments, WarningColumns,
 };
 use crate::dialect::Dialect;
 use crate::ocpp::profile::{Deviations, Profile};
@@ -48,6 +48,31 @@ impl<'a> StationIds<'a> {
             StationIds::Same(s) => s,
             StationIds::PerFrame(ids) => ids[i],
         }
+    }
+}
+
+/// The OCPP version of each frame: a capture of a mixed fleet gives each frame its station's.
+#[derive(Clone, Copy, Debug)]
+pub enum Dialects<'a> {
+    /// All frames follow one version.
+    Same(Dialect),
+    /// One version per frame.
+    PerFrame(&'a [Dialect]),
+}
+
+impl Dialects<'_> {
+    #[inline]
+    fn get(&self, i: usize) -> Dialect {
+        match self {
+            Dialects::Same(d) => *d,
+            Dialects::PerFrame(ds) => ds[i],
+        }
+    }
+}
+
+impl From<Dialect> for Dialects<'_> {
+    fn from(d: Dialect) -> Self {
+        Dialects::Same(d)
     }
 }
 
@@ -93,20 +118,32 @@ impl Batch {
 /// `station_ids`, on `threads` threads (`0`: as many as the machine has, and one for batches
 /// under [`PARALLEL_MIN_BYTES`]). Panics if `station_ids` is `PerFrame` of another length.
 pub fn decode_batch(frames: &[&[u8]], station_ids: StationIds<'_>, threads: usize) -> Batch {
-    decode_batch_as(frames, station_ids, threads, Profile::Strict, Dialect::V201)
+    decode_batch_as(
+        frames,
+        station_ids,
+        threads,
+        Profile::Strict,
+        Dialect::V201.into(),
+    )
 }
 
 /// [`decode_batch`] under a validation profile (see [`crate::ocpp::profile`]), for frames of
-/// `dialect`'s schemas.
+/// `dialects`' schemas. 1.6 frames are read strictly whatever the profile (the lenient 1.6
+/// reading is not there yet); their error records and CALLERRORs carry the 1.6 codes, and an
+/// accepted StartTransaction gets no reply, since the Central System assigns its transaction
+/// id. Panics if `dialects` is `PerFrame` of another length.
 pub fn decode_batch_as(
     frames: &[&[u8]],
     station_ids: StationIds<'_>,
     threads: usize,
     profile: Profile,
-    dialect: Dialect,
+    dialect: Dialects<'_>,
 ) -> Batch {
     if let StationIds::PerFrame(ids) = station_ids {
         assert_eq!(ids.len(), frames.len(), "one charging station id per frame");
+    }
+    if let Dialects::PerFrame(ds) = dialect {
+        assert_eq!(ds.len(), frames.len(), "one dialect per frame");
     }
     let total: usize = frames.iter().map(|f| weight(f)).sum();
     let threads = match threads {
@@ -229,6 +266,92 @@ impl Chunk {
         self.frame_rows.push(0);
     }
 
+    /// Decodes 1.6 frame `index` into rows, an event record and a reply, or an error record;
+    /// returns its rows. Out of line: it keeps the 2.x loop as it was.
+    #[inline(never)]
+    fn push16(&mut self, index: usize, frame: &[u8], station_id: &str) -> usize {
+        use crate::columnar::{events16 as ev, rows16 as r16};
+        use crate::ocppj::frame16::{decode_call16, Request16};
+        let (id, request) = match decode_call16(frame, false) {
+            Ok(call) => call,
+            Err(ff) => {
+                self.reject16(index, &ff);
+                return 0;
+            }
+        };
+        let pushed = match &request {
+            Request16::MeterValues(req) => self
+                .rows
+                .push_frame(|c| r16::push_meter_values(c, station_id, &id, req)),
+            Request16::StartTransaction(req) => ev::check_start(req).and_then(|()| {
+                let n = self
+                    .rows
+                    .push_frame(|c| r16::push_start_transaction(c, station_id, &id, req))?;
+                // An event record is a few hundred bytes at most: it always fits.
+                let _ = self.events.push_frame(|e| {
+                    ev::push_start(e, station_id, &id, req, None, n);
+                    Ok(1)
+                });
+                Ok(n)
+            }),
+            Request16::StopTransaction(req) => {
+                let n = self
+                    .rows
+                    .push_frame(|c| r16::push_stop_transaction(c, station_id, &id, req));
+                if let Ok(n) = n {
+                    let _ = self.events.push_frame(|e| {
+                        ev::push_stop(e, station_id, &id, req, n);
+                        Ok(1)
+                    });
+                }
+                n
+            }
+        };
+        match pushed {
+            Ok(n) => {
+                self.frame_rows.push(n as u32);
+                if matches!(request, Request16::StartTransaction(_)) {
+                    self.replies.push_none();
+                } else {
+                    // MeterValues.conf is empty; StopTransaction.conf's idTagInfo optional.
+                    self.replies.push_with(|out| {
+                        write_accepted(&id, out);
+                        true
+                    });
+                }
+                n
+            }
+            Err(fault) => {
+                self.reject16(
+                    index,
+                    &FrameFault {
+                        fault,
+                        message_id: Some(id),
+                        message_type: Some(2),
+                    },
+                );
+                0
+            }
+        }
+    }
+
+    /// [`Chunk::reject`] for a 1.6 frame: the record and the CALLERROR carry the 1.6 code.
+    fn reject16(&mut self, index: usize, ff: &FrameFault) {
+        use crate::ocpp::v16::ErrorCode16;
+        use crate::ocppj::frame16::encode_call_error16;
+        let code = ErrorCode16::of(&ff.fault.kind);
+        let _ = self.errors.push_frame(|e| {
+            e.push_coded(index, ff.message_id.as_deref(), &ff.fault, code.as_str());
+            Ok(1)
+        });
+        self.replies.push_with(|out| {
+            write_rejected_as(ff, out, |id, fault, details, out| {
+                encode_call_error16(id, code, &fault.description(), details, out)
+            })
+        });
+        self.frame_rows.push(0);
+    }
+
     fn warn(&mut self, index: usize, message_id: &str, deviations: Deviations) {
         if deviations.warnings.is_empty() {
             return;
@@ -305,7 +428,7 @@ fn decode_chunk(
     range: Range<usize>,
     station_ids: StationIds<'_>,
     profile: Profile,
-    dialect: Dialect,
+    dialects: Dialects<'_>,
 ) -> Chunk {
     let mut chunk = Chunk::default();
     chunk.frame_rows.reserve(range.len());
@@ -326,6 +449,14 @@ fn decode_chunk(
             events_sized = true;
         }
         let station_id = station_ids.get(i);
+        let dialect = dialects.get(i);
+        if dialect == Dialect::V16 {
+            let rows = chunk.push16(i, frames[i], station_id);
+            if let Some(more) = budget.after_frame(frames[i].len(), rows) {
+                chunk.rows.current().reserve(more);
+            }
+            continue;
+        }
         let (message_id, pushed, deviations) =
             match decode_call_as(frames[i], false, profile, dialect) {
                 Ok((id, Request::MeterValues(req), d)) => {
@@ -1089,7 +1220,7 @@ mod tests {
                 StationIds::Same("CS"),
                 threads,
                 Profile::Lenient,
-                Dialect::V201,
+                Dialect::V201.into(),
             );
             assert_eq!(lenient.error_count(), 0);
             assert_eq!(lenient.frame_rows, [2, 12, 2]);
@@ -1126,6 +1257,91 @@ mod tests {
                 assert_eq!(measurands[14].as_deref(), Some("Temperature"));
             }
         }
+    }
+
+    /// A capture of a mixed fleet: 1.6 and 2.0.1 frames in one batch, each read by its
+    /// station's version, into the same rows and events.
+    #[test]
+    fn a_batch_mixes_1_6_and_2_0_1_frames() {
+        let frames = [
+            r#"[2,"v2","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":1.5}]}]}]"#,
+            r#"[2,"s1","StartTransaction",{"connectorId":1,"idTag":"TAG","meterStart":100,"timestamp":"2024-05-01T12:00:00Z"}]"#,
+            r#"[2,"m1","MeterValues",{"connectorId":1,"transactionId":5,"meterValue":[{"timestamp":"2024-05-01T12:05:00Z","sampledValue":[{"value":"0.25","unit":"kWh"}]}]}]"#,
+            r#"[2,"e1","StopTransaction",{"meterStop":400,"timestamp":"2024-05-01T12:10:00Z","transactionId":5,"reason":"Local"}]"#,
+            r#"[2,"x1","MeterValues",{"connectorId":1}]"#,
+            r#"[2,"x2","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:05:00Z","sampledValue":[{"value":"abc"}]}]}]"#,
+        ];
+        let slices: Vec<&[u8]> = frames.iter().map(|f| f.as_bytes()).collect();
+        let dialects = [
+            Dialect::V201,
+            Dialect::V16,
+            Dialect::V16,
+            Dialect::V16,
+            Dialect::V16,
+            Dialect::V16,
+        ];
+        let batch = decode_batch_as(
+            &slices,
+            StationIds::PerFrame(&["CS2", "CS16", "CS16", "CS16", "CS16", "CS16"]),
+            1,
+            Profile::Strict,
+            Dialects::PerFrame(&dialects),
+        );
+        assert_eq!(batch.frame_rows, [1, 1, 1, 1, 0, 0]);
+        let r = rows(&batch);
+        assert_eq!(
+            strings(&r, "action"),
+            [
+                s("MeterValues"),
+                s("StartTransaction"),
+                s("MeterValues"),
+                s("StopTransaction")
+            ]
+        );
+        assert_eq!(strings(&r, "transaction_id"), [None, None, s("5"), s("5")]);
+        assert_eq!(
+            strings(&r, "context"),
+            [
+                s("Sample.Periodic"),
+                s("Transaction.Begin"),
+                s("Sample.Periodic"),
+                s("Transaction.End")
+            ]
+        );
+        assert_eq!(
+            col(&r, "normalized_value"),
+            &Col::Float64(vec![Some(1.5), Some(100.0), Some(250.0), Some(400.0)])
+        );
+        let e = events(&batch);
+        assert_eq!(strings(&e, "event_type"), [s("Started"), s("Ended")]);
+        assert_eq!(strings(&e, "stopped_reason"), [None, s("Local")]);
+        let err = errors(&batch);
+        assert_eq!(
+            strings(&err, "code"),
+            [
+                s("OccurenceConstraintViolation"),
+                s("PropertyConstraintViolation")
+            ]
+        );
+        assert_eq!(
+            strings(&err, "path"),
+            [s("/meterValue"), s("/meterValue/0/sampledValue/0/value")]
+        );
+        let replies: Vec<Option<String>> = batch
+            .replies
+            .iter()
+            .map(|r| r.map(|b| String::from_utf8(b.to_vec()).unwrap()))
+            .collect();
+        assert_eq!(replies[0].as_deref(), Some(r#"[3,"v2",{}]"#));
+        assert_eq!(
+            replies[1], None,
+            "the Central System assigns the transaction id"
+        );
+        assert_eq!(replies[3].as_deref(), Some(r#"[3,"e1",{}]"#));
+        assert!(replies[4]
+            .as_deref()
+            .unwrap()
+            .starts_with(r#"[4,"x1","OccurenceConstraintViolation""#));
     }
 
     #[test]

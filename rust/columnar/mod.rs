@@ -6,4 +6,6 @@ pub mod batch;
 pub mod buffer_pool;
 pub mod columns;
 pub mod events;
+pub mod events16;
 pub mod rows;
+pub mod rows16;

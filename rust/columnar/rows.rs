@@ -193,24 +193,35 @@ impl WarningColumns {
 impl ErrorColumns {
     /// Appends the record of frame `index`.
     pub fn push(&mut self, index: usize, message_id: Option<&str>, fault: &Fault) {
+        self.push_coded(index, message_id, fault, fault.code().as_str());
+    }
+
+    /// [`ErrorColumns::push`] with the code as the frame's OCPP version spells it.
+    pub fn push_coded(
+        &mut self,
+        index: usize,
+        message_id: Option<&str>,
+        fault: &Fault,
+        code: &str,
+    ) {
         self.index.push(index as i64);
         self.message_id.push_opt(message_id);
-        self.code.push(fault.code().as_str());
+        self.code.push(code);
         self.description.push(&fault.description());
         self.path.push(&fault.pointer());
     }
 }
 
 /// What every row of one message shares.
-struct Head<'a> {
-    station_id: &'a str,
-    message_id: &'a str,
-    action: &'static str,
-    evse_id: Option<i32>,
-    connector_id: Option<i32>,
-    transaction_id: Option<&'a str>,
-    event_type: Option<&'static str>,
-    seq_no: Option<i64>,
+pub(crate) struct Head<'a> {
+    pub(crate) station_id: &'a str,
+    pub(crate) message_id: &'a str,
+    pub(crate) action: &'static str,
+    pub(crate) evse_id: Option<i32>,
+    pub(crate) connector_id: Option<i32>,
+    pub(crate) transaction_id: Option<&'a str>,
+    pub(crate) event_type: Option<&'static str>,
+    pub(crate) seq_no: Option<i64>,
 }
 
 /// An `int32` column's value, or the fault at `path` (outermost segment first). The path
@@ -366,6 +377,13 @@ fn push_rows_unchecked(
     }
     // The columns every row of the message shares, filled once the rows are known (a fault
     // above leaves them as they were, and `push_rows` truncates the others).
+    push_head(cols, head, rows);
+    Ok(rows)
+}
+
+/// Fills the columns that the `rows` last rows of one message share.
+#[inline(always)]
+pub(crate) fn push_head(cols: &mut RowColumns, head: &Head<'_>, rows: usize) {
     cols.station_id.push_n(Some(head.station_id), rows);
     cols.message_id.push_n(Some(head.message_id), rows);
     cols.action.push_n(Some(head.action), rows);
@@ -374,7 +392,6 @@ fn push_rows_unchecked(
     cols.transaction_id.push_n(head.transaction_id, rows);
     cols.event_type.push_n(head.event_type, rows);
     cols.seq_no.push_n(head.seq_no, rows);
-    Ok(rows)
 }
 
 /// The enum columns of a sampled value that holds strings outside its enums (the lenient
@@ -589,6 +606,18 @@ pub fn write_accepted(message_id: &str, out: &mut Vec<u8>) {
 /// id `"-1"` when it could not be read. Writes nothing and returns false for a frame read as a
 /// CALLRESULT or CALLERROR (message type 3 or 4): OCPP-J never answers those.
 pub fn write_rejected(ff: &FrameFault, out: &mut Vec<u8>) -> bool {
+    write_rejected_as(ff, out, |id, fault, details, out| {
+        encode_call_error(id, fault.code(), &fault.description(), details, out)
+    })
+}
+
+/// [`write_rejected`] with the CALLERROR written by `encode` (message id, fault, details):
+/// a 1.6 connection spells the codes its own way.
+pub(crate) fn write_rejected_as(
+    ff: &FrameFault,
+    out: &mut Vec<u8>,
+    encode: impl FnOnce(&str, &Fault, &JsonValue, &mut Vec<u8>),
+) -> bool {
     if matches!(ff.message_type, Some(3 | 4)) {
         return false;
     }
@@ -607,10 +636,9 @@ pub fn write_rejected(ff: &FrameFault, out: &mut Vec<u8>) -> bool {
     if let Some(t) = ff.message_type {
         details.push(("message_type".to_owned(), JsonValue::Int(i64::from(t))));
     }
-    encode_call_error(
+    encode(
         ff.message_id.as_deref().unwrap_or("-1"),
-        fault.code(),
-        &fault.description(),
+        fault,
         &JsonValue::Object(details),
         out,
     );

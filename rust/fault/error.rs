@@ -132,6 +132,8 @@ pub enum FaultKind {
     TooManyItems { max: usize },
     /// An integer outside 64-bit range, or a number that is not finite as a double.
     OutOfRange,
+    /// A string that must be decimal text (an OCPP 1.6 sampled value) and is not.
+    NotDecimal(Box<str>),
     /// The same key twice in one object.
     DuplicateKey(Box<str>),
     /// The frame is not a JSON array.
@@ -171,6 +173,7 @@ impl FaultKind {
             | BelowMinimum { .. }
             | AboveMaximum { .. }
             | OutOfRange
+            | NotDecimal(_)
             | DuplicateKey(_) => ErrorCode::PropertyConstraintViolation,
             FrameNotArray
             | TooLargeUnread { .. }
@@ -204,6 +207,7 @@ impl FaultKind {
             AboveMaximum { .. } => "above_maximum",
             TooManyItems { .. } => "too_many_items",
             OutOfRange => "out_of_range",
+            NotDecimal(_) => "not_decimal",
             DuplicateKey(_) => "duplicate_key",
             FrameNotArray => "frame_not_array",
             UnreadableFrame(_) => "unreadable_frame",
@@ -266,6 +270,7 @@ impl FaultKind {
             AboveMaximum { max } => write!(out, "value is above the maximum {max}"),
             TooManyItems { max } => write!(out, "array has more than {max} item(s)"),
             OutOfRange => write!(out, "number out of range (64-bit integer or finite double)"),
+            NotDecimal(text) => write!(out, "{} is not decimal text", quoted(text)),
             DuplicateKey(name) => write!(out, "duplicate key {}", quoted(name)),
             FrameNotArray => write!(out, "frame is not a JSON array"),
             UnreadableFrame(reason) => write!(out, "frame is not valid JSON: {reason}"),

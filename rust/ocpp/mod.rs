@@ -11,3 +11,4 @@ pub mod profile;
 pub mod schema;
 pub mod transaction_event;
 pub mod transaction_event_response;
+pub mod v16;

@@ -115,6 +115,10 @@ macro_rules! schema_texts {
                         include_str!(concat!("../schemas/ocpp21/", stringify!($action), "Request.json")),
                     (SchemaAction::$action, Direction::Response, Dialect::V21) =>
                         include_str!(concat!("../schemas/ocpp21/", stringify!($action), "Response.json")),
+                    (SchemaAction::$action, Direction::Request, Dialect::V16) =>
+                        include_str!(concat!("../schemas/ocpp16/", stringify!($action), ".json")),
+                    (SchemaAction::$action, Direction::Response, Dialect::V16) =>
+                        include_str!(concat!("../schemas/ocpp16/", stringify!($action), "Response.json")),
                 )*
             }
         }
@@ -125,10 +129,10 @@ schema_texts!(Authorize, BootNotification, Heartbeat, StatusNotification);
 
 /// Slot of a compiled schema in [`COMPILED`].
 fn slot(action: SchemaAction, direction: Direction, dialect: Dialect) -> usize {
-    (action as usize) * 4 + (direction as usize) * 2 + dialect as usize
+    (action as usize) * 6 + (direction as usize) * 3 + dialect as usize
 }
 
-static COMPILED: [OnceLock<Node>; 16] = [const { OnceLock::new() }; 16];
+static COMPILED: [OnceLock<Node>; 24] = [const { OnceLock::new() }; 24];
 
 /// The compiled schema, built on first use.
 fn schema(action: SchemaAction, direction: Direction, dialect: Dialect) -> &'static Node {
@@ -141,7 +145,7 @@ fn schema(action: SchemaAction, direction: Direction, dialect: Dialect) -> &'sta
 }
 
 /// Interned schema strings: a compiled schema lives as long as the process, so its names are
-/// leaked once per schema (sixteen small files at most).
+/// leaked once per schema (twenty-four small files at most).
 fn leak(s: &str) -> &'static str {
     Box::leak(s.to_owned().into_boxed_str())
 }
@@ -168,9 +172,10 @@ fn member<'v>(members: &'v [(String, JsonValue)], key: &str) -> Option<&'v JsonV
 /// Keywords that say nothing about validity (or, for `additionalItems`, nothing once `items`
 /// is a single schema; `additionalProperties` is also written on enumerations, where it
 /// constrains nothing but is allowed).
-const ANNOTATIONS: [&str; 8] = [
+const ANNOTATIONS: [&str; 9] = [
     "$schema",
     "$id",
+    "title",
     "comment",
     "description",
     "javaType",
@@ -431,9 +436,11 @@ fn check(r: &mut Reader<'_>, node: &Node, depth: usize) -> Res<JsonValue> {
         Node::Integer { min, max } => {
             expect_type(r, JsonType::Number)?;
             let n = r.read_number()?;
+            // 1.6's schemas are draft-04, where `1.0` is a number and not an integer.
+            let draft04 = r.dialect() == Dialect::V16 && !n.plain_integer;
             let v = match n.to_i64() {
-                Ok(Some(v)) => v,
-                Ok(None) => {
+                Ok(Some(v)) if !draft04 => v,
+                Ok(_) => {
                     let kind = FaultKind::WrongType {
                         expected: JsonType::Integer,
                         found: JsonType::Number,
@@ -492,13 +499,40 @@ mod tests {
     fn every_schema_compiles() {
         for action in SchemaAction::ALL {
             for direction in [Direction::Request, Direction::Response] {
-                for dialect in Dialect::ALL {
+                for dialect in [Dialect::V201, Dialect::V21, Dialect::V16] {
                     // Through the process-wide table, as the decoders reach them: a schema
                     // compiled and dropped here would leak its interned names.
                     schema(action, direction, dialect);
                 }
             }
         }
+    }
+
+    /// The 1.6 files are draft-04: `1.0` is not an integer there, as it is in 2.0.1's draft-06.
+    #[test]
+    fn ocpp_1_6_schemas_are_read_with_draft_04_integers() {
+        let status = |connector: &str| {
+            format!(r#"{{"connectorId":{connector},"errorCode":"NoError","status":"Available"}}"#)
+        };
+        assert!(run(SchemaAction::StatusNotification, Dialect::V16, &status("1")).is_ok());
+        assert_eq!(
+            run(
+                SchemaAction::StatusNotification,
+                Dialect::V16,
+                &status("1.0")
+            ),
+            Err((ErrorCode::TypeConstraintViolation, "/connectorId".into()))
+        );
+        let boot = r#"{"chargePointVendor":"V","chargePointModel":"M"}"#;
+        assert!(run(SchemaAction::BootNotification, Dialect::V16, boot).is_ok());
+        // A 2.0.1 BootNotification is not a 1.6 one.
+        let boot_201 = r#"{"chargingStation":{"model":"M","vendorName":"V"},"reason":"PowerUp"}"#;
+        assert_eq!(
+            run(SchemaAction::BootNotification, Dialect::V16, boot_201)
+                .unwrap_err()
+                .0,
+            ErrorCode::ProtocolError
+        );
     }
 
     #[test]

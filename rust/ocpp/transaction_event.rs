@@ -260,7 +260,8 @@ pub struct TransactionEventRequest {
 /// `maxLength` of `idToken` and `additionalIdToken` under the reader's dialect.
 fn max_id_token(r: &Reader<'_>) -> usize {
     match r.dialect() {
-        Dialect::V201 => MAX_IDENTIFIER,
+        // 1.6 has no TransactionEvent: a 1.6 reader never gets here.
+        Dialect::V201 | Dialect::V16 => MAX_IDENTIFIER,
         Dialect::V21 => MAX_ID_TOKEN_V21,
     }
 }
@@ -371,7 +372,8 @@ impl Decode for Transaction {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let keys = match r.dialect() {
-            Dialect::V201 => TRANSACTION_KEYS,
+            // 1.6 has no TransactionEvent: a 1.6 reader never gets here.
+            Dialect::V201 | Dialect::V16 => TRANSACTION_KEYS,
             Dialect::V21 => TRANSACTION_KEYS_V21,
         };
         let (mut id, mut state, mut spent, mut reason, mut remote, mut custom) =
@@ -435,7 +437,8 @@ impl Decode for TransactionEventRequest {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let keys = match r.dialect() {
-            Dialect::V201 => REQUEST_KEYS,
+            // 1.6 has no TransactionEvent: a 1.6 reader never gets here.
+            Dialect::V201 | Dialect::V16 => REQUEST_KEYS,
             Dialect::V21 => REQUEST_KEYS_V21,
         };
         let (mut event, mut meter, mut timestamp, mut trigger, mut seq) =

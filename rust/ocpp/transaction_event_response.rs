@@ -92,7 +92,8 @@ pub struct TransactionEventResponse {
 /// An array of integers with `minItems: 1`; OCPP 2.1 gives the items a `minimum` of 0.
 fn non_empty_integers(r: &mut Reader<'_>) -> Res<Vec<i64>> {
     let item = match r.dialect() {
-        Dialect::V201 => integer,
+        // 1.6 has no TransactionEvent: a 1.6 reader never gets here.
+        Dialect::V201 | Dialect::V16 => integer,
         Dialect::V21 => |r: &mut Reader<'_>| integer_within(r, 0, None),
     };
     expect_type(r, JsonType::Array)?;
@@ -115,7 +116,8 @@ impl Decode for MessageContent {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let max_content = match r.dialect() {
-            Dialect::V201 => MAX_CONTENT,
+            // 1.6 has no TransactionEvent: a 1.6 reader never gets here.
+            Dialect::V201 | Dialect::V16 => MAX_CONTENT,
             Dialect::V21 => MAX_CONTENT_V21,
         };
         let (mut format, mut language, mut content, mut custom) = (None, None, None, None);
@@ -193,7 +195,8 @@ impl Decode for TransactionEventResponse {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
         r.begin_object();
         let keys = match r.dialect() {
-            Dialect::V201 => RESPONSE_KEYS,
+            // 1.6 has no TransactionEvent: a 1.6 reader never gets here.
+            Dialect::V201 | Dialect::V16 => RESPONSE_KEYS,
             Dialect::V21 => RESPONSE_KEYS_V21,
         };
         let (mut cost, mut priority, mut info, mut message, mut custom) =

@@ -114,9 +114,78 @@ pub struct FrameFault {
 
 /// What the fast pass read of the envelope before it stopped.
 #[derive(Default)]
-struct Head {
-    message_id: Option<String>,
-    message_type: Option<u8>,
+pub(crate) struct Head {
+    pub(crate) message_id: Option<String>,
+    pub(crate) message_type: Option<u8>,
+}
+
+/// What a reader of one OCPP version knows of the frames it reads: its actions, how their
+/// payloads are read, and its CALLERROR codes. The envelope walk ([`read_envelope`]) and the
+/// diagnosis of a failed pass are the same for every version.
+pub(crate) trait Grammar {
+    type Action: Copy;
+    type Request;
+    type Response;
+    type Code;
+    /// The action of a wire name, if this version's receiver knows it.
+    fn action(name: &str) -> Option<Self::Action>;
+    /// A CALL's payload (the caller has read up to its first byte).
+    fn request(r: &mut Reader<'_>, action: Self::Action) -> Res<Self::Request>;
+    /// A CALLRESULT's payload, answering a CALL of `action`.
+    fn response(r: &mut Reader<'_>, action: Self::Action) -> Res<Self::Response>;
+    /// A CALLERROR's code and description (elements 2 and 3).
+    fn error_head(r: &mut Reader<'_>) -> Res<(Self::Code, String)>;
+}
+
+/// The OCPP 2.0.1 and 2.1 frames of meter data.
+pub(crate) struct V2;
+
+impl Grammar for V2 {
+    type Action = Action;
+    type Request = Request;
+    type Response = Response;
+    type Code = ErrorCode;
+
+    #[inline]
+    fn action(name: &str) -> Option<Action> {
+        Action::from_wire(name)
+    }
+
+    #[inline(always)]
+    fn request(r: &mut Reader<'_>, action: Action) -> Res<Request> {
+        Ok(match action {
+            Action::MeterValues => Request::MeterValues(payload::<MeterValuesRequest>(r)?),
+            Action::TransactionEvent => {
+                Request::TransactionEvent(Box::new(payload::<TransactionEventRequest>(r)?))
+            }
+        })
+    }
+
+    #[inline]
+    fn response(r: &mut Reader<'_>, action: Action) -> Res<Response> {
+        Ok(match action {
+            Action::MeterValues => Response::MeterValues(payload::<MeterValuesResponse>(r)?),
+            Action::TransactionEvent => {
+                Response::TransactionEvent(Box::new(payload::<TransactionEventResponse>(r)?))
+            }
+        })
+    }
+
+    fn error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
+        read_error_head(
+            r,
+            ErrorCode::from_wire,
+            "errorCode is not an OCPP 2.0.1 error code",
+            true,
+        )
+    }
+}
+
+/// A frame as read by a [`Grammar`].
+pub(crate) enum Envelope<G: Grammar> {
+    Call(String, G::Request),
+    Result(String, G::Response),
+    Error(String, G::Code, String, JsonValue),
 }
 
 /// Checks a message id: a string of 1 to 36 characters.
@@ -130,7 +199,7 @@ pub fn check_message_id(id: &str) -> Result<(), FaultKind> {
     Ok(())
 }
 
-fn arity(message_type: u8) -> usize {
+pub(crate) fn arity(message_type: u8) -> usize {
     match message_type {
         2 => 4,
         3 => 3,
@@ -174,7 +243,9 @@ fn decode_message_within(
     let mut r = Reader::new(buf, trusted_utf8).with_dialect(dialect);
     match read_frame(&mut r, &mut head, result_action) {
         Ok(m) => Ok(m),
-        Err(fault) => Err(diagnose(buf, trusted_utf8, head, fault)),
+        Err(fault) => Err(diagnose_with::<V2>(buf, trusted_utf8, head, fault, |a| {
+            Action::from_wire(a).is_some()
+        })),
     }
 }
 
@@ -300,7 +371,7 @@ pub fn decode_schema_call(
     let mut head = Head::default();
     let mut r = Reader::new(buf, trusted_utf8).with_dialect(dialect);
     read_schema_call(&mut r, &mut head).map_err(|fault| {
-        diagnose_with(buf, trusted_utf8, head, fault, |a| {
+        diagnose_with::<V2>(buf, trusted_utf8, head, fault, |a| {
             SchemaAction::from_wire(a).is_some()
         })
     })
@@ -388,7 +459,7 @@ const HEAD_BYTES: usize = 1024;
 /// The fault of a frame over the size limit, with the id when its first bytes hold one.
 #[cold]
 #[inline(never)]
-fn too_large(buf: &[u8], limit: usize) -> FrameFault {
+pub(crate) fn too_large(buf: &[u8], limit: usize) -> FrameFault {
     let mut head = Head::default();
     // Checked as untrusted: the cut may fall inside a UTF-8 sequence. The pass fails (or, for
     // a frame under HEAD_BYTES, succeeds) once past the id; only what it read matters.
@@ -406,7 +477,7 @@ fn too_large(buf: &[u8], limit: usize) -> FrameFault {
 }
 
 #[cold]
-fn unexpected(message_id: String, found: u8) -> FrameFault {
+pub(crate) fn unexpected(message_id: String, found: u8) -> FrameFault {
     let mut fault = Fault::new(FaultKind::UnexpectedMessageType { expected: 2, found }, 0);
     fault.element = Some(0);
     FrameFault {
@@ -416,8 +487,35 @@ fn unexpected(message_id: String, found: u8) -> FrameFault {
     }
 }
 
-/// The fast pass: stops at the first fault of any kind, leaving precedence to [`diagnose`].
+/// The fast pass over a 2.0.1 or 2.1 frame (see [`read_envelope`]).
+#[inline]
 fn read_frame(r: &mut Reader<'_>, head: &mut Head, result_action: Action) -> Res<Message> {
+    Ok(match read_envelope::<V2>(r, head, result_action)? {
+        Envelope::Call(message_id, request) => Message::Call {
+            message_id,
+            request,
+        },
+        Envelope::Result(message_id, response) => Message::CallResult {
+            message_id,
+            response,
+        },
+        Envelope::Error(message_id, code, description, details) => Message::CallError {
+            message_id,
+            code,
+            description,
+            details,
+        },
+    })
+}
+
+/// The fast pass: stops at the first fault of any kind, leaving precedence to
+/// [`diagnose_with`].
+#[inline(always)]
+pub(crate) fn read_envelope<G: Grammar>(
+    r: &mut Reader<'_>,
+    head: &mut Head,
+    result_action: G::Action,
+) -> Res<Envelope<G>> {
     if r.peek_type()? != JsonType::Array {
         return Err(r.fault(FaultKind::FrameNotArray));
     }
@@ -452,49 +550,24 @@ fn read_frame(r: &mut Reader<'_>, head: &mut Head, result_action: Action) -> Res
             }
             let at = r.pos();
             let action = r.read_string()?;
-            let Some(action) = Action::from_wire(&action) else {
+            let Some(action) = G::action(&action) else {
                 return Err(Fault::new(
                     FaultKind::UnknownAction(action.as_ref().into()),
                     at,
                 ));
             };
             next(r, &mut count)?;
-            let request = match action {
-                Action::MeterValues => Request::MeterValues(payload::<MeterValuesRequest>(r)?),
-                Action::TransactionEvent => {
-                    Request::TransactionEvent(Box::new(payload::<TransactionEventRequest>(r)?))
-                }
-            };
-            Message::Call {
-                message_id,
-                request,
-            }
+            Envelope::Call(message_id, G::request(r, action)?)
         }
-        3 => {
-            let response = match result_action {
-                Action::MeterValues => Response::MeterValues(payload::<MeterValuesResponse>(r)?),
-                Action::TransactionEvent => {
-                    Response::TransactionEvent(Box::new(payload::<TransactionEventResponse>(r)?))
-                }
-            };
-            Message::CallResult {
-                message_id,
-                response,
-            }
-        }
+        3 => Envelope::Result(message_id, G::response(r, result_action)?),
         _ => {
-            let (code, description) = read_error_head(r)?;
+            let (code, description) = G::error_head(r)?;
             next(r, &mut count)?;
             if r.peek_type()? != JsonType::Object {
                 return Err(r.fault(FaultKind::BadEnvelope("errorDetails is not an object")));
             }
             let details = read_value(r, 0)?;
-            Message::CallError {
-                message_id,
-                code,
-                description,
-                details,
-            }
+            Envelope::Error(message_id, code, description, details)
         }
     };
     let mut first_after = false;
@@ -534,23 +607,26 @@ fn read_message_id(r: &mut Reader<'_>) -> Res<String> {
     Ok(id.into_owned())
 }
 
-fn payload<T: Decode>(r: &mut Reader<'_>) -> Res<T> {
+pub(crate) fn payload<T: Decode>(r: &mut Reader<'_>) -> Res<T> {
     if r.peek_type()? != JsonType::Object {
         return Err(r.fault(FaultKind::PayloadNotObject));
     }
     T::read(r)
 }
 
-fn read_error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
+/// A CALLERROR's code, parsed by `parse` (`unknown` says what it must be), and description,
+/// of at most 255 characters when `bounded` (OCPP 2.0.1 and 2.1 bound it; 1.6 does not).
+pub(crate) fn read_error_head<C>(
+    r: &mut Reader<'_>,
+    parse: fn(&str) -> Option<C>,
+    unknown: &'static str,
+    bounded: bool,
+) -> Res<(C, String)> {
     if r.peek_type()? != JsonType::String {
         return Err(r.fault(FaultKind::BadEnvelope("errorCode is not a string")));
     }
     let code = r.read_string()?;
-    let code = ErrorCode::from_wire(&code).ok_or_else(|| {
-        r.fault(FaultKind::BadEnvelope(
-            "errorCode is not an OCPP 2.0.1 error code",
-        ))
-    })?;
+    let code = parse(&code).ok_or_else(|| r.fault(FaultKind::BadEnvelope(unknown)))?;
     let mut first = false;
     if !r.next_item(&mut first)? {
         return Err(r.fault(FaultKind::WrongArity {
@@ -562,7 +638,10 @@ fn read_error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
         return Err(r.fault(FaultKind::BadEnvelope("errorDescription is not a string")));
     }
     let description = r.read_string()?;
-    if description.len() > MAX_DESCRIPTION && description.chars().count() > MAX_DESCRIPTION {
+    if bounded
+        && description.len() > MAX_DESCRIPTION
+        && description.chars().count() > MAX_DESCRIPTION
+    {
         return Err(r.fault(FaultKind::BadEnvelope(
             "errorDescription is longer than 255 characters",
         )));
@@ -570,18 +649,11 @@ fn read_error_head(r: &mut Reader<'_>) -> Res<(ErrorCode, String)> {
     Ok((code, description.into_owned()))
 }
 
-/// Picks the fault to report once the fast pass has failed (see the module docs for the order).
+/// Picks the fault to report once the fast pass has failed (see the module docs for the
+/// order), for a reader of `G`'s frames whose known actions are those `known` accepts.
 #[cold]
 #[inline(never)]
-fn diagnose(buf: &[u8], trusted_utf8: bool, head: Head, fault: Box<Fault>) -> FrameFault {
-    diagnose_with(buf, trusted_utf8, head, fault, |a| {
-        Action::from_wire(a).is_some()
-    })
-}
-
-/// [`diagnose`] for a reader whose known actions are those `known` accepts.
-#[cold]
-fn diagnose_with(
+pub(crate) fn diagnose_with<G: Grammar>(
     buf: &[u8],
     trusted_utf8: bool,
     head: Head,
@@ -605,7 +677,7 @@ fn diagnose_with(
         };
     };
     let fault = check_syntax(buf, trusted_utf8)
-        .or_else(|| envelope_fault(buf, trusted_utf8, known))
+        .or_else(|| envelope_fault::<G>(buf, trusted_utf8, known))
         .unwrap_or(fault);
     FrameFault {
         fault,
@@ -616,7 +688,11 @@ fn diagnose_with(
 
 /// The first envelope fault of a syntactically valid frame whose id was readable, if any.
 #[cold]
-fn envelope_fault(buf: &[u8], trusted_utf8: bool, known: fn(&str) -> bool) -> Option<Box<Fault>> {
+fn envelope_fault<G: Grammar>(
+    buf: &[u8],
+    trusted_utf8: bool,
+    known: fn(&str) -> bool,
+) -> Option<Box<Fault>> {
     let mut r = Reader::new(buf, trusted_utf8);
     // Syntax is known to be fine and elements 0 and 1 were read before; these cannot fail.
     r.peek_type().ok()?;
@@ -677,7 +753,7 @@ fn envelope_fault(buf: &[u8], trusted_utf8: bool, known: fn(&str) -> bool) -> Op
         _ => {
             let head = Reader::new(&buf[kinds[2].1..], trusted_utf8);
             let mut head = head;
-            if let Err(f) = read_error_head(&mut head) {
+            if let Err(f) = G::error_head(&mut head) {
                 if let FaultKind::BadEnvelope(_) = f.kind {
                     return element(f.kind, 2);
                 }
@@ -690,7 +766,7 @@ fn envelope_fault(buf: &[u8], trusted_utf8: bool, known: fn(&str) -> bool) -> Op
     None
 }
 
-fn open_frame(message_type: u8, message_id: &str, out: &mut Vec<u8>) {
+pub(crate) fn open_frame(message_type: u8, message_id: &str, out: &mut Vec<u8>) {
     out.push(b'[');
     out.push(b'0' + message_type);
     out.push(b',');
@@ -743,8 +819,19 @@ pub fn encode_call_error(
     details: &JsonValue,
     out: &mut Vec<u8>,
 ) {
+    encode_call_error_named(message_id, code.as_str(), description, details, out);
+}
+
+/// [`encode_call_error`] with the code as its wire string (1.6 spells codes its own way).
+pub(crate) fn encode_call_error_named(
+    message_id: &str,
+    code: &str,
+    description: &str,
+    details: &JsonValue,
+    out: &mut Vec<u8>,
+) {
     open_frame(4, message_id, out);
-    write_str(code.as_str(), out);
+    write_str(code, out);
     out.push(b',');
     write_str(description, out);
     out.push(b',');

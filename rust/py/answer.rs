@@ -9,7 +9,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::ocppj::frame::{self, Action};
+use crate::ocppj::frame;
 
 use super::frames::PyCall;
 use super::meter::PyMeterValuesResponse;
@@ -32,7 +32,8 @@ pub fn answer_call<'py>(
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let py = call.py();
     let c = call.get();
-    let meter_values = c.action == Action::MeterValues;
+    // The dispatcher serves the 2.x dialects only: its calls are MeterValues or TransactionEvent.
+    let meter_values = c.action == "MeterValues";
     let handler = if meter_values {
         on_meter_values
     } else {

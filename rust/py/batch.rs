@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyCapsule, PyList, PyString, PyTuple};
 
 use crate::columnar::arrow::{export_stream, ArrowArray, ArrowArrayStream, ArrowSchema};
-use crate::columnar::batch::{decode_batch_as as decode, Batch, StationIds};
+use crate::columnar::batch::{decode_batch_as as decode, Batch, Dialects, StationIds};
 use crate::columnar::columns::{Cell, Field, Table};
 use crate::columnar::events::EventColumns;
 use crate::columnar::rows::{ErrorColumns, RowColumns, WarningColumns};
@@ -20,7 +20,7 @@ use crate::dialect::Dialect;
 use crate::json::datetime::write_micros_utc;
 use crate::ocpp::profile::Profile;
 
-use super::deviations::{dialect_arg, profile_arg};
+use super::deviations::{any_dialect_arg, profile_arg};
 
 /// An Arrow C stream that may cross threads inside a capsule: it owns what it points at.
 struct SendStream(ArrowArrayStream);
@@ -321,7 +321,7 @@ fn hold<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Held<'a>> {
 
 /// Decodes many frames at once into the contract's rows.
 #[pyfunction]
-#[pyo3(signature = (frames, charging_station_ids, *, threads=0, profile="strict", dialect="2.0.1"))]
+#[pyo3(signature = (frames, charging_station_ids, *, threads=0, profile="strict", dialect="2.0.1", dialects=None))]
 pub fn decode_batch(
     py: Python<'_>,
     frames: &Bound<'_, PyAny>,
@@ -329,11 +329,22 @@ pub fn decode_batch(
     threads: usize,
     profile: &str,
     dialect: &str,
+    dialects: Option<Vec<String>>,
 ) -> PyResult<PyBatchResult> {
+    let per_frame = match dialects {
+        None => None,
+        Some(names) => Some(
+            names
+                .iter()
+                .map(|n| any_dialect_arg(n))
+                .collect::<PyResult<Vec<Dialect>>>()?,
+        ),
+    };
     let how = How {
         threads,
         profile: profile_arg(profile)?,
-        dialect: dialect_arg(dialect)?,
+        dialect: any_dialect_arg(dialect)?,
+        per_frame: per_frame.as_deref(),
     };
     let objects: Vec<Bound<'_, PyAny>> = if frames.hasattr("__arrow_c_array__")? {
         return decode_arrow(py, frames, charging_station_ids, how);
@@ -345,19 +356,21 @@ pub fn decode_batch(
     run(py, &slices, charging_station_ids, how)
 }
 
-/// How a batch is decoded: on how many threads, under which profile, in which dialect.
+/// How a batch is decoded: on how many threads, under which profile, in which dialect (or,
+/// for a capture of a mixed fleet, the dialect of each frame).
 #[derive(Clone, Copy)]
-struct How {
+struct How<'d> {
     threads: usize,
     profile: Profile,
     dialect: Dialect,
+    per_frame: Option<&'d [Dialect]>,
 }
 
 fn run(
     py: Python<'_>,
     slices: &[&[u8]],
     charging_station_ids: &Bound<'_, PyAny>,
-    how: How,
+    how: How<'_>,
 ) -> PyResult<PyBatchResult> {
     let (one, many): (Option<String>, Vec<String>) = match charging_station_ids.cast::<PyString>() {
         Ok(s) => (Some(s.to_str()?.to_owned()), Vec::new()),
@@ -370,13 +383,24 @@ fn run(
             slices.len()
         )));
     }
+    if let Some(ds) = how.per_frame.filter(|ds| ds.len() != slices.len()) {
+        return Err(PyValueError::new_err(format!(
+            "{} dialects for {} frames",
+            ds.len(),
+            slices.len()
+        )));
+    }
     let ids: Vec<&str> = many.iter().map(String::as_str).collect();
     let batch = py.detach(|| {
         let stations = match &one {
             Some(s) => StationIds::Same(s),
             None => StationIds::PerFrame(&ids),
         };
-        decode(slices, stations, how.threads, how.profile, how.dialect)
+        let dialects = match how.per_frame {
+            Some(ds) => Dialects::PerFrame(ds),
+            None => Dialects::Same(how.dialect),
+        };
+        decode(slices, stations, how.threads, how.profile, dialects)
     });
     Ok(PyBatchResult {
         batch: Arc::new(batch),
@@ -388,7 +412,7 @@ fn decode_arrow(
     py: Python<'_>,
     array_source: &Bound<'_, PyAny>,
     charging_station_ids: &Bound<'_, PyAny>,
-    how: How,
+    how: How<'_>,
 ) -> PyResult<PyBatchResult> {
     let pair = array_source.call_method0("__arrow_c_array__")?;
     let (schema_capsule, array_capsule): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) =

@@ -94,6 +94,14 @@ enum_to_py!(
     crate::ocpp::transaction_event_response::AuthorizationStatus => AUTHORIZATION_STATUS,
     crate::ocpp::cost::CostDimensionKind => COST_DIMENSION,
     crate::ocpp::cost::TariffCost => TARIFF_COST,
+    crate::ocpp::v16::model::ReadingContext => READING_CONTEXT16,
+    crate::ocpp::v16::model::Phase => PHASE16,
+    crate::ocpp::v16::model::Location => LOCATION16,
+    crate::ocpp::v16::model::Measurand => MEASURAND16,
+    crate::ocpp::v16::model::Unit => UNIT16,
+    crate::ocpp::v16::model::ValueFormat => VALUE_FORMAT16,
+    crate::ocpp::v16::model::Reason => REASON16,
+    crate::ocpp::v16::model::AuthorizationStatus => AUTHORIZATION_STATUS16,
 );
 
 /// A model type with a Python class holding it as `inner`: nested values become instances of
@@ -287,14 +295,17 @@ pub fn present(v: Bound<'_, PyAny>) -> Option<Bound<'_, PyAny>> {
 /// optional and `Kind` is an [`Arg`] (or [`Custom`]); the getter is `name`, its value
 /// [`ToPy`] of the model field. `build { … }` lists the model's fields in its own (the
 /// schema's) order, `model_field: name` where the two differ: the constructor checks them in
-/// that order, as decoding meets them. `dialect` classes load from either OCPP version,
-/// `cost` classes from OCPP 2.1 only.
+/// that order, as decoding meets them; `model_field = expr` gives a field no keyword sets,
+/// and `then f` passes the built value through `f` (a check across fields, or a field derived
+/// from others). `dialect` classes load from either OCPP 2.x version, `cost` classes from OCPP
+/// 2.1 only, `v16` classes from OCPP 1.6J only, their faults with the 1.6J codes.
 macro_rules! py_class {
     (
         $(#[$meta:meta])*
         $class:ident($name:literal): $model:ident, $flavor:ident;
         ($($py:ident $(in $mf:ident)? $(= $none:ident)?: $key:literal => $kind:expr),* $(,)?)
-        build { $($bf:ident $(: $bp:ident)?),* $(,)? }
+        build { $($bf:ident $(: $bp:ident)? $(= $bv:expr)?),* $(,)? }
+        $(then $then:path)?
     ) => {
         $(#[$meta])*
         #[pyo3::pyclass(frozen, module = "ocpp_meter._core", name = $name)]
@@ -315,12 +326,14 @@ macro_rules! py_class {
                     let $py = || $crate::py::class::py_class!(@take $($none)?; py, $py, $key, $kind);
                 )*
                 let build = || -> $crate::fault::error::Res<$model> {
-                    Ok($model {
-                        $($bf: $crate::py::class::pick!($($bp)? $bf)()?,)*
-                    })
+                    let built = $model {
+                        $($bf: $crate::py::class::py_class!(@field $bf $($bp)? $(= $bv)?),)*
+                    };
+                    $(let built = $then(built)?;)?
+                    Ok(built)
                 };
                 Ok($class {
-                    inner: $crate::py::methods::raise(py, build())?,
+                    inner: $crate::py::class::py_class!(@raise $flavor, py, build())?,
                 })
             }
 
@@ -352,6 +365,18 @@ macro_rules! py_class {
         $crate::py::class::model_class!($class, $model);
         $crate::py::class::py_class!(@loaders $flavor, $class, $model, $name);
     };
+    (@field $bf:ident $($bp:ident)? = $bv:expr) => {
+        $bv
+    };
+    (@field $bf:ident $($bp:ident)?) => {
+        $crate::py::class::pick!($($bp)? $bf)()?
+    };
+    (@raise v16, $py:ident, $r:expr) => {
+        $crate::py::methods::raise16($py, $r)
+    };
+    (@raise $flavor:ident, $py:ident, $r:expr) => {
+        $crate::py::methods::raise($py, $r)
+    };
     (@take None; $tok:ident, $py:ident, $key:literal, $kind:expr) => {
         $crate::py::class::OptArg::take_opt(&$kind, $py, $key)
     };
@@ -360,6 +385,9 @@ macro_rules! py_class {
     };
     (@loaders dialect, $class:ident, $model:ident, $name:literal) => {
         $crate::py::methods::dialect_loaders!($class, $model);
+    };
+    (@loaders v16, $class:ident, $model:ident, $name:literal) => {
+        $crate::py::methods::v16_loaders!($class, $model, $name);
     };
     (@loaders cost, $class:ident, $model:ident, $name:literal) => {
         $crate::py::methods::cost_loaders!($class, $model, $name);

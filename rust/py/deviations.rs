@@ -57,8 +57,22 @@ pub fn profile_arg(name: &str) -> PyResult<Profile> {
 /// The `dialect=` argument (inlined: every decoding call passes through it).
 #[inline]
 pub fn dialect_arg(name: &str) -> PyResult<Dialect> {
+    // 1.6 has types of its own (`crate::ocpp::v16`); until an entry point reads them, it refuses
+    // the name rather than read a 1.6 frame with the 2.x types.
+    match Dialect::from_name(name) {
+        Some(Dialect::V16) | None => Err(PyValueError::new_err(format!(
+            "dialect must be '2.0.1' or '2.1', got {name:?}"
+        ))),
+        Some(d) => Ok(d),
+    }
+}
+
+/// The `dialect=` argument of an entry point that reads 1.6 frames too (`decode_batch`).
+pub fn any_dialect_arg(name: &str) -> PyResult<Dialect> {
     Dialect::from_name(name).ok_or_else(|| {
-        PyValueError::new_err(format!("dialect must be '2.0.1' or '2.1', got {name:?}"))
+        PyValueError::new_err(format!(
+            "dialect must be '2.0.1', '2.1' or '1.6', got {name:?}"
+        ))
     })
 }
 

@@ -7,11 +7,16 @@ use crate::dialect::Dialect;
 use crate::fault::error::{ErrorCode, Fault, FaultKind, Res, Seg, MAX_DESCRIPTION};
 use crate::json::value::JsonValue;
 use crate::ocpp::profile::{Deviations, Profile};
+use crate::ocpp::v16::ErrorCode16;
 use crate::ocppj::frame::{self, Action, FrameFault, Message, Request, Response};
+use crate::ocppj::frame16::{
+    decode_call16, decode_message16, encode_call16, encode_call_error16, Action16, Message16,
+    Request16, Response16,
+};
 
 use super::args::*;
-use super::deviations::{dialect_arg, profile_arg};
-use super::errors::{frame_err, to_py_err};
+use super::deviations::{any_dialect_arg, profile_arg};
+use super::errors::{error_code16_to_py, frame_err, frame_err16, to_py_err, to_py_err16};
 use super::input::with_input;
 use super::lookups::*;
 use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
@@ -19,13 +24,19 @@ use super::methods;
 use super::to_python::*;
 use super::transaction::PyTransactionEventRequest;
 use super::transaction_response::PyTransactionEventResponse;
+use super::v16::{
+    PyMeterValuesRequest16, PyStartTransactionRequest, PyStartTransactionResponse,
+    PyStopTransactionRequest, PyStopTransactionResponse,
+};
 
 /// An OCPP-J CALL.
 #[pyclass(frozen, freelist = 512, module = "ocpp_meter._core", name = "Call")]
 pub struct PyCall {
     pub(super) message_id: String,
-    pub(super) action: Action,
-    /// A `MeterValuesRequest` or a `TransactionEventRequest`, as `action` says.
+    /// A 2.x [`Action`]'s or a 1.6 [`Action16`]'s wire name.
+    pub(super) action: &'static str,
+    /// A `MeterValuesRequest` or a `TransactionEventRequest`, as `action` says; of OCPP 1.6J, a
+    /// `MeterValuesRequest16`, `StartTransactionRequest` or `StopTransactionRequest`.
     pub(super) payload: Py<PyAny>,
 }
 
@@ -41,9 +52,16 @@ pub struct PyCallResult {
 #[pyclass(frozen, module = "ocpp_meter._core", name = "CallError")]
 pub struct PyCallError {
     message_id: String,
-    code: ErrorCode,
+    code: CallErrorCode,
     description: String,
     details: JsonValue,
+}
+
+/// A CALLERROR's code: 2.x's table, or 1.6's on a 1.6 connection.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallErrorCode {
+    V2(ErrorCode),
+    V16(ErrorCode16),
 }
 
 fn message_id_arg(obj: &Bound<'_, PyAny>) -> Res<String> {
@@ -90,8 +108,13 @@ impl PyCall {
     ) -> PyResult<Self> {
         let build = || -> Res<Self> {
             let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
+            let of_either = |a: &str| {
+                Action::from_wire(a)
+                    .map(Action::as_str)
+                    .or_else(|| Action16::from_wire(a).map(Action16::as_str))
+            };
             let action = envelope_arg(
-                wire_arg(action, Action::from_wire, "action").map_err(|f| match f.kind {
+                wire_arg(action, of_either, "action").map_err(|f| match f.kind {
                     FaultKind::UnknownEnumValue { value, .. } => {
                         Fault::new(FaultKind::UnknownAction(value), 0)
                     }
@@ -100,8 +123,13 @@ impl PyCall {
                 "action",
             )?;
             let matches = match action {
-                Action::MeterValues => payload.is_instance_of::<PyMeterValuesRequest>(),
-                Action::TransactionEvent => payload.is_instance_of::<PyTransactionEventRequest>(),
+                "MeterValues" => {
+                    payload.is_instance_of::<PyMeterValuesRequest>()
+                        || payload.is_instance_of::<PyMeterValuesRequest16>()
+                }
+                "TransactionEvent" => payload.is_instance_of::<PyTransactionEventRequest>(),
+                "StartTransaction" => payload.is_instance_of::<PyStartTransactionRequest>(),
+                _ => payload.is_instance_of::<PyStopTransactionRequest>(),
             };
             if !matches {
                 return Err(not_instance(payload).within(Seg::Key("payload")));
@@ -122,7 +150,7 @@ impl PyCall {
 
     #[getter]
     fn action(&self) -> &'static str {
-        self.action.as_str()
+        self.action
     }
 
     #[getter]
@@ -142,10 +170,7 @@ impl PyCall {
             "Call",
             &[
                 ("message_id", Some(self.message_id(py).into_any())),
-                (
-                    "action",
-                    Some(PyString::new(py, self.action.as_str()).into_any()),
-                ),
+                ("action", Some(PyString::new(py, self.action).into_any())),
                 ("payload", Some(self.payload(py).into_any())),
             ],
         )
@@ -163,7 +188,9 @@ impl PyCallResult {
         let build = || -> Res<Self> {
             let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
             if !(payload.is_instance_of::<PyMeterValuesResponse>()
-                || payload.is_instance_of::<PyTransactionEventResponse>())
+                || payload.is_instance_of::<PyTransactionEventResponse>()
+                || payload.is_instance_of::<PyStartTransactionResponse>()
+                || payload.is_instance_of::<PyStopTransactionResponse>())
             {
                 return Err(not_instance(payload).within(Seg::Key("payload")));
             }
@@ -224,7 +251,10 @@ impl PyCallError {
 
     #[getter]
     fn code<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        error_code_to_py(py, self.code)
+        match self.code {
+            CallErrorCode::V2(code) => error_code_to_py(py, code),
+            CallErrorCode::V16(code) => error_code16_to_py(py, code),
+        }
     }
 
     #[getter]
@@ -264,13 +294,26 @@ fn call_error_args(
     description: Option<&Bound<'_, PyAny>>,
     details: Option<&Bound<'_, PyAny>>,
 ) -> Res<PyCallError> {
+    let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
+    let code = CallErrorCode::V2(envelope_arg(error_code_arg(code), "errorCode")?);
+    let (description, details) = error_text_args(description, details)?;
     Ok(PyCallError {
-        message_id: envelope_arg(message_id_arg(message_id), "messageId")?,
-        code: envelope_arg(error_code_arg(code), "errorCode")?,
-        description: envelope_arg(opt(description, description_arg), "errorDescription")?
-            .unwrap_or_default(),
-        details: envelope_arg(details_arg(details), "errorDetails")?,
+        message_id,
+        code,
+        description,
+        details,
     })
+}
+
+/// A CALLERROR's description and details, checked after its id and code.
+fn error_text_args(
+    description: Option<&Bound<'_, PyAny>>,
+    details: Option<&Bound<'_, PyAny>>,
+) -> Res<(String, JsonValue)> {
+    Ok((
+        envelope_arg(opt(description, description_arg), "errorDescription")?.unwrap_or_default(),
+        envelope_arg(details_arg(details), "errorDetails")?,
+    ))
 }
 
 /// Reads `frame` with `decode`, raising a fault with the frame's id (or `"-1"`).
@@ -306,8 +349,88 @@ fn call_to_py(
     };
     Ok(PyCall {
         message_id,
+        action: action.as_str(),
+        payload,
+    })
+}
+
+/// The `Call` of a decoded 1.6 CALL.
+fn call16_to_py(py: Python<'_>, message_id: String, request: Request16) -> PyResult<PyCall> {
+    let action = request.action().as_str();
+    let payload = match request {
+        Request16::MeterValues(inner) => Py::new(py, PyMeterValuesRequest16 { inner })?.into_any(),
+        Request16::StartTransaction(inner) => {
+            Py::new(py, PyStartTransactionRequest { inner })?.into_any()
+        }
+        Request16::StopTransaction(inner) => {
+            Py::new(py, PyStopTransactionRequest { inner })?.into_any()
+        }
+    };
+    Ok(PyCall {
+        message_id,
         action,
         payload,
+    })
+}
+
+/// [`decode_message`] of a 1.6 frame (read strictly: 1.6 has no lenient reading yet).
+fn message16_to_py<'py>(
+    py: Python<'py>,
+    frame: &Bound<'py, PyAny>,
+    action: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Some(action) = Action16::from_wire(action) else {
+        let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
+        return Err(to_py_err16(py, &fault, None));
+    };
+    let message = with_input(frame, |buf, trusted| decode_message16(buf, trusted, action))?
+        .map_err(|ff| frame_err16(py, &ff))?;
+    Ok(match message {
+        Message16::Call {
+            message_id,
+            request,
+        } => Bound::new(py, call16_to_py(py, message_id, request)?)?.into_any(),
+        Message16::CallResult {
+            message_id,
+            response,
+        } => {
+            let payload = match response {
+                Response16::MeterValues(_) => {
+                    // 1.6's answer is `{}`, which 2.0.1's class holds as it is.
+                    let empty = crate::ocpp::model::MeterValuesResponse::default();
+                    Py::new(py, PyMeterValuesResponse::wrap(empty))?.into_any()
+                }
+                Response16::StartTransaction(inner) => {
+                    Py::new(py, PyStartTransactionResponse { inner })?.into_any()
+                }
+                Response16::StopTransaction(inner) => {
+                    Py::new(py, PyStopTransactionResponse { inner })?.into_any()
+                }
+            };
+            Bound::new(
+                py,
+                PyCallResult {
+                    message_id,
+                    payload,
+                },
+            )?
+            .into_any()
+        }
+        Message16::CallError {
+            message_id,
+            code,
+            description,
+            details,
+        } => Bound::new(
+            py,
+            PyCallError {
+                message_id,
+                code: CallErrorCode::V16(code),
+                description,
+                details,
+            },
+        )?
+        .into_any(),
     })
 }
 
@@ -320,8 +443,17 @@ pub fn decode_call(
     profile: &str,
     dialect: &str,
 ) -> PyResult<PyCall> {
+    let profile = profile_arg(profile)?;
+    let dialect = match any_dialect_arg(dialect)? {
+        Dialect::V16 => {
+            let (id, request) =
+                with_input(frame, decode_call16)?.map_err(|ff| frame_err16(py, &ff))?;
+            return call16_to_py(py, id, request);
+        }
+        d => d,
+    };
     // The common case, strict 2.0.1, takes the path that builds no deviations at all.
-    let (message_id, request, deviations) = match (profile_arg(profile)?, dialect_arg(dialect)?) {
+    let (message_id, request, deviations) = match (profile, dialect) {
         (Profile::Strict, Dialect::V201) => {
             let (id, request) = read_frame(frame, frame::decode_call)?;
             (id, request, None)
@@ -346,7 +478,11 @@ pub fn decode_message<'py>(
     profile: &str,
     dialect: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (profile, dialect) = (profile_arg(profile)?, dialect_arg(dialect)?);
+    let profile = profile_arg(profile)?;
+    let dialect = match any_dialect_arg(dialect)? {
+        Dialect::V16 => return message16_to_py(py, frame, action),
+        d => d,
+    };
     let Some(action) = Action::from_wire(action) else {
         let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
         return Err(to_py_err(py, &fault, None));
@@ -398,7 +534,7 @@ pub fn decode_message<'py>(
             py,
             PyCallError {
                 message_id,
-                code,
+                code: CallErrorCode::V2(code),
                 description,
                 details,
             },
@@ -432,7 +568,17 @@ pub fn encode_call<'py>(
             frame::encode_call_with(&id, Action::TransactionEvent, &*req.inner, out)
         }));
     }
-    methods::raise(py, Err(not_instance(request).within(Seg::Key("payload"))))
+    // OCPP 1.6J's requests: a copy into the 1.6 request enum, off the 2.x hot path.
+    let request16 = if let Ok(req) = request.cast::<PyMeterValuesRequest16>() {
+        Request16::MeterValues(req.get().inner.clone())
+    } else if let Ok(req) = request.cast::<PyStartTransactionRequest>() {
+        Request16::StartTransaction(req.get().inner.clone())
+    } else if let Ok(req) = request.cast::<PyStopTransactionRequest>() {
+        Request16::StopTransaction(req.get().inner.clone())
+    } else {
+        return methods::raise(py, Err(not_instance(request).within(Seg::Key("payload"))));
+    };
+    Ok(frame_bytes(py, |out| encode_call16(&id, &request16, out)))
 }
 
 /// `[3, id, response]`.
@@ -456,21 +602,51 @@ pub fn encode_call_result<'py>(
             frame::encode_call_result_with(&id, &resp.inner, out)
         }));
     }
+    if let Ok(resp) = response.cast::<PyStartTransactionResponse>() {
+        let resp = resp.get();
+        return Ok(frame_bytes(py, |out| {
+            frame::encode_call_result_with(&id, &resp.inner, out)
+        }));
+    }
+    if let Ok(resp) = response.cast::<PyStopTransactionResponse>() {
+        let resp = resp.get();
+        return Ok(frame_bytes(py, |out| {
+            frame::encode_call_result_with(&id, &resp.inner, out)
+        }));
+    }
     methods::raise(py, Err(not_instance(response).within(Seg::Key("payload"))))
 }
 
-/// `[4, id, code, description, details]`.
+/// `[4, id, code, description, details]`; under `dialect="1.6"` the code is one of the OCPP-J
+/// 1.6 table, as that specification spells it.
 #[pyfunction]
-#[pyo3(signature = (message_id, code, description=None, details=None))]
+#[pyo3(signature = (message_id, code, description=None, details=None, *, dialect="2.0.1"))]
 pub fn encode_call_error<'py>(
     py: Python<'py>,
     message_id: &Bound<'py, PyAny>,
     code: &Bound<'py, PyAny>,
     description: Option<&Bound<'py, PyAny>>,
     details: Option<&Bound<'py, PyAny>>,
+    dialect: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    if any_dialect_arg(dialect)? == Dialect::V16 {
+        let args = || -> Res<_> {
+            let message_id = envelope_arg(message_id_arg(message_id), "messageId")?;
+            let code = wire_arg(code, ErrorCode16::from_wire, "ErrorCode");
+            let code = envelope_arg(code, "errorCode")?;
+            let (description, details) = error_text_args(description, details)?;
+            Ok((message_id, code, description, details))
+        };
+        let (id, code, description, details) = methods::raise16(py, args())?;
+        return Ok(frame_bytes(py, |out| {
+            encode_call_error16(&id, code, &description, &details, out)
+        }));
+    }
     let e = methods::raise(py, call_error_args(message_id, code, description, details))?;
+    let CallErrorCode::V2(code) = e.code else {
+        unreachable!("call_error_args reads a 2.x code")
+    };
     Ok(frame_bytes(py, |out| {
-        frame::encode_call_error(&e.message_id, e.code, &e.description, &e.details, out)
+        frame::encode_call_error(&e.message_id, code, &e.description, &e.details, out)
     }))
 }

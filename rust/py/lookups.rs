@@ -65,6 +65,17 @@ pub static COST_DIMENSION: EnumMembers = EnumMembers::new("CostDimension");
 pub static TARIFF_COST: EnumMembers = EnumMembers::new("TariffCost");
 pub static AUTHORIZATION_STATUS: EnumMembers = EnumMembers::new("AuthorizationStatus");
 pub static MESSAGE_FORMAT: EnumMembers = EnumMembers::new("MessageFormat");
+// OCPP 1.6J's enumerations: those whose values 1.6 shares with 2.0.1 are the 2.0.1 Python
+// enums, with members of their own here, since a table is indexed by its Rust type's order.
+pub static READING_CONTEXT16: EnumMembers = EnumMembers::new("ReadingContext");
+pub static PHASE16: EnumMembers = EnumMembers::new("Phase");
+pub static LOCATION16: EnumMembers = EnumMembers::new("Location");
+pub static AUTHORIZATION_STATUS16: EnumMembers = EnumMembers::new("AuthorizationStatus");
+pub static MEASURAND16: EnumMembers = EnumMembers::new("Measurand16");
+pub static UNIT16: EnumMembers = EnumMembers::new("UnitOfMeasure16");
+pub static VALUE_FORMAT16: EnumMembers = EnumMembers::new("ValueFormat");
+pub static ERROR_CODE16: EnumMembers = EnumMembers::new("ErrorCode16");
+pub static REASON16: EnumMembers = EnumMembers::new("Reason16");
 
 /// The Python member of a schema enumeration value.
 pub fn enum_to_py<'py, T: model::WireEnum>(

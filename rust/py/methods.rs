@@ -278,3 +278,52 @@ macro_rules! cost_loaders {
     };
 }
 pub(crate) use cost_loaders;
+
+/// [`raise`] of a 1.6 value: the fault's 1.6J code.
+pub fn raise16<T>(py: Python<'_>, r: Res<T>) -> PyResult<T> {
+    r.map_err(|f: Box<Fault>| super::errors::to_py_err16(py, &f, None))
+}
+
+/// [`from_json`] of a bare OCPP 1.6J payload, its faults with the 1.6J codes. `dialect` is
+/// taken so that the call reads as the others do; any other version is refused, since the
+/// 1.6 shapes exist in no other.
+pub fn from_json16<T: Decode + Send>(
+    data: &Bound<'_, PyAny>,
+    dialect: &str,
+    name: &str,
+) -> PyResult<T> {
+    if super::deviations::any_dialect_arg(dialect)? != Dialect::V16 {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{name} exists only in OCPP 1.6 (dialect=\"1.6\")"
+        )));
+    }
+    with_input(data, |buf, trusted| {
+        from_slice_in::<T>(buf, trusted, Dialect::V16)
+    })?
+    .map_err(|f| super::errors::to_py_err16(data.py(), &f, None))
+}
+
+/// `from_json` (1.6 only), `to_json`, `==` and pickling of an OCPP 1.6J class: a 1.6 value
+/// holds nothing the strict 1.6 schema refuses, so it unpickles through `from_json` itself.
+macro_rules! v16_loaders {
+    ($class:ident, $model:ty, $name:literal) => {
+        #[pyo3::pymethods]
+        impl $class {
+            /// Decodes one object of the type, of the OCPP 1.6J schema (the only one it
+            /// exists in); faults carry the 1.6J codes.
+            #[staticmethod]
+            #[pyo3(signature = (data, *, dialect="1.6"))]
+            fn from_json(
+                data: &pyo3::Bound<'_, pyo3::PyAny>,
+                dialect: &str,
+            ) -> pyo3::PyResult<Self> {
+                Ok($class {
+                    inner: $crate::py::methods::from_json16(data, dialect, $name)?,
+                })
+            }
+        }
+
+        $crate::py::methods::value_class!($class, $model);
+    };
+}
+pub(crate) use v16_loaders;

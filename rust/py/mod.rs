@@ -3,10 +3,10 @@
 //! `lookups` give Python values, `limits` the process-wide bounds. `class` declares a class over
 //! a model type once (`py_class!`: constructor, getters, `==`, `repr`, pickling) and `methods`
 //! holds what every class shares; the classes live in `sampled`, `meter`, `transaction`,
-//! `transaction_response`, `cost`, `cost_details` and `frames`. The classes on the hot paths
-//! (`sampled`, `meter`, `TransactionEventRequest`, `Transaction`, `IdToken`) stay written by
-//! hand: their getters read shared nodes or prebuilt member slots, or answer one dialect's enum
-//! or the other's string. `schema_calls` carries the actions checked by their schema alone, as
+//! `transaction_response`, `cost`, `cost_details`, `v16` (OCPP 1.6J's) and `frames`. The
+//! classes on the hot paths (`sampled`, `meter`, `TransactionEventRequest`, `Transaction`,
+//! `IdToken`) stay written by hand: their getters read shared nodes or prebuilt member slots,
+//! or answer one dialect's enum or the other's string. `schema_calls` carries the actions checked by their schema alone, as
 //! plain dicts.
 
 use pyo3::prelude::*;
@@ -31,6 +31,7 @@ mod shared;
 mod to_python;
 mod transaction;
 mod transaction_response;
+mod v16;
 
 // Not declared free-threading safe: bytearray and memoryview inputs are read in place, which
 // is sound only while the GIL keeps other threads from resizing or writing to them.
@@ -59,6 +60,14 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<transaction_response::PyMessageContent>()?;
     m.add_class::<transaction_response::PyIdTokenInfo>()?;
     m.add_class::<transaction_response::PyTransactionEventResponse>()?;
+    m.add_class::<v16::PySampledValue16>()?;
+    m.add_class::<v16::PyMeterValue16>()?;
+    m.add_class::<v16::PyMeterValuesRequest16>()?;
+    m.add_class::<v16::PyStartTransactionRequest>()?;
+    m.add_class::<v16::PyIdTagInfo>()?;
+    m.add_class::<v16::PyStartTransactionResponse>()?;
+    m.add_class::<v16::PyStopTransactionRequest>()?;
+    m.add_class::<v16::PyStopTransactionResponse>()?;
     m.add_class::<frames::PyCall>()?;
     m.add_class::<frames::PyCallResult>()?;
     m.add_class::<frames::PyCallError>()?;

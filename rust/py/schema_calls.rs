@@ -13,8 +13,8 @@ use crate::ocpp::schema::{self, Direction, SchemaAction};
 use crate::ocppj::frame;
 
 use super::args::{py_to_json, str_arg};
-use super::deviations::dialect_arg;
-use super::errors::{frame_err, to_py_err};
+use super::deviations::{any_dialect_arg, dialect_arg};
+use super::errors::{frame_err, to_py_err, to_py_err16};
 use super::input::with_input;
 use super::methods;
 use super::to_python::json_to_py;
@@ -63,7 +63,7 @@ pub fn validate_payload<'py>(
     dialect: &str,
     response: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (action, dialect) = (action_arg(action)?, dialect_arg(dialect)?);
+    let (action, dialect) = (action_arg(action)?, any_dialect_arg(dialect)?);
     let direction = if response {
         Direction::Response
     } else {
@@ -72,7 +72,7 @@ pub fn validate_payload<'py>(
     let value = with_input(payload, |buf, trusted| {
         schema::validate(buf, trusted, action, direction, dialect)
     })?
-    .map_err(|f| to_py_err(py, &f, None))?;
+    .map_err(|f| payload_err(py, dialect, &f, None))?;
     json_to_py(py, &value)
 }
 
@@ -88,14 +88,23 @@ pub fn encode_schema_call_result<'py>(
     payload: &Bound<'py, PyAny>,
     dialect: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (action, dialect) = (action_arg(action)?, dialect_arg(dialect)?);
+    let (action, dialect) = (action_arg(action)?, any_dialect_arg(dialect)?);
     let id = methods::raise(py, message_id_arg(message_id))?;
     let value = methods::raise(py, py_to_json(payload, 0))?;
     let text = value.to_vec();
-    checked_response(&text, action, dialect).map_err(|f| to_py_err(py, &f, Some(&id)))?;
+    checked_response(&text, action, dialect)
+        .map_err(|f| payload_err(py, dialect, &f, Some(&id)))?;
     let mut out = Vec::with_capacity(text.len() + id.len() + 8);
     frame::encode_call_result_with(&id, &value, &mut out);
     Ok(PyBytes::new(py, &out))
+}
+
+/// A payload's fault with the codes of `dialect` (1.6's own table under OCPP 1.6J).
+fn payload_err(py: Python<'_>, dialect: Dialect, fault: &Fault, id: Option<&str>) -> PyErr {
+    match dialect {
+        Dialect::V16 => to_py_err16(py, fault, id),
+        _ => to_py_err(py, fault, id),
+    }
 }
 
 fn message_id_arg(obj: &Bound<'_, PyAny>) -> Res<String> {

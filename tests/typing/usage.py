@@ -10,12 +10,15 @@ from ocpp_meter import (
     CallError,
     CallResult,
     ErrorCode,
+    ErrorCode16,
     Measurand,
     MeterValue,
     MeterValuesRequest,
     MeterValuesResponse,
     OcppError,
     SampledValue,
+    StartTransactionResponse,
+    StopTransactionResponse,
     TransactionEventResponse,
     UnitOfMeasure,
 )
@@ -38,7 +41,8 @@ def acknowledge(frame: bytes | bytearray | memoryview | str) -> bytes:
     try:
         call: Call = ocpp_meter.decode_call(frame)
     except OcppError as error:
-        code: ErrorCode = error.code
+        # OCPP 1.6J errors carry 1.6's table.
+        code: ErrorCode | ErrorCode16 = error.code
         return ocpp_meter.encode_call_error(error.message_id or "-1", code, error.description)
     if isinstance(call.payload, MeterValuesRequest):
         energy_wh(call.payload)
@@ -62,10 +66,16 @@ def build() -> bytes:
 def replies(frame: bytes) -> str:
     message = ocpp_meter.decode_message(frame)
     if isinstance(message, CallResult):
-        response: MeterValuesResponse | TransactionEventResponse = message.payload
+        response: (
+            MeterValuesResponse
+            | TransactionEventResponse
+            | StartTransactionResponse
+            | StopTransactionResponse
+        ) = message.payload
         return response.to_json().decode()
     if isinstance(message, CallError):
-        return message.code.value
+        # Either table's member is a str of its wire spelling.
+        return str(message.code)
     return message.action
 
 

@@ -1,0 +1,349 @@
+//! The one pass from JSON text to the 1.6 model ([`super::model`]), every constraint of the
+//! OCPP 1.6J schemas (draft-04) checked while reading, in the order [`crate::ocpp::decode`] documents
+//! for 2.0.1, with what 1.6 adds:
+//! - `type: integer` is draft-04's: an integer written without fraction or exponent (`1.0` and
+//!   `1e2` are numbers, not integers, as a draft-04 validator reads them).
+//! - A sampled value's `value` is a string of decimal text (`-?digits[.digits]`), unless its
+//!   `format` is `SignedData`; since `format` may come after `value`, the text is judged when
+//!   the sampled value's object closes, after the faults inside it and its missing `value`.
+//! - `connectorId` is `>= 0` in MeterValues and `> 0` in StartTransaction (the 1.6
+//!   specification's field descriptions; the schemas only say integer).
+//! - `Hertz` is a unit of MeterValues' schema, not of StopTransaction's `transactionData`, and
+//!   only MeterValues gives `sampledValue` a `minItems` of 1, as the two schema files have it.
+
+use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
+use crate::json::reader::Reader;
+use crate::ocpp::decode::{
+    check_bounds, date_time, enumerated, expect_type, fields, missing, string_max, Decode,
+};
+
+use super::model::*;
+
+/// A draft-04 `type: integer` value within 64 bits.
+#[inline]
+pub(crate) fn integer(r: &mut Reader<'_>) -> Res<i64> {
+    let found = r.peek_type()?;
+    if found != JsonType::Number {
+        return Err(r.fault(FaultKind::WrongType {
+            expected: JsonType::Integer,
+            found,
+        }));
+    }
+    let n = r.read_number()?;
+    if !n.plain_integer {
+        return Err(Fault::new(
+            FaultKind::WrongType {
+                expected: JsonType::Integer,
+                found: JsonType::Number,
+            },
+            n.offset,
+        ));
+    }
+    match n.to_i64() {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => unreachable!("a plain integer token is an integer"),
+        Err(k) => Err(Fault::new(k, n.offset)),
+    }
+}
+
+/// A draft-04 integer of at least `min`.
+fn integer_at_least(r: &mut Reader<'_>, min: i64) -> Res<i64> {
+    let at = r.pos();
+    let v = integer(r)?;
+    check_bounds(r, v, at, min, None)?;
+    Ok(v)
+}
+
+/// The number decimal text stands for: `-?digits[.digits]`, finite as a double.
+pub fn decimal(text: &str) -> Result<f64, FaultKind> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = match digits.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (digits, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
+        return Err(FaultKind::NotDecimal(text.into()));
+    }
+    // Digits with one optional point are a subset of what `f64::from_str` reads, correctly
+    // rounded.
+    let v: f64 = text
+        .parse()
+        .map_err(|_| FaultKind::NotDecimal(text.into()))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(FaultKind::OutOfRange)
+    }
+}
+
+/// An array of objects read by `item`, with at least `min` items.
+fn array_of<T>(
+    r: &mut Reader<'_>,
+    min: usize,
+    capacity: usize,
+    mut item: impl FnMut(&mut Reader<'_>) -> Res<T>,
+) -> Res<Vec<T>> {
+    expect_type(r, JsonType::Array)?;
+    let at = r.pos();
+    r.begin_array();
+    let mut items = Vec::with_capacity(capacity);
+    let mut first = true;
+    while r.next_item(&mut first)? {
+        let read = expect_type(r, JsonType::Object).and_then(|()| item(r));
+        items.push(read.map_err(|e| e.within(Seg::Index(items.len())))?);
+    }
+    if items.len() < min {
+        return Err(Fault::new(FaultKind::TooFewItems { min }, at));
+    }
+    Ok(items)
+}
+
+/// Which message a meter value is read in: their schemas differ (see the module docs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum In {
+    MeterValues,
+    TransactionData,
+}
+
+const SAMPLED_VALUE_KEYS: &[&str] = &[
+    "value",
+    "context",
+    "format",
+    "measurand",
+    "phase",
+    "location",
+    "unit",
+];
+
+/// A unit, refusing `Hertz` where the schema of `within` does not list it.
+fn unit(r: &mut Reader<'_>, within: In) -> Res<Unit> {
+    let at = r.pos();
+    let u = enumerated::<Unit>(r)?;
+    if within == In::TransactionData && !u.in_transaction_data() {
+        return Err(Fault::new(
+            FaultKind::UnknownEnumValue {
+                enum_name: Unit::SCHEMA_NAME,
+                value: u.as_str().into(),
+            },
+            at,
+        ));
+    }
+    Ok(u)
+}
+
+pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue> {
+    r.begin_object();
+    let (mut value, mut context, mut format, mut measurand) = (None, None, None, None);
+    let (mut phase, mut location, mut unit_of) = (None, None, None);
+    let mut value_at = 0;
+    fields!(r, SAMPLED_VALUE_KEYS, {
+        0 => value = {
+            value_at = r.pos();
+            string_max(r, usize::MAX).map(|s| s.into_owned())
+        },
+        1 => context = enumerated::<ReadingContext>(r),
+        2 => format = enumerated::<ValueFormat>(r),
+        3 => measurand = enumerated::<Measurand>(r),
+        4 => phase = enumerated::<Phase>(r),
+        5 => location = enumerated::<Location>(r),
+        6 => unit_of = unit(r, within),
+    });
+    let value = value.ok_or_else(|| missing(r, "value"))?;
+    let number = if format == Some(ValueFormat::SignedData) {
+        None
+    } else {
+        Some(decimal(&value).map_err(|k| Fault::new(k, value_at).within(Seg::Key("value")))?)
+    };
+    Ok(SampledValue {
+        value,
+        number,
+        context,
+        format,
+        measurand,
+        phase,
+        location,
+        unit: unit_of,
+    })
+}
+
+const METER_VALUE_KEYS: &[&str] = &["timestamp", "sampledValue"];
+
+pub(crate) fn meter_value(r: &mut Reader<'_>, within: In) -> Res<MeterValue> {
+    r.begin_object();
+    let (mut timestamp, mut sampled) = (None, None);
+    let min = usize::from(within == In::MeterValues);
+    fields!(r, METER_VALUE_KEYS, {
+        0 => timestamp = date_time(r),
+        1 => sampled = array_of(r, min, 8, |r| sampled_value(r, within)),
+    });
+    Ok(MeterValue {
+        timestamp: timestamp.ok_or_else(|| missing(r, "timestamp"))?,
+        sampled_value: sampled.ok_or_else(|| missing(r, "sampledValue"))?,
+    })
+}
+
+/// A bare sampled value or meter value (`from_json` of their classes) is read as in a
+/// MeterValues request, whose schema is the wider one (it lists `Hertz`).
+impl Decode for SampledValue {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        sampled_value(r, In::MeterValues)
+    }
+}
+
+impl Decode for MeterValue {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        meter_value(r, In::MeterValues)
+    }
+}
+
+const METER_VALUES_REQUEST_KEYS: &[&str] = &["connectorId", "transactionId", "meterValue"];
+
+impl Decode for MeterValuesRequest {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut connector, mut transaction, mut meter) = (None, None, None);
+        fields!(r, METER_VALUES_REQUEST_KEYS, {
+            0 => connector = integer_at_least(r, 0),
+            1 => transaction = integer(r),
+            2 => meter = array_of(r, 1, 1, |r| meter_value(r, In::MeterValues)),
+        });
+        Ok(MeterValuesRequest {
+            connector_id: connector.ok_or_else(|| missing(r, "connectorId"))?,
+            transaction_id: transaction,
+            meter_value: meter.ok_or_else(|| missing(r, "meterValue"))?,
+        })
+    }
+}
+
+impl Decode for MeterValuesResponse {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        // No properties: any key is an unknown one.
+        let (mut first, mut hint) = (true, 0);
+        let none = r.next_field(&mut first, &mut hint, &[])?;
+        debug_assert!(none.is_none(), "no key matches an empty list");
+        Ok(MeterValuesResponse)
+    }
+}
+
+const START_KEYS: &[&str] = &[
+    "connectorId",
+    "idTag",
+    "meterStart",
+    "reservationId",
+    "timestamp",
+];
+
+impl Decode for StartTransactionRequest {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut connector, mut id_tag, mut meter, mut reservation, mut timestamp) =
+            (None, None, None, None, None);
+        fields!(r, START_KEYS, {
+            0 => connector = integer_at_least(r, 1),
+            1 => id_tag = string_max(r, MAX_ID_TAG).map(|s| s.into_owned()),
+            2 => meter = integer(r),
+            3 => reservation = integer(r),
+            4 => timestamp = date_time(r),
+        });
+        Ok(StartTransactionRequest {
+            connector_id: connector.ok_or_else(|| missing(r, "connectorId"))?,
+            id_tag: id_tag.ok_or_else(|| missing(r, "idTag"))?,
+            meter_start: meter.ok_or_else(|| missing(r, "meterStart"))?,
+            reservation_id: reservation,
+            timestamp: timestamp.ok_or_else(|| missing(r, "timestamp"))?,
+        })
+    }
+}
+
+const ID_TAG_INFO_KEYS: &[&str] = &["expiryDate", "parentIdTag", "status"];
+
+impl Decode for IdTagInfo {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut expiry, mut parent, mut status) = (None, None, None);
+        fields!(r, ID_TAG_INFO_KEYS, {
+            0 => expiry = date_time(r),
+            1 => parent = string_max(r, MAX_ID_TAG).map(|s| s.into_owned()),
+            2 => status = enumerated::<AuthorizationStatus>(r),
+        });
+        Ok(IdTagInfo {
+            expiry_date: expiry,
+            parent_id_tag: parent,
+            status: status.ok_or_else(|| missing(r, "status"))?,
+        })
+    }
+}
+
+fn id_tag_info(r: &mut Reader<'_>) -> Res<IdTagInfo> {
+    expect_type(r, JsonType::Object)?;
+    IdTagInfo::read(r)
+}
+
+const START_RESPONSE_KEYS: &[&str] = &["idTagInfo", "transactionId"];
+
+impl Decode for StartTransactionResponse {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut info, mut transaction) = (None, None);
+        fields!(r, START_RESPONSE_KEYS, {
+            0 => info = id_tag_info(r),
+            1 => transaction = integer(r),
+        });
+        Ok(StartTransactionResponse {
+            id_tag_info: info.ok_or_else(|| missing(r, "idTagInfo"))?,
+            transaction_id: transaction.ok_or_else(|| missing(r, "transactionId"))?,
+        })
+    }
+}
+
+const STOP_KEYS: &[&str] = &[
+    "idTag",
+    "meterStop",
+    "timestamp",
+    "transactionId",
+    "reason",
+    "transactionData",
+];
+
+impl Decode for StopTransactionRequest {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let (mut id_tag, mut meter, mut timestamp) = (None, None, None);
+        let (mut transaction, mut reason, mut data) = (None, None, None);
+        fields!(r, STOP_KEYS, {
+            0 => id_tag = string_max(r, MAX_ID_TAG).map(|s| s.into_owned()),
+            1 => meter = integer(r),
+            2 => timestamp = date_time(r),
+            3 => transaction = integer(r),
+            4 => reason = enumerated::<Reason>(r),
+            5 => data = array_of(r, 0, 2, |r| meter_value(r, In::TransactionData)),
+        });
+        // Required in the order of the schema's `required` list.
+        let transaction_id = transaction.ok_or_else(|| missing(r, "transactionId"))?;
+        let timestamp = timestamp.ok_or_else(|| missing(r, "timestamp"))?;
+        let meter_stop = meter.ok_or_else(|| missing(r, "meterStop"))?;
+        Ok(StopTransactionRequest {
+            id_tag,
+            meter_stop,
+            timestamp,
+            transaction_id,
+            reason,
+            transaction_data: data,
+        })
+    }
+}
+
+const STOP_RESPONSE_KEYS: &[&str] = &["idTagInfo"];
+
+impl Decode for StopTransactionResponse {
+    fn read(r: &mut Reader<'_>) -> Res<Self> {
+        r.begin_object();
+        let mut info = None;
+        fields!(r, STOP_RESPONSE_KEYS, {
+            0 => info = id_tag_info(r),
+        });
+        Ok(StopTransactionResponse { id_tag_info: info })
+    }
+}
