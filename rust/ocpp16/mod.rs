@@ -10,12 +10,14 @@
 //! - [`encode`]: compact JSON in schema order.
 //! - [`error`]: the ten 1.6J error codes and which one a fault gets.
 //! - [`frame`]: 1.6 CALL, CALLRESULT and CALLERROR frames.
+//! - [`lenient`]: 1.6 CALLs under the non-strict profiles (the quirks of 1.6 chargers).
 
 pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod events;
 pub mod frame;
+pub mod lenient;
 pub mod model;
 pub mod rows;
 #[cfg(test)]
@@ -23,3 +25,4 @@ mod tests;
 
 pub use error::ErrorCode16;
 pub use frame::{decode_call16, decode_message16, Action16, Message16, Request16, Response16};
+pub use lenient::decode_call16_as;
