@@ -251,4 +251,43 @@ mod tests {
                 .unwrap_err();
         assert_eq!(ff.fault.kind.id(), "too_few_items");
     }
+
+    /// Mutations of a frame full of quirks, under both non-strict profiles: never a panic, a
+    /// frame strict accepts is decoded alike with no warning, and what a profile accepts
+    /// re-encodes and decodes again under it to the same request.
+    #[test]
+    fn mutated_quirky_frames_never_panic_under_any_profile_and_round_trip() {
+        use crate::ocpp16::frame::encode_call16;
+        use crate::test_support::{mutate, xorshift};
+        let alphabet = b"{}[]:,\"0123456789-+.eE \\HzuSOCtsf\xc3\xa9\x00";
+        let mut next = xorshift(0x1616_0401_C0DE_F00D);
+        let mut accepted = [0usize; 2];
+        for frame in [
+            r#"[2,"m","MeterValues",{"connectorId":1,"meterValue":{"timestamp":"2024-05-01T12:00:00+0200","sampledValue":[{"value":12.5,"unit":"Hz"},{"value":" 7 "},{"value":""}]}}]"#,
+            r#"[2,"m","StopTransaction",{"meterStop":20,"timestamp":"2024-05-01T12:00:00","transactionId":7,"transactionData":{"timestamp":"2024-05-01T12:00:00Z","sampledValue":{"value":3}}}]"#,
+            r#"[2,"m","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[]},{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":"1"}]}]}]"#,
+        ] {
+            for _ in 0..4_000 {
+                let bytes = mutate(frame.as_bytes(), alphabet, &mut next);
+                let strict = decode_call16(&bytes, false);
+                for (k, profile) in [Profile::Lenient, Profile::Off].into_iter().enumerate() {
+                    let Ok((id, request, d)) = decode_call16_as(&bytes, false, profile) else {
+                        continue;
+                    };
+                    if let Ok((sid, srequest)) = &strict {
+                        assert_eq!((sid, srequest), (&id, &request));
+                        assert!(d.is_empty());
+                    }
+                    let mut out = Vec::new();
+                    encode_call16(&id, &request, &mut out);
+                    let (id2, again, _) =
+                        decode_call16_as(&out, false, profile).expect("re-decodes");
+                    assert_eq!((id2, again), (id, request));
+                    accepted[k] += 1;
+                }
+            }
+        }
+        // Mutations that keep a frame readable (a digit for a digit) ran the round trip.
+        assert!(accepted.iter().all(|&n| n > 250), "{accepted:?}");
+    }
 }
