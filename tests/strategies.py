@@ -148,6 +148,14 @@ def pointer(tokens: Any) -> str:
     return "".join(segment(t) for t in tokens)
 
 
+def at_pointer(document: Any, path: str) -> Any:
+    """The node an RFC 6901 JSON Pointer names in ``document``."""
+    for token in path.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        document = document[int(token)] if isinstance(document, list) else document[token]
+    return document
+
+
 # --------------------------------------------------------------------------------------------------
 # Serialisation
 

@@ -1317,8 +1317,9 @@ def decode_batch(
     ``Ended`` event records (a StartTransaction's ``transaction_id`` is ``""``: the Central
     System assigns it in its answer). Error records and CALLERROR replies of 1.6 frames carry
     the OCPP 1.6J codes as that specification spells them (``FormationViolation``,
-    ``OccurenceConstraintViolation``, ...); an accepted StartTransaction gets no reply. 1.6
-    frames are read strictly whatever ``profile`` says.
+    ``OccurenceConstraintViolation``, ...); an accepted StartTransaction gets no reply. Under
+    ``profile="lenient"`` 1.6 frames get the 1.6 repairs (see the README's OCPP 1.6J section),
+    each a warning record.
     """
 
 DEFAULT_LIMITS: tuple[int, int]

@@ -3,7 +3,8 @@
 //! - `evse_id` is null (1.6 has no EVSE); `connector_id` is `connectorId`; `transaction_id` is
 //!   the integer `transactionId` as text; `multiplier` is 0 (1.6 has none).
 //! - `value` is the decimal text read as a number. A `SignedData` sample's text goes to
-//!   `signed_meter_data`, and its `value` and `normalized_value` are NaN: it is no reading.
+//!   `signed_meter_data`, and its `value` and `normalized_value` are NaN: it is no reading;
+//!   so are those of an empty `value` the lenient profile accepted (no signed data).
 //! - `measurand` takes 1.6's value (dictionary-encoded like 2.0.1's; `Temperature` and `RPM`,
 //!   which 2.0.1 lacks, as other strings); `unit` is 1.6's unit as sent, and `normalized_unit`
 //!   also spells 1.6's `Celcius` and `Hertz` as the 2.0.1 units `Celsius` and `Hz`.

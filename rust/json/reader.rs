@@ -105,6 +105,31 @@ pub struct Reader<'a> {
     value_checks: bool,
     /// The schema the text follows.
     dialect: Dialect,
+    /// Deviations the lenient 1.6 reading accepts, how many of each are left.
+    allowances: Allowances,
+}
+
+/// A deviation that the lenient reading of 1.6 accepts in the decoder itself, since no
+/// repaired JSON text could hold it and still be valid (see [`crate::profile`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Allowance {
+    /// A sampled value whose `value` is the empty string: kept as sent, no number.
+    EmptyValue,
+    /// A MeterValues meter value with an empty `sampledValue` array.
+    EmptySampledValue,
+}
+
+/// How many of each [`Allowance`] a reader accepts: the first ones in document order, so a
+/// repair that adds one accepts exactly the fault it was made for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Allowances([u16; 2]);
+
+impl Allowances {
+    /// One more of `which`.
+    pub fn grant(&mut self, which: Allowance) {
+        let n = &mut self.0[which as usize];
+        *n = n.saturating_add(1);
+    }
 }
 
 /// A JSON number token, not yet converted.
@@ -253,7 +278,23 @@ impl<'a> Reader<'a> {
             max_depth: crate::fault::limits::max_depth(),
             value_checks: true,
             dialect: Dialect::V201,
+            allowances: Allowances([0; 2]),
         }
+    }
+
+    /// The same reader accepting `allowances` (the lenient reading of 1.6).
+    pub fn with_allowances(mut self, allowances: Allowances) -> Self {
+        self.allowances = allowances;
+        self
+    }
+
+    /// Uses up one `which`, if one is left (consulted on the failure path only).
+    #[cold]
+    pub fn take_allowance(&mut self, which: Allowance) -> bool {
+        let n = &mut self.allowances.0[which as usize];
+        let left = *n > 0;
+        *n = n.saturating_sub(1);
+        left
     }
 
     /// The same reader for text that follows `dialect`'s schema.

@@ -15,6 +15,21 @@
 //! | `unknown_enum_value` | a measurand, phase, location or context outside its enum | kept as sent ([`RawEnums`]); a value of the other dialect is held typed |
 //! | `unknown_property` | a property the schema does not define | moved to a side mapping |
 //!
+//! OCPP 1.6 (`Dialect::V16`) has deviations of its own, which real 1.6 chargers are known to make
+//! (each with a public report in `tests/data/quirks16.jsonl`); the table's timestamp, array and
+//! unknown-property repairs apply to 1.6 as well, the others do not (1.6 has no raw enums):
+//!
+//! | code | deviation | read as |
+//! | --- | --- | --- |
+//! | `number_for_string` | a JSON number for a sampled value's `value` (decimal text) | its decimal text |
+//! | `padded_decimal` | decimal text in `value` with spaces around it | the text trimmed |
+//! | `empty_value` | `value` the empty string | kept as sent, with no number (no reading) |
+//! | `empty_sampled_value` | a MeterValues meter value whose `sampledValue` is `[]` | a meter value of no readings |
+//! | `hz_for_hertz` | the unit `Hz` in MeterValues | `Hertz` |
+//!
+//! The two that no valid JSON text can hold (`empty_value`, `empty_sampled_value`) are accepted
+//! by the 1.6 decoder itself, once for each repair ([`Allowances`]), so every one is reported.
+//!
 //! Everything else stays an error. A warning's path is a JSON Pointer into the payload as sent
 //! (a path through an object sent for an array has no index), its `raw` the text as sent.
 //!
@@ -25,7 +40,7 @@
 use crate::dialect::Dialect;
 use crate::fault::error::{pointer_of, Fault, FaultKind, JsonType, Seg};
 use crate::json::datetime::DateTime;
-use crate::json::reader::Reader;
+use crate::json::reader::{Allowance, Allowances, Reader};
 use crate::json::value::{read_value, write_value, JsonValue};
 use crate::ocpp::decode::{decode_with, Decode};
 use crate::ocpp::model::{MeterValue, MeterValuesRequest, RawEnums, SampledValue};
@@ -102,8 +117,14 @@ fn steps(fault: &Fault) -> Vec<Step> {
         .collect()
 }
 
-/// Whether `fault` is a deviation `profile` accepts: checked before any work is done.
-pub fn is_repairable(fault: &Fault, profile: Profile) -> bool {
+/// Whether `fault` is a deviation `profile` accepts in `dialect`: checked before any work is
+/// done.
+pub fn is_repairable(fault: &Fault, profile: Profile, dialect: Dialect) -> bool {
+    if dialect == Dialect::V16 && profile != Profile::Strict {
+        if let Some(repairable) = is_repairable16(fault) {
+            return repairable;
+        }
+    }
     match &fault.kind {
         FaultKind::TooLong { .. }
         | FaultKind::BelowMinimum { .. }
@@ -124,12 +145,43 @@ pub fn is_repairable(fault: &Fault, profile: Profile) -> bool {
         FaultKind::BadDateTime(reason) => {
             *reason == MISSING_OFFSET || *reason == OFFSET_WITHOUT_COLON
         }
-        FaultKind::UnknownEnumValue { .. } => matches!(
-            fault.segments().last(),
-            Some(Seg::Key(key)) if RawEnums::default().slot(key).is_some()
-        ),
+        FaultKind::UnknownEnumValue { .. } => {
+            dialect != Dialect::V16
+                && matches!(
+                    fault.segments().last(),
+                    Some(Seg::Key(key)) if RawEnums::default().slot(key).is_some()
+                )
+        }
         _ => false,
     }
+}
+
+/// Whether `fault` is one of 1.6's own deviations (`None`: not one of them, ask the table
+/// common to every dialect).
+fn is_repairable16(fault: &Fault) -> Option<bool> {
+    let last = fault.segments().last();
+    let meter_values = matches!(fault.segments().next(), Some(Seg::Key("meterValue")));
+    match &fault.kind {
+        FaultKind::WrongType {
+            expected: JsonType::String,
+            found: JsonType::Number,
+        } => Some(matches!(last, Some(Seg::Key("value")))),
+        FaultKind::NotDecimal(text) => {
+            Some(text.is_empty() || (text.trim_matches(' ') != &**text && padded(text).is_some()))
+        }
+        FaultKind::TooFewItems { min: 1 } => Some(matches!(last, Some(Seg::Key("sampledValue")))),
+        FaultKind::UnknownEnumValue { value, .. } => {
+            Some(&**value == "Hz" && meter_values && matches!(last, Some(Seg::Key("unit"))))
+        }
+        _ => None,
+    }
+}
+
+/// The decimal text inside `text` with spaces around it.
+fn padded(text: &str) -> Option<&str> {
+    let trimmed = text.trim_matches(' ');
+    (trimmed.len() < text.len() && crate::ocpp::v16::decode::decimal(trimmed).is_ok())
+        .then_some(trimmed)
 }
 
 /// A type the non-strict profiles decode: the sampled values in it can take raw enum strings.
@@ -224,7 +276,7 @@ pub fn decode_lenient<T: Lenient>(
     profile: Profile,
     dialect: Dialect,
 ) -> Result<(T, Deviations), Box<Fault>> {
-    if !is_repairable(&fault, profile) {
+    if !is_repairable(&fault, profile, dialect) {
         return Err(fault);
     }
     // The tree may nest a few levels deeper than open JSON may: the schema's own objects
@@ -237,6 +289,7 @@ pub fn decode_lenient<T: Lenient>(
     };
     let mut repair = Repair {
         profile,
+        dialect,
         ..Repair::default()
     };
     let mut fault = fault;
@@ -246,7 +299,9 @@ pub fn decode_lenient<T: Lenient>(
         }
         let mut text = Vec::with_capacity(payload.len() + 16);
         write_value(&tree, &mut text);
-        let mut r = Reader::new(&text, true).with_dialect(dialect);
+        let mut r = Reader::new(&text, true)
+            .with_dialect(dialect)
+            .with_allowances(repair.allowances);
         if profile == Profile::Off {
             r = r.without_value_checks();
         }
@@ -269,7 +324,10 @@ pub fn decode_lenient<T: Lenient>(
 #[derive(Default)]
 struct Repair {
     profile: Profile,
+    dialect: Dialect,
     found: Deviations,
+    /// What the decoder is to accept of what the tree cannot repair.
+    allowances: Allowances,
     /// Paths (in the repaired tree) of the arrays made from a single object.
     wrapped: Vec<Vec<Step>>,
     /// Enum values taken out of the tree: the sampled value's path, the field, the value.
@@ -279,7 +337,7 @@ struct Repair {
 impl Repair {
     /// Repairs the deviation `fault` reports, if it is one; false otherwise.
     fn apply(&mut self, tree: &mut JsonValue, fault: &Fault) -> bool {
-        if !is_repairable(fault, self.profile) {
+        if !is_repairable(fault, self.profile, self.dialect) {
             return false;
         }
         let path = steps(fault);
@@ -316,6 +374,49 @@ impl Repair {
                 self.warn("object_for_array", &sent, json_text(&object));
                 *slot = JsonValue::Array(vec![object]);
                 self.wrapped.push(path);
+                true
+            }
+            FaultKind::WrongType {
+                expected: JsonType::String,
+                ..
+            } => {
+                // 1.6's `value`, a number where decimal text belongs: its text, as written.
+                let Some(slot @ (JsonValue::Int(_) | JsonValue::Float(_))) = node(tree, &path)
+                else {
+                    return false;
+                };
+                let text = json_text(slot);
+                *slot = JsonValue::Str(text.clone());
+                self.warn("number_for_string", &sent, text);
+                true
+            }
+            FaultKind::NotDecimal(sent_text) => {
+                let Some(JsonValue::Str(text)) = node(tree, &path) else {
+                    return false;
+                };
+                if sent_text.is_empty() {
+                    self.allowances.grant(Allowance::EmptyValue);
+                    self.warn("empty_value", &sent, String::new());
+                    return true;
+                }
+                let Some(trimmed) = padded(text).map(str::to_owned) else {
+                    return false;
+                };
+                let raw = std::mem::replace(text, trimmed);
+                self.warn("padded_decimal", &sent, raw);
+                true
+            }
+            FaultKind::TooFewItems { .. } => {
+                self.allowances.grant(Allowance::EmptySampledValue);
+                self.warn("empty_sampled_value", &sent, "[]".to_owned());
+                true
+            }
+            FaultKind::UnknownEnumValue { .. } if self.dialect == Dialect::V16 => {
+                let Some(JsonValue::Str(unit)) = node(tree, &path) else {
+                    return false;
+                };
+                let raw = std::mem::replace(unit, "Hertz".to_owned());
+                self.warn("hz_for_hertz", &sent, raw);
                 true
             }
             FaultKind::WrongType { .. } => {

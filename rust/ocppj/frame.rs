@@ -263,7 +263,7 @@ pub fn decode_message_as(
         Ok(message) => Ok((message, Deviations::default())),
         Err(ff)
             if ff.message_type == Some(2)
-                && crate::ocpp::profile::is_repairable(&ff.fault, profile) =>
+                && crate::ocpp::profile::is_repairable(&ff.fault, profile, dialect) =>
         {
             lenient_call(buf, trusted_utf8, ff, profile, dialect)
         }
@@ -293,7 +293,7 @@ fn lenient_call(
     profile: Profile,
     dialect: Dialect,
 ) -> Result<(Message, Deviations), FrameFault> {
-    let Some((action, payload)) = call_payload(buf, trusted_utf8) else {
+    let Some((action, payload)) = call_payload(buf, trusted_utf8, Action::from_wire) else {
         return Err(ff);
     };
     let result = match action {
@@ -330,8 +330,13 @@ fn lenient_call(
     }
 }
 
-/// The action and payload text of a CALL frame that is well-formed up to its payload.
-fn call_payload(buf: &[u8], trusted_utf8: bool) -> Option<(Action, &[u8])> {
+/// The action (parsed by `action`) and payload text of a CALL frame that is well-formed up to
+/// its payload.
+pub(crate) fn call_payload<A>(
+    buf: &[u8],
+    trusted_utf8: bool,
+    action: fn(&str) -> Option<A>,
+) -> Option<(A, &[u8])> {
     let mut r = Reader::new(buf, trusted_utf8);
     if r.peek_type().ok()? != JsonType::Array {
         return None;
@@ -346,7 +351,7 @@ fn call_payload(buf: &[u8], trusted_utf8: bool) -> Option<(Action, &[u8])> {
     if r.peek_type().ok()? != JsonType::String {
         return None;
     }
-    let action = Action::from_wire(&r.read_string().ok()?)?;
+    let action = action(&r.read_string().ok()?)?;
     r.next_item(&mut first).ok()?.then_some(())?;
     r.peek()?;
     let start = r.pos();

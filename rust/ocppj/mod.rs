@@ -2,3 +2,4 @@
 
 pub mod frame;
 pub mod frame16;
+pub mod lenient16;

@@ -12,7 +12,7 @@
 //!   only MeterValues gives `sampledValue` a `minItems` of 1, as the two schema files have it.
 
 use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json::reader::Reader;
+use crate::json::reader::{Allowance, Reader};
 use crate::ocpp::decode::{
     check_bounds, date_time, enumerated, expect_type, fields, missing, string_max, Decode,
 };
@@ -77,10 +77,11 @@ pub fn decimal(text: &str) -> Result<f64, FaultKind> {
     }
 }
 
-/// An array of objects read by `item`, with at least `min` items.
+/// An array of objects read by `item`, with at least `min` items; an empty one also when
+/// `empty` is an allowance the reader has left (the lenient reading).
 fn array_of<T>(
     r: &mut Reader<'_>,
-    min: usize,
+    (min, empty): (usize, Option<Allowance>),
     capacity: usize,
     mut item: impl FnMut(&mut Reader<'_>) -> Res<T>,
 ) -> Res<Vec<T>> {
@@ -93,7 +94,7 @@ fn array_of<T>(
         let read = expect_type(r, JsonType::Object).and_then(|()| item(r));
         items.push(read.map_err(|e| e.within(Seg::Index(items.len())))?);
     }
-    if items.len() < min {
+    if items.len() < min && !(items.is_empty() && empty.is_some_and(|a| r.take_allowance(a))) {
         return Err(Fault::new(FaultKind::TooFewItems { min }, at));
     }
     Ok(items)
@@ -153,7 +154,11 @@ pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue>
     let number = if format == Some(ValueFormat::SignedData) {
         None
     } else {
-        Some(decimal(&value).map_err(|k| Fault::new(k, value_at).within(Seg::Key("value")))?)
+        match decimal(&value) {
+            Ok(v) => Some(v),
+            Err(_) if value.is_empty() && r.take_allowance(Allowance::EmptyValue) => None,
+            Err(k) => return Err(Fault::new(k, value_at).within(Seg::Key("value"))),
+        }
     };
     Ok(SampledValue {
         value,
@@ -175,7 +180,9 @@ pub(crate) fn meter_value(r: &mut Reader<'_>, within: In) -> Res<MeterValue> {
     let min = usize::from(within == In::MeterValues);
     fields!(r, METER_VALUE_KEYS, {
         0 => timestamp = date_time(r),
-        1 => sampled = array_of(r, min, 8, |r| sampled_value(r, within)),
+        1 => sampled = array_of(r, (min, Some(Allowance::EmptySampledValue)), 8, |r| {
+            sampled_value(r, within)
+        }),
     });
     Ok(MeterValue {
         timestamp: timestamp.ok_or_else(|| missing(r, "timestamp"))?,
@@ -206,7 +213,7 @@ impl Decode for MeterValuesRequest {
         fields!(r, METER_VALUES_REQUEST_KEYS, {
             0 => connector = integer_at_least(r, 0),
             1 => transaction = integer(r),
-            2 => meter = array_of(r, 1, 1, |r| meter_value(r, In::MeterValues)),
+            2 => meter = array_of(r, (1, None), 1, |r| meter_value(r, In::MeterValues)),
         });
         Ok(MeterValuesRequest {
             connector_id: connector.ok_or_else(|| missing(r, "connectorId"))?,
@@ -318,7 +325,7 @@ impl Decode for StopTransactionRequest {
             2 => timestamp = date_time(r),
             3 => transaction = integer(r),
             4 => reason = enumerated::<Reason>(r),
-            5 => data = array_of(r, 0, 2, |r| meter_value(r, In::TransactionData)),
+            5 => data = array_of(r, (0, None), 2, |r| meter_value(r, In::TransactionData)),
         });
         // Required in the order of the schema's `required` list.
         let transaction_id = transaction.ok_or_else(|| missing(r, "transactionId"))?;

@@ -151,7 +151,8 @@ wire_enum!(
 pub struct SampledValue {
     /// `value` exactly as sent: decimal text, or the signed data when `format` is `SignedData`.
     pub value: String,
-    /// `value` read as a number; `None` for signed data (which is not a number).
+    /// `value` read as a number; `None` for signed data (which is not a number), and for an
+    /// empty `value` the lenient profile accepted (no reading).
     pub number: Option<f64>,
     pub context: Option<ReadingContext>,
     pub format: Option<ValueFormat>,
@@ -172,7 +173,8 @@ impl SampledValue {
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeterValue {
     pub timestamp: DateTime,
-    /// At least one in a MeterValues request; StopTransaction's schema allows none.
+    /// At least one in a MeterValues request (none only as the lenient profile accepts it);
+    /// StopTransaction's schema allows none.
     pub sampled_value: Vec<SampledValue>,
 }
 
