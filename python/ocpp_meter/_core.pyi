@@ -1115,21 +1115,30 @@ SchemaAction: TypeAlias = Literal[
 ]
 
 def decode_schema_call(
-    frame: Buffer, *, dialect: Dialect = "2.0.1"
+    frame: Buffer, *, dialect: BatchDialect = "2.0.1"
 ) -> tuple[str, SchemaAction, dict[str, Any]]:
     """Decode a CALL of BootNotification, Heartbeat, StatusNotification or Authorize into
     ``(message_id, action, payload)``, the payload a ``dict`` valid against the action's
-    official request schema in ``dialect``. Faults raise ``OcppError`` by the error table (any
-    other action is ``NotImplemented``)."""
+    official request schema in ``dialect`` (``"1.6"``: the OCPP 1.6J schemas). Faults raise
+    ``OcppError`` by the error table (any other action is ``NotImplemented``); on a 1.6
+    connection its code goes out as :func:`~ocpp_meter.error_codes16.error_code_16` spells it."""
 
 def validate_payload(
-    action: SchemaAction, payload: Buffer, *, dialect: Dialect = "2.0.1", response: bool = False
+    action: SchemaAction,
+    payload: Buffer,
+    *,
+    dialect: BatchDialect = "2.0.1",
+    response: bool = False,
 ) -> dict[str, Any]:
     """Validate a payload text against ``action``'s official request schema (``response=True``:
     its response schema) and return it as a ``dict``; an unknown action is ``ValueError``."""
 
 def encode_schema_call_result(
-    message_id: str, action: SchemaAction, payload: dict[str, Any], *, dialect: Dialect = "2.0.1"
+    message_id: str,
+    action: SchemaAction,
+    payload: dict[str, Any],
+    *,
+    dialect: BatchDialect = "2.0.1",
 ) -> bytes:
     """``[3, messageId, payload]`` once ``payload`` is valid against ``action``'s response
     schema, else ``OcppError`` with the fault's code and path."""

@@ -37,7 +37,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
@@ -56,7 +56,7 @@ from .sessions import create_session_energy_view
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ._core import Buffer, Dialect, Profile
+    from ._core import BatchDialect, Buffer, Profile
 
 __all__ = [
     "CREATE_EVENTS_TABLE",
@@ -150,6 +150,8 @@ about 20 times this at most, are what the writer holds, and the time to store th
 small frame may wait behind."""
 
 _TIMESTAMP = COLUMNS.index("timestamp")
+_ROW_TRANSACTION_ID = COLUMNS.index("transaction_id")
+_EVENT_TRANSACTION_ID = EVENT_COLUMNS.index("transaction_id")
 
 
 def row_to_sql(row: Row) -> tuple[Any, ...]:
@@ -163,7 +165,7 @@ def _timestamp_text(stamp: datetime) -> str:
 
 
 def decode_frames(
-    frames: Sequence[Buffer], station_ids: Sequence[str], profile: Profile, dialect: Dialect
+    frames: Sequence[Buffer], station_ids: Sequence[str], profile: Profile, dialect: BatchDialect
 ) -> BatchResult:
     """The core's decode of frames the writer stores (one thread: the writer's own)."""
     return decode_batch(frames, station_ids, threads=1, profile=profile, dialect=dialect)
@@ -210,16 +212,27 @@ _Future = Union["asyncio.Future[int]", "concurrent.futures.Future[int]"]
 class _Pending:
     """A queued frame: what it is stored from, and who waits for it."""
 
-    __slots__ = ("dialect", "error", "frame", "future", "loop", "profile", "rows", "station_id")
+    __slots__ = (
+        "dialect",
+        "error",
+        "frame",
+        "future",
+        "loop",
+        "profile",
+        "rows",
+        "station_id",
+        "transaction_id",
+    )
 
     def __init__(
         self,
         station_id: str,
         frame: Buffer,
-        dialect: Dialect,
+        dialect: BatchDialect,
         profile: Profile,
         future: _Future,
         loop: asyncio.AbstractEventLoop | None,
+        transaction_id: str | None = None,
     ) -> None:
         self.station_id = station_id
         self.frame = frame
@@ -229,6 +242,7 @@ class _Pending:
         self.loop = loop
         self.rows = 0
         self.error: BaseException | None = None
+        self.transaction_id = transaction_id
 
 
 _STOP = object()
@@ -312,16 +326,19 @@ class GroupCommitWriter:
         station_id: str,
         frame: Buffer,
         *,
-        dialect: Dialect = "2.0.1",
+        dialect: BatchDialect = "2.0.1",
         profile: Profile = "strict",
+        transaction_id: str | None = None,
     ) -> int:
         """Queue a MeterValues or TransactionEvent CALL frame, as received (it is decoded on the
         writer thread under ``dialect`` and ``profile``, so the caller should have validated it
         under them: a frame the core rejects fails with its ``OcppError``), and wait until its
-        rows and event record are committed; returns the row count."""
+        rows and event record are committed; returns the row count. ``transaction_id`` is the
+        id the endpoint assigned to a 1.6 StartTransaction: its rows and event record get it
+        (the request itself has none)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
-        self._put(_Pending(station_id, frame, dialect, profile, future, loop))
+        self._put(_Pending(station_id, frame, dialect, profile, future, loop, transaction_id))
         return await future
 
     def _put(self, pending: _Pending) -> None:
@@ -439,9 +456,14 @@ class GroupCommitWriter:
         self._events = 0
         try:
             connection.execute("BEGIN")
-            for result in self._decoded(frames):
-                connection.executemany(INSERT_ROW, result.sql_parameters())
-                connection.executemany(INSERT_EVENT, result.events.sql_parameters())
+            for result, assigned in self._decoded(frames):
+                rows: Iterable[tuple[Any, ...]] = result.sql_parameters()
+                events: Iterable[tuple[Any, ...]] = result.events.sql_parameters()
+                if assigned is not None:
+                    rows = _with_transaction_id(rows, _ROW_TRANSACTION_ID, assigned)
+                    events = _with_transaction_id(events, _EVENT_TRANSACTION_ID, assigned)
+                connection.executemany(INSERT_ROW, rows)
+                connection.executemany(INSERT_EVENT, events)
                 self._events += result.event_count
                 del result  # its columns go back to the core's pool before the next slice
             connection.execute("COMMIT")
@@ -454,9 +476,11 @@ class GroupCommitWriter:
             return error
         return None
 
-    def _decoded(self, frames: Sequence[_Pending]) -> Iterator[BatchResult]:
+    def _decoded(self, frames: Sequence[_Pending]) -> Iterator[tuple[BatchResult, str | None]]:
         """The decode of ``frames`` in slices of one dialect and profile and at most
-        ``max_batch_bytes`` (a larger frame alone); a frame the core rejects fails."""
+        ``max_batch_bytes`` (a larger frame alone), each with the transaction id its rows and
+        events are to get (a frame with an assigned id is a slice of its own); a frame the
+        core rejects fails."""
         pending_frames = [pending for pending in frames if pending.error is None]
         start = 0
         while start < len(pending_frames):
@@ -470,6 +494,8 @@ class GroupCommitWriter:
                     size > self.max_batch_bytes
                     or nxt.dialect != first.dialect
                     or nxt.profile != first.profile
+                    or first.transaction_id is not None
+                    or nxt.transaction_id is not None
                 ):
                     break
                 end += 1
@@ -488,10 +514,10 @@ class GroupCommitWriter:
                         pending.error = error
                         continue
                     _take_counts(result, [pending])
-                    yield result
+                    yield result, pending.transaction_id
                 continue
             _take_counts(result, pendings)
-            yield result
+            yield result, first.transaction_id
 
     @staticmethod
     def _resolve(batch: Sequence[_Pending]) -> None:
@@ -520,6 +546,14 @@ def _encoded(message_id: str, request: object) -> bytes:
     if not isinstance(request, (MeterValuesRequest, TransactionEventRequest)):
         raise TypeError(f"the writer does not store {type(request).__name__}")
     return encode_call(message_id, request)
+
+
+def _with_transaction_id(
+    parameters: Iterable[tuple[Any, ...]], column: int, transaction_id: str
+) -> Iterator[tuple[Any, ...]]:
+    """The parameters with ``transaction_id`` in ``column`` (one StartTransaction's few)."""
+    for parameter in parameters:
+        yield (*parameter[:column], transaction_id, *parameter[column + 1 :])
 
 
 def _take_counts(result: BatchResult, pendings: Sequence[_Pending]) -> None:

@@ -13,7 +13,7 @@ use crate::json_value::JsonValue;
 use crate::schema::{self, Direction, SchemaAction};
 
 use super::args::{py_to_json, str_arg};
-use super::deviations::dialect_arg;
+use super::deviations::any_dialect_arg;
 use super::errors::{frame_err, to_py_err};
 use super::input::with_input;
 use super::methods;
@@ -37,7 +37,7 @@ pub fn decode_schema_call<'py>(
     frame: &Bound<'py, PyAny>,
     dialect: &str,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let dialect = dialect_arg(dialect)?;
+    let dialect = any_dialect_arg(dialect)?;
     let (message_id, action, payload) = with_input(frame, |buf, trusted| {
         frame::decode_schema_call(buf, trusted, dialect)
     })?
@@ -63,7 +63,7 @@ pub fn validate_payload<'py>(
     dialect: &str,
     response: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (action, dialect) = (action_arg(action)?, dialect_arg(dialect)?);
+    let (action, dialect) = (action_arg(action)?, any_dialect_arg(dialect)?);
     let direction = if response {
         Direction::Response
     } else {
@@ -88,7 +88,7 @@ pub fn encode_schema_call_result<'py>(
     payload: &Bound<'py, PyAny>,
     dialect: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (action, dialect) = (action_arg(action)?, dialect_arg(dialect)?);
+    let (action, dialect) = (action_arg(action)?, any_dialect_arg(dialect)?);
     let id = methods::raise(py, message_id_arg(message_id))?;
     let value = methods::raise(py, py_to_json(payload, 0))?;
     let text = value.to_vec();
