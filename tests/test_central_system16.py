@@ -18,6 +18,7 @@ import ocpp.v16
 import pytest
 from ocpp_meter import decode_batch
 from ocpp_meter.error_codes16 import ERROR_CODES_16
+from ocpp_meter.loadgen import LoadConfig, run_load
 from ocpp_meter.rows import COLUMNS, EVENT_COLUMNS
 from ocpp_meter.server import ServeConfig
 from serving import Recorded, ServerProcess, as_stored, in_process, kill_mid_sessions, run
@@ -422,3 +423,30 @@ def test_a_kill_mid_session_loses_nothing_acknowledged(tmp_path: Path) -> None:
     given = {reply.transaction_id for _, reply in starts}
     (restarted,) = [r.transaction_id for n, _, r in after if n == "StartTransaction"]
     assert restarted not in given and restarted > max(given)
+
+
+def test_loadgen_sends_16_meter_values_on_ocpp16(tmp_path: Path) -> None:
+    db = tmp_path / "m.sqlite"
+    config = ServeConfig(port=0, db=str(db), synchronous="normal")
+
+    async def scenario() -> Any:
+        async with in_process(config) as url:
+            load = LoadConfig(
+                url=f"{url}/ocpp", stations=2, seconds=5, max_frames=6, subprotocol="ocpp1.6"
+            )
+            return await run_load(load)
+
+    report = run(scenario())
+    assert (report.connected, report.sent, report.acknowledged, report.errors) == (2, 6, 6, 0)
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT connector_id, evse_id, value, measurand, unit, normalized_unit "
+            "FROM sampled_values ORDER BY rowid"
+        ).fetchall()
+    assert len(rows) == 6 * 12
+    assert rows[:2] == [
+        (1, None, 1000.0, "Energy.Active.Import.Register", "Wh", "Wh"),
+        (1, None, 1000.25, "Power.Active.Import", "kW", "W"),
+    ]
+    with pytest.raises(ValueError, match="meter-values only"):
+        run(run_load(LoadConfig(subprotocol="ocpp1.6", scenario="sessions")))

@@ -540,9 +540,10 @@ def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     loadgen.add_argument(
         "--subprotocol",
-        choices=("ocpp2.0.1", "ocpp2.1"),
+        choices=("ocpp2.0.1", "ocpp2.1", "ocpp1.6"),
         default="ocpp2.0.1",
-        help="WebSocket subprotocol offered (default ocpp2.0.1); the frames are valid in both",
+        help="WebSocket subprotocol offered (default ocpp2.0.1); the frames are valid in 2.0.1 "
+        "and 2.1 alike; ocpp1.6 sends 1.6 MeterValues (scenario meter-values only)",
     )
     loadgen.add_argument(
         "--scenario",
