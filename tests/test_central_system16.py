@@ -346,11 +346,14 @@ def test_other_actions_and_broken_frames_keep_the_connection(tmp_path: Path) -> 
                 await raw(ws, "not json"),
             ]
             await ws.send('[3,"x",{}]')  # a CALLRESULT: no reply
+            await ws.send(b'[2,"bin","Heartbeat",{}]')  # binary: OCPP-J frames are text
+            replies.append(json.loads(await asyncio.wait_for(ws.recv(), 10)))
             replies.append(await raw(ws, '[2,"h","Heartbeat",{}]'))
             return replies
 
-    transfer, broken, beat = run(scenario())
+    transfer, broken, binary, beat = run(scenario())
     assert transfer[:3] == [4, "d", "NotImplemented"]
+    assert binary[:3] == [4, "bin", "FormationViolation"]
     assert broken[:3] == [4, "-1", "FormationViolation"]
     assert beat[:2] == [3, "h"] and set(beat[2]) == {"currentTime"}
 

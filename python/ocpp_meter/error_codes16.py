@@ -19,7 +19,7 @@ from typing import Any
 from .enums import ErrorCode
 from .errors import OcppError
 
-__all__ = ["ERROR_CODES_16", "encode_call_error_16", "error_code_16"]
+__all__ = ["ERROR_CODES_16", "code_16", "encode_call_error_16", "error_code_16"]
 
 ERROR_CODES_16 = (
     "NotImplemented",
@@ -49,7 +49,12 @@ def error_code_16(error: OcppError) -> str:
     by_type = _BY_FAULT_TYPE.get(str(error.details.get("type", "")))
     if by_type is not None:
         return by_type
-    return _BY_CODE.get(error.code, error.code.value)
+    return code_16(error.code)
+
+
+def code_16(code: ErrorCode) -> str:
+    """The 1.6J code closest to a 2.0.1 ``code`` (for an error that has no fault type)."""
+    return _BY_CODE.get(code, code.value)
 
 
 def encode_call_error_16(

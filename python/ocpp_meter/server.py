@@ -90,6 +90,7 @@ from .admission import Admission, AdmissionLimits, AdmittedConnection, Refusal
 from .central_system16 import CentralSystem16
 from .dispatch import DIALECTS, Dispatcher, current_call
 from .enums import ErrorCode
+from .error_codes16 import code_16, encode_call_error_16
 from .errors import OcppError
 from .limits import set_limits
 from .logsafe import RefusalLog, excerpt
@@ -147,9 +148,10 @@ REPLACED_CLOSE_CODE = 1000
 station has its new connection already)."""
 
 
-def binary_reply(station_id: str, message: bytes) -> bytes | None:
+def binary_reply(station_id: str, message: bytes, dialect: BatchDialect = "2.0.1") -> bytes | None:
     """The answer to a binary WebSocket message, which OCPP-J does not allow: a CALL gets
-    ``RpcFrameworkError`` with its message id (``"-1"`` if unreadable), anything else nothing."""
+    ``RpcFrameworkError`` with its message id (``"-1"`` if unreadable; on 1.6, which has no
+    such code, ``FormationViolation``), anything else nothing."""
     try:
         decoded = decode_message(message)
         message_id = decoded.message_id
@@ -166,12 +168,11 @@ def binary_reply(station_id: str, message: bytes) -> bytes | None:
     )
     if message_type != 2:
         return None
-    return encode_call_error(
-        message_id,
-        ErrorCode.RPC_FRAMEWORK_ERROR,
-        "binary WebSocket message: OCPP-J frames are text",
-        {},
-    )
+    description = "binary WebSocket message: OCPP-J frames are text"
+    if dialect == "1.6":
+        code = code_16(ErrorCode.RPC_FRAMEWORK_ERROR)
+        return encode_call_error_16(message_id, code, description, {})
+    return encode_call_error(message_id, ErrorCode.RPC_FRAMEWORK_ERROR, description, {})
 
 
 def station_id_from_path(path: str, *, basic_auth: bool = False) -> str | None:
@@ -538,7 +539,7 @@ class IngestServer:
                         finally:
                             received_frame.reset(received)
                     else:
-                        reply = binary_reply(station_id, frame)
+                        reply = binary_reply(station_id, frame, dialect)
                     if reply is not None:
                         await connection.send(reply, text=True)
         except ConnectionClosed:
