@@ -150,7 +150,7 @@ impl Grammar for V2 {
         Action::from_wire(name)
     }
 
-    #[inline]
+    #[inline(always)]
     fn request(r: &mut Reader<'_>, action: Action) -> Res<Request> {
         Ok(match action {
             Action::MeterValues => Request::MeterValues(payload::<MeterValuesRequest>(r)?),
@@ -817,8 +817,19 @@ pub fn encode_call_error(
     details: &JsonValue,
     out: &mut Vec<u8>,
 ) {
+    encode_call_error_named(message_id, code.as_str(), description, details, out);
+}
+
+/// [`encode_call_error`] with the code as its wire string (1.6 spells codes its own way).
+pub(crate) fn encode_call_error_named(
+    message_id: &str,
+    code: &str,
+    description: &str,
+    details: &JsonValue,
+    out: &mut Vec<u8>,
+) {
     open_frame(4, message_id, out);
-    write_str(code.as_str(), out);
+    write_str(code, out);
     out.push(b',');
     write_str(description, out);
     out.push(b',');

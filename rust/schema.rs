@@ -508,6 +508,33 @@ mod tests {
         }
     }
 
+    /// The 1.6 files are draft-04: `1.0` is not an integer there, as it is in 2.0.1's draft-06.
+    #[test]
+    fn ocpp_1_6_schemas_are_read_with_draft_04_integers() {
+        let status = |connector: &str| {
+            format!(r#"{{"connectorId":{connector},"errorCode":"NoError","status":"Available"}}"#)
+        };
+        assert!(run(SchemaAction::StatusNotification, Dialect::V16, &status("1")).is_ok());
+        assert_eq!(
+            run(
+                SchemaAction::StatusNotification,
+                Dialect::V16,
+                &status("1.0")
+            ),
+            Err((ErrorCode::TypeConstraintViolation, "/connectorId".into()))
+        );
+        let boot = r#"{"chargePointVendor":"V","chargePointModel":"M"}"#;
+        assert!(run(SchemaAction::BootNotification, Dialect::V16, boot).is_ok());
+        // A 2.0.1 BootNotification is not a 1.6 one.
+        let boot_201 = r#"{"chargingStation":{"model":"M","vendorName":"V"},"reason":"PowerUp"}"#;
+        assert_eq!(
+            run(SchemaAction::BootNotification, Dialect::V16, boot_201)
+                .unwrap_err()
+                .0,
+            ErrorCode::ProtocolError
+        );
+    }
+
     #[test]
     fn boot_notification_valid_and_faults_in_document_order() {
         let ok = r#"{"chargingStation":{"model":"M","vendorName":"V"},"reason":"PowerUp"}"#;

@@ -7,8 +7,8 @@ use crate::dialect::Dialect;
 use crate::encode::{write_str, Encode};
 use crate::error::Res;
 use crate::frame::{
-    diagnose_with, open_frame, payload, read_envelope, read_error_head, too_large, unexpected,
-    Envelope, FrameFault, Grammar, Head,
+    diagnose_with, encode_call_error_named, open_frame, payload, read_envelope, read_error_head,
+    too_large, unexpected, Envelope, FrameFault, Grammar, Head,
 };
 use crate::json_value::JsonValue;
 use crate::limits;
@@ -212,11 +212,5 @@ pub fn encode_call_error16(
     details: &JsonValue,
     out: &mut Vec<u8>,
 ) {
-    open_frame(4, message_id, out);
-    write_str(code.as_str(), out);
-    out.push(b',');
-    write_str(description, out);
-    out.push(b',');
-    details.write(out);
-    out.push(b']');
+    encode_call_error_named(message_id, code.as_str(), description, details, out);
 }

@@ -16,7 +16,7 @@
 
 use crate::error::{Res, Seg};
 use crate::model::Measurand as Measurand2;
-use crate::rows::{int32, normalize, push_head, timestamp_micros, Head, RowColumns};
+use crate::rows::{base_unit, int32, push_head, timestamp_micros, Head, RowColumns};
 
 use super::model::*;
 
@@ -29,6 +29,16 @@ fn unit_2x(unit: Unit) -> &'static str {
         Unit::Celcius => "Celsius",
         Unit::Hertz => "Hz",
         u => u.as_str(),
+    }
+}
+
+/// `rows::normalize(value, unit, 0)`, which it equals bit for bit (a power of ten up to 1e22
+/// scales exactly in one multiplication), written out: a second caller of `normalize` made the
+/// compiler stop inlining its scaling into 2.0.1's row loop (callgrind: +30 instructions a row).
+fn normalize_1_6(value: f64, unit: &'static str) -> (f64, &'static str) {
+    match base_unit(unit) {
+        Some(base) => (value * 1e3, base),
+        None => (value, unit),
     }
 }
 
@@ -53,7 +63,7 @@ fn push_reading(
     unit: Unit,
     signed: Option<&str>,
 ) {
-    let (normalized_value, normalized_unit) = normalize(value, unit_2x(unit), 0);
+    let (normalized_value, normalized_unit) = normalize_1_6(value, unit_2x(unit));
     // A frame cannot hold 2**31 array items, so the positions fit.
     cols.meter_value_index.push(m as i32);
     cols.sampled_value_index.push(s as i32);
