@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,6 +121,57 @@ async def in_process(config: ServeConfig) -> AsyncIterator[str]:
     finally:
         stop.set()
         await asyncio.wait_for(task, 20)
+
+
+class Recorded:
+    """A station's WebSocket connection (for a mobilityhouse ``ChargePoint``), keeping every
+    frame it sends."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.sent: list[str] = []
+
+    async def send(self, message: str) -> None:
+        self.sent.append(message)
+        await self.ws.send(message)
+
+    async def recv(self) -> Any:
+        return await self.ws.recv()
+
+
+def kill_mid_sessions(
+    process: ServerProcess,
+    session: Callable[[int], Coroutine[Any, Any, Any]],
+    acknowledged: list[Any],
+    *,
+    after: int = 80,
+    stations: int = 4,
+) -> None:
+    """Start ``process``, run ``session(n)`` for ``stations`` stations at once, kill -9 the
+    server once ``after`` frames are acknowledged, and start it again on the same file."""
+    import os
+    import signal
+
+    from websockets.exceptions import ConnectionClosed
+
+    async def one(number: int) -> None:
+        try:
+            await session(number)
+        except (ConnectionClosed, OSError, asyncio.TimeoutError):
+            pass  # the server died under us
+
+    async def killer() -> None:
+        while len(acknowledged) < after:
+            await asyncio.sleep(0.005)
+        os.kill(process.pid, signal.SIGKILL)
+
+    async def scenario() -> None:
+        await asyncio.gather(killer(), *(one(n) for n in range(stations)))
+
+    process.start()
+    run(scenario(), limit=120)
+    assert process.wait() == -signal.SIGKILL
+    process.start()  # recovery on the same file
 
 
 def as_stored(frames: list[Any], station_id: str, dialect: Any) -> tuple[list[Any], list[Any]]:

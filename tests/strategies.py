@@ -991,6 +991,16 @@ KEYWORD_CODE = {
     "maxItems": "OccurrenceConstraintViolation",
 }
 
+# The same keywords' codes under OCPP 1.6J, as that specification spells them: an unknown
+# property is malformed (1.6 has no ProtocolError for it), and "Occurence" is 1.6's spelling.
+KEYWORD_CODE_16 = {
+    **KEYWORD_CODE,
+    "additionalProperties": "FormationViolation",
+    "required": "OccurenceConstraintViolation",
+    "minItems": "OccurenceConstraintViolation",
+    "maxItems": "OccurenceConstraintViolation",
+}
+
 
 def oracle_errors(
     instance: Any, schemas: SchemaSet | None = None
@@ -999,14 +1009,16 @@ def oracle_errors(
     return (schemas or OCPP201).oracle_errors(instance)
 
 
-def oracle_expectations(errors: list[jsonschema.ValidationError]) -> set[tuple[str, str]]:
+def oracle_expectations(
+    errors: list[jsonschema.ValidationError], codes: dict[str, str] = KEYWORD_CODE
+) -> set[tuple[str, str]]:
     """The (path, code) pairs an implementation may report for these oracle errors: the error's
     own pointer, except for ``required`` / ``additionalProperties``, where it is the pointer of
-    the missing / unexpected property."""
+    the missing / unexpected property; ``codes`` by keyword (:data:`KEYWORD_CODE_16` for 1.6)."""
     out: set[tuple[str, str]] = set()
     for e in errors:
         base = list(e.absolute_path)
-        code = KEYWORD_CODE[str(e.validator)]
+        code = codes[str(e.validator)]
         if e.validator == "required":
             out.update(
                 (pointer(base + [p]), code) for p in e.validator_value if p not in e.instance

@@ -526,7 +526,7 @@ def test_client_text_in_the_log_is_short_and_escaped(
                         upgrade(
                             "/ocpp/CS-1",
                             ("Authorization", basic("CS-1", PASSWORD)["Authorization"]),
-                        ).replace(b"ocpp2.0.1", b"ocpp1.6, " + b"y" * 3000),
+                        ).replace(b"ocpp2.0.1", b"ocpp1.5, " + b"y" * 3000),
                     )
                 )[0],
             ]

@@ -347,7 +347,7 @@ def test_broken_frames_get_the_callerror_of_the_table_and_the_connection_stays(
     ("path", "subprotocols", "status"),
     [
         ("/ocpp/CS-1", None, 400),
-        ("/ocpp/CS-1", ["ocpp1.6"], 400),
+        ("/ocpp/CS-1", ["ocpp1.5"], 400),
         ("/ocpp/CS-1", ["ocpp2.0"], 400),
         ("/", SUBPROTOCOLS, 404),
         ("/ocpp/", SUBPROTOCOLS, 404),
@@ -369,7 +369,7 @@ def test_handshakes_without_the_subprotocol_or_a_station_id_are_refused(
 def test_the_station_id_is_the_last_path_segment_percent_decoded(server: ServerProcess) -> None:
     async def scenario() -> None:
         for path in ("/a/b/CS%20SPACE", "/CS-QUERY?token=1", "/ocpp1.6/ocpp2/CS-DEEP"):
-            async with connect(f"{server.url}{path}", subprotocols=["ocpp1.6", "ocpp2.0.1"]) as ws:
+            async with connect(f"{server.url}{path}", subprotocols=["ocpp1.5", "ocpp2.0.1"]) as ws:
                 assert ws.subprotocol == "ocpp2.0.1"
                 await ws.send(f'[2,"sid","MeterValues",{GOOD_PAYLOAD}]')
                 assert isinstance(await recv_frame(ws), CallResult)

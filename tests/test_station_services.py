@@ -38,16 +38,21 @@ from websockets.exceptions import ConnectionClosed
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "rust" / "schemas"
 DIALECT_DIRS = {"2.0.1": "ocpp201", "2.1": "ocpp21"}
-CASES = [(action, dialect) for action in SERVICE_ACTIONS for dialect in DIALECT_DIRS]
+SCHEMA_DIRS = {**DIALECT_DIRS, "1.6": "ocpp16"}
+CASES = [(action, dialect) for action in SERVICE_ACTIONS for dialect in SCHEMA_DIRS]
 
 
 def load(action: str, dialect: str, kind: str = "Request") -> dict[str, Any]:
-    path = SCHEMA_DIR / DIALECT_DIRS[dialect] / f"{action}{kind}.json"
+    # The 1.6 files name a request by its action alone (Authorize.json, AuthorizeResponse.json).
+    name = f"{action}.json" if dialect == "1.6" and kind == "Request" else f"{action}{kind}.json"
+    path = SCHEMA_DIR / SCHEMA_DIRS[dialect] / name
     return json.loads(path.read_text(encoding="utf-8-sig"))
 
 
-def oracle(action: str, dialect: str, kind: str = "Request") -> jsonschema.Draft6Validator:
-    return jsonschema.Draft6Validator(load(action, dialect, kind), format_checker=S.FORMAT_CHECKER)
+def oracle(action: str, dialect: str, kind: str = "Request") -> jsonschema.Validator:
+    # 1.6's schemas are draft-04 (where 1.0 is no integer), 2.x's draft-06.
+    validator = jsonschema.Draft4Validator if dialect == "1.6" else jsonschema.Draft6Validator
+    return validator(load(action, dialect, kind), format_checker=S.FORMAT_CHECKER)
 
 
 # Instances from the schema.
@@ -183,7 +188,9 @@ def test_broken_payloads_agree_with_the_oracle(action: str, dialect: str, data: 
     instance = put(payload, path, broken)
     errors = list(oracle(action, dialect).iter_errors(instance))
     assert errors, (keyword, path)
-    expected = S.oracle_expectations(errors)
+    expected = S.oracle_expectations(
+        errors, S.KEYWORD_CODE_16 if dialect == "1.6" else S.KEYWORD_CODE
+    )
     with pytest.raises(OcppError) as caught:
         validate_payload(action, json.dumps(instance), dialect=dialect)
     got = (caught.value.path, caught.value.code.value)
@@ -341,14 +348,43 @@ def test_a_reply_the_response_schema_forbids_is_never_sent(
     assert any("invalid" in r.getMessage() for r in caplog.records)
 
 
+REQUESTS_16 = {
+    "BootNotification": {"chargePointVendor": "V", "chargePointModel": "M"},
+    "Heartbeat": {},
+    "StatusNotification": {"connectorId": 1, "errorCode": "NoError", "status": "Charging"},
+    "Authorize": {"idTag": "TAG-1"},
+}
+
+
+def test_every_16_reply_is_valid_against_its_16_response_schema() -> None:
+    services = StationServices(heartbeat_interval=42, accepted_id_tokens=frozenset({"TAG-1"}))
+    for action, request in REQUESTS_16.items():
+        raw = services.answer("CS", json.dumps([2, f"id-{action}", action, request]), "1.6")
+        reply = reply_of(raw)
+        assert not list(oracle(action, "1.6", "Response").iter_errors(reply)), reply
+        assert raw is not None
+        payload = raw[raw.index(b"{") : -1]
+        assert validate_payload(action, payload, dialect="1.6", response=True) == reply
+    boot = reply_of(services.answer("CS", json.dumps([2, "b", "BootNotification", {
+        "chargePointVendor": "V", "chargePointModel": "M"}]), "1.6"))  # fmt: skip
+    assert (boot["status"], boot["interval"]) == ("Accepted", 42)
+    # 1.6 has no Unknown: a tag off the accept list is Invalid.
+    other = reply_of(services.answer("CS", '[2,"a","Authorize",{"idTag":"X"}]', "1.6"))
+    assert other == {"idTagInfo": {"status": "Invalid"}}
+    assert not list(oracle("Authorize", "1.6", "Response").iter_errors(other))
+    # A 2.0.1 request on a 1.6 connection: the 1.6 schema's fault, in 1.6J spelling.
+    wrong = services.answer("CS", json.dumps([2, "w", "Authorize", REQUESTS["Authorize"]]), "1.6")
+    assert json.loads(wrong or b"")[:3] == [4, "w", "FormationViolation"]
+
+
 def test_the_dispatcher_answers_them_only_with_services() -> None:
     frame = b'[2,"hb","Heartbeat",{}]'
     plain = decode_message(Dispatcher().dispatch("CS", frame) or b"")
     assert isinstance(plain, CallError) and plain.code.value == "NotImplemented"
     served = json.loads(Dispatcher(services=StationServices()).dispatch("CS", frame) or b"")
     assert served[:2] == [3, "hb"] and set(served[2]) == {"currentTime"}
-    # A dialect without these schemas (OCPP 1.6 has other payloads) is left to the table.
-    assert StationServices().answer("CS", frame, "1.6") is None  # type: ignore[arg-type]
+    # A dialect without these schemas is left to the table.
+    assert StationServices().answer("CS", frame, "1.5") is None  # type: ignore[arg-type]
     other = Dispatcher(services=StationServices()).dispatch("CS", b'[2,"d","DataTransfer",{}]')
     other_error = decode_message(other or b"")
     assert isinstance(other_error, CallError) and other_error.code.value == "NotImplemented"

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,27 +16,11 @@ import pytest
 from ocpp.charge_point import camel_to_snake_case
 from ocpp_meter import decode_batch
 from ocpp_meter.samples import session_frames, typical_frame
-from serving import ServerProcess, as_stored, run
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from serving import Recorded, ServerProcess, as_stored, kill_mid_sessions, run
+from websockets.asyncio.client import connect
 
 VERSIONS = {"2.0.1": ("ocpp.v201", "ocpp2.0.1"), "2.1": ("ocpp.v21", "ocpp2.1")}
 SESSIONS = 3
-
-
-class Recorded:
-    """The station's WebSocket connection, keeping every frame it sends."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.sent: list[str] = []
-
-    async def send(self, message: str) -> None:
-        self.sent.append(message)
-        await self.ws.send(message)
-
-    async def recv(self) -> Any:
-        return await self.ws.recv()
 
 
 def payload_of(frame: bytes) -> dict[str, Any]:
@@ -145,25 +127,10 @@ def test_a_kill_mid_session_loses_nothing_acknowledged(tmp_path: Path) -> None:
 
     async def one(number: int) -> None:
         seeds = range(number * 100, number * 100 + 50)
-        try:
-            await station_session(process.url, f"K{number}", "2.0.1", seeds, acknowledged)
-        except (ConnectionClosed, OSError, asyncio.TimeoutError):
-            pass  # the server died under us
-
-    async def killer() -> None:
-        while len(acknowledged) < 80:
-            await asyncio.sleep(0.005)
-        os.kill(process.pid, signal.SIGKILL)
+        await station_session(process.url, f"K{number}", "2.0.1", seeds, acknowledged)
 
     try:
-        process.start()
-
-        async def scenario() -> None:
-            await asyncio.gather(killer(), *(one(n) for n in range(4)))
-
-        run(scenario(), limit=120)
-        assert process.wait() == -signal.SIGKILL
-        process.start()  # recovery on the same file
+        kill_mid_sessions(process, one, acknowledged)
     finally:
         process.kill()
     with sqlite3.connect(db) as connection:

@@ -654,3 +654,67 @@ def test_the_endpoint_database_has_the_session_energy_view(tmp_path: Path) -> No
     assert count == len(expected) == 1
     assert energy[0][0] == expected[0].transaction_id
     assert energy[0][1] == pytest.approx(expected[0].energy_wh)
+
+
+START16 = (
+    '[2,"%s","StartTransaction",{"connectorId":1,"idTag":"T","meterStart":%d,'
+    '"timestamp":"2024-05-01T12:00:00Z"}]'
+)
+METER16 = (
+    '[2,"mv","MeterValues",{"connectorId":1,"transactionId":7,"meterValue":'
+    '[{"timestamp":"2024-05-01T12:01:00Z","sampledValue":[{"value":"10.5"},{"value":"11"}]}]}]'
+)
+
+
+def test_each_16_start_transaction_gets_its_assigned_id_within_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Frames with an assigned transaction id share a commit with the others, each decoded in
+    # a slice of its own so that only its rows and event record get the id.
+    entered, release = hold_first_frame(monkeypatch)
+    path = tmp_path / "m.sqlite"
+
+    async def scenario(writer: GroupCommitWriter) -> list[int]:
+        first = asyncio.ensure_future(writer.write_frame("CS", encode_call("first", request())))
+        while not entered.is_set():
+            await asyncio.sleep(0.005)
+        frames = [
+            ((START16 % ("s7", 100)).encode(), "7"),
+            (METER16.encode(), None),
+            ((START16 % ("s8", 200)).encode(), "8"),
+            ((START16 % ("s0", 300)).encode(), None),  # no id given: the batch form, ""
+        ]
+        rest = [
+            asyncio.ensure_future(
+                writer.write_frame("CS16", frame, dialect="1.6", transaction_id=assigned)
+            )
+            for frame, assigned in frames
+        ]
+        await asyncio.sleep(0.05)
+        release.set()
+        await first
+        return list(await asyncio.gather(*rest))
+
+    with GroupCommitWriter(str(path)) as writer:
+        assert asyncio.run(scenario(writer)) == [1, 2, 1, 1]
+        assert writer.stats.commits == 2
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "SELECT message_id, transaction_id, value FROM sampled_values "
+            "WHERE station_id = 'CS16' ORDER BY rowid"
+        ).fetchall()
+        events = connection.execute(
+            "SELECT message_id, transaction_id FROM transaction_events ORDER BY rowid"
+        ).fetchall()
+    # A commit's frames go in by priority (the smallest first), not by arrival: compare sets.
+    assert sorted(rows, key=repr) == sorted(
+        [
+            ("s7", "7", 100.0),
+            ("mv", "7", 10.5),
+            ("mv", "7", 11.0),
+            ("s8", "8", 200.0),
+            ("s0", None, 300.0),
+        ],
+        key=repr,
+    )
+    assert sorted(events) == sorted([("s7", "7"), ("s8", "8"), ("s0", "")])

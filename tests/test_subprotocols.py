@@ -1,6 +1,7 @@
 """The endpoint's subprotocol negotiation: ``ocpp2.1`` and ``ocpp2.0.1`` accepted (the first the
-client offers that is served), each connection's frames decoded in the dialect of its
-subprotocol, ``serve --dialect`` narrowing what is served; and ``loadgen --subprotocol``."""
+client offers that is served; ``ocpp1.6`` too, see tests/test_central_system16.py), each
+connection's frames decoded in the dialect of its subprotocol, ``serve --dialect`` narrowing
+what is served; and ``loadgen --subprotocol``."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def test_each_connection_is_decoded_in_the_dialect_it_negotiated(tmp_path: Path)
     [
         (["ocpp2.1", "ocpp2.0.1"], "ocpp2.1"),
         (["ocpp2.0.1", "ocpp2.1"], "ocpp2.0.1"),
-        (["ocpp1.6", "ocpp2.1", "ocpp2.0.1"], "ocpp2.1"),
+        (["ocpp1.5", "ocpp2.1", "ocpp2.0.1"], "ocpp2.1"),
         (["ocpp2.0", "ocpp2.0.1"], "ocpp2.0.1"),
     ],
 )
@@ -148,12 +149,13 @@ def test_serve_dialect_flag_restricts_the_subprotocols(tmp_path: Path) -> None:
 def test_serve_dialect_flag_takes_repeats_and_comma_lists(tmp_path: Path) -> None:
     from ocpp_meter.cli import _dialects
 
-    assert _dialects([]) == ("2.0.1", "2.1")
+    assert _dialects([]) is None  # every dialect the store takes (ServeConfig.served_dialects)
     assert _dialects(["2.1"]) == ("2.1",)
     assert _dialects(["2.1", "2.0.1"]) == ("2.1", "2.0.1")
     assert _dialects(["2.0.1, 2.1", "2.1"]) == ("2.0.1", "2.1")
-    with pytest.raises(SystemExit, match="--dialect wants 2.0.1 or 2.1"):
-        _dialects(["2.1,1.6"])
+    assert _dialects(["2.1,1.6"]) == ("2.1", "1.6")
+    with pytest.raises(SystemExit, match="--dialect wants 2.0.1, 2.1 or 1.6"):
+        _dialects(["2.1,1.5"])
 
 
 def test_loadgen_offers_the_subprotocol_it_is_told(tmp_path: Path) -> None:

@@ -134,10 +134,12 @@ SUBMODULES: tuple[str, ...] = (
     "broker",
     "broker_publisher",
     "capture",
+    "central_system16",
     "cli",
     "convert",
     "dispatch",
     "enums",
+    "error_codes16",
     "errors",
     "feature",
     "limits",
@@ -157,6 +159,7 @@ SUBMODULES: tuple[str, ...] = (
     "station_services",
     "storage",
     "tally",
+    "transaction_ids",
     "worker",
 )
 """The public submodules, reachable as ``ocpp_meter.<name>`` after ``import ocpp_meter``

@@ -1422,12 +1422,13 @@ SchemaAction: TypeAlias = Literal[
 ]
 
 def decode_schema_call(
-    frame: Buffer, *, dialect: Dialect = "2.0.1"
+    frame: Buffer, *, dialect: BatchDialect = "2.0.1"
 ) -> tuple[str, SchemaAction, dict[str, Any]]:
     """Decode a CALL of BootNotification, Heartbeat, StatusNotification or Authorize into
     ``(message_id, action, payload)``, the payload a ``dict`` valid against the action's
-    official request schema in ``dialect``. Faults raise ``OcppError`` by the error table (any
-    other action is ``NotImplemented``)."""
+    official request schema in ``dialect`` (``"1.6"``: the OCPP 1.6J schemas). Faults raise
+    ``OcppError`` by the error table (any other action is ``NotImplemented``); under ``"1.6"``
+    their codes are :class:`ErrorCode16`, as for the other 1.6 entry points."""
 
 def validate_payload(
     action: SchemaAction,

@@ -43,7 +43,7 @@ from .station_services import read_id_tokens
 from .tally import Tally
 
 if TYPE_CHECKING:
-    from ._core import Dialect, Profile
+    from ._core import BatchDialect, Dialect, Profile
 
 __all__ = ["main"]
 
@@ -239,9 +239,11 @@ def _version() -> str:
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
-        help="run the reference CSMS ingest endpoint (OCPP 2.0.1 and 2.1 WebSocket -> SQLite)",
-        description="Accept OCPP WebSocket connections (subprotocols ocpp2.1 and ocpp2.0.1, the "
-        "first one the client offers being chosen) at ws://HOST:PORT/.../STATION_ID, decode each "
+        help="run the reference CSMS ingest endpoint (OCPP 2.0.1, 2.1 and 1.6J WebSocket -> "
+        "SQLite)",
+        description="Accept OCPP WebSocket connections (subprotocols ocpp2.1, ocpp2.0.1 and "
+        "ocpp1.6, the first one the client offers being chosen) at ws://HOST:PORT/.../STATION_ID, "
+        "decode each "
         "connection's frames in the dialect of its subprotocol, store every MeterValues reading "
         "in SQLite, and acknowledge each frame once its rows are committed. SIGINT/SIGTERM stop "
         "it cleanly.",
@@ -332,9 +334,10 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--dialect",
         action="append",
         default=[],
-        metavar="2.0.1|2.1",
-        help="an OCPP dialect to serve, i.e. a subprotocol to accept (ocpp2.0.1, ocpp2.1); "
-        "repeatable, or a comma list such as 2.0.1,2.1; default both",
+        metavar="2.0.1|2.1|1.6",
+        help="an OCPP dialect to serve, i.e. a subprotocol to accept (ocpp2.0.1, ocpp2.1, "
+        "ocpp1.6); repeatable, or a comma list such as 2.0.1,2.1; default all three (1.6 needs "
+        "a SQLite --db: its transaction ids are assigned there)",
     )
     _add_profile(serve)
     serve.add_argument(
@@ -484,17 +487,21 @@ def _add_dialect(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _dialects(values: Sequence[str]) -> tuple[Dialect, ...]:
-    """The dialects of ``serve --dialect`` (repeated, or comma lists); both when none."""
+def _dialects(values: Sequence[str]) -> tuple[BatchDialect, ...] | None:
+    """The dialects of ``serve --dialect`` (repeated, or comma lists); ``None`` (all the store
+    takes) when none."""
+    from .server import SERVED_DIALECTS
+
     if not values:
-        return DIALECTS
-    chosen: list[Dialect] = []
+        return None
+    chosen: list[BatchDialect] = []
     for value in values:
         for item in value.split(","):
             item = item.strip()
-            if item not in DIALECTS:
+            if item not in SERVED_DIALECTS:
                 raise SystemExit(
-                    f"ocpp-meter serve: --dialect wants 2.0.1 or 2.1 (or both), got {item!r}"
+                    f"ocpp-meter serve: --dialect wants 2.0.1, 2.1 or 1.6 (or several), "
+                    f"got {item!r}"
                 )
             if item not in chosen:
                 chosen.append(item)
@@ -542,9 +549,10 @@ def _add_loadgen(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     loadgen.add_argument(
         "--subprotocol",
-        choices=("ocpp2.0.1", "ocpp2.1"),
+        choices=("ocpp2.0.1", "ocpp2.1", "ocpp1.6"),
         default="ocpp2.0.1",
-        help="WebSocket subprotocol offered (default ocpp2.0.1); the frames are valid in both",
+        help="WebSocket subprotocol offered (default ocpp2.0.1); the frames are valid in 2.0.1 "
+        "and 2.1 alike; ocpp1.6 sends 1.6 MeterValues (scenario meter-values only)",
     )
     loadgen.add_argument(
         "--scenario",

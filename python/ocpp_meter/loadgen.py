@@ -1,15 +1,18 @@
 """A bounded load generator for a local endpoint (``ocpp-meter loadgen``).
 
-It opens ``stations`` WebSocket connections (subprotocol ``ocpp2.0.1``, or ``subprotocol``) to
+It opens ``stations`` WebSocket connections (subprotocol ``ocpp2.0.1``, or ``subprotocol``:
+``ocpp2.1`` or ``ocpp1.6``) to
 ``URL/<prefix><n>``; each station sends CALLs one after the other, as OCPP-J asks (the next
 CALL only after the reply to the last), until ``seconds`` have passed or ``max_frames`` frames
 were sent in all. It then reports acknowledged frames per second and the p50 / p99 / max time
 from sending a CALL to receiving its CALLRESULT. The ``scenario`` says what the stations send:
 
-- ``meter-values``: MeterValues CALLs of ``sampled_values`` readings each;
+- ``meter-values``: MeterValues CALLs of ``sampled_values`` readings each (on ``ocpp1.6``,
+  1.6 MeterValues of as many readings: decimal text, 1.6's measurands and units);
 - ``sessions``: whole charging sessions of TransactionEvents one after the other
   (:func:`ocpp_meter.samples.session_frames`: ``Started``, periodic ``Updated`` with twelve
-  readings, ``Ended``), in the dialect of the subprotocol, each station its own sessions.
+  readings, ``Ended``), in the dialect of the subprotocol, each station its own sessions
+  (2.0.1 and 2.1 only: a 1.6 session's frames depend on the transaction id its answer gives).
 
 Bounded by design: the target must be a loopback address (127.0.0.0/8 or ::1), the run stops
 by itself at the deadline (each reply is awaited at most ``reply_timeout`` seconds), and the
@@ -46,9 +49,10 @@ from ._core import (
 )
 from .enums import Location, Measurand, Phase, ReadingContext
 from .samples import session_frames
+from .server import DIALECT_OF_SUBPROTOCOL
 
 if TYPE_CHECKING:
-    from ._core import Dialect
+    from ._core import BatchDialect
 
 __all__ = [
     "SCENARIOS",
@@ -62,6 +66,8 @@ __all__ = [
 
 SCENARIOS = ("meter-values", "sessions")
 """What the stations of a run send (see the module's docstring)."""
+SUBPROTOCOLS = tuple(DIALECT_OF_SUBPROTOCOL)
+"""The subprotocols a run may offer: those the endpoint serves."""
 SUBPROTOCOL = Subprotocol("ocpp2.0.1")
 """The subprotocol offered by default; the frames sent are valid in OCPP 2.0.1 and 2.1 alike."""
 
@@ -79,7 +85,7 @@ class LoadConfig:
     reply_timeout: float = 10.0
     connect_concurrency: int = 50
     subprotocol: str = SUBPROTOCOL
-    """The one WebSocket subprotocol offered (``ocpp2.0.1`` or ``ocpp2.1``)."""
+    """The one WebSocket subprotocol offered (one of :data:`SUBPROTOCOLS`)."""
     scenario: str = "meter-values"
     """One of :data:`SCENARIOS`."""
 
@@ -161,6 +167,38 @@ def typical_request(sampled_values: int = 12) -> MeterValuesRequest:
     )
 
 
+_MEASURANDS_16 = (
+    ("Energy.Active.Import.Register", "Wh"),
+    ("Power.Active.Import", "kW"),
+    ("Current.Import", "A"),
+    ("Voltage", "V"),
+    ("Frequency", None),
+    ("Temperature", "Celsius"),
+)
+
+
+def typical_payload16(sampled_values: int = 12) -> str:
+    """A 1.6 MeterValues payload of one meter value of ``sampled_values`` readings, as JSON
+    text: values as decimal text, a 1.6 measurand, unit, phase, context and location each."""
+    phases = ("L1", "L2", "L3", "L1-N", "L2-N", "L3-N")
+    readings = []
+    for index in range(sampled_values):
+        measurand, unit = _MEASURANDS_16[index % len(_MEASURANDS_16)]
+        reading = {
+            "value": f"{1000 + index * 0.25:.2f}",
+            "context": "Sample.Periodic",
+            "measurand": measurand,
+            "phase": phases[index % len(phases)],
+            "location": "Outlet",
+        }
+        if unit is not None:
+            reading["unit"] = unit
+        readings.append(reading)
+    stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    payload = {"connectorId": 1, "meterValue": [{"timestamp": stamp, "sampledValue": readings}]}
+    return json.dumps(payload, separators=(",", ":"))
+
+
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile of already sorted values (0.0 for none)."""
     if not sorted_values:
@@ -192,6 +230,21 @@ def _meter_values_frames(number: int, request: MeterValuesRequest) -> _Frames:
         yield message_id, encode_call(message_id, request), "MeterValues"
 
 
+def _meter_values_frames16(number: int, payload: str) -> _Frames:
+    sequence = 0
+    while True:
+        sequence += 1
+        message_id = f"{number}-{sequence}"
+        yield message_id, f'[2,"{message_id}","MeterValues",{payload}]'.encode(), "MeterValues"
+
+
+def _reply16(reply: str | bytes) -> tuple[int, str, str]:
+    """A 1.6 reply's message type, message id and (for a CALLERROR) code; the Python entry
+    points do not decode 1.6 frames, and a load run needs no more of them."""
+    message = json.loads(reply)
+    return int(message[0]), str(message[1]), str(message[2]) if message[0] == 4 else ""
+
+
 def _session_frames(number: int, dialect: str) -> _Frames:
     session = 0
     while True:
@@ -211,7 +264,7 @@ async def _station(
 ) -> None:
     station_id = f"{config.station_prefix}{number:05d}"
     url = config.url.rstrip("/") + "/" + station_id
-    dialect: Dialect = "2.1" if config.subprotocol == "ocpp2.1" else "2.0.1"
+    dialect = _dialect(config.subprotocol)
     try:
         async with gate:
             connection = await asyncio.wait_for(
@@ -234,16 +287,22 @@ async def _station(
                 tally.timeouts += 1
                 break
             elapsed = time.perf_counter() - started
-            message = decode_message(reply, action=action, dialect=dialect)
-            if isinstance(message, CallResult) and message.message_id == message_id:
+            if dialect == "1.6":
+                kind, reply_id, code = _reply16(reply)
+            else:
+                message = decode_message(reply, action=action, dialect=dialect)
+                kind = 3 if isinstance(message, CallResult) else 4
+                reply_id = message.message_id
+                code = message.code.value if isinstance(message, CallError) else ""
+            if kind == 3 and reply_id == message_id:
                 tally.acknowledged += 1
                 tally.latencies.append(elapsed)
-            elif isinstance(message, CallError):
+            elif kind == 4:
                 tally.errors += 1
                 if len(tally.failures) < 20:
-                    tally.failures.append(f"{station_id}: {message.code.value}")
+                    tally.failures.append(f"{station_id}: {code}")
             else:
-                tally.failures.append(f"{station_id}: unexpected reply {message!r}")
+                tally.failures.append(f"{station_id}: unexpected reply {reply!r}")
                 break
     except (OSError, WebSocketException, ValueError) as error:
         tally.failures.append(f"{station_id}: {error!r}")
@@ -258,8 +317,13 @@ async def run_load(config: LoadConfig) -> LoadReport:
         raise ValueError("stations, seconds and max_frames must be positive")
     if config.scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, not {config.scenario!r}")
+    if config.subprotocol not in SUBPROTOCOLS:
+        raise ValueError(f"subprotocol must be one of {', '.join(SUBPROTOCOLS)}")
+    dialect = _dialect(config.subprotocol)
+    if dialect == "1.6" and config.scenario != "meter-values":
+        raise ValueError("on ocpp1.6 the load generator sends meter-values only")
     request = typical_request(config.sampled_values)
-    dialect = "2.1" if config.subprotocol == "ocpp2.1" else "2.0.1"
+    payload16 = typical_payload16(config.sampled_values)
     tally = _Tally()
     gate = asyncio.Semaphore(config.connect_concurrency)
     started = time.monotonic()
@@ -271,6 +335,8 @@ async def run_load(config: LoadConfig) -> LoadReport:
                 number,
                 _session_frames(number, dialect)
                 if config.scenario == "sessions"
+                else _meter_values_frames16(number, payload16)
+                if dialect == "1.6"
                 else _meter_values_frames(number, request),
                 deadline,
                 tally,
@@ -302,3 +368,7 @@ async def run_load(config: LoadConfig) -> LoadReport:
         failures=tally.failures,
         scenario=config.scenario,
     )
+
+
+def _dialect(subprotocol: str) -> BatchDialect:
+    return DIALECT_OF_SUBPROTOCOL.get(subprotocol, "2.0.1")

@@ -1,12 +1,13 @@
-"""The reference CSMS ingest endpoint: OCPP 2.0.1 and 2.1 over WebSocket, meter values into
-SQLite.
+"""The reference CSMS ingest endpoint: OCPP 2.0.1, 2.1 and 1.6J over WebSocket, meter values
+into SQLite.
 
 ``ocpp-meter serve`` runs :func:`serve` on one asyncio event loop (``websockets`` library):
 
 - A station connects to ``ws://HOST:PORT/<anything>/<station id>``; the id is the URL's last
   path segment, percent-decoded (1 to 48 characters, as OCPP-J allows).
-- The handshake must offer a subprotocol the endpoint allows: ``ocpp2.1`` or ``ocpp2.0.1``
-  (both by default; :attr:`ServeConfig.dialects` narrows them). The endpoint takes the first
+- The handshake must offer a subprotocol the endpoint allows: ``ocpp2.1``, ``ocpp2.0.1`` or
+  ``ocpp1.6`` (all three by default with a SQLite ``db``, the first two with PostgreSQL or a
+  broker; :attr:`ServeConfig.dialects` narrows them). The endpoint takes the first
   subprotocol of the client's ``Sec-WebSocket-Protocol`` list that it allows, since a client
   lists them in its order of preference (RFC 6455, section 4.1); a handshake offering none of
   them is refused with HTTP 400. Every frame of the connection is then decoded in the dialect
@@ -25,6 +26,11 @@ SQLite.
   :attr:`ServeConfig.accepted_id_tokens`), each request validated against its official schema.
   Other actions are answered ``NotImplemented`` (by the core), broken frames with the CALLERROR
   of the error table (README, *Errors*); the connection stays open either way.
+- An ``ocpp1.6`` connection is answered by :class:`~ocpp_meter.central_system16.CentralSystem16`:
+  BootNotification, Heartbeat, StatusNotification, Authorize as above (1.6 shapes), MeterValues,
+  StartTransaction (with a ``transactionId`` the endpoint assigns, unique across reconnects and
+  restarts: :mod:`ocpp_meter.transaction_ids`) and StopTransaction stored in the same tables as
+  2.0.1's, each acknowledged once committed; errors carry the OCPP 1.6J codes.
 - Sizes: a frame over ``max_frame_bytes`` gets the core's CALLERROR (``FormatViolation`` with its
   message id when its first KiB holds one) up to the WebSocket layer's limit,
   :attr:`ServeConfig.transport_limit` (``max_message_bytes``, by default ``max_frame_bytes`` and a
@@ -82,8 +88,10 @@ from ._core import (
 )
 from .admission import Admission, AdmissionLimits, AdmittedConnection, Refusal
 from .broker import broker_servers, until_stopped
+from .central_system16 import CentralSystem16
 from .dispatch import DIALECTS, Dispatcher, current_call
 from .enums import ErrorCode
+from .error_codes16 import code_16, encode_call_error_16
 from .errors import OcppError
 from .limits import set_limits
 from .logsafe import RefusalLog, excerpt
@@ -97,9 +105,10 @@ from .security import (
 )
 from .sinks import FrameSink, ReceivedFrame, open_sink, received_frame
 from .station_services import DEFAULT_HEARTBEAT_INTERVAL, StationServices
+from .transaction_ids import TransactionIds
 
 if TYPE_CHECKING:
-    from ._core import Dialect, Profile
+    from ._core import BatchDialect, Profile
 
 __all__ = [
     "DEFAULT_HOST",
@@ -122,9 +131,16 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
 SUBPROTOCOL = "ocpp2.0.1"
 """The OCPP 2.0.1 subprotocol (the only one before OCPP 2.1 was served)."""
-SUBPROTOCOL_OF_DIALECT: dict[Dialect, str] = {"2.0.1": "ocpp2.0.1", "2.1": "ocpp2.1"}
+SUBPROTOCOL_OF_DIALECT: dict[BatchDialect, str] = {
+    "2.0.1": "ocpp2.0.1",
+    "2.1": "ocpp2.1",
+    "1.6": "ocpp1.6",
+}
 """The WebSocket subprotocol of each OCPP dialect (OCPP-J: ``ocpp`` and the version)."""
-DIALECT_OF_SUBPROTOCOL: dict[str, Dialect] = {v: k for k, v in SUBPROTOCOL_OF_DIALECT.items()}
+DIALECT_OF_SUBPROTOCOL: dict[str, BatchDialect] = {v: k for k, v in SUBPROTOCOL_OF_DIALECT.items()}
+SERVED_DIALECTS: tuple[BatchDialect, ...] = (*DIALECTS, "1.6")
+"""The dialects ``serve`` can serve: 1.6 only with a SQLite ``db`` (its transaction ids are
+assigned there)."""
 RECEIVE_QUEUE_FRAMES = 4
 """Frames a connection buffers beyond the one being handled before it stops reading."""
 LISTEN_BACKLOG = 1024
@@ -133,9 +149,10 @@ REPLACED_CLOSE_CODE = 1000
 station has its new connection already)."""
 
 
-def binary_reply(station_id: str, message: bytes) -> bytes | None:
+def binary_reply(station_id: str, message: bytes, dialect: BatchDialect = "2.0.1") -> bytes | None:
     """The answer to a binary WebSocket message, which OCPP-J does not allow: a CALL gets
-    ``RpcFrameworkError`` with its message id (``"-1"`` if unreadable), anything else nothing."""
+    ``RpcFrameworkError`` with its message id (``"-1"`` if unreadable; on 1.6, which has no
+    such code, ``FormationViolation``), anything else nothing."""
     try:
         decoded = decode_message(message)
         message_id = decoded.message_id
@@ -152,12 +169,11 @@ def binary_reply(station_id: str, message: bytes) -> bytes | None:
     )
     if message_type != 2:
         return None
-    return encode_call_error(
-        message_id,
-        ErrorCode.RPC_FRAMEWORK_ERROR,
-        "binary WebSocket message: OCPP-J frames are text",
-        {},
-    )
+    description = "binary WebSocket message: OCPP-J frames are text"
+    if dialect == "1.6":
+        code = code_16(ErrorCode.RPC_FRAMEWORK_ERROR)
+        return encode_call_error_16(message_id, code, description, {})
+    return encode_call_error(message_id, ErrorCode.RPC_FRAMEWORK_ERROR, description, {})
 
 
 def station_id_from_path(path: str, *, basic_auth: bool = False) -> str | None:
@@ -270,8 +286,20 @@ class ServeConfig:
     """The validation profile of every station's frames (see :class:`Dispatcher`)."""
     station_profiles: Mapping[str, Profile] = field(default_factory=dict)
     """Validation profiles of single stations, over ``profile``."""
-    dialects: Sequence[Dialect] = DIALECTS
-    """The OCPP dialects served: a handshake must offer the subprotocol of one of them."""
+    dialects: Sequence[BatchDialect] | None = None
+    """The OCPP dialects served: a handshake must offer the subprotocol of one of them.
+    ``None``: every one the store takes (:meth:`served_dialects`)."""
+
+    def served_dialects(self) -> tuple[BatchDialect, ...]:
+        """The dialects served: :attr:`dialects`, or by default 2.0.1, 2.1 and, with a SQLite
+        ``db``, 1.6."""
+        if self.dialects is not None:
+            return tuple(self.dialects)
+        return SERVED_DIALECTS if self._sqlite else DIALECTS
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.broker is None and not self.db.startswith(("postgresql://", "postgres://"))
 
     @property
     def transport_limit(self) -> int:
@@ -311,13 +339,19 @@ class ServeConfig:
             raise ValueError("handshake-timeout and log-interval must be positive")
         if self.transport_limit < self.max_frame_bytes:
             raise ValueError("max-message-bytes must be at least max-frame-bytes")
-        if not self.dialects:
+        dialects = self.served_dialects()
+        if not dialects:
             raise ValueError("at least one dialect must be served")
         if self.broker is not None:
             broker_servers(self.broker)
-        for dialect in self.dialects:
-            if dialect not in DIALECTS:
-                raise ValueError(f"dialect must be '2.0.1' or '2.1', got {dialect!r}")
+        for dialect in dialects:
+            if dialect not in SERVED_DIALECTS:
+                raise ValueError(f"dialect must be '2.0.1', '2.1' or '1.6', got {dialect!r}")
+        if "1.6" in dialects and not self._sqlite:
+            raise ValueError(
+                "dialect 1.6 needs a SQLite db (its transaction ids are assigned there), "
+                "not PostgreSQL or a broker"
+            )
         profile = self.security_profile
         if profile not in SECURITY_PROFILES:
             raise ValueError(f"security profile must be one of {SECURITY_PROFILES}")
@@ -354,15 +388,20 @@ class IngestServer:
         self,
         dispatcher: Dispatcher,
         *,
+        central_system16: CentralSystem16 | None = None,
         shutdown_grace: float = 10.0,
         authenticator: Authenticator | None = None,
         max_connections: int | None = None,
-        dialects: Sequence[Dialect] = DIALECTS,
+        dialects: Sequence[BatchDialect] = DIALECTS,
         admission: Admission | None = None,
         refusals: RefusalLog | None = None,
         max_connections_per_station: int = 1,
     ) -> None:
         self.dispatcher = dispatcher
+        self.central_system16 = central_system16
+        """Answers the frames of ``ocpp1.6`` connections (needed when 1.6 is served)."""
+        if "1.6" in dialects and central_system16 is None:
+            raise ValueError("serving 1.6 needs a CentralSystem16")
         self.subprotocols: tuple[Subprotocol, ...] = tuple(
             Subprotocol(SUBPROTOCOL_OF_DIALECT[dialect]) for dialect in dict.fromkeys(dialects)
         )
@@ -494,13 +533,17 @@ class IngestServer:
                             ReceivedFrame.now(station_id, frame, dialect, profile)
                         )
                         try:
-                            reply = await self.dispatcher.dispatch_async(
-                                station_id, frame, dialect=dialect
-                            )
+                            if dialect == "1.6":
+                                assert self.central_system16 is not None
+                                reply = await self.central_system16.handle(station_id, frame)
+                            else:
+                                reply = await self.dispatcher.dispatch_async(
+                                    station_id, frame, dialect=dialect
+                                )
                         finally:
                             received_frame.reset(received)
                     else:
-                        reply = binary_reply(station_id, frame)
+                        reply = binary_reply(station_id, frame, dialect)
                     if reply is not None:
                         await connection.send(reply, text=True)
         except ConnectionClosed:
@@ -594,6 +637,7 @@ async def serve(
     # its message id); the limit is process-wide, so it is put back when the endpoint stops.
     previous_limits = set_limits(max_frame_bytes=config.max_frame_bytes)
     services = config.services()
+    dialects = config.served_dialects()
     try:
         # A broker down at start is waited for (the NATS client retries for ever): a signal
         # meanwhile stops the process.
@@ -608,7 +652,12 @@ async def serve(
         logger.info("stopped before the broker was reachable: nothing was received")
         return
     sink: FrameSink = opened
+    transaction_ids = None
     try:
+        central_system16 = None
+        if "1.6" in dialects:
+            transaction_ids = TransactionIds(config.db, config.synchronous)
+            central_system16 = CentralSystem16(sink, services, transaction_ids)
         ingest = IngestServer(
             Dispatcher(
                 MeterValuesIngest(sink, services),
@@ -616,9 +665,10 @@ async def serve(
                 station_profiles=config.station_profiles,
                 services=services,
             ),
+            central_system16=central_system16,
             shutdown_grace=config.shutdown_grace,
             authenticator=authenticator,
-            dialects=config.dialects,
+            dialects=dialects,
             admission=admission,
             refusals=refusals,
             max_connections_per_station=config.max_connections_per_station,
@@ -683,6 +733,8 @@ async def serve(
     finally:
         set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
         await sink.aclose()
+        if transaction_ids is not None:
+            transaction_ids.close()
         _remove_signal_handlers(loop, own_signals)
         logger.info("stopped: %s", sink.summary())
 

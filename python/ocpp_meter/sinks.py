@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .storage import GroupCommitWriter
 
 if TYPE_CHECKING:
-    from ._core import Dialect, Profile
+    from ._core import BatchDialect, Profile
     from .server import ServeConfig
 
 __all__ = ["FrameSink", "ReceivedFrame", "SqliteSink", "open_sink", "received_frame"]
@@ -36,14 +36,16 @@ class ReceivedFrame:
 
     station_id: str
     frame: bytes
-    dialect: Dialect
+    dialect: BatchDialect
     profile: Profile
     received_at: int
     """Microseconds since the Unix epoch, UTC."""
+    transaction_id: str | None = None
+    """The id the endpoint assigned, for a 1.6 StartTransaction (its request has none)."""
 
     @classmethod
     def now(
-        cls, station_id: str, frame: bytes | str, dialect: Dialect, profile: Profile
+        cls, station_id: str, frame: bytes | str, dialect: BatchDialect, profile: Profile
     ) -> ReceivedFrame:
         data = frame.encode() if isinstance(frame, str) else bytes(frame)
         return cls(station_id, data, dialect, profile, time.time_ns() // 1000)
@@ -85,7 +87,11 @@ class SqliteSink:
             await self.writer.write(station_id, message_id, request)
         else:
             await self.writer.write_frame(
-                station_id, received.frame, dialect=received.dialect, profile=received.profile
+                station_id,
+                received.frame,
+                dialect=received.dialect,
+                profile=received.profile,
+                transaction_id=received.transaction_id,
             )
 
     async def aclose(self) -> None:

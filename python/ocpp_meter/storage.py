@@ -51,7 +51,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -71,7 +71,7 @@ from .sessions import create_session_energy_view
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ._core import Buffer, Dialect, Profile
+    from ._core import BatchDialect, Buffer, Profile
 
 __all__ = [
     "CLEAR_STAGING",
@@ -184,6 +184,8 @@ MIN_READING_BYTES = len('{"value":0},')
 frame of ``n`` bytes gives fewer than ``n / MIN_READING_BYTES + 1`` rows."""
 
 _TIMESTAMP = COLUMNS.index("timestamp")
+_ROW_TRANSACTION_ID = COLUMNS.index("transaction_id")
+_EVENT_TRANSACTION_ID = EVENT_COLUMNS.index("transaction_id")
 
 
 def row_to_sql(row: Row) -> tuple[Any, ...]:
@@ -197,7 +199,7 @@ def _timestamp_text(stamp: datetime) -> str:
 
 
 def decode_frames(
-    frames: Sequence[Buffer], station_ids: Sequence[str], profile: Profile, dialect: Dialect
+    frames: Sequence[Buffer], station_ids: Sequence[str], profile: Profile, dialect: BatchDialect
 ) -> BatchResult:
     """The core's decode of frames the writer stores (one thread: the writer's own)."""
     return decode_batch(frames, station_ids, threads=1, profile=profile, dialect=dialect)
@@ -244,16 +246,27 @@ _Future = Union["asyncio.Future[int]", "concurrent.futures.Future[int]"]
 class _Pending:
     """A queued frame: what it is stored from, and who waits for it."""
 
-    __slots__ = ("dialect", "error", "frame", "future", "loop", "profile", "rows", "station_id")
+    __slots__ = (
+        "dialect",
+        "error",
+        "frame",
+        "future",
+        "loop",
+        "profile",
+        "rows",
+        "station_id",
+        "transaction_id",
+    )
 
     def __init__(
         self,
         station_id: str,
         frame: Buffer,
-        dialect: Dialect,
+        dialect: BatchDialect,
         profile: Profile,
         future: _Future,
         loop: asyncio.AbstractEventLoop | None,
+        transaction_id: str | None = None,
     ) -> None:
         self.station_id = station_id
         self.frame = frame
@@ -263,6 +276,7 @@ class _Pending:
         self.loop = loop
         self.rows = 0
         self.error: BaseException | None = None
+        self.transaction_id = transaction_id
 
 
 _STOP = object()
@@ -362,16 +376,19 @@ class GroupCommitWriter:
         station_id: str,
         frame: Buffer,
         *,
-        dialect: Dialect = "2.0.1",
+        dialect: BatchDialect = "2.0.1",
         profile: Profile = "strict",
+        transaction_id: str | None = None,
     ) -> int:
         """Queue a MeterValues or TransactionEvent CALL frame, as received (it is decoded on the
         writer thread under ``dialect`` and ``profile``, so the caller should have validated it
         under them: a frame the core rejects fails with its ``OcppError``), and wait until its
-        rows and event record are committed; returns the row count."""
+        rows and event record are committed; returns the row count. ``transaction_id`` is the
+        id the endpoint assigned to a 1.6 StartTransaction: its rows and event record get it
+        (the request itself has none)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
-        self._put(_Pending(station_id, frame, dialect, profile, future, loop))
+        self._put(_Pending(station_id, frame, dialect, profile, future, loop, transaction_id))
         return await future
 
     def _put(self, pending: _Pending) -> None:
@@ -521,9 +538,14 @@ class GroupCommitWriter:
         self._events = 0
         try:
             connection.execute("BEGIN")
-            for result in self._decoded(frames, left):
-                connection.executemany(INSERT_ROW, result.sql_parameters())
-                connection.executemany(INSERT_EVENT, result.events.sql_parameters())
+            for result, assigned in self._decoded(frames, left):
+                rows: Iterable[tuple[Any, ...]] = result.sql_parameters()
+                events: Iterable[tuple[Any, ...]] = result.events.sql_parameters()
+                if assigned is not None:
+                    rows = _with_transaction_id(rows, _ROW_TRANSACTION_ID, assigned)
+                    events = _with_transaction_id(events, _EVENT_TRANSACTION_ID, assigned)
+                connection.executemany(INSERT_ROW, rows)
+                connection.executemany(INSERT_EVENT, events)
                 self._events += result.event_count
                 del result  # its columns go back to the core's pool before the next slice
             connection.execute("COMMIT")
@@ -532,10 +554,14 @@ class GroupCommitWriter:
             return error
         return None
 
-    def _decoded(self, frames: Sequence[_Pending], left: list[_Pending]) -> Iterator[BatchResult]:
+    def _decoded(
+        self, frames: Sequence[_Pending], left: list[_Pending]
+    ) -> Iterator[tuple[BatchResult, str | None]]:
         """The decode of ``frames`` in slices of one dialect and profile and at most
         ``max_batch_bytes`` and ``max_batch_rows`` (a slice that would take the rows past it,
-        and the frames after it, go to ``left``); a frame the core rejects fails."""
+        and the frames after it, go to ``left``), each with the transaction id its rows and
+        events are to get (a frame with an assigned id is a slice of its own); a frame the
+        core rejects fails."""
         pending_frames = [pending for pending in frames if pending.error is None]
         most = min(self.max_batch_bytes, MIN_READING_BYTES * self.max_batch_rows)
         rows = 0
@@ -547,7 +573,13 @@ class GroupCommitWriter:
             while end < len(pending_frames):
                 nxt = pending_frames[end]
                 size += len(nxt.frame)
-                if size > most or nxt.dialect != first.dialect or nxt.profile != first.profile:
+                if (
+                    size > most
+                    or nxt.dialect != first.dialect
+                    or nxt.profile != first.profile
+                    or first.transaction_id is not None
+                    or nxt.transaction_id is not None
+                ):
                     break
                 end += 1
             pendings = pending_frames[start:end]
@@ -566,7 +598,7 @@ class GroupCommitWriter:
                         continue
                     _take_counts(result, [pending])
                     rows += result.row_count
-                    yield result
+                    yield result, pending.transaction_id
                 continue
             if rows and rows + result.row_count > self.max_batch_rows:
                 left.extend(pending_frames[start:])
@@ -574,7 +606,7 @@ class GroupCommitWriter:
             start = end
             _take_counts(result, pendings)
             rows += result.row_count
-            yield result
+            yield result, first.transaction_id
 
     def _staged(self, connection: sqlite3.Connection, pending: _Pending) -> Iterator[None]:
         """Store a large frame in steps, yielding after each: its decode; its rows into the
@@ -592,7 +624,11 @@ class GroupCommitWriter:
             _take_counts(result, [pending])
         if pending.error is None:
             yield
-            rows = result.sql_parameters()
+            rows: Iterator[tuple[Any, ...]] = iter(result.sql_parameters())
+            events: Iterable[tuple[Any, ...]] = result.events.sql_parameters()
+            if pending.transaction_id is not None:
+                rows = _with_transaction_id(rows, _ROW_TRANSACTION_ID, pending.transaction_id)
+                events = _with_transaction_id(events, _EVENT_TRANSACTION_ID, pending.transaction_id)
             try:
                 for _ in range(0, pending.rows, self.max_batch_rows):
                     connection.execute("BEGIN")
@@ -601,7 +637,7 @@ class GroupCommitWriter:
                     yield
                 connection.execute("BEGIN")
                 connection.execute(PUBLISH_STAGED)
-                connection.executemany(INSERT_EVENT, result.events.sql_parameters())
+                connection.executemany(INSERT_EVENT, events)
                 connection.execute(CLEAR_STAGING)
                 connection.execute("COMMIT")
             except Exception as error:  # noqa: BLE001 - handed to the waiter
@@ -615,7 +651,7 @@ class GroupCommitWriter:
                 self.stats.commits += 1
                 self.stats.rows += pending.rows
                 self.stats.events += result.event_count
-            del rows, result
+            del rows, events, result
         self._finish([pending])
 
     @staticmethod
@@ -653,6 +689,14 @@ def _encoded(message_id: str, request: object) -> bytes:
     if not isinstance(request, (MeterValuesRequest, TransactionEventRequest)):
         raise TypeError(f"the writer does not store {type(request).__name__}")
     return encode_call(message_id, request)
+
+
+def _with_transaction_id(
+    parameters: Iterable[tuple[Any, ...]], column: int, transaction_id: str
+) -> Iterator[tuple[Any, ...]]:
+    """The parameters with ``transaction_id`` in ``column`` (one StartTransaction's few)."""
+    for parameter in parameters:
+        yield (*parameter[:column], transaction_id, *parameter[column + 1 :])
 
 
 def _take_counts(result: BatchResult, pendings: Sequence[_Pending]) -> None:

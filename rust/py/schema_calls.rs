@@ -13,8 +13,8 @@ use crate::ocpp::schema::{self, Direction, SchemaAction};
 use crate::ocppj::frame;
 
 use super::args::{py_to_json, str_arg};
-use super::deviations::{any_dialect_arg, dialect_arg};
-use super::errors::{frame_err, to_py_err, to_py_err16};
+use super::deviations::any_dialect_arg;
+use super::errors::{frame_err, frame_err16, to_py_err, to_py_err16};
 use super::input::with_input;
 use super::methods;
 use super::to_python::json_to_py;
@@ -37,11 +37,14 @@ pub fn decode_schema_call<'py>(
     frame: &Bound<'py, PyAny>,
     dialect: &str,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let dialect = dialect_arg(dialect)?;
+    let dialect = any_dialect_arg(dialect)?;
     let (message_id, action, payload) = with_input(frame, |buf, trusted| {
         frame::decode_schema_call(buf, trusted, dialect)
     })?
-    .map_err(|ff| frame_err(py, &ff))?;
+    .map_err(|ff| match dialect {
+        Dialect::V16 => frame_err16(py, &ff),
+        _ => frame_err(py, &ff),
+    })?;
     PyTuple::new(
         py,
         [
