@@ -354,6 +354,23 @@ fn call_to_py(
     })
 }
 
+/// The `CallError` of a decoded CALLERROR.
+fn call_error_to_py(
+    py: Python<'_>,
+    message_id: String,
+    code: CallErrorCode,
+    description: String,
+    details: JsonValue,
+) -> PyResult<Bound<'_, PyAny>> {
+    let error = PyCallError {
+        message_id,
+        code,
+        description,
+        details,
+    };
+    Ok(Bound::new(py, error)?.into_any())
+}
+
 /// The `Call` of a decoded 1.6 CALL.
 fn call16_to_py(py: Python<'_>, message_id: String, request: Request16) -> PyResult<PyCall> {
     let action = request.action().as_str();
@@ -421,16 +438,13 @@ fn message16_to_py<'py>(
             code,
             description,
             details,
-        } => Bound::new(
+        } => call_error_to_py(
             py,
-            PyCallError {
-                message_id,
-                code: CallErrorCode::V16(code),
-                description,
-                details,
-            },
-        )?
-        .into_any(),
+            message_id,
+            CallErrorCode::V16(code),
+            description,
+            details,
+        )?,
     })
 }
 
@@ -530,16 +544,13 @@ pub fn decode_message<'py>(
             code,
             description,
             details,
-        } => Bound::new(
+        } => call_error_to_py(
             py,
-            PyCallError {
-                message_id,
-                code: CallErrorCode::V2(code),
-                description,
-                details,
-            },
-        )?
-        .into_any(),
+            message_id,
+            CallErrorCode::V2(code),
+            description,
+            details,
+        )?,
     })
 }
 
