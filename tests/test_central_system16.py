@@ -21,6 +21,7 @@ from ocpp_meter.error_codes16 import ERROR_CODES_16
 from ocpp_meter.loadgen import LoadConfig, run_load
 from ocpp_meter.rows import COLUMNS, EVENT_COLUMNS
 from ocpp_meter.server import ServeConfig
+from ocpp_meter.sessions import session_energy
 from serving import Recorded, ServerProcess, as_stored, in_process, kill_mid_sessions, run
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
@@ -204,6 +205,48 @@ def test_whole_sessions_are_answered_and_stored_in_the_2x_tables(tmp_path: Path)
     assert ended[EVENT_COLUMNS.index("id_token")] == "TAG0"
     assert ended[EVENT_COLUMNS.index("meter_value_count")] == 4
     assert events[0][EVENT_COLUMNS.index("connector_id")] == 1
+    sessions_of_the_store_are_billed_meter_stop_minus_meter_start(db, "MH16", ids)
+
+
+def sessions_of_the_store_are_billed_meter_stop_minus_meter_start(
+    db: Path, station_id: str, ids: list[int]
+) -> None:
+    """Each session of ``station_session`` (seed ``s``: meterStart ``1000 s`` Wh, three
+    readings, transactionData, meterStop ``1000 s + 1000``), from the stored rows through
+    :func:`session_energy` and from the store's ``session_energy`` view alike: 1.6 has no
+    seqNo and the station's message ids are random, so only time order gets this right."""
+    with sqlite3.connect(db) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = [dict(r) for r in connection.execute("SELECT * FROM sampled_values")]
+        events = [dict(r) for r in connection.execute("SELECT * FROM transaction_events")]
+        viewed = connection.execute(
+            "SELECT transaction_id, start_register_wh, end_register_wh, energy_wh, readings, "
+            "not_ended, register_decreased, out_of_order, start_time, end_time "
+            "FROM session_energy WHERE station_id = ? ORDER BY start_time",
+            (station_id,),
+        ).fetchall()
+    assert {r["seq_no"] for r in rows} == {None}
+    computed = [s for s in session_energy(rows, events) if s.station_id == station_id]
+    computed.sort(key=lambda s: s.start_time or START)
+    want = [
+        (str(i), 1000.0 * seed, 1000.0 * seed + 1000, 1000.0, 6, False, False, False)
+        for seed, i in enumerate(ids)
+    ]
+    summaries = [
+        (s.transaction_id, s.start_register_wh, s.end_register_wh, s.energy_wh, s.readings)
+        + (s.not_ended, s.register_decreased, s.out_of_order)
+        for s in computed
+    ]
+    assert summaries == want
+    assert [s.start_time for s in computed] == [START + timedelta(hours=n) for n in range(3)]
+    assert [(*tuple(v)[:5], *(bool(f) for f in tuple(v)[5:8])) for v in viewed] == want
+    assert [(v["start_time"], v["end_time"]) for v in viewed] == [
+        (
+            (START + timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            (START + timedelta(hours=n, minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        )
+        for n in range(3)
+    ]
 
 
 async def raw(ws: ClientConnection, frame: str) -> Any:

@@ -96,9 +96,9 @@ def from_view(connection: sqlite3.Connection) -> list[SessionEnergy]:
     return out
 
 
-def both(frames: list[bytes]) -> list[SessionEnergy]:
+def both(frames: list[bytes], dialect: str = "2.0.1") -> list[SessionEnergy]:
     """The function's records, once checked equal to the view's."""
-    result = decode_batch(frames, "CS-1")
+    result = decode_batch(frames, "CS-1", dialect=dialect)
     assert pa.table(result.errors).num_rows == 0
     mine = session_energy(result)
     viewed = from_view(database(result))
@@ -217,6 +217,43 @@ def test_timestamps_out_of_order() -> None:
     (e,) = both([event("E", 0, "Started", 60), event("E", 1, "Ended", 0)])
     assert (e.energy_wh, e.readings, e.start_register_wh) == (None, 0, None)
     only(e, out_of_order=True)
+
+
+def meter16(message_id: str, tx: int, at: str, register: str) -> bytes:
+    """A 1.6 MeterValues frame of one register reading (no seqNo: 1.6 has none)."""
+    reading = {"timestamp": at, "sampledValue": [{"value": register, "unit": "Wh"}]}
+    payload = {"connectorId": 1, "transactionId": tx, "meterValue": [reading]}
+    return json.dumps([2, message_id, "MeterValues", payload]).encode()
+
+
+def test_readings_without_seq_no_are_ordered_by_time_not_message_id() -> None:
+    # 1.6 message ids are the station's random choice: here they sort against time, and two
+    # stamps of the same second differ only in their fraction ("...:01:00Z" is earlier than
+    # "...:01:00.500Z" but sorts after it as text).
+    stop = {"meterStop": 2000, "timestamp": "2024-05-01T10:05:00Z", "transactionId": 7}
+    frames = [
+        json.dumps([2, "a", "StopTransaction", stop]).encode(),
+        meter16("b", 7, "2024-05-01T10:02:00.25Z", "1750"),
+        meter16("c", 7, "2024-05-01T10:01:00.500Z", "1500"),
+        meter16("d", 7, "2024-05-01T10:01:00Z", "1250"),
+    ]
+    result = decode_batch(frames, "CS-1", dialect="1.6")
+    assert pa.table(result).column("seq_no").to_pylist() == [None] * 4
+    (s,) = both(frames, "1.6")
+    assert s == SessionEnergy(
+        "CS-1", None, "7", T0 + timedelta(seconds=60), T0 + timedelta(seconds=300),
+        1250.0, 2000.0, 750.0, None, 4, **NO_FLAGS,
+    )  # fmt: skip
+    # Read in reverse (the frames' order is not the station's): the same session.
+    assert both(frames[::-1], "1.6") == [s]
+    # A seqNo still rules over time and message id: stamped late, sent first.
+    (seq,) = both(
+        [
+            event("S", 0, "Started", 120, 1000, context="Transaction.Begin"),
+            event("S", 1, "Ended", 60, 1300, context="Transaction.End"),
+        ]
+    )
+    assert (seq.start_register_wh, seq.end_register_wh, seq.out_of_order) == (1000, 1300, True)
 
 
 @pytest.mark.parametrize("dialect", ["2.0.1", "2.1"])

@@ -656,6 +656,63 @@ def test_the_endpoint_database_has_the_session_energy_view(tmp_path: Path) -> No
     assert energy[0][1] == pytest.approx(expected[0].energy_wh)
 
 
+STOP16 = (
+    b'[2,"%s","StopTransaction",{"meterStop":%d,"timestamp":"2024-05-01T12:05:00Z",'
+    b'"transactionId":7}]'
+)
+
+
+def test_a_store_with_an_earlier_session_view_gets_this_versions_on_open(tmp_path: Path) -> None:
+    """The view an earlier version created (1.6 readings in message id order) is replaced."""
+    from ocpp_meter.sessions import SESSION_ENERGY_VIEW
+
+    earlier = SESSION_ENERGY_VIEW.replace(
+        "CASE WHEN seq_no IS NULL THEN julianday(timestamp) END,", ""
+    )
+    assert earlier.count("julianday(timestamp) END") == 0 != SESSION_ENERGY_VIEW.count("END,")
+    path = str(tmp_path / "meter.sqlite")
+    frames = [  # message ids that sort against the readings' time, as 1.6's random ones may
+        ((START16 % ("z", 1000)).encode(), "7"),
+        (METER16.replace('"mv"', '"b"').replace('"10.5"},{"value":"11"', '"1500"').encode(), None),
+        (STOP16 % (b"a", 2000), None),
+    ]
+
+    async def store(writer: GroupCommitWriter) -> None:
+        for frame, assigned in frames:
+            await writer.write_frame("CS16", frame, dialect="1.6", transaction_id=assigned)
+
+    with GroupCommitWriter(path) as writer:
+        asyncio.run(store(writer))
+    with sqlite3.connect(path) as old:  # as a store an earlier version made holds it
+        old.execute("DROP VIEW session_energy")
+        old.execute(earlier)
+
+    def energy(connection: sqlite3.Connection) -> tuple[Any, ...]:
+        return tuple(
+            connection.execute(
+                "SELECT start_register_wh, end_register_wh, energy_wh FROM session_energy"
+            ).fetchone()
+        )
+
+    with sqlite3.connect(path) as old:
+        assert energy(old) == (2000, 1000, 0)  # a, b, z: the earlier order
+    connection = connect(path)
+    try:
+        assert energy(connection) == (1000, 2000, 1000)
+    finally:
+        connection.close()
+    with sqlite3.connect(path) as reopened:  # the replacement is kept, and opening again
+        assert energy(reopened) == (1000, 2000, 1000)  # leaves it as it is
+        (sql,) = reopened.execute("SELECT sql FROM sqlite_master WHERE name = 'session_energy'")
+    connection = connect(path)
+    connection.close()
+    with sqlite3.connect(path) as again:
+        assert (
+            again.execute("SELECT sql FROM sqlite_master WHERE name = 'session_energy'").fetchone()
+            == sql
+        )
+
+
 START16 = (
     '[2,"%s","StartTransaction",{"connectorId":1,"idTag":"T","meterStart":%d,'
     '"timestamp":"2024-05-01T12:00:00Z"}]'
