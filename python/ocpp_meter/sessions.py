@@ -28,7 +28,10 @@ The energy register is ``Energy.Active.Import.Register`` at the ``Outlet``, in
 ``normalized_value`` (so ``kWh`` and multipliers count as Wh), one reading per meter value: the
 value without a ``phase``, else the sum of the per-phase values (many stations tag their one
 register with a phase); power alike. Readings are taken in the order the station sent them:
-``seq_no``, then ``message_id``, then position in the frame.
+``seq_no``, then ``message_id``, then position in the frame. Records without a ``seq_no``
+(OCPP 1.6 has none, and its message ids are arbitrary) come after those with one, ordered by
+their ``timestamp``, then ``message_id``, then position (the SQLite view compares timestamps
+with ``julianday``, to the millisecond). Event records are ordered alike.
 ``energy_wh`` is the sum of the register's rises between consecutive readings, so a register
 that goes down (a reset, a swapped meter) loses nothing it counted before and counts what it
 counts after; with a steady register it is ``end - start``.
@@ -101,11 +104,19 @@ def _records(table: Any) -> list[Mapping[str, Any]]:
     return out
 
 
+_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+
+
 def _order(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The record's place in its session (see the module): its first five items name its
+    meter value."""
     seq = record.get("seq_no")
     return (
         seq is None,
         seq if seq is not None else 0,
+        # 1.6 has no seqNo and its message ids are the station's choice (random uuids), so
+        # the reading time is what orders those records; a seqNo keeps its order unchanged.
+        _utc(record["timestamp"]) if seq is None else _NO_TIME,
         record["message_id"],
         record.get("meter_value_index", 0),
         record.get("sampled_value_index", 0),
@@ -159,7 +170,7 @@ def _meter_value_totals(
             and r["location"] == "Outlet"
             and (unit is None or r["normalized_unit"] == unit)
         ):
-            groups.setdefault(_order(r)[:4], []).append(r)
+            groups.setdefault(_order(r)[:5], []).append(r)
     out = []
     for members in groups.values():  # rows are sorted, so the groups are in order
         whole = [float(r["normalized_value"]) for r in members if r.get("phase") is None]
@@ -247,7 +258,8 @@ readings AS (
     WHERE measurand = '{ENERGY_MEASURAND}'
     WINDOW w AS (
         PARTITION BY station_id, transaction_id
-        ORDER BY seq_no IS NULL, seq_no, message_id, meter_value_index
+        ORDER BY seq_no IS NULL, seq_no, CASE WHEN seq_no IS NULL THEN julianday(timestamp) END,
+            message_id, meter_value_index
     )
 ),
 powers AS (
@@ -300,7 +312,8 @@ event_order AS (
     SELECT station_id, transaction_id, timestamp, evse_id, event_type,
         LAG(timestamp) OVER (
             PARTITION BY station_id, transaction_id
-            ORDER BY seq_no IS NULL, seq_no, message_id
+            ORDER BY seq_no IS NULL, seq_no,
+                CASE WHEN seq_no IS NULL THEN julianday(timestamp) END, message_id
         ) AS prev_ts
     FROM transaction_events
 ),
@@ -346,5 +359,29 @@ columns of :class:`SessionEnergy`, timestamps as the tables' RFC 3339 text, flag
 
 
 def create_session_energy_view(connection: sqlite3.Connection) -> None:
-    """Create the ``session_energy`` view (once the two tables exist)."""
-    connection.execute(SESSION_ENERGY_VIEW)
+    """Create the ``session_energy`` view (once the two tables exist), replacing one of
+    another definition: a store keeps the view an earlier version created (one that ordered
+    1.6 readings by their random message ids), so it gets this version's on open."""
+    found = connection.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'session_energy'"
+    ).fetchone()
+    # SQLite keeps the statement's text without IF NOT EXISTS: compare what follows the name.
+    if found is not None and _view_body(found[0]) == _view_body(SESSION_ENERGY_VIEW):
+        return
+    if connection.in_transaction:
+        connection.execute("DROP VIEW IF EXISTS session_energy")
+        connection.execute(SESSION_ENERGY_VIEW)
+        return
+    # Immediate, so two processes opening an old store replace the view one after the other.
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute("DROP VIEW IF EXISTS session_energy")
+        connection.execute(SESSION_ENERGY_VIEW)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _view_body(sql: str) -> str:
+    return sql.partition(" session_energy AS\n")[2]
