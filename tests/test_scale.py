@@ -187,7 +187,7 @@ def test_store_migrates_once_types_partitions_and_stores_each_frame_once(
     monkeypatch.undo()
     store.connect()
     store.connect()  # a second start applies nothing again
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
     assert query(db, "SELECT count(*) FROM pg_views WHERE viewname = 'session_energy'") == [(1,)]
     types = dict(
         query(
@@ -377,7 +377,40 @@ def session_view_frames() -> dict[tuple[str, str], list[bytes]]:
         ("V1", "2.0.1"): ocpp_meter.samples.sessions(6, seed=11),  # type: ignore[attr-defined]
         ("V2", "2.1"): ocpp_meter.samples.sessions(6, seed=12, dialect="2.1"),  # type: ignore[attr-defined]
         ("V3", "2.0.1"): placeholder + decreasing + units + open_ended + disordered,
+        (NO_SEQ_NO, "2.0.1"): no_seq_no_frames(),
     }
+
+
+NO_SEQ_NO = "V4"
+"""The station whose stored readings and events lose their ``seq_no`` (as OCPP 1.6's have none)."""
+
+
+def no_seq_no_frames() -> list[bytes]:
+    """A session whose message ids (``N-3`` ... ``N-0``) sort against its time: 1000 Wh at
+    Begin, 2000 Wh at End, once :func:`drop_seq_no` has made it a session without seqNo."""
+    return [
+        event("N", 3, "Started", 0, 1000, context="Transaction.Begin"),
+        event("N", 2, "Updated", 60, 1250),
+        event("N", 1, "Updated", 120, 1500),
+        event("N", 0, "Ended", 180, 2000, context="Transaction.End"),
+    ]
+
+
+def drop_seq_no(connection: Any) -> None:
+    """Null the ``seq_no`` of station :data:`NO_SEQ_NO`'s rows and events (SQLite or PostgreSQL:
+    a connection or a cursor); 2.x decoding always gives one, 1.6's never."""
+    for table in ("sampled_values", "transaction_events"):
+        connection.execute(f"UPDATE {table} SET seq_no = NULL WHERE station_id = '{NO_SEQ_NO}'")
+
+
+NO_SEQ_NO_ENERGY = (1000.0, 2000.0, 1000.0, 4, False, False)
+"""``start_register_wh, end_register_wh, energy_wh, readings, register_decreased,
+out_of_order`` of :func:`no_seq_no_frames`' session, in time order."""
+
+
+def energy_of(record: Any) -> tuple[Any, ...]:
+    return (record.start_register_wh, record.end_register_wh, record.energy_wh, record.readings,
+            record.register_decreased, record.out_of_order)  # fmt: skip
 
 
 def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> None:
@@ -401,7 +434,11 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
         result = store.store_frames([replace(batch(pairs), actions=actions, dialect=dialect)])
         assert result.refused == [{}] and result.frames == len(own)
     store.close()
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    with sqlite3.connect(sqlite_path) as lite:
+        drop_seq_no(lite)
+    with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
+        drop_seq_no(cursor)
 
     with sqlite3.connect(sqlite_path) as lite:
         cursor = lite.execute("SELECT * FROM session_energy")
@@ -413,7 +450,9 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
         in_postgres = [SessionEnergy(*found) for found in cursor.fetchall()]
     assert pg_columns == lite_columns == list(SessionEnergy._fields)
     print(f"session_energy: {len(in_postgres)} sessions in PostgreSQL, {len(in_sqlite)} in SQLite")
-    assert len(in_postgres) == len(in_sqlite) == 6 + 6 + 6
+    assert len(in_postgres) == len(in_sqlite) == 6 + 6 + 6 + 1
+    (no_seq,) = [s for s in in_postgres if s.station_id == NO_SEQ_NO]
+    assert energy_of(no_seq) == NO_SEQ_NO_ENERGY
     # Every flag is raised by some session, so each of the view's branches is compared.
     for flag in ("begin_placeholder", "register_decreased", "unit_changed", "not_ended",
                  "out_of_order"):  # fmt: skip
@@ -424,6 +463,43 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
         # Sums of floats in another order may differ in the last bit.
         for name in floats:
             assert getattr(pg_record, name) == pytest.approx(getattr(lite_record, name))
+
+
+def test_a_version_2_store_gets_the_view_that_orders_readings_without_seq_no_by_time(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ocpp_meter.sessions import SessionEnergy
+
+    def sessions() -> list[SessionEnergy]:
+        with pgdb.connect(db) as connection, connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM session_energy WHERE station_id = '{NO_SEQ_NO}'")
+            return [SessionEnergy(*found) for found in cursor.fetchall()]
+
+    monkeypatch.setattr(ocpp_meter.postgres_store, "MIGRATIONS", MIGRATIONS[:2])
+    store = PostgresStore(db)
+    store.connect()
+    own = no_seq_no_frames()
+    pairs = [(NO_SEQ_NO, f) for f in own]
+    actions = [json.loads(f)[2] for f in own]
+    assert store.store_frames([replace(batch(pairs), actions=actions)]).frames == 4
+    store.close()
+    with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
+        drop_seq_no(cursor)
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,)]
+    # Version 2's view: message id order, N-0 (2000 Wh) first and N-3 (1000 Wh) last.
+    (before,) = sessions()
+    assert energy_of(before)[:3] == (2000.0, 1000.0, 0.0)
+    monkeypatch.undo()
+    store = PostgresStore(db)
+    store.connect()
+    store.close()
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    (after,) = sessions()
+    assert energy_of(after) == NO_SEQ_NO_ENERGY
+    assert after._replace(start_register_wh=None, end_register_wh=None, energy_wh=None,
+                          register_decreased=False, out_of_order=False) == before._replace(
+        start_register_wh=None, end_register_wh=None, energy_wh=None,
+        register_decreased=False, out_of_order=False)  # fmt: skip
 
 
 # serve --db postgresql://

@@ -9,19 +9,29 @@ describes. The types are PostgreSQL's own: ``start_time`` and ``end_time`` are `
 byte-wise (``COLLATE "C"``), as SQLite orders it, so readings that share a ``seq_no`` (or have
 none) take the same order under any database locale.
 
-Created by migration 2 of :data:`~ocpp_meter.postgres_store.MIGRATIONS`. The SQL is written
-out here rather than generated from the SQLite view's: a migration is a snapshot, and a later
-change of the view is a new migration (``CREATE OR REPLACE VIEW``) beside a change of the
-SQLite one, both checked by ``tests/test_scale.py`` on the same data.
+Readings and events are ordered by ``seq_no``, then ``message_id``, then position; those
+without a ``seq_no`` (OCPP 1.6 has none, and its message ids are the station's random choice)
+come after, ordered by ``timestamp``, then ``message_id``, then position.
+
+Created by migration 2 of :data:`~ocpp_meter.postgres_store.MIGRATIONS` and replaced by
+migration 3 (the time order of readings without a ``seq_no``). The SQL is written out here
+rather than generated from the SQLite view's: a migration is a snapshot
+(:data:`POSTGRES_SESSION_ENERGY_VIEW_2` is migration 2's), and a later change of the view is a
+new migration (``CREATE OR REPLACE VIEW``) beside a change of the SQLite one, both checked by
+``tests/test_scale.py`` on the same data.
 """
 
 from __future__ import annotations
 
 from .sessions import ENERGY_MEASURAND, MAX_POWER_W, POWER_MEASURAND
 
-__all__ = ["POSTGRES_SESSION_ENERGY_VIEW"]
+__all__ = ["POSTGRES_SESSION_ENERGY_VIEW", "POSTGRES_SESSION_ENERGY_VIEW_2"]
 
-POSTGRES_SESSION_ENERGY_VIEW = f"""\
+
+def _session_energy_view(time_order: str) -> str:
+    """The view's SQL with ``time_order`` (an ORDER BY item and its comma, or nothing) between
+    ``seq_no`` and ``message_id`` in the order of readings and of events."""
+    return f"""\
 CREATE OR REPLACE VIEW session_energy AS
 WITH
 totals AS (
@@ -45,7 +55,7 @@ readings AS (
     WHERE measurand = '{ENERGY_MEASURAND}'
     WINDOW w AS (
         PARTITION BY station_id, transaction_id
-        ORDER BY seq_no IS NULL, seq_no, message_id COLLATE "C", meter_value_index
+        ORDER BY seq_no IS NULL, seq_no, {time_order}message_id COLLATE "C", meter_value_index
     )
 ),
 powers AS (
@@ -98,7 +108,7 @@ event_order AS (
     SELECT station_id, transaction_id, "timestamp", evse_id, event_type,
         LAG("timestamp") OVER (
             PARTITION BY station_id, transaction_id
-            ORDER BY seq_no IS NULL, seq_no, message_id COLLATE "C"
+            ORDER BY seq_no IS NULL, seq_no, {time_order}message_id COLLATE "C"
         ) AS prev_ts
     FROM transaction_events
 ),
@@ -139,5 +149,15 @@ LEFT JOIN event_summary AS e USING (station_id, transaction_id)
 LEFT JOIN powers AS pw USING (station_id, transaction_id)
 LEFT JOIN units AS u USING (station_id, transaction_id)
 ORDER BY s.station_id COLLATE "C", s.transaction_id COLLATE "C\""""
-"""The PostgreSQL view ``session_energy``: the columns of
-:class:`~ocpp_meter.sessions.SessionEnergy`."""
+
+
+POSTGRES_SESSION_ENERGY_VIEW = _session_energy_view(
+    'CASE WHEN seq_no IS NULL THEN "timestamp" END, '
+)
+"""The PostgreSQL view ``session_energy`` (migration 3): the columns of
+:class:`~ocpp_meter.sessions.SessionEnergy`; readings and events without a ``seq_no`` (OCPP
+1.6) in ``timestamp`` order, as in the SQLite view."""
+
+POSTGRES_SESSION_ENERGY_VIEW_2 = _session_energy_view("")
+"""The view as migration 2 created it: readings without a ``seq_no`` in ``message_id`` order,
+which for OCPP 1.6's random message ids is no order at all."""

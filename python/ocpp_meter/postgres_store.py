@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .postgres_sessions import POSTGRES_SESSION_ENERGY_VIEW
+from .postgres_sessions import POSTGRES_SESSION_ENERGY_VIEW, POSTGRES_SESSION_ENERGY_VIEW_2
 
 __all__ = [
     "CONNECT_TIMEOUT",
@@ -167,6 +167,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
         2,
         "session_energy view, as in the SQLite store",
+        [POSTGRES_SESSION_ENERGY_VIEW_2],
+    ),
+    (
+        3,
+        "session_energy view: readings without a seq_no (OCPP 1.6) in timestamp order",
         [POSTGRES_SESSION_ENERGY_VIEW],
     ),
 ]
