@@ -25,7 +25,7 @@ SUBSET=(
     test_cli test_convert test_storage test_server test_subprotocols test_security test_typing
     test_cli_alike test_namespace test_sessions test_mobilityhouse test_entry_points
     test_transaction_event_response test_dispatch_transaction_event test_station_services
-    test_ingest_transaction_event
+    test_ingest_transaction_event test_ocpp16 test_ocpp16_types test_quirks16 test_central_system16
 )
 if [ "${OCPP_METER_WHEEL_TESTS:-subset}" = all ]; then
     TESTS=("$ROOT/tests")
