@@ -100,11 +100,18 @@ pub trait Encode {
     }
 }
 
-fn write_custom_data(c: &CustomData, out: &mut Vec<u8>) {
+pub(crate) fn write_custom_data(c: &CustomData, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"vendorId\":");
     write_str(&c.vendor_id, out);
     write_members(&c.extra, out, true);
     out.push(b'}');
+}
+
+/// An item of an array of integers (`evseId`).
+impl Encode for i64 {
+    fn write(&self, out: &mut Vec<u8>) {
+        write_i64(*self, out);
+    }
 }
 
 impl Encode for JsonValue {

@@ -4,6 +4,7 @@
 //! actions answered without a typed model.
 
 pub mod cost;
+pub mod declare;
 pub mod decode;
 pub mod encode;
 pub mod model;

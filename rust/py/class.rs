@@ -146,33 +146,20 @@ pub trait Arg<T> {
     fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<T>;
 }
 
-/// `type: string` with a `maxLength`.
-pub struct Str(pub usize);
-/// `type: integer`.
-pub struct Int;
-/// `type: integer` within `minimum..=maximum`.
-pub struct IntWithin(pub i64, pub i64);
-/// `type: number`.
-pub struct Number;
-/// `type: boolean`.
-pub struct Bool;
-/// `format: date-time`: a timezone-aware `datetime` or an RFC 3339 string.
-pub struct Date;
-/// A schema enumeration: a member of the Python enum or its wire string.
-pub struct Enum;
-/// An instance of the field type's class.
-pub struct One;
-/// A non-empty list or tuple of instances of the item type's class, at most `.0` of them.
-pub struct List(pub usize);
-/// A non-empty list or tuple of integers.
-pub struct Ints;
-
-/// [`List`] without a `maxItems`.
-pub const LIST: List = List(usize::MAX);
+pub use crate::ocpp::declare::{
+    Bool, Custom, Date, Enum, Int, IntWithin, Ints, List, Number, One, Str, Text, LIST,
+};
 
 impl Arg<String> for Str {
     fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<String> {
         str_arg(obj, self.0).at(key)
+    }
+}
+
+/// What either dialect allows: the larger, OCPP 2.1's, `maxLength`.
+impl Arg<String> for Text {
+    fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<String> {
+        str_arg(obj, self.1).at(key)
     }
 }
 
@@ -182,6 +169,7 @@ impl Arg<i64> for Int {
     }
 }
 
+/// `IntWithin(min, i64::MAX)`: no maximum.
 impl Arg<i64> for IntWithin {
     fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<i64> {
         int_within_arg(obj, self.0, self.1).at(key)
@@ -224,6 +212,7 @@ impl<M: PyModel> Arg<Vec<M>> for List {
     }
 }
 
+/// What either dialect allows: OCPP 2.0.1 sets the items no minimum.
 impl Arg<Vec<i64>> for Ints {
     fn take(&self, obj: &Bound<'_, PyAny>, key: &'static str) -> Res<Vec<i64>> {
         ints_arg(obj, key)
@@ -243,8 +232,6 @@ impl<T, A: Arg<T>> OptArg<Option<T>> for A {
 }
 
 /// `custom_data=`: a dict with a `vendorId` string and JSON values.
-pub struct Custom;
-
 impl OptArg<Option<Box<CustomData>>> for Custom {
     fn take_opt(
         &self,
@@ -394,3 +381,55 @@ macro_rules! py_class {
     };
 }
 pub(crate) use py_class;
+
+/// The Python class of a type declared with [`crate::ocpp::declare::ocpp_type!`]: its field
+/// list (`$list!`) becomes a [`py_class!`] whose keywords are the required fields, then the
+/// optional ones (`= None`), each in declaration order, and whose constructor checks them in
+/// the order they are written in JSON, as decoding meets them.
+macro_rules! declared_class {
+    ($(#[$meta:meta])* $class:ident($name:literal) = $list:ident, $flavor:ident) => {
+        $list!(declared_class { @fields [$(#[$meta])* $class($name), $flavor] });
+    };
+    (@fields [$($head:tt)*]; $model:ident; [$($json:ident)*];
+        $({ $since:ident $q:ident $f:ident $k:literal [$kind:expr] })*
+    ) => {
+        $crate::py::class::declared_class!(
+            @part [$($head)* $model] [$($json)*] [$($f)*] [] [] $({ $q $f $k [$kind] })*
+        );
+    };
+    (@part $head:tt $json:tt $all:tt [$($req:tt)*] $opt:tt
+        { req $f:ident $k:literal [$kind:expr] } $($rest:tt)*
+    ) => {
+        $crate::py::class::declared_class!(
+            @part $head $json $all [$($req)* $f: $k => $kind,] $opt $($rest)*
+        );
+    };
+    (@part $head:tt $json:tt $all:tt $req:tt [$($opt:tt)*]
+        { opt $f:ident $k:literal [$kind:expr] } $($rest:tt)*
+    ) => {
+        $crate::py::class::declared_class!(
+            @part $head $json $all $req [$($opt)* $f = None: $k => $kind,] $($rest)*
+        );
+    };
+    (@part [$(#[$meta:meta])* $class:ident($name:literal), $flavor:ident $model:ident]
+        [] [$($f:ident)*] [$($req:tt)*] [$($opt:tt)*]
+    ) => {
+        $crate::py::class::py_class! {
+            $(#[$meta])*
+            $class($name): $model, $flavor;
+            ($($req)* $($opt)*)
+            build { $($f),* }
+        }
+    };
+    (@part [$(#[$meta:meta])* $class:ident($name:literal), $flavor:ident $model:ident]
+        [$($json:ident)+] $all:tt [$($req:tt)*] [$($opt:tt)*]
+    ) => {
+        $crate::py::class::py_class! {
+            $(#[$meta])*
+            $class($name): $model, $flavor;
+            ($($req)* $($opt)*)
+            build { $($json),* }
+        }
+    };
+}
+pub(crate) use declared_class;

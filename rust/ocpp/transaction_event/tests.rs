@@ -83,7 +83,7 @@ fn decodes_every_2_1_field_and_round_trips() {
             .dimensions
             .as_ref()
             .unwrap()[0]
-            .type_,
+            .r#type,
         crate::ocpp::cost::CostDimensionKind::IdleTime
     );
     assert_eq!(
