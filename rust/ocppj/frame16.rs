@@ -17,6 +17,7 @@ use crate::ocppj::frame::{
 
 use crate::ocpp::v16::error::ErrorCode16;
 use crate::ocpp::v16::model::*;
+use crate::ocpp::v16::responses::*;
 
 /// The 1.6 actions this receiver decodes into typed values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -385,7 +385,9 @@ pub(crate) use py_class;
 /// The Python class of a type declared with [`crate::ocpp::declare::ocpp_type!`]: its field
 /// list (`$list!`) becomes a [`py_class!`] whose keywords are the required fields, then the
 /// optional ones (`= None`), each in declaration order, and whose constructor checks them in
-/// the order they are written in JSON, as decoding meets them.
+/// the order they are written in JSON, as decoding meets them. The field kinds and constants
+/// of the declaration are resolved where this is invoked: import the type's module and the
+/// kinds (`use super::class::*`) there.
 macro_rules! declared_class {
     ($(#[$meta:meta])* $class:ident($name:literal) = $list:ident, $flavor:ident) => {
         $list!(declared_class { @fields [$(#[$meta])* $class($name), $flavor] });

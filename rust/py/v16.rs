@@ -4,15 +4,17 @@
 //! 2.0.1's (a sampled value's `value` is decimal text with the unit beside it, no
 //! `unitOfMeasure`, `signedMeterValue` or `evseId`), so they are classes of their own, named
 //! with `16` where 2.0.1 has a class of the same name. Each is one [`py_class!`] declaration
-//! (flavor `v16`: `from_json` reads the 1.6 schema only, and faults carry the 1.6J codes).
+//! (flavor `v16`: `from_json` reads the 1.6 schema only, and faults carry the 1.6J codes); the
+//! responses and `IdTagInfo` are one [`declared_class!`] each, from their type's declaration.
 
 use pyo3::prelude::*;
 
 use crate::fault::error::{Fault, FaultKind, Res, Seg};
 use crate::ocpp::v16::decode::decimal;
 use crate::ocpp::v16::model::*;
+use crate::ocpp::v16::responses::*;
 
-use super::class::{py_class, Date, Enum, Int, IntWithin, One, Str, LIST};
+use super::class::{declared_class, py_class, Date, Enum, Int, IntWithin, One, Str, LIST};
 
 py_class! {
     /// `SampledValue` of OCPP 1.6: `value` is the decimal text exactly as sent (or the signed
@@ -83,25 +85,14 @@ py_class! {
     build { connector_id, id_tag, meter_start, reservation_id, timestamp }
 }
 
-py_class! {
+declared_class! {
     /// `IdTagInfo`: whether an `idTag` is authorized.
-    PyIdTagInfo("IdTagInfo"): IdTagInfo, v16;
-    (
-        status: "status" => Enum,
-        expiry_date = None: "expiryDate" => Date,
-        parent_id_tag = None: "parentIdTag" => Str(MAX_ID_TAG),
-    )
-    build { expiry_date, parent_id_tag, status }
+    PyIdTagInfo("IdTagInfo") = id_tag_info, v16
 }
 
-py_class! {
+declared_class! {
     /// The `StartTransaction` response: the transaction id the Central System assigns.
-    PyStartTransactionResponse("StartTransactionResponse"): StartTransactionResponse, v16;
-    (
-        id_tag_info: "idTagInfo" => One,
-        transaction_id: "transactionId" => Int,
-    )
-    build { id_tag_info, transaction_id }
+    PyStartTransactionResponse("StartTransactionResponse") = start_transaction_response, v16
 }
 
 py_class! {
@@ -140,13 +131,9 @@ fn without_hertz(s: StopTransactionRequest) -> Res<StopTransactionRequest> {
     Ok(s)
 }
 
-py_class! {
+declared_class! {
     /// The `StopTransaction` response.
-    PyStopTransactionResponse("StopTransactionResponse"): StopTransactionResponse, v16;
-    (
-        id_tag_info = None: "idTagInfo" => One,
-    )
-    build { id_tag_info }
+    PyStopTransactionResponse("StopTransactionResponse") = stop_transaction_response, v16
 }
 
 /// `warnings` and `unknown_properties` of a 1.6 request, as the 2.x requests have them, so

@@ -264,47 +264,6 @@ impl Decode for StartTransactionRequest {
     }
 }
 
-const ID_TAG_INFO_KEYS: &[&str] = &["expiryDate", "parentIdTag", "status"];
-
-impl Decode for IdTagInfo {
-    fn read(r: &mut Reader<'_>) -> Res<Self> {
-        r.begin_object();
-        let (mut expiry, mut parent, mut status) = (None, None, None);
-        fields!(r, ID_TAG_INFO_KEYS, {
-            0 => expiry = date_time(r),
-            1 => parent = string_max(r, MAX_ID_TAG).map(|s| s.into_owned()),
-            2 => status = enumerated::<AuthorizationStatus>(r),
-        });
-        Ok(IdTagInfo {
-            expiry_date: expiry,
-            parent_id_tag: parent,
-            status: status.ok_or_else(|| missing(r, "status"))?,
-        })
-    }
-}
-
-fn id_tag_info(r: &mut Reader<'_>) -> Res<IdTagInfo> {
-    expect_type(r, JsonType::Object)?;
-    IdTagInfo::read(r)
-}
-
-const START_RESPONSE_KEYS: &[&str] = &["idTagInfo", "transactionId"];
-
-impl Decode for StartTransactionResponse {
-    fn read(r: &mut Reader<'_>) -> Res<Self> {
-        r.begin_object();
-        let (mut info, mut transaction) = (None, None);
-        fields!(r, START_RESPONSE_KEYS, {
-            0 => info = id_tag_info(r),
-            1 => transaction = integer(r),
-        });
-        Ok(StartTransactionResponse {
-            id_tag_info: info.ok_or_else(|| missing(r, "idTagInfo"))?,
-            transaction_id: transaction.ok_or_else(|| missing(r, "transactionId"))?,
-        })
-    }
-}
-
 const STOP_KEYS: &[&str] = &[
     "idTag",
     "meterStop",
@@ -339,18 +298,5 @@ impl Decode for StopTransactionRequest {
             reason,
             transaction_data: data,
         })
-    }
-}
-
-const STOP_RESPONSE_KEYS: &[&str] = &["idTagInfo"];
-
-impl Decode for StopTransactionResponse {
-    fn read(r: &mut Reader<'_>) -> Res<Self> {
-        r.begin_object();
-        let mut info = None;
-        fields!(r, STOP_RESPONSE_KEYS, {
-            0 => info = id_tag_info(r),
-        });
-        Ok(StopTransactionResponse { id_tag_info: info })
     }
 }

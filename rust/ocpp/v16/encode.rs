@@ -68,29 +68,6 @@ impl Encode for StartTransactionRequest {
     }
 }
 
-impl Encode for IdTagInfo {
-    fn write(&self, out: &mut Vec<u8>) {
-        let mut o = Obj::open(out);
-        if let Some(t) = &self.expiry_date {
-            o.date_time("expiryDate", t);
-        }
-        if let Some(p) = &self.parent_id_tag {
-            o.str("parentIdTag", p);
-        }
-        o.str("status", self.status.as_str());
-        o.close();
-    }
-}
-
-impl Encode for StartTransactionResponse {
-    fn write(&self, out: &mut Vec<u8>) {
-        let mut o = Obj::open(out);
-        self.id_tag_info.write(o.key("idTagInfo"));
-        o.int("transactionId", self.transaction_id);
-        o.close();
-    }
-}
-
 impl Encode for StopTransactionRequest {
     fn write(&self, out: &mut Vec<u8>) {
         let mut o = Obj::open(out);
@@ -105,16 +82,6 @@ impl Encode for StopTransactionRequest {
         }
         if let Some(data) = &self.transaction_data {
             o.array("transactionData", data);
-        }
-        o.close();
-    }
-}
-
-impl Encode for StopTransactionResponse {
-    fn write(&self, out: &mut Vec<u8>) {
-        let mut o = Obj::open(out);
-        if let Some(info) = &self.id_tag_info {
-            info.write(o.key("idTagInfo"));
         }
         o.close();
     }

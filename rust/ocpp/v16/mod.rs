@@ -10,12 +10,15 @@
 //! - [`decode`]: JSON text to [`model`], validating as it reads (draft-04 integers, decimal
 //!   text of `value`).
 //! - [`encode`]: compact JSON in schema order.
+//! - [`responses`]: StartTransaction's and StopTransaction's responses and `IdTagInfo`, each
+//!   declared once (model, decoding and encoding together).
 //! - [`error`]: the ten 1.6J error codes and which one a fault gets.
 
 pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod model;
+pub mod responses;
 #[cfg(test)]
 mod tests;
 

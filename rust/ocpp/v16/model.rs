@@ -205,22 +205,6 @@ pub struct StartTransactionRequest {
     pub timestamp: DateTime,
 }
 
-/// `IdTagInfo`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct IdTagInfo {
-    pub expiry_date: Option<DateTime>,
-    pub parent_id_tag: Option<String>,
-    pub status: AuthorizationStatus,
-}
-
-/// The `StartTransaction` response payload.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StartTransactionResponse {
-    pub id_tag_info: IdTagInfo,
-    /// The transaction id the Central System assigns.
-    pub transaction_id: i64,
-}
-
 /// The `StopTransaction` request payload.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StopTransactionRequest {
@@ -231,10 +215,4 @@ pub struct StopTransactionRequest {
     pub transaction_id: i64,
     pub reason: Option<Reason>,
     pub transaction_data: Option<Vec<MeterValue>>,
-}
-
-/// The `StopTransaction` response payload.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct StopTransactionResponse {
-    pub id_tag_info: Option<IdTagInfo>,
 }

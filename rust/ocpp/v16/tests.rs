@@ -3,6 +3,7 @@
 
 use super::error::ErrorCode16::{self, *};
 use super::model::*;
+use super::responses::*;
 use crate::dialect::Dialect;
 use crate::fault::error::ErrorCode;
 use crate::ocpp::decode::{from_slice_in, Decode};
