@@ -79,12 +79,75 @@ impl<T: ToPy> ToPy for Vec<T> {
     }
 }
 
+/// A model type's annotation in `_core.pyi`: what a getter returns and what keyword
+/// construction takes. Each declared class lists its fields' annotations (`_stub_fields`) and
+/// `tests/test_stub_declarations.py` holds the stub to them.
+pub trait Annotation {
+    fn returned() -> String;
+    fn taken() -> String {
+        Self::returned()
+    }
+}
+
+macro_rules! annotation {
+    ($($t:ty => $returned:literal $(, $taken:literal)?;)*) => {$(
+        impl Annotation for $t {
+            fn returned() -> String {
+                $returned.into()
+            }
+            $(fn taken() -> String {
+                $taken.into()
+            })?
+        }
+    )*};
+}
+annotation!(
+    String => "str";
+    i64 => "int";
+    f64 => "float";
+    bool => "bool";
+    DateTime => "datetime", "datetime | str";
+    Box<CustomData> => "dict[str, Any]";
+);
+
+impl<T: Annotation> Annotation for Option<T> {
+    fn returned() -> String {
+        format!("{} | None", T::returned())
+    }
+    fn taken() -> String {
+        format!("{} | None", T::taken())
+    }
+}
+
+impl<T: Annotation> Annotation for Vec<T> {
+    fn returned() -> String {
+        format!("tuple[{}, ...]", T::returned())
+    }
+    fn taken() -> String {
+        format!("Sequence[{}]", T::taken())
+    }
+}
+
+/// The annotations of the model field `field` picks: (taken, returned).
+pub fn annotations<M, T: Annotation>(_field: fn(&M) -> &T) -> (String, String) {
+    (T::taken(), T::returned())
+}
+
 /// Schema enumerations are members of their Python enum (`ocpp_meter.enums`).
 macro_rules! enum_to_py {
     ($($t:ty => $members:ident),* $(,)?) => {$(
         impl ToPy for $t {
             fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 enum_to_py(py, &lookups::$members, *self)
+            }
+        }
+
+        impl Annotation for $t {
+            fn returned() -> String {
+                lookups::$members.class_name().into()
+            }
+            fn taken() -> String {
+                format!("{} | str", Self::returned())
             }
         }
     )*};
@@ -118,6 +181,12 @@ macro_rules! model_class {
             type Class = $class;
             fn of(class: &$class) -> &$model {
                 &class.inner
+            }
+        }
+
+        impl $crate::py::class::Annotation for $model {
+            fn returned() -> String {
+                <$class as pyo3::PyClass>::NAME.into()
             }
         }
 
@@ -337,6 +406,23 @@ macro_rules! py_class {
                 }
             )*
 
+            /// `(name, required, taken, returned)` of each keyword, in signature order: what
+            /// `_core.pyi` must say (`tests/test_stub_declarations.py`).
+            #[classattr]
+            fn _stub_fields() -> Vec<(&'static str, bool, String, String)> {
+                vec![$({
+                    let (taken, returned) = $crate::py::class::annotations(
+                        |m: &$model| &$crate::py::class::field!(m; $($mf)? $py),
+                    );
+                    (
+                        stringify!($py).trim_start_matches("r#"),
+                        $crate::py::class::py_class!(@required $($none)?),
+                        taken,
+                        returned,
+                    )
+                }),*]
+            }
+
             fn __repr__(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
                 $crate::py::methods::repr(
                     py,
@@ -357,6 +443,12 @@ macro_rules! py_class {
     };
     (@field $bf:ident $($bp:ident)?) => {
         $crate::py::class::pick!($($bp)? $bf)()?
+    };
+    (@required None) => {
+        false
+    };
+    (@required) => {
+        true
     };
     (@raise v16, $py:ident, $r:expr) => {
         $crate::py::methods::raise16($py, $r)

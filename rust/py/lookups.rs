@@ -17,6 +17,11 @@ pub struct EnumMembers {
 }
 
 impl EnumMembers {
+    /// The Python enum's name.
+    pub fn class_name(&self) -> &'static str {
+        self.class_name
+    }
+
     pub const fn new(class_name: &'static str) -> Self {
         EnumMembers {
             cell: PyOnceLock::new(),
