@@ -107,35 +107,25 @@ impl Kind<i64> for IntWithin {
     }
 }
 
-impl Kind<f64> for Number {
-    #[inline]
-    fn read(&self, r: &mut Reader<'_>) -> Res<f64> {
-        number(r)
-    }
-    fn put(&self, v: &f64, o: &mut Obj<'_>, key: &'static str) {
-        o.f64(key, *v);
-    }
+/// Kinds whose value one reader reads and one [`Obj`] method writes.
+macro_rules! plain_kind {
+    ($($kind:ident: $t:ty => $read:ident, $write:ident($($by:tt)?);)*) => {$(
+        impl Kind<$t> for $kind {
+            #[inline]
+            fn read(&self, r: &mut Reader<'_>) -> Res<$t> {
+                $read(r)
+            }
+            fn put(&self, v: &$t, o: &mut Obj<'_>, key: &'static str) {
+                o.$write(key, $($by)? v);
+            }
+        }
+    )*};
 }
-
-impl Kind<bool> for Bool {
-    #[inline]
-    fn read(&self, r: &mut Reader<'_>) -> Res<bool> {
-        boolean(r)
-    }
-    fn put(&self, v: &bool, o: &mut Obj<'_>, key: &'static str) {
-        o.bool(key, *v);
-    }
-}
-
-impl Kind<DateTime> for Date {
-    #[inline]
-    fn read(&self, r: &mut Reader<'_>) -> Res<DateTime> {
-        date_time(r)
-    }
-    fn put(&self, v: &DateTime, o: &mut Obj<'_>, key: &'static str) {
-        o.date_time(key, v);
-    }
-}
+plain_kind!(
+    Number: f64 => number, f64(*);
+    Bool: bool => boolean, bool(*);
+    Date: DateTime => date_time, date_time();
+);
 
 impl<T: WireEnum> Kind<T> for Enum {
     #[inline]

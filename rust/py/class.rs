@@ -474,55 +474,55 @@ macro_rules! py_class {
 }
 pub(crate) use py_class;
 
-/// The Python class of a type declared with [`crate::ocpp::declare::ocpp_type!`]: its field
-/// list (`$list!`) becomes a [`py_class!`] whose keywords are the required fields, then the
-/// optional ones (`= None`), each in declaration order, and whose constructor checks them in
-/// the order they are written in JSON, as decoding meets them. The field kinds and constants
-/// of the declaration are resolved where this is invoked: import the type's module and the
-/// kinds (`use super::class::*`) there.
+/// The Python classes of types declared with [`crate::ocpp::declare::ocpp_type!`], one entry
+/// each (`Class("Name") = type_list, flavor;`): the type's field list (`type_list!`) becomes a
+/// [`py_class!`] whose keywords are the required fields, then the optional ones (`= None`),
+/// each in declaration order, and whose constructor checks them in the order they are written
+/// in JSON, as decoding meets them. The field kinds and constants of the declaration are
+/// resolved where this is invoked: import the type's module and the kinds
+/// (`use super::class::*`) there.
 macro_rules! declared_class {
-    ($(#[$meta:meta])* $class:ident($name:literal) = $list:ident, $flavor:ident) => {
+    ($($(#[$meta:meta])* $class:ident($name:literal) = $list:ident, $flavor:ident;)+) => {$(
         $list!(declared_class { @fields [$(#[$meta])* $class($name), $flavor] });
-    };
-    (@fields [$($head:tt)*]; $model:ident; [$($json:ident)*];
+    )+};
+    // Without a `json(...)` order, the constructor checks the fields in declaration order.
+    (@fields $head:tt; $model:ident; [];
         $({ $since:ident $q:ident $f:ident $k:literal [$kind:expr] })*
     ) => {
         $crate::py::class::declared_class!(
-            @part [$($head)* $model] [$($json)*] [$($f)*] [] [] $({ $q $f $k [$kind] })*
+            @part $head $model [$($f)*] [] [] $({ $q $f $k [$kind] })*
         );
     };
-    (@part $head:tt $json:tt $all:tt [$($req:tt)*] $opt:tt
+    (@fields $head:tt; $model:ident; [$($json:ident)+];
+        $({ $since:ident $q:ident $f:ident $k:literal [$kind:expr] })*
+    ) => {
+        $crate::py::class::declared_class!(
+            @part $head $model [$($json)+] [] [] $({ $q $f $k [$kind] })*
+        );
+    };
+    // Required keywords first, then the optional ones.
+    (@part $head:tt $model:ident $build:tt [$($req:tt)*] $opt:tt
         { req $f:ident $k:literal [$kind:expr] } $($rest:tt)*
     ) => {
         $crate::py::class::declared_class!(
-            @part $head $json $all [$($req)* $f: $k => $kind,] $opt $($rest)*
+            @part $head $model $build [$($req)* $f: $k => $kind,] $opt $($rest)*
         );
     };
-    (@part $head:tt $json:tt $all:tt $req:tt [$($opt:tt)*]
+    (@part $head:tt $model:ident $build:tt $req:tt [$($opt:tt)*]
         { opt $f:ident $k:literal [$kind:expr] } $($rest:tt)*
     ) => {
         $crate::py::class::declared_class!(
-            @part $head $json $all $req [$($opt)* $f = None: $k => $kind,] $($rest)*
+            @part $head $model $build $req [$($opt)* $f = None: $k => $kind,] $($rest)*
         );
     };
-    (@part [$(#[$meta:meta])* $class:ident($name:literal), $flavor:ident $model:ident]
-        [] [$($f:ident)*] [$($req:tt)*] [$($opt:tt)*]
+    (@part [$(#[$meta:meta])* $class:ident($name:literal), $flavor:ident] $model:ident
+        [$($b:ident)*] [$($req:tt)*] [$($opt:tt)*]
     ) => {
         $crate::py::class::py_class! {
             $(#[$meta])*
             $class($name): $model, $flavor;
             ($($req)* $($opt)*)
-            build { $($f),* }
-        }
-    };
-    (@part [$(#[$meta:meta])* $class:ident($name:literal), $flavor:ident $model:ident]
-        [$($json:ident)+] $all:tt [$($req:tt)*] [$($opt:tt)*]
-    ) => {
-        $crate::py::class::py_class! {
-            $(#[$meta])*
-            $class($name): $model, $flavor;
-            ($($req)* $($opt)*)
-            build { $($json),* }
+            build { $($b),* }
         }
     };
 }

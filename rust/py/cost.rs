@@ -7,5 +7,5 @@ use super::class::*;
 
 declared_class! {
     /// `TransactionLimitType` (OCPP 2.1).
-    PyTransactionLimit("TransactionLimit") = transaction_limit, cost
+    PyTransactionLimit("TransactionLimit") = transaction_limit, cost;
 }

@@ -31,40 +31,19 @@ pub fn cost_details_arg(obj: &Bound<'_, PyAny>) -> Res<CostDetails> {
 
 declared_class! {
     /// `CostDimensionType` (OCPP 2.1): the volume of one dimension consumed in a period.
-    PyCostDimensionVolume("CostDimensionVolume") = cost_dimension, cost
-}
-
-declared_class! {
+    PyCostDimensionVolume("CostDimensionVolume") = cost_dimension, cost;
     /// `ChargingPeriodType` (OCPP 2.1).
-    PyChargingPeriod("ChargingPeriod") = charging_period, cost
-}
-
-declared_class! {
+    PyChargingPeriod("ChargingPeriod") = charging_period, cost;
     /// `TaxRateType` (OCPP 2.1).
-    PyTaxRate("TaxRate") = tax_rate, cost
-}
-
-declared_class! {
+    PyTaxRate("TaxRate") = tax_rate, cost;
     /// `PriceType` (OCPP 2.1).
-    PyPrice("Price") = price, cost
-}
-
-declared_class! {
+    PyPrice("Price") = price, cost;
     /// `TotalPriceType` (OCPP 2.1).
-    PyTotalPrice("TotalPrice") = total_price, cost
-}
-
-declared_class! {
+    PyTotalPrice("TotalPrice") = total_price, cost;
     /// `TotalCostType` (OCPP 2.1).
-    PyTotalCost("TotalCost") = total_cost, cost
-}
-
-declared_class! {
+    PyTotalCost("TotalCost") = total_cost, cost;
     /// `TotalUsageType` (OCPP 2.1).
-    PyTotalUsage("TotalUsage") = total_usage, cost
-}
-
-declared_class! {
+    PyTotalUsage("TotalUsage") = total_usage, cost;
     /// `CostDetailsType` (OCPP 2.1): the cost of a transaction as the station calculated it.
-    PyCostDetails("CostDetails") = cost_details, cost
+    PyCostDetails("CostDetails") = cost_details, cost;
 }

@@ -12,15 +12,9 @@ use super::class::*;
 
 declared_class! {
     /// `MessageContentType`: a message for the EV driver.
-    PyMessageContent("MessageContent") = message_content, dialect
-}
-
-declared_class! {
+    PyMessageContent("MessageContent") = message_content, dialect;
     /// `IdTokenInfoType`: the status of an id token, and what goes with it.
-    PyIdTokenInfo("IdTokenInfo") = id_token_info, dialect
-}
-
-declared_class! {
+    PyIdTokenInfo("IdTokenInfo") = id_token_info, dialect;
     /// The `TransactionEvent` CALLRESULT payload.
-    PyTransactionEventResponse("TransactionEventResponse") = transaction_event_response, dialect
+    PyTransactionEventResponse("TransactionEventResponse") = transaction_event_response, dialect;
 }

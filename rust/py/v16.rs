@@ -87,12 +87,12 @@ py_class! {
 
 declared_class! {
     /// `IdTagInfo`: whether an `idTag` is authorized.
-    PyIdTagInfo("IdTagInfo") = id_tag_info, v16
+    PyIdTagInfo("IdTagInfo") = id_tag_info, v16;
 }
 
 declared_class! {
     /// The `StartTransaction` response: the transaction id the Central System assigns.
-    PyStartTransactionResponse("StartTransactionResponse") = start_transaction_response, v16
+    PyStartTransactionResponse("StartTransactionResponse") = start_transaction_response, v16;
 }
 
 py_class! {
@@ -133,7 +133,7 @@ fn without_hertz(s: StopTransactionRequest) -> Res<StopTransactionRequest> {
 
 declared_class! {
     /// The `StopTransaction` response.
-    PyStopTransactionResponse("StopTransactionResponse") = stop_transaction_response, v16
+    PyStopTransactionResponse("StopTransactionResponse") = stop_transaction_response, v16;
 }
 
 /// `warnings` and `unknown_properties` of a 1.6 request, as the 2.x requests have them, so
