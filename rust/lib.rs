@@ -7,10 +7,11 @@
 //! - [`json`]: JSON text in and out, knowing no OCPP message: [`json::reader`] (the byte
 //!   cursor, reading in place), [`json::datetime`] (strict RFC 3339), [`json::value`] (the open
 //!   JSON of `customData` and CALLERROR details), [`json::writer`] (strings and numbers out).
-//! - [`ocpp`]: the message types by block and the passes they share: [`ocpp::model`] (the
-//!   `MeterValues` types, the enumerations, the schema's limits), [`ocpp::decode`] (the one
-//!   schema-driven pass from JSON text to the types, validating as it reads), [`ocpp::encode`]
-//!   (compact, deterministic JSON), [`ocpp::transaction_event`] and
+//! - [`ocpp`]: the message types by block and the passes they share: [`ocpp::declare`] (one
+//!   declaration per type: its model, decoder and encoder from one field list),
+//!   [`ocpp::model`] (the `MeterValues` types, the enumerations, the schema's limits),
+//!   [`ocpp::decode`] (the one schema-driven pass from JSON text to the types, validating as
+//!   it reads), [`ocpp::encode`] (compact, deterministic JSON), [`ocpp::transaction_event`] and
 //!   [`ocpp::transaction_event_response`], [`ocpp::cost`] (the cost details and transaction
 //!   limit OCPP 2.1 adds to both), [`ocpp::profile`] (the validation profiles), and
 //!   [`ocpp::schema`] (validation by the official schema itself, for the actions answered

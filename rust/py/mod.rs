@@ -1,8 +1,9 @@
 //! The Python binding: the only code that uses pyo3. `input` is the one gate for buffers,
 //! `errors` turns faults into `OcppError`, `args` checks Python arguments, `to_python` and
 //! `lookups` give Python values, `limits` the process-wide bounds. `class` declares a class over
-//! a model type once (`py_class!`: constructor, getters, `==`, `repr`, pickling) and `methods`
-//! holds what every class shares; the classes live in `sampled`, `meter`, `transaction`,
+//! a model type once (`py_class!`: constructor, getters, `==`, `repr`, pickling; for a type
+//! declared with `ocpp_type!`, `declared_class!` takes its field list from the declaration)
+//! and `methods` holds what every class shares; the classes live in `sampled`, `meter`, `transaction`,
 //! `transaction_response`, `cost`, `cost_details`, `v16` (OCPP 1.6J's) and `frames`. The
 //! classes on the hot paths (`sampled`, `meter`, `TransactionEventRequest`, `Transaction`,
 //! `IdToken`) stay written by hand: their getters read shared nodes or prebuilt member slots,
