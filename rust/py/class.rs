@@ -81,56 +81,83 @@ impl<T: ToPy> ToPy for Vec<T> {
 
 /// A model type's annotation in `_core.pyi`: what a getter returns and what keyword
 /// construction takes. Each declared class lists its fields' annotations (`_stub_fields`) and
-/// `tests/test_stub_declarations.py` holds the stub to them.
-pub trait Annotation {
-    fn returned() -> String;
-    fn taken() -> String {
-        Self::returned()
+/// `tests/test_stub_declarations.py` holds the stub to them. Data, rendered only when the
+/// class is created, so that the many field types add a constant each rather than code.
+#[derive(Clone, Copy)]
+pub enum Ann {
+    /// The same returned and taken.
+    Plain(&'static str),
+    /// Returned as the first, taken as the second.
+    Taken(&'static str, &'static str),
+    /// A Python enum (its name looked up): taken as a member or its wire string.
+    Enum(fn() -> &'static str),
+    /// `X | None`.
+    Optional(&'static Ann),
+    /// Returned as a tuple, taken as any sequence.
+    Items(&'static Ann),
+}
+
+impl Ann {
+    /// The annotation as the stub writes it, of a keyword (`taken`) or of a getter.
+    pub fn render(&self, taken: bool) -> String {
+        match *self {
+            Ann::Plain(name) => name.into(),
+            Ann::Taken(_, as_taken) if taken => as_taken.into(),
+            Ann::Taken(returned, _) => returned.into(),
+            Ann::Enum(name) if taken => format!("{} | str", name()),
+            Ann::Enum(name) => name().into(),
+            Ann::Optional(inner) => format!("{} | None", inner.render(taken)),
+            Ann::Items(inner) if taken => format!("Sequence[{}]", inner.render(taken)),
+            Ann::Items(inner) => format!("tuple[{}, ...]", inner.render(taken)),
+        }
     }
 }
 
+/// The [`Ann`] of a model type.
+pub trait Annotation {
+    const ANN: Ann;
+}
+
 macro_rules! annotation {
-    ($($t:ty => $returned:literal $(, $taken:literal)?;)*) => {$(
+    ($($t:ty => $ann:expr;)*) => {$(
         impl Annotation for $t {
-            fn returned() -> String {
-                $returned.into()
-            }
-            $(fn taken() -> String {
-                $taken.into()
-            })?
+            const ANN: Ann = $ann;
         }
     )*};
 }
 annotation!(
-    String => "str";
-    i64 => "int";
-    f64 => "float";
-    bool => "bool";
-    DateTime => "datetime", "datetime | str";
-    Box<CustomData> => "dict[str, Any]";
+    String => Ann::Plain("str");
+    i64 => Ann::Plain("int");
+    f64 => Ann::Plain("float");
+    bool => Ann::Plain("bool");
+    DateTime => Ann::Taken("datetime", "datetime | str");
+    Box<CustomData> => Ann::Plain("dict[str, Any]");
 );
 
 impl<T: Annotation> Annotation for Option<T> {
-    fn returned() -> String {
-        format!("{} | None", T::returned())
-    }
-    fn taken() -> String {
-        format!("{} | None", T::taken())
-    }
+    const ANN: Ann = Ann::Optional(&T::ANN);
 }
 
 impl<T: Annotation> Annotation for Vec<T> {
-    fn returned() -> String {
-        format!("tuple[{}, ...]", T::returned())
-    }
-    fn taken() -> String {
-        format!("Sequence[{}]", T::taken())
-    }
+    const ANN: Ann = Ann::Items(&T::ANN);
 }
 
-/// The annotations of the model field `field` picks: (taken, returned).
-pub fn annotations<M, T: Annotation>(_field: fn(&M) -> &T) -> (String, String) {
-    (T::taken(), T::returned())
+/// `_stub_fields` of a class: `(name, required, taken, returned)` per keyword.
+pub fn stub_fields(
+    fields: &[(&'static str, bool, Ann)],
+) -> Vec<(&'static str, bool, String, String)> {
+    fields
+        .iter()
+        .map(|&(name, required, ann)| {
+            let name = name.trim_start_matches("r#");
+            (name, required, ann.render(true), ann.render(false))
+        })
+        .collect()
+}
+
+/// The annotation of the model field `field` picks.
+pub fn annotation<M, T: Annotation>(_field: fn(&M) -> &T) -> Ann {
+    T::ANN
 }
 
 /// Schema enumerations are members of their Python enum (`ocpp_meter.enums`).
@@ -143,12 +170,7 @@ macro_rules! enum_to_py {
         }
 
         impl Annotation for $t {
-            fn returned() -> String {
-                lookups::$members.class_name().into()
-            }
-            fn taken() -> String {
-                format!("{} | str", Self::returned())
-            }
+            const ANN: Ann = Ann::Enum(|| lookups::$members.class_name());
         }
     )*};
 }
@@ -185,9 +207,8 @@ macro_rules! model_class {
         }
 
         impl $crate::py::class::Annotation for $model {
-            fn returned() -> String {
-                <$class as pyo3::PyClass>::NAME.into()
-            }
+            const ANN: $crate::py::class::Ann =
+                $crate::py::class::Ann::Plain(<$class as pyo3::PyClass>::NAME);
         }
 
         impl $crate::py::class::ToPy for $model {
@@ -410,17 +431,13 @@ macro_rules! py_class {
             /// `_core.pyi` must say (`tests/test_stub_declarations.py`).
             #[classattr]
             fn _stub_fields() -> Vec<(&'static str, bool, String, String)> {
-                vec![$({
-                    let (taken, returned) = $crate::py::class::annotations(
+                $crate::py::class::stub_fields(&[$((
+                    stringify!($py),
+                    $crate::py::class::py_class!(@required $($none)?),
+                    $crate::py::class::annotation(
                         |m: &$model| &$crate::py::class::field!(m; $($mf)? $py),
-                    );
-                    (
-                        stringify!($py).trim_start_matches("r#"),
-                        $crate::py::class::py_class!(@required $($none)?),
-                        taken,
-                        returned,
-                    )
-                }),*]
+                    ),
+                )),*])
             }
 
             fn __repr__(&self, py: pyo3::Python<'_>) -> pyo3::PyResult<String> {
