@@ -1,13 +1,14 @@
 //! One declaration per OCPP type: [`ocpp_type!`] writes, from one list of fields, the model
 //! struct, its decoder (one pass over the [`Reader`], constraints checked while reading, faults
 //! with the codes and JSON Pointers of [`crate::ocpp::decode`]) and its encoder; the Python
-//! binding writes its class from the same list (`py/declared.rs`). What a field is on the wire,
+//! binding writes its class from the same list (`declared_class!` in `py/class.rs`). What a field is on the wire,
 //! how it is read and written, is its [`Kind`]: one value per field that decoding, encoding and
 //! (in `py/`) keyword construction all use.
 //!
-//! The hot types (`SampledValue`, `MeterValue`, the requests, `Transaction`, `IdToken`) stay
-//! hand-written in `decode.rs` and `encode.rs`: their readers are tuned (key order hints,
-//! interning, inlining, a sidecar for rare fields) beyond what a generic declaration gives.
+//! The hot types (`SampledValue`, `MeterValue`, the requests, `Transaction`, `IdToken`, and
+//! 1.6's requests) stay hand-written: their readers are tuned (interning, inlining, borrowed
+//! strings, a sidecar for rare fields, 1.6's decimal text) beyond what a generic declaration
+//! gives.
 
 use crate::dialect::Dialect;
 use crate::fault::error::{Fault, FaultKind, Res, Seg};
@@ -206,7 +207,8 @@ pub(crate) fn unknown_here(key: &'static str, at: usize) -> Box<Fault> {
 }
 
 /// Declares an OCPP type once: its model struct, [`Decode`] and [`Encode`], and a macro
-/// `$list!` that hands the field list to a callback (the Python class, in `py/declared.rs`).
+/// `$list!` that hands the field list to a callback (the Python class: `declared_class!` in
+/// `py/class.rs`).
 ///
 /// ```text
 /// ocpp_type! {
@@ -357,3 +359,100 @@ macro_rules! ocpp_type {
     (@calls $o:ident [$($json:ident)+] [$($f:ident)*]) => { $($json(&mut $o);)+ };
 }
 pub(crate) use ocpp_type;
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::Dialect;
+    use crate::fault::error::ErrorCode::{self, *};
+    use crate::ocpp::decode::from_slice_in;
+    use crate::ocpp::encode::Encode;
+    use crate::ocpp::transaction_event_response::{MessageContent, TransactionEventResponse};
+
+    fn fault<T: crate::ocpp::decode::Decode + std::fmt::Debug>(
+        text: &str,
+        d: Dialect,
+    ) -> (ErrorCode, String) {
+        let f = from_slice_in::<T>(text.as_bytes(), false, d).unwrap_err();
+        (f.code(), f.pointer())
+    }
+
+    #[test]
+    fn declared_fields_are_written_in_the_json_order_and_read_in_any() {
+        // `json(...)`: customData first, 2.1's transactionLimit where 2.1's schema places it.
+        let text = r#"{"customData":{"vendorId":"v"},"totalCost":1.5,"chargingPriority":2,"idTokenInfo":{"status":"Accepted","evseId":[1]},"transactionLimit":{"maxTime":60},"updatedPersonalMessage":{"format":"UTF8","content":"x"},"updatedPersonalMessageExtra":[{"format":"ASCII","content":"y"}]}"#;
+        let r: TransactionEventResponse =
+            from_slice_in(text.as_bytes(), false, Dialect::V21).unwrap();
+        assert_eq!(std::str::from_utf8(&r.to_vec()).unwrap(), text);
+        let shuffled = r#"{"updatedPersonalMessageExtra":[{"content":"y","format":"ASCII"}],"transactionLimit":{"maxTime":60},"chargingPriority":2,"updatedPersonalMessage":{"content":"x","format":"UTF8"},"idTokenInfo":{"evseId":[1],"status":"Accepted"},"totalCost":1.5,"customData":{"vendorId":"v"}}"#;
+        let again: TransactionEventResponse =
+            from_slice_in(shuffled.as_bytes(), false, Dialect::V21).unwrap();
+        assert_eq!(again, r);
+    }
+
+    #[test]
+    fn declared_faults_have_the_hand_written_readers_codes_and_pointers() {
+        let cases: &[(&str, Dialect, ErrorCode, &str)] = &[
+            // Required fields are missed in declaration order, when the object closes.
+            (
+                r#"{}"#,
+                Dialect::V201,
+                OccurrenceConstraintViolation,
+                "/format",
+            ),
+            (
+                r#"{"content":"x"}"#,
+                Dialect::V201,
+                OccurrenceConstraintViolation,
+                "/format",
+            ),
+            (
+                r#"{"format":"UTF8"}"#,
+                Dialect::V201,
+                OccurrenceConstraintViolation,
+                "/content",
+            ),
+            // A fault inside a value comes before a missing property.
+            (
+                r#"{"format":"?"}"#,
+                Dialect::V201,
+                PropertyConstraintViolation,
+                "/format",
+            ),
+            (
+                r#"{"format":"UTF8","format":"UTF8","content":"x"}"#,
+                Dialect::V201,
+                PropertyConstraintViolation,
+                "/format",
+            ),
+            (
+                r#"{"format":"UTF8","content":1}"#,
+                Dialect::V201,
+                TypeConstraintViolation,
+                "/content",
+            ),
+            (
+                r#"{"format":"UTF8","content":"x","x":1}"#,
+                Dialect::V201,
+                ProtocolError,
+                "/x",
+            ),
+        ];
+        for (text, d, code, pointer) in cases {
+            assert_eq!(
+                fault::<MessageContent>(text, *d),
+                (*code, pointer.to_string()),
+                "{text}"
+            );
+        }
+        // A 2.1 property under 2.0.1 is an unknown one, found before a repeat of it.
+        let twice = r#"{"transactionLimit":{},"transactionLimit":{}}"#;
+        assert_eq!(
+            fault::<TransactionEventResponse>(twice, Dialect::V201),
+            (ProtocolError, "/transactionLimit".into())
+        );
+        assert_eq!(
+            fault::<TransactionEventResponse>(twice, Dialect::V21),
+            (PropertyConstraintViolation, "/transactionLimit".into())
+        );
+    }
+}
