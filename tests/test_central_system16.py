@@ -69,6 +69,7 @@ async def station_session(
     station_id: str,
     seeds: range,
     acknowledged: list[tuple[str, Any]] | None = None,
+    response_timeout: float = 15,
 ) -> tuple[Recorded, list[tuple[str, Any, Any]]]:
     """Boot, status, then per seed: Authorize, StartTransaction, three MeterValues,
     StopTransaction with transactionData, a heartbeat; the requests and their replies."""
@@ -77,7 +78,7 @@ async def station_session(
     async with connect(f"{url}/ocpp/{station_id}", subprotocols=SUBPROTOCOL) as ws:
         assert ws.subprotocol == "ocpp1.6"
         recorded = Recorded(ws)
-        station = ocpp.v16.ChargePoint(station_id, recorded, response_timeout=15)
+        station = ocpp.v16.ChargePoint(station_id, recorded, response_timeout=response_timeout)
         reader = asyncio.ensure_future(station.start())
 
         async def send(name: str, request: Any) -> Any:
@@ -150,12 +151,12 @@ def expected(
     return assigned(recorded.sent, answers, rows, events)
 
 
-def assigned(
-    sent: list[str], answers: list[tuple[str, Any, Any]], rows: list[Any], events: list[Any]
-) -> tuple[list[Any], list[Any]]:
-    """``rows`` and ``events`` (of the frames ``sent``) with what the endpoint assigns: the id
-    of each StartTransaction's answer, and the connector of its transaction to a
-    StopTransaction."""
+def assignments(
+    sent: list[str], answers: list[tuple[str, Any, Any]]
+) -> tuple[dict[str, str], dict[str, int | None]]:
+    """What the endpoint assigns to the frames ``sent`` (with their ``answers``), by message
+    id: to each StartTransaction the id its answer carried, to each StopTransaction the
+    connector of the StartTransaction it names."""
     calls = [json.loads(f) for f in sent]
     starts = [c for c in calls if c[2] == "StartTransaction"]
     ids = [str(reply.transaction_id) for name, _, reply in answers if name == "StartTransaction"]
@@ -166,6 +167,15 @@ def assigned(
         for c in calls
         if c[2] == "StopTransaction"
     }
+    return given, stops
+
+
+def assigned(
+    sent: list[str], answers: list[tuple[str, Any, Any]], rows: list[Any], events: list[Any]
+) -> tuple[list[Any], list[Any]]:
+    """``rows`` and ``events`` (of the frames ``sent``) with what the endpoint assigns (see
+    :func:`assignments`)."""
+    given, stops = assignments(sent, answers)
     rows = [
         _with_id(_with_id(r, TX_ROW, given.get(r[1])), CONNECTOR_ROW, stops.get(r[1])) for r in rows
     ]
