@@ -228,6 +228,35 @@ def test_16_ids_from_postgres_are_unique_across_gateways_resends_and_restarts(db
     assert sorted(events) == sorted((s, m, str(next(iter(v)))) for (s, m), v in given.items())
 
 
+def test_16_ids_stop_at_the_32_bit_bound(db: str) -> None:
+    """The last id 1.6's 32-bit ``transactionId`` holds is given; past it the station is
+    answered ``InternalError`` and nothing of the frame is stored."""
+    import adbc_driver_postgresql.dbapi as pgdb
+
+    store = PostgresStore(db)  # the migrations make the table
+    store.connect()
+    store.close()
+    with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE ocpp16_transactions ALTER COLUMN transaction_id"
+            f" RESTART WITH {MAX_TRANSACTION_ID}"
+        )
+
+    async def scenario() -> list[Any]:
+        async with (
+            in_process(ServeConfig(port=0, db=db)) as url,
+            connect(f"{url}/ocpp/LAST", subprotocols=SUBPROTOCOL) as ws,
+        ):
+            return [await raw(ws, start_frame(f"m{k}", seconds=k)) for k in range(2)]
+
+    last, past = run(scenario(), 60)
+    assert last[2]["transactionId"] == MAX_TRANSACTION_ID
+    assert past[:3] == [4, "m1", "InternalError"]
+    assert query(db, "SELECT message_id, transaction_id FROM transaction_events") == [
+        ("m0", str(MAX_TRANSACTION_ID))
+    ]
+
+
 def test_16_migration_below_an_applied_one_still_runs(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

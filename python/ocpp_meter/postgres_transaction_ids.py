@@ -20,14 +20,12 @@ before the endpoint answers.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import importlib
 import logging
 from typing import Any
 
-from .postgres_store import _bounded, _one_line
-from .transaction_ids import MAX_TRANSACTION_ID, check_transaction_id
+from .postgres_store import _bounded
+from .transaction_ids import BlockingTransactionIds, check_transaction_id
 
 __all__ = ["PostgresTransactionIds"]
 
@@ -46,16 +44,16 @@ _CONNECTOR = (
 )
 
 
-class PostgresTransactionIds:
+class PostgresTransactionIds(BlockingTransactionIds):
     """A :class:`~ocpp_meter.transaction_ids.TransactionIdSource` on one ADBC connection of
     its own (autocommit), used from one thread of its own; a broken connection is dropped and
     the next call connects again. The table is made by the store's migrations, so open the
     store first."""
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self._url = _bounded(url)
         self._connection: Any = None
-        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-txid")
 
     def _cursor(self) -> Any:
         if self._connection is None:
@@ -68,12 +66,13 @@ class PostgresTransactionIds:
             with self._cursor() as cursor:
                 cursor.execute(sql, parameters=parameters)
                 row = cursor.fetchone()
-        except Exception as error:
-            self._drop()
-            raise ConnectionError(_one_line(error)) from error
+        except Exception:
+            self.release()  # maybe broken: the next call connects again
+            raise
         return None if row is None else row[0]
 
-    def _drop(self) -> None:
+    def release(self) -> None:
+        """Close the connection (the next call connects again)."""
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
@@ -103,31 +102,5 @@ class PostgresTransactionIds:
     def connector_now(self, station_id: str, transaction_id: int) -> int | None:
         """The connector of ``station_id``'s transaction ``transaction_id``, if it was
         assigned here."""
-        if not 0 < transaction_id <= MAX_TRANSACTION_ID:
-            return None
         found = self._query(_CONNECTOR, (transaction_id, station_id))
         return None if found is None else int(found)
-
-    async def assign(
-        self,
-        station_id: str,
-        message_id: str,
-        started_at: str,
-        connector_id: int | None,
-        id_tag: str | None,
-    ) -> int:
-        """:meth:`assign_now` off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, self.assign_now, station_id, message_id, started_at, connector_id, id_tag
-        )
-
-    async def connector_of(self, station_id: str, transaction_id: int) -> int | None:
-        """:meth:`connector_now` off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, self.connector_now, station_id, transaction_id
-        )
-
-    async def aclose(self) -> None:
-        """Wait for the calls in progress, then close the connection."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._drop)
-        self._thread.shutdown(wait=True)

@@ -36,6 +36,7 @@ from typing import Protocol
 __all__ = [
     "CREATE_TRANSACTIONS_TABLE",
     "MAX_TRANSACTION_ID",
+    "BlockingTransactionIds",
     "TransactionIdSource",
     "TransactionIds",
     "check_transaction_id",
@@ -77,6 +78,62 @@ class TransactionIdSource(Protocol):
         """Release the source (assignments in progress finish first)."""
 
 
+class BlockingTransactionIds:
+    """A :class:`TransactionIdSource` over a database client that blocks: a subclass gives
+    :meth:`assign_now`, :meth:`connector_now` and :meth:`release`, and each runs on the
+    source's one thread of its own, off the event loop."""
+
+    def __init__(self) -> None:
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-txid")
+
+    def assign_now(
+        self,
+        station_id: str,
+        message_id: str,
+        started_at: str,
+        connector_id: int | None,
+        id_tag: str | None,
+    ) -> int:
+        """The id of this StartTransaction, durable: a new one, or the one it was given if
+        it was seen before."""
+        raise NotImplementedError
+
+    def connector_now(self, station_id: str, transaction_id: int) -> int | None:
+        """The connector of ``station_id``'s transaction ``transaction_id``, if this source
+        assigned it."""
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Close the database connection."""
+        raise NotImplementedError
+
+    async def assign(
+        self,
+        station_id: str,
+        message_id: str,
+        started_at: str,
+        connector_id: int | None,
+        id_tag: str | None,
+    ) -> int:
+        """:meth:`assign_now` off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, self.assign_now, station_id, message_id, started_at, connector_id, id_tag
+        )
+
+    async def connector_of(self, station_id: str, transaction_id: int) -> int | None:
+        """:meth:`connector_now` off the event loop (``None`` for an id no source gives)."""
+        if not 0 < transaction_id <= MAX_TRANSACTION_ID:
+            return None
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, self.connector_now, station_id, transaction_id
+        )
+
+    async def aclose(self) -> None:
+        """Wait for the calls in progress, then :meth:`release`."""
+        await asyncio.get_running_loop().run_in_executor(self._thread, self.release)
+        self._thread.shutdown(wait=True)
+
+
 CREATE_TRANSACTIONS_TABLE = """\
 CREATE TABLE IF NOT EXISTS ocpp16_transactions (
     transaction_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,7 +146,7 @@ CREATE TABLE IF NOT EXISTS ocpp16_transactions (
 )"""
 
 
-class TransactionIds:
+class TransactionIds(BlockingTransactionIds):
     """Assigns 1.6 transaction ids from ``ocpp16_transactions`` in the SQLite file ``path``,
     on a thread of its own (each assignment is a commit, synced by ``synchronous``)."""
 
@@ -105,7 +162,7 @@ class TransactionIds:
             self._connection.close()
             raise
         self._lock = threading.Lock()
-        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-txid")
+        super().__init__()
 
     def assign_now(
         self,
@@ -143,30 +200,9 @@ class TransactionIds:
                 raise
         return transaction_id
 
-    async def assign(
-        self,
-        station_id: str,
-        message_id: str,
-        started_at: str,
-        connector_id: int | None,
-        id_tag: str | None,
-    ) -> int:
-        """:meth:`assign_now` off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread,
-            self.assign_now,
-            station_id,
-            message_id,
-            started_at,
-            connector_id,
-            id_tag,
-        )
-
     def connector_now(self, station_id: str, transaction_id: int) -> int | None:
         """The connector of ``station_id``'s transaction ``transaction_id``, if this file
         assigned it."""
-        if not 0 < transaction_id <= MAX_TRANSACTION_ID:
-            return None
         with self._lock:
             row = self._connection.execute(
                 "SELECT connector_id FROM ocpp16_transactions "
@@ -175,18 +211,12 @@ class TransactionIds:
             ).fetchone()
         return None if row is None else row[0]
 
-    async def connector_of(self, station_id: str, transaction_id: int) -> int | None:
-        """:meth:`connector_now` off the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._thread, self.connector_now, station_id, transaction_id
-        )
-
-    async def aclose(self) -> None:
-        """:meth:`close`."""
-        self.close()
+    def release(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._connection.close()
 
     def close(self) -> None:
         """Wait for assignments in progress, then close the database."""
         self._thread.shutdown(wait=True)
-        with self._lock:
-            self._connection.close()
+        self.release()
