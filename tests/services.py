@@ -251,13 +251,32 @@ def nats_cluster() -> Iterator[NatsCluster]:
     """A started 3-node cluster, stopped (and its folder removed) afterwards."""
     require("nats-server", nats_binary() is not None, NATS_HINT)
     folder = _temp_folder()
-    cluster = NatsCluster(folder)
     try:
-        cluster.start()
-        yield cluster
+        cluster = _started_cluster(folder)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
     finally:
-        cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _started_cluster(folder: Path, attempts: int = 3) -> NatsCluster:
+    """A started cluster on free ports. A port is free when picked, but another process (a
+    test run beside this one) may bind it before the node does: the cluster then starts again
+    on new ports, ``attempts`` times at most."""
+    for attempt in range(attempts):
+        own = folder / f"attempt{attempt}"
+        own.mkdir()
+        cluster = NatsCluster(own)
+        try:
+            cluster.start()
+            return cluster
+        except AssertionError as error:
+            cluster.stop()
+            if "address already in use" not in str(error) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def postgres() -> Iterator[Postgres]:

@@ -16,8 +16,7 @@ from typing import Any
 
 import ocpp.v16
 import pytest
-from ocpp_meter import decode_batch
-from ocpp_meter.error_codes16 import ERROR_CODES_16
+from ocpp_meter import ErrorCode16, OcppError, decode_batch, decode_call, error_code_16
 from ocpp_meter.loadgen import LoadConfig, run_load
 from ocpp_meter.rows import COLUMNS, EVENT_COLUMNS
 from ocpp_meter.server import ServeConfig
@@ -30,6 +29,8 @@ SUBPROTOCOL: Any = ["ocpp1.6"]
 START = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 TX_ROW = COLUMNS.index("transaction_id")
 TX_EVENT = EVENT_COLUMNS.index("transaction_id")
+CONNECTOR_ROW = COLUMNS.index("connector_id")
+CONNECTOR_EVENT = EVENT_COLUMNS.index("connector_id")
 
 
 def stamp(seconds: float) -> str:
@@ -68,6 +69,7 @@ async def station_session(
     station_id: str,
     seeds: range,
     acknowledged: list[tuple[str, Any]] | None = None,
+    response_timeout: float = 15,
 ) -> tuple[Recorded, list[tuple[str, Any, Any]]]:
     """Boot, status, then per seed: Authorize, StartTransaction, three MeterValues,
     StopTransaction with transactionData, a heartbeat; the requests and their replies."""
@@ -76,7 +78,7 @@ async def station_session(
     async with connect(f"{url}/ocpp/{station_id}", subprotocols=SUBPROTOCOL) as ws:
         assert ws.subprotocol == "ocpp1.6"
         recorded = Recorded(ws)
-        station = ocpp.v16.ChargePoint(station_id, recorded, response_timeout=15)
+        station = ocpp.v16.ChargePoint(station_id, recorded, response_timeout=response_timeout)
         reader = asyncio.ensure_future(station.start())
 
         async def send(name: str, request: Any) -> Any:
@@ -142,21 +144,52 @@ def expected(
     recorded: Recorded, answers: list[tuple[str, Any, Any]], station_id: str
 ) -> tuple[list[Any], list[Any]]:
     """The rows and events of the meter frames sent, as the core decodes them, with each
-    StartTransaction's rows and event given the id its answer carried."""
+    StartTransaction's rows and event given the id its answer carried, and each
+    StopTransaction's the connector of the StartTransaction it names."""
     meter = [f for f in recorded.sent if json.loads(f)[2] in METER_ACTIONS]
     rows, events = as_stored(meter, station_id, "1.6")
-    started = [json.loads(f)[1] for f in recorded.sent if json.loads(f)[2] == "StartTransaction"]
+    return assigned(recorded.sent, answers, rows, events)
+
+
+def assignments(
+    sent: list[str], answers: list[tuple[str, Any, Any]]
+) -> tuple[dict[str, str], dict[str, int | None]]:
+    """What the endpoint assigns to the frames ``sent`` (with their ``answers``), by message
+    id: to each StartTransaction the id its answer carried, to each StopTransaction the
+    connector of the StartTransaction it names."""
+    calls = [json.loads(f) for f in sent]
+    starts = [c for c in calls if c[2] == "StartTransaction"]
     ids = [str(reply.transaction_id) for name, _, reply in answers if name == "StartTransaction"]
-    given = dict(zip(started, ids))
-    rows = [_with_id(r, TX_ROW, given.get(r[1])) for r in rows]
-    events = [_with_id(e, TX_EVENT, given.get(e[1])) for e in events]
+    given = {c[1]: i for c, i in zip(starts, ids)}
+    connector_of = {i: c[3]["connectorId"] for c, i in zip(starts, ids)}
+    stops = {
+        c[1]: connector_of.get(str(c[3]["transactionId"]))
+        for c in calls
+        if c[2] == "StopTransaction"
+    }
+    return given, stops
+
+
+def assigned(
+    sent: list[str], answers: list[tuple[str, Any, Any]], rows: list[Any], events: list[Any]
+) -> tuple[list[Any], list[Any]]:
+    """``rows`` and ``events`` (of the frames ``sent``) with what the endpoint assigns (see
+    :func:`assignments`)."""
+    given, stops = assignments(sent, answers)
+    rows = [
+        _with_id(_with_id(r, TX_ROW, given.get(r[1])), CONNECTOR_ROW, stops.get(r[1])) for r in rows
+    ]
+    events = [
+        _with_id(_with_id(e, TX_EVENT, given.get(e[1])), CONNECTOR_EVENT, stops.get(e[1]))
+        for e in events
+    ]
     return rows, events
 
 
 METER_ACTIONS = ("MeterValues", "StartTransaction", "StopTransaction")
 
 
-def _with_id(record: tuple[Any, ...], column: int, given: str | None) -> tuple[Any, ...]:
+def _with_id(record: tuple[Any, ...], column: int, given: Any) -> tuple[Any, ...]:
     if given is None:
         return record
     return (*record[:column], given, *record[column + 1 :])
@@ -191,9 +224,9 @@ def test_whole_sessions_are_answered_and_stored_in_the_2x_tables(tmp_path: Path)
     ]
     assert [r[COLUMNS.index("value")] for r in (first[0], first[-1])] == [0.0, 1000.0]
     assert len(first) == 1 + 9 + 3 + 1
-    # A StopTransaction names no connector: its rows have none.
-    connectors = {(r[2], r[COLUMNS.index("connector_id")]) for r in rows}
-    assert connectors == {("MeterValues", 1), ("StartTransaction", 1), ("StopTransaction", None)}
+    # A StopTransaction names no connector: its rows get the one of the transaction's start.
+    connectors = {(r[2], r[CONNECTOR_ROW]) for r in rows}
+    assert connectors == {("MeterValues", 1), ("StartTransaction", 1), ("StopTransaction", 1)}
     assert {r[COLUMNS.index("evse_id")] for r in rows} == {None}
     kw = next(r for r in first if r[COLUMNS.index("unit")] == "kW")
     assert kw[COLUMNS.index("normalized_unit")] == "W" and kw[COLUMNS.index("value")] == 7.1
@@ -204,7 +237,7 @@ def test_whole_sessions_are_answered_and_stored_in_the_2x_tables(tmp_path: Path)
     assert ended[EVENT_COLUMNS.index("stopped_reason")] == "EVDisconnected"
     assert ended[EVENT_COLUMNS.index("id_token")] == "TAG0"
     assert ended[EVENT_COLUMNS.index("meter_value_count")] == 4
-    assert events[0][EVENT_COLUMNS.index("connector_id")] == 1
+    assert [e[CONNECTOR_EVENT] for e in events] == [1] * 6
     sessions_of_the_store_are_billed_meter_stop_minus_meter_start(db, "MH16", ids)
 
 
@@ -256,9 +289,42 @@ async def raw(ws: ClientConnection, frame: str) -> Any:
     return json.loads(reply)
 
 
-def start_frame(message_id: str, seconds: int = 0, tag: str = "T") -> str:
-    payload = {"connectorId": 2, "idTag": tag, "meterStart": 5, "timestamp": stamp(seconds)}
+def start_frame(message_id: str, seconds: int = 0, tag: str = "T", connector: int = 2) -> str:
+    payload = {"connectorId": connector, "idTag": tag, "meterStart": 5, "timestamp": stamp(seconds)}
     return json.dumps([2, message_id, "StartTransaction", payload])
+
+
+def stop_frame(message_id: str, transaction_id: int) -> str:
+    payload = {"meterStop": 9, "timestamp": stamp(60), "transactionId": transaction_id}
+    return json.dumps([2, message_id, "StopTransaction", payload])
+
+
+async def stops_and_their_connectors(url: str) -> int:
+    """CS-A starts a transaction on connector 3 and stops it; CS-B sends a StopTransaction
+    naming CS-A's transaction, CS-A one naming an id never given. Every frame is acknowledged;
+    the id of CS-A's transaction."""
+    async with (
+        connect(f"{url}/ocpp/CS-A", subprotocols=SUBPROTOCOL) as a,
+        connect(f"{url}/ocpp/CS-B", subprotocols=SUBPROTOCOL) as b,
+    ):
+        started = await raw(a, start_frame("st", connector=3))
+        transaction_id = int(started[2]["transactionId"])
+        replies = [
+            await raw(a, stop_frame("sa", transaction_id)),
+            await raw(b, stop_frame("sb", transaction_id)),
+            await raw(a, stop_frame("sx", 2**31 - 1)),
+        ]
+    assert [r[0] for r in [started, *replies]] == [3] * 4
+    return transaction_id
+
+
+STOP_CONNECTORS = {
+    ("CS-A", "st", "Started", 3),
+    ("CS-A", "sa", "Ended", 3),  # its own transaction: the connector it started on
+    ("CS-B", "sb", "Ended", None),  # another station's id: not its connector to claim
+    ("CS-A", "sx", "Ended", None),  # an id never given
+}
+"""(station, message id, event type, connector) of :func:`stops_and_their_connectors`' events."""
 
 
 def test_transaction_ids_are_unique_across_reconnects_resends_and_restarts(
@@ -326,6 +392,33 @@ def test_the_accept_list_answers_invalid_and_still_assigns_the_id(tmp_path: Path
     assert len(stored(db, "transaction_events")) == 2
 
 
+def test_stop_transactions_get_the_connector_of_their_start(tmp_path: Path) -> None:
+    db = tmp_path / "m.sqlite"
+
+    async def scenario() -> int:
+        async with in_process(ServeConfig(port=0, db=str(db))) as url:
+            return await stops_and_their_connectors(url)
+
+    transaction_id = run(scenario())
+    with sqlite3.connect(db) as connection:
+        events = connection.execute(
+            "SELECT station_id, message_id, event_type, connector_id, transaction_id"
+            " FROM transaction_events"
+        ).fetchall()
+        rows = connection.execute(
+            "SELECT message_id, connector_id, context FROM sampled_values ORDER BY rowid"
+        ).fetchall()
+    assert {e[:4] for e in events} == STOP_CONNECTORS
+    assert {e[4] for e in events if e[1] in ("st", "sa", "sb")} == {str(transaction_id)}
+    # The rows (meterStart, meterStop) carry the same connector as their event.
+    assert rows == [
+        ("st", 3, "Transaction.Begin"),
+        ("sa", 3, "Transaction.End"),
+        ("sb", None, "Transaction.End"),
+        ("sx", None, "Transaction.End"),
+    ]
+
+
 # Each fault twice: in a schema action (answered by the station services) and in MeterValues
 # (answered by the core's 1.6 decoder); both must carry the same 1.6J code.
 MV = '{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[%s]}]}'
@@ -372,8 +465,69 @@ def test_errors_carry_the_16_codes_of_the_core(
 
     replies = run(scenario())
     assert [reply[:3] for reply in replies] == [[4, "f", code]] * 2
-    assert code in ERROR_CODES_16
     assert stored(db, "sampled_values") == []
+
+
+# The same fault in a 2.0.1 frame and in a 1.6 one: error_code_16 of the 2.0.1 error (its code
+# and fault type) is the code the core's 1.6 decoder gives, so an error the endpoint raises with
+# a 2.0.1 code goes out on a 1.6 connection as 1.6 would have it.
+MV20 = '{"evseId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[%s]}]}'
+SAME_FAULTS = [
+    ("FormationViolation", '[2,"f","MeterValues",{"x":1}]', '[2,"f","MeterValues",{"x":1}]'),
+    (
+        "OccurenceConstraintViolation",
+        '[2,"f","MeterValues",{"meterValue":[]}]',
+        '[2,"f","MeterValues",{"meterValue":[]}]',
+    ),
+    (
+        "TypeConstraintViolation",
+        '[2,"f","MeterValues",{"evseId":"1"}]',
+        '[2,"f","MeterValues",{"connectorId":"1"}]',
+    ),
+    (
+        "PropertyConstraintViolation",
+        '[2,"f","MeterValues",%s]' % (MV20 % '{"value":1,"measurand":"Parsec"}'),
+        '[2,"f","MeterValues",%s]' % (MV % '{"value":"1","measurand":"Parsec"}'),
+    ),
+    ("ProtocolError", '[2,"f","MeterValues",{},1]', '[2,"f","MeterValues",{},1]'),
+    ("FormationViolation", '[2,"f","MeterValues",[]]', '[2,"f","MeterValues",[]]'),
+    ("FormationViolation", '[2,"f",', '[2,"f",'),
+    ("FormationViolation", '[7,"f","MeterValues",{}]', '[7,"f","MeterValues",{}]'),
+    ("NotImplemented", '[2,"f","DataTransfer",{}]', '[2,"f","DataTransfer",{}]'),
+]
+
+
+@pytest.mark.parametrize(("code", "frame20", "frame16"), SAME_FAULTS)
+def test_error_code_16_maps_a_201_error_as_the_core_decodes_16(
+    code: str, frame20: str, frame16: str
+) -> None:
+    with pytest.raises(OcppError) as v201:
+        decode_call(frame20)
+    with pytest.raises(OcppError) as v16:
+        decode_call(frame16, dialect="1.6")
+    fault_type = v201.value.details.get("type")
+    assert fault_type == v16.value.details.get("type")
+    assert v16.value.code is ErrorCode16(code)
+    assert error_code_16(v201.value.code, fault_type) is ErrorCode16(code)
+    # By its code alone, and read as its wire string, the same when the fault type changes
+    # nothing (an unknown property is ProtocolError in 2.0.1 and FormationViolation in 1.6).
+    if fault_type not in ("unknown_property", "wrong_arity"):
+        assert error_code_16(v201.value.code.value) is ErrorCode16(code)
+
+
+def test_error_code_16_keeps_16_codes_and_refuses_others() -> None:
+    for member in ErrorCode16:
+        assert error_code_16(member) is member
+        assert error_code_16(member.value) is member
+    with pytest.raises(OcppError) as unknown:
+        error_code_16("NoSuchCode")
+    assert (unknown.value.code.value, unknown.value.path) == (
+        "PropertyConstraintViolation",
+        "/code",
+    )
+    with pytest.raises(OcppError) as wrong:
+        error_code_16("GenericError", 5)  # type: ignore[arg-type]
+    assert wrong.value.path == "/fault_type"
 
 
 def test_other_actions_and_broken_frames_keep_the_connection(tmp_path: Path) -> None:
@@ -417,14 +571,14 @@ def test_the_16_subprotocol_is_negotiated_and_narrowed(tmp_path: Path) -> None:
         return chosen, refused.value.response.status_code
 
     assert run(scenario()) == ("ocpp1.6", 400)
-    assert "1.6" in ServeConfig().served_dialects()
-    assert ServeConfig(db="postgresql://x/y").served_dialects() == ("2.0.1", "2.1")
+    # Every store assigns 1.6 transaction ids: SQLite, PostgreSQL and the broker.
     for config in (
-        ServeConfig(db="postgresql://x/y", dialects=("1.6",)),
-        ServeConfig(broker="nats://127.0.0.1:4222", dialects=("2.0.1", "1.6")),
+        ServeConfig(),
+        ServeConfig(db="postgresql://x/y"),
+        ServeConfig(broker="nats://127.0.0.1:4222"),
     ):
-        with pytest.raises(ValueError, match="1.6 needs a SQLite db"):
-            config.check()
+        assert config.served_dialects() == ("2.0.1", "2.1", "1.6")
+        config.check()
 
 
 def test_a_kill_mid_session_loses_nothing_acknowledged(tmp_path: Path) -> None:

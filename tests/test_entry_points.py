@@ -307,6 +307,23 @@ def test_ocpp16_frames_every_form() -> None:
             assert outcome(ocpp_meter.encode_call_result, "16-2", results[0].payload)
     error = outcome(ocpp_meter.encode_call_error, "m", "FormationViolation", "x", dialect="1.6")
     assert ocpp_meter.decode_message(error, dialect="1.6").code == "FormationViolation"
+    codes = [
+        outcome(ocpp_meter.error_code_16, code, fault_type)
+        for code, fault_type in (
+            ("ProtocolError", "unknown_property"),
+            (ocpp_meter.ErrorCode.RPC_FRAMEWORK_ERROR, None),
+            ("OccurenceConstraintViolation", "missing_property"),
+            ("NoSuchCode", None),
+            (5, None),
+            ("GenericError", 5),
+        )
+    ]
+    assert codes[:3] == ["FormationViolation", "FormationViolation", "OccurenceConstraintViolation"]
+    assert [c[:3] for c in codes[3:]] == [
+        ("error", "PropertyConstraintViolation", "/code"),
+        ("error", "TypeConstraintViolation", "/code"),
+        ("error", "TypeConstraintViolation", "/fault_type"),
+    ]
 
 
 def test_every_export_of_the_extension_is_reached() -> None:

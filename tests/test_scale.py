@@ -43,6 +43,8 @@ from ocpp_meter.postgres_store import (
 )
 from ocpp_meter.server import ServeConfig
 
+ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
+
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[services.NatsCluster]:
@@ -187,7 +189,7 @@ def test_store_migrates_once_types_partitions_and_stores_each_frame_once(
     monkeypatch.undo()
     store.connect()
     store.connect()  # a second start applies nothing again
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == ALL_VERSIONS
     assert query(db, "SELECT count(*) FROM pg_views WHERE viewname = 'session_energy'") == [(1,)]
     types = dict(
         query(
@@ -434,7 +436,7 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
         result = store.store_frames([replace(batch(pairs), actions=actions, dialect=dialect)])
         assert result.refused == [{}] and result.frames == len(own)
     store.close()
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == ALL_VERSIONS
     with sqlite3.connect(sqlite_path) as lite:
         drop_seq_no(lite)
     with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
@@ -493,7 +495,7 @@ def test_a_version_2_store_gets_the_view_that_orders_readings_without_seq_no_by_
     store = PostgresStore(db)
     store.connect()
     store.close()
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == ALL_VERSIONS
     (after,) = sessions()
     assert energy_of(after) == NO_SEQ_NO_ENERGY
     assert after._replace(start_register_wh=None, end_register_wh=None, energy_wh=None,

@@ -58,6 +58,7 @@ from ._core import (
     encode_call_error,
     encode_call_result,
     encode_schema_call_result,
+    error_code_16,
     set_batch_buffer_pool_limit,
     validate_payload,
 )
@@ -109,6 +110,7 @@ if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type che
     from . import bench as bench
     from . import broker as broker
     from . import broker_publisher as broker_publisher
+    from . import broker_transaction_ids as broker_transaction_ids
     from . import capture as capture
     from . import cli as cli
     from . import convert as convert
@@ -117,6 +119,7 @@ if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type che
     from . import mobilityhouse as mobilityhouse
     from . import postgres_sink as postgres_sink
     from . import postgres_store as postgres_store
+    from . import postgres_transaction_ids as postgres_transaction_ids
     from . import rows as rows
     from . import samples as samples
     from . import security as security
@@ -133,13 +136,13 @@ SUBMODULES: tuple[str, ...] = (
     "bench",
     "broker",
     "broker_publisher",
+    "broker_transaction_ids",
     "capture",
     "central_system16",
     "cli",
     "convert",
     "dispatch",
     "enums",
-    "error_codes16",
     "errors",
     "feature",
     "limits",
@@ -149,6 +152,7 @@ SUBMODULES: tuple[str, ...] = (
     "postgres_sessions",
     "postgres_sink",
     "postgres_store",
+    "postgres_transaction_ids",
     "response_rules",
     "rows",
     "samples",
@@ -267,6 +271,7 @@ __all__ = [
     "encode_call_error",
     "encode_call_result",
     "encode_schema_call_result",
+    "error_code_16",
     "get_limits",
     "new_meter_values_request",
     "new_meter_values_response",

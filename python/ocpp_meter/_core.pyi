@@ -1417,6 +1417,19 @@ def encode_call_error(
     ``""``; no details: ``{}``). Under ``dialect="1.6"`` the code is one of OCPP-J 1.6's
     (:class:`ErrorCode16`), spelled as that specification spells it."""
 
+def error_code_16(
+    code: ErrorCode | ErrorCode16 | str, fault_type: str | None = None
+) -> ErrorCode16:
+    """The OCPP 1.6J code of an error raised with ``code`` whose ``details["type"]`` is
+    ``fault_type``, by the core's rule for its own 1.6 faults: a frame with too few or too
+    many elements (``wrong_arity``) is a ``ProtocolError``; an unknown property
+    (``unknown_property``), ``FormatViolation``, ``RpcFrameworkError`` and
+    ``MessageTypeNotSupported`` a ``FormationViolation``; ``OccurrenceConstraintViolation``
+    1.6's ``OccurenceConstraintViolation``; the other codes the same in both versions. A code
+    only 1.6 spells (``FormationViolation``, ``OccurenceConstraintViolation``) is itself; an
+    unknown code raises :class:`OcppError`. For an :class:`OcppError` ``e`` raised with a 2.0.1
+    code on a 1.6 connection: ``error_code_16(e.code, e.details.get("type"))``."""
+
 SchemaAction: TypeAlias = Literal[
     "Authorize", "BootNotification", "Heartbeat", "StatusNotification"
 ]

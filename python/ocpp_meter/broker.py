@@ -9,7 +9,11 @@ subject per station, so a station's frames stay in order), with the headers:
   deduplication window, and the store drops it after that;
 - ``Ocpp-Station`` (percent-encoded UTF-8), ``Ocpp-Message-Id``, ``Ocpp-Action``,
   ``Ocpp-Dialect``, ``Ocpp-Profile``, and ``Ocpp-Received`` (microseconds since the Unix epoch,
-  UTC).
+  UTC);
+- on an OCPP 1.6 StartTransaction, ``Ocpp-Transaction-Id``: the id the gateway answered with
+  (:mod:`ocpp_meter.broker_transaction_ids`), which the worker gives the frame's rows and event
+  record (the request has none); on a StopTransaction, ``Ocpp-Connector-Id`` when the gateway
+  knows the transaction's connector (the request names none).
 
 Workers (``ocpp-meter worker``) share the durable pull consumer :data:`DURABLE`. A frame that
 cannot be stored is published to ``ocpp.dead.<station>`` on the stream :data:`DEAD_STREAM`
@@ -34,12 +38,14 @@ __all__ = [
     "DEAD_SUBJECT_PREFIX",
     "DURABLE",
     "HEADER_ACTION",
+    "HEADER_CONNECTOR_ID",
     "HEADER_DEAD_REASON",
     "HEADER_DIALECT",
     "HEADER_MESSAGE_ID",
     "HEADER_PROFILE",
     "HEADER_RECEIVED",
     "HEADER_STATION",
+    "HEADER_TRANSACTION_ID",
     "STREAM",
     "SUBJECT_PREFIX",
     "broker_servers",
@@ -65,6 +71,8 @@ HEADER_DIALECT = "Ocpp-Dialect"
 HEADER_PROFILE = "Ocpp-Profile"
 HEADER_RECEIVED = "Ocpp-Received"
 HEADER_DEAD_REASON = "Ocpp-Dead-Reason"
+HEADER_TRANSACTION_ID = "Ocpp-Transaction-Id"
+HEADER_CONNECTOR_ID = "Ocpp-Connector-Id"
 DUPLICATE_WINDOW = 120.0
 """Seconds JetStream remembers a ``Nats-Msg-Id`` (its default)."""
 

@@ -9,6 +9,11 @@ unavailable, send it again"): the station gets that CALLERROR and keeps the fram
 again; no CALLRESULT ever leaves for a frame the stream does not hold. The retry carries the
 same ``Nats-Msg-Id`` (the frame's identity), so a publish that did land before its ack was lost
 is not stored twice.
+
+A 1.6 StartTransaction's assigned id and a StopTransaction's connector, when the endpoint gave
+them (:class:`~ocpp_meter.sinks.ReceivedFrame`), travel as the headers ``Ocpp-Transaction-Id``
+and ``Ocpp-Connector-Id``; :meth:`BrokerPublisher.transaction_ids` is the id source of the
+gateway's 1.6 stations, on the same connection.
 """
 
 from __future__ import annotations
@@ -18,16 +23,19 @@ from typing import Any
 
 from .broker import (
     HEADER_ACTION,
+    HEADER_CONNECTOR_ID,
     HEADER_DIALECT,
     HEADER_MESSAGE_ID,
     HEADER_PROFILE,
     HEADER_RECEIVED,
     HEADER_STATION,
+    HEADER_TRANSACTION_ID,
     connect,
     ensure_streams,
     station_header,
     station_subject,
 )
+from .broker_transaction_ids import BrokerTransactionIds
 from .enums import ErrorCode
 from .errors import OcppError
 from .postgres_store import frame_identity
@@ -75,6 +83,10 @@ class BrokerPublisher:
             HEADER_PROFILE: received.profile,
             HEADER_RECEIVED: str(received.received_at),
         }
+        if received.transaction_id is not None:
+            headers[HEADER_TRANSACTION_ID] = received.transaction_id
+        if received.connector_id is not None:
+            headers[HEADER_CONNECTOR_ID] = str(received.connector_id)
         try:
             ack = await self._js.publish(
                 station_subject(station_id), received.frame, timeout=self.timeout, headers=headers
@@ -89,6 +101,10 @@ class BrokerPublisher:
         if getattr(ack, "duplicate", False):
             self.duplicates += 1
         self.published += 1
+
+    async def transaction_ids(self, replicas: int = 3) -> BrokerTransactionIds:
+        """The 1.6 transaction id source in the broker, on this publisher's connection."""
+        return await BrokerTransactionIds.open(self._nc, replicas=replicas, timeout=self.timeout)
 
     async def aclose(self) -> None:
         # Every store() has returned (the server waits for them): nothing is left in flight.

@@ -9,13 +9,14 @@ Heartbeat,           checked against its 1.6 schema: ``Accepted`` with the heart
 StatusNotification,  the time, ``{}``, and ``idTagInfo.status`` by the accept policy
 Authorize            (``Accepted``, or ``Invalid`` for a tag off the accept list)
 MeterValues          ``{}`` once its readings are committed
-StartTransaction     ``transactionId`` (assigned by :class:`~ocpp_meter.transaction_ids.
-                     TransactionIds`: unique across reconnects and restarts) and ``idTagInfo``
-                     by the accept policy, once its ``meterStart`` reading and its ``Started``
-                     event record, both with that id, are committed
+StartTransaction     ``transactionId`` (assigned by a :class:`~ocpp_meter.transaction_ids.
+                     TransactionIdSource`: unique across reconnects, restarts and gateways)
+                     and ``idTagInfo`` by the accept policy, once its ``meterStart`` reading
+                     and its ``Started`` event record, both with that id, are durable
 StopTransaction      ``idTagInfo`` by the accept policy when it names an ``idTag`` (else
                      ``{}``), once its ``transactionData`` and ``meterStop`` readings and its
-                     ``Ended`` event record are committed
+                     ``Ended`` event record are durable, with the connector of the
+                     transaction when the source assigned its id
 any other action     ``NotImplemented``
 ===================  ===========================================================================
 
@@ -26,6 +27,12 @@ core's CALLERROR, with the OCPP 1.6J code as that specification spells it
 (``FormationViolation``, ``OccurenceConstraintViolation``...), and nothing of it is stored. A
 StartTransaction refused by the accept policy still gets its id and is stored: the station
 reports it and will stop it, and the operator sees that it happened.
+
+A StopTransaction names its transaction but not its connector; the id source knows the
+connector of each id it gave (to that station), and the StopTransaction's rows and event
+record get it, so a connector's readings are all found by ``connector_id``. An id the source
+did not give that station (another source's, a station's own invention) leaves them without
+one, as does a source that cannot be asked (logged; the frame is still stored).
 """
 
 from __future__ import annotations
@@ -36,9 +43,17 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ._core import BatchResult, decode_batch, encode_call_error
-from .enums import ErrorCode
-from .error_codes16 import encode_call_error_16, error_code_16
+from ._core import (
+    BatchResult,
+    IdTagInfo,
+    StartTransactionResponse,
+    StopTransactionResponse,
+    decode_batch,
+    encode_call_error,
+    encode_call_result,
+    error_code_16,
+)
+from .enums import ErrorCode, ErrorCode16
 from .errors import OcppError
 from .logsafe import DESCRIPTION_CHARS, excerpt
 from .rows import EVENT_COLUMNS
@@ -48,7 +63,7 @@ if TYPE_CHECKING:
     from ._core import Buffer
     from .sinks import FrameSink
     from .station_services import StationServices
-    from .transaction_ids import TransactionIds
+    from .transaction_ids import TransactionIdSource
 
 __all__ = ["CentralSystem16"]
 
@@ -68,7 +83,7 @@ class CentralSystem16:
         self,
         sink: FrameSink,
         services: StationServices,
-        transaction_ids: TransactionIds,
+        transaction_ids: TransactionIdSource,
         *,
         offload_threshold: int = OFFLOAD_THRESHOLD,
     ) -> None:
@@ -94,14 +109,9 @@ class CentralSystem16:
             return await self._store(station_id, message_id, "MeterValues", reply)
         event = next(iter(result.events.sql_parameters()))
         message_id = event[_EVENT["message_id"]]
-        id_tag = event[_EVENT["id_token"]]
         if event[_EVENT["event_type"]] == "Started":
             return await self._start(station_id, message_id, event)
-        reply = None
-        if id_tag is not None:
-            status = self.services.id_token_status(id_tag, "1.6")
-            reply = _call_result(message_id, {"idTagInfo": {"status": status}})
-        return await self._store(station_id, message_id, "StopTransaction", reply)
+        return await self._stop(station_id, message_id, event)
 
     def _rejected(self, station_id: str, data: bytes, result: BatchResult) -> bytes | None:
         _, message_id, code, description, path = next(iter(result.errors.sql_parameters()))
@@ -144,22 +154,51 @@ class CentralSystem16:
             id_tag,
             status,
         )
-        reply = _call_result(
-            message_id, {"idTagInfo": {"status": status}, "transactionId": transaction_id}
+        reply = encode_call_result(
+            message_id, StartTransactionResponse(IdTagInfo(status), transaction_id)
         )
-        received = received_frame.get()
-        token = None
-        if received is not None:
-            token = received_frame.set(replace(received, transaction_id=str(transaction_id)))
+        return await self._store(
+            station_id, message_id, "StartTransaction", reply, transaction_id=str(transaction_id)
+        )
+
+    async def _stop(self, station_id: str, message_id: str, event: tuple[Any, ...]) -> bytes:
+        id_tag = event[_EVENT["id_token"]]
+        info = None if id_tag is None else IdTagInfo(self.services.id_token_status(id_tag, "1.6"))
+        reply = encode_call_result(message_id, StopTransactionResponse(info))
+        connector_id = await self._connector_of(station_id, event[_EVENT["transaction_id"]])
+        return await self._store(
+            station_id, message_id, "StopTransaction", reply, connector_id=connector_id
+        )
+
+    async def _connector_of(self, station_id: str, transaction_id: str) -> int | None:
         try:
-            return await self._store(station_id, message_id, "StartTransaction", reply)
-        finally:
-            if token is not None:
-                received_frame.reset(token)
+            return await self.transaction_ids.connector_of(station_id, int(transaction_id))
+        except Exception as error:  # noqa: BLE001 - the stop is stored without its connector
+            logger.warning(
+                "station %r: connector of transaction %s unknown (%s: %s)",
+                station_id,
+                excerpt(transaction_id),
+                type(error).__name__,
+                excerpt(str(error), DESCRIPTION_CHARS),
+            )
+            return None
 
     async def _store(
-        self, station_id: str, message_id: str, action: str, reply: bytes | None
+        self,
+        station_id: str,
+        message_id: str,
+        action: str,
+        reply: bytes,
+        **assigned: Any,
     ) -> bytes:
+        """Store the frame being handled, with what the endpoint ``assigned`` it (the
+        :class:`~ocpp_meter.sinks.ReceivedFrame` fields ``transaction_id``, ``connector_id``);
+        ``reply`` once it is durable, else the CALLERROR the station retries on."""
+        received = received_frame.get()
+        assigned = {name: value for name, value in assigned.items() if value is not None}
+        token = None
+        if received is not None and assigned:
+            token = received_frame.set(replace(received, **assigned))
         try:
             await self.sink.store(station_id, message_id, action, None)
         except OcppError as error:
@@ -170,25 +209,21 @@ class CentralSystem16:
                 excerpt(message_id),
                 excerpt(error.description, DESCRIPTION_CHARS),
             )
-            return encode_call_error_16(message_id, error_code_16(error), error.description, {})
+            code = error_code_16(error.code, error.details.get("type"))
+            return encode_call_error(message_id, code, error.description, {}, dialect="1.6")
         except Exception:  # a failing store must not take the connection down
             logger.exception("station %r: %s %r not stored", station_id, action, message_id)
             return _internal_error(message_id, action)
-        return reply if reply is not None else _call_result(message_id, {})
+        finally:
+            if token is not None:
+                received_frame.reset(token)
+        return reply
 
 
 def _decode(station_id: str, data: bytes) -> BatchResult:
     return decode_batch([data], station_id, threads=1, dialect="1.6")
 
 
-def _call_result(message_id: str, payload: dict[str, Any]) -> bytes:
-    # The message id is one the core read and checked; the payloads are the few fixed shapes
-    # of this module, valid against the 1.6 response schemas (tests/test_central_system16.py
-    # checks each with the mobilityhouse library's validation).
-    return json.dumps([3, message_id, payload], separators=(",", ":")).encode()
-
-
 def _internal_error(message_id: str, action: str) -> bytes:
-    return encode_call_error(
-        message_id, ErrorCode.INTERNAL_ERROR, f"internal error while handling {action}", {}
-    )
+    description = f"internal error while handling {action}"
+    return encode_call_error(message_id, ErrorCode16.INTERNAL_ERROR, description, {}, dialect="1.6")

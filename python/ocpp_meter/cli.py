@@ -336,8 +336,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="2.0.1|2.1|1.6",
         help="an OCPP dialect to serve, i.e. a subprotocol to accept (ocpp2.0.1, ocpp2.1, "
-        "ocpp1.6); repeatable, or a comma list such as 2.0.1,2.1; default all three (1.6 needs "
-        "a SQLite --db: its transaction ids are assigned there)",
+        "ocpp1.6); repeatable, or a comma list such as 2.0.1,2.1; default all three",
     )
     _add_profile(serve)
     serve.add_argument(

@@ -77,7 +77,7 @@ class PostgresSink:
             received, message_id, action, _ = pending
             key = (received.dialect, received.profile)
             if key not in groups:
-                groups[key] = (FrameBatch([], [], [], [], [], *key, []), [])
+                groups[key] = (FrameBatch([], [], [], [], [], *key, [], [], []), [])
             frames, members = groups[key]
             frames.frames.append(received.frame)
             frames.station_ids.append(received.station_id)
@@ -86,6 +86,9 @@ class PostgresSink:
             frames.received_at.append(received.received_at)
             assert frames.actions is not None
             frames.actions.append(action)
+            assert frames.transaction_ids is not None and frames.connector_ids is not None
+            frames.transaction_ids.append(received.transaction_id)
+            frames.connector_ids.append(received.connector_id)
             members.append(pending)
         try:
             result = await self._in_thread(

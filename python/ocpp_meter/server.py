@@ -6,8 +6,7 @@ into SQLite.
 - A station connects to ``ws://HOST:PORT/<anything>/<station id>``; the id is the URL's last
   path segment, percent-decoded (1 to 48 characters, as OCPP-J allows).
 - The handshake must offer a subprotocol the endpoint allows: ``ocpp2.1``, ``ocpp2.0.1`` or
-  ``ocpp1.6`` (all three by default with a SQLite ``db``, the first two with PostgreSQL or a
-  broker; :attr:`ServeConfig.dialects` narrows them). The endpoint takes the first
+  ``ocpp1.6`` (all three by default; :attr:`ServeConfig.dialects` narrows them). The endpoint takes the first
   subprotocol of the client's ``Sec-WebSocket-Protocol`` list that it allows, since a client
   lists them in its order of preference (RFC 6455, section 4.1); a handshake offering none of
   them is refused with HTTP 400. Every frame of the connection is then decoded in the dialect
@@ -28,9 +27,10 @@ into SQLite.
   of the error table (README, *Errors*); the connection stays open either way.
 - An ``ocpp1.6`` connection is answered by :class:`~ocpp_meter.central_system16.CentralSystem16`:
   BootNotification, Heartbeat, StatusNotification, Authorize as above (1.6 shapes), MeterValues,
-  StartTransaction (with a ``transactionId`` the endpoint assigns, unique across reconnects and
-  restarts: :mod:`ocpp_meter.transaction_ids`) and StopTransaction stored in the same tables as
-  2.0.1's, each acknowledged once committed; errors carry the OCPP 1.6J codes.
+  StartTransaction (with a ``transactionId`` the endpoint assigns, unique across reconnects,
+  restarts and gateways: from the SQLite file, the PostgreSQL database or the broker, see
+  :mod:`ocpp_meter.transaction_ids`) and StopTransaction stored in the same tables as 2.0.1's,
+  each acknowledged once durable; errors carry the OCPP 1.6J codes.
 - Sizes: a frame over ``max_frame_bytes`` gets the core's CALLERROR (``FormatViolation`` with its
   message id when its first KiB holds one) up to the WebSocket layer's limit,
   :attr:`ServeConfig.transport_limit` (``max_message_bytes``, by default ``max_frame_bytes`` and a
@@ -85,13 +85,13 @@ from ._core import (
     TransactionEventResponse,
     decode_message,
     encode_call_error,
+    error_code_16,
 )
 from .admission import Admission, AdmissionLimits, AdmittedConnection, Refusal
 from .broker import broker_servers, until_stopped
 from .central_system16 import CentralSystem16
 from .dispatch import DIALECTS, Dispatcher, current_call
 from .enums import ErrorCode
-from .error_codes16 import code_16, encode_call_error_16
 from .errors import OcppError
 from .limits import set_limits
 from .logsafe import RefusalLog, excerpt
@@ -105,7 +105,7 @@ from .security import (
 )
 from .sinks import FrameSink, ReceivedFrame, open_sink, received_frame
 from .station_services import DEFAULT_HEARTBEAT_INTERVAL, StationServices
-from .transaction_ids import TransactionIds
+from .transaction_ids import TransactionIds, TransactionIdSource
 
 if TYPE_CHECKING:
     from ._core import BatchDialect, Profile
@@ -139,8 +139,7 @@ SUBPROTOCOL_OF_DIALECT: dict[BatchDialect, str] = {
 """The WebSocket subprotocol of each OCPP dialect (OCPP-J: ``ocpp`` and the version)."""
 DIALECT_OF_SUBPROTOCOL: dict[str, BatchDialect] = {v: k for k, v in SUBPROTOCOL_OF_DIALECT.items()}
 SERVED_DIALECTS: tuple[BatchDialect, ...] = (*DIALECTS, "1.6")
-"""The dialects ``serve`` can serve: 1.6 only with a SQLite ``db`` (its transaction ids are
-assigned there)."""
+"""The dialects ``serve`` can serve, with any store."""
 RECEIVE_QUEUE_FRAMES = 4
 """Frames a connection buffers beyond the one being handled before it stops reading."""
 LISTEN_BACKLOG = 1024
@@ -170,10 +169,10 @@ def binary_reply(station_id: str, message: bytes, dialect: BatchDialect = "2.0.1
     if message_type != 2:
         return None
     description = "binary WebSocket message: OCPP-J frames are text"
+    code = ErrorCode.RPC_FRAMEWORK_ERROR
     if dialect == "1.6":
-        code = code_16(ErrorCode.RPC_FRAMEWORK_ERROR)
-        return encode_call_error_16(message_id, code, description, {})
-    return encode_call_error(message_id, ErrorCode.RPC_FRAMEWORK_ERROR, description, {})
+        return encode_call_error(message_id, error_code_16(code), description, {}, dialect="1.6")
+    return encode_call_error(message_id, code, description, {})
 
 
 def station_id_from_path(path: str, *, basic_auth: bool = False) -> str | None:
@@ -291,11 +290,10 @@ class ServeConfig:
     ``None``: every one the store takes (:meth:`served_dialects`)."""
 
     def served_dialects(self) -> tuple[BatchDialect, ...]:
-        """The dialects served: :attr:`dialects`, or by default 2.0.1, 2.1 and, with a SQLite
-        ``db``, 1.6."""
+        """The dialects served: :attr:`dialects`, or by default 2.0.1, 2.1 and 1.6."""
         if self.dialects is not None:
             return tuple(self.dialects)
-        return SERVED_DIALECTS if self._sqlite else DIALECTS
+        return SERVED_DIALECTS
 
     @property
     def _sqlite(self) -> bool:
@@ -347,11 +345,6 @@ class ServeConfig:
         for dialect in dialects:
             if dialect not in SERVED_DIALECTS:
                 raise ValueError(f"dialect must be '2.0.1', '2.1' or '1.6', got {dialect!r}")
-        if "1.6" in dialects and not self._sqlite:
-            raise ValueError(
-                "dialect 1.6 needs a SQLite db (its transaction ids are assigned there), "
-                "not PostgreSQL or a broker"
-            )
         profile = self.security_profile
         if profile not in SECURITY_PROFILES:
             raise ValueError(f"security profile must be one of {SECURITY_PROFILES}")
@@ -656,7 +649,7 @@ async def serve(
     try:
         central_system16 = None
         if "1.6" in dialects:
-            transaction_ids = TransactionIds(config.db, config.synchronous)
+            transaction_ids = await _transaction_ids(config, sink)
             central_system16 = CentralSystem16(sink, services, transaction_ids)
         ingest = IngestServer(
             Dispatcher(
@@ -732,11 +725,26 @@ async def serve(
                 refusals.flush()
     finally:
         set_limits(max_frame_bytes=previous_limits.max_frame_bytes)
-        await sink.aclose()
         if transaction_ids is not None:
-            transaction_ids.close()
+            await transaction_ids.aclose()
+        await sink.aclose()
         _remove_signal_handlers(loop, own_signals)
         logger.info("stopped: %s", sink.summary())
+
+
+async def _transaction_ids(config: ServeConfig, sink: FrameSink) -> TransactionIdSource:
+    """Where 1.6 transaction ids come from: the store every gateway shares (the broker, the
+    PostgreSQL database), or the SQLite file."""
+    if config.broker is not None:
+        from .broker_publisher import BrokerPublisher
+
+        assert isinstance(sink, BrokerPublisher)
+        return await sink.transaction_ids(config.broker_replicas)
+    if not config._sqlite:
+        from .postgres_transaction_ids import PostgresTransactionIds
+
+        return PostgresTransactionIds(config.db)
+    return TransactionIds(config.db, config.synchronous)
 
 
 def _remove_signal_handlers(loop: asyncio.AbstractEventLoop, own: bool) -> None:

@@ -42,6 +42,9 @@ class ReceivedFrame:
     """Microseconds since the Unix epoch, UTC."""
     transaction_id: str | None = None
     """The id the endpoint assigned, for a 1.6 StartTransaction (its request has none)."""
+    connector_id: int | None = None
+    """The connector of the transaction, for a 1.6 StopTransaction (its request names none;
+    the endpoint knows it from the StartTransaction it assigned the id to)."""
 
     @classmethod
     def now(
@@ -92,6 +95,7 @@ class SqliteSink:
                 dialect=received.dialect,
                 profile=received.profile,
                 transaction_id=received.transaction_id,
+                connector_id=received.connector_id,
             )
 
     async def aclose(self) -> None:

@@ -26,7 +26,7 @@ TransactionEvent        (stored by the endpoint's ingest handler) its ``idTokenI
 OCPP 1.6J (dialect ``"1.6"``) has the same four actions with requests of their own shapes
 (``chargePointVendor``, ``idTag``, ``connectorId`` and ``status``...) and replies of the same
 shapes; they are checked against the 1.6 schemas, and a fault's CALLERROR carries its 1.6J
-code (:func:`~ocpp_meter.error_codes16.error_code_16`).
+code (the core's :func:`~ocpp_meter.error_code_16`).
 """
 
 from __future__ import annotations
@@ -38,9 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._core import decode_schema_call, encode_call_error, encode_schema_call_result
+from ._core import (
+    decode_schema_call,
+    encode_call_error,
+    encode_schema_call_result,
+    error_code_16,
+)
 from .enums import ErrorCode, ErrorCode16
-from .error_codes16 import encode_call_error_16, error_code_16
 from .errors import OcppError
 from .logsafe import DESCRIPTION_CHARS, excerpt
 
@@ -134,11 +138,12 @@ class StationServices:
                 excerpt(error.description, DESCRIPTION_CHARS),
             )
             if dialect == "1.6":
-                return encode_call_error_16(
+                return encode_call_error(
                     error.message_id or "-1",
-                    error_code_16(error),
+                    error_code_16(error.code, error.details.get("type")),
                     error.description,
                     error.details,
+                    dialect="1.6",
                 )
             return encode_call_error(
                 error.message_id or "-1", error.code, error.description[:255], error.details

@@ -184,8 +184,8 @@ MIN_READING_BYTES = len('{"value":0},')
 frame of ``n`` bytes gives fewer than ``n / MIN_READING_BYTES + 1`` rows."""
 
 _TIMESTAMP = COLUMNS.index("timestamp")
-_ROW_TRANSACTION_ID = COLUMNS.index("transaction_id")
-_EVENT_TRANSACTION_ID = EVENT_COLUMNS.index("transaction_id")
+_ROW_ASSIGNED = (COLUMNS.index("transaction_id"), COLUMNS.index("connector_id"))
+_EVENT_ASSIGNED = (EVENT_COLUMNS.index("transaction_id"), EVENT_COLUMNS.index("connector_id"))
 
 
 def row_to_sql(row: Row) -> tuple[Any, ...]:
@@ -247,6 +247,7 @@ class _Pending:
     """A queued frame: what it is stored from, and who waits for it."""
 
     __slots__ = (
+        "connector_id",
         "dialect",
         "error",
         "frame",
@@ -267,6 +268,7 @@ class _Pending:
         future: _Future,
         loop: asyncio.AbstractEventLoop | None,
         transaction_id: str | None = None,
+        connector_id: int | None = None,
     ) -> None:
         self.station_id = station_id
         self.frame = frame
@@ -277,6 +279,14 @@ class _Pending:
         self.rows = 0
         self.error: BaseException | None = None
         self.transaction_id = transaction_id
+        self.connector_id = connector_id
+
+    @property
+    def assigned(self) -> tuple[str | None, int | None] | None:
+        """The transaction id and connector the endpoint gave this frame, if it gave any."""
+        if self.transaction_id is None and self.connector_id is None:
+            return None
+        return self.transaction_id, self.connector_id
 
 
 _STOP = object()
@@ -379,16 +389,22 @@ class GroupCommitWriter:
         dialect: BatchDialect = "2.0.1",
         profile: Profile = "strict",
         transaction_id: str | None = None,
+        connector_id: int | None = None,
     ) -> int:
         """Queue a MeterValues or TransactionEvent CALL frame, as received (it is decoded on the
         writer thread under ``dialect`` and ``profile``, so the caller should have validated it
         under them: a frame the core rejects fails with its ``OcppError``), and wait until its
         rows and event record are committed; returns the row count. ``transaction_id`` is the
         id the endpoint assigned to a 1.6 StartTransaction: its rows and event record get it
-        (the request itself has none)."""
+        (the request itself has none); ``connector_id`` the connector the endpoint knows a
+        1.6 StopTransaction's transaction by (its request names none)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
-        self._put(_Pending(station_id, frame, dialect, profile, future, loop, transaction_id))
+        self._put(
+            _Pending(
+                station_id, frame, dialect, profile, future, loop, transaction_id, connector_id
+            )
+        )
         return await future
 
     def _put(self, pending: _Pending) -> None:
@@ -542,8 +558,8 @@ class GroupCommitWriter:
                 rows: Iterable[tuple[Any, ...]] = result.sql_parameters()
                 events: Iterable[tuple[Any, ...]] = result.events.sql_parameters()
                 if assigned is not None:
-                    rows = _with_transaction_id(rows, _ROW_TRANSACTION_ID, assigned)
-                    events = _with_transaction_id(events, _EVENT_TRANSACTION_ID, assigned)
+                    rows = _with_assigned(rows, _ROW_ASSIGNED, assigned)
+                    events = _with_assigned(events, _EVENT_ASSIGNED, assigned)
                 connection.executemany(INSERT_ROW, rows)
                 connection.executemany(INSERT_EVENT, events)
                 self._events += result.event_count
@@ -556,12 +572,12 @@ class GroupCommitWriter:
 
     def _decoded(
         self, frames: Sequence[_Pending], left: list[_Pending]
-    ) -> Iterator[tuple[BatchResult, str | None]]:
+    ) -> Iterator[tuple[BatchResult, tuple[str | None, int | None] | None]]:
         """The decode of ``frames`` in slices of one dialect and profile and at most
         ``max_batch_bytes`` and ``max_batch_rows`` (a slice that would take the rows past it,
-        and the frames after it, go to ``left``), each with the transaction id its rows and
-        events are to get (a frame with an assigned id is a slice of its own); a frame the
-        core rejects fails."""
+        and the frames after it, go to ``left``), each with the transaction id and connector
+        its rows and events are to get (a frame given either is a slice of its own); a frame
+        the core rejects fails."""
         pending_frames = [pending for pending in frames if pending.error is None]
         most = min(self.max_batch_bytes, MIN_READING_BYTES * self.max_batch_rows)
         rows = 0
@@ -577,8 +593,8 @@ class GroupCommitWriter:
                     size > most
                     or nxt.dialect != first.dialect
                     or nxt.profile != first.profile
-                    or first.transaction_id is not None
-                    or nxt.transaction_id is not None
+                    or first.assigned is not None
+                    or nxt.assigned is not None
                 ):
                     break
                 end += 1
@@ -598,7 +614,7 @@ class GroupCommitWriter:
                         continue
                     _take_counts(result, [pending])
                     rows += result.row_count
-                    yield result, pending.transaction_id
+                    yield result, pending.assigned
                 continue
             if rows and rows + result.row_count > self.max_batch_rows:
                 left.extend(pending_frames[start:])
@@ -606,7 +622,7 @@ class GroupCommitWriter:
             start = end
             _take_counts(result, pendings)
             rows += result.row_count
-            yield result, first.transaction_id
+            yield result, first.assigned
 
     def _staged(self, connection: sqlite3.Connection, pending: _Pending) -> Iterator[None]:
         """Store a large frame in steps, yielding after each: its decode; its rows into the
@@ -626,9 +642,10 @@ class GroupCommitWriter:
             yield
             rows: Iterator[tuple[Any, ...]] = iter(result.sql_parameters())
             events: Iterable[tuple[Any, ...]] = result.events.sql_parameters()
-            if pending.transaction_id is not None:
-                rows = _with_transaction_id(rows, _ROW_TRANSACTION_ID, pending.transaction_id)
-                events = _with_transaction_id(events, _EVENT_TRANSACTION_ID, pending.transaction_id)
+            assigned = pending.assigned
+            if assigned is not None:
+                rows = _with_assigned(rows, _ROW_ASSIGNED, assigned)
+                events = _with_assigned(events, _EVENT_ASSIGNED, assigned)
             try:
                 for _ in range(0, pending.rows, self.max_batch_rows):
                     connection.execute("BEGIN")
@@ -691,12 +708,19 @@ def _encoded(message_id: str, request: object) -> bytes:
     return encode_call(message_id, request)
 
 
-def _with_transaction_id(
-    parameters: Iterable[tuple[Any, ...]], column: int, transaction_id: str
+def _with_assigned(
+    parameters: Iterable[tuple[Any, ...]],
+    columns: tuple[int, int],
+    assigned: tuple[str | None, int | None],
 ) -> Iterator[tuple[Any, ...]]:
-    """The parameters with ``transaction_id`` in ``column`` (one StartTransaction's few)."""
+    """The parameters with the assigned transaction id and connector (those given) in their
+    ``columns`` (one 1.6 Start- or StopTransaction's few)."""
     for parameter in parameters:
-        yield (*parameter[:column], transaction_id, *parameter[column + 1 :])
+        values = list(parameter)
+        for column, value in zip(columns, assigned):
+            if value is not None:
+                values[column] = value
+        yield tuple(values)
 
 
 def _take_counts(result: BatchResult, pendings: Sequence[_Pending]) -> None:

@@ -42,12 +42,14 @@ from .broker import (
     DEAD_SUBJECT_PREFIX,
     DURABLE,
     HEADER_ACTION,
+    HEADER_CONNECTOR_ID,
     HEADER_DEAD_REASON,
     HEADER_DIALECT,
     HEADER_MESSAGE_ID,
     HEADER_PROFILE,
     HEADER_RECEIVED,
     HEADER_STATION,
+    HEADER_TRANSACTION_ID,
     STREAM,
     SUBJECT_PREFIX,
     connect,
@@ -115,6 +117,8 @@ def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]]
             received = int(headers[HEADER_RECEIVED])
             dialect = headers.get(HEADER_DIALECT, "2.0.1")
             profile = headers.get(HEADER_PROFILE, "strict")
+            connector = headers.get(HEADER_CONNECTOR_ID)
+            connector_id = None if connector is None else int(connector)
         except (KeyError, ValueError, UnicodeDecodeError) as error:
             faults[index] = f"header missing or unreadable: {error}"
             continue
@@ -122,7 +126,7 @@ def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]]
         group = groups.get((dialect, profile))
         if group is None:
             group = groups[(dialect, profile)] = (
-                FrameBatch([], [], [], [], [], dialect, profile, []),
+                FrameBatch([], [], [], [], [], dialect, profile, [], [], []),
                 [],
             )
         batch, indexes = group
@@ -133,6 +137,11 @@ def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]]
         batch.received_at.append(received)
         assert batch.actions is not None
         batch.actions.append(headers.get(HEADER_ACTION, ""))
+        # A 1.6 StartTransaction's id and a StopTransaction's connector, as the gateway gave
+        # them (their requests have none).
+        assert batch.transaction_ids is not None and batch.connector_ids is not None
+        batch.transaction_ids.append(headers.get(HEADER_TRANSACTION_ID))
+        batch.connector_ids.append(connector_id)
         indexes.append(index)
     return [b for b, _ in groups.values()], [i for _, i in groups.values()], faults
 

@@ -8,7 +8,7 @@
 //! classes on the hot paths (`sampled`, `meter`, `TransactionEventRequest`, `Transaction`,
 //! `IdToken`) stay written by hand: their getters read shared nodes or prebuilt member slots,
 //! or answer one dialect's enum or the other's string. `schema_calls` carries the actions checked by their schema alone, as
-//! plain dicts.
+//! plain dicts; `error_code16` gives Python the core's rule for 1.6J error codes.
 
 use pyo3::prelude::*;
 
@@ -19,6 +19,7 @@ mod class;
 mod cost;
 mod cost_details;
 mod deviations;
+mod error_code16;
 mod errors;
 mod frames;
 mod input;
@@ -84,6 +85,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(frames::encode_call, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call_result, m)?)?;
     m.add_function(wrap_pyfunction!(frames::encode_call_error, m)?)?;
+    m.add_function(wrap_pyfunction!(error_code16::error_code_16, m)?)?;
     m.add_function(wrap_pyfunction!(schema_calls::decode_schema_call, m)?)?;
     m.add_function(wrap_pyfunction!(schema_calls::validate_payload, m)?)?;
     m.add_function(wrap_pyfunction!(

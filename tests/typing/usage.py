@@ -49,6 +49,14 @@ def acknowledge(frame: bytes | bytearray | memoryview | str) -> bytes:
     return ocpp_meter.encode_call_result(call.message_id, ocpp_meter.new_meter_values_response())
 
 
+def refuse_on_16(error: OcppError) -> bytes:
+    """An error raised with a 2.0.1 code, answered on an OCPP 1.6J connection."""
+    code: ErrorCode16 = ocpp_meter.error_code_16(error.code, error.details.get("type"))
+    return ocpp_meter.encode_call_error(
+        error.message_id or "-1", code, error.description, dialect="1.6"
+    )
+
+
 def build() -> bytes:
     request = MeterValuesRequest(
         evse_id=1,

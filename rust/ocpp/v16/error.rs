@@ -69,10 +69,17 @@ impl ErrorCode16 {
 
     /// The 1.6 code of a fault.
     pub fn of(kind: &FaultKind) -> ErrorCode16 {
-        match kind {
-            FaultKind::WrongArity { .. } => ErrorCode16::ProtocolError,
-            FaultKind::UnknownProperty(_) => ErrorCode16::FormationViolation,
-            _ => ErrorCode16::from_code(kind.code()),
+        ErrorCode16::of_fault(kind.code(), Some(kind.id()))
+    }
+
+    /// The 1.6 code of a fault known by its 2.0.1 code and the id of its kind
+    /// ([`FaultKind::id`], the `type` in an error's details), or by its code alone (`None`):
+    /// the one rule for the core's 1.6 faults and for errors raised with a 2.0.1 code.
+    pub fn of_fault(code: ErrorCode, kind_id: Option<&str>) -> ErrorCode16 {
+        match kind_id {
+            Some("wrong_arity") => ErrorCode16::ProtocolError,
+            Some("unknown_property") => ErrorCode16::FormationViolation,
+            _ => ErrorCode16::from_code(code),
         }
     }
 
