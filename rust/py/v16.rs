@@ -9,6 +9,7 @@
 use pyo3::prelude::*;
 
 use crate::fault::error::{Fault, FaultKind, Res, Seg};
+use crate::ocpp::profile::Deviations;
 use crate::ocpp::v16::decode::decimal;
 use crate::ocpp::v16::model::*;
 
@@ -61,7 +62,7 @@ py_class! {
 
 py_class! {
     /// The `MeterValues` request of OCPP 1.6.
-    PyMeterValuesRequest16("MeterValuesRequest16"): MeterValuesRequest, v16;
+    PyMeterValuesRequest16("MeterValuesRequest16"): MeterValuesRequest, v16 + deviations: Kept;
     (
         connector_id: "connectorId" => IntWithin(0, i64::MAX),
         meter_value: "meterValue" => LIST,
@@ -72,7 +73,7 @@ py_class! {
 
 py_class! {
     /// The `StartTransaction` request: `meter_start` is the energy register in Wh.
-    PyStartTransactionRequest("StartTransactionRequest"): StartTransactionRequest, v16;
+    PyStartTransactionRequest("StartTransactionRequest"): StartTransactionRequest, v16 + deviations: Kept;
     (
         connector_id: "connectorId" => IntWithin(1, i64::MAX),
         id_tag: "idTag" => Str(MAX_ID_TAG),
@@ -106,7 +107,7 @@ py_class! {
 
 py_class! {
     /// The `StopTransaction` request: `meter_stop` is the energy register in Wh.
-    PyStopTransactionRequest("StopTransactionRequest"): StopTransactionRequest, v16;
+    PyStopTransactionRequest("StopTransactionRequest"): StopTransactionRequest, v16 + deviations: Kept;
     (
         meter_stop: "meterStop" => Int,
         timestamp: "timestamp" => Date,
@@ -149,28 +150,44 @@ py_class! {
     build { id_tag_info }
 }
 
-/// `warnings` and `unknown_properties` of a 1.6 request, as the 2.x requests have them, so
-/// that code reading any decoded CALL's payload reads these too: 1.6 is read strictly, so
-/// they are always empty.
-macro_rules! strict_request {
+/// What a lenient reading of a 1.6 request accepted (`None`: nothing, as always strictly).
+type Kept = Option<Box<Deviations>>;
+
+/// `warnings` and `unknown_properties` of a 1.6 request, as the 2.x requests have them: what
+/// `profile="lenient"` or `"off"` accepted when the request was decoded.
+macro_rules! lenient_request {
     ($($class:ident),*) => {$(
+        impl $class {
+            /// The request as decoded, with what its profile accepted.
+            pub fn decoded(inner: <$class as super::methods::ValueClass>::Model, d: Deviations) -> Self {
+                $class {
+                    inner,
+                    deviations: super::deviations::kept(d),
+                }
+            }
+        }
+
         #[pymethods]
         impl $class {
-            /// Always empty: OCPP 1.6J is read strictly.
+            /// The deviations a lenient decoding accepted (empty under the strict profile).
             #[getter]
-            fn warnings<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyTuple> {
-                pyo3::types::PyTuple::empty(py)
+            fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+                super::deviations::warnings_to_py(py, &self.deviations)
             }
 
-            /// Always a fresh, empty dict: OCPP 1.6J is read strictly.
+            /// Properties the schema does not define that a lenient decoding kept, JSON
+            /// Pointer to value (a fresh dict).
             #[getter]
-            fn unknown_properties<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyDict> {
-                pyo3::types::PyDict::new(py)
+            fn unknown_properties<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+                super::deviations::unknown_to_py(py, &self.deviations)
             }
         }
     )*};
 }
-strict_request!(
+lenient_request!(
     PyMeterValuesRequest16,
     PyStartTransactionRequest,
     PyStopTransactionRequest
