@@ -20,13 +20,14 @@ use super::errors::{error_code16_to_py, frame_err, frame_err16, to_py_err, to_py
 use super::input::with_input;
 use super::lookups::*;
 use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
+use super::meter16::PyMeterValuesRequest16;
 use super::methods;
 use super::to_python::*;
 use super::transaction::PyTransactionEventRequest;
 use super::transaction_response::PyTransactionEventResponse;
 use super::v16::{
-    PyMeterValuesRequest16, PyStartTransactionRequest, PyStartTransactionResponse,
-    PyStopTransactionRequest, PyStopTransactionResponse,
+    PyStartTransactionRequest, PyStartTransactionResponse, PyStopTransactionRequest,
+    PyStopTransactionResponse,
 };
 
 /// An OCPP-J CALL.
@@ -381,7 +382,9 @@ fn call16_to_py(
     let action = request.action().as_str();
     let d = deviations;
     let payload = match request {
-        Request16::MeterValues(r) => Py::new(py, PyMeterValuesRequest16::decoded(r, d))?.into_any(),
+        Request16::MeterValues(r) => {
+            Py::new(py, PyMeterValuesRequest16::decoded(py, r, d)?)?.into_any()
+        }
         Request16::StartTransaction(r) => {
             Py::new(py, PyStartTransactionRequest::decoded(r, d))?.into_any()
         }

@@ -455,9 +455,12 @@ def _make_fastjsonschema() -> Peer:
     )
 
 
-def ocpp_call_path(action: str) -> tuple[Callable[[bytes], Any], Callable[[Any], Any]]:
+def ocpp_call_path(
+    action: str, version: str = "2.0.1"
+) -> tuple[Callable[[bytes], Any], Callable[[Any], Any]]:
     """The ``ocpp`` library's acknowledge path for a CALL of ``action`` (``(message id, snake_case
-    payload)`` from a frame), and its ``camel_to_snake_case``."""
+    payload)`` from a frame) against its schema of OCPP ``version``, and its
+    ``camel_to_snake_case``."""
     messages = importlib.import_module("ocpp.messages")
     charge_point = importlib.import_module("ocpp.charge_point")
     unpack = messages.unpack
@@ -472,7 +475,7 @@ def ocpp_call_path(action: str) -> tuple[Callable[[bytes], Any], Callable[[Any],
         msg = unpack(frame)
         if msg.message_type_id != 2 or msg.action != action:
             raise ValueError(f"not a {action} CALL")
-        validate(msg, "2.0.1")
+        validate(msg, version)
         return msg.unique_id, to_snake(msg.payload)
 
     return ack, to_snake
