@@ -16,13 +16,15 @@
 //!   one, so its rows leave it null.
 
 use crate::columnar::rows::{base_unit, int32, push_head, timestamp_micros, Head, RowColumns};
+use std::sync::OnceLock;
+
 use crate::fault::error::{Res, Seg};
 use crate::ocpp::model::Measurand as Measurand2;
 
 use crate::ocpp::v16::model::*;
 
 /// The register a StartTransaction's `meterStart` and a StopTransaction's `meterStop` read.
-const REGISTER: &str = "Energy.Active.Import.Register";
+const REGISTER: Measurand = Measurand::EnergyActiveImportRegister;
 
 /// The 2.0.1 spelling of a 1.6 unit, for `normalized_unit`.
 fn unit_2x(unit: Unit) -> &'static str {
@@ -36,17 +38,35 @@ fn unit_2x(unit: Unit) -> &'static str {
 /// `rows::normalize(value, unit, 0)`, which it equals bit for bit (a power of ten up to 1e22
 /// scales exactly in one multiplication), written out: a second caller of `normalize` made the
 /// compiler stop inlining its scaling into 2.0.1's row loop (callgrind: +30 instructions a row).
-fn normalize_1_6(value: f64, unit: &'static str) -> (f64, &'static str) {
-    match base_unit(unit) {
-        Some(base) => (value * 1e3, base),
-        None => (value, unit),
+/// `(value, unit)` normalized: a k-prefixed unit scaled to its base unit. Each unit's 2.x
+/// spelling and base are found once (a table by the 1.6 unit), not by string per row.
+fn normalize_1_6(value: f64, unit: Unit) -> (f64, &'static str) {
+    static UNITS: OnceLock<Vec<(&'static str, Option<&'static str>)>> = OnceLock::new();
+    let units = UNITS.get_or_init(|| {
+        Unit::ALL
+            .iter()
+            .map(|&u| (unit_2x(u), base_unit(unit_2x(u))))
+            .collect()
+    });
+    match units[unit as usize] {
+        (_, Some(base)) => (value * 1e3, base),
+        (unit, None) => (value, unit),
     }
 }
 
-fn push_measurand(cols: &mut RowColumns, m: &str) {
-    match Measurand2::from_wire(m) {
-        Some(known) => cols.measurand.push(known as usize),
-        None => cols.measurand.push_other(m),
+/// The measurand's entry of 2.0.1's dictionary, found once per 1.6 measurand (a table by the
+/// 1.6 value), not by string per row.
+fn push_measurand(cols: &mut RowColumns, m: Measurand) {
+    static KNOWN: OnceLock<Vec<Option<Measurand2>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(|| {
+        Measurand::ALL
+            .iter()
+            .map(|m| Measurand2::from_wire(m.as_str()))
+            .collect()
+    });
+    match known[m as usize] {
+        Some(k) => cols.measurand.push(k as usize),
+        None => cols.measurand.push_other(m.as_str()),
     }
 }
 
@@ -57,14 +77,14 @@ fn push_reading(
     (m, s): (usize, usize),
     timestamp: i64,
     value: f64,
-    measurand: &str,
+    measurand: Measurand,
     phase: Option<&str>,
     location: &str,
     context: &str,
     unit: Unit,
     signed: Option<&str>,
 ) {
-    let (normalized_value, normalized_unit) = normalize_1_6(value, unit_2x(unit));
+    let (normalized_value, normalized_unit) = normalize_1_6(value, unit);
     // A frame cannot hold 2**31 array items, so the positions fit.
     cols.meter_value_index.push(m as i32);
     cols.sampled_value_index.push(s as i32);
@@ -95,7 +115,7 @@ fn push_meter_values_of(cols: &mut RowColumns, meter_values: &[MeterValue], firs
                 (first + m, s),
                 timestamp,
                 sv.number.unwrap_or(f64::NAN),
-                sv.measurand.map_or(REGISTER, Measurand::as_str),
+                sv.measurand.unwrap_or(REGISTER),
                 sv.phase.map(Phase::as_str),
                 sv.location.unwrap_or(Location::Outlet).as_str(),
                 sv.context

@@ -96,7 +96,7 @@ impl PySampledValue16 {
     ) -> PyResult<Self> {
         let build = || -> Res<SampledValue> {
             with_number(SampledValue {
-                value: take_required(py, &Str(usize::MAX), value, "value")?,
+                value: take_required(py, &Str(usize::MAX), value, "value")?.into(),
                 number: None,
                 context: Enum.take_opt(context, "context")?,
                 format: Enum.take_opt(format, "format")?,

@@ -12,7 +12,7 @@
 //!   only MeterValues gives `sampledValue` a `minItems` of 1, as the two schema files have it.
 
 use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json::reader::{Allowance, Reader};
+use crate::json::reader::{Allowance, Reader, POW10};
 use crate::ocpp::decode::{
     check_bounds, date_time, enumerated, expect_type, fields, missing, string_max, Decode,
 };
@@ -55,18 +55,44 @@ fn integer_at_least(r: &mut Reader<'_>, min: i64) -> Res<i64> {
 }
 
 /// The number decimal text stands for: `-?digits[.digits]`, finite as a double.
+///
+/// One pass checks the text and gathers its digits; a reading of at most 19 digits whose
+/// value a double holds exactly (the usual meter reading) is then scaled by an exact power of
+/// ten, which rounds correctly (Clinger's fast path, as [`crate::json::reader::Number::to_f64`]
+/// takes it); anything else goes to `f64::from_str`, also correctly rounded.
+#[inline]
 pub fn decimal(text: &str) -> Result<f64, FaultKind> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let (int, frac) = match digits.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (digits, None),
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
     };
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
+    let (mut mantissa, mut count) = (0u64, 0usize);
+    let mut point: Option<usize> = None;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+                count += 1;
+            }
+            b'.' if point.is_none() && count > 0 => point = Some(count),
+            _ => return Err(FaultKind::NotDecimal(text.into())),
+        }
+    }
+    let places = count - point.unwrap_or(count);
+    if count == 0 || point.is_some() && places == 0 {
         return Err(FaultKind::NotDecimal(text.into()));
     }
-    // Digits with one optional point are a subset of what `f64::from_str` reads, correctly
-    // rounded.
+    if count <= 19 && mantissa <= 1 << 53 && places < POW10.len() {
+        let v = mantissa as f64 / POW10[places];
+        return Ok(if negative { -v } else { v });
+    }
+    decimal_slow(text)
+}
+
+/// [`decimal`] of many digits: digits with one optional point are a subset of what
+/// `f64::from_str` reads, correctly rounded.
+#[cold]
+fn decimal_slow(text: &str) -> Result<f64, FaultKind> {
     let v: f64 = text
         .parse()
         .map_err(|_| FaultKind::NotDecimal(text.into()))?;
@@ -141,7 +167,7 @@ pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue>
     fields!(r, SAMPLED_VALUE_KEYS, {
         0 => value = {
             value_at = r.pos();
-            string_max(r, usize::MAX).map(|s| s.into_owned())
+            string_max(r, usize::MAX).map(|s| Text::new(&s))
         },
         1 => context = enumerated::<ReadingContext>(r),
         2 => format = enumerated::<ValueFormat>(r),
