@@ -82,7 +82,6 @@ fn push_reading(
     location: &str,
     context: &str,
     unit: Unit,
-    signed: Option<&str>,
 ) {
     let (normalized_value, normalized_unit) = normalize_1_6(value, unit);
     // A frame cannot hold 2**31 array items, so the positions fit.
@@ -98,18 +97,27 @@ fn push_reading(
     cols.multiplier.push(0);
     cols.normalized_value.push(normalized_value);
     cols.normalized_unit.push(normalized_unit);
-    cols.signed_meter_data.push_opt(signed);
-    cols.signing_method.push_opt(None);
-    cols.encoding_method.push_opt(None);
-    cols.public_key.push_opt(None);
+}
+
+/// The signed-data columns of `rows` rows without signed data, filled at once (a 1.6 reading
+/// has signed data only as a `SignedData` value; the other three columns are always null).
+fn push_unsigned(cols: &mut RowColumns, rows: usize) {
+    cols.signed_meter_data.push_n(None, rows);
+    cols.signing_method.push_n(None, rows);
+    cols.encoding_method.push_n(None, rows);
+    cols.public_key.push_n(None, rows);
 }
 
 fn push_meter_values_of(cols: &mut RowColumns, meter_values: &[MeterValue], first: usize) -> usize {
     let mut rows = 0;
+    // Without signed data in the message (the usual case), its signed-data columns are filled
+    // once, after its rows, as 2.0.1's are.
+    let signed_rows = meter_values
+        .iter()
+        .any(|mv| mv.sampled_value.iter().any(SampledValue::is_signed));
     for (m, mv) in meter_values.iter().enumerate() {
         let timestamp = timestamp_micros(&mv.timestamp);
         for (s, sv) in mv.sampled_value.iter().enumerate() {
-            let signed = sv.is_signed().then_some(sv.value.as_str());
             push_reading(
                 cols,
                 (first + m, s),
@@ -122,10 +130,19 @@ fn push_meter_values_of(cols: &mut RowColumns, meter_values: &[MeterValue], firs
                     .unwrap_or(ReadingContext::SamplePeriodic)
                     .as_str(),
                 sv.unit.unwrap_or(Unit::Wh),
-                signed,
             );
+            if signed_rows {
+                let signed = sv.is_signed().then_some(sv.value.as_str());
+                cols.signed_meter_data.push_opt(signed);
+                cols.signing_method.push_opt(None);
+                cols.encoding_method.push_opt(None);
+                cols.public_key.push_opt(None);
+            }
             rows += 1;
         }
+    }
+    if !signed_rows {
+        push_unsigned(cols, rows);
     }
     rows
 }
@@ -139,7 +156,9 @@ pub fn push_meter_values(
     req: &MeterValuesRequest,
 ) -> Res<usize> {
     let connector = int32(req.connector_id, || [Seg::Key("connectorId")])?;
-    let transaction = req.transaction_id.map(|t| t.to_string());
+    // The id's text in a buffer on the stack: no allocation a message.
+    let mut text = itoa::Buffer::new();
+    let transaction = req.transaction_id.map(|t| text.format(t));
     let rows = push_meter_values_of(cols, &req.meter_value, 0);
     let head = Head {
         station_id,
@@ -147,7 +166,7 @@ pub fn push_meter_values(
         action: "MeterValues",
         evse_id: None,
         connector_id: Some(connector),
-        transaction_id: transaction.as_deref(),
+        transaction_id: transaction,
         event_type: None,
         seq_no: None,
     };
@@ -173,8 +192,8 @@ pub fn push_start_transaction(
         Location::Outlet.as_str(),
         ReadingContext::TransactionBegin.as_str(),
         Unit::Wh,
-        None,
     );
+    push_unsigned(cols, 1);
     let head = Head {
         station_id,
         message_id,
@@ -209,8 +228,8 @@ pub fn push_stop_transaction(
         Location::Outlet.as_str(),
         ReadingContext::TransactionEnd.as_str(),
         Unit::Wh,
-        None,
     );
+    push_unsigned(cols, 1);
     rows += 1;
     let transaction = req.transaction_id.to_string();
     let head = Head {

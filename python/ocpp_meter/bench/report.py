@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from . import adapter, sessions, v16_peers
+from . import adapter, peers16, sessions
 from .agreement import check_batch, check_decode, check_dispatch, check_encode
 from .batch import CHECK_FRAMES, batch_frames, batch_frames16
 from .cold import ColdResult, cold_markdown, measure_cold
@@ -107,7 +107,7 @@ def markdown(
     if any(k[2] in V16_KINDS for k in medians):
         out.append("`v16-*`: OCPP 1.6J MeterValues frames (`ocpp_meter.bench.frames.v16_frames`: the")
         out.append("same readings as a 1.6 charger sends them), each peer with its models of the 1.6")
-        out.append("schema (`ocpp_meter.bench.v16_peers`), ours with `dialect=\"1.6\"`.")
+        out.append("schema (`ocpp_meter.bench.peers16`), ours with `dialect=\"1.6\"`.")
         out.append("")
     out.append("Peers:")
     out.append("")
@@ -195,7 +195,7 @@ def run(
     ours = found[OURS]
     frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS, *V16_KINDS)}
     te_found = te_peers(found)
-    v16_found = v16_peers.v16_peers(found)
+    v16_found = peers16.v16_peers(found)
     v16_selected = v16_kinds(kinds) if "1.6" in suites else ()
     if "2.x" not in suites:
         kinds, te_found = (), {}
@@ -250,9 +250,9 @@ def run(
     groups += cases(te_measured, te_kinds(kinds), frames)
     v16_measured = {n: p for n, p in v16_found.items() if f"{n} (1.6)" not in disagreed}
     groups += cases(v16_measured, v16_selected, frames)
-    if v16_peers.BATCH_KIND in v16_selected:
+    if peers16.BATCH_KIND in v16_selected:
         try:
-            groups += [g for g in [v16_peers.batch_group(batch_frames16(), err)] if g]
+            groups += [g for g in [peers16.batch_group(batch_frames16(), err)] if g]
         except AssertionError as exc:
             disagreed["msgspec (1.6 batch)"] = f"AssertionError: {exc}"
             err.write(f"bench: the msgspec 1.6 batch DISAGREES with ours, left out: {exc}\n")

@@ -206,7 +206,9 @@ pub(crate) fn meter_value(r: &mut Reader<'_>, within: In) -> Res<MeterValue> {
     let min = usize::from(within == In::MeterValues);
     fields!(r, METER_VALUE_KEYS, {
         0 => timestamp = date_time(r),
-        1 => sampled = array_of(r, (min, Some(Allowance::EmptySampledValue)), 8, |r| {
+        // Room for 16, as 2.0.1's: a meter value of a dozen readings is common, and growing
+        // the vector from 8 copied it.
+        1 => sampled = array_of(r, (min, Some(Allowance::EmptySampledValue)), 16, |r| {
             sampled_value(r, within)
         }),
     });
