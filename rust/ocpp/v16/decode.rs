@@ -62,27 +62,42 @@ fn integer_at_least(r: &mut Reader<'_>, min: i64) -> Res<i64> {
 /// takes it); anything else goes to `f64::from_str`, also correctly rounded.
 #[inline]
 pub fn decimal(text: &str) -> Result<f64, FaultKind> {
-    let (negative, digits) = match text.as_bytes() {
-        [b'-', rest @ ..] => (true, rest),
-        all => (false, all),
-    };
-    let (mut mantissa, mut count) = (0u64, 0usize);
-    let mut point: Option<usize> = None;
-    for &b in digits {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-                count += 1;
-            }
-            b'.' if point.is_none() && count > 0 => point = Some(count),
-            _ => return Err(FaultKind::NotDecimal(text.into())),
+    let bytes = text.as_bytes();
+    let negative = bytes.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    let mut mantissa = 0u64;
+    // The integer digits, then, after one point, the fraction's: two tight loops.
+    let int_start = i;
+    while let Some(d) = bytes
+        .get(i)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d < 10)
+    {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut places = 0;
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        while let Some(d) = bytes
+            .get(i)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d < 10)
+        {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            i += 1;
+        }
+        places = i - frac_start;
+        if places == 0 {
+            return Err(FaultKind::NotDecimal(text.into()));
         }
     }
-    let places = count - point.unwrap_or(count);
-    if count == 0 || point.is_some() && places == 0 {
+    if int_digits == 0 || i != bytes.len() {
         return Err(FaultKind::NotDecimal(text.into()));
     }
-    if count <= 19 && mantissa <= 1 << 53 && places < POW10.len() {
+    if int_digits + places <= 19 && mantissa <= 1 << 53 && places < POW10.len() {
         let v = mantissa as f64 / POW10[places];
         return Ok(if negative { -v } else { v });
     }
@@ -159,6 +174,19 @@ fn unit(r: &mut Reader<'_>, within: In) -> Res<Unit> {
     Ok(u)
 }
 
+/// A sampled value's `value`. Decimal text is printable ASCII with no escapes, so the plain
+/// fast path of the enumerations reads it; anything else is read in full.
+#[inline(always)]
+fn text_value(r: &mut Reader<'_>) -> Res<Text> {
+    expect_type(r, JsonType::String)?;
+    let at = r.pos();
+    if let Some(s) = r.read_plain_ascii() {
+        return Ok(Text::new(s));
+    }
+    r.rewind(at);
+    string_max(r, usize::MAX).map(|s| Text::new(&s))
+}
+
 pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue> {
     r.begin_object();
     let (mut value, mut context, mut format, mut measurand) = (None, None, None, None);
@@ -167,7 +195,7 @@ pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue>
     fields!(r, SAMPLED_VALUE_KEYS, {
         0 => value = {
             value_at = r.pos();
-            string_max(r, usize::MAX).map(|s| Text::new(&s))
+            text_value(r)
         },
         1 => context = enumerated::<ReadingContext>(r),
         2 => format = enumerated::<ValueFormat>(r),
