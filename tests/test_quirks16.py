@@ -361,7 +361,8 @@ TYPED = {
 
 def batch_warnings(frame: str, profile: str) -> list[tuple[str, str, str]]:
     return [
-        (w["code"], w["path"], w["raw"]) for w in pa.table(decode(frame, profile).warnings).to_pylist()
+        (w["code"], w["path"], w["raw"])
+        for w in pa.table(decode(frame, profile).warnings).to_pylist()
     ]
 
 
@@ -386,8 +387,11 @@ def test_the_typed_entry_points_give_the_batch_outcome(
     assert got == batch_warnings(frame, profile)
     assert [{"code": c, "path": p} for c, p, _ in got] == want.get("warnings", [])
     payload = payload_of(entry)
-    unknown = {w.path: S.at_pointer(payload, w.path) for w in call.payload.warnings
-               if w.code == "unknown_property"}
+    unknown = {
+        w.path: S.at_pointer(payload, w.path)
+        for w in call.payload.warnings
+        if w.code == "unknown_property"
+    }
     assert call.payload.unknown_properties == unknown
 
 

@@ -55,9 +55,9 @@ from .frames import (
 from .goals import GOALS, Goal, gate, judge, measure_goals, paired_ratios
 from .measure import Result, measure
 from .peers import Peer, peers
+from .peers16 import v16_peers
 from .report import main, markdown, report_json, run
 from .transaction_event_peers import te_peers
-from .peers16 import v16_peers
 from .views import differences, reference_view, walk, walk16, walk_transaction_event
 
 __all__ = [

@@ -83,7 +83,9 @@ def v16_frames(n: int, kind: str, seed: int) -> list[bytes]:
             sampled: list[dict[str, Any]] = []
             for sv in mv["sampledValue"]:
                 item = {"value": _decimal_text(sv["value"])}
-                item.update({k: sv[k] for k in ("context", "measurand", "phase", "location") if k in sv})
+                item.update(
+                    {k: sv[k] for k in ("context", "measurand", "phase", "location") if k in sv}
+                )
                 uom = sv.get("unitOfMeasure")
                 if uom is not None:
                     unit = uom.get("unit", "Wh")
@@ -95,7 +97,9 @@ def v16_frames(n: int, kind: str, seed: int) -> list[bytes]:
                 sampled.append(item)
                 signed = sv.get("signedMeterValue")
                 if signed is not None:
-                    sampled.append({**item, "value": signed["signedMeterData"], "format": "SignedData"})
+                    sampled.append(
+                        {**item, "value": signed["signedMeterData"], "format": "SignedData"}
+                    )
             meter_values.append({"timestamp": mv["timestamp"], "sampledValue": sampled})
         payload: dict[str, Any] = {"connectorId": meter["evseId"]}
         if size != "small":

@@ -111,7 +111,7 @@ V16_GOALS: tuple[Goal, ...] = (
     # Issue 16: 1.6 frames at least as far ahead as 2.0.1's, the same goals on the same peers.
     Goal("decode", "ack", "v16-typical", "msgspec", minimum=2.0),
     Goal("decode", "read", "v16-typical", "msgspec", minimum=1.0),
-    # Not gated: 9.5x to 9.9x on the median of paired rounds at a load of 2 to 5 (ours a
+    # Not gated: 9.5x to 10.2x on the median of paired rounds at a load of 3 to 6 (ours a
     # little cheaper a frame than on 2.0.1, the baseline cheaper still: 1.6's enumerations
     # are strings to msgspec, and there is no unitOfMeasure object; benches/README.md).
     Goal("batch", "arrow-1", "v16-typical", "msgspec", minimum=10.0, gated=False),
@@ -129,9 +129,7 @@ batches and the adapter) and OCPP 1.6J."""
 
 def goals_of(suites: Sequence[str], goals: Sequence[Goal] = GOALS) -> tuple[Goal, ...]:
     """The goals of the suites measured (``"1.6"``: those on ``v16-*`` frames)."""
-    return tuple(
-        g for g in goals if ("1.6" if g.kind.startswith(V16_PREFIX) else "2.x") in suites
-    )
+    return tuple(g for g in goals if ("1.6" if g.kind.startswith(V16_PREFIX) else "2.x") in suites)
 
 
 @dataclass(frozen=True)

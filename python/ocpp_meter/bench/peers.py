@@ -539,6 +539,45 @@ def _make_ocpp() -> Peer:
     )
 
 
+def typed_call_peer(
+    name: str,
+    what: str,
+    decode: Callable[[bytes], Any],
+    walk_request: Callable[[Any], None],
+    view_of_request: Callable[[Any, Any, Any], View],
+    absent: Any = None,
+) -> Peer:
+    """A peer that decodes the whole CALL into a tuple whose last item is the typed request,
+    read by ``walk_request`` and viewed by ``view_of_request(message_id, request, absent)``."""
+
+    def read(frame: bytes) -> None:
+        walk_request(decode(frame)[3])
+
+    def view(frame: bytes) -> View:
+        _, message_id, _, request = decode(frame)
+        return view_of_request(message_id, request, absent)
+
+    return Peer(name=name, what=what, ack=decode, read=read, view=view, version=_version(name))
+
+
+def adapters(found: dict[str, Peer], factories: dict[str, Callable[[], Peer]]) -> dict[str, Peer]:
+    """The adapter of each peer in ``found`` for other frames: its factory's, or, for the dict
+    floors (which read any frame), the peer itself; a peer is left out only if its adapter
+    cannot be built."""
+    out: dict[str, Peer] = {}
+    for name, peer in found.items():
+        if name in factories:
+            try:
+                out[name] = factories[name]()
+            except ImportError:
+                continue
+        else:
+            out[name] = Peer(
+                name=name, what=peer.what, ack=peer.ack, view=peer.view, version=peer.version
+            )
+    return out
+
+
 def _batch_of_ours() -> dict[str, Any]:
     """Ours on the batch path, when pyarrow (which takes the rows) is installed."""
     try:

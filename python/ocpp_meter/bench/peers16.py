@@ -36,8 +36,10 @@ from .peers import (
     Peer,
     _orjson,
     _version,
+    adapters,
     envelope_then,
     ocpp_call_path,
+    typed_call_peer,
 )
 from .views import call_view, v16_view_of_objects, v16_view_of_wire, walk16
 
@@ -186,22 +188,12 @@ def _make_ours(profile: str = "strict") -> Peer:
 
 
 def _typed_peer(name: str, what: str, decode: Callable[[bytes], Any], absent: Any = None) -> Peer:
-    """A peer that decodes the whole CALL into a tuple whose last item is the typed request."""
-
-    def read(frame: bytes) -> None:
-        walk16(decode(frame)[3])
-
-    def view(frame: bytes) -> View:
-        _, message_id, _, request = decode(frame)
-        return v16_view_of_objects(message_id, request, absent)
-
-    return Peer(name=name, what=what, ack=decode, read=read, view=view, version=_version(name))
+    return typed_call_peer(name, what, decode, walk16, v16_view_of_objects, absent)
 
 
 if not _MSGSPEC_MISSING:
     import msgspec
     from msgspec import UNSET, Meta, Struct, UnsetType
-
 
     class _MsSampledValue16(
         Struct, rename="camel", frozen=True, forbid_unknown_fields=True, kw_only=True
@@ -353,18 +345,7 @@ _FACTORIES: dict[str, Callable[[], Peer]] = {
 def v16_peers(found: dict[str, Peer]) -> dict[str, Peer]:
     """The OCPP 1.6J adapter of each 2.0.1 peer in ``found`` (the dict floors are their own);
     a peer is left out only if its adapter cannot be built."""
-    out: dict[str, Peer] = {}
-    for name, peer in found.items():
-        if name in _FACTORIES:
-            try:
-                out[name] = _FACTORIES[name]()
-            except ImportError:
-                continue
-        else:
-            out[name] = Peer(
-                name=name, what=peer.what, ack=peer.ack, view=peer.view, version=peer.version
-            )
-    return out
+    return adapters(found, _FACTORIES)
 
 
 BATCH_PATH = "arrow-1"

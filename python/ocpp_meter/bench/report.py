@@ -105,9 +105,13 @@ def markdown(
         out.append("peer with its TransactionEvent models; the other rows: MeterValues.")
         out.append("")
     if any(k[2] in V16_KINDS for k in medians):
-        out.append("`v16-*`: OCPP 1.6J MeterValues frames (`ocpp_meter.bench.frames.v16_frames`: the")
-        out.append("same readings as a 1.6 charger sends them), each peer with its models of the 1.6")
-        out.append("schema (`ocpp_meter.bench.peers16`), ours with `dialect=\"1.6\"`.")
+        out.append(
+            "`v16-*`: OCPP 1.6J MeterValues frames (`ocpp_meter.bench.frames.v16_frames`: the"
+        )
+        out.append(
+            "same readings as a 1.6 charger sends them), each peer with its models of the 1.6"
+        )
+        out.append('schema (`ocpp_meter.bench.peers16`), ours with `dialect="1.6"`.')
         out.append("")
     out.append("Peers:")
     out.append("")

@@ -64,37 +64,17 @@ fn integer_at_least(r: &mut Reader<'_>, min: i64) -> Res<i64> {
 pub fn decimal(text: &str) -> Result<f64, FaultKind> {
     let bytes = text.as_bytes();
     let negative = bytes.first() == Some(&b'-');
-    let mut i = usize::from(negative);
     let mut mantissa = 0u64;
-    // The integer digits, then, after one point, the fraction's: two tight loops.
-    let int_start = i;
-    while let Some(d) = bytes
-        .get(i)
-        .map(|b| b.wrapping_sub(b'0'))
-        .filter(|d| *d < 10)
-    {
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        i += 1;
-    }
-    let int_digits = i - int_start;
+    // The integer digits, then, after one point, the fraction's.
+    let (int_digits, mut end) = digits(bytes, usize::from(negative), &mut mantissa);
     let mut places = 0;
-    if bytes.get(i) == Some(&b'.') {
-        i += 1;
-        let frac_start = i;
-        while let Some(d) = bytes
-            .get(i)
-            .map(|b| b.wrapping_sub(b'0'))
-            .filter(|d| *d < 10)
-        {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            i += 1;
-        }
-        places = i - frac_start;
+    if bytes.get(end) == Some(&b'.') {
+        (places, end) = digits(bytes, end + 1, &mut mantissa);
         if places == 0 {
             return Err(FaultKind::NotDecimal(text.into()));
         }
     }
-    if int_digits == 0 || i != bytes.len() {
+    if int_digits == 0 || end != bytes.len() {
         return Err(FaultKind::NotDecimal(text.into()));
     }
     if int_digits + places <= 19 && mantissa <= 1 << 53 && places < POW10.len() {
@@ -102,6 +82,22 @@ pub fn decimal(text: &str) -> Result<f64, FaultKind> {
         return Ok(if negative { -v } else { v });
     }
     decimal_slow(text)
+}
+
+/// The run of ASCII digits from `start`, appended to `mantissa` (wrapping: only runs of at most
+/// 19 digits in all are used); how many, and where the run ends.
+#[inline(always)]
+fn digits(bytes: &[u8], start: usize, mantissa: &mut u64) -> (usize, usize) {
+    let mut i = start;
+    while let Some(d) = bytes
+        .get(i)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d < 10)
+    {
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    (i - start, i)
 }
 
 /// [`decimal`] of many digits: digits with one optional point are a subset of what
