@@ -27,17 +27,24 @@ PEERS, SKIPPED = bench.peers()
 """Every importable peer by name, ours first; and the others, with why they are missing."""
 TE_PEERS = bench.te_peers(PEERS)
 """Their TransactionEvent adapters, timed on the ``te-*`` frame kinds."""
+V16_PEERS = bench.v16_peers(PEERS)
+"""Their OCPP 1.6J adapters, timed on the ``v16-*`` frame kinds."""
 
 
 def peers_of(kind: str) -> dict[str, bench.Peer]:
-    """The peers measured on frames of ``kind``: TransactionEvent (``te-*``) or MeterValues."""
+    """The peers measured on frames of ``kind``: TransactionEvent (``te-*``), OCPP 1.6J
+    (``v16-*``) or MeterValues."""
+    if kind in bench.V16_KINDS:
+        return V16_PEERS
     return TE_PEERS if kind in bench.TE_KINDS else PEERS
 
 
 @pytest.fixture(scope="session")
 def frames() -> dict[str, bytes]:
     """The timed frame of each kind."""
-    return {kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS)}
+    return {
+        kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS, *bench.V16_KINDS)
+    }
 
 
 @pytest.fixture(scope="session")

@@ -11,19 +11,24 @@ import dataclasses
 import json
 import math
 from datetime import timedelta
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Literal
 
+import jsonschema
+import ocpp_meter
 import pytest
-from conftest import PEERS, TE_PEERS
+from conftest import PEERS, TE_PEERS, V16_PEERS
 from ocpp_meter.bench import (
     KINDS,
     OURS,
     TE_KINDS,
+    V16_KINDS,
     View,
     check_decode,
     check_dispatch,
     check_encode,
     check_frames,
+    peers16,
 )
 
 OURS_PEER = PEERS[OURS]
@@ -259,3 +264,154 @@ def test_a_wrong_transaction_event_decoder_fails(fault: str) -> None:
 def test_a_meter_values_decoder_is_refused_on_transaction_events() -> None:
     with pytest.raises(AssertionError):
         check_decode(OURS_PEER, check_frames("te-typical"), TE_OURS)
+
+
+# --------------------------------------------------------------------------------------------------
+# OCPP 1.6J: the peers decode as ours, and accept and refuse the same frames where the 1.6
+# schema decides
+
+
+V16_OURS = V16_PEERS[OURS]
+V16_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "ocpp16"
+V16_ORACLE = jsonschema.Draft4Validator(
+    json.loads((V16_DATA / "MeterValues.json").read_text("utf-8")),
+    format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER,
+)
+V16_VALIDATING = [n for n in V16_PEERS if n not in ("lenient", "orjson", "json")]
+"""The 1.6 peers that validate (the lenient profile accepts the known quirks on purpose)."""
+
+
+@pytest.mark.parametrize("peer", list(V16_PEERS))
+@pytest.mark.parametrize("kind", V16_KINDS)
+def test_peer_decodes_1_6_frames_as_ours(kind: str, peer: str) -> None:
+    check_decode(V16_PEERS[peer], check_frames(kind), V16_OURS)
+
+
+def test_every_peer_has_a_1_6_adapter() -> None:
+    assert list(V16_PEERS) == list(PEERS)
+
+
+def _sampled(payload: dict[str, Any]) -> dict[str, Any]:
+    sampled: dict[str, Any] = payload["meterValue"][0]["sampledValue"][0]
+    return sampled
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(payload: dict[str, Any]) -> None:
+        *parents, last = path.split("/")
+        target: Any = payload
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+    def change(payload: dict[str, Any]) -> None:
+        *parents, last = path.split("/")
+        target: Any = payload
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        del target[last]
+
+    return change
+
+
+SV = "meterValue/0/sampledValue/0"
+V16_REFUSED: dict[str, Callable[[dict[str, Any]], None]] = {
+    "no-connector-id": _drop("connectorId"),
+    "no-meter-value": _drop("meterValue"),
+    "empty-meter-value": _set("meterValue", []),
+    "empty-sampled-value": _set("meterValue/0/sampledValue", []),
+    "no-value": _drop(f"{SV}/value"),
+    "value-number": _set(f"{SV}/value", 12.5),
+    "value-null": _set(f"{SV}/value", None),
+    "unknown-property": _set("evseId", 1),
+    "unknown-sampled-property": _set(f"{SV}/unitOfMeasure", {"unit": "Wh"}),
+    "measurand-of-2.0.1": _set(f"{SV}/measurand", "Energy.Active.Net"),
+    "unit-hz": _set(f"{SV}/unit", "Hz"),
+    "location-of-2.1": _set(f"{SV}/location", "Upstream"),
+    "phase": _set(f"{SV}/phase", "L4"),
+    "format": _set(f"{SV}/format", "Signed"),
+    "context-null": _set(f"{SV}/context", None),
+    "connector-id-string": _set("connectorId", "1"),
+    "connector-id-fraction": _set("connectorId", 1.5),
+    "transaction-id-string": _set("transactionId", "5"),
+    "no-timestamp": _drop("meterValue/0/timestamp"),
+    "timestamp-naive": _set("meterValue/0/timestamp", "2024-05-01T12:00:00"),
+    "timestamp-text": _set("meterValue/0/timestamp", "yesterday"),
+}
+V16_ACCEPTED: dict[str, Callable[[dict[str, Any]], None]] = {
+    "connector-0": _set("connectorId", 0),
+    "no-transaction-id": _drop("transactionId"),
+    "signed-data": _set(SV, {"value": "T0NNRnx7fQ==", "format": "SignedData"}),
+    "bare-value": _set(SV, {"value": "0"}),
+    "offset": _set("meterValue/0/timestamp", "2024-05-01T12:00:00.5+02:00"),
+    "hertz": _set(f"{SV}/unit", "Hertz"),
+    "celcius": _set(f"{SV}/unit", "Celcius"),
+}
+V16_NO_FORMATS = {("ocpp", "timestamp-naive"), ("ocpp", "timestamp-text")}
+"""The mobilityhouse library builds its validator without a format checker: it takes any
+string for a date-time (its ``get_validator``), so those two frames are not held against it."""
+
+
+def _v16_frame(change: Callable[[dict[str, Any]], None]) -> tuple[bytes, dict[str, Any]]:
+    call = json.loads(check_frames("v16-typical")[0])
+    change(call[3])
+    return json.dumps(call).encode(), call[3]
+
+
+def _accepts(peer: str, frame: bytes) -> bool:
+    ack = V16_PEERS[peer].ack
+    assert ack is not None
+    try:
+        ack(frame)
+    except Exception:  # noqa: BLE001 - each peer raises its own error type
+        return False
+    return True
+
+
+@pytest.mark.parametrize("peer", V16_VALIDATING)
+@pytest.mark.parametrize("case", list(V16_REFUSED))
+def test_1_6_peers_refuse_what_the_schema_refuses(case: str, peer: str) -> None:
+    frame, payload = _v16_frame(V16_REFUSED[case])
+    assert not V16_ORACLE.is_valid(payload), f"{case} is valid to the 1.6 schema"
+    if (peer, case) in V16_NO_FORMATS:
+        assert _accepts(peer, frame), f"{peer} checks formats now: hold {case} against it"
+        return
+    assert not _accepts(peer, frame), f"{peer} accepts {case}"
+
+
+@pytest.mark.parametrize("peer", V16_VALIDATING)
+@pytest.mark.parametrize("case", list(V16_ACCEPTED))
+def test_1_6_peers_accept_what_the_schema_accepts(case: str, peer: str) -> None:
+    frame, payload = _v16_frame(V16_ACCEPTED[case])
+    assert V16_ORACLE.is_valid(payload), f"{case} is invalid to the 1.6 schema"
+    assert _accepts(peer, frame), f"{peer} refuses {case}"
+    check_decode(V16_PEERS[peer], [frame], V16_OURS)
+
+
+def test_the_1_6_peers_enumerations_are_the_schema_files() -> None:
+    peers16.check_enums()
+    wrong = dict(peers16.ENUMS16, unit=Literal["Wh"])
+    with pytest.raises(AssertionError, match="unit"), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(peers16, "ENUMS16", wrong)
+        peers16.check_enums()
+
+
+def test_a_wrong_1_6_decoder_fails() -> None:
+    assert V16_OURS.view is not None
+    right = V16_OURS.view
+
+    def wrong_view(frame: bytes) -> View:
+        view = copy.deepcopy(right(frame))
+        view["meter_value"][0]["sampled_value"][0]["value"] += "0"
+        return view
+
+    wrong = dataclasses.replace(V16_OURS, name="wrong", view=wrong_view)
+    with pytest.raises(AssertionError, match="wrong vs ours disagree"):
+        check_decode(wrong, check_frames("v16-typical"), V16_OURS)
+    # The 2.0.1 decoder refuses a 1.6 frame outright (connectorId is no 2.0.1 property).
+    with pytest.raises(ocpp_meter.OcppError, match="connectorId"):
+        check_decode(OURS_PEER, check_frames("v16-typical"), V16_OURS)

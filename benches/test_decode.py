@@ -6,9 +6,10 @@
 * read every field (``read``): decode, then :func:`ocpp_meter.bench.walk` every field of the
   request; only the peers that decode into typed objects (ours, msgspec, pydantic).
 
-Both on the MeterValues frames (small, typical, large) and on the TransactionEvent frames
+Both on the MeterValues frames (small, typical, large), on the TransactionEvent frames
 (``te-small``, ``te-typical``, ``te-large``), where each peer decodes with its TransactionEvent
-models and :func:`ocpp_meter.bench.walk_transaction_event` reads every field.
+models and :func:`ocpp_meter.bench.walk_transaction_event` reads every field, and on the OCPP
+1.6J frames (``v16-*``), each peer with its 1.6 models, :func:`ocpp_meter.bench.walk16`.
 
 Each benchmark first runs, untimed, the peer's agreement check with ours on that frame kind, so a
 peer that decodes wrongly fails the run. Groups are ``decode <path> <kind>``, so
@@ -20,15 +21,12 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
-from conftest import PEERS, TE_PEERS, peers_of
-from ocpp_meter.bench import KINDS, TE_KINDS
+from conftest import PEERS, TE_PEERS, V16_PEERS, peers_of
+from ocpp_meter.bench import KINDS, TE_KINDS, V16_KINDS
 
-ACK_CASES = [(k, n) for k in KINDS for n, p in PEERS.items() if p.ack is not None] + [
-    (k, n) for k in TE_KINDS for n, p in TE_PEERS.items() if p.ack is not None
-]
-READ_CASES = [(k, n) for k in KINDS for n, p in PEERS.items() if p.read is not None] + [
-    (k, n) for k in TE_KINDS for n, p in TE_PEERS.items() if p.read is not None
-]
+SUITES = ((KINDS, PEERS), (TE_KINDS, TE_PEERS), (V16_KINDS, V16_PEERS))
+ACK_CASES = [(k, n) for ks, ps in SUITES for k in ks for n, p in ps.items() if p.ack is not None]
+READ_CASES = [(k, n) for ks, ps in SUITES for k in ks for n, p in ps.items() if p.read is not None]
 
 
 def _run(

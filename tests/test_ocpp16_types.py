@@ -355,8 +355,9 @@ def test_decode_call_and_encode_call_under_16(
         call = m.decode_call(form, dialect="1.6")
         assert (call.message_id, call.action) == ("m-1", action)
         assert type(call.payload) is cls and call.payload == cls.from_json(json.dumps(payload))
-        # Read strictly: nothing accepted past the schema.
+        # A valid frame: nothing accepted past the schema, under any profile.
         assert call.payload.warnings == () and call.payload.unknown_properties == {}
+        assert m.decode_call(form, profile="lenient", dialect="1.6") == call
     assert m.encode_call("m-1", call.payload) == json.dumps(frame, separators=(",", ":")).encode()
     assert m.Call("m-1", action, call.payload) == call
     assert m.decode_message(json.dumps(frame), action, dialect="1.6") == call

@@ -23,13 +23,18 @@ What is tested:
   core accepts is valid; one it refuses is invalid, except where it departs from the files on
   purpose (``"oracle": "decimal_text"``: ``value`` must be decimal text);
 * what a lenient reading gives in rows: the repaired values, an empty ``value`` as a row of NaN,
-  an empty ``sampledValue`` as no row, and the 1.6 CALLERROR of a refused frame.
+  an empty ``sampledValue`` as no row, and the 1.6 CALLERROR of a refused frame;
+* the typed entry points (``decode_call`` and ``decode_message`` with ``dialect="1.6"``): under
+  each profile the outcome of the batch, the request's ``warnings`` the batch's records (code,
+  path, raw) and its ``unknown_properties`` what was set aside; strict refuses each quirk with
+  its 1.6 code and path; what a lenient reading made re-encodes, decodes again and pickles.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import pickle
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -338,3 +343,82 @@ def test_a_mixed_batch_reads_each_frame_in_its_dialect_under_one_profile() -> No
     assert [(e["index"], e["code"], e["path"]) for e in errors] == [
         (2, "OccurrenceConstraintViolation", "/meterValue/0/sampledValue")
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# The typed entry points read 1.6 as the batch does
+
+
+TYPED = {
+    "decode_call": lambda frame, profile: ocpp_meter.decode_call(
+        frame, profile=profile, dialect="1.6"
+    ),
+    "decode_message": lambda frame, profile: ocpp_meter.decode_message(
+        frame, json.loads(frame)[2], profile=profile, dialect="1.6"
+    ),
+}
+
+
+def batch_warnings(frame: str, profile: str) -> list[tuple[str, str, str]]:
+    return [
+        (w["code"], w["path"], w["raw"])
+        for w in pa.table(decode(frame, profile).warnings).to_pylist()
+    ]
+
+
+@pytest.mark.parametrize("entry_point", list(TYPED))
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_the_typed_entry_points_give_the_batch_outcome(
+    entry: dict[str, Any], profile: str, entry_point: str
+) -> None:
+    frame, want = entry["frame"], entry[profile]
+    if not accepts(want):
+        with pytest.raises(ocpp_meter.OcppError) as info:
+            TYPED[entry_point](frame, profile)
+        assert isinstance(info.value.code, ocpp_meter.ErrorCode16)
+        assert (info.value.code.value, info.value.path) == (want["code"], want["path"])
+        assert info.value.message_id == json.loads(frame)[1]
+        return
+    call = TYPED[entry_point](frame, profile)
+    assert isinstance(call, ocpp_meter.Call)
+    assert (call.message_id, call.action) == tuple(json.loads(frame)[1:3])
+    got = [(w.code, w.path, w.raw) for w in call.payload.warnings]
+    assert got == batch_warnings(frame, profile)
+    assert [{"code": c, "path": p} for c, p, _ in got] == want.get("warnings", [])
+    payload = payload_of(entry)
+    unknown = {
+        w.path: S.at_pointer(payload, w.path)
+        for w in call.payload.warnings
+        if w.code == "unknown_property"
+    }
+    assert call.payload.unknown_properties == unknown
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if accepts(e["lenient"])], ids=str)
+def test_what_a_lenient_typed_reading_made_round_trips(entry: dict[str, Any]) -> None:
+    for profile in ("lenient", "off"):
+        call = ocpp_meter.decode_call(entry["frame"], profile=profile, dialect="1.6")
+        request = call.payload
+        again = ocpp_meter.decode_call(
+            ocpp_meter.encode_call(call.message_id, request), profile=profile, dialect="1.6"
+        )
+        assert again.payload == request
+        assert pickle.loads(pickle.dumps(request)) == request
+        if call.action == "MeterValues":
+            for mv in request.meter_value:
+                assert pickle.loads(pickle.dumps(mv)) == mv
+                for sv in mv.sampled_value:
+                    assert pickle.loads(pickle.dumps(sv)) == sv
+
+
+def test_an_empty_value_is_kept_as_text_with_no_number_in_the_typed_request() -> None:
+    entry = next(e for e in ENTRIES if e["name"] == "mv_empty_value")
+    call = ocpp_meter.decode_call(entry["frame"], profile="lenient", dialect="1.6")
+    energy, soc = call.payload.meter_value[0].sampled_value
+    assert (energy.value, energy.number) == ("1234.5", 1234.5)
+    assert (soc.value, soc.number) == ("", None)
+    strict = ocpp_meter.decode_call(
+        next(e for e in ENTRIES if accepts(e["strict"]))["frame"], dialect="1.6"
+    )
+    assert strict.payload.warnings == () and strict.payload.unknown_properties == {}

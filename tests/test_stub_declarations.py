@@ -85,7 +85,7 @@ def test_every_declared_type_is_checked() -> None:
         "StartTransactionResponse",
         "StopTransactionResponse",
     } <= names
-    assert len(names) >= 20
+    assert len(names) >= 19  # the hand-written hot classes (README, Development) have none
 
 
 def test_a_drifted_annotation_is_caught() -> None:

@@ -983,10 +983,13 @@ class MeterValuesRequest16:
         """The transaction the values belong to, if any."""
     @property
     def warnings(self) -> tuple[DecodeWarning, ...]:
-        """Always empty: OCPP 1.6J is read strictly."""
+        """The deviations a lenient decoding accepted, in document order (empty if strict):
+        ``profile="lenient"`` or ``"off"`` of :func:`decode_call` / :func:`decode_message`,
+        the same records :func:`decode_batch` gives."""
     @property
     def unknown_properties(self) -> dict[str, Any]:
-        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
+        """Properties the 1.6 schema does not define that a lenient decoding kept, JSON
+        Pointer to value (a fresh dict; empty if strict)."""
     @staticmethod
     def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> MeterValuesRequest16:
         """Decode and validate one 1.6 MeterValues request payload."""
@@ -1022,10 +1025,13 @@ class StartTransactionRequest:
         """The reservation this transaction ends, if any."""
     @property
     def warnings(self) -> tuple[DecodeWarning, ...]:
-        """Always empty: OCPP 1.6J is read strictly."""
+        """The deviations a lenient decoding accepted, in document order (empty if strict):
+        ``profile="lenient"`` or ``"off"`` of :func:`decode_call` / :func:`decode_message`,
+        the same records :func:`decode_batch` gives."""
     @property
     def unknown_properties(self) -> dict[str, Any]:
-        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
+        """Properties the 1.6 schema does not define that a lenient decoding kept, JSON
+        Pointer to value (a fresh dict; empty if strict)."""
     @staticmethod
     def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StartTransactionRequest:
         """Decode and validate one StartTransaction request payload."""
@@ -1108,10 +1114,13 @@ class StopTransactionRequest:
         """Readings of the transaction (no ``Hertz`` unit in its schema)."""
     @property
     def warnings(self) -> tuple[DecodeWarning, ...]:
-        """Always empty: OCPP 1.6J is read strictly."""
+        """The deviations a lenient decoding accepted, in document order (empty if strict):
+        ``profile="lenient"`` or ``"off"`` of :func:`decode_call` / :func:`decode_message`,
+        the same records :func:`decode_batch` gives."""
     @property
     def unknown_properties(self) -> dict[str, Any]:
-        """Always a fresh, empty dict: OCPP 1.6J is read strictly."""
+        """Properties the 1.6 schema does not define that a lenient decoding kept, JSON
+        Pointer to value (a fresh dict; empty if strict)."""
     @staticmethod
     def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StopTransactionRequest:
         """Decode and validate one StopTransaction request payload."""
@@ -1354,7 +1363,8 @@ def decode_call(
     Under ``profile="lenient"`` a payload's known deviations are accepted and listed in its
     ``warnings``; the envelope is never relaxed. The payload follows ``dialect``'s schema.
     Under ``"1.6"``, MeterValues, StartTransaction and StopTransaction CALLs give the 1.6
-    classes, read strictly whatever ``profile`` says, and faults carry :class:`ErrorCode16`."""
+    classes and faults carry :class:`ErrorCode16`; ``"lenient"`` and ``"off"`` repair the
+    1.6 quirks :func:`decode_batch` repairs, with the same warnings."""
 
 def decode_message(
     frame: Buffer,
@@ -1370,7 +1380,8 @@ def decode_message(
     :class:`MeterValuesResponse`, ``"TransactionEvent"`` a :class:`TransactionEventResponse`.
     CALLs of ``MeterValues`` and ``TransactionEvent`` are decoded; other actions are
     NotImplemented. Under ``"1.6"``, ``action`` is ``"MeterValues"``, ``"StartTransaction"`` or
-    ``"StopTransaction"`` and the frame is read as :func:`decode_call` reads a 1.6 CALL.
+    ``"StopTransaction"`` and the frame is read as :func:`decode_call` reads a 1.6 CALL (a
+    CALL under ``profile``; CALLRESULTs and CALLERRORs strictly, as in 2.x).
     """
 
 def encode_call(

@@ -16,13 +16,15 @@
 //!   one, so its rows leave it null.
 
 use crate::columnar::rows::{base_unit, int32, push_head, timestamp_micros, Head, RowColumns};
+use std::sync::OnceLock;
+
 use crate::fault::error::{Res, Seg};
 use crate::ocpp::model::Measurand as Measurand2;
 
 use crate::ocpp::v16::model::*;
 
 /// The register a StartTransaction's `meterStart` and a StopTransaction's `meterStop` read.
-const REGISTER: &str = "Energy.Active.Import.Register";
+const REGISTER: Measurand = Measurand::EnergyActiveImportRegister;
 
 /// The 2.0.1 spelling of a 1.6 unit, for `normalized_unit`.
 fn unit_2x(unit: Unit) -> &'static str {
@@ -36,17 +38,35 @@ fn unit_2x(unit: Unit) -> &'static str {
 /// `rows::normalize(value, unit, 0)`, which it equals bit for bit (a power of ten up to 1e22
 /// scales exactly in one multiplication), written out: a second caller of `normalize` made the
 /// compiler stop inlining its scaling into 2.0.1's row loop (callgrind: +30 instructions a row).
-fn normalize_1_6(value: f64, unit: &'static str) -> (f64, &'static str) {
-    match base_unit(unit) {
-        Some(base) => (value * 1e3, base),
-        None => (value, unit),
+/// `(value, unit)` normalized: a k-prefixed unit scaled to its base unit. Each unit's 2.x
+/// spelling and base are found once (a table by the 1.6 unit), not by string per row.
+fn normalize_1_6(value: f64, unit: Unit) -> (f64, &'static str) {
+    static UNITS: OnceLock<Vec<(&'static str, Option<&'static str>)>> = OnceLock::new();
+    let units = UNITS.get_or_init(|| {
+        Unit::ALL
+            .iter()
+            .map(|&u| (unit_2x(u), base_unit(unit_2x(u))))
+            .collect()
+    });
+    match units[unit as usize] {
+        (_, Some(base)) => (value * 1e3, base),
+        (unit, None) => (value, unit),
     }
 }
 
-fn push_measurand(cols: &mut RowColumns, m: &str) {
-    match Measurand2::from_wire(m) {
-        Some(known) => cols.measurand.push(known as usize),
-        None => cols.measurand.push_other(m),
+/// The measurand's entry of 2.0.1's dictionary, found once per 1.6 measurand (a table by the
+/// 1.6 value), not by string per row.
+fn push_measurand(cols: &mut RowColumns, m: Measurand) {
+    static KNOWN: OnceLock<Vec<Option<Measurand2>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(|| {
+        Measurand::ALL
+            .iter()
+            .map(|m| Measurand2::from_wire(m.as_str()))
+            .collect()
+    });
+    match known[m as usize] {
+        Some(k) => cols.measurand.push(k as usize),
+        None => cols.measurand.push_other(m.as_str()),
     }
 }
 
@@ -57,14 +77,13 @@ fn push_reading(
     (m, s): (usize, usize),
     timestamp: i64,
     value: f64,
-    measurand: &str,
+    measurand: Measurand,
     phase: Option<&str>,
     location: &str,
     context: &str,
     unit: Unit,
-    signed: Option<&str>,
 ) {
-    let (normalized_value, normalized_unit) = normalize_1_6(value, unit_2x(unit));
+    let (normalized_value, normalized_unit) = normalize_1_6(value, unit);
     // A frame cannot hold 2**31 array items, so the positions fit.
     cols.meter_value_index.push(m as i32);
     cols.sampled_value_index.push(s as i32);
@@ -78,34 +97,52 @@ fn push_reading(
     cols.multiplier.push(0);
     cols.normalized_value.push(normalized_value);
     cols.normalized_unit.push(normalized_unit);
-    cols.signed_meter_data.push_opt(signed);
-    cols.signing_method.push_opt(None);
-    cols.encoding_method.push_opt(None);
-    cols.public_key.push_opt(None);
+}
+
+/// The signed-data columns of `rows` rows without signed data, filled at once (a 1.6 reading
+/// has signed data only as a `SignedData` value; the other three columns are always null).
+fn push_unsigned(cols: &mut RowColumns, rows: usize) {
+    cols.signed_meter_data.push_n(None, rows);
+    cols.signing_method.push_n(None, rows);
+    cols.encoding_method.push_n(None, rows);
+    cols.public_key.push_n(None, rows);
 }
 
 fn push_meter_values_of(cols: &mut RowColumns, meter_values: &[MeterValue], first: usize) -> usize {
     let mut rows = 0;
+    // Without signed data in the message (the usual case), its signed-data columns are filled
+    // once, after its rows, as 2.0.1's are.
+    let signed_rows = meter_values
+        .iter()
+        .any(|mv| mv.sampled_value.iter().any(SampledValue::is_signed));
     for (m, mv) in meter_values.iter().enumerate() {
         let timestamp = timestamp_micros(&mv.timestamp);
         for (s, sv) in mv.sampled_value.iter().enumerate() {
-            let signed = sv.is_signed().then_some(sv.value.as_str());
             push_reading(
                 cols,
                 (first + m, s),
                 timestamp,
                 sv.number.unwrap_or(f64::NAN),
-                sv.measurand.map_or(REGISTER, Measurand::as_str),
+                sv.measurand.unwrap_or(REGISTER),
                 sv.phase.map(Phase::as_str),
                 sv.location.unwrap_or(Location::Outlet).as_str(),
                 sv.context
                     .unwrap_or(ReadingContext::SamplePeriodic)
                     .as_str(),
                 sv.unit.unwrap_or(Unit::Wh),
-                signed,
             );
+            if signed_rows {
+                let signed = sv.is_signed().then_some(sv.value.as_str());
+                cols.signed_meter_data.push_opt(signed);
+                cols.signing_method.push_opt(None);
+                cols.encoding_method.push_opt(None);
+                cols.public_key.push_opt(None);
+            }
             rows += 1;
         }
+    }
+    if !signed_rows {
+        push_unsigned(cols, rows);
     }
     rows
 }
@@ -119,7 +156,9 @@ pub fn push_meter_values(
     req: &MeterValuesRequest,
 ) -> Res<usize> {
     let connector = int32(req.connector_id, || [Seg::Key("connectorId")])?;
-    let transaction = req.transaction_id.map(|t| t.to_string());
+    // The id's text in a buffer on the stack: no allocation a message.
+    let mut text = itoa::Buffer::new();
+    let transaction = req.transaction_id.map(|t| text.format(t));
     let rows = push_meter_values_of(cols, &req.meter_value, 0);
     let head = Head {
         station_id,
@@ -127,7 +166,7 @@ pub fn push_meter_values(
         action: "MeterValues",
         evse_id: None,
         connector_id: Some(connector),
-        transaction_id: transaction.as_deref(),
+        transaction_id: transaction,
         event_type: None,
         seq_no: None,
     };
@@ -153,8 +192,8 @@ pub fn push_start_transaction(
         Location::Outlet.as_str(),
         ReadingContext::TransactionBegin.as_str(),
         Unit::Wh,
-        None,
     );
+    push_unsigned(cols, 1);
     let head = Head {
         station_id,
         message_id,
@@ -189,8 +228,8 @@ pub fn push_stop_transaction(
         Location::Outlet.as_str(),
         ReadingContext::TransactionEnd.as_str(),
         Unit::Wh,
-        None,
     );
+    push_unsigned(cols, 1);
     rows += 1;
     let transaction = req.transaction_id.to_string();
     let head = Head {

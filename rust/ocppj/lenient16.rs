@@ -1,54 +1,91 @@
 //! 1.6 frames under the non-strict profiles: a CALL whose payload fails strictly only with
 //! deviations the profile accepts in 1.6 ([`crate::ocpp::profile`]'s second table, and the timestamp,
 //! array and unknown-property repairs of its first) is decoded, with what was accepted, by the
-//! same repair loop as 2.0.1's. The envelope is never relaxed.
+//! same repair loop as 2.0.1's. The envelope is never relaxed. The batch and the typed entry
+//! points (`decode_call`, `decode_message`) both read 1.6 through here.
 
 use crate::dialect::Dialect;
 use crate::ocpp::model::SampledValue as SampledValue2;
 use crate::ocpp::profile::{decode_lenient, is_repairable, Deviations, Lenient, Profile, Step};
-use crate::ocppj::frame::{call_payload, FrameFault};
+use crate::ocppj::frame::{call_payload, unexpected, FrameFault};
 
 use crate::ocpp::v16::model::{
-    MeterValuesRequest, StartTransactionRequest, StopTransactionRequest,
+    MeterValue, MeterValuesRequest, MeterValuesResponse, SampledValue, StartTransactionRequest,
+    StopTransactionRequest,
 };
-use crate::ocppj::frame16::{decode_call16, Action16, Request16};
+use crate::ocpp::v16::responses::{IdTagInfo, StartTransactionResponse, StopTransactionResponse};
+use crate::ocppj::frame16::{decode_message16, Action16, Message16, Request16};
 
 // 1.6 keeps no raw enum strings (no enum is relaxed but `Hz`, which is repaired in the text),
-// so there is never a 2.x sampled value to find.
-impl Lenient for MeterValuesRequest {
-    fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue2> {
-        None
-    }
+// so there is never a 2.x sampled value to find. Every 1.6 type reads leniently, so that what
+// a lenient reading made (an empty value, an empty sampledValue) unpickles under `off`.
+macro_rules! no_raw_enums {
+    ($($t:ty),*) => {$(
+        impl Lenient for $t {
+            fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue2> {
+                None
+            }
+        }
+    )*};
 }
+no_raw_enums!(
+    SampledValue,
+    MeterValue,
+    MeterValuesRequest,
+    MeterValuesResponse,
+    StartTransactionRequest,
+    StartTransactionResponse,
+    IdTagInfo,
+    StopTransactionRequest,
+    StopTransactionResponse
+);
 
-impl Lenient for StartTransactionRequest {
-    fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue2> {
-        None
-    }
-}
-
-impl Lenient for StopTransactionRequest {
-    fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue2> {
-        None
-    }
-}
-
-/// [`decode_call16`] under a validation profile.
-pub fn decode_call16_as(
+/// [`decode_message16`] under a validation profile: a CALL whose payload fails strictly only
+/// with deviations the profile accepts is decoded, with what was accepted; envelope faults,
+/// CALLRESULTs and CALLERRORs are read as strictly as ever.
+pub fn decode_message16_as(
     buf: &[u8],
     trusted_utf8: bool,
+    result_action: Action16,
     profile: Profile,
-) -> Result<(String, Request16, Deviations), FrameFault> {
-    match decode_call16(buf, trusted_utf8) {
-        Ok((id, request)) => Ok((id, request, Deviations::default())),
+) -> Result<(Message16, Deviations), FrameFault> {
+    match decode_message16(buf, trusted_utf8, result_action) {
+        Ok(message) => Ok((message, Deviations::default())),
         Err(ff)
             if ff.message_type == Some(2)
                 && ff.message_id.is_some()
                 && is_repairable(&ff.fault, profile, Dialect::V16) =>
         {
-            lenient_call16(buf, trusted_utf8, ff, profile)
+            lenient_call16(buf, trusted_utf8, ff, profile).map(|(message_id, request, d)| {
+                (
+                    Message16::Call {
+                        message_id,
+                        request,
+                    },
+                    d,
+                )
+            })
         }
         Err(ff) => Err(ff),
+    }
+}
+
+/// [`crate::ocppj::frame16::decode_call16`] under a validation profile.
+pub fn decode_call16_as(
+    buf: &[u8],
+    trusted_utf8: bool,
+    profile: Profile,
+) -> Result<(String, Request16, Deviations), FrameFault> {
+    match decode_message16_as(buf, trusted_utf8, Action16::MeterValues, profile)? {
+        (
+            Message16::Call {
+                message_id,
+                request,
+            },
+            d,
+        ) => Ok((message_id, request, d)),
+        (Message16::CallResult { message_id, .. }, _) => Err(unexpected(message_id, 3)),
+        (Message16::CallError { message_id, .. }, _) => Err(unexpected(message_id, 4)),
     }
 }
 
@@ -88,6 +125,7 @@ fn lenient_call16(
 mod tests {
     use super::*;
     use crate::ocpp::v16::ErrorCode16;
+    use crate::ocppj::frame16::decode_call16;
 
     /// A warning's code, path and raw text.
     type Seen = (&'static str, String, String);

@@ -198,7 +198,7 @@ pub trait PyModel: Clone + Sized + 'static {
 
 /// [`PyModel`] and [`ToPy`] of `$model` through `$class` (a frozen class with `inner: $model`).
 macro_rules! model_class {
-    ($class:ident, $model:ty) => {
+    ($class:ident, $model:ty $(, $xf:ident)*) => {
         impl $crate::py::class::PyModel for $model {
             type Class = $class;
             fn of(class: &$class) -> &$model {
@@ -220,6 +220,7 @@ macro_rules! model_class {
                     py,
                     $class {
                         inner: self.clone(),
+                        $($xf: Default::default(),)*
                     },
                 )?
                 .into_bound(py)
@@ -375,11 +376,14 @@ pub fn present(v: Bound<'_, PyAny>) -> Option<Bound<'_, PyAny>> {
 /// that order, as decoding meets them; `model_field = expr` gives a field no keyword sets,
 /// and `then f` passes the built value through `f` (a check across fields, or a field derived
 /// from others). `dialect` classes load from either OCPP 2.x version, `cost` classes from OCPP
-/// 2.1 only, `v16` classes from OCPP 1.6J only, their faults with the 1.6J codes.
+/// 2.1 only, `v16` classes from OCPP 1.6J only, their faults with the 1.6J codes. `+ name:
+/// Type` after the flavor adds a member the Python side never sets, `Type::default()` in a
+/// value built by keyword or copied out of another (what a decoding kept beside the model:
+/// a lenient 1.6 request's deviations).
 macro_rules! py_class {
     (
         $(#[$meta:meta])*
-        $class:ident($name:literal): $model:ident, $flavor:ident;
+        $class:ident($name:literal): $model:ident, $flavor:ident $(+ $xf:ident: $xt:ty)*;
         ($($py:ident $(in $mf:ident)? $(= $none:ident)?: $key:literal => $kind:expr),* $(,)?)
         build { $($bf:ident $(: $bp:ident)? $(= $bv:expr)?),* $(,)? }
         $(then $then:path)?
@@ -388,6 +392,7 @@ macro_rules! py_class {
         #[pyo3::pyclass(frozen, module = "ocpp_meter._core", name = $name)]
         pub struct $class {
             pub inner: $model,
+            $(pub $xf: $xt,)*
         }
 
         #[pyo3::pymethods]
@@ -411,6 +416,7 @@ macro_rules! py_class {
                 };
                 Ok($class {
                     inner: $crate::py::class::py_class!(@raise $flavor, py, build())?,
+                    $($xf: <$xt>::default(),)*
                 })
             }
 
@@ -452,8 +458,8 @@ macro_rules! py_class {
             }
         }
 
-        $crate::py::class::model_class!($class, $model);
-        $crate::py::class::py_class!(@loaders $flavor, $class, $model, $name);
+        $crate::py::class::model_class!($class, $model $(, $xf)*);
+        $crate::py::class::py_class!(@loaders $flavor, $class, $model, $name $(, $xf)*);
     };
     (@field $bf:ident $($bp:ident)? = $bv:expr) => {
         $bv
@@ -479,13 +485,13 @@ macro_rules! py_class {
     (@take; $tok:ident, $py:ident, $key:literal, $kind:expr) => {
         $crate::py::class::take_required($tok, &$kind, $py, $key)
     };
-    (@loaders dialect, $class:ident, $model:ident, $name:literal) => {
+    (@loaders dialect, $class:ident, $model:ident, $name:literal $(, $xf:ident)*) => {
         $crate::py::methods::dialect_loaders!($class, $model);
     };
-    (@loaders v16, $class:ident, $model:ident, $name:literal) => {
-        $crate::py::methods::v16_loaders!($class, $model, $name);
+    (@loaders v16, $class:ident, $model:ident, $name:literal $(, $xf:ident)*) => {
+        $crate::py::methods::v16_loaders!($class, $model, $name $(, $xf)*);
     };
-    (@loaders cost, $class:ident, $model:ident, $name:literal) => {
+    (@loaders cost, $class:ident, $model:ident, $name:literal $(, $xf:ident)*) => {
         $crate::py::methods::cost_loaders!($class, $model, $name);
     };
 }

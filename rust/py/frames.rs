@@ -10,9 +10,9 @@ use crate::ocpp::profile::{Deviations, Profile};
 use crate::ocpp::v16::ErrorCode16;
 use crate::ocppj::frame::{self, Action, FrameFault, Message, Request, Response};
 use crate::ocppj::frame16::{
-    decode_call16, decode_message16, encode_call16, encode_call_error16, Action16, Message16,
-    Request16, Response16,
+    encode_call16, encode_call_error16, Action16, Message16, Request16, Response16,
 };
+use crate::ocppj::lenient16::{decode_call16_as, decode_message16_as};
 
 use super::args::*;
 use super::deviations::{any_dialect_arg, profile_arg};
@@ -20,13 +20,14 @@ use super::errors::{error_code16_to_py, frame_err, frame_err16, to_py_err, to_py
 use super::input::with_input;
 use super::lookups::*;
 use super::meter::{PyMeterValuesRequest, PyMeterValuesResponse};
+use super::meter16::PyMeterValuesRequest16;
 use super::methods;
 use super::to_python::*;
 use super::transaction::PyTransactionEventRequest;
 use super::transaction_response::PyTransactionEventResponse;
 use super::v16::{
-    PyMeterValuesRequest16, PyStartTransactionRequest, PyStartTransactionResponse,
-    PyStopTransactionRequest, PyStopTransactionResponse,
+    PyStartTransactionRequest, PyStartTransactionResponse, PyStopTransactionRequest,
+    PyStopTransactionResponse,
 };
 
 /// An OCPP-J CALL.
@@ -371,16 +372,24 @@ fn call_error_to_py(
     Ok(Bound::new(py, error)?.into_any())
 }
 
-/// The `Call` of a decoded 1.6 CALL.
-fn call16_to_py(py: Python<'_>, message_id: String, request: Request16) -> PyResult<PyCall> {
+/// The `Call` of a decoded 1.6 CALL; `deviations` is what a non-strict profile accepted.
+fn call16_to_py(
+    py: Python<'_>,
+    message_id: String,
+    request: Request16,
+    deviations: Deviations,
+) -> PyResult<PyCall> {
     let action = request.action().as_str();
+    let d = deviations;
     let payload = match request {
-        Request16::MeterValues(inner) => Py::new(py, PyMeterValuesRequest16 { inner })?.into_any(),
-        Request16::StartTransaction(inner) => {
-            Py::new(py, PyStartTransactionRequest { inner })?.into_any()
+        Request16::MeterValues(r) => {
+            Py::new(py, PyMeterValuesRequest16::decoded(py, r, d)?)?.into_any()
         }
-        Request16::StopTransaction(inner) => {
-            Py::new(py, PyStopTransactionRequest { inner })?.into_any()
+        Request16::StartTransaction(r) => {
+            Py::new(py, PyStartTransactionRequest::decoded(r, d))?.into_any()
+        }
+        Request16::StopTransaction(r) => {
+            Py::new(py, PyStopTransactionRequest::decoded(r, d))?.into_any()
         }
     };
     Ok(PyCall {
@@ -390,23 +399,27 @@ fn call16_to_py(py: Python<'_>, message_id: String, request: Request16) -> PyRes
     })
 }
 
-/// [`decode_message`] of a 1.6 frame (read strictly: 1.6 has no lenient reading yet).
+/// [`decode_message`] of a 1.6 frame under `profile` (a CALL's payload read as the batch
+/// reads it, [`decode_message16_as`]).
 fn message16_to_py<'py>(
     py: Python<'py>,
     frame: &Bound<'py, PyAny>,
     action: &str,
+    profile: Profile,
 ) -> PyResult<Bound<'py, PyAny>> {
     let Some(action) = Action16::from_wire(action) else {
         let fault = Fault::new(FaultKind::UnknownAction(action.into()), 0);
         return Err(to_py_err16(py, &fault, None));
     };
-    let message = with_input(frame, |buf, trusted| decode_message16(buf, trusted, action))?
-        .map_err(|ff| frame_err16(py, &ff))?;
+    let (message, deviations) = with_input(frame, |buf, trusted| {
+        decode_message16_as(buf, trusted, action, profile)
+    })?
+    .map_err(|ff| frame_err16(py, &ff))?;
     Ok(match message {
         Message16::Call {
             message_id,
             request,
-        } => Bound::new(py, call16_to_py(py, message_id, request)?)?.into_any(),
+        } => Bound::new(py, call16_to_py(py, message_id, request, deviations)?)?.into_any(),
         Message16::CallResult {
             message_id,
             response,
@@ -460,9 +473,11 @@ pub fn decode_call(
     let profile = profile_arg(profile)?;
     let dialect = match any_dialect_arg(dialect)? {
         Dialect::V16 => {
-            let (id, request) =
-                with_input(frame, decode_call16)?.map_err(|ff| frame_err16(py, &ff))?;
-            return call16_to_py(py, id, request);
+            let (id, request, d) = with_input(frame, |buf, trusted| {
+                decode_call16_as(buf, trusted, profile)
+            })?
+            .map_err(|ff| frame_err16(py, &ff))?;
+            return call16_to_py(py, id, request, d);
         }
         d => d,
     };
@@ -494,7 +509,7 @@ pub fn decode_message<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let profile = profile_arg(profile)?;
     let dialect = match any_dialect_arg(dialect)? {
-        Dialect::V16 => return message16_to_py(py, frame, action),
+        Dialect::V16 => return message16_to_py(py, frame, action, profile),
         d => d,
     };
     let Some(action) = Action::from_wire(action) else {

@@ -38,7 +38,10 @@ pub fn from_json_as<T: Lenient + Send>(
             Err(f) => Err(f),
         }
     })?
-    .map_err(|f| to_py_err(data.py(), &f, None))
+    .map_err(|f| match dialect {
+        Dialect::V16 => super::errors::to_py_err16(data.py(), &f, None),
+        _ => to_py_err(data.py(), &f, None),
+    })
 }
 
 /// The compact JSON of `v` as `bytes`.
@@ -303,10 +306,11 @@ pub fn from_json16<T: Decode + Send>(
     .map_err(|f| super::errors::to_py_err16(data.py(), &f, None))
 }
 
-/// `from_json` (1.6 only), `to_json`, `==` and pickling of an OCPP 1.6J class: a 1.6 value
-/// holds nothing the strict 1.6 schema refuses, so it unpickles through `from_json` itself.
+/// `from_json` (1.6 only), `to_json`, `==` and pickling of an OCPP 1.6J class. A value a
+/// lenient reading made may hold what the strict 1.6 schema refuses (an empty `value`), so it
+/// unpickles through `_from_pickle`, which reads 1.6 under the `off` profile.
 macro_rules! v16_loaders {
-    ($class:ident, $model:ty, $name:literal) => {
+    ($class:ident, $model:ty, $name:literal $(, $xf:ident)*) => {
         #[pyo3::pymethods]
         impl $class {
             /// Decodes one object of the type, of the OCPP 1.6J schema (the only one it
@@ -319,11 +323,25 @@ macro_rules! v16_loaders {
             ) -> pyo3::PyResult<Self> {
                 Ok($class {
                     inner: $crate::py::methods::from_json16(data, dialect, $name)?,
+                    $($xf: Default::default(),)*
+                })
+            }
+
+            #[staticmethod]
+            fn _from_pickle(data: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
+                let (inner, _) = $crate::py::methods::from_json_as(
+                    data,
+                    $crate::ocpp::profile::Profile::Off,
+                    $crate::dialect::Dialect::V16,
+                )?;
+                Ok($class {
+                    inner,
+                    $($xf: Default::default(),)*
                 })
             }
         }
 
-        $crate::py::methods::value_class!($class, $model);
+        $crate::py::methods::value_class!($class, $model, "_from_pickle");
     };
 }
 pub(crate) use v16_loaders;

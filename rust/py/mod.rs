@@ -5,8 +5,8 @@
 //! declared with `ocpp_type!`, `declared_class!` takes its field list from the declaration)
 //! and `methods` holds what every class shares; the classes live in `sampled`, `meter`, `transaction`,
 //! `transaction_response`, `cost`, `cost_details`, `v16` (OCPP 1.6J's) and `frames`. The
-//! classes on the hot paths (`sampled`, `meter`, `TransactionEventRequest`, `Transaction`,
-//! `IdToken`) stay written by hand: their getters read shared nodes or prebuilt member slots,
+//! classes on the hot paths (`sampled`, `meter`, `meter16` (OCPP 1.6J's MeterValues),
+//! `TransactionEventRequest`, `Transaction`, `IdToken`) stay written by hand: their getters read shared nodes or prebuilt member slots,
 //! or answer one dialect's enum or the other's string. `schema_calls` carries the actions checked by their schema alone, as
 //! plain dicts; `error_code16` gives Python the core's rule for 1.6J error codes.
 
@@ -26,6 +26,7 @@ mod input;
 mod limits;
 mod lookups;
 mod meter;
+mod meter16;
 mod methods;
 mod sampled;
 mod schema_calls;
@@ -62,9 +63,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<transaction_response::PyMessageContent>()?;
     m.add_class::<transaction_response::PyIdTokenInfo>()?;
     m.add_class::<transaction_response::PyTransactionEventResponse>()?;
-    m.add_class::<v16::PySampledValue16>()?;
-    m.add_class::<v16::PyMeterValue16>()?;
-    m.add_class::<v16::PyMeterValuesRequest16>()?;
+    m.add_class::<meter16::PySampledValue16>()?;
+    m.add_class::<meter16::PyMeterValue16>()?;
+    m.add_class::<meter16::PyMeterValuesRequest16>()?;
     m.add_class::<v16::PyStartTransactionRequest>()?;
     m.add_class::<v16::PyIdTagInfo>()?;
     m.add_class::<v16::PyStartTransactionResponse>()?;

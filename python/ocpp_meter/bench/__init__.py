@@ -19,6 +19,10 @@ What is measured (frames from :mod:`ocpp_meter.samples`, seed 0: small, typical,
 * both decode paths again on TransactionEvent frames (kinds ``te-small``, ``te-typical``,
   ``te-large``: :func:`te_frames`), each peer with its TransactionEvent models
   (:func:`te_peers`), every field read by :func:`walk_transaction_event`;
+* both decode paths on OCPP 1.6J MeterValues frames (kinds ``v16-small``, ``v16-typical``,
+  ``v16-large``: :func:`v16_frames`), each peer with its models of the 1.6 schema
+  (:func:`v16_peers`), every field read by :func:`walk16`, and a batch of 10,000 typical 1.6
+  frames against its Python baseline (``--suite 1.6`` measures these alone);
 * encode, frame: the whole CALL from a decoded request; encode, payload: the request alone;
 * batch: 10,000 typical frames to an Arrow table of rows (:mod:`.batch`), and 10,000 frames of
   whole charging sessions, MeterValues and TransactionEvent, to rows and event records
@@ -36,13 +40,25 @@ set-up beside the warm medians (:mod:`.cold`).
 
 from .agreement import check_decode, check_dispatch, check_encode
 from .cold import ColdResult, measure_cold
-from .frames import KINDS, OURS, SEED, TE_KINDS, View, bench_frame, check_frames, te_frames
+from .frames import (
+    KINDS,
+    OURS,
+    SEED,
+    TE_KINDS,
+    V16_KINDS,
+    View,
+    bench_frame,
+    check_frames,
+    te_frames,
+    v16_frames,
+)
 from .goals import GOALS, Goal, gate, judge, measure_goals, paired_ratios
 from .measure import Result, measure
 from .peers import Peer, peers
+from .peers16 import v16_peers
 from .report import main, markdown, report_json, run
 from .transaction_event_peers import te_peers
-from .views import differences, reference_view, walk, walk_transaction_event
+from .views import differences, reference_view, walk, walk16, walk_transaction_event
 
 __all__ = [
     "GOALS",
@@ -50,6 +66,7 @@ __all__ = [
     "OURS",
     "SEED",
     "TE_KINDS",
+    "V16_KINDS",
     "ColdResult",
     "Goal",
     "Peer",
@@ -75,6 +92,9 @@ __all__ = [
     "run",
     "te_frames",
     "te_peers",
+    "v16_frames",
+    "v16_peers",
     "walk",
+    "walk16",
     "walk_transaction_event",
 ]

@@ -5,13 +5,14 @@ decode of each frame, then the rows flattened in Python into a pyarrow table) an
 from __future__ import annotations
 
 import importlib
+import math
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import samples
 from .._core import decode_batch
 from ..rows import DEFAULT_CONTEXT, DEFAULT_LOCATION, DEFAULT_MEASURAND, DEFAULT_UNIT, normalize
-from .frames import SEED
+from .frames import SEED, v16_frames
 
 if TYPE_CHECKING:
     from .._core import Profile
@@ -137,6 +138,82 @@ def msgspec_baseline(
             _, message_id, _, request = decode(frame)
             head = (STATION, message_id, "MeterValues", request.evse_id, None, None, None, None)
             append_rows(columns, head, request.meter_value, unset)
+        return pa.table(columns, schema=schema)
+
+    return run, lambda frames: run(frames).to_pylist()
+
+
+def batch_frames16(n: int = BATCH_FRAMES, seed: int = SEED) -> list[bytes]:
+    """The typical OCPP 1.6J MeterValues frames a 1.6 batch is timed on."""
+    return v16_frames(n, "v16-typical", seed)
+
+
+def ours16() -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
+    """``decode_batch(..., dialect="1.6")`` on one thread into a pyarrow table; its rows."""
+    pa = importlib.import_module("pyarrow")
+
+    def run(frames: list[bytes]) -> Any:
+        return pa.table(decode_batch(frames, STATION, threads=1, dialect="1.6"))
+
+    return run, lambda frames: run(frames).to_pylist()
+
+
+# 1.6 spells two units otherwise than the row form's normalized unit does.
+_UNIT_16_TO_2X = {"Celcius": "Celsius", "Hertz": "Hz"}
+
+
+def msgspec_baseline16(
+    decode: Callable[[bytes], Any], unset: Any
+) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
+    """The Python baseline of a 1.6 batch: msgspec decode of each CALL (the 1.6 Structs), the
+    rows flattened in Python as the row form has them for 1.6 (``value`` the decimal text as a
+    float, NaN for signed data, which goes to ``signed_meter_data``; multiplier 0; the 1.6 unit,
+    normalized), one pyarrow table."""
+    pa = importlib.import_module("pyarrow")
+    schema = row_schema()
+    utc = timezone.utc
+    register = DEFAULT_MEASURAND
+
+    def run(frames: list[bytes]) -> Any:
+        columns: list[list[Any]] = [[] for _ in schema.names]
+        (station, mid, action, evse, connector, tx, event, seq, mvi, svi, stamp, value, meas,
+         phase, loc, ctx, unit, mult, nvalue, nunit, sdata, smethod, emethod, key) = columns  # fmt: skip
+        for frame in frames:
+            _, message_id, _, request = decode(frame)
+            transaction = request.transaction_id
+            transaction = None if transaction is unset else str(transaction)
+            connector_id = request.connector_id
+            for mv_index, meter_value in enumerate(request.meter_value):
+                timestamp = meter_value.timestamp.astimezone(utc)
+                for sv_index, sv in enumerate(meter_value.sampled_value):
+                    u = "Wh" if sv.unit is unset else sv.unit
+                    signed = sv.format == "SignedData"
+                    number = math.nan if signed else float(sv.value)
+                    normalized, base = normalize(number, _UNIT_16_TO_2X.get(u, u), 0)
+                    station.append(STATION)
+                    mid.append(message_id)
+                    action.append("MeterValues")
+                    evse.append(None)
+                    connector.append(connector_id)
+                    tx.append(transaction)
+                    event.append(None)
+                    seq.append(None)
+                    mvi.append(mv_index)
+                    svi.append(sv_index)
+                    stamp.append(timestamp)
+                    value.append(number)
+                    meas.append(register if sv.measurand is unset else sv.measurand)
+                    phase.append(None if sv.phase is unset else sv.phase)
+                    loc.append(DEFAULT_LOCATION if sv.location is unset else sv.location)
+                    ctx.append(DEFAULT_CONTEXT if sv.context is unset else sv.context)
+                    unit.append(u)
+                    mult.append(0)
+                    nvalue.append(normalized)
+                    nunit.append(base)
+                    sdata.append(sv.value if signed else None)
+                    smethod.append(None)
+                    emethod.append(None)
+                    key.append(None)
         return pa.table(columns, schema=schema)
 
     return run, lambda frames: run(frames).to_pylist()

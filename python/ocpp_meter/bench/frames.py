@@ -20,6 +20,11 @@ TE_PREFIX = "te-"
 TE_KINDS: tuple[str, ...] = tuple(TE_PREFIX + kind for kind in KINDS)
 """The TransactionEvent frame kinds: te-small, te-typical, te-large (see :func:`te_frames`)."""
 
+V16_PREFIX = "v16-"
+V16_KINDS: tuple[str, ...] = tuple(V16_PREFIX + kind for kind in KINDS)
+"""The OCPP 1.6J MeterValues frame kinds: v16-small, v16-typical, v16-large (see
+:func:`v16_frames`)."""
+
 SEED = 0
 """Seed of the timed frames."""
 
@@ -32,6 +37,77 @@ OURS = "ours"
 def te_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
     """The TransactionEvent kinds that go with the MeterValues ``kinds`` selected."""
     return tuple(TE_PREFIX + kind for kind in kinds if kind in KINDS)
+
+
+def v16_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
+    """The OCPP 1.6J kinds that go with the MeterValues ``kinds`` selected."""
+    return tuple(V16_PREFIX + kind for kind in kinds if kind in KINDS)
+
+
+_UNITS_16 = {"Hz": "Hertz"}
+"""2.0.1 units of the sample readings that 1.6 spells otherwise (``Wh`` with multiplier 3 is
+``kWh``, see :func:`v16_frames`)."""
+
+
+def _decimal_text(value: float) -> str:
+    text = repr(float(value))
+    if "e" in text or "n" in text:
+        raise ValueError(f"{value!r} has no plain decimal text")
+    return text
+
+
+def v16_frames(n: int, kind: str, seed: int) -> list[bytes]:
+    """``n`` OCPP 1.6J MeterValues CALL frames of ``kind`` (``v16-small``, ``v16-typical``,
+    ``v16-large``): the 2.0.1 MeterValues frames of the same size from
+    :mod:`ocpp_meter.samples` (same seed) as a 1.6 charger sends the same readings.
+
+    ``evseId`` becomes ``connectorId``; each ``value`` its decimal text (``repr`` of the
+    double: the shortest text that reads back as it); ``unitOfMeasure`` the 1.6 ``unit``
+    (``Wh`` with multiplier 3 is ``kWh``, ``Hz`` is ``Hertz``; 1.6 has no multiplier); context,
+    measurand, phase and location stay (1.6 has each value used). The typical and large frames
+    carry a ``transactionId``. A 2.0.1 ``signedMeterValue`` (every other meter value of the
+    large frame) becomes what 1.6 chargers send for it: one more sampled value after the
+    reading, of the same measurand, context, location and unit, ``format`` ``SignedData`` and
+    the signed data as its ``value``. Deterministic in ``seed``.
+    """
+    if not kind.startswith(V16_PREFIX) or kind[len(V16_PREFIX) :] not in KINDS:
+        raise ValueError(f"unknown frame kind {kind!r}; expected one of {V16_KINDS}")
+    size = kind[len(V16_PREFIX) :]
+    rng = random.Random(f"ocpp16-{seed}")
+    transaction_id = rng.randrange(1, 1 << 31)
+    out = []
+    for frame in samples.frames(n, size, seed):
+        _, message_id, _, meter = json.loads(frame)
+        meter_values = []
+        for mv in meter["meterValue"]:
+            sampled: list[dict[str, Any]] = []
+            for sv in mv["sampledValue"]:
+                item = {"value": _decimal_text(sv["value"])}
+                item.update(
+                    {k: sv[k] for k in ("context", "measurand", "phase", "location") if k in sv}
+                )
+                uom = sv.get("unitOfMeasure")
+                if uom is not None:
+                    unit = uom.get("unit", "Wh")
+                    if uom.get("multiplier", 0) == 3 and unit == "Wh":
+                        unit = "kWh"
+                    elif uom.get("multiplier", 0) != 0:
+                        raise ValueError(f"no 1.6 unit for {uom!r}")
+                    item["unit"] = _UNITS_16.get(unit, unit)
+                sampled.append(item)
+                signed = sv.get("signedMeterValue")
+                if signed is not None:
+                    sampled.append(
+                        {**item, "value": signed["signedMeterData"], "format": "SignedData"}
+                    )
+            meter_values.append({"timestamp": mv["timestamp"], "sampledValue": sampled})
+        payload: dict[str, Any] = {"connectorId": meter["evseId"]}
+        if size != "small":
+            payload["transactionId"] = transaction_id
+        payload["meterValue"] = meter_values
+        call = [2, message_id, "MeterValues", payload]
+        out.append(json.dumps(call, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return out
 
 
 def te_frames(n: int, kind: str, seed: int) -> list[bytes]:
@@ -98,9 +174,12 @@ def te_frames(n: int, kind: str, seed: int) -> list[bytes]:
 
 
 def bench_frame(kind: str) -> bytes:
-    """The frame of ``kind`` (MeterValues or, ``te-*``, TransactionEvent) every peer is timed on."""
+    """The frame of ``kind`` (MeterValues; ``te-*``, TransactionEvent; ``v16-*``, OCPP 1.6J
+    MeterValues) every peer is timed on."""
     if kind.startswith(TE_PREFIX):
         return te_frames(1, kind, SEED)[0]
+    if kind.startswith(V16_PREFIX):
+        return v16_frames(1, kind, SEED)[0]
     return samples.frames(1, kind, SEED)[0]
 
 
@@ -108,4 +187,6 @@ def check_frames(kind: str) -> list[bytes]:
     """The frames of ``kind`` the agreement checks run on: the timed one and a few others."""
     if kind.startswith(TE_PREFIX):
         return [bench_frame(kind), *te_frames(EXTRA_FRAMES, kind, seed=SEED + 1)]
+    if kind.startswith(V16_PREFIX):
+        return [bench_frame(kind), *v16_frames(EXTRA_FRAMES, kind, seed=SEED + 1)]
     return [bench_frame(kind), *samples.frames(EXTRA_FRAMES, kind, seed=SEED + 1)]

@@ -455,9 +455,12 @@ def _make_fastjsonschema() -> Peer:
     )
 
 
-def ocpp_call_path(action: str) -> tuple[Callable[[bytes], Any], Callable[[Any], Any]]:
+def ocpp_call_path(
+    action: str, version: str = "2.0.1"
+) -> tuple[Callable[[bytes], Any], Callable[[Any], Any]]:
     """The ``ocpp`` library's acknowledge path for a CALL of ``action`` (``(message id, snake_case
-    payload)`` from a frame), and its ``camel_to_snake_case``."""
+    payload)`` from a frame) against its schema of OCPP ``version``, and its
+    ``camel_to_snake_case``."""
     messages = importlib.import_module("ocpp.messages")
     charge_point = importlib.import_module("ocpp.charge_point")
     unpack = messages.unpack
@@ -472,7 +475,7 @@ def ocpp_call_path(action: str) -> tuple[Callable[[bytes], Any], Callable[[Any],
         msg = unpack(frame)
         if msg.message_type_id != 2 or msg.action != action:
             raise ValueError(f"not a {action} CALL")
-        validate(msg, "2.0.1")
+        validate(msg, version)
         return msg.unique_id, to_snake(msg.payload)
 
     return ack, to_snake
@@ -534,6 +537,45 @@ def _make_ocpp() -> Peer:
         dispatch=dispatch if has_dispatch else None,
         version=_version("ocpp"),
     )
+
+
+def typed_call_peer(
+    name: str,
+    what: str,
+    decode: Callable[[bytes], Any],
+    walk_request: Callable[[Any], None],
+    view_of_request: Callable[[Any, Any, Any], View],
+    absent: Any = None,
+) -> Peer:
+    """A peer that decodes the whole CALL into a tuple whose last item is the typed request,
+    read by ``walk_request`` and viewed by ``view_of_request(message_id, request, absent)``."""
+
+    def read(frame: bytes) -> None:
+        walk_request(decode(frame)[3])
+
+    def view(frame: bytes) -> View:
+        _, message_id, _, request = decode(frame)
+        return view_of_request(message_id, request, absent)
+
+    return Peer(name=name, what=what, ack=decode, read=read, view=view, version=_version(name))
+
+
+def adapters(found: dict[str, Peer], factories: dict[str, Callable[[], Peer]]) -> dict[str, Peer]:
+    """The adapter of each peer in ``found`` for other frames: its factory's, or, for the dict
+    floors (which read any frame), the peer itself; a peer is left out only if its adapter
+    cannot be built."""
+    out: dict[str, Peer] = {}
+    for name, peer in found.items():
+        if name in factories:
+            try:
+                out[name] = factories[name]()
+            except ImportError:
+                continue
+        else:
+            out[name] = Peer(
+                name=name, what=peer.what, ack=peer.ack, view=peer.view, version=peer.version
+            )
+    return out
 
 
 def _batch_of_ours() -> dict[str, Any]:

@@ -13,12 +13,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from . import adapter, sessions
+from . import adapter, peers16, sessions
 from .agreement import check_batch, check_decode, check_dispatch, check_encode
-from .batch import CHECK_FRAMES, batch_frames
+from .batch import CHECK_FRAMES, batch_frames, batch_frames16
 from .cold import ColdResult, cold_markdown, measure_cold
-from .frames import KINDS, OURS, TE_KINDS, bench_frame, check_frames, te_kinds
-from .goals import GOALS, Goal, judge, measure_goals
+from .frames import (
+    KINDS,
+    OURS,
+    TE_KINDS,
+    V16_KINDS,
+    bench_frame,
+    check_frames,
+    te_kinds,
+    v16_kinds,
+)
+from .goals import SUITES, Goal, goals_of, judge, measure_goals
 from .measure import FULL, OPS, QUICK, Case, Result, Settings, cases, measure
 from .peers import PEER_ORDER, Peer, peers
 from .transaction_event_peers import te_peers
@@ -75,7 +84,7 @@ def markdown(
         out.append("")
         out.append("| frame | " + " | ".join(names) + " |")
         out.append("| --- |" + " ---: |" * len(names))
-        for kind in (*KINDS, *TE_KINDS, sessions.KIND):
+        for kind in (*KINDS, *TE_KINDS, *V16_KINDS, sessions.KIND):
             row = medians.get((op, path, kind))
             if row is None:
                 continue
@@ -94,6 +103,15 @@ def markdown(
     if any(k[2] in TE_KINDS for k in medians):
         out.append("`te-*`: TransactionEvent frames (`ocpp_meter.bench.frames.te_frames`), each")
         out.append("peer with its TransactionEvent models; the other rows: MeterValues.")
+        out.append("")
+    if any(k[2] in V16_KINDS for k in medians):
+        out.append(
+            "`v16-*`: OCPP 1.6J MeterValues frames (`ocpp_meter.bench.frames.v16_frames`: the"
+        )
+        out.append(
+            "same readings as a 1.6 charger sends them), each peer with its models of the 1.6"
+        )
+        out.append('schema (`ocpp_meter.bench.peers16`), ours with `dialect="1.6"`.')
         out.append("")
     out.append("Peers:")
     out.append("")
@@ -155,6 +173,7 @@ def run(
     err: TextIO | None = None,
     goals: Sequence[Goal] = (),
     cold_processes: int = 0,
+    suites: Sequence[str] = SUITES,
 ) -> tuple[
     list[Result],
     dict[str, Peer],
@@ -166,7 +185,9 @@ def run(
 ]:
     """Check and measure: results, peers measured, skipped, disagreeing, environment, the
     paired rounds of ``goals`` (:func:`.goals.measure_goals`) and the cold figures of
-    ``cold_processes`` fresh processes per case (:func:`.cold.measure_cold`)."""
+    ``cold_processes`` fresh processes per case (:func:`.cold.measure_cold`). ``suites``:
+    ``"2.x"`` (the 2.0.1 frames, MeterValues and TransactionEvent) and ``"1.6"`` (the OCPP
+    1.6J frames), or one of them."""
     err = sys.stderr if err is None else err
     settings = QUICK if quick else FULL
     found, skipped = peers()
@@ -176,8 +197,12 @@ def run(
     for name, why in skipped.items():
         err.write(f"bench: skipping {name}: {why}\n")
     ours = found[OURS]
-    frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS)}
+    frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS, *V16_KINDS)}
     te_found = te_peers(found)
+    v16_found = peers16.v16_peers(found)
+    v16_selected = v16_kinds(kinds) if "1.6" in suites else ()
+    if "2.x" not in suites:
+        kinds, te_found = (), {}
     disagreed: dict[str, str] = {}
     err.write("bench: checking every peer's output against ours ...\n")
     for name, peer in found.items():
@@ -200,7 +225,14 @@ def run(
         except Exception as exc:  # noqa: BLE001 - any failure leaves the peer out
             disagreed[f"{name} (TransactionEvent)"] = f"{type(exc).__name__}: {exc}"
             err.write(f"bench: {name} DISAGREES with ours on TransactionEvent, left out: {exc}\n")
-    for who in (OURS, f"{OURS} (TransactionEvent)"):
+    for name, peer in v16_found.items():
+        try:
+            for kind in v16_selected:
+                check_decode(peer, check_frames(kind), v16_found[OURS])
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the peer out
+            disagreed[f"{name} (1.6)"] = f"{type(exc).__name__}: {exc}"
+            err.write(f"bench: {name} DISAGREES with ours on OCPP 1.6J, left out: {exc}\n")
+    for who in (OURS, f"{OURS} (TransactionEvent)", f"{OURS} (1.6)"):
         if who in disagreed:
             raise AssertionError(f"{who} disagrees with stdlib json: {disagreed[who]}")
     measured = {n: p for n, p in found.items() if n not in disagreed}
@@ -220,6 +252,14 @@ def run(
             err.write(f"bench: the mobilityhouse adapter DISAGREES with the library: {exc}\n")
     te_measured = {n: p for n, p in te_found.items() if f"{n} (TransactionEvent)" not in disagreed}
     groups += cases(te_measured, te_kinds(kinds), frames)
+    v16_measured = {n: p for n, p in v16_found.items() if f"{n} (1.6)" not in disagreed}
+    groups += cases(v16_measured, v16_selected, frames)
+    if peers16.BATCH_KIND in v16_selected:
+        try:
+            groups += [g for g in [peers16.batch_group(batch_frames16(), err)] if g]
+        except AssertionError as exc:
+            disagreed["msgspec (1.6 batch)"] = f"AssertionError: {exc}"
+            err.write(f"bench: the msgspec 1.6 batch DISAGREES with ours, left out: {exc}\n")
     results = measure(groups, settings, _progress_printer(err))
     if err.isatty():
         err.write("\n")
@@ -264,7 +304,7 @@ def report_json(
         "peers": {n: {"version": p.version, "what": p.what} for n, p in found.items()},
         "skipped": skipped,
         "disagreed": disagreed,
-        "frames": {kind: len(bench_frame(kind)) for kind in (*KINDS, *TE_KINDS)},
+        "frames": {kind: len(bench_frame(kind)) for kind in (*KINDS, *TE_KINDS, *V16_KINDS)},
         "results": [r.as_dict() for r in results],
         "ratios": ratios,
         "gates": [{"passed": ok, "line": line} for ok, line in gates],
@@ -304,6 +344,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="peer to measure (repeatable; default: every one installed)",
     )
     parser.add_argument(
+        "--suite",
+        action="append",
+        choices=SUITES,
+        help="the 2.x frames (MeterValues and TransactionEvent of 2.0.1) or the OCPP 1.6J ones "
+        "(repeatable; default: both); the gate judges the goals of the suites measured",
+    )
+    parser.add_argument(
         "--gate",
         action="store_true",
         help="measure ours and each goal's peer in paired, alternating rounds and exit 1 unless "
@@ -318,16 +365,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     kinds = tuple(k for k in KINDS if args.kind is None or k in args.kind)
+    suites = tuple(args.suite or SUITES)
     processes = args.cold if args.cold is not None else COLD_QUICK if args.quick else COLD_FULL
     results, found, skipped, disagreed, env, gated, cold = run(
         quick=args.quick,
         kinds=kinds,
         only=args.peer,
-        goals=GOALS if args.gate else (),
-        cold_processes=processes if "typical" in kinds else 0,
+        goals=goals_of(suites) if args.gate else (),
+        cold_processes=processes if "typical" in kinds and "2.x" in suites else 0,
+        suites=suites,
     )
-    frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS)}
-    gates = judge(gated) if args.gate else []
+    frames = {kind: bench_frame(kind) for kind in (*KINDS, *TE_KINDS, *V16_KINDS)}
+    gates = judge(gated, goals_of(suites)) if args.gate else []
     text = markdown(results, found, skipped, frames, disagreed)
     sys.stdout.write(text)
     warm = {(r.op, r.path, r.kind, r.peer): r.median for r in results}

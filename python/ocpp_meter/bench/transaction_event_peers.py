@@ -29,9 +29,11 @@ from .peers import (
     Peer,
     _orjson,
     _version,
+    adapters,
     envelope_then,
     ocpp_call_path,
     schema_path,
+    typed_call_peer,
 )
 from .views import call_view, te_view_of_objects, te_view_of_wire, walk_transaction_event
 
@@ -63,16 +65,7 @@ def _make_ours(profile: str = "strict") -> Peer:
 
 
 def _typed_peer(name: str, what: str, decode: Callable[[bytes], Any], absent: Any = None) -> Peer:
-    """A peer that decodes the whole CALL into a tuple whose last item is the typed request."""
-
-    def read(frame: bytes) -> None:
-        walk_transaction_event(decode(frame)[3])
-
-    def view(frame: bytes) -> View:
-        _, message_id, _, request = decode(frame)
-        return te_view_of_objects(message_id, request, absent)
-
-    return Peer(name=name, what=what, ack=decode, read=read, view=view, version=_version(name))
+    return typed_call_peer(name, what, decode, walk_transaction_event, te_view_of_objects, absent)
 
 
 if not _MSGSPEC_MISSING:
@@ -271,15 +264,4 @@ _FACTORIES: dict[str, Callable[[], Peer]] = {
 def te_peers(found: dict[str, Peer]) -> dict[str, Peer]:
     """The TransactionEvent adapter of each MeterValues peer in ``found`` (the dict floors are
     their own); a peer is left out only if its adapter cannot be built."""
-    out: dict[str, Peer] = {}
-    for name, peer in found.items():
-        if name in _FACTORIES:
-            try:
-                out[name] = _FACTORIES[name]()
-            except ImportError:
-                continue
-        else:
-            out[name] = Peer(
-                name=name, what=peer.what, ack=peer.ack, view=peer.view, version=peer.version
-            )
-    return out
+    return adapters(found, _FACTORIES)

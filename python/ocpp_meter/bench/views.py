@@ -55,6 +55,23 @@ def walk_transaction_event(request: Any) -> None:
         _walk_meter_values(meter_values)
 
 
+def walk16(request: Any) -> None:
+    """Read every field of a decoded OCPP 1.6J MeterValuesRequest, as :func:`walk` does for
+    2.0.1: the same code for every peer (an absent field is ``None`` or ``msgspec.UNSET``)."""
+    _ = request.connector_id
+    _ = request.transaction_id
+    for meter_value in request.meter_value:
+        _ = meter_value.timestamp
+        for sv in meter_value.sampled_value:
+            _ = sv.value
+            _ = sv.context
+            _ = sv.format
+            _ = sv.measurand
+            _ = sv.phase
+            _ = sv.location
+            _ = sv.unit
+
+
 def _walk_meter_values(meter_values: Any) -> None:
     for meter_value in meter_values:
         _ = meter_value.timestamp
@@ -149,7 +166,12 @@ _WIRE_NAMES = (
     "type",
     "additionalInfo",
     "additionalIdToken",
+    # OCPP 1.6J
+    "format",
 )
+
+_SAMPLED_VALUE16 = ("value", "context", "format", "measurand", "phase", "location", "unit")
+"""The properties of a 1.6 sampled value, all strings (``value`` the decimal text as sent)."""
 
 
 class _Wire:
@@ -207,6 +229,24 @@ class _Wire:
             }
             for mv in items
         ]
+
+    def meter_values16(self, message_id: Any, payload: dict[str, Any]) -> View:
+        k = self.k
+        return {
+            "message_id": message_id,
+            "connector_id": payload[k["connectorId"]],
+            "transaction_id": payload.get(k["transactionId"]),
+            "meter_value": [
+                {
+                    "timestamp": _wire_time(mv[k["timestamp"]]),
+                    "sampled_value": [
+                        {name: sv.get(k[name]) for name in _SAMPLED_VALUE16}
+                        for sv in mv[k["sampledValue"]]
+                    ],
+                }
+                for mv in payload[k["meterValue"]]
+            ],
+        }
 
     def transaction_event(self, message_id: Any, payload: dict[str, Any]) -> View:
         k = self.k
@@ -274,6 +314,12 @@ def view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _sam
         "vendor": wire.vendor(payload),
         "meter_value": wire.meter_values(payload[wire.k["meterValue"]]),
     }
+
+
+def v16_view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _same) -> View:
+    """The :data:`View` of an OCPP 1.6J MeterValues payload parsed into plain dicts and lists:
+    every property as sent (``value`` its text), the timestamps as UTC instants."""
+    return _Wire(key).meter_values16(message_id, payload)
 
 
 def te_view_of_wire(message_id: Any, payload: Any, key: Callable[[str], str] = _same) -> View:
@@ -414,6 +460,29 @@ def view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
     }
 
 
+def v16_view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
+    """The :data:`View` of an OCPP 1.6J MeterValuesRequest decoded into objects with
+    ocpp-meter's attribute names (see :func:`view_of_objects`); enum members read as their wire
+    strings, as a peer that keeps the strings gives them."""
+    opt = _Objects(absent).opt
+    transaction_id = opt(request.transaction_id)
+    return {
+        "message_id": message_id,
+        "connector_id": request.connector_id,
+        "transaction_id": transaction_id,
+        "meter_value": [
+            {
+                "timestamp": _instant(mv.timestamp),
+                "sampled_value": [
+                    {name: _wire(opt(getattr(sv, name))) for name in _SAMPLED_VALUE16}
+                    for sv in mv.sampled_value
+                ],
+            }
+            for mv in request.meter_value
+        ],
+    }
+
+
 def te_view_of_objects(message_id: Any, request: Any, absent: Any = None) -> View:
     """The :data:`View` of a TransactionEventRequest decoded into objects (see
     :func:`view_of_objects`)."""
@@ -428,11 +497,14 @@ _WIRE_VIEWS: dict[str, Callable[[Any, Any, Callable[[str], str]], View]] = {
 
 def call_view(call: Any, key: Callable[[str], str] = _same) -> View:
     """The view of a CALL parsed into a list, after checking its envelope (MeterValues or
-    TransactionEvent, by its action)."""
+    TransactionEvent, by its action; a MeterValues payload with a ``connectorId``, which 1.6
+    requires and 2.x refuses, is OCPP 1.6J's)."""
     if not (isinstance(call, list) and len(call) == 4 and call[0] == 2):
         raise AssertionError(f"not a CALL: {call!r:.80}")
     if call[2] not in _WIRE_VIEWS:
         raise AssertionError(f"action {call[2]!r}")
+    if call[2] == "MeterValues" and isinstance(call[3], dict) and key("connectorId") in call[3]:
+        return v16_view_of_wire(call[1], call[3], key)
     return _WIRE_VIEWS[call[2]](call[1], call[3], key)
 
 

@@ -12,7 +12,7 @@
 //!   only MeterValues gives `sampledValue` a `minItems` of 1, as the two schema files have it.
 
 use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json::reader::{Allowance, Reader};
+use crate::json::reader::{Allowance, Reader, POW10};
 use crate::ocpp::decode::{
     check_bounds, date_time, enumerated, expect_type, fields, missing, string_max, Decode,
 };
@@ -55,18 +55,55 @@ fn integer_at_least(r: &mut Reader<'_>, min: i64) -> Res<i64> {
 }
 
 /// The number decimal text stands for: `-?digits[.digits]`, finite as a double.
+///
+/// One pass checks the text and gathers its digits; a reading of at most 19 digits whose
+/// value a double holds exactly (the usual meter reading) is then scaled by an exact power of
+/// ten, which rounds correctly (Clinger's fast path, as [`crate::json::reader::Number::to_f64`]
+/// takes it); anything else goes to `f64::from_str`, also correctly rounded.
+#[inline]
 pub fn decimal(text: &str) -> Result<f64, FaultKind> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let (int, frac) = match digits.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (digits, None),
-    };
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
+    let bytes = text.as_bytes();
+    let negative = bytes.first() == Some(&b'-');
+    let mut mantissa = 0u64;
+    // The integer digits, then, after one point, the fraction's.
+    let (int_digits, mut end) = digits(bytes, usize::from(negative), &mut mantissa);
+    let mut places = 0;
+    if bytes.get(end) == Some(&b'.') {
+        (places, end) = digits(bytes, end + 1, &mut mantissa);
+        if places == 0 {
+            return Err(FaultKind::NotDecimal(text.into()));
+        }
+    }
+    if int_digits == 0 || end != bytes.len() {
         return Err(FaultKind::NotDecimal(text.into()));
     }
-    // Digits with one optional point are a subset of what `f64::from_str` reads, correctly
-    // rounded.
+    if int_digits + places <= 19 && mantissa <= 1 << 53 && places < POW10.len() {
+        let v = mantissa as f64 / POW10[places];
+        return Ok(if negative { -v } else { v });
+    }
+    decimal_slow(text)
+}
+
+/// The run of ASCII digits from `start`, appended to `mantissa` (wrapping: only runs of at most
+/// 19 digits in all are used); how many, and where the run ends.
+#[inline(always)]
+fn digits(bytes: &[u8], start: usize, mantissa: &mut u64) -> (usize, usize) {
+    let mut i = start;
+    while let Some(d) = bytes
+        .get(i)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d < 10)
+    {
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    (i - start, i)
+}
+
+/// [`decimal`] of many digits: digits with one optional point are a subset of what
+/// `f64::from_str` reads, correctly rounded.
+#[cold]
+fn decimal_slow(text: &str) -> Result<f64, FaultKind> {
     let v: f64 = text
         .parse()
         .map_err(|_| FaultKind::NotDecimal(text.into()))?;
@@ -133,6 +170,19 @@ fn unit(r: &mut Reader<'_>, within: In) -> Res<Unit> {
     Ok(u)
 }
 
+/// A sampled value's `value`. Decimal text is printable ASCII with no escapes, so the plain
+/// fast path of the enumerations reads it; anything else is read in full.
+#[inline(always)]
+fn text_value(r: &mut Reader<'_>) -> Res<Text> {
+    expect_type(r, JsonType::String)?;
+    let at = r.pos();
+    if let Some(s) = r.read_plain_ascii() {
+        return Ok(Text::new(s));
+    }
+    r.rewind(at);
+    string_max(r, usize::MAX).map(|s| Text::new(&s))
+}
+
 pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue> {
     r.begin_object();
     let (mut value, mut context, mut format, mut measurand) = (None, None, None, None);
@@ -141,7 +191,7 @@ pub(crate) fn sampled_value(r: &mut Reader<'_>, within: In) -> Res<SampledValue>
     fields!(r, SAMPLED_VALUE_KEYS, {
         0 => value = {
             value_at = r.pos();
-            string_max(r, usize::MAX).map(|s| s.into_owned())
+            text_value(r)
         },
         1 => context = enumerated::<ReadingContext>(r),
         2 => format = enumerated::<ValueFormat>(r),
@@ -180,7 +230,9 @@ pub(crate) fn meter_value(r: &mut Reader<'_>, within: In) -> Res<MeterValue> {
     let min = usize::from(within == In::MeterValues);
     fields!(r, METER_VALUE_KEYS, {
         0 => timestamp = date_time(r),
-        1 => sampled = array_of(r, (min, Some(Allowance::EmptySampledValue)), 8, |r| {
+        // Room for 16, as 2.0.1's: a meter value of a dozen readings is common, and growing
+        // the vector from 8 copied it.
+        1 => sampled = array_of(r, (min, Some(Allowance::EmptySampledValue)), 16, |r| {
             sampled_value(r, within)
         }),
     });

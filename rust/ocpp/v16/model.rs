@@ -146,11 +146,91 @@ wire_enum!(
     ConcurrentTx = "ConcurrentTx",
 });
 
+/// Text kept in place when short (a meter reading's decimal text), else on the heap: a
+/// sampled value's `value` then costs no allocation and no free in the usual case (callgrind,
+/// a batch of typical 1.6 frames: the frees of the twelve values were a tenth of it).
+#[derive(Clone)]
+pub enum Text {
+    Inline { len: u8, bytes: [u8; INLINE_TEXT] },
+    Heap(Box<str>),
+}
+
+/// The longest [`Text`] kept in place: the enum is then as large as a `String`.
+pub const INLINE_TEXT: usize = 22;
+
+impl Text {
+    pub fn new(s: &str) -> Text {
+        if s.len() <= INLINE_TEXT {
+            let mut bytes = [0; INLINE_TEXT];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Text::Inline {
+                len: s.len() as u8,
+                bytes,
+            }
+        } else {
+            Text::Heap(s.into())
+        }
+    }
+
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            // SAFETY: the first `len` bytes were copied whole from a `&str` (`Text::new`), so
+            // they are UTF-8.
+            Text::Inline { len, bytes } => unsafe {
+                std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
+            },
+            Text::Heap(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::new(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        if s.len() <= INLINE_TEXT {
+            Text::new(&s)
+        } else {
+            Text::Heap(s.into_boxed_str())
+        }
+    }
+}
+
 /// `SampledValue` of OCPP 1.6.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampledValue {
     /// `value` exactly as sent: decimal text, or the signed data when `format` is `SignedData`.
-    pub value: String,
+    pub value: Text,
     /// `value` read as a number; `None` for signed data (which is not a number), and for an
     /// empty `value` the lenient profile accepted (no reading).
     pub number: Option<f64>,

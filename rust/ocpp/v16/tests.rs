@@ -276,6 +276,52 @@ fn decimal_text_is_digits_with_one_optional_point() {
     );
 }
 
+/// The fast path (few digits, one exact scaling) gives what `f64::from_str` gives, bit for
+/// bit, on either side of its bounds: 19 digits, 2^53, 10^22.
+#[test]
+fn decimal_text_reads_as_f64_from_str_does() {
+    use super::decode::decimal;
+    let mut next = crate::test_support::xorshift(0x1616_dec1_3a11_0001);
+    for _ in 0..400_000 {
+        let r = next();
+        let digits = 1 + (r % 25) as usize;
+        let mut text = String::new();
+        if r & (1 << 40) != 0 {
+            text.push('-');
+        }
+        for i in 0..digits {
+            let d = next() % 10;
+            // Leading zeros now and then, and values near 2^53 through long digit strings.
+            text.push(char::from(b'0' + d as u8));
+            if i == 0 && r & (1 << 41) != 0 {
+                text.push('0');
+            }
+        }
+        let places = (r >> 8) as usize % (digits + 1);
+        if places > 0 && places < text.trim_start_matches('-').len() {
+            text.insert(text.len() - places, '.');
+        }
+        let want: f64 = text.parse().unwrap();
+        assert_eq!(
+            decimal(&text).map(f64::to_bits),
+            Ok(want.to_bits()),
+            "{text}"
+        );
+    }
+    for text in [
+        "9007199254740993",
+        "900719925474099.3",
+        "0.0000000000000000000001",
+    ] {
+        let want: f64 = text.parse().unwrap();
+        assert_eq!(
+            decimal(text).map(f64::to_bits),
+            Ok(want.to_bits()),
+            "{text}"
+        );
+    }
+}
+
 fn frame(text: &str) -> Result<Message16, (ErrorCode16, Option<String>)> {
     decode_message16(text.as_bytes(), false, Action16::StartTransaction)
         .map_err(|f| (ErrorCode16::of(&f.fault.kind), f.message_id))
