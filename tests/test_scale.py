@@ -164,6 +164,8 @@ def gateway(broker: str, tmp: Path, port: int | None = None) -> ServerProcess:
 
 # The store alone.
 
+ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
+
 
 def batch(pairs: list[tuple[str, bytes]]) -> FrameBatch:
     return FrameBatch(
@@ -187,7 +189,7 @@ def test_store_migrates_once_types_partitions_and_stores_each_frame_once(
     monkeypatch.undo()
     store.connect()
     store.connect()  # a second start applies nothing again
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == ALL_VERSIONS
     assert query(db, "SELECT count(*) FROM pg_views WHERE viewname = 'session_energy'") == [(1,)]
     types = dict(
         query(
@@ -206,10 +208,10 @@ def test_store_migrates_once_types_partitions_and_stores_each_frame_once(
     partitions = query(
         db,
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-        " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sampled_values'"
+        " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'meter_readings'"
         " ORDER BY 1",
     )
-    assert partitions == [("sampled_values_p20260105",), ("sampled_values_p20260106",)]
+    assert partitions == [("meter_readings_p20260105",), ("meter_readings_p20260106",)]
     # Delivered again, with one new frame: only the new one is stored.
     again = store.store_frames([batch([*frames, ("A", frame("A", 2))])])
     assert (again.accepted, again.frames, again.rows) == (4, 1, SAMPLED_VALUES)
@@ -396,10 +398,12 @@ def no_seq_no_frames() -> list[bytes]:
     ]
 
 
-def drop_seq_no(connection: Any) -> None:
+def drop_seq_no(connection: Any, rows: str = "sampled_values") -> None:
     """Null the ``seq_no`` of station :data:`NO_SEQ_NO`'s rows and events (SQLite or PostgreSQL:
-    a connection or a cursor); 2.x decoding always gives one, 1.6's never."""
-    for table in ("sampled_values", "transaction_events"):
+    a connection or a cursor); 2.x decoding always gives one, 1.6's never. ``rows``: the table
+    holding the rows' ``seq_no`` (in PostgreSQL since migration 4, ``ingested_frames``: once
+    per frame)."""
+    for table in (rows, "transaction_events"):
         connection.execute(f"UPDATE {table} SET seq_no = NULL WHERE station_id = '{NO_SEQ_NO}'")
 
 
@@ -434,11 +438,11 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
         result = store.store_frames([replace(batch(pairs), actions=actions, dialect=dialect)])
         assert result.refused == [{}] and result.frames == len(own)
     store.close()
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == ALL_VERSIONS
     with sqlite3.connect(sqlite_path) as lite:
         drop_seq_no(lite)
     with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
-        drop_seq_no(cursor)
+        drop_seq_no(cursor, "ingested_frames")
 
     with sqlite3.connect(sqlite_path) as lite:
         cursor = lite.execute("SELECT * FROM session_energy")
@@ -465,6 +469,25 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
             assert getattr(pg_record, name) == pytest.approx(getattr(lite_record, name))
 
 
+def store_as_before_migration_4(url: str, frames: FrameBatch) -> None:
+    """Store ``frames`` as a release before migration 4 did: whole rows in the table
+    ``sampled_values``, event records in ``transaction_events``, in day partitions."""
+    from ocpp_meter.postgres_store import _day_bounds, _partition_name, decode_frames
+
+    part = decode_frames(frames)
+    assert part.errors == {} and part.events is not None
+    with pgdb.connect(url) as connection, connection.cursor() as cursor:
+        for name, table in (("sampled_values", part.rows), ("transaction_events", part.events)):
+            for day in {stamp.date() for stamp in table["timestamp"].to_pylist()}:
+                low, high = _day_bounds(day)
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {_partition_name(name, day)} PARTITION OF"
+                    f" {name} FOR VALUES FROM ('{low}') TO ('{high}')"
+                )
+            cursor.adbc_ingest(name, table, mode="append")
+        connection.commit()
+
+
 def test_a_version_2_store_gets_the_view_that_orders_readings_without_seq_no_by_time(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -478,11 +501,11 @@ def test_a_version_2_store_gets_the_view_that_orders_readings_without_seq_no_by_
     monkeypatch.setattr(ocpp_meter.postgres_store, "MIGRATIONS", MIGRATIONS[:2])
     store = PostgresStore(db)
     store.connect()
+    store.close()
     own = no_seq_no_frames()
     pairs = [(NO_SEQ_NO, f) for f in own]
     actions = [json.loads(f)[2] for f in own]
-    assert store.store_frames([replace(batch(pairs), actions=actions)]).frames == 4
-    store.close()
+    store_as_before_migration_4(db, replace(batch(pairs), actions=actions))
     with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
         drop_seq_no(cursor)
     assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,)]
@@ -493,7 +516,7 @@ def test_a_version_2_store_gets_the_view_that_orders_readings_without_seq_no_by_
     store = PostgresStore(db)
     store.connect()
     store.close()
-    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == ALL_VERSIONS
     (after,) = sessions()
     assert energy_of(after) == NO_SEQ_NO_ENERGY
     assert after._replace(start_register_wh=None, end_register_wh=None, energy_wh=None,

@@ -7,31 +7,42 @@ postgresql://...`` (a single gateway writing directly). Needs the ``scale`` extr
 Tables (created if missing by :data:`MIGRATIONS`, applied in order under an advisory lock and
 recorded in ``ocpp_meter_migrations``, so any number of workers may start at once):
 
-- ``sampled_values``: the row form's columns with SQL types (``timestamptz``,
-  ``double precision``, ``integer``, ``bigint``, ``text``), then ``received_at`` (when the
-  gateway received the frame).
-- ``transaction_events``: the event form's columns, then ``received_at``.
 - ``ingested_frames``: one record per stored frame: its identity, station, message id, receive
-  time, commit time (``stored_at``; ``stored_at - received_at`` is the pipeline's lag) and
-  counts.
+  time, commit time (``stored_at``; ``stored_at - received_at`` is the pipeline's lag),
+  counts, and (migration 4) its number ``frame_no`` and the row columns every row of the frame
+  shares (:data:`FRAME_COLUMNS`: action, evse, connector, transaction, event type, seq_no).
+- ``meter_readings`` (migration 4): one record per reading: ``frame_no``, then the reading's
+  own columns (:data:`READING_COLUMNS`) with SQL types (``timestamptz``, ``double precision``,
+  ``integer``, ``text``). Its one index is on ``frame_no``, which grows with every commit.
+- ``transaction_events``: the event form's columns, then ``received_at``.
 
-The first two are partitioned by range of ``timestamp``, one partition per UTC day
-(``sampled_values_p20260105``), created when a batch first holds a reading of that day.
+The last two are partitioned by range of ``timestamp``, one partition per UTC day
+(``meter_readings_p20260105``), created when a batch first holds a reading of that day.
 
-Views (migration 2): ``session_energy``, the SQLite store's view of energy per charging session
-(:mod:`ocpp_meter.postgres_sessions`).
+Views: ``sampled_values`` (migration 4), the row form's columns, in order, then
+``received_at``: ``meter_readings`` joined to ``ingested_frames``, and the rows stored before
+migration 4 (whole rows, in the table ``sampled_values_v1``); ``session_energy`` (migration 2),
+the SQLite store's view of energy per charging session (:mod:`ocpp_meter.postgres_sessions`).
+
+Why the split: a worker's time went to the server's COPY of whole rows, whose frame-level
+columns (station, message id, action, ...) repeat a frame's twelve times, and to two btrees per
+row; stored once per frame, a reading is about two thirds as wide, and its one btree is on an
+ever-growing number (``benches/store_drain.py`` measures both layouts side by side).
 
 **Exactly once.** A frame's identity is :func:`frame_identity`: a digest of the station id and
 the frame's bytes as received. A station that resends a frame whose CALLRESULT it lost sends the
 same bytes (OCPP-J: same message id, same payload), so the resend has the same identity; a
 station that reuses a message id after a reboot sends other readings, so other bytes, and is
-stored. In one transaction per batch, the batch's identities are copied into a staging table
-and moved into ``ingested_frames`` (primary key ``frame_id``) with ``INSERT ... ON CONFLICT DO
-NOTHING RETURNING frame_id``; only the frames returned (new ones) have their rows and event
-records copied (binary COPY from Arrow) into the partitioned tables. A batch delivered again
-after a crash stores nothing twice, and a frame two workers hold at once is stored by the first
-to commit (the second waits on the key, then finds it taken). The key is per frame, not per
-row, so checking it costs a twelfth of a per-row key for frames of twelve readings.
+stored. In one transaction per batch, the batch's frames are copied into ``ingested_frames``
+(primary key ``frame_id``), numbered from its sequence, then their readings and event records
+(binary COPY from Arrow) into the partitioned tables. If the ledger refuses the copy (a frame
+there already: a batch delivered again after a crash, or a frame two workers hold at once, in
+which case the second waits on the key until the first commits), the transaction is rolled
+back and done again the careful way: the frames are copied into a staging table and moved
+into the ledger with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, and only the frames
+returned (new ones) have their readings and event records copied. Either way nothing is
+stored twice. The key is per frame, not per row, so checking it costs a twelfth of a per-row
+key for frames of twelve readings.
 """
 
 from __future__ import annotations
@@ -49,13 +60,17 @@ from .postgres_sessions import POSTGRES_SESSION_ENERGY_VIEW, POSTGRES_SESSION_EN
 __all__ = [
     "CONNECT_TIMEOUT",
     "EVENT_COLUMNS",
+    "FRAME_COLUMNS",
     "MIGRATIONS",
+    "READING_COLUMNS",
     "ROW_COLUMNS",
+    "DecodedBatches",
     "DecodedFrames",
     "FrameBatch",
     "PostgresStore",
     "StoreResult",
     "StoreUnavailable",
+    "decode_batches",
     "decode_frames",
     "frame_identity",
 ]
@@ -90,6 +105,16 @@ ROW_COLUMNS: dict[str, str] = {
 }
 """The row form's columns and their PostgreSQL types, in order."""
 
+FRAME_COLUMNS = (
+    "station_id", "message_id", "action", "evse_id", "connector_id", "transaction_id",
+    "event_type", "seq_no",
+)  # fmt: skip
+"""The row form's columns that every row of a frame shares: stored once per frame, in
+``ingested_frames`` (migration 4), and joined back by the ``sampled_values`` view."""
+
+READING_COLUMNS = tuple(c for c in ROW_COLUMNS if c not in FRAME_COLUMNS)
+"""The row form's columns of one reading: ``meter_readings``' own (migration 4)."""
+
 EVENT_COLUMNS: dict[str, str] = {
     "station_id": "text NOT NULL",
     "message_id": "text NOT NULL",
@@ -115,12 +140,18 @@ EVENT_COLUMNS: dict[str, str] = {
 """The event form's columns and their PostgreSQL types, in order."""
 
 
-def _table_sql(name: str, columns: dict[str, str]) -> str:
+def _view_column(column: str) -> str:
+    """``sampled_values``' expression of a row column (migration 4): a frame's or a reading's."""
+    if column == "message_id":
+        return "COALESCE(f.row_message_id, f.message_id) AS message_id"
+    return f'{"f" if column in FRAME_COLUMNS else "r"}."{column}"'
+
+
+def _table_sql(name: str, columns: dict[str, str], received_at: bool = True) -> str:
     body = ",\n    ".join(f'"{c}" {t}' for c, t in columns.items())
-    return (
-        f"CREATE TABLE IF NOT EXISTS {name} (\n    {body},\n"
-        '    received_at timestamptz NOT NULL\n) PARTITION BY RANGE ("timestamp")'
-    )
+    if received_at:
+        body += ",\n    received_at timestamptz NOT NULL"
+    return f'CREATE TABLE IF NOT EXISTS {name} (\n    {body}\n) PARTITION BY RANGE ("timestamp")'
 
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -174,12 +205,58 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         "session_energy view: readings without a seq_no (OCPP 1.6) in timestamp order",
         [POSTGRES_SESSION_ENERGY_VIEW],
     ),
+    (
+        4,
+        (
+            "frame-level columns once per frame in ingested_frames; readings in meter_readings;"
+            " sampled_values a view of both"
+        ),
+        [
+            # The view is rebuilt over the new sampled_values (a view binds to the table).
+            "DROP VIEW IF EXISTS session_energy",
+            # Rows stored before stay where they are (their frames cannot be told apart by
+            # station and message id alone) and remain part of the view.
+            "ALTER TABLE sampled_values RENAME TO sampled_values_v1",
+            (
+                "ALTER TABLE ingested_frames ADD COLUMN frame_no bigint GENERATED BY DEFAULT AS"
+                " IDENTITY (SEQUENCE NAME ingested_frames_frame_no_seq)"
+            ),
+            *(
+                f'ALTER TABLE ingested_frames ADD COLUMN "{c}" {ROW_COLUMNS[c].split(" NOT")[0]}'
+                for c in FRAME_COLUMNS
+                if c not in ("station_id", "message_id")
+            ),
+            # The rows' own message id, where the producer's differs (else null).
+            "ALTER TABLE ingested_frames ADD COLUMN row_message_id text",
+            "CREATE UNIQUE INDEX ingested_frames_frame_no ON ingested_frames (frame_no)",
+            # A session's frames (the per-row index of migration 1, now per frame).
+            (
+                "CREATE INDEX ingested_frames_transaction ON ingested_frames (transaction_id,"
+                " seq_no) WHERE transaction_id IS NOT NULL"
+            ),
+            _table_sql(
+                "meter_readings",
+                {"frame_no": "bigint NOT NULL", **{c: ROW_COLUMNS[c] for c in READING_COLUMNS}},
+                received_at=False,
+            ),
+            # A frame's readings: the frame numbers grow with every commit, so this btree is
+            # appended to at its right edge.
+            "CREATE INDEX meter_readings_frame ON meter_readings (frame_no)",
+            (
+                "CREATE VIEW sampled_values AS SELECT "
+                + ", ".join(_view_column(c) for c in ROW_COLUMNS)
+                + ", f.received_at FROM meter_readings r JOIN ingested_frames f"
+                " ON f.frame_no = r.frame_no UNION ALL SELECT * FROM sampled_values_v1"
+            ),
+            POSTGRES_SESSION_ENERGY_VIEW,
+        ],
+    ),
 ]
 """``(version, description, statements)`` in order; a database records the versions applied
 in ``ocpp_meter_migrations``. A new version is appended here, never an old one changed."""
 
 _MIGRATION_LOCK = 0x6F637070  # "ocpp": serialises migrations and partition creation
-_PARTITIONED = ("sampled_values", "transaction_events")
+_PARTITIONED = ("meter_readings", "transaction_events")
 
 
 @dataclass
@@ -317,6 +394,74 @@ def _offsets(counts: Sequence[int]) -> list[int]:
     return out
 
 
+_SHARED = tuple(c for c in FRAME_COLUMNS if c not in ("station_id", "message_id"))
+"""The frame-level row columns the ledger holds beside its own station and message id."""
+
+_FRAME_NUMBERS = "ingested_frames_frame_no_seq"
+"""The sequence of ``ingested_frames.frame_no`` (migration 4)."""
+
+_STAGE_TYPES = {c: ROW_COLUMNS[c].split(" NOT")[0] for c in ROW_COLUMNS}
+
+_LEDGER_INSERT = (
+    "INSERT INTO ingested_frames (frame_id, station_id, message_id, received_at, row_count,"
+    " event_count, " + ", ".join(f'"{c}"' for c in _SHARED) + ", row_message_id)"
+    " SELECT frame_id::uuid, station_id, message_id, received_at, row_count, event_count, "
+    + ", ".join(f'"{c}"' for c in _SHARED)
+    + ", row_message_id FROM pg_temp.ingested_frames_stage"
+    " ON CONFLICT DO NOTHING RETURNING replace(frame_id::text, '-', ''), frame_no"
+)
+"""Records the staged frames not stored before; their identities and frame numbers."""
+
+
+def _ledger_records(part: DecodedFrames) -> Any:
+    """The ledger's records of ``part``'s frames: identity, station, message id, receive time,
+    counts, then the row columns the frame's rows share (from its first row; null for a frame
+    without rows) and the rows' own message id where the producer gave another one."""
+    pa = importlib.import_module("pyarrow")
+    pc = importlib.import_module("pyarrow.compute")
+
+    counts = part.frames["row_count"].to_pylist()
+    firsts = pa.array(
+        [start if n else None for start, n in zip(part.row_offsets, counts)], pa.int64()
+    )
+    shared = part.rows.select(["message_id", *_SHARED]).take(firsts)
+    records = part.frames
+    for name in _SHARED:
+        records = records.append_column(name, shared[name])
+    own = shared["message_id"]
+    other = pc.if_else(pc.equal(own, records["message_id"]), pa.scalar(None, pa.string()), own)
+    return records.append_column("row_message_id", other)
+
+
+def _copy_ledger(cursor: Any, records: Any) -> Any:
+    """Copy ``records`` (:func:`_ledger_records`) straight into the ledger, numbered from its
+    sequence; their identities and frame numbers, as :data:`_LEDGER_INSERT` answers. Raises
+    if one of the frames is in the ledger already (or being stored by another transaction)."""
+    pa = importlib.import_module("pyarrow")
+
+    cursor.execute(
+        f"SELECT nextval('{_FRAME_NUMBERS}') FROM generate_series(1, {records.num_rows})"
+    )
+    numbers = cursor.fetch_arrow_table().column(0)
+    hex_ids = records["frame_id"]
+    # 16 bytes each: PostgreSQL's binary form of a uuid.
+    ids = pa.array([bytes.fromhex(h) for h in hex_ids.to_pylist()], pa.binary())
+    numbered = records.set_column(0, "frame_id", ids).append_column("frame_no", numbers)
+    cursor.adbc_ingest("ingested_frames", numbered, mode="append")
+    return pa.table({"frame_id": hex_ids, "frame_no": numbers})
+
+
+def _readings(part: DecodedFrames, fresh: Any) -> Any:
+    """``meter_readings``' records of ``part``'s rows: each row's frame number (from the
+    ledger's answer ``fresh``: identity, frame number), then the reading's own columns."""
+    pc = importlib.import_module("pyarrow.compute")
+
+    where = pc.index_in(part.frames["frame_id"], fresh.column(0).combine_chunks())
+    numbers = pc.take(fresh.column(1).combine_chunks(), where.combine_chunks())
+    readings = part.rows.select(list(READING_COLUMNS))
+    return readings.add_column(0, "frame_no", _frame_column(numbers, part.frames["row_count"]))
+
+
 _EVENT_ACTIONS = frozenset({"TransactionEvent", "StartTransaction", "StopTransaction"})
 
 
@@ -383,6 +528,36 @@ def decode_frames(batch: FrameBatch) -> DecodedFrames:
         _offsets([counts[i] for i in accepted]),
         _offsets([event_counts[i] for i in accepted]),
     )
+
+
+@dataclass
+class DecodedBatches:
+    """Batches through :func:`decode_frames`, ready for :meth:`PostgresStore.store_decoded`."""
+
+    parts: list[tuple[DecodedFrames, int]]
+    """Each decoded batch, with its index among the batches given."""
+    refused: list[dict[int, str]]
+    """Per batch given: index of a frame the decoder refused -> why."""
+    accepted: int = 0
+    """Frames the decoder accepted."""
+
+
+def decode_batches(batches: Sequence[FrameBatch]) -> DecodedBatches:
+    """:func:`decode_frames` on each batch; a batch of an unknown dialect or profile has all
+    its frames refused."""
+    decoded = DecodedBatches([], [{} for _ in batches])
+    for number, batch in enumerate(batches):
+        try:
+            part = decode_frames(batch)
+        except ValueError as error:  # an unknown dialect or profile
+            decoded.refused[number].update(
+                (i, f"cannot decode: {error}") for i in range(len(batch.frames))
+            )
+            continue
+        decoded.refused[number].update(part.errors)
+        decoded.accepted += len(part.accepted)
+        decoded.parts.append((part, number))
+    return decoded
 
 
 def _day_bounds(day: dt.date) -> tuple[str, str]:
@@ -458,7 +633,9 @@ class PostgresStore:
                 cursor.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS ingested_frames_stage (frame_id text,"
                     " station_id text, message_id text, received_at timestamptz,"
-                    " row_count integer, event_count integer) ON COMMIT DELETE ROWS"
+                    " row_count integer, event_count integer, "
+                    + ", ".join(f'"{c}" {_STAGE_TYPES[c]}' for c in _SHARED)
+                    + ", row_message_id text) ON COMMIT DELETE ROWS"
                 )
             connection.commit()
         except Exception as error:
@@ -515,27 +692,40 @@ class PostgresStore:
             return 0, 0, 0
         for part in parts:
             self._ensure_partitions(part)
+        try:
+            return self._write_parts(parts, staged=False)
+        except Exception as error:  # noqa: BLE001 - tried again below, which raises if it must
+            # Most likely a frame stored before (a redelivery) or being stored by another
+            # worker right now (its key waited for that commit): the ledger refused the copy.
+            # Again through the staging table, which skips such frames.
+            logger.debug("ledger copy refused (%s): staging the batch", _one_line(error))
+            self._connection.rollback()
+        return self._write_parts(parts, staged=True)
+
+    def _write_parts(self, parts: Sequence[DecodedFrames], staged: bool) -> tuple[int, int, int]:
+        """One transaction: each part's frames into the ledger, then the readings and event
+        records of those the ledger took. ``staged=False``: the frames are copied straight
+        into the ledger (fails whole if one is there already); ``staged=True``: copied into
+        the staging table, then moved with ``ON CONFLICT DO NOTHING``, so only new ones are
+        taken."""
         connection = self._connection
         frames = rows = events = 0
         with connection.cursor() as cursor:
             for part in parts:
-                # The ledger decides which frames are new: a frame another worker is storing
-                # right now waits on its key until that commit, then counts as stored.
-                cursor.adbc_ingest(
-                    "ingested_frames_stage", part.frames, mode="append", temporary=True
-                )
-                cursor.execute(
-                    "INSERT INTO ingested_frames (frame_id, station_id, message_id, received_at,"
-                    " row_count, event_count) SELECT frame_id::uuid, station_id, message_id,"
-                    " received_at, row_count, event_count FROM pg_temp.ingested_frames_stage"
-                    " ON CONFLICT DO NOTHING RETURNING replace(frame_id::text, '-', '')"
-                )
-                # As Arrow: fetching the ids row by row costs as much as the COPY of their rows.
-                fresh = set(cursor.fetch_arrow_table().column(0).to_pylist())
-                cursor.execute("DELETE FROM pg_temp.ingested_frames_stage")
-                part = part.keep(fresh)
+                records = _ledger_records(part)
+                if staged:
+                    cursor.adbc_ingest(
+                        "ingested_frames_stage", records, mode="append", temporary=True
+                    )
+                    cursor.execute(_LEDGER_INSERT)
+                    # As Arrow: fetching the ids row by row costs as much as their rows' COPY.
+                    numbered = cursor.fetch_arrow_table()
+                    cursor.execute("DELETE FROM pg_temp.ingested_frames_stage")
+                    part = part.keep(set(numbered.column(0).to_pylist()))
+                else:
+                    numbered = _copy_ledger(cursor, records)
                 if part.rows.num_rows:
-                    cursor.adbc_ingest("sampled_values", part.rows, mode="append")
+                    cursor.adbc_ingest("meter_readings", _readings(part, numbered), mode="append")
                 if part.events is not None and part.events.num_rows:
                     cursor.adbc_ingest("transaction_events", part.events, mode="append")
                 frames += part.frames.num_rows
@@ -549,29 +739,23 @@ class PostgresStore:
         whose rows the database refuses (then each frame is stored alone, to find which), is
         left out with its reason. Raises :class:`StoreUnavailable` when the database cannot be
         reached: nothing was stored."""
-        result = StoreResult([{} for _ in batches])
-        parts: list[tuple[DecodedFrames, int]] = []
-        for number, batch in enumerate(batches):
-            try:
-                decoded = decode_frames(batch)
-            except ValueError as error:  # an unknown dialect or profile
-                result.refused[number].update(
-                    (i, f"cannot decode: {error}") for i in range(len(batch.frames))
-                )
-                continue
-            result.refused[number].update(decoded.errors)
-            result.accepted += len(decoded.accepted)
-            parts.append((decoded, number))
+        return self.store_decoded(decode_batches(batches))
+
+    def store_decoded(self, decoded: DecodedBatches) -> StoreResult:
+        """:meth:`store_frames` of batches :func:`decode_batches` has decoded (on any thread:
+        a worker decodes the next batch while this one is stored)."""
+        result = StoreResult([dict(refused) for refused in decoded.refused], decoded.accepted)
+        parts = decoded.parts
         try:
             result.frames, result.rows, result.events = self.write([d for d, _ in parts])
         except StoreUnavailable:
             raise
         except Exception as error:  # noqa: BLE001 - the database refused something: find what
             logger.warning("batch refused (%s); storing its frames one by one", error)
-            for decoded, number in parts:
-                for k, index in enumerate(decoded.accepted):
+            for part, number in parts:
+                for k, index in enumerate(part.accepted):
                     try:
-                        frames, rows, events = self.write([decoded.only(k)])
+                        frames, rows, events = self.write([part.only(k)])
                     except StoreUnavailable:
                         raise
                     except Exception as alone:  # noqa: BLE001 - this frame is the one
@@ -587,7 +771,7 @@ class PostgresStore:
         pc = importlib.import_module("pyarrow.compute")
 
         wanted: dict[str, set[dt.date]] = {}
-        for name, table in (("sampled_values", batch.rows), ("transaction_events", batch.events)):
+        for name, table in (("meter_readings", batch.rows), ("transaction_events", batch.events)):
             if table is None or not table.num_rows:
                 continue
             floors = pc.unique(pc.floor_temporal(table["timestamp"], unit="day"))
