@@ -701,6 +701,134 @@ def test_serve_db_postgres_unreachable_at_start_is_one_line() -> None:
     assert "cannot serve" in lines[0] and "Connection refused" in lines[0]
 
 
+def refusing_urls(pg: services.Postgres, db: str) -> dict[str, str]:
+    """URLs of the test's server that it refuses: an unknown database, an unknown role, a role
+    without the right to connect."""
+    base = pg.url.rsplit("/", 1)[0]
+    name = db.rsplit("/", 1)[1]
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {name}_nc LOGIN")
+        cursor.execute(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
+    return {
+        "does not exist": f"{base}/{name}_missing",
+        'role "nobody" does not exist': base.replace("postgres@", "nobody@") + f"/{name}",
+        "permission denied": base.replace("postgres@", f"{name}_nc@") + f"/{name}",
+    }
+
+
+def test_worker_refused_by_the_database_exits_at_once_with_one_line(
+    pg: services.Postgres, db: str
+) -> None:
+    # A closed broker port: the database is tried first, and its refusal ends the worker.
+    closed = free_port()
+    for reason, url in refusing_urls(pg, db).items():
+        started = time.monotonic()
+        refused = subprocess.run(
+            [sys.executable, "-m", "ocpp_meter.cli", "worker", "--broker",
+             f"nats://127.0.0.1:{closed}", "--db", url],
+            capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        lines = refused.stderr.decode().splitlines()
+        print(f"{reason}: exit {refused.returncode} in {time.monotonic() - started:.1f} s: {lines}")
+        assert refused.returncode == 1, lines
+        assert len(lines) == 1, lines
+        assert "cannot run: the database refuses this client" in lines[0] and reason in lines[0]
+
+
+def test_serve_db_postgres_refused_at_start_is_one_line(pg: services.Postgres, db: str) -> None:
+    for reason, url in refusing_urls(pg, db).items():
+        refused = subprocess.run(
+            [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0", "--db", url],
+            capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        lines = refused.stderr.decode().splitlines()
+        assert refused.returncode == 1, lines
+        assert len(lines) == 1, lines
+        assert "cannot serve: the database refuses this client" in lines[0] and reason in lines[0]
+
+
+def own_role(pg: services.Postgres, db: str) -> str:
+    """A role that owns the test's database (so it creates the tables); its URL."""
+    name = db.rsplit("/", 1)[1]
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {name}_owner LOGIN")
+        cursor.execute(f"ALTER DATABASE {name} OWNER TO {name}_owner")
+    return db.replace("postgres@", f"{name}_owner@")
+
+
+def set_insert(db: str, role_url: str, allowed: bool) -> None:
+    """Grant or revoke the role's right to insert into the frame ledger (as the superuser)."""
+    role = role_url.split("//", 1)[1].split("@", 1)[0]
+    grant = f"GRANT INSERT ON ingested_frames TO {role}"
+    revoke = f"REVOKE INSERT ON ingested_frames FROM {role}"
+    with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(grant if allowed else revoke)
+
+
+def test_serve_db_postgres_refused_while_running_answers_as_unreachable(
+    pg: services.Postgres, db: str
+) -> None:
+    role = own_role(pg, db)
+
+    async def scenario() -> tuple[str, str, str]:
+        from websockets.asyncio.client import connect
+
+        async with (
+            in_process(ServeConfig(port=0, db=role)) as url,
+            connect(f"{url}/ocpp/R1", subprotocols=["ocpp2.0.1"]) as ws,  # type: ignore[list-item]
+        ):
+            await ws.send(frame("R1", 0).decode())
+            stored_first = await asyncio.wait_for(ws.recv(), 20)
+            set_insert(db, role, False)
+            await ws.send(frame("R1", 1).decode())
+            refused = await asyncio.wait_for(ws.recv(), 20)
+            set_insert(db, role, True)
+            await ws.send(frame("R1", 1).decode())
+            again = await asyncio.wait_for(ws.recv(), 20)
+        return stored_first, refused, again
+
+    stored_first, refused, again = run(scenario(), 90)
+    assert stored_first == '[3,"R1-0",{}]'
+    assert refused.startswith(
+        '[4,"R1-1","InternalError","frame not stored: database unavailable, send it again"'
+    )
+    assert again == '[3,"R1-1",{}]'
+    check_exactly_once(db, {("R1", "R1-0"), ("R1", "R1-1")}, "refused while running")
+
+
+def test_worker_refused_while_running_returns_its_batch_and_exits_1(
+    pg: services.Postgres, broker: str, db: str, tmp_path: Path
+) -> None:
+    role = own_role(pg, db)
+
+    async def publish(numbers: range) -> None:
+        nc = await nats.connect(servers=broker_servers(broker))
+        js = nc.jetstream()
+        headers = {"Ocpp-Station": "W", "Ocpp-Received": "1767571200000000"}
+        for n in numbers:
+            await js.publish("ocpp.meter.W", frame("W", n), headers=headers)
+        await nc.close()
+
+    first = Worker(broker, role, tmp_path / "w1.log", "--ack-wait", "120")
+    run(publish(range(10)), 60)
+    check_exactly_once(db, {("W", f"W-{n}") for n in range(10)}, "before the refusal")
+    set_insert(db, role, False)
+    run(publish(range(10, 20)), 60)
+    status = first.process.wait(timeout=60)
+    log = first.log.read_text()
+    assert status == 1, log
+    assert "Traceback" not in log and "dead-lettering" not in log, log
+    assert "cannot run: the database refuses this client" in log and "permission denied" in log
+    set_insert(db, role, True)
+    # The batch it held was returned, not dead-lettered: the next worker stores it at once
+    # (not after the 120 s ack_wait).
+    second = Worker(broker, role, tmp_path / "w2.log")
+    try:
+        check_exactly_once(db, {("W", f"W-{n}") for n in range(20)}, "after the refusal")
+    finally:
+        assert second.stop() == 0
+
+
 def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:
     services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
     single = services.NatsCluster(tmp_path, size=1)

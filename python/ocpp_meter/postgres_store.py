@@ -68,6 +68,7 @@ __all__ = [
     "DecodedFrames",
     "FrameBatch",
     "PostgresStore",
+    "StoreRefused",
     "StoreResult",
     "StoreUnavailable",
     "decode_batches",
@@ -281,6 +282,45 @@ def _one_line(error: Exception) -> str:
 class StoreUnavailable(ConnectionError):
     """The database cannot be reached: the batch was not stored and should be retried (an
     ``OSError``, as any connection failure, so a command reports it in one line)."""
+
+
+class StoreRefused(ConnectionError):
+    """The database answers but refuses this client: a bad password, an unknown database or
+    role, no permission. Retrying cannot help until someone changes the configuration: a
+    worker stops (exit status 1) with this one line, ``serve`` refuses to start, and a running
+    ``serve`` answers each frame as when the database is unreachable."""
+
+
+_REFUSED_STATES = ("3D000", "42501")
+"""SQLSTATEs of a refusal besides class 28 (invalid authorization): an unknown database,
+insufficient privilege."""
+
+_REFUSED_AT_CONNECT = (
+    "authentication failed",
+    "no password supplied",
+    "does not exist",
+    "permission denied",
+    "no pg_hba.conf entry",
+    "invalid connection option",
+    "invalid uri",
+)
+"""What libpq's message says when the server (or libpq itself) refuses the connection's
+settings: ADBC gives no SQLSTATE for a failed connection. Anything else there (refused, timed
+out, name not resolved, the server starting or shutting down, too many clients) counts as
+unreachable and is retried."""
+
+
+def _refusal(error: Exception) -> StoreRefused | None:
+    """``error`` as a :class:`StoreRefused` if it is one, else ``None``."""
+    state = getattr(error, "sqlstate", None)
+    if state:
+        refused = state.startswith("28") or state in _REFUSED_STATES
+    else:
+        text = str(error).lower()
+        refused = any(found in text for found in _REFUSED_AT_CONNECT)
+    return (
+        StoreRefused(f"the database refuses this client: {_one_line(error)}") if refused else None
+    )
 
 
 def frame_identity(station_id: str, frame: bytes) -> str:
@@ -597,15 +637,16 @@ class PostgresStore:
         self._days: dict[str, set[dt.date]] = {name: set() for name in _PARTITIONED}
 
     def connect(self) -> None:
-        """Open the connection (raises :class:`StoreUnavailable`), apply the migrations and
-        create the staging tables."""
+        """Open the connection (raises :class:`StoreUnavailable`, or :class:`StoreRefused`
+        for a bad password, an unknown database or role, no permission), apply the migrations
+        and create the staging tables."""
         pgdb = importlib.import_module("adbc_driver_postgresql.dbapi")
 
         self.close()
         try:
             connection = pgdb.connect(self._connect_url)
         except Exception as error:
-            raise StoreUnavailable(_one_line(error)) from error
+            raise (_refusal(error) or StoreUnavailable(_one_line(error))) from error
         self._connection = connection
         try:
             with connection.cursor() as cursor:
@@ -640,6 +681,9 @@ class PostgresStore:
             connection.commit()
         except Exception as error:
             self.close()
+            refused = _refusal(error)
+            if refused is not None:  # e.g. no right to create the tables
+                raise refused from error
             if self._is_down():
                 raise StoreUnavailable(_one_line(error)) from error
             raise
@@ -668,19 +712,23 @@ class PostgresStore:
     def write(self, parts: Sequence[DecodedFrames]) -> tuple[int, int, int]:
         """Store the accepted frames of ``parts`` not stored before, in one transaction;
         returns (frames, rows, events) newly stored. Raises :class:`StoreUnavailable` when the
-        database is down (nothing stored), or the database's error when it refuses the data
-        (nothing stored either)."""
+        database is down (nothing stored), :class:`StoreRefused` when it refuses this client
+        (say, its right to insert was revoked), or the database's error when it refuses the
+        data (nothing stored either)."""
         if self._connection is None:
             self.connect()
         try:
             return self._write(parts)
-        except StoreUnavailable:
+        except (StoreUnavailable, StoreRefused):
             raise
         except Exception as error:
             try:
                 self._connection.rollback()
             except Exception as gone:  # noqa: BLE001 - the connection may be gone
                 logger.debug("rollback failed: %s", gone)
+            refused = _refusal(error)
+            if refused is not None:
+                raise refused from error
             if self._is_down():
                 self.close()
                 raise StoreUnavailable(_one_line(error)) from error
@@ -738,7 +786,7 @@ class PostgresStore:
         """Decode and store ``batches`` in one transaction. A frame the decoder refuses, or
         whose rows the database refuses (then each frame is stored alone, to find which), is
         left out with its reason. Raises :class:`StoreUnavailable` when the database cannot be
-        reached: nothing was stored."""
+        reached, :class:`StoreRefused` when it refuses this client: nothing was stored."""
         return self.store_decoded(decode_batches(batches))
 
     def store_decoded(self, decoded: DecodedBatches) -> StoreResult:
@@ -748,7 +796,7 @@ class PostgresStore:
         parts = decoded.parts
         try:
             result.frames, result.rows, result.events = self.write([d for d, _ in parts])
-        except StoreUnavailable:
+        except (StoreUnavailable, StoreRefused):
             raise
         except Exception as error:  # noqa: BLE001 - the database refused something: find what
             logger.warning("batch refused (%s); storing its frames one by one", error)
@@ -756,7 +804,7 @@ class PostgresStore:
                 for k, index in enumerate(part.accepted):
                     try:
                         frames, rows, events = self.write([part.only(k)])
-                    except StoreUnavailable:
+                    except (StoreUnavailable, StoreRefused):
                         raise
                     except Exception as alone:  # noqa: BLE001 - this frame is the one
                         result.refused[number][index] = f"database refused the frame: {alone}"

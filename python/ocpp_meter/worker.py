@@ -61,6 +61,7 @@ from .postgres_store import (
     DecodedBatches,
     FrameBatch,
     PostgresStore,
+    StoreRefused,
     StoreResult,
     StoreUnavailable,
     decode_batches,
@@ -176,14 +177,19 @@ class Worker:
         self._decoder = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-decode")
         self._nc: Any = None
         self._js: Any = None
+        self._stop: asyncio.Event | None = None
+        self._refused: StoreRefused | None = None
 
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
     async def run(self, stop: asyncio.Event, on_ready: Any = None) -> bool:
         """Consume until ``stop`` is set; ``False`` if it was set before the database and the
-        broker were both reachable (nothing was consumed)."""
+        broker were both reachable (nothing was consumed). Raises
+        :class:`~ocpp_meter.postgres_store.StoreRefused` if the database refuses the worker, at
+        start or later (then after returning the batch in hand)."""
         api = importlib.import_module("nats.js.api")
+        self._stop = stop
         try:
             if not await self._connect_store(stop):
                 return False
@@ -253,11 +259,14 @@ class Worker:
                 s.batches, s.frames, s.rows, s.events, s.store_seconds, s.duplicates, s.dead,
                 s.returned,
             )  # fmt: skip
+        if self._refused is not None:
+            raise self._refused
         return True
 
     async def _connect_store(self, stop: asyncio.Event) -> bool:
-        """Connect to the database, retrying while it is unreachable; ``False`` once ``stop``
-        is set (an attempt in progress ends within the store's connect timeout)."""
+        """Connect to the database, retrying while it is unreachable (not when it refuses the
+        worker: :class:`~ocpp_meter.postgres_store.StoreRefused` is raised); ``False`` once
+        ``stop`` is set (an attempt in progress ends within the store's connect timeout)."""
         while not stop.is_set():
             try:
                 await self._in_thread(self.store.connect)
@@ -291,6 +300,13 @@ class Worker:
             logger.warning("database unreachable (%s): returning %d messages", error, len(messages))
             await self._return(messages, self.config.retry_delay)
             await asyncio.sleep(self.config.retry_delay)
+            return
+        except StoreRefused as error:
+            # Another worker (or this one, reconfigured) will store them: stop, exit status 1.
+            await self._return(messages, 0)
+            self._refused = error
+            assert self._stop is not None
+            self._stop.set()
             return
         self.stats.store_seconds += time.perf_counter() - started
         returned = set()
