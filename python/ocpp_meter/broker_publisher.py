@@ -27,6 +27,7 @@ from .broker import (
     ensure_streams,
     station_header,
     station_subject,
+    when_jetstream_answers,
 )
 from .enums import ErrorCode
 from .errors import OcppError
@@ -56,7 +57,10 @@ class BrokerPublisher:
         nc = await connect(url, "ocpp-meter-gateway")
         publisher = cls(nc, timeout)
         try:
-            await ensure_streams(publisher._js, replicas)
+            # A cluster without a quorum yet is waited for (serve's start is stoppable).
+            await when_jetstream_answers(
+                lambda: ensure_streams(publisher._js, replicas), "ocpp-meter-gateway"
+            )
         except BaseException:
             await nc.close()
             raise

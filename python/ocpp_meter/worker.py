@@ -56,6 +56,7 @@ from .broker import (
     station_from_header,
     station_subject,
     until_stopped,
+    when_jetstream_answers,
 )
 from .postgres_store import (
     DecodedBatches,
@@ -188,7 +189,6 @@ class Worker:
         broker were both reachable (nothing was consumed). Raises
         :class:`~ocpp_meter.postgres_store.StoreRefused` if the database refuses the worker, at
         start or later (then after returning the batch in hand)."""
-        api = importlib.import_module("nats.js.api")
         self._stop = stop
         try:
             if not await self._connect_store(stop):
@@ -204,18 +204,12 @@ class Worker:
             return False
         try:
             self._js = self._nc.jetstream()
-            await ensure_streams(self._js, self.config.replicas)
-            subscription = await self._js.pull_subscribe(
-                SUBJECT_PREFIX + ">",
-                durable=DURABLE,
-                stream=STREAM,
-                config=api.ConsumerConfig(
-                    ack_policy=api.AckPolicy.EXPLICIT,
-                    ack_wait=self.config.ack_wait,
-                    max_deliver=-1,
-                    max_ack_pending=max(20_000, 4 * self.config.batch),
-                ),
+            # A cluster without a quorum yet is waited for, as an unreachable broker is.
+            subscription = await until_stopped(
+                when_jetstream_answers(self._subscribe, "ocpp-meter-worker"), stop
             )
+            if subscription is None:
+                return False
             logger.info("worker consuming %s (durable %s)", STREAM, DURABLE)
             if on_ready is not None:
                 on_ready()
@@ -262,6 +256,23 @@ class Worker:
         if self._refused is not None:
             raise self._refused
         return True
+
+    async def _subscribe(self) -> Any:
+        """The streams (created if missing) and the pull subscription on the durable."""
+        api = importlib.import_module("nats.js.api")
+
+        await ensure_streams(self._js, self.config.replicas)
+        return await self._js.pull_subscribe(
+            SUBJECT_PREFIX + ">",
+            durable=DURABLE,
+            stream=STREAM,
+            config=api.ConsumerConfig(
+                ack_policy=api.AckPolicy.EXPLICIT,
+                ack_wait=self.config.ack_wait,
+                max_deliver=-1,
+                max_ack_pending=max(20_000, 4 * self.config.batch),
+            ),
+        )
 
     async def _connect_store(self, stop: asyncio.Event) -> bool:
         """Connect to the database, retrying while it is unreachable (not when it refuses the
