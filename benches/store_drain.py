@@ -61,6 +61,7 @@ from ocpp_meter.postgres_store import (
     DecodedFrames,
     FrameBatch,
     PostgresStore,
+    ReadingKinds,
     _copy_ledger,
     _day_bounds,
     _ledger_records,
@@ -102,6 +103,7 @@ class Databases:
     def __init__(self, pg: services.Postgres, parts: list[DecodedFrames]) -> None:
         self.pg = pg
         self.parts = parts
+        self.kinds = ReadingKinds()
         self.count = 0
 
     def _create(self) -> str:
@@ -119,10 +121,13 @@ class Databases:
         url = self._create()
         store = PostgresStore(url)
         store.connect()
-        # The day partitions exist before the clock starts, as they do for a worker that has
-        # stored frames of those days.
+        # The day partitions and the kinds of readings exist before the clock starts, as they do
+        # for a worker that has stored frames of those days and kinds (the kinds are numbered
+        # alike in every database: added in the same order).
         for part in self.parts:
             store._ensure_partitions(part)
+            store._kind_numbers(part)
+        self.kinds = store._kinds
         store.close()
         return url
 
@@ -230,16 +235,17 @@ def worker_steps(url: str, work: list[FrameBatch]) -> dict[str, float]:
     store = PostgresStore(url)
     store.connect()
     connection: Any = store._connection
-    steps = dict.fromkeys(("decode", "ledger", "rows COPY", "commit"), 0.0)
+    steps = dict.fromkeys(("decode", "kinds and ledger", "rows COPY", "commit"), 0.0)
     for batch in work:
         t0 = time.perf_counter()
         part = decode_frames(batch)
         t1 = time.perf_counter()
         store._ensure_partitions(part)
+        kinds = store._kind_numbers(part)
         with connection.cursor() as cursor:
             fresh = _copy_ledger(cursor, _ledger_records(part))
             t2 = time.perf_counter()
-            cursor.adbc_ingest("meter_readings", _readings(part, fresh), mode="append")
+            cursor.adbc_ingest("meter_readings", _readings(part, fresh, kinds), mode="append")
             t3 = time.perf_counter()
         connection.commit()
         t4 = time.perf_counter()
@@ -272,7 +278,7 @@ def server_copy(url: str, files: list[tuple[dict[str, Path], int]], tables: dict
     copied by the server itself, one transaction per batch; the readings (or rows) copied."""
     columns = {
         "frames": LEDGER_COLUMNS,
-        "readings": ("frame_no", *READING_COLUMNS),
+        "readings": ("frame_no", "kind", *READING_COLUMNS),
         "rows": (*ROW_COLUMNS, "received_at"),
     }
     rows = 0
@@ -324,7 +330,7 @@ def uuids(hex_ids: pa.ChunkedArray) -> pa.Array:
     )
 
 
-def numbered_readings(parts: list[DecodedFrames]) -> list[pa.Table]:
+def numbered_readings(parts: list[DecodedFrames], kinds: ReadingKinds) -> list[pa.Table]:
     """Each batch's readings as the worker copies them, frames numbered 1, 2, ... in order."""
     out = []
     first = 1
@@ -332,7 +338,7 @@ def numbered_readings(parts: list[DecodedFrames]) -> list[pa.Table]:
         count = part.frames.num_rows
         ids = part.frames["frame_id"].combine_chunks()
         answer = pa.table({"id": ids, "no": pa.array(range(first, first + count), pa.int64())})
-        out.append(_readings(part, answer))
+        out.append(_readings(part, answer, kinds.numbers(kinds.encode(part.rows))))
         first += count
     return out
 
@@ -347,14 +353,15 @@ def main() -> int:
 
     work = {size: batches(args.frames, size) for size in sizes}
     parts = [decode_frames(b) for b in work[sizes[0]]]
-    readings = numbered_readings(parts)
-    total_rows = sum(t.num_rows for t in readings)
     folder = Path(tempfile.mkdtemp(prefix="ocpp-meter-drain-"))
     folder.chmod(0o755)
     servers = services.postgres()
     try:
-        files = csv_files(parts, readings, folder)
         dbs = Databases(next(servers), parts)
+        dbs.fresh()  # numbers the kinds of readings
+        readings = numbered_readings(parts, dbs.kinds)
+        total_rows = sum(t.num_rows for t in readings)
+        files = csv_files(parts, readings, folder)
         # (name, a fresh database, what is timed on it: rows stored)
         ways: list[tuple[str, Callable[[], str], Callable[[str], int]]] = [
             (f"worker store, batch {size}", dbs.fresh, partial(worker_store, work=work[size]))
