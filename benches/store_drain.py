@@ -231,19 +231,21 @@ def worker_store_before_migration_4(url: str, work: list[FrameBatch]) -> int:
 
 def worker_steps(url: str, work: list[FrameBatch]) -> dict[str, float]:
     """The worker's store path step by step (the statements ``PostgresStore._write`` runs on
-    frames not stored before), each batch decoded then stored."""
+    frames not stored before), each batch decoded then stored: ``decode`` is what the worker's
+    decoding thread does (``decode_batches``: ``decode_batch``, the ledger's records, the
+    rows' kinds as keys)."""
     store = PostgresStore(url)
     store.connect()
     connection: Any = store._connection
     steps = dict.fromkeys(("decode", "kinds and ledger", "rows COPY", "commit"), 0.0)
     for batch in work:
         t0 = time.perf_counter()
-        part = decode_frames(batch)
+        [(part, _)] = decode_batches([batch]).parts
         t1 = time.perf_counter()
         store._ensure_partitions(part)
         kinds = store._kind_numbers(part)
         with connection.cursor() as cursor:
-            fresh = _copy_ledger(cursor, _ledger_records(part))
+            fresh = _copy_ledger(cursor, part.ledger)
             t2 = time.perf_counter()
             cursor.adbc_ingest("meter_readings", _readings(part, fresh, kinds), mode="append")
             t3 = time.perf_counter()

@@ -238,6 +238,29 @@ def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
     store.close()
 
 
+def test_store_refuses_a_frame_whose_rows_differ_in_what_it_stores_once(db: str) -> None:
+    import pyarrow as pa
+    from ocpp_meter.postgres_store import decode_batches
+
+    decoded = decode_batches([batch([("F", frame("F", 0)), ("F", frame("F", 1))])])
+    [(part, _)] = decoded.parts
+    # The decoder gives every row of a frame the same evse; were it not so, storing it once
+    # per frame would alter the frame: it is refused instead.
+    evse = part.rows["evse_id"].to_pylist()
+    evse[1] = 7  # the second row of frame 0
+    part.rows = part.rows.set_column(
+        part.rows.schema.get_field_index("evse_id"), "evse_id", pa.array(evse, pa.int32())
+    )
+    part.ledger = None
+    store = PostgresStore(db)
+    result = store.store_decoded(decoded)
+    store.close()
+    assert set(result.refused[0]) == {0}
+    assert "rows of one frame differ in evse_id" in result.refused[0][0]
+    assert stored(db) == {("F", "F-1")}
+    assert query(db, "SELECT DISTINCT evse_id FROM sampled_values") == [(1,)]
+
+
 def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
     frames = ocpp_meter.samples.sessions(4, seed=3)  # type: ignore[attr-defined]
     actions = [json.loads(f)[2] for f in frames]

@@ -388,6 +388,11 @@ class DecodedFrames:
     """Index in the batch of each accepted frame, in order."""
     row_offsets: list[int] = field(default_factory=list)
     event_offsets: list[int] = field(default_factory=list)
+    ledger: Any = None
+    """The ledger's records of the frames, when :func:`decode_batches` made them (on the
+    decoding thread); else the store makes them."""
+    kind_keys: Any = None
+    """The rows' :meth:`ReadingKinds.encode`, likewise."""
 
     def only(self, k: int) -> DecodedFrames:
         """The accepted frame ``k`` alone."""
@@ -489,9 +494,26 @@ def _ledger_records(part: DecodedFrames) -> Any:
     records = part.frames
     for name in _SHARED:
         records = records.append_column(name, shared[name])
+    # Stored once per frame, these must be the same on every row of a frame (they are, as
+    # the decoder makes them): a frame whose rows differ is refused, never stored altered.
+    frame_of_row = _frame_column(pa.array(range(len(counts)), pa.int64()), counts)
+    for name in ("message_id", *_SHARED):
+        if not _same(shared[name].take(frame_of_row), part.rows[name]):
+            raise ValueError(f"rows of one frame differ in {name}: not stored")
     own = shared["message_id"]
     other = pc.if_else(pc.equal(own, records["message_id"]), pa.scalar(None, pa.string()), own)
     return records.append_column("row_message_id", other)
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Whether two columns of one length hold the same values, nulls at the same places."""
+    pc = importlib.import_module("pyarrow.compute")
+
+    if (left.null_count or right.null_count) and not pc.all(
+        pc.equal(pc.is_null(left), pc.is_null(right))
+    ).as_py():
+        return False
+    return bool(pc.all(pc.equal(left, right)).as_py() is not False)
 
 
 def _copy_ledger(cursor: Any, records: Any) -> Any:
@@ -548,9 +570,10 @@ class ReadingKinds:
             *columns, "\x1f", null_handling="replace", null_replacement="\x00"
         )
 
-    def encode(self, rows: Any) -> Any:
+    @staticmethod
+    def encode(rows: Any) -> Any:
         """The rows' keys, dictionary-encoded: each distinct kind is looked up once."""
-        return self.key(rows).combine_chunks().dictionary_encode()
+        return ReadingKinds.key(rows).combine_chunks().dictionary_encode()
 
     def missing(self, rows: Any, keys: Any) -> Any:
         """The kinds of ``rows`` (whose :meth:`encode` is ``keys``) not known yet: a table of
@@ -670,6 +693,12 @@ def decode_batches(batches: Sequence[FrameBatch]) -> DecodedBatches:
             continue
         decoded.refused[number].update(part.errors)
         decoded.accepted += len(part.accepted)
+        # What storing needs of the rows alone is made here, on the decoding thread.
+        part.kind_keys = ReadingKinds.encode(part.rows)
+        try:
+            part.ledger = _ledger_records(part)
+        except ValueError as error:  # the store refuses the frame(s) concerned
+            logger.debug("ledger records: %s", error)
         decoded.parts.append((part, number))
     return decoded
 
@@ -839,7 +868,7 @@ class PostgresStore:
         frames = rows = events = 0
         with connection.cursor() as cursor:
             for part, numbers in zip(parts, kinds):
-                records = _ledger_records(part)
+                records = part.ledger if part.ledger is not None else _ledger_records(part)
                 if staged:
                     cursor.adbc_ingest(
                         "ingested_frames_stage", records, mode="append", temporary=True
@@ -900,7 +929,7 @@ class PostgresStore:
     def _kind_numbers(self, batch: DecodedFrames) -> Any:
         """The kind number of each row of ``batch``, adding its new kinds to ``reading_kinds``
         (committed before the batch's transaction, as partitions are)."""
-        keys = self._kinds.encode(batch.rows)
+        keys = batch.kind_keys if batch.kind_keys is not None else ReadingKinds.encode(batch.rows)
         if not self._kinds.missing(batch.rows, keys).num_rows:
             return self._kinds.numbers(keys)
         connection = self._connection
