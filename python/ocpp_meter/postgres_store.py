@@ -11,23 +11,28 @@ recorded in ``ocpp_meter_migrations``, so any number of workers may start at onc
   time, commit time (``stored_at``; ``stored_at - received_at`` is the pipeline's lag),
   counts, and (migration 4) its number ``frame_no`` and the row columns every row of the frame
   shares (:data:`FRAME_COLUMNS`: action, evse, connector, transaction, event type, seq_no).
-- ``meter_readings`` (migration 4): one record per reading: ``frame_no``, then the reading's
-  own columns (:data:`READING_COLUMNS`) with SQL types (``timestamptz``, ``double precision``,
-  ``integer``, ``text``). Its one index is on ``frame_no``, which grows with every commit.
+- ``reading_kinds`` (migration 4): one record per kind of reading (:data:`KIND_COLUMNS`:
+  measurand, phase, location, context, unit, normalized unit), numbered by ``kind``.
+- ``meter_readings`` (migration 4): one record per reading: ``frame_no``, ``kind``, then the
+  reading's own columns (:data:`READING_COLUMNS`) with SQL types (``timestamptz``, ``double
+  precision``, ``integer``, ``text``). Its one index is on ``frame_no``, which grows with every
+  commit.
 - ``transaction_events``: the event form's columns, then ``received_at``.
 
 The last two are partitioned by range of ``timestamp``, one partition per UTC day
 (``meter_readings_p20260105``), created when a batch first holds a reading of that day.
 
 Views: ``sampled_values`` (migration 4), the row form's columns, in order, then
-``received_at``: ``meter_readings`` joined to ``ingested_frames``, and the rows stored before
-migration 4 (whole rows, in the table ``sampled_values_v1``); ``session_energy`` (migration 2),
-the SQLite store's view of energy per charging session (:mod:`ocpp_meter.postgres_sessions`).
+``received_at``: ``meter_readings`` joined to ``ingested_frames`` and ``reading_kinds``, and
+the rows stored before migration 4 (whole rows, in the table ``sampled_values_v1``);
+``session_energy`` (migration 2), the SQLite store's view of energy per charging session
+(:mod:`ocpp_meter.postgres_sessions`).
 
 Why the split: a worker's time went to the server's COPY of whole rows, whose frame-level
-columns (station, message id, action, ...) repeat a frame's twelve times, and to two btrees per
-row; stored once per frame, a reading is about two thirds as wide, and its one btree is on an
-ever-growing number (``benches/store_drain.py`` measures both layouts side by side).
+columns (station, message id, action, ...) repeat a frame's twelve times and whose kind columns
+(measurand, location, context, ...) repeat a few dozen combinations, and to two btrees per row;
+stored once each, a reading is less than half as wide, and its one btree is on an ever-growing
+number (``benches/store_drain.py`` measures both layouts side by side).
 
 **Exactly once.** A frame's identity is :func:`frame_identity`: a digest of the station id and
 the frame's bytes as received. A station that resends a frame whose CALLRESULT it lost sends the
@@ -219,8 +224,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (
         4,
         (
-            "frame-level columns once per frame in ingested_frames; readings in meter_readings;"
-            " sampled_values a view of both"
+            "frame-level columns once per frame in ingested_frames, reading kinds once each in"
+            " reading_kinds, readings in meter_readings; sampled_values a view of the three"
         ),
         [
             # The view is rebuilt over the new sampled_values (a view binds to the table).
