@@ -336,14 +336,15 @@ out, name not resolved, the server starting or shutting down, too many clients) 
 unreachable and is retried."""
 
 
-def _refusal(error: Exception) -> StoreRefused | None:
-    """``error`` as a :class:`StoreRefused` if it is one, else ``None``."""
+def _refusal(error: Exception, connecting: bool = False) -> StoreRefused | None:
+    """``error`` as a :class:`StoreRefused` if it is one, else ``None``; by its SQLSTATE, or
+    when ``connecting`` (libpq's connection failures have none) by its message."""
     state = getattr(error, "sqlstate", None)
     if state:
         refused = state.startswith("28") or state in _REFUSED_STATES
     else:
         text = str(error).lower()
-        refused = any(found in text for found in _REFUSED_AT_CONNECT)
+        refused = connecting and any(found in text for found in _REFUSED_AT_CONNECT)
     return (
         StoreRefused(f"the database refuses this client: {_one_line(error)}") if refused else None
     )
@@ -755,7 +756,9 @@ class PostgresStore:
         try:
             connection = pgdb.connect(self._connect_url)
         except Exception as error:
-            raise (_refusal(error) or StoreUnavailable(_one_line(error))) from error
+            raise (
+                _refusal(error, connecting=True) or StoreUnavailable(_one_line(error))
+            ) from error
         self._connection = connection
         try:
             with connection.cursor() as cursor:
