@@ -8,18 +8,25 @@ typical frames (12 readings each, ``ocpp_meter.samples``) of 200 stations, and s
 batches of ``--batch`` frames, one transaction per batch, each way into a fresh database of the
 store's schema (migrations, day partitions, indexes):
 
-- ``worker store``: what a worker does with a fetched batch (``PostgresStore.store_frames``:
-  ``decode_batch``, the ledger of frame identities, the rows by ADBC binary COPY, the commit),
-  at each ``--batch`` size given (the first is the one of the other ways); the same again at the
-  first size on another database with its per-step times (``decode``, ``ledger``, ``rows
-  COPY``, ``commit``);
-- ``ADBC COPY only``: the same rows, decoded beforehand, by the same ADBC binary COPY (no
+- ``worker store``: what a worker does with fetched batches (``decode_batches`` on one
+  thread while ``PostgresStore.store_decoded`` stores the last batch on another: the ledger of frame identities with the columns a frame's rows share, the
+  readings by ADBC binary COPY into ``meter_readings``, the commit), at each ``--batch`` size
+  given (the first is the one of the other ways); the same again at the first size on another
+  database with its per-step times (``decode``, ``ledger``, ``rows COPY``, ``commit``);
+- ``worker store, decoding not overlapped``: the same with each batch decoded, then stored
+  (as the worker did before it decoded the next batch while storing the last);
+- ``worker store, layout of migration 3``: the same on a database of migrations 1-3 (whole rows
+  in the table ``sampled_values``, two btrees per row), stored as the worker did before
+  migration 4: the layout's gain, measured beside it;
+- ``ADBC COPY only``: the same readings, decoded beforehand, by the same ADBC binary COPY (no
   decode, no ledger): the store's COPY path alone;
-- ``server COPY FROM file``: the same rows as CSV files the server reads itself
-  (``COPY ... FROM 'file'``): no client, no network, PostgreSQL's own floor for these rows into
-  this table;
-- ``server COPY FROM file, no indexes``: the same into a table without indexes or partitions:
-  what the indexes cost.
+- ``server COPY FROM file``: the same frame records and readings as CSV files the server reads
+  itself (``COPY ... FROM 'file'`` into ``ingested_frames`` and ``meter_readings``): no client,
+  no network, PostgreSQL's own floor for this data into these tables;
+- ``server COPY FROM file, layout of migration 3``: the whole rows into migration 3's
+  ``sampled_values`` (the peer of the last figures before migration 4);
+- ``server COPY FROM file, no indexes``: the readings into a table without indexes or
+  partitions: what the index and the partitions cost.
 
 Rows/s is rows over wall time; each figure is the best of ``--rounds``. Ratios are against
 ``server COPY FROM file`` of the same run. Not a test: figures depend on the machine and on what
@@ -34,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,15 +49,25 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import adbc_driver_postgresql.dbapi as pgdb
+import ocpp_meter.postgres_store
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import services
 from ocpp_meter import samples
 from ocpp_meter.postgres_store import (
+    MIGRATIONS,
+    READING_COLUMNS,
     ROW_COLUMNS,
     DecodedFrames,
     FrameBatch,
     PostgresStore,
+    ReadingKinds,
+    _copy_ledger,
+    _day_bounds,
+    _ledger_records,
+    _partition_name,
+    _readings,
+    decode_batches,
     decode_frames,
     frame_identity,
 )
@@ -85,9 +103,10 @@ class Databases:
     def __init__(self, pg: services.Postgres, parts: list[DecodedFrames]) -> None:
         self.pg = pg
         self.parts = parts
+        self.kinds = ReadingKinds()
         self.count = 0
 
-    def fresh(self) -> str:
+    def _create(self) -> str:
         self.count += 1
         name = f"drain_{self.count}"
         with (
@@ -96,28 +115,80 @@ class Databases:
         ):
             cursor.execute(f"DROP DATABASE IF EXISTS {name}")
             cursor.execute(f"CREATE DATABASE {name}")
-        url = self.pg.url.rsplit("/", 1)[0] + "/" + name
+        return self.pg.url.rsplit("/", 1)[0] + "/" + name
+
+    def fresh(self) -> str:
+        url = self._create()
         store = PostgresStore(url)
         store.connect()
-        # The day partitions exist before the clock starts, as they do for a worker that has
-        # stored frames of those days.
+        # The day partitions and the kinds of readings exist before the clock starts, as they do
+        # for a worker that has stored frames of those days and kinds (the kinds are numbered
+        # alike in every database: added in the same order).
         for part in self.parts:
             store._ensure_partitions(part)
+            store._kind_numbers(part)
+        self.kinds = store._kinds
         store.close()
         return url
 
+    def before_migration_4(self) -> str:
+        """A fresh database of migrations 1-3: whole rows in the table ``sampled_values``."""
+        url = self._create()
+        kept = ocpp_meter.postgres_store.MIGRATIONS
+        ocpp_meter.postgres_store.MIGRATIONS = [m for m in MIGRATIONS if m[0] <= 3]
+        try:
+            store = PostgresStore(url)
+            store.connect()
+            store.close()
+        finally:
+            ocpp_meter.postgres_store.MIGRATIONS = kept
+        days = set()
+        for part in self.parts:
+            days |= {stamp.date() for stamp in part.rows["timestamp"].to_pylist()}
+        with pgdb.connect(url) as connection, connection.cursor() as cursor:
+            for day in days:
+                low, high = _day_bounds(day)
+                cursor.execute(
+                    f"CREATE TABLE {_partition_name('sampled_values', day)} PARTITION OF"
+                    f" sampled_values FOR VALUES FROM ('{low}') TO ('{high}')"
+                )
+            cursor.execute(
+                "CREATE TEMP TABLE ingested_frames_stage (frame_id text, station_id text,"
+                " message_id text, received_at timestamptz, row_count integer,"
+                " event_count integer)"
+            )
+            connection.commit()
+        return url
+
     def plain(self) -> str:
-        """A fresh database with also ``plain_values``: the rows' table without indexes or
-        partitions."""
+        """A fresh database with also ``plain_readings``: the readings' table without indexes
+        or partitions."""
         url = self.fresh()
         with pgdb.connect(url) as connection, connection.cursor() as cursor:
-            cursor.execute("CREATE TABLE plain_values (LIKE sampled_values)")
+            cursor.execute("CREATE TABLE plain_readings (LIKE meter_readings)")
             connection.commit()
         return url
 
 
 def worker_store(url: str, work: list[FrameBatch]) -> int:
-    """What a worker does with each fetched batch."""
+    """What a worker does with each fetched batch: decoded on one thread while the last one is
+    stored on another."""
+    store = PostgresStore(url)
+    store.connect()
+    rows = 0
+    with ThreadPoolExecutor(1) as decoder:
+        decoding = decoder.submit(decode_batches, work[:1])
+        for number in range(len(work)):
+            decoded = decoding.result()
+            if number + 1 < len(work):
+                decoding = decoder.submit(decode_batches, work[number + 1 : number + 2])
+            rows += store.store_decoded(decoded).rows
+    store.close()
+    return rows
+
+
+def worker_store_serial(url: str, work: list[FrameBatch]) -> int:
+    """The same with each batch decoded then stored, on one thread."""
     store = PostgresStore(url)
     store.connect()
     rows = 0
@@ -127,25 +198,56 @@ def worker_store(url: str, work: list[FrameBatch]) -> int:
     return rows
 
 
+def worker_store_before_migration_4(url: str, work: list[FrameBatch]) -> int:
+    """What a worker did with each fetched batch before migration 4: the ledger of identities,
+    then the whole rows of the new frames into ``sampled_values``."""
+    rows = 0
+    with pgdb.connect(url) as connection:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE ingested_frames_stage (frame_id text, station_id text,"
+                " message_id text, received_at timestamptz, row_count integer,"
+                " event_count integer) ON COMMIT DELETE ROWS"
+            )
+        connection.commit()
+        for batch in work:
+            part = decode_frames(batch)
+            with connection.cursor() as cursor:
+                cursor.adbc_ingest(
+                    "ingested_frames_stage", part.frames, mode="append", temporary=True
+                )
+                cursor.execute(
+                    "INSERT INTO ingested_frames (frame_id, station_id, message_id, received_at,"
+                    " row_count, event_count) SELECT frame_id::uuid, station_id, message_id,"
+                    " received_at, row_count, event_count FROM pg_temp.ingested_frames_stage"
+                    " ON CONFLICT DO NOTHING RETURNING replace(frame_id::text, '-', '')"
+                )
+                part = part.keep(set(cursor.fetch_arrow_table().column(0).to_pylist()))
+                cursor.adbc_ingest("sampled_values", part.rows, mode="append")
+            connection.commit()
+            rows += part.rows.num_rows
+    return rows
+
+
 def worker_steps(url: str, work: list[FrameBatch]) -> dict[str, float]:
-    """The worker's store path step by step (the statements ``PostgresStore._write`` runs)."""
+    """The worker's store path step by step (the statements ``PostgresStore._write`` runs on
+    frames not stored before), each batch decoded then stored: ``decode`` is what the worker's
+    decoding thread does (``decode_batches``: ``decode_batch``, the ledger's records, the
+    rows' kinds as keys)."""
     store = PostgresStore(url)
     store.connect()
     connection: Any = store._connection
-    steps = dict.fromkeys(("decode", "ledger", "rows COPY", "commit"), 0.0)
+    steps = dict.fromkeys(("decode", "kinds and ledger", "rows COPY", "commit"), 0.0)
     for batch in work:
         t0 = time.perf_counter()
-        part = decode_frames(batch)
+        [(part, _)] = decode_batches([batch]).parts
         t1 = time.perf_counter()
         store._ensure_partitions(part)
+        kinds = store._kind_numbers(part)
         with connection.cursor() as cursor:
-            cursor.adbc_ingest("ingested_frames_stage", part.frames, mode="append", temporary=True)
-            cursor.execute(store_ledger_sql)
-            fresh = set(cursor.fetch_arrow_table().column(0).to_pylist())
-            cursor.execute("DELETE FROM pg_temp.ingested_frames_stage")
-            part = part.keep(fresh)
+            fresh = _copy_ledger(cursor, part.ledger)
             t2 = time.perf_counter()
-            cursor.adbc_ingest("sampled_values", part.rows, mode="append")
+            cursor.adbc_ingest("meter_readings", _readings(part, fresh, kinds), mode="append")
             t3 = time.perf_counter()
         connection.commit()
         t4 = time.perf_counter()
@@ -155,49 +257,91 @@ def worker_steps(url: str, work: list[FrameBatch]) -> dict[str, float]:
     return steps
 
 
-store_ledger_sql = (
-    "INSERT INTO ingested_frames (frame_id, station_id, message_id, received_at,"
-    " row_count, event_count) SELECT frame_id::uuid, station_id, message_id,"
-    " received_at, row_count, event_count FROM pg_temp.ingested_frames_stage"
-    " ON CONFLICT DO NOTHING RETURNING replace(frame_id::text, '-', '')"
-)
-
-
-def adbc_copy(url: str, tables: list[pa.Table]) -> int:
+def adbc_copy(url: str, tables: list[pa.Table], table: str = "meter_readings") -> int:
     rows = 0
     with pgdb.connect(url) as connection:
-        for table in tables:
+        for records in tables:
             with connection.cursor() as cursor:
-                cursor.adbc_ingest("sampled_values", table, mode="append")
+                cursor.adbc_ingest(table, records, mode="append")
             connection.commit()
-            rows += table.num_rows
+            rows += records.num_rows
     return rows
 
 
-def server_copy(url: str, files: list[tuple[Path, int]], table: str) -> int:
-    columns = ", ".join(f'"{c}"' for c in [*ROW_COLUMNS, "received_at"])
+LEDGER_COLUMNS = (
+    "frame_id", "station_id", "message_id", "received_at", "row_count", "event_count",
+    "action", "evse_id", "connector_id", "transaction_id", "event_type", "seq_no",
+    "row_message_id",
+)  # fmt: skip
+
+
+def server_copy(url: str, files: list[tuple[dict[str, Path], int]], tables: dict[str, str]) -> int:
+    """Each batch's files, by ``tables``' kind (``frames``, ``readings``, ``rows``) -> table,
+    copied by the server itself, one transaction per batch; the readings (or rows) copied."""
+    columns = {
+        "frames": LEDGER_COLUMNS,
+        "readings": ("frame_no", "kind", *READING_COLUMNS),
+        "rows": (*ROW_COLUMNS, "received_at"),
+    }
     rows = 0
     with pgdb.connect(url) as connection:
-        for path, count in files:
+        for paths, count in files:
             with connection.cursor() as cursor:
-                cursor.execute(f"COPY {table} ({columns}) FROM '{path}' (FORMAT csv, HEADER)")
+                for kind, table in tables.items():
+                    names = ", ".join(f'"{c}"' for c in columns[kind])
+                    cursor.execute(
+                        f"COPY {table} ({names}) FROM '{paths[kind]}' (FORMAT csv, HEADER)"
+                    )
             connection.commit()
             rows += count
     return rows
 
 
-def csv_files(tables: list[pa.Table], folder: Path) -> list[tuple[Path, int]]:
+def csv_file(table: pa.Table, path: Path) -> Path:
+    plain = pa.table(
+        {
+            name: column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+            for name, column in zip(table.column_names, table.columns)
+        }
+    )
+    pacsv.write_csv(plain, path)
+    path.chmod(0o644)
+    return path
+
+
+def csv_files(
+    parts: list[DecodedFrames], readings: list[pa.Table], folder: Path
+) -> list[tuple[dict[str, Path], int]]:
+    """Per batch: its ledger records (with frame numbers), readings and whole rows as CSV."""
     out = []
-    for number, table in enumerate(tables):
-        plain = table.set_column(
-            table.schema.get_field_index("measurand"),
-            "measurand",
-            table["measurand"].cast(pa.string()),
-        )
-        path = folder / f"batch{number}.csv"
-        pacsv.write_csv(plain, path)
-        path.chmod(0o644)
-        out.append((path, table.num_rows))
+    for number, (part, own) in enumerate(zip(parts, readings)):
+        frames = _ledger_records(part)
+        frames = frames.set_column(0, "frame_id", uuids(frames["frame_id"]))
+        paths = {
+            "frames": csv_file(frames, folder / f"frames{number}.csv"),
+            "readings": csv_file(own, folder / f"readings{number}.csv"),
+            "rows": csv_file(part.rows, folder / f"rows{number}.csv"),
+        }
+        out.append((paths, own.num_rows))
+    return out
+
+
+def uuids(hex_ids: pa.ChunkedArray) -> pa.Array:
+    return pa.array(
+        [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hex_ids.to_pylist()]
+    )
+
+
+def numbered_readings(parts: list[DecodedFrames], kinds: ReadingKinds) -> list[pa.Table]:
+    """Each batch's readings as the worker copies them, frames numbered 1, 2, ... in order."""
+    out = []
+    first = 1
+    for part in parts:
+        count = part.frames.num_rows
+        ids = part.frames["frame_id"].combine_chunks()
+        answer = pa.table({"id": ids, "no": pa.array(range(first, first + count), pa.int64())})
+        out.append(_readings(part, answer, kinds.numbers(kinds.encode(part.rows))))
+        first += count
     return out
 
 
@@ -211,30 +355,50 @@ def main() -> int:
 
     work = {size: batches(args.frames, size) for size in sizes}
     parts = [decode_frames(b) for b in work[sizes[0]]]
-    decoded = [part.rows for part in parts]
-    total_rows = sum(t.num_rows for t in decoded)
     folder = Path(tempfile.mkdtemp(prefix="ocpp-meter-drain-"))
     folder.chmod(0o755)
     servers = services.postgres()
     try:
-        files = csv_files(decoded, folder)
         dbs = Databases(next(servers), parts)
+        dbs.fresh()  # numbers the kinds of readings
+        readings = numbered_readings(parts, dbs.kinds)
+        total_rows = sum(t.num_rows for t in readings)
+        files = csv_files(parts, readings, folder)
         # (name, a fresh database, what is timed on it: rows stored)
         ways: list[tuple[str, Callable[[], str], Callable[[str], int]]] = [
             (f"worker store, batch {size}", dbs.fresh, partial(worker_store, work=work[size]))
             for size in sizes
         ]
         ways += [
-            ("ADBC COPY only", dbs.fresh, partial(adbc_copy, tables=decoded)),
+            (
+                "worker store, decoding not overlapped",
+                dbs.fresh,
+                partial(worker_store_serial, work=work[sizes[0]]),
+            ),
+            (
+                "worker store, layout of migration 3",
+                dbs.before_migration_4,
+                partial(worker_store_before_migration_4, work=work[sizes[0]]),
+            ),
+            ("ADBC COPY only", dbs.fresh, partial(adbc_copy, tables=readings)),
             (
                 "server COPY FROM file",
                 dbs.fresh,
-                partial(server_copy, files=files, table="sampled_values"),
+                partial(
+                    server_copy,
+                    files=files,
+                    tables={"frames": "ingested_frames", "readings": "meter_readings"},
+                ),
+            ),
+            (
+                "server COPY FROM file, layout of migration 3",
+                dbs.before_migration_4,
+                partial(server_copy, files=files, tables={"rows": "sampled_values"}),
             ),
             (
                 "server COPY FROM file, no indexes",
                 dbs.plain,
-                partial(server_copy, files=files, table="plain_values"),
+                partial(server_copy, files=files, tables={"readings": "plain_readings"}),
             ),
         ]
         best: dict[str, float] = {}
@@ -257,7 +421,7 @@ def main() -> int:
     )
     for name, seconds in best.items():
         print(
-            f"  {name:36s} {total_rows / seconds:>10,.0f} rows/s  "
+            f"  {name:46s} {total_rows / seconds:>10,.0f} rows/s  "
             f"({floor / seconds:.2f}x the server's own COPY FROM file)"
         )
     spent = sum(steps.values())

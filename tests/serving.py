@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +24,18 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A loopback port that refuses every connection while the ``with`` lasts: bound, never
+    listening. A port :func:`free_port` gave back may be taken meanwhile by a server of another
+    test (then a client "waiting for an unreachable server" reaches it) or picked as a
+    connection's own ephemeral port (then a client connecting to it may connect to itself);
+    a port held bound can be neither."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
 
 
 def run(scenario: Coroutine[Any, Any, T], limit: float = 60.0) -> T:

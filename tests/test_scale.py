@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import services
-from serving import ServerProcess, free_port, in_process, run
+from serving import ServerProcess, in_process, refusing_port, run
 from stations import SAMPLED_VALUES, drive, frame, send
 from test_sessions import event, from_view
 
@@ -166,6 +166,8 @@ def gateway(broker: str, tmp: Path, port: int | None = None) -> ServerProcess:
 
 # The store alone.
 
+ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
+
 
 def batch(pairs: list[tuple[str, bytes]]) -> FrameBatch:
     return FrameBatch(
@@ -208,10 +210,10 @@ def test_store_migrates_once_types_partitions_and_stores_each_frame_once(
     partitions = query(
         db,
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-        " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sampled_values'"
+        " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'meter_readings'"
         " ORDER BY 1",
     )
-    assert partitions == [("sampled_values_p20260105",), ("sampled_values_p20260106",)]
+    assert partitions == [("meter_readings_p20260105",), ("meter_readings_p20260106",)]
     # Delivered again, with one new frame: only the new one is stored.
     again = store.store_frames([batch([*frames, ("A", frame("A", 2))])])
     assert (again.accepted, again.frames, again.rows) == (4, 1, SAMPLED_VALUES)
@@ -236,6 +238,29 @@ def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
     assert refused[2].startswith("OccurrenceConstraintViolation")
     assert stored(db) == {("B", "B-0")}
     store.close()
+
+
+def test_store_refuses_a_frame_whose_rows_differ_in_what_it_stores_once(db: str) -> None:
+    import pyarrow as pa
+    from ocpp_meter.postgres_store import decode_batches
+
+    decoded = decode_batches([batch([("F", frame("F", 0)), ("F", frame("F", 1))])])
+    [(part, _)] = decoded.parts
+    # The decoder gives every row of a frame the same evse; were it not so, storing it once
+    # per frame would alter the frame: it is refused instead.
+    evse = part.rows["evse_id"].to_pylist()
+    evse[1] = 7  # the second row of frame 0
+    part.rows = part.rows.set_column(
+        part.rows.schema.get_field_index("evse_id"), "evse_id", pa.array(evse, pa.int32())
+    )
+    part.ledger = None
+    store = PostgresStore(db)
+    result = store.store_decoded(decoded)
+    store.close()
+    assert set(result.refused[0]) == {0}
+    assert "rows of one frame differ in evse_id" in result.refused[0][0]
+    assert stored(db) == {("F", "F-1")}
+    assert query(db, "SELECT DISTINCT evse_id FROM sampled_values") == [(1,)]
 
 
 def test_store_keeps_transaction_events_with_their_frames(db: str) -> None:
@@ -398,10 +423,12 @@ def no_seq_no_frames() -> list[bytes]:
     ]
 
 
-def drop_seq_no(connection: Any) -> None:
+def drop_seq_no(connection: Any, rows: str = "sampled_values") -> None:
     """Null the ``seq_no`` of station :data:`NO_SEQ_NO`'s rows and events (SQLite or PostgreSQL:
-    a connection or a cursor); 2.x decoding always gives one, 1.6's never."""
-    for table in ("sampled_values", "transaction_events"):
+    a connection or a cursor); 2.x decoding always gives one, 1.6's never. ``rows``: the table
+    holding the rows' ``seq_no`` (in PostgreSQL since migration 4, ``ingested_frames``: once
+    per frame)."""
+    for table in (rows, "transaction_events"):
         connection.execute(f"UPDATE {table} SET seq_no = NULL WHERE station_id = '{NO_SEQ_NO}'")
 
 
@@ -440,7 +467,7 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
     with sqlite3.connect(sqlite_path) as lite:
         drop_seq_no(lite)
     with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
-        drop_seq_no(cursor)
+        drop_seq_no(cursor, "ingested_frames")
 
     with sqlite3.connect(sqlite_path) as lite:
         cursor = lite.execute("SELECT * FROM session_energy")
@@ -467,6 +494,25 @@ def test_session_energy_view_answers_as_in_sqlite(db: str, tmp_path: Path) -> No
             assert getattr(pg_record, name) == pytest.approx(getattr(lite_record, name))
 
 
+def store_as_before_migration_4(url: str, frames: FrameBatch) -> None:
+    """Store ``frames`` as a release before migration 4 did: whole rows in the table
+    ``sampled_values``, event records in ``transaction_events``, in day partitions."""
+    from ocpp_meter.postgres_store import _day_bounds, _partition_name, decode_frames
+
+    part = decode_frames(frames)
+    assert part.errors == {} and part.events is not None
+    with pgdb.connect(url) as connection, connection.cursor() as cursor:
+        for name, table in (("sampled_values", part.rows), ("transaction_events", part.events)):
+            for day in {stamp.date() for stamp in table["timestamp"].to_pylist()}:
+                low, high = _day_bounds(day)
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {_partition_name(name, day)} PARTITION OF"
+                    f" {name} FOR VALUES FROM ('{low}') TO ('{high}')"
+                )
+            cursor.adbc_ingest(name, table, mode="append")
+        connection.commit()
+
+
 def test_a_version_2_store_gets_the_view_that_orders_readings_without_seq_no_by_time(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -480,11 +526,11 @@ def test_a_version_2_store_gets_the_view_that_orders_readings_without_seq_no_by_
     monkeypatch.setattr(ocpp_meter.postgres_store, "MIGRATIONS", MIGRATIONS[:2])
     store = PostgresStore(db)
     store.connect()
+    store.close()
     own = no_seq_no_frames()
     pairs = [(NO_SEQ_NO, f) for f in own]
     actions = [json.loads(f)[2] for f in own]
-    assert store.store_frames([replace(batch(pairs), actions=actions)]).frames == 4
-    store.close()
+    store_as_before_migration_4(db, replace(batch(pairs), actions=actions))
     with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
         drop_seq_no(cursor)
     assert query(db, "SELECT version FROM ocpp_meter_migrations ORDER BY 1") == [(1,), (2,)]
@@ -630,13 +676,13 @@ def sigterm_while_waiting(args: list[str], log: Path, waiting_for: str) -> tuple
 
 def test_worker_sigterm_while_waiting_for_the_database_exits_cleanly(tmp_path: Path) -> None:
     # Nothing listens on either port: the database is tried first, again and again.
-    closed = free_port()
-    status, log = sigterm_while_waiting(
-        ["worker", "--broker", f"nats://127.0.0.1:{closed}",
-         "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
-        tmp_path / "w.log",
-        "database unreachable",
-    )  # fmt: skip
+    with refusing_port() as closed:
+        status, log = sigterm_while_waiting(
+            ["worker", "--broker", f"nats://127.0.0.1:{closed}",
+             "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
+            tmp_path / "w.log",
+            "database unreachable",
+        )  # fmt: skip
     assert status == 0, log
     assert "Traceback" not in log
     assert log.count("database unreachable") >= 2  # it was retrying
@@ -644,22 +690,27 @@ def test_worker_sigterm_while_waiting_for_the_database_exits_cleanly(tmp_path: P
 
 
 def test_worker_sigterm_while_waiting_for_the_broker_exits_cleanly(db: str, tmp_path: Path) -> None:
-    status, log = sigterm_while_waiting(
-        ["worker", "--broker", f"nats://127.0.0.1:{free_port()}", "--db", db],
-        tmp_path / "w.log",
-        "connecting to the broker",
-    )
+    with refusing_port() as closed:
+        status, log = sigterm_while_waiting(
+            ["worker", "--broker", f"nats://127.0.0.1:{closed}", "--db", db],
+            tmp_path / "w.log",
+            "connecting to the broker",
+        )
     assert status == 0, log
     assert "Traceback" not in log
     assert "worker stopped before the database and the broker were reachable" in log
 
 
 def test_gateway_sigterm_while_waiting_for_the_broker_exits_cleanly(tmp_path: Path) -> None:
-    status, log = sigterm_while_waiting(
-        ["serve", "--port", "0", "--broker", f"nats://127.0.0.1:{free_port()}"],
-        tmp_path / "gateway.log",
-        "broker connection",
-    )
+    # A port held bound and not listening: one freed after choosing it could be taken by a
+    # server of another test, or become a connection's own port (a client then connects to
+    # itself), and the gateway would log other errors than the refusal (seen once under load).
+    with refusing_port() as closed:
+        status, log = sigterm_while_waiting(
+            ["serve", "--port", "0", "--broker", f"nats://127.0.0.1:{closed}"],
+            tmp_path / "gateway.log",
+            "broker connection",
+        )
     assert status == 0, log
     assert "Traceback" not in log
     assert "stopped before the broker was reachable" in log
@@ -667,17 +718,199 @@ def test_gateway_sigterm_while_waiting_for_the_broker_exits_cleanly(tmp_path: Pa
     assert log.count("broker connection") == 1, log
 
 
+def wait_for(condition: Any, what: str, logs: list[Path], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what + "\n" + "\n".join(p.read_text() for p in logs)
+        time.sleep(0.1)
+
+
+def test_gateway_and_worker_wait_for_a_jetstream_quorum(db: str, tmp_path: Path) -> None:
+    services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
+    cluster = services.NatsCluster(tmp_path, size=3)
+    cluster.start(0)  # one node of three: JetStream has no quorum
+    port = ServerProcess(tmp_path / "unused.sqlite", tmp_path / "unused.log").port
+    logs = [tmp_path / "gateway.log", tmp_path / "worker.log"]
+    commands = [
+        ["serve", "--port", str(port), "--db", str(tmp_path / "unused.sqlite")],
+        ["worker", "--db", db],
+    ]
+    processes = []
+    try:
+        for command, log in zip(commands, logs):
+            with open(log, "ab") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "ocpp_meter.cli", *command, "--broker", cluster.url],
+                        stdout=subprocess.DEVNULL,
+                        stderr=out,
+                    )
+                )
+        waiting = "JetStream is not answering"
+        wait_for(lambda: all(waiting in p.read_text() for p in logs), "no wait logged", logs)
+        assert all(process.poll() is None for process in processes)
+        cluster.start(1)
+        cluster.start(2)
+        wait_for(lambda: "worker consuming" in logs[1].read_text(), "worker not ready", logs)
+        tally = run(send(f"ws://127.0.0.1:{port}", {"Q": [frame("Q", 0)]}), 90)
+        assert tally.acknowledged == {("Q", "Q-0")}
+        check_exactly_once(db, tally.acknowledged, "after the quorum came")
+        for process in processes:
+            process.terminate()
+        statuses = [process.wait(timeout=30) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        cluster.stop()
+    texts = [log.read_text() for log in logs]
+    assert statuses == [0, 0], texts
+    for text in texts:
+        assert "Traceback" not in text, text
+        # One line when the wait begins, a repeat every 10 s at most.
+        assert 1 <= text.count(waiting) <= 1 + 60 // 10, text
+
+
 def test_serve_db_postgres_unreachable_at_start_is_one_line() -> None:
-    closed = free_port()
-    refused = subprocess.run(
-        [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0",
-         "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
-        capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
+    with refusing_port() as closed:
+        refused = subprocess.run(
+            [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0",
+             "--db", f"postgresql://postgres@127.0.0.1:{closed}/none"],
+            capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
     lines = refused.stderr.decode().splitlines()
     assert refused.returncode == 1, lines
     assert len(lines) == 1, lines
     assert "cannot serve" in lines[0] and "Connection refused" in lines[0]
+
+
+def refusing_urls(pg: services.Postgres, db: str) -> dict[str, str]:
+    """URLs of the test's server that it refuses: an unknown database, an unknown role, a role
+    without the right to connect."""
+    base = pg.url.rsplit("/", 1)[0]
+    name = db.rsplit("/", 1)[1]
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {name}_nc LOGIN")
+        cursor.execute(f"REVOKE CONNECT ON DATABASE {name} FROM PUBLIC")
+    return {
+        "does not exist": f"{base}/{name}_missing",
+        'role "nobody" does not exist': base.replace("postgres@", "nobody@") + f"/{name}",
+        "permission denied": base.replace("postgres@", f"{name}_nc@") + f"/{name}",
+    }
+
+
+def test_worker_refused_by_the_database_exits_at_once_with_one_line(
+    pg: services.Postgres, db: str
+) -> None:
+    # No broker: the database is tried first, and its refusal ends the worker.
+    for reason, url in refusing_urls(pg, db).items():
+        started = time.monotonic()
+        with refusing_port() as closed:
+            refused = subprocess.run(
+                [sys.executable, "-m", "ocpp_meter.cli", "worker", "--broker",
+                 f"nats://127.0.0.1:{closed}", "--db", url],
+                capture_output=True, timeout=60, check=False,
+            )  # fmt: skip
+        lines = refused.stderr.decode().splitlines()
+        print(f"{reason}: exit {refused.returncode} in {time.monotonic() - started:.1f} s: {lines}")
+        assert refused.returncode == 1, lines
+        assert len(lines) == 1, lines
+        assert "cannot run: the database refuses this client" in lines[0] and reason in lines[0]
+
+
+def test_serve_db_postgres_refused_at_start_is_one_line(pg: services.Postgres, db: str) -> None:
+    for reason, url in refusing_urls(pg, db).items():
+        refused = subprocess.run(
+            [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", "0", "--db", url],
+            capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        lines = refused.stderr.decode().splitlines()
+        assert refused.returncode == 1, lines
+        assert len(lines) == 1, lines
+        assert "cannot serve: the database refuses this client" in lines[0] and reason in lines[0]
+
+
+def own_role(pg: services.Postgres, db: str) -> str:
+    """A role that owns the test's database (so it creates the tables); its URL."""
+    name = db.rsplit("/", 1)[1]
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {name}_owner LOGIN")
+        cursor.execute(f"ALTER DATABASE {name} OWNER TO {name}_owner")
+    return db.replace("postgres@", f"{name}_owner@")
+
+
+def set_insert(db: str, role_url: str, allowed: bool) -> None:
+    """Grant or revoke the role's right to insert into the frame ledger (as the superuser)."""
+    role = role_url.split("//", 1)[1].split("@", 1)[0]
+    grant = f"GRANT INSERT ON ingested_frames TO {role}"
+    revoke = f"REVOKE INSERT ON ingested_frames FROM {role}"
+    with pgdb.connect(db, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(grant if allowed else revoke)
+
+
+def test_serve_db_postgres_refused_while_running_answers_as_unreachable(
+    pg: services.Postgres, db: str
+) -> None:
+    role = own_role(pg, db)
+
+    async def scenario() -> tuple[str, str, str]:
+        from websockets.asyncio.client import connect
+
+        async with (
+            in_process(ServeConfig(port=0, db=role)) as url,
+            connect(f"{url}/ocpp/R1", subprotocols=["ocpp2.0.1"]) as ws,  # type: ignore[list-item]
+        ):
+            await ws.send(frame("R1", 0).decode())
+            stored_first = await asyncio.wait_for(ws.recv(), 20)
+            set_insert(db, role, False)
+            await ws.send(frame("R1", 1).decode())
+            refused = await asyncio.wait_for(ws.recv(), 20)
+            set_insert(db, role, True)
+            await ws.send(frame("R1", 1).decode())
+            again = await asyncio.wait_for(ws.recv(), 20)
+        return stored_first, refused, again
+
+    stored_first, refused, again = run(scenario(), 90)
+    assert stored_first == '[3,"R1-0",{}]'
+    assert refused.startswith(
+        '[4,"R1-1","InternalError","frame not stored: database unavailable, send it again"'
+    )
+    assert again == '[3,"R1-1",{}]'
+    check_exactly_once(db, {("R1", "R1-0"), ("R1", "R1-1")}, "refused while running")
+
+
+def test_worker_refused_while_running_returns_its_batch_and_exits_1(
+    pg: services.Postgres, broker: str, db: str, tmp_path: Path
+) -> None:
+    role = own_role(pg, db)
+
+    async def publish(numbers: range) -> None:
+        nc = await nats.connect(servers=broker_servers(broker))
+        js = nc.jetstream()
+        headers = {"Ocpp-Station": "W", "Ocpp-Received": "1767571200000000"}
+        for n in numbers:
+            await js.publish("ocpp.meter.W", frame("W", n), headers=headers)
+        await nc.close()
+
+    first = Worker(broker, role, tmp_path / "w1.log", "--ack-wait", "120")
+    run(publish(range(10)), 60)
+    check_exactly_once(db, {("W", f"W-{n}") for n in range(10)}, "before the refusal")
+    set_insert(db, role, False)
+    run(publish(range(10, 20)), 60)
+    status = first.process.wait(timeout=60)
+    log = first.log.read_text()
+    assert status == 1, log
+    assert "Traceback" not in log and "dead-lettering" not in log, log
+    assert "cannot run: the database refuses this client" in log and "permission denied" in log
+    set_insert(db, role, True)
+    # The batch it held was returned, not dead-lettered: the next worker stores it at once
+    # (not after the 120 s ack_wait).
+    second = Worker(broker, role, tmp_path / "w2.log")
+    try:
+        check_exactly_once(db, {("W", f"W-{n}") for n in range(20)}, "after the refusal")
+    finally:
+        assert second.stop() == 0
 
 
 def test_broker_unreachable_gives_a_callerror_and_no_ack(tmp_path: Path) -> None:

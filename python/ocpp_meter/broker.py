@@ -29,7 +29,8 @@ import importlib
 import logging
 import re
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 __all__ = [
@@ -55,9 +56,12 @@ __all__ = [
     "station_header",
     "station_subject",
     "until_stopped",
+    "when_jetstream_answers",
 ]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 STREAM = "OCPP_METER"
 SUBJECT_PREFIX = "ocpp.meter."
@@ -183,6 +187,36 @@ async def ensure_streams(js: Any, replicas: int) -> None:
         except Exception:  # noqa: BLE001 - re-raised below unless the stream now exists
             # Another gateway or worker may have created it meanwhile: fine if it exists.
             await js.stream_info(name)
+
+
+async def when_jetstream_answers(operation: Callable[[], Awaitable[T]], name: str) -> T:
+    """``await operation()`` (JetStream API calls), again every half second while JetStream
+    cannot answer them: no quorum (a majority of the cluster's nodes down, as when only some
+    have started yet) or a leader being elected. Each attempt is bounded by the client's
+    request timeout (5 s); the wait is logged in one line, repeated every
+    :data:`ERROR_LOG_INTERVAL` seconds at most. Run it under :func:`until_stopped` to let a
+    signal end the wait."""
+    errors = importlib.import_module("nats.errors")
+    js_errors = importlib.import_module("nats.js.errors")
+    not_answering = (
+        errors.TimeoutError,
+        errors.NoRespondersError,
+        js_errors.ServiceUnavailableError,
+    )
+    logged = -ERROR_LOG_INTERVAL
+    while True:
+        try:
+            return await operation()
+        except not_answering as error:
+            now = time.monotonic()
+            if now - logged >= ERROR_LOG_INTERVAL:
+                logged = now
+                logger.warning(
+                    "%s: JetStream is not answering (%s): waiting for a majority of the "
+                    "broker's nodes to be up",
+                    name, type(error).__name__,
+                )  # fmt: skip
+        await asyncio.sleep(0.5)
 
 
 async def until_stopped(connecting: Any, stop: asyncio.Event) -> Any:

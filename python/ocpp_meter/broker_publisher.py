@@ -34,6 +34,7 @@ from .broker import (
     ensure_streams,
     station_header,
     station_subject,
+    when_jetstream_answers,
 )
 from .broker_transaction_ids import BrokerTransactionIds
 from .enums import ErrorCode
@@ -64,7 +65,10 @@ class BrokerPublisher:
         nc = await connect(url, "ocpp-meter-gateway")
         publisher = cls(nc, timeout)
         try:
-            await ensure_streams(publisher._js, replicas)
+            # A cluster without a quorum yet is waited for (serve's start is stoppable).
+            await when_jetstream_answers(
+                lambda: ensure_streams(publisher._js, replicas), "ocpp-meter-gateway"
+            )
         except BaseException:
             await nc.close()
             raise

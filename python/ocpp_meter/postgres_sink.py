@@ -3,8 +3,10 @@ waiting meanwhile are stored together, in one transaction of the PostgreSQL stor
 database thread; each frame's CALLRESULT leaves after that commit.
 
 A frame the database refuses fails alone (its station gets an ``InternalError`` CALLERROR);
-while the database is unreachable every waiting frame fails the same way
-("database unavailable, send it again") and the next batch reconnects.
+while the database is unreachable, or refuses the gateway (a bad password, no permission: see
+:class:`~ocpp_meter.postgres_store.StoreRefused`), every waiting frame fails the same way
+("database unavailable, send it again") and the next batch reconnects. At start, either ends
+``serve`` with one line.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from typing import Any
 
 from .enums import ErrorCode
 from .errors import OcppError
-from .postgres_store import FrameBatch, PostgresStore, StoreUnavailable, frame_identity
+from .postgres_store import (
+    FrameBatch,
+    PostgresStore,
+    StoreRefused,
+    StoreUnavailable,
+    frame_identity,
+)
 from .sinks import ReceivedFrame, received_frame
 
 __all__ = ["PostgresSink"]
@@ -94,7 +102,9 @@ class PostgresSink:
             result = await self._in_thread(
                 self.database.store_frames, [frames for frames, _ in groups.values()]
             )
-        except StoreUnavailable as error:
+        except (StoreUnavailable, StoreRefused) as error:
+            # Refused (a bad password, no permission) is answered as unreachable: the station
+            # keeps the frame and sends it again once someone fixes the configuration.
             logger.error("database unavailable (%s): %d frames not stored", error, len(batch))
             self.failed += len(batch)
             for *_, future in batch:

@@ -5,8 +5,9 @@ as many as the database takes, on any machines; JetStream hands each message to 
 worker repeats:
 
 1. fetch up to ``batch`` messages;
-2. ``decode_batch`` them (frames grouped by dialect and profile, from the headers) and store
-   the rows and event records in one transaction
+2. ``decode_batch`` them (frames grouped by dialect and profile, from the headers; on a
+   decoding thread, while the last batch is stored) and store the rows and event records in
+   one transaction
    (:meth:`~ocpp_meter.postgres_store.PostgresStore.write`: the frame ledger makes a
    redelivered frame store nothing);
 3. after the commit, acknowledge every message of the batch.
@@ -57,12 +58,16 @@ from .broker import (
     station_from_header,
     station_subject,
     until_stopped,
+    when_jetstream_answers,
 )
 from .postgres_store import (
+    DecodedBatches,
     FrameBatch,
     PostgresStore,
+    StoreRefused,
     StoreResult,
     StoreUnavailable,
+    decode_batches,
     frame_identity,
 )
 
@@ -146,11 +151,22 @@ def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]]
     return [b for b, _ in groups.values()], [i for _, i in groups.values()], faults
 
 
-def _store(store: PostgresStore, messages: Sequence[Any]) -> tuple[StoreResult, dict[int, str]]:
-    """Decode and store one fetched batch (on the store's thread); what was stored, and the
-    messages (by index) not stored with why."""
-    batches, indexes, dead = _batches(messages)
-    result = store.store_frames(batches)
+_Decoded = tuple[DecodedBatches, list[list[int]], dict[int, str]]
+
+
+def _decode(messages: Sequence[Any]) -> _Decoded:
+    """Decode one fetched batch (on the decoding thread, while the last one is stored): the
+    decoded frames, the index of each frame by group, and header faults."""
+    batches, indexes, faults = _batches(messages)
+    return decode_batches(batches), indexes, faults
+
+
+def _store(store: PostgresStore, decoded: _Decoded) -> tuple[StoreResult, dict[int, str]]:
+    """Store one decoded batch (on the store's thread); what was stored, and the messages (by
+    index) not stored with why."""
+    frames, indexes, faults = decoded
+    result = store.store_decoded(frames)
+    dead = dict(faults)
     for refused, where in zip(result.refused, indexes):
         for local, reason in refused.items():
             dead[where[local]] = reason
@@ -166,16 +182,23 @@ class Worker:
         self.store = PostgresStore(config.db)
         # ADBC connections belong to one thread: every database call runs on this one.
         self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-pg")
+        # decode_batch and ADBC's COPY both release the GIL: the next batch is decoded on this
+        # thread while the last one is stored.
+        self._decoder = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-decode")
         self._nc: Any = None
         self._js: Any = None
+        self._stop: asyncio.Event | None = None
+        self._refused: StoreRefused | None = None
 
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
     async def run(self, stop: asyncio.Event, on_ready: Any = None) -> bool:
         """Consume until ``stop`` is set; ``False`` if it was set before the database and the
-        broker were both reachable (nothing was consumed)."""
-        api = importlib.import_module("nats.js.api")
+        broker were both reachable (nothing was consumed). Raises
+        :class:`~ocpp_meter.postgres_store.StoreRefused` if the database refuses the worker, at
+        start or later (then after returning the batch in hand)."""
+        self._stop = stop
         try:
             if not await self._connect_store(stop):
                 return False
@@ -185,27 +208,23 @@ class Worker:
             if self._nc is None:
                 await self._in_thread(self.store.close)
                 self._thread.shutdown(wait=True)
+                self._decoder.shutdown(wait=True)
         if self._nc is None:
             return False
         try:
             self._js = self._nc.jetstream()
-            await ensure_streams(self._js, self.config.replicas)
-            subscription = await self._js.pull_subscribe(
-                SUBJECT_PREFIX + ">",
-                durable=DURABLE,
-                stream=STREAM,
-                config=api.ConsumerConfig(
-                    ack_policy=api.AckPolicy.EXPLICIT,
-                    ack_wait=self.config.ack_wait,
-                    max_deliver=-1,
-                    max_ack_pending=max(20_000, 4 * self.config.batch),
-                ),
+            # A cluster without a quorum yet is waited for, as an unreachable broker is.
+            subscription = await until_stopped(
+                when_jetstream_answers(self._subscribe, "ocpp-meter-worker"), stop
             )
+            if subscription is None:
+                return False
             logger.info("worker consuming %s (durable %s)", STREAM, DURABLE)
             if on_ready is not None:
                 on_ready()
-            # The next batch is fetched while the last one is stored: the event loop's part
-            # (receiving, acknowledging) overlaps the database thread's.
+            # The next batch is fetched and decoded while the last one is stored: the event
+            # loop's part (receiving, acknowledging) and the decoding thread's overlap the
+            # database thread's.
             storing: asyncio.Future[None] | None = None
             try:
                 while not stop.is_set():
@@ -215,9 +234,12 @@ class Worker:
                     if stop.is_set():
                         await self._return(messages, 0)
                         break
+                    decoding = asyncio.get_running_loop().run_in_executor(
+                        self._decoder, _decode, messages
+                    )
                     if storing is not None:
                         await storing
-                    storing = asyncio.ensure_future(self._handle(messages))
+                    storing = asyncio.ensure_future(self._handle(messages, decoding))
             finally:
                 # A stop lets the batch being stored finish and be acknowledged.
                 if storing is not None:
@@ -232,6 +254,7 @@ class Worker:
             await self._nc.close()
             await self._in_thread(self.store.close)
             self._thread.shutdown(wait=True)
+            self._decoder.shutdown(wait=True)
             s = self.stats
             logger.info(
                 "worker stopped: %d batches, %d frames, %d rows, %d events stored in %.2f s of "
@@ -239,11 +262,31 @@ class Worker:
                 s.batches, s.frames, s.rows, s.events, s.store_seconds, s.duplicates, s.dead,
                 s.returned,
             )  # fmt: skip
+        if self._refused is not None:
+            raise self._refused
         return True
 
+    async def _subscribe(self) -> Any:
+        """The streams (created if missing) and the pull subscription on the durable."""
+        api = importlib.import_module("nats.js.api")
+
+        await ensure_streams(self._js, self.config.replicas)
+        return await self._js.pull_subscribe(
+            SUBJECT_PREFIX + ">",
+            durable=DURABLE,
+            stream=STREAM,
+            config=api.ConsumerConfig(
+                ack_policy=api.AckPolicy.EXPLICIT,
+                ack_wait=self.config.ack_wait,
+                max_deliver=-1,
+                max_ack_pending=max(20_000, 4 * self.config.batch),
+            ),
+        )
+
     async def _connect_store(self, stop: asyncio.Event) -> bool:
-        """Connect to the database, retrying while it is unreachable; ``False`` once ``stop``
-        is set (an attempt in progress ends within the store's connect timeout)."""
+        """Connect to the database, retrying while it is unreachable (not when it refuses the
+        worker: :class:`~ocpp_meter.postgres_store.StoreRefused` is raised); ``False`` once
+        ``stop`` is set (an attempt in progress ends within the store's connect timeout)."""
         while not stop.is_set():
             try:
                 await self._in_thread(self.store.connect)
@@ -269,14 +312,21 @@ class Worker:
             await asyncio.sleep(0.2)
             return []
 
-    async def _handle(self, messages: list[Any]) -> None:
+    async def _handle(self, messages: list[Any], decoding: asyncio.Future[_Decoded]) -> None:
         started = time.perf_counter()
         try:
-            outcome, dead = await self._in_thread(_store, self.store, messages)
+            outcome, dead = await self._in_thread(_store, self.store, await decoding)
         except StoreUnavailable as error:
             logger.warning("database unreachable (%s): returning %d messages", error, len(messages))
             await self._return(messages, self.config.retry_delay)
             await asyncio.sleep(self.config.retry_delay)
+            return
+        except StoreRefused as error:
+            # Another worker (or this one, reconfigured) will store them: stop, exit status 1.
+            await self._return(messages, 0)
+            self._refused = error
+            assert self._stop is not None
+            self._stop.set()
             return
         self.stats.store_seconds += time.perf_counter() - started
         returned = set()
