@@ -13,6 +13,10 @@ at the end), then measures with ``ocpp_meter.loadgen`` (typical frames: 12 readi
    rows/s per worker (rows over the worker's own decode-and-store time, and over wall time);
 3. one worker alone on a backlog of ``--backlog`` frames already in the stream: rows/s stored.
 
+For the two loads compared with the bare stack it also prints where the 2 cores' time went:
+CPU time (user + system, from ``/proc``) per acknowledged frame of each process it started
+(server, gateway, NATS nodes, workers, the load generator itself) and of the whole machine.
+
 Not a test: figures depend on the machine and on what else runs on it; compare the rows of
 one run only. Needs the ``scale`` and ``server`` extras, nats-server and PostgreSQL.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -62,6 +67,40 @@ def bare_server(port: int) -> subprocess.Popen[bytes]:
     assert process.stdout is not None
     process.stdout.readline()
     return process
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time spent by everything on the machine so far (all cores, idle excluded)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuShares:
+    """CPU time per acknowledged frame of named processes over one load (``None``: this one)."""
+
+    def __init__(self, processes: dict[str, list[int | None]]) -> None:
+        self.processes = processes
+        self.start = self._now()
+
+    def _now(self) -> dict[str, float]:
+        now = {
+            name: sum(cpu_seconds(pid if pid is not None else os.getpid()) for pid in pids)
+            for name, pids in self.processes.items()
+        }
+        now["whole machine"] = machine_cpu_seconds()
+        return now
+
+    def line(self, title: str, report: LoadReport) -> str:
+        end = self._now()
+        frames = max(report.acknowledged, 1)
+        parts = [f"{name} {(end[name] - self.start[name]) / frames * 1e6:,.0f}" for name in end]
+        return f"{title}, CPU us per acknowledged frame: " + ", ".join(parts)
 
 
 def query(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -149,7 +188,9 @@ def main() -> int:
         port = services.free_port()
         bare = bare_server(port)
         try:
+            shares = CpuShares({"server": [bare.pid], "loadgen": [None]})
             bare_report = load(f"ws://127.0.0.1:{port}", args.stations, args.seconds, "BA")
+            bare_cpu = shares.line("bare WebSocket stack", bare_report)
         finally:
             bare.terminate()
             bare.wait(timeout=30)
@@ -159,9 +200,18 @@ def main() -> int:
         logs = [folder / "w0.log", folder / "w1.log"]
         workers = [worker(cluster.url, db, log) for log in logs]
         with ServerProcess(folder / "unused", folder / "gw.log", "--broker", cluster.url) as gw:
+            shares = CpuShares(
+                {
+                    "gateway": [gw.pid],
+                    "3 NATS nodes": [node.process.pid for node in cluster.nodes if node.process],
+                    "2 workers": [w.pid for w in workers],
+                    "loadgen": [None],
+                }
+            )
             started = time.monotonic()
             pipeline_report = load(gw.url, args.stations, args.seconds, "PL")
             load_seconds = time.monotonic() - started
+            pipeline_cpu = shares.line("gateway pipeline", pipeline_report)
             drain = wait_stored(db, pipeline_report.acknowledged)
         lag = query(
             db,
@@ -191,6 +241,8 @@ def main() -> int:
         out.append(f"gateway / SQLite endpoint: {ratio:.2f}x acknowledged frames/s")
         bare_ratio = pipeline_report.acknowledged_per_second / bare_report.acknowledged_per_second
         out.append(f"gateway / bare WebSocket stack: {bare_ratio:.2f}x acknowledged frames/s")
+        out.append(bare_cpu)
+        out.append(pipeline_cpu)
         p50, p99 = lag[0]  # type: ignore[misc]
         out.append(
             f"end-to-end lag (gateway receipt -> PostgreSQL): p50 {float(p50) * 1000:.0f} ms, "
