@@ -159,16 +159,27 @@ pub enum Text {
 pub const INLINE_TEXT: usize = 22;
 
 impl Text {
+    /// The short text is gathered in three registers by word loads, not copied into a zeroed
+    /// buffer by `memcpy`: the bytes were read back from that buffer at once, in loads wider
+    /// than the stores just made, which stalled each sampled value's decoding until the stores
+    /// retired (perf, a batch of typical 1.6 frames: 8% of `sampled_value`).
+    #[inline(always)]
     pub fn new(s: &str) -> Text {
-        if s.len() <= INLINE_TEXT {
-            let mut bytes = [0; INLINE_TEXT];
-            bytes[..s.len()].copy_from_slice(s.as_bytes());
-            Text::Inline {
-                len: s.len() as u8,
-                bytes,
-            }
-        } else {
-            Text::Heap(s.into())
+        let b = s.as_bytes();
+        let n = b.len();
+        if n > INLINE_TEXT {
+            return Text::Heap(s.into());
+        }
+        let w0 = word_of(&b[..n.min(8)]);
+        let w1 = if n > 8 { word_of(&b[8..n.min(16)]) } else { 0 };
+        let w2 = if n > 16 { word_of(&b[16..]) } else { 0 };
+        let mut bytes = [0; INLINE_TEXT];
+        bytes[..8].copy_from_slice(&w0.to_le_bytes());
+        bytes[8..16].copy_from_slice(&w1.to_le_bytes());
+        bytes[16..].copy_from_slice(&w2.to_le_bytes()[..INLINE_TEXT - 16]);
+        Text::Inline {
+            len: n as u8,
+            bytes,
         }
     }
 
@@ -182,6 +193,28 @@ impl Text {
             },
             Text::Heap(s) => s,
         }
+    }
+}
+
+/// The (at most eight) bytes of `b` as a little-endian word, zero above them, read by at most
+/// two loads that stay within `b` (overlapping loads agree on the bytes they share).
+#[inline(always)]
+fn word_of(b: &[u8]) -> u64 {
+    let n = b.len();
+    let u32_at = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            b[at..at + 4].try_into().expect("4 bytes"),
+        ))
+    };
+    match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(b[0])
+                | u64::from(b[n / 2]) << (n / 2 * 8)
+                | u64::from(b[n - 1]) << ((n - 1) * 8)
+        }
+        4..=7 => u32_at(0) | u32_at(n - 4) << ((n - 4) * 8),
+        _ => u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
     }
 }
 

@@ -464,3 +464,19 @@ fn mutated_frames_never_panic_and_decoded_ones_round_trip() {
     // Some mutations keep a frame valid (a digit for a digit): the round trip ran.
     assert!(decoded > 500, "only {decoded} mutated frames decoded");
 }
+
+#[test]
+fn text_keeps_every_length_and_byte() {
+    // Each length around the word boundaries of the inline form, and past it (on the heap).
+    let source = "0123456789.-abcdefghijklmnopqrstuvwxyz\u{e9}";
+    for n in 0..=source.len() {
+        let Some(s) = source.get(..n) else { continue };
+        let text = Text::new(s);
+        assert_eq!(text.as_str(), s, "length {n}");
+        assert_eq!(
+            matches!(text, Text::Inline { .. }),
+            n <= INLINE_TEXT,
+            "length {n}"
+        );
+    }
+}
