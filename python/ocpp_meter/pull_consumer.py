@@ -59,8 +59,18 @@ class PullConsumer:
         self._want = 0
         self._ended: asyncio.Future[None] | None = None
         self._logged = -_LOG_INTERVAL
+        self._connecting: asyncio.Lock | None = None
 
     # Connection.
+
+    async def _ensure_connected(self) -> None:
+        """Connect unless connected; the fetching and the acknowledging tasks share one
+        attempt."""
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._writer is None:
+                await self._connect()
 
     async def _connect(self) -> None:
         """Connect to the next server of the list; raises ``OSError`` (or a protocol error) if
@@ -183,7 +193,7 @@ class PullConsumer:
         trying the next one)."""
         if self._writer is None:
             try:
-                await self._connect()
+                await self._ensure_connected()
             except (OSError, asyncio.TimeoutError, ProtocolError) as error:
                 self._log(f"broker unreachable: {type(error).__name__}: {error}")
                 return []
@@ -218,7 +228,7 @@ class PullConsumer:
         if not replies:
             return
         if self._writer is None:
-            await self._connect()
+            await self._ensure_connected()
         writer = self._writer
         if writer is None:
             raise ConnectionError("not connected to the broker")

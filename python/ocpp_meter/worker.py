@@ -10,7 +10,14 @@ worker repeats:
    one transaction
    (:meth:`~ocpp_meter.postgres_store.PostgresStore.write`: the frame ledger makes a
    redelivered frame store nothing);
-3. after the commit, acknowledge every message of the batch.
+3. after the commit, acknowledge every message of the batch (in one write).
+
+Fetching and acknowledging go through :class:`~ocpp_meter.pull_consumer.PullConsumer`, a
+connection of its own that splits what the server sends in bulk and leaves the header blocks
+as bytes until the decoding thread reads them; the nats-py connection beside it creates the
+streams and the durable and publishes dead letters. The durable acknowledges explicitly,
+message by message: JetStream's "ack all" would also acknowledge what other workers hold and
+have not stored.
 
 A frame that cannot be stored (the decoder refuses it, a header is missing, or the database
 refuses its rows while it takes the rest of the batch: then each frame of the batch is tried
