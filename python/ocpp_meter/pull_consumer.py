@@ -200,17 +200,23 @@ class PullConsumer:
         if not self._ready:
             await self._pull({"batch": batch, "no_wait": True}, batch, timeout)
         if not self._ready:
+            # Nothing waiting: a request that lasts up to ``timeout``, answered as soon as the
+            # first messages come (the lag to the database stays that of one store, not of a
+            # whole batch's worth of arrivals); what the request delivers later is kept for the
+            # next fetch.
             expires = max(int(timeout * 1e9) - 100_000, 1_000_000)
-            await self._pull({"batch": batch, "expires": expires}, batch, timeout + 1.0)
+            await self._pull({"batch": batch, "expires": expires}, 1, timeout + 1.0)
         got, self._ready = self._ready[:batch], self._ready[batch:]
         return got
 
-    async def _pull(self, request: dict[str, object], batch: int, limit: float) -> None:
+    async def _pull(self, request: dict[str, object], want: int, limit: float) -> None:
+        """Send a pull request; wait until ``want`` messages are in hand, the request is over
+        (a status), the connection is lost, or ``limit`` seconds."""
         writer = self._writer
         if writer is None:
             return
         body = json.dumps(request).encode()
-        self._want = batch
+        self._want = want
         self._ended = asyncio.get_running_loop().create_future()
         writer.write(b"PUB %s %s %d\r\n%s\r\n" % (self._next_subject, self._inbox, len(body), body))
         try:
