@@ -53,26 +53,34 @@ async def fresh_stream(url: str, durable: str, ack_wait: float) -> None:
     await nc.close()
 
 
-async def publish(url: str, count: int) -> None:
+async def publish(url: str, count: int, one_by_one: bool = False) -> None:
     nc = await nats.connect(servers=broker_servers(url), connect_timeout=5)
     js = nc.jetstream()
-    await asyncio.gather(
-        *(
-            js.publish(f"pull.s{n % 3}", b"frame %d" % n, headers={"Ocpp-Station": f"s{n % 3}"})
-            for n in range(count)
-        )
-    )
+    sends = [
+        js.publish(f"pull.s{n % 3}", b"frame %d" % n, headers={"Ocpp-Station": f"s{n % 3}"})
+        for n in range(count)
+    ]
+    if one_by_one:
+        for send in sends:
+            await send
+    else:
+        await asyncio.gather(*sends)
     await nc.close()
 
 
 async def fetch_all(
-    pull: PullConsumer, count: int, limit: float = 30, ack: bool = False
+    pull: PullConsumer,
+    count: int,
+    limit: float = 30,
+    ack: bool = False,
+    known: frozenset[bytes] = frozenset(),
 ) -> list[Message]:
-    """At least ``count`` messages, fetched within ``limit`` seconds; each batch acknowledged
-    as it comes if ``ack`` (else a long wait would see them delivered again)."""
+    """Messages of at least ``count`` distinct payloads not in ``known``, fetched within ``limit`` seconds; each
+    batch acknowledged as it comes if ``ack`` (else a long wait would see them delivered
+    again)."""
     got: list[Message] = []
     deadline = time.monotonic() + limit
-    while len(got) < count and time.monotonic() < deadline:
+    while len({m.payload for m in got} - known) < count and time.monotonic() < deadline:
         batch = await pull.fetch(100, 0.5)
         if ack:
             await pull.acknowledge([m.reply for m in batch])
@@ -129,7 +137,8 @@ def test_goes_on_through_another_node_when_its_node_is_killed(
                 except (ConnectionError, asyncio.TimeoutError):
                     assert time.monotonic() < deadline
                     await asyncio.sleep(0.2)
-            second = await fetch_all(pull, 100, limit=45, ack=True)
+            known = frozenset(m.payload for m in first)
+            second = await fetch_all(pull, 100, limit=45, ack=True, known=known)
             rest = await pull.fetch(100, 4)
         finally:
             await pull.close()
@@ -142,3 +151,34 @@ def test_goes_on_through_another_node_when_its_node_is_killed(
     # stores a frame once).
     assert {m.payload for m in got} == {b"frame %d" % n for n in range(200)}
     assert rest == []
+
+
+def test_messages_published_after_a_fetch_returned_are_not_held_by_it(
+    cluster: services.NatsCluster,
+) -> None:
+    async def scenario() -> tuple[list[Message], list[Message], float]:
+        await fresh_stream(cluster.url, "d3", ack_wait=60)
+        pull = PullConsumer(broker_servers(cluster.url), STREAM, "d3", "test")
+        # Nothing waiting: the fetch answers with the first messages that come while the rest
+        # are still being published; no request of it may outlive it.
+        fetching = asyncio.ensure_future(pull.fetch(100, 3))
+        await asyncio.sleep(0.3)
+        publishing = asyncio.ensure_future(publish(cluster.url, 40, one_by_one=True))
+        first = await fetching
+        await publishing
+        await asyncio.sleep(0.5)
+        await pull.acknowledge([m.reply for m in first])
+        await pull.close()
+        # Returned, not left to the 60 s ack_wait: another consumer gets them at once.
+        other = PullConsumer(broker_servers(cluster.url), STREAM, "d3", "test")
+        started = time.monotonic()
+        try:
+            rest = await fetch_all(other, 40 - len(first), limit=20, ack=True)
+        finally:
+            await other.close()
+        return first, rest, time.monotonic() - started
+
+    first, rest, seconds = run(scenario(), 90)
+    assert 1 <= len(first) < 40
+    assert sorted(m.payload for m in first + rest) == sorted(b"frame %d" % n for n in range(40))
+    assert seconds < 15

@@ -32,11 +32,13 @@ from collections.abc import Sequence
 
 from .nats_frames import Frame, Message, ProtocolError, split_frames, status_of
 
-__all__ = ["RECONNECT_WAIT", "PullConsumer", "nak_body"]
+__all__ = ["LINGER", "RECONNECT_WAIT", "PullConsumer", "nak_body"]
 
 logger = logging.getLogger(__name__)
 
 RECONNECT_WAIT = 0.25
+LINGER = 0.05
+"""Seconds a pull request waits for messages when none are waiting."""
 CONNECT_TIMEOUT = 2.0
 FLUSH_TIMEOUT = 5.0
 READ_SIZE = 1 << 20
@@ -199,13 +201,19 @@ class PullConsumer:
                 return []
         if not self._ready:
             await self._pull({"batch": batch, "no_wait": True}, batch, timeout)
-        if not self._ready:
-            # Nothing waiting: a request that lasts up to ``timeout``, answered as soon as the
-            # first messages come (the lag to the database stays that of one store, not of a
-            # whole batch's worth of arrivals); what the request delivers later is kept for the
-            # next fetch.
-            expires = max(int(timeout * 1e9) - 100_000, 1_000_000)
-            await self._pull({"batch": batch, "expires": expires}, 1, timeout + 1.0)
+        # Nothing waiting: requests that last :data:`LINGER` each, until messages come or
+        # ``timeout`` is spent. One request lasting ``timeout`` would hold what arrives until a
+        # whole batch has come (the lag to the database), and one answered at its first message
+        # would outlive the fetch: what it delivered after a worker stopped would be lost until
+        # ``ack_wait``.
+        deadline = time.monotonic() + timeout
+        while not self._ready and self._writer is not None:
+            wait = min(LINGER, deadline - time.monotonic())
+            if wait <= 0.001:
+                break
+            await self._pull(
+                {"batch": batch, "expires": int(wait * 1e9) - 100_000}, batch, wait + 1.0
+            )
         got, self._ready = self._ready[:batch], self._ready[batch:]
         return got
 
@@ -243,7 +251,15 @@ class PullConsumer:
         await self._flush()
 
     async def close(self) -> None:
-        """Close the connection (a pull request still open on the server ends with it)."""
+        """Return the messages delivered and not yet fetched (``-NAK``: JetStream gives them
+        to another worker at once, not after ``ack_wait``), then close the connection (a pull
+        request still open on the server ends with it)."""
+        held, self._ready = self._ready, []
+        if held and self._writer is not None:
+            try:
+                await self.acknowledge([m.reply for m in held], nak_body(None))
+            except Exception as error:  # noqa: BLE001 - unacknowledged, they come back later
+                logger.debug("returning %d held messages failed: %s", len(held), error)
         writer = self._writer
         task = self._reader_task
         if writer is not None:
