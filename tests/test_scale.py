@@ -11,6 +11,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -613,8 +614,9 @@ def test_worker_dead_letters_what_it_cannot_store(broker: str, db: str, tmp_path
 
 
 def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_path: Path) -> None:
-    # Enough frames that the first worker is still consuming when it is stopped, on an idle
-    # machine too (3,000 were all stored before the SIGTERM landed there).
+    # The first worker is stopped while the frames are still being published, so it cannot
+    # have stored them all however fast it is (a worker that kept up with 12,000 published
+    # first had stored every one before the SIGTERM landed).
     count = 12000
 
     async def publish() -> None:
@@ -634,11 +636,16 @@ def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_
     # only after 120 s, past the check's bound.
     args = ("--batch", "100", "--ack-wait", "120")
     first = Worker(broker, db, tmp_path / "w1.log", *args)
-    run(publish(), 60)
-    deadline = time.monotonic() + 30
-    while not stored(db) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert first.stop() == 0
+    publisher = threading.Thread(target=run, args=(publish(), 60))
+    publisher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not stored(db) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.stop() == 0
+    finally:
+        publisher.join(90)
+    assert not publisher.is_alive()
     stopped_with = len(stored(db))
     log = first.log.read_text()
     assert "worker stopped" in log

@@ -10,7 +10,14 @@ worker repeats:
    one transaction
    (:meth:`~ocpp_meter.postgres_store.PostgresStore.write`: the frame ledger makes a
    redelivered frame store nothing);
-3. after the commit, acknowledge every message of the batch.
+3. after the commit, acknowledge every message of the batch (in one write).
+
+Fetching and acknowledging go through :class:`~ocpp_meter.pull_consumer.PullConsumer`, a
+connection of its own that splits what the server sends in bulk and leaves the header blocks
+as bytes until the decoding thread reads them; the nats-py connection beside it creates the
+streams and the durable and publishes dead letters. The durable acknowledges explicitly,
+message by message: JetStream's "ack all" would also acknowledge what other workers hold and
+have not stored.
 
 A frame that cannot be stored (the decoder refuses it, a header is missing, or the database
 refuses its rows while it takes the rest of the batch: then each frame of the batch is tried
@@ -53,6 +60,7 @@ from .broker import (
     HEADER_TRANSACTION_ID,
     STREAM,
     SUBJECT_PREFIX,
+    broker_servers,
     connect,
     ensure_streams,
     station_from_header,
@@ -60,6 +68,7 @@ from .broker import (
     until_stopped,
     when_jetstream_answers,
 )
+from .nats_frames import Message, parse_headers
 from .postgres_store import (
     DecodedBatches,
     FrameBatch,
@@ -70,6 +79,7 @@ from .postgres_store import (
     decode_batches,
     frame_identity,
 )
+from .pull_consumer import PullConsumer, nak_body
 
 __all__ = ["WorkerConfig", "WorkerStats", "run", "run_worker"]
 
@@ -107,16 +117,14 @@ class WorkerStats:
     store_seconds: float = 0.0
 
 
-def _headers(message: Any) -> dict[str, str]:
-    return dict(message.headers or {})
-
-
-def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]], dict[int, str]]:
+def _batches(
+    messages: Sequence[Message],
+) -> tuple[list[FrameBatch], list[list[int]], dict[int, str]]:
     """Group the messages by (dialect, profile); the index of each frame; header faults."""
     groups: dict[tuple[str, str], tuple[FrameBatch, list[int]]] = {}
     faults: dict[int, str] = {}
     for index, message in enumerate(messages):
-        headers = _headers(message)
+        headers = parse_headers(message.headers)
         try:
             station = station_from_header(headers[HEADER_STATION])
             received = int(headers[HEADER_RECEIVED])
@@ -127,7 +135,7 @@ def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]]
         except (KeyError, ValueError, UnicodeDecodeError) as error:
             faults[index] = f"header missing or unreadable: {error}"
             continue
-        frame = bytes(message.data)
+        frame = message.payload
         group = groups.get((dialect, profile))
         if group is None:
             group = groups[(dialect, profile)] = (
@@ -154,7 +162,7 @@ def _batches(messages: Sequence[Any]) -> tuple[list[FrameBatch], list[list[int]]
 _Decoded = tuple[DecodedBatches, list[list[int]], dict[int, str]]
 
 
-def _decode(messages: Sequence[Any]) -> _Decoded:
+def _decode(messages: Sequence[Message]) -> _Decoded:
     """Decode one fetched batch (on the decoding thread, while the last one is stored): the
     decoded frames, the index of each frame by group, and header faults."""
     batches, indexes, faults = _batches(messages)
@@ -187,6 +195,7 @@ class Worker:
         self._decoder = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ocpp-decode")
         self._nc: Any = None
         self._js: Any = None
+        self._pull: PullConsumer | None = None
         self._stop: asyncio.Event | None = None
         self._refused: StoreRefused | None = None
 
@@ -214,11 +223,12 @@ class Worker:
         try:
             self._js = self._nc.jetstream()
             # A cluster without a quorum yet is waited for, as an unreachable broker is.
-            subscription = await until_stopped(
+            pull = await until_stopped(
                 when_jetstream_answers(self._subscribe, "ocpp-meter-worker"), stop
             )
-            if subscription is None:
+            if pull is None:
                 return False
+            self._pull = pull
             logger.info("worker consuming %s (durable %s)", STREAM, DURABLE)
             if on_ready is not None:
                 on_ready()
@@ -228,7 +238,7 @@ class Worker:
             storing: asyncio.Future[None] | None = None
             try:
                 while not stop.is_set():
-                    messages = await self._fetch(subscription)
+                    messages = await self._fetch(pull)
                     if not messages:
                         continue
                     if stop.is_set():
@@ -252,6 +262,8 @@ class Worker:
             except Exception as error:  # noqa: BLE001 - the broker may be gone
                 logger.warning("flushing acknowledgements failed: %s", error)
             await self._nc.close()
+            if self._pull is not None:
+                await self._pull.close()
             await self._in_thread(self.store.close)
             self._thread.shutdown(wait=True)
             self._decoder.shutdown(wait=True)
@@ -266,21 +278,34 @@ class Worker:
             raise self._refused
         return True
 
-    async def _subscribe(self) -> Any:
-        """The streams (created if missing) and the pull subscription on the durable."""
+    async def _subscribe(self) -> PullConsumer:
+        """The streams and the durable (each created if missing), and the connection that
+        fetches from the durable."""
         api = importlib.import_module("nats.js.api")
+        not_found = importlib.import_module("nats.js.errors").NotFoundError
 
         await ensure_streams(self._js, self.config.replicas)
-        return await self._js.pull_subscribe(
-            SUBJECT_PREFIX + ">",
-            durable=DURABLE,
-            stream=STREAM,
-            config=api.ConsumerConfig(
+        try:
+            await self._js.consumer_info(STREAM, DURABLE)
+        except not_found:
+            # Explicit acknowledgements: "ack all" would also acknowledge the messages other
+            # workers hold, stored or not.
+            config = api.ConsumerConfig(
+                name=DURABLE,
+                durable_name=DURABLE,
+                filter_subject=SUBJECT_PREFIX + ">",
                 ack_policy=api.AckPolicy.EXPLICIT,
                 ack_wait=self.config.ack_wait,
                 max_deliver=-1,
                 max_ack_pending=max(20_000, 4 * self.config.batch),
-            ),
+            )
+            try:
+                await self._js.add_consumer(STREAM, config=config)
+            except Exception:  # noqa: BLE001 - re-raised below unless it now exists
+                # Another worker may have created it meanwhile: fine if it exists.
+                await self._js.consumer_info(STREAM, DURABLE)
+        return PullConsumer(
+            broker_servers(self.config.broker), STREAM, DURABLE, "ocpp-meter-worker-fetch"
         )
 
     async def _connect_store(self, stop: asyncio.Event) -> bool:
@@ -299,20 +324,12 @@ class Worker:
                 pass
         return False
 
-    async def _fetch(self, subscription: Any) -> list[Any]:
-        nats_timeout = importlib.import_module("nats.errors").TimeoutError
-        try:
-            return list(
-                await subscription.fetch(self.config.batch, timeout=self.config.fetch_timeout)
-            )
-        except (nats_timeout, asyncio.TimeoutError):
-            return []
-        except Exception as error:  # noqa: BLE001 - a node down, a leader election: retry
-            logger.warning("fetch failed: %s", error)
-            await asyncio.sleep(0.2)
-            return []
+    async def _fetch(self, pull: PullConsumer) -> list[Message]:
+        # A node down or a leader election gives an empty batch; the connection tries the
+        # next node on the next fetch.
+        return await pull.fetch(self.config.batch, self.config.fetch_timeout)
 
-    async def _handle(self, messages: list[Any], decoding: asyncio.Future[_Decoded]) -> None:
+    async def _handle(self, messages: list[Message], decoding: asyncio.Future[_Decoded]) -> None:
         started = time.perf_counter()
         try:
             outcome, dead = await self._in_thread(_store, self.store, await decoding)
@@ -333,13 +350,15 @@ class Worker:
         for index, reason in dead.items():
             if not await self._dead_letter(messages[index], reason):
                 returned.add(index)
+        assert self._pull is not None
         try:
-            for index, message in enumerate(messages):
-                if index in returned:
-                    await message.nak(delay=self.config.retry_delay)
-                else:
-                    await message.ack()
-            await self._nc.flush()
+            # After the commit, in one write (and one for those returned).
+            await self._pull.acknowledge(
+                [m.reply for i, m in enumerate(messages) if i not in returned]
+            )
+            await self._pull.acknowledge(
+                [messages[i].reply for i in sorted(returned)], nak_body(self.config.retry_delay)
+            )
         except Exception as error:  # noqa: BLE001 - a node down, a leader election: go on
             # The batch is committed; an acknowledgement that did not reach JetStream brings its
             # messages back after ack_wait, and the ledger stores them no second time.
@@ -357,10 +376,10 @@ class Worker:
         stats.dead += len(dead) - len(returned)
         stats.returned += len(returned)
 
-    async def _dead_letter(self, message: Any, reason: str) -> bool:
+    async def _dead_letter(self, message: Message, reason: str) -> bool:
         """Publish the frame with its reason to the dead-letter subject; whether JetStream
         holds it (if not, the message is returned and tried again later)."""
-        headers = _headers(message)
+        headers = parse_headers(message.headers)
         headers.pop("Nats-Msg-Id", None)
         headers[HEADER_DEAD_REASON] = reason.replace("\r", " ").replace("\n", " ")[:1000]
         try:
@@ -371,7 +390,7 @@ class Worker:
         try:
             await self._js.publish(
                 station_subject(station, DEAD_SUBJECT_PREFIX),
-                bytes(message.data),
+                message.payload,
                 headers=headers,
                 timeout=5,
             )
@@ -380,12 +399,12 @@ class Worker:
             return False
         return True
 
-    async def _return(self, messages: Sequence[Any], delay: float) -> None:
-        for message in messages:
-            try:
-                await message.nak(delay=delay or None)
-            except Exception as error:  # noqa: BLE001 - unacknowledged, it comes back later
-                logger.debug("nak failed (redelivered after ack_wait): %s", error)
+    async def _return(self, messages: Sequence[Message], delay: float) -> None:
+        assert self._pull is not None
+        try:
+            await self._pull.acknowledge([m.reply for m in messages], nak_body(delay))
+        except Exception as error:  # noqa: BLE001 - unacknowledged, it comes back later
+            logger.debug("nak failed (redelivered after ack_wait): %s", error)
         self.stats.returned += len(messages)
 
 
