@@ -732,10 +732,16 @@ def wait_for(condition: Any, what: str, logs: list[Path], seconds: float = 60) -
         time.sleep(0.1)
 
 
-def test_gateway_and_worker_wait_for_a_jetstream_quorum(db: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("up_first", [1, 2])
+def test_gateway_and_worker_wait_for_a_jetstream_quorum(
+    db: str, tmp_path: Path, up_first: int
+) -> None:
+    # One node of three: JetStream has no quorum. Two: it has one, but a stream of 3 replicas
+    # cannot be placed until the third node joins (JetStream's "no suitable peers").
     services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
     cluster = services.NatsCluster(tmp_path, size=3)
-    cluster.start(0)  # one node of three: JetStream has no quorum
+    for node in range(up_first):
+        cluster.start(node)
     port = ServerProcess(tmp_path / "unused.sqlite", tmp_path / "unused.log").port
     logs = [tmp_path / "gateway.log", tmp_path / "worker.log"]
     commands = [
@@ -756,8 +762,8 @@ def test_gateway_and_worker_wait_for_a_jetstream_quorum(db: str, tmp_path: Path)
         waiting = "JetStream is not answering"
         wait_for(lambda: all(waiting in p.read_text() for p in logs), "no wait logged", logs)
         assert all(process.poll() is None for process in processes)
-        cluster.start(1)
-        cluster.start(2)
+        for node in range(up_first, 3):
+            cluster.start(node)
         wait_for(lambda: "worker consuming" in logs[1].read_text(), "worker not ready", logs)
         tally = run(send(f"ws://127.0.0.1:{port}", {"Q": [frame("Q", 0)]}), 90)
         assert tally.acknowledged == {("Q", "Q-0")}

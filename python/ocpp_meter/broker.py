@@ -49,6 +49,7 @@ __all__ = [
     "HEADER_TRANSACTION_ID",
     "STREAM",
     "SUBJECT_PREFIX",
+    "PlacementPending",
     "broker_servers",
     "connect",
     "ensure_streams",
@@ -163,6 +164,15 @@ async def connect(url: str, name: str) -> Any:
     )
 
 
+_NO_PEERS_FOR_PLACEMENT = 10005
+"""JetStream's error code when a stream's replicas cannot be placed on the nodes it knows."""
+
+
+class PlacementPending(Exception):
+    """JetStream has a quorum but not yet ``replicas`` nodes to place a new stream on (nodes
+    still joining): waited for as for a quorum."""
+
+
 async def ensure_streams(js: Any, replicas: int) -> None:
     """Create the stream and the dead-letter stream if missing (file storage, ``replicas``
     copies by Raft); an existing stream is left as the operator configured it."""
@@ -184,9 +194,14 @@ async def ensure_streams(js: Any, replicas: int) -> None:
         )
         try:
             await js.add_stream(config)
-        except Exception:  # noqa: BLE001 - re-raised below unless the stream now exists
+        except Exception as error:  # noqa: BLE001 - re-raised below unless the stream now exists
             # Another gateway or worker may have created it meanwhile: fine if it exists.
-            await js.stream_info(name)
+            try:
+                await js.stream_info(name)
+            except not_found:
+                if getattr(error, "err_code", None) == _NO_PEERS_FOR_PLACEMENT:
+                    raise PlacementPending(str(error)) from error
+                raise error from None
 
 
 async def when_jetstream_answers(operation: Callable[[], Awaitable[T]], name: str) -> T:
@@ -202,6 +217,7 @@ async def when_jetstream_answers(operation: Callable[[], Awaitable[T]], name: st
         errors.TimeoutError,
         errors.NoRespondersError,
         js_errors.ServiceUnavailableError,
+        PlacementPending,
     )
     logged = -ERROR_LOG_INTERVAL
     while True:
