@@ -13,7 +13,7 @@ offset. A frame cut short is not an error: it waits for the next read.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Union
 
 __all__ = [
     "MAX_CONTROL_LINE",
@@ -50,7 +50,7 @@ class Message(NamedTuple):
     payload: bytes
 
 
-Frame = Message | tuple[bytes, bytes]
+Frame = Union[Message, "tuple[bytes, bytes]"]  # Union: evaluated at import, on Python 3.9 too
 """A message, or ``(operation, argument)`` for the other operations (``PING``, ``PONG``,
 ``+OK``, ``-ERR``, ``INFO``), the argument being the rest of the line."""
 
