@@ -20,7 +20,10 @@ at the end), then measures with ``ocpp_meter.loadgen`` (typical frames: 12 readi
 
 For the two loads compared with the bare stack it also prints where the 2 cores' time went:
 CPU time (user + system, from ``/proc``) per acknowledged frame of each process it started
-(server, gateway, NATS nodes, workers, the load generator itself) and of the whole machine.
+(server, gateway, NATS nodes, workers, the load generator itself) and of the whole machine,
+and splits the gateway's ratio to the bare stack into its own part (the bare server's CPU per
+frame over the gateway's) and the rest's (the most a gateway costing nothing could reach beside
+the rest of the pipeline on the same cores).
 
 Not a test: figures depend on the machine and on what else runs on it; compare the rows of
 one run only. Needs the ``scale`` and ``server`` extras, nats-server and PostgreSQL.
@@ -101,11 +104,16 @@ class CpuShares:
         now["whole machine"] = machine_cpu_seconds()
         return now
 
-    def line(self, title: str, report: LoadReport) -> str:
+    def per_frame(self, report: LoadReport) -> dict[str, float]:
+        """Microseconds of CPU per acknowledged frame of each name since this was made."""
         end = self._now()
         frames = max(report.acknowledged, 1)
-        parts = [f"{name} {(end[name] - self.start[name]) / frames * 1e6:,.0f}" for name in end]
-        return f"{title}, CPU us per acknowledged frame: " + ", ".join(parts)
+        return {name: (end[name] - self.start[name]) / frames * 1e6 for name in end}
+
+
+def cpu_line(title: str, micros: dict[str, float]) -> str:
+    parts = [f"{name} {value:,.0f}" for name, value in micros.items()]
+    return f"{title}, CPU us per acknowledged frame: " + ", ".join(parts)
 
 
 def query(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -298,7 +306,7 @@ def endpoints(
     try:
         shares = CpuShares({"server": [bare.pid], "loadgen": [None]})
         bare_report = load(f"ws://127.0.0.1:{port}", args.stations, args.seconds, "BA")
-        bare_cpu = shares.line("bare WebSocket stack", bare_report)
+        bare_cpu = shares.per_frame(bare_report)
     finally:
         bare.terminate()
         bare.wait(timeout=30)
@@ -319,7 +327,7 @@ def endpoints(
         started = time.monotonic()
         pipeline_report = load(gw.url, args.stations, args.seconds, "PL")
         load_seconds = time.monotonic() - started
-        pipeline_cpu = shares.line("gateway pipeline", pipeline_report)
+        pipeline_cpu = shares.per_frame(pipeline_report)
         drain = wait_stored(db, pipeline_report.acknowledged)
     lag = query(
         db,
@@ -340,8 +348,19 @@ def endpoints(
     out.append(f"gateway / SQLite endpoint: {ratio:.2f}x acknowledged frames/s")
     bare_ratio = pipeline_report.acknowledged_per_second / bare_report.acknowledged_per_second
     out.append(f"gateway / bare WebSocket stack: {bare_ratio:.2f}x acknowledged frames/s")
-    out.append(bare_cpu)
-    out.append(pipeline_cpu)
+    out.append(cpu_line("bare WebSocket stack", bare_cpu))
+    out.append(cpu_line("gateway pipeline", pipeline_cpu))
+    # Both loads keep the 2 cores busy, so frames/s follow the whole machine's CPU per frame:
+    # these two lines split the ratio above into the gateway's part and everything else's.
+    out.append(
+        "gateway alone: bare server / gateway CPU per frame "
+        f"{bare_cpu['server'] / pipeline_cpu['gateway']:.2f}x"
+    )
+    others = pipeline_cpu["whole machine"] - pipeline_cpu["gateway"]
+    out.append(
+        "a gateway that cost nothing, beside the rest of this pipeline on these cores, would reach "
+        f"at most {bare_cpu['whole machine'] / others:.2f}x the bare stack's frames/s"
+    )
     p50, p99 = lag[0]  # type: ignore[misc]
     out.append(
         f"end-to-end lag (gateway receipt -> PostgreSQL): p50 {float(p50) * 1000:.0f} ms, "
