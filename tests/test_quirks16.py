@@ -422,3 +422,43 @@ def test_an_empty_value_is_kept_as_text_with_no_number_in_the_typed_request() ->
         next(e for e in ENTRIES if accepts(e["strict"]))["frame"], dialect="1.6"
     )
     assert strict.payload.warnings == () and strict.payload.unknown_properties == {}
+
+
+REQUEST_CLASSES = {
+    "MeterValues": ocpp_meter.MeterValuesRequest16,
+    "StartTransaction": ocpp_meter.StartTransactionRequest,
+    "StopTransaction": ocpp_meter.StopTransactionRequest,
+}
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_request_class_reads_a_payload_as_the_frame_reader_does(
+    entry: dict[str, Any], profile: str
+) -> None:
+    """``from_json(profile=...)`` of a 1.6 request class: the request a frame of the same
+    payload decodes to, with the same warnings and unknown properties, or the same 1.6 code at
+    the same place."""
+    # The payload written again, so that both readers are given exactly the same bytes.
+    action = json.loads(entry["frame"])[2]
+    payload = json.dumps(payload_of(entry)).encode()
+    frame = b'[2,"q","' + action.encode() + b'",' + payload + b"]"
+    try:
+        call = ocpp_meter.decode_call(frame, profile=profile, dialect="1.6")
+    except ocpp_meter.OcppError as error:
+        with pytest.raises(ocpp_meter.OcppError) as info:
+            REQUEST_CLASSES[action].from_json(payload, profile=profile)
+        assert (info.value.code, info.value.path) == (error.code, error.path)
+        return
+    request = REQUEST_CLASSES[action].from_json(payload, profile=profile)
+    assert request == call.payload
+    assert request.warnings == call.payload.warnings
+    assert request.unknown_properties == call.payload.unknown_properties
+    if profile == "strict":
+        assert request.warnings == () and request.unknown_properties == {}
+
+
+def test_a_request_class_takes_a_profile_that_exists() -> None:
+    for cls in REQUEST_CLASSES.values():
+        with pytest.raises(ValueError, match="profile must be"):
+            cls.from_json(b"{}", profile="loose")

@@ -991,8 +991,11 @@ class MeterValuesRequest16:
         """Properties the 1.6 schema does not define that a lenient decoding kept, JSON
         Pointer to value (a fresh dict; empty if strict)."""
     @staticmethod
-    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> MeterValuesRequest16:
-        """Decode and validate one 1.6 MeterValues request payload."""
+    def from_json(
+        data: Buffer, *, profile: Profile = "strict", dialect: Literal["1.6"] = "1.6"
+    ) -> MeterValuesRequest16:
+        """Decode and validate one 1.6 MeterValues request payload under ``profile`` (``"lenient"`` and ``"off"`` keep
+        what they accepted in ``warnings`` and ``unknown_properties``)."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -1033,8 +1036,11 @@ class StartTransactionRequest:
         """Properties the 1.6 schema does not define that a lenient decoding kept, JSON
         Pointer to value (a fresh dict; empty if strict)."""
     @staticmethod
-    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StartTransactionRequest:
-        """Decode and validate one StartTransaction request payload."""
+    def from_json(
+        data: Buffer, *, profile: Profile = "strict", dialect: Literal["1.6"] = "1.6"
+    ) -> StartTransactionRequest:
+        """Decode and validate one StartTransaction request payload under ``profile`` (``"lenient"`` and ``"off"`` keep
+        what they accepted in ``warnings`` and ``unknown_properties``)."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 
@@ -1122,8 +1128,11 @@ class StopTransactionRequest:
         """Properties the 1.6 schema does not define that a lenient decoding kept, JSON
         Pointer to value (a fresh dict; empty if strict)."""
     @staticmethod
-    def from_json(data: Buffer, *, dialect: Literal["1.6"] = "1.6") -> StopTransactionRequest:
-        """Decode and validate one StopTransaction request payload."""
+    def from_json(
+        data: Buffer, *, profile: Profile = "strict", dialect: Literal["1.6"] = "1.6"
+    ) -> StopTransactionRequest:
+        """Decode and validate one StopTransaction request payload under ``profile`` (``"lenient"`` and ``"off"`` keep
+        what they accepted in ``warnings`` and ``unknown_properties``)."""
     def to_json(self) -> bytes:
         """Compact UTF-8 JSON in schema field order, absent fields omitted."""
 

@@ -781,6 +781,16 @@ def _bounded(url: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}connect_timeout={CONNECT_TIMEOUT}"
 
 
+def _close_quietly(connection: Any, what: str) -> None:
+    """Close ``connection`` if there is one: a broken connection may fail to close, and that
+    changes nothing for the caller, which drops it either way."""
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception as error:  # noqa: BLE001
+            logger.debug("closing the %s: %s", what, error)
+
+
 class PostgresStore:
     """One ADBC connection to PostgreSQL; :meth:`write` stores decoded batches in one
     transaction. Not thread-safe: one thread owns a store."""
@@ -853,11 +863,7 @@ class PostgresStore:
     def close(self) -> None:
         """Close the connection (nothing is pending between writes)."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.close()
-            except Exception as error:  # noqa: BLE001 - a broken connection may fail to close
-                logger.debug("closing the connection: %s", error)
+        _close_quietly(connection, "connection")
 
     def _is_down(self) -> bool:
         """Whether the database is unreachable (as opposed to refusing what was sent)."""

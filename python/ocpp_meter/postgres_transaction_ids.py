@@ -21,15 +21,12 @@ before the endpoint answers.
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import Any
 
-from .postgres_store import _bounded
+from .postgres_store import _bounded, _close_quietly
 from .transaction_ids import BlockingTransactionIds, check_transaction_id
 
 __all__ = ["PostgresTransactionIds"]
-
-logger = logging.getLogger(__name__)
 
 _FIND = (
     "SELECT transaction_id FROM ocpp16_transactions"
@@ -74,11 +71,7 @@ class PostgresTransactionIds(BlockingTransactionIds):
     def release(self) -> None:
         """Close the connection (the next call connects again)."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.close()
-            except Exception as error:  # noqa: BLE001 - a broken connection may fail to close
-                logger.debug("closing the transaction id connection: %s", error)
+        _close_quietly(connection, "transaction id connection")
 
     def assign_now(
         self,

@@ -320,12 +320,13 @@ impl PyMeterValuesRequest16 {
         deviations::unknown_to_py(py, &self.deviations)
     }
 
-    /// Decodes one 1.6 MeterValues request payload (strictly); faults carry the 1.6J codes.
+    /// Decodes one 1.6 MeterValues request payload under a validation profile; faults carry
+    /// the 1.6J codes.
     #[staticmethod]
-    #[pyo3(signature = (data, *, dialect="1.6"))]
-    fn from_json(data: &Bound<'_, PyAny>, dialect: &str) -> PyResult<Self> {
-        let model = methods::from_json16(data, dialect, "MeterValuesRequest16")?;
-        PyMeterValuesRequest16::decoded(data.py(), model, Deviations::default())
+    #[pyo3(signature = (data, *, profile="strict", dialect="1.6"))]
+    fn from_json(data: &Bound<'_, PyAny>, profile: &str, dialect: &str) -> PyResult<Self> {
+        let (model, d) = methods::from_json16_as(data, profile, dialect, "MeterValuesRequest16")?;
+        PyMeterValuesRequest16::decoded(data.py(), model, d)
     }
 
     /// Unpickles under the `off` profile (see `SampledValue16`); the warnings are not kept.

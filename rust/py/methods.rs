@@ -295,21 +295,78 @@ pub fn from_json16<T: Decode + Send>(
     dialect: &str,
     name: &str,
 ) -> PyResult<T> {
-    if super::deviations::any_dialect_arg(dialect)? != Dialect::V16 {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "{name} exists only in OCPP 1.6 (dialect=\"1.6\")"
-        )));
-    }
+    only_v16(dialect, name)?;
     with_input(data, |buf, trusted| {
         from_slice_in::<T>(buf, trusted, Dialect::V16)
     })?
     .map_err(|f| super::errors::to_py_err16(data.py(), &f, None))
 }
 
+/// [`from_json16`] of a 1.6 request under a validation profile, with what the profile
+/// accepted (the requests keep it as their `warnings` and `unknown_properties`).
+pub fn from_json16_as<T: Lenient + Send>(
+    data: &Bound<'_, PyAny>,
+    profile: &str,
+    dialect: &str,
+    name: &str,
+) -> PyResult<(T, Deviations)> {
+    only_v16(dialect, name)?;
+    from_json_as(data, super::deviations::profile_arg(profile)?, Dialect::V16)
+}
+
+fn only_v16(dialect: &str, name: &str) -> PyResult<()> {
+    if super::deviations::any_dialect_arg(dialect)? != Dialect::V16 {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{name} exists only in OCPP 1.6 (dialect=\"1.6\")"
+        )));
+    }
+    Ok(())
+}
+
 /// `from_json` (1.6 only), `to_json`, `==` and pickling of an OCPP 1.6J class. A value a
 /// lenient reading made may hold what the strict 1.6 schema refuses (an empty `value`), so it
 /// unpickles through `_from_pickle`, which reads 1.6 under the `off` profile.
 macro_rules! v16_loaders {
+    (@pickle $class:ident, $model:ty $(, $xf:ident)*) => {
+        #[pyo3::pymethods]
+        impl $class {
+            #[staticmethod]
+            fn _from_pickle(data: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
+                let (inner, _) = $crate::py::methods::from_json_as(
+                    data,
+                    $crate::ocpp::profile::Profile::Off,
+                    $crate::dialect::Dialect::V16,
+                )?;
+                Ok($class {
+                    inner,
+                    $($xf: Default::default(),)*
+                })
+            }
+        }
+
+        $crate::py::methods::value_class!($class, $model, "_from_pickle");
+    };
+    // A request keeps what a lenient reading accepted, so its `from_json` takes a profile.
+    ($class:ident, $model:ty, $name:literal, deviations) => {
+        #[pyo3::pymethods]
+        impl $class {
+            /// Decodes one request payload of the OCPP 1.6J schema under a validation
+            /// profile; faults carry the 1.6J codes.
+            #[staticmethod]
+            #[pyo3(signature = (data, *, profile="strict", dialect="1.6"))]
+            fn from_json(
+                data: &pyo3::Bound<'_, pyo3::PyAny>,
+                profile: &str,
+                dialect: &str,
+            ) -> pyo3::PyResult<Self> {
+                let (inner, d) =
+                    $crate::py::methods::from_json16_as(data, profile, dialect, $name)?;
+                Ok($class::decoded(inner, d))
+            }
+        }
+
+        $crate::py::methods::v16_loaders!(@pickle $class, $model, deviations);
+    };
     ($class:ident, $model:ty, $name:literal $(, $xf:ident)*) => {
         #[pyo3::pymethods]
         impl $class {
@@ -326,22 +383,9 @@ macro_rules! v16_loaders {
                     $($xf: Default::default(),)*
                 })
             }
-
-            #[staticmethod]
-            fn _from_pickle(data: &pyo3::Bound<'_, pyo3::PyAny>) -> pyo3::PyResult<Self> {
-                let (inner, _) = $crate::py::methods::from_json_as(
-                    data,
-                    $crate::ocpp::profile::Profile::Off,
-                    $crate::dialect::Dialect::V16,
-                )?;
-                Ok($class {
-                    inner,
-                    $($xf: Default::default(),)*
-                })
-            }
         }
 
-        $crate::py::methods::value_class!($class, $model, "_from_pickle");
+        $crate::py::methods::v16_loaders!(@pickle $class, $model $(, $xf)*);
     };
 }
 pub(crate) use v16_loaders;
