@@ -150,6 +150,18 @@ class NatsCluster:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=15)
 
+    def pause(self, index: int) -> None:
+        """Freeze one node (``SIGSTOP``): its connections stay open and nothing answers, as
+        when a host hangs or its network goes, unlike a kill, which resets them."""
+        process = self.nodes[index].process
+        assert process is not None
+        process.send_signal(signal.SIGSTOP)
+
+    def resume(self, index: int) -> None:
+        process = self.nodes[index].process
+        assert process is not None
+        process.send_signal(signal.SIGCONT)
+
     def index_of(self, name: str) -> int:
         return next(i for i, node in enumerate(self.nodes) if node.name == name)
 

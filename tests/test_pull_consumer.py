@@ -160,6 +160,38 @@ def test_goes_on_through_another_node_when_its_node_is_killed(
     assert {m.payload for m in again} <= {m.payload for m in got}
 
 
+def test_goes_on_through_another_node_when_its_node_hangs(
+    cluster: services.NatsCluster,
+) -> None:
+    """A node that stops answering without closing its connections (a hung host, a lost
+    network): the consumer notices by the missing status and PING replies, not after the
+    kernel's many minutes, and fetches the rest through another node."""
+
+    async def scenario() -> tuple[list[Message], float]:
+        await fresh_stream(cluster.url, "d4", ack_wait=3)
+        await publish(cluster.url, 100)
+        pull = PullConsumer(broker_servers(cluster.url), STREAM, "d4", "test")
+        try:
+            first = await pull.fetch(50, 5)
+            await pull.acknowledge([m.reply for m in first])
+            # The connection's first server is the first node: freeze it.
+            cluster.pause(0)
+            started = time.monotonic()
+            known = frozenset(m.payload for m in first)
+            rest = await fetch_all(pull, 50, limit=60, ack=True, known=known)
+            took = time.monotonic() - started
+        finally:
+            cluster.resume(0)
+            await pull.close()
+        return first + rest, took
+
+    got, took = run(scenario(), 120)
+    assert {m.payload for m in got} == {b"frame %d" % n for n in range(100)}
+    # Within a few of its PING waits (5 s each) and the cluster's own failover, far below the
+    # kernel's retransmission timeout (about 15 minutes).
+    assert took < 60
+
+
 def test_messages_published_after_a_fetch_returned_are_not_held_by_it(
     cluster: services.NatsCluster,
 ) -> None:

@@ -14,7 +14,9 @@ says so (after its commit); a message delivered on a connection that breaks, or 
 acknowledgement is lost, comes back after ``ack_wait``. The connection tries the cluster's
 servers in turn, again every :data:`RECONNECT_WAIT` seconds while none answers; an
 acknowledgement can be sent on any connection (its subject names the message), so a batch
-fetched before a node died is acknowledged through another node.
+fetched before a node died is acknowledged through another node. A node that hangs without
+closing the connection is noticed too: a pull request it leaves unanswered, or a ``PING`` it
+does not answer within :data:`FLUSH_TIMEOUT` seconds, drops the connection.
 
 The worker keeps its nats-py connection for the rest (streams, the durable's creation,
 dead-letter publishes).
@@ -78,6 +80,7 @@ class PullConsumer:
         """Connect to the next server of the list; raises ``OSError`` (or a protocol error) if
         it does not answer, after :data:`RECONNECT_WAIT`."""
         host, _, port = self._servers[next(self._next_server)].rpartition(":")
+        writer: asyncio.StreamWriter | None = None
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(host.strip("[]"), int(port), limit=READ_SIZE),
@@ -85,9 +88,10 @@ class PullConsumer:
             )
             info = await asyncio.wait_for(reader.readline(), CONNECT_TIMEOUT)
             if not info.startswith(b"INFO "):
-                writer.close()
                 raise ProtocolError(f"no INFO from the server: {info[:200]!r}")
         except (OSError, asyncio.TimeoutError, ProtocolError):
+            if writer is not None:
+                writer.close()
             await asyncio.sleep(RECONNECT_WAIT)
             raise
         options = {
@@ -185,7 +189,13 @@ class PullConsumer:
         pong = asyncio.get_running_loop().create_future()
         self._pongs.append(pong)
         writer.write(b"PING\r\n")
-        await asyncio.wait_for(pong, FLUSH_TIMEOUT)
+        try:
+            await asyncio.wait_for(pong, FLUSH_TIMEOUT)
+        except asyncio.TimeoutError:
+            # A host that died, or froze, without resetting the connection leaves the socket
+            # open for many minutes: a server that does not answer a PING is taken as gone.
+            self._drop(writer)
+            raise
 
     # Fetching and acknowledging.
 
@@ -230,9 +240,19 @@ class PullConsumer:
         try:
             await asyncio.wait_for(self._ended, limit)
         except asyncio.TimeoutError:
-            pass
+            silent = not self._ready
+        else:
+            silent = False
         finally:
             self._ended = None
+        if silent:
+            # The server ends every request with a status (404, 408): silence from it, with
+            # nothing delivered, means it may be gone. The PING drops the connection if so,
+            # and the next fetch tries the next server.
+            try:
+                await self._flush()
+            except (ConnectionError, asyncio.TimeoutError) as error:
+                self._log(f"broker not answering: {type(error).__name__}: {error}")
 
     async def acknowledge(self, replies: Sequence[bytes], body: bytes = b"+ACK") -> None:
         """Send ``body`` (``+ACK``, or a ``-NAK``) to each message's reply subject in one write,
