@@ -1051,3 +1051,39 @@ def test_fault_gateway_killed(broker: str, db: str, tmp_path: Path) -> None:
         for gw in gateways:
             gw.__exit__()
         worker.stop()
+
+
+def test_gateway_and_worker_connections_leave_a_node_that_hangs(
+    cluster: services.NatsCluster, broker: str
+) -> None:
+    """The nats-py connection of the gateway and the worker (``broker.connect``) moves to
+    another node when its node stops answering without closing the connection (a frozen host,
+    a lost network), within its PINGs (seconds), not the kernel's many minutes."""
+    from ocpp_meter.broker import connect
+
+    async def scenario() -> tuple[int, int, float]:
+        nc = await connect(broker, "hang-test")
+        paused = -1
+        try:
+            before = nc.connected_url.port
+            paused = next(i for i, node in enumerate(cluster.nodes) if node.port == before)
+            cluster.pause(paused)
+            started = time.monotonic()
+            while True:
+                assert time.monotonic() - started < 60, "still on the hung node"
+                try:
+                    if nc.is_connected and nc.connected_url.port != before:
+                        await nc.flush(timeout=2)
+                        return before, nc.connected_url.port, time.monotonic() - started
+                except (nats.errors.Error, asyncio.TimeoutError):
+                    pass
+                await asyncio.sleep(0.2)
+        finally:
+            if paused >= 0:
+                cluster.resume(paused)
+            await nc.close()
+
+    before, after, took = run(scenario(), 90)
+    assert after != before and after in {node.port for node in cluster.nodes}
+    print(f"left the hung node in {took:.1f} s")
+    assert took < 30

@@ -149,9 +149,18 @@ def _error_logger(name: str) -> Any:
 ERROR_LOG_INTERVAL = 10.0
 
 
+PING_INTERVAL = 5.0
+"""Seconds between the client's PINGs. A node that hangs without closing the connection (a
+frozen host, a lost network) is left after :data:`MAX_OUTSTANDING_PINGS` unanswered ones, in
+10 to 15 s; the client's default (2 minutes, twice) would keep a gateway refusing every frame,
+or a worker idle, for about 4 minutes."""
+MAX_OUTSTANDING_PINGS = 2
+
+
 async def connect(url: str, name: str) -> Any:
     """A NATS connection that reconnects for ever (a node being down is normal), also while
-    first connecting; its errors are logged one line each, repeats every 10 s at most."""
+    first connecting, and leaves a node that stops answering (:data:`PING_INTERVAL`); its
+    errors are logged one line each, repeats every 10 s at most."""
     nats = importlib.import_module("nats")
     return await nats.connect(
         servers=broker_servers(url),
@@ -159,6 +168,8 @@ async def connect(url: str, name: str) -> Any:
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.25,
         connect_timeout=2,
+        ping_interval=PING_INTERVAL,
+        max_outstanding_pings=MAX_OUTSTANDING_PINGS,
         allow_reconnect=True,
         error_cb=_error_logger(name),
     )
