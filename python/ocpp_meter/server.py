@@ -645,11 +645,16 @@ async def serve(
         logger.info("stopped before the broker was reachable: nothing was received")
         return
     sink: FrameSink = opened
-    transaction_ids = None
+    transaction_ids: TransactionIdSource | None = None
     try:
         central_system16 = None
         if "1.6" in dialects:
-            transaction_ids = await _transaction_ids(config, sink)
+            # The broker's bucket is waited for while the cluster cannot create it (as its
+            # streams were): a signal meanwhile stops the process.
+            transaction_ids = await until_stopped(_transaction_ids(config, sink), stop_event)
+            if transaction_ids is None:
+                logger.info("stopped before the 1.6 transaction ids were ready: nothing received")
+                return
             central_system16 = CentralSystem16(sink, services, transaction_ids)
         ingest = IngestServer(
             Dispatcher(
