@@ -249,6 +249,29 @@ def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
     store.close()
 
 
+def test_store_write_keeps_the_straight_copys_error_when_the_staged_one_fails(db: str) -> None:
+    from ocpp_meter.postgres_store import decode_batches
+
+    # The NUL character fails both the straight copy and the staged one: the error raised is
+    # the staged copy's, with the straight copy's as its context (not only in a debug line).
+    bad = (
+        b'[2,"nul","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2026-01-05T00:00:00Z",'
+        b'"sampledValue":[{"value":1,"signedMeterValue":{"signedMeterData":"a\\u0000b",'
+        b'"signingMethod":"x","encodingMethod":"y","publicKey":"z"}}]}]}]'
+    )
+    decoded = decode_batches([batch([("N", bad)])])
+    store = PostgresStore(db)
+    try:
+        with pytest.raises(Exception) as raised:
+            store.write([part for part, _ in decoded.parts])
+    finally:
+        store.close()
+    first = raised.value.__context__
+    assert isinstance(first, Exception) and first is not raised.value
+    assert "0x00" in str(first), str(first)
+    assert stored(db) == set()
+
+
 def test_store_refuses_a_frame_whose_rows_differ_in_what_it_stores_once(db: str) -> None:
     import pyarrow as pa
     from ocpp_meter.postgres_store import decode_batches

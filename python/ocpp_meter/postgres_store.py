@@ -912,13 +912,14 @@ class PostgresStore:
             kinds.append(self._kind_numbers(part))
         try:
             return self._write_parts(parts, kinds, staged=False)
-        except Exception as error:  # noqa: BLE001 - tried again below, which raises if it must
+        except Exception as error:  # noqa: BLE001 - tried again, which raises if it must
             # Most likely a frame stored before (a redelivery) or being stored by another
             # worker right now (its key waited for that commit): the ledger refused the copy.
-            # Again through the staging table, which skips such frames.
+            # Again through the staging table, which skips such frames; retried here, inside
+            # the handler, so an error of the retry keeps this one as its context.
             logger.debug("ledger copy refused (%s): staging the batch", _one_line(error))
             self._connection.rollback()
-        return self._write_parts(parts, kinds, staged=True)
+            return self._write_parts(parts, kinds, staged=True)
 
     def _write_parts(
         self, parts: Sequence[DecodedFrames], kinds: Sequence[Any], staged: bool
