@@ -152,11 +152,6 @@ class Databases:
                     f"CREATE TABLE {_partition_name('sampled_values', day)} PARTITION OF"
                     f" sampled_values FOR VALUES FROM ('{low}') TO ('{high}')"
                 )
-            cursor.execute(
-                "CREATE TEMP TABLE ingested_frames_stage (frame_id text, station_id text,"
-                " message_id text, received_at timestamptz, row_count integer,"
-                " event_count integer)"
-            )
             connection.commit()
         return url
 

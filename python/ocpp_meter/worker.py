@@ -204,7 +204,7 @@ class Worker:
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
-    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> bool:
+    async def run(self, stop: asyncio.Event) -> bool:
         """Consume until ``stop`` is set; ``False`` if it was set before the database and the
         broker were both reachable (nothing was consumed). Raises
         :class:`~ocpp_meter.postgres_store.StoreRefused` if the database refuses the worker, at
@@ -232,8 +232,6 @@ class Worker:
                 return False
             self._pull = pull
             logger.info("worker consuming %s (durable %s)", STREAM, DURABLE)
-            if on_ready is not None:
-                on_ready()
             # The next batch is fetched and decoded while the last one is stored: the event
             # loop's part (receiving, acknowledging) and the decoding thread's overlap the
             # database thread's.
