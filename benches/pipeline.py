@@ -124,14 +124,6 @@ def query(url: str, sql: str) -> list[tuple[object, ...]]:
         return list(cursor.fetchall())
 
 
-def create_db(pg: services.Postgres, name: str) -> str:
-    import adbc_driver_postgresql.dbapi as pgdb
-
-    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    return pg.url.rsplit("/", 1)[0] + "/" + name
-
-
 def worker(broker: str, db: str, log: Path) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -312,7 +304,7 @@ def endpoints(
         bare.wait(timeout=30)
     with ServerProcess(folder / "bench.sqlite", folder / "sqlite.log") as sqlite:
         sqlite_report = load(sqlite.url, args.stations, args.seconds, "SQ")
-    db = create_db(pg, "pipeline")
+    db = store_drain.create_database(pg, "pipeline")
     logs = [folder / "w0.log", folder / "w1.log"]
     workers = [worker(cluster.url, db, log) for log in logs]
     with ServerProcess(folder / "unused", folder / "gw.log", "--broker", cluster.url) as gw:
@@ -380,7 +372,7 @@ def backlog(
 ) -> list[str]:
     """Part 3: one worker on a backlog (the stream filled first, then drained), beside the
     store path alone and the server's own COPY in the same run."""
-    backlog_db = create_db(pg, "backlog")
+    backlog_db = store_drain.create_database(pg, "backlog")
     with ServerProcess(folder / "unused", folder / "gw2.log", "--broker", cluster.url) as gw:
         filled = load(gw.url, args.stations, 600, "BL", frames=args.backlog)
     log = folder / "solo.log"

@@ -97,6 +97,14 @@ def batches(count: int, size: int) -> list[FrameBatch]:
     return out
 
 
+def create_database(pg: services.Postgres, name: str) -> str:
+    """A new empty database ``name`` on ``pg`` (dropped first if there); its URL."""
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name}")
+    return pg.url.rsplit("/", 1)[0] + "/" + name
+
+
 class Databases:
     """Fresh databases of the store's schema on one server."""
 
@@ -108,14 +116,7 @@ class Databases:
 
     def _create(self) -> str:
         self.count += 1
-        name = f"drain_{self.count}"
-        with (
-            pgdb.connect(self.pg.url, autocommit=True) as connection,
-            connection.cursor() as cursor,
-        ):
-            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-            cursor.execute(f"CREATE DATABASE {name}")
-        return self.pg.url.rsplit("/", 1)[0] + "/" + name
+        return create_database(self.pg, f"drain_{self.count}")
 
     def fresh(self) -> str:
         url = self._create()

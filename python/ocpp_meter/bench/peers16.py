@@ -349,7 +349,7 @@ def batch_group(frames: list[bytes], err: Any = None) -> list[Case]:
         AssertionError: the baseline's rows differ from ours.
     """
     try:
-        mine, mine_rows = batch.ours16()
+        mine, mine_rows = batch.ours(1, dialect="1.6")
         baseline, baseline_rows = batch.msgspec_baseline16(msgspec_call_decoder(), UNSET)
         floor = batch.orjson_floor()
     except ImportError as exc:
