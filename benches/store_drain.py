@@ -9,10 +9,11 @@ batches of ``--batch`` frames, one transaction per batch, each way into a fresh 
 store's schema (migrations, day partitions, indexes):
 
 - ``worker store``: what a worker does with fetched batches (``decode_batches`` on one
-  thread while ``PostgresStore.store_decoded`` stores the last batch on another: the ledger of frame identities with the columns a frame's rows share, the
-  readings by ADBC binary COPY into ``meter_readings``, the commit), at each ``--batch`` size
-  given (the first is the one of the other ways); the same again at the first size on another
-  database with its per-step times (``decode``, ``ledger``, ``rows COPY``, ``commit``);
+  thread while ``PostgresStore.store_decoded`` stores the last batch on another: the ledger of
+  frame identities with the columns a frame's rows share, the readings by ADBC binary COPY
+  into ``meter_readings``, the commit), at each ``--batch`` size given (the first is the one
+  of the other ways); the same again at the first size on another database with its per-step
+  times (``decode``, ``kinds and ledger``, ``rows COPY``, ``commit``);
 - ``worker store, decoding not overlapped``: the same with each batch decoded, then stored
   (as the worker did before it decoded the next batch while storing the last);
 - ``worker store, layout of migration 3``: the same on a database of migrations 1-3 (whole rows

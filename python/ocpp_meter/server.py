@@ -287,7 +287,7 @@ class ServeConfig:
     """Validation profiles of single stations, over ``profile``."""
     dialects: Sequence[BatchDialect] | None = None
     """The OCPP dialects served: a handshake must offer the subprotocol of one of them.
-    ``None``: every one the store takes (:meth:`served_dialects`)."""
+    ``None``: 2.0.1, 2.1 and 1.6 (:meth:`served_dialects`)."""
 
     def served_dialects(self) -> tuple[BatchDialect, ...]:
         """The dialects served: :attr:`dialects`, or by default 2.0.1, 2.1 and 1.6."""
