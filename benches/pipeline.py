@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -124,14 +125,6 @@ def query(url: str, sql: str) -> list[tuple[object, ...]]:
         return list(cursor.fetchall())
 
 
-def create_db(pg: services.Postgres, name: str) -> str:
-    import adbc_driver_postgresql.dbapi as pgdb
-
-    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {name}")
-    return pg.url.rsplit("/", 1)[0] + "/" + name
-
-
 def worker(broker: str, db: str, log: Path) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
         process = subprocess.Popen(
@@ -142,9 +135,21 @@ def worker(broker: str, db: str, log: Path) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 60
     while "worker consuming" not in log.read_text():
         if process.poll() is not None or time.monotonic() > deadline:
+            end(process)
             raise SystemExit(f"worker did not start:\n{log.read_text()}")
         time.sleep(0.05)
     return process
+
+
+def end(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM ``process`` if it still runs (SIGKILL if that is not enough in 30 s)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def stop_worker(process: subprocess.Popen[bytes], log: Path) -> tuple[int, float]:
@@ -278,21 +283,17 @@ def main() -> int:
     parser.add_argument("--backlog", type=int, default=60_000)
     parser.add_argument("--backlog-only", action="store_true", help="measure part 3 alone")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="ocpp-meter-pipeline-"))
-    pg_gen = services.postgres()
-    nats_gen = services.nats_cluster()
-    pg = next(pg_gen)
-    cluster = next(nats_gen)
     out: list[str] = []
-    try:
+    # Each server is stopped, and the folder removed, whatever fails after it started.
+    with contextlib.ExitStack() as stack:
+        folder = Path(tempfile.mkdtemp(prefix="ocpp-meter-pipeline-"))
+        stack.callback(shutil.rmtree, folder, ignore_errors=True)
+        pg = stack.enter_context(contextlib.contextmanager(services.postgres)())
+        cluster = stack.enter_context(contextlib.contextmanager(services.nats_cluster)())
         if not args.backlog_only:
             out += endpoints(args, folder, pg, cluster)
         out += backlog(args, folder, pg, cluster)
-        print("\n".join(out))
-    finally:
-        for generator in (nats_gen, pg_gen):
-            next(generator, None)
-        shutil.rmtree(folder, ignore_errors=True)
+    print("\n".join(out))
     return 0
 
 
@@ -308,34 +309,39 @@ def endpoints(
         bare_report = load(f"ws://127.0.0.1:{port}", args.stations, args.seconds, "BA")
         bare_cpu = shares.per_frame(bare_report)
     finally:
-        bare.terminate()
-        bare.wait(timeout=30)
+        end(bare)
     with ServerProcess(folder / "bench.sqlite", folder / "sqlite.log") as sqlite:
         sqlite_report = load(sqlite.url, args.stations, args.seconds, "SQ")
-    db = create_db(pg, "pipeline")
+    db = store_drain.create_database(pg, "pipeline")
     logs = [folder / "w0.log", folder / "w1.log"]
-    workers = [worker(cluster.url, db, log) for log in logs]
-    with ServerProcess(folder / "unused", folder / "gw.log", "--broker", cluster.url) as gw:
-        shares = CpuShares(
-            {
-                "gateway": [gw.pid],
-                "3 NATS nodes": [node.process.pid for node in cluster.nodes if node.process],
-                "2 workers": [w.pid for w in workers],
-                "loadgen": [None],
-            }
-        )
-        started = time.monotonic()
-        pipeline_report = load(gw.url, args.stations, args.seconds, "PL")
-        load_seconds = time.monotonic() - started
-        pipeline_cpu = shares.per_frame(pipeline_report)
-        drain = wait_stored(db, pipeline_report.acknowledged)
-    lag = query(
-        db,
-        "SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch"
-        " FROM stored_at - received_at)), max(extract(epoch FROM stored_at - received_at))"
-        " FROM ingested_frames",
-    )[0]
-    per_worker = [stop_worker(w, log) for w, log in zip(workers, logs)]
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for log in logs:
+            workers.append(worker(cluster.url, db, log))
+        with ServerProcess(folder / "unused", folder / "gw.log", "--broker", cluster.url) as gw:
+            shares = CpuShares(
+                {
+                    "gateway": [gw.pid],
+                    "3 NATS nodes": [node.process.pid for node in cluster.nodes if node.process],
+                    "2 workers": [w.pid for w in workers],
+                    "loadgen": [None],
+                }
+            )
+            started = time.monotonic()
+            pipeline_report = load(gw.url, args.stations, args.seconds, "PL")
+            load_seconds = time.monotonic() - started
+            pipeline_cpu = shares.per_frame(pipeline_report)
+            drain = wait_stored(db, pipeline_report.acknowledged)
+        lag = query(
+            db,
+            "SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch"
+            " FROM stored_at - received_at)), max(extract(epoch FROM stored_at - received_at))"
+            " FROM ingested_frames",
+        )[0]
+        per_worker = [stop_worker(w, log) for w, log in zip(workers, logs)]
+    finally:
+        for process in workers:
+            end(process)
     wall = load_seconds + drain
 
     out.append("| endpoint | acknowledged frames/s | p50 ack ms | p99 ack ms |")
@@ -380,15 +386,18 @@ def backlog(
 ) -> list[str]:
     """Part 3: one worker on a backlog (the stream filled first, then drained), beside the
     store path alone and the server's own COPY in the same run."""
-    backlog_db = create_db(pg, "backlog")
+    backlog_db = store_drain.create_database(pg, "backlog")
     with ServerProcess(folder / "unused", folder / "gw2.log", "--broker", cluster.url) as gw:
         filled = load(gw.url, args.stations, 600, "BL", frames=args.backlog)
     log = folder / "solo.log"
     load_drain = load_average()
     solo = worker(cluster.url, backlog_db, log)
-    drained, before, cpu_before, cpu_after = drain_seconds(backlog_db, filled.acknowledged)
+    try:
+        drained, before, cpu_before, cpu_after = drain_seconds(backlog_db, filled.acknowledged)
+        solo_rows, solo_seconds = stop_worker(solo, log)
+    finally:
+        end(solo)
     solo_pid = solo.pid
-    solo_rows, solo_seconds = stop_worker(solo, log)
     rows_per_frame = solo_rows / filled.acknowledged
     drained_rows = (filled.acknowledged - before) * rows_per_frame
     drain_rate = drained_rows / drained

@@ -9,10 +9,11 @@ batches of ``--batch`` frames, one transaction per batch, each way into a fresh 
 store's schema (migrations, day partitions, indexes):
 
 - ``worker store``: what a worker does with fetched batches (``decode_batches`` on one
-  thread while ``PostgresStore.store_decoded`` stores the last batch on another: the ledger of frame identities with the columns a frame's rows share, the
-  readings by ADBC binary COPY into ``meter_readings``, the commit), at each ``--batch`` size
-  given (the first is the one of the other ways); the same again at the first size on another
-  database with its per-step times (``decode``, ``ledger``, ``rows COPY``, ``commit``);
+  thread while ``PostgresStore.store_decoded`` stores the last batch on another: the ledger of
+  frame identities with the columns a frame's rows share, the readings by ADBC binary COPY
+  into ``meter_readings``, the commit), at each ``--batch`` size given (the first is the one
+  of the other ways); the same again at the first size on another database with its per-step
+  times (``decode``, ``kinds and ledger``, ``rows COPY``, ``commit``);
 - ``worker store, decoding not overlapped``: the same with each batch decoded, then stored
   (as the worker did before it decoded the next batch while storing the last);
 - ``worker store, layout of migration 3``: the same on a database of migrations 1-3 (whole rows
@@ -97,6 +98,14 @@ def batches(count: int, size: int) -> list[FrameBatch]:
     return out
 
 
+def create_database(pg: services.Postgres, name: str) -> str:
+    """A new empty database ``name`` on ``pg`` (dropped first if there); its URL."""
+    with pgdb.connect(pg.url, autocommit=True) as connection, connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name}")
+    return pg.url.rsplit("/", 1)[0] + "/" + name
+
+
 class Databases:
     """Fresh databases of the store's schema on one server."""
 
@@ -108,14 +117,7 @@ class Databases:
 
     def _create(self) -> str:
         self.count += 1
-        name = f"drain_{self.count}"
-        with (
-            pgdb.connect(self.pg.url, autocommit=True) as connection,
-            connection.cursor() as cursor,
-        ):
-            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-            cursor.execute(f"CREATE DATABASE {name}")
-        return self.pg.url.rsplit("/", 1)[0] + "/" + name
+        return create_database(self.pg, f"drain_{self.count}")
 
     def fresh(self) -> str:
         url = self._create()
@@ -152,11 +154,6 @@ class Databases:
                     f"CREATE TABLE {_partition_name('sampled_values', day)} PARTITION OF"
                     f" sampled_values FOR VALUES FROM ('{low}') TO ('{high}')"
                 )
-            cursor.execute(
-                "CREATE TEMP TABLE ingested_frames_stage (frame_id text, station_id text,"
-                " message_id text, received_at timestamptz, row_count integer,"
-                " event_count integer)"
-            )
             connection.commit()
         return url
 

@@ -515,6 +515,49 @@ def test_error_code_16_maps_a_201_error_as_the_core_decodes_16(
         assert error_code_16(v201.value.code.value) is ErrorCode16(code)
 
 
+class RefusingSink:
+    """A sink whose store refuses every frame with a description longer than a CALLERROR's."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+
+    async def store(self, station_id: str, message_id: str, action: str, request: Any) -> None:
+        raise OcppError(ErrorCode16.INTERNAL_ERROR, self.description)
+
+
+def test_long_descriptions_give_16_callerrors_cut_to_255_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sink's refusal and a service frame's fault with descriptions over the 255 characters
+    of a CALLERROR's ``errorDescription``: each answered with its 1.6 CALLERROR, cut."""
+    import ocpp_meter.station_services
+    from ocpp_meter.central_system16 import CentralSystem16
+    from ocpp_meter.station_services import StationServices
+    from ocpp_meter.transaction_ids import TransactionIds
+
+    long = "refused: " + "x" * 400
+    services = StationServices()
+    central = CentralSystem16(
+        RefusingSink(long),  # type: ignore[arg-type]
+        services,
+        TransactionIds(str(tmp_path / "ids.sqlite")),
+    )
+    meter = '[2,"m","MeterValues",%s]' % (MV % '{"value":"1"}')
+    try:
+        stored_reply = json.loads(run(central.handle("CS", meter)) or b"")
+    finally:
+        run(central.transaction_ids.aclose())
+    assert stored_reply == [4, "m", "InternalError", long[:255], {}]
+
+    def refuse(frame: Any, dialect: str) -> Any:
+        raise OcppError(ErrorCode16.GENERIC_ERROR, long, message_id="b")
+
+    monkeypatch.setattr(ocpp_meter.station_services, "decode_schema_call", refuse)
+    boot = '[2,"b","BootNotification",{"chargePointVendor":"v","chargePointModel":"m"}]'
+    service_reply = json.loads(services.answer("CS", boot.encode(), "1.6") or b"")
+    assert service_reply[:4] == [4, "b", "GenericError", long[:255]]
+
+
 def test_error_code_16_keeps_16_codes_and_refuses_others() -> None:
     for member in ErrorCode16:
         assert error_code_16(member) is member

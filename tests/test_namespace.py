@@ -45,6 +45,26 @@ def test_submodules_are_reachable_after_import_ocpp_meter() -> None:
     assert set(ocpp_meter.SUBMODULES) <= set(dir(ocpp_meter))
 
 
+def test_type_checkers_see_every_submodule_the_package_does_not_import() -> None:
+    # __getattr__ imports them at run time; the TYPE_CHECKING block is what mypy reads.
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(ocpp_meter.__file__).read_text(encoding="utf-8"))
+    [block] = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "_typing.TYPE_CHECKING"
+    ]
+    declared = {
+        alias.name
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert declared == set(ocpp_meter.SUBMODULES) - IMPORTED
+
+
 def test_unknown_attributes_still_fail() -> None:
     try:
         ocpp_meter.no_such_thing  # type: ignore[attr-defined]  # noqa: B018

@@ -33,7 +33,13 @@ except ImportError as missing:  # the scale extra is not installed
 import ocpp_meter
 import ocpp_meter.postgres_store
 import ocpp_meter.samples
-from ocpp_meter.broker import DEAD_STREAM, HEADER_DEAD_REASON, STREAM, broker_servers
+from ocpp_meter.broker import (
+    DEAD_STREAM,
+    HEADER_DEAD_REASON,
+    STREAM,
+    broker_servers,
+    ensure_streams,
+)
 from ocpp_meter.postgres_store import (
     EVENT_COLUMNS,
     MIGRATIONS,
@@ -43,6 +49,8 @@ from ocpp_meter.postgres_store import (
     frame_identity,
 )
 from ocpp_meter.server import ServeConfig
+from ocpp_meter.worker import Worker as WorkerProcess
+from ocpp_meter.worker import WorkerConfig, WorkerStats
 
 ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
 
@@ -239,6 +247,29 @@ def test_store_refuses_alone_a_frame_the_database_cannot_hold(db: str) -> None:
     assert refused[2].startswith("OccurrenceConstraintViolation")
     assert stored(db) == {("B", "B-0")}
     store.close()
+
+
+def test_store_write_keeps_the_straight_copys_error_when_the_staged_one_fails(db: str) -> None:
+    from ocpp_meter.postgres_store import decode_batches
+
+    # The NUL character fails both the straight copy and the staged one: the error raised is
+    # the staged copy's, with the straight copy's as its context (not only in a debug line).
+    bad = (
+        b'[2,"nul","MeterValues",{"evseId":1,"meterValue":[{"timestamp":"2026-01-05T00:00:00Z",'
+        b'"sampledValue":[{"value":1,"signedMeterValue":{"signedMeterData":"a\\u0000b",'
+        b'"signingMethod":"x","encodingMethod":"y","publicKey":"z"}}]}]}]'
+    )
+    decoded = decode_batches([batch([("N", bad)])])
+    store = PostgresStore(db)
+    try:
+        with pytest.raises(Exception) as raised:
+            store.write([part for part, _ in decoded.parts])
+    finally:
+        store.close()
+    first = raised.value.__context__
+    assert isinstance(first, Exception) and first is not raised.value
+    assert "0x00" in str(first), str(first)
+    assert stored(db) == set()
 
 
 def test_store_refuses_a_frame_whose_rows_differ_in_what_it_stores_once(db: str) -> None:
@@ -657,6 +688,59 @@ def test_worker_sigterm_finishes_or_returns_its_batch(broker: str, db: str, tmp_
     finally:
         assert second.stop() == 0
     assert 0 < stopped_with < count
+
+
+def test_worker_stopped_while_storing_returns_the_batch_fetched_meanwhile(
+    broker: str, db: str, tmp_path: Path
+) -> None:
+    """The stop lands while the first batch is stored and the second is already fetched: the
+    first is stored and acknowledged, the second returned (``nak``), not stored."""
+    count, size = 300, 100
+
+    async def scenario() -> WorkerStats:
+        nc = await nats.connect(servers=broker_servers(broker))
+        js = nc.jetstream()
+        await ensure_streams(js, 3)
+        headers = {"Ocpp-Station": "S", "Ocpp-Received": "1767571200000000"}
+        await asyncio.gather(
+            *(js.publish("ocpp.meter.S", frame("S", n), headers=headers) for n in range(count))
+        )
+        await nc.close()
+        stop = asyncio.Event()
+        second_fetched = asyncio.Event()
+        worker = WorkerProcess(WorkerConfig(broker, db, batch=size, ack_wait=120))
+        fetch, handle = worker._fetch, worker._handle
+        fetched = []
+
+        async def fetch_counted(pull: Any) -> Any:
+            messages = await fetch(pull)
+            if messages:
+                fetched.append(len(messages))
+                if len(fetched) == 2:
+                    second_fetched.set()
+            return messages
+
+        async def handle_stopped_meanwhile(messages: Any, decoding: Any) -> None:
+            if len(fetched) == 1:  # the first batch: stopped once the second is in hand
+                await second_fetched.wait()
+                stop.set()
+            await handle(messages, decoding)
+
+        worker._fetch = fetch_counted  # type: ignore[method-assign]
+        worker._handle = handle_stopped_meanwhile  # type: ignore[method-assign]
+        assert await worker.run(stop)
+        assert fetched == [size, size]
+        return worker.stats
+
+    stats = run(scenario(), 90)
+    assert (stats.frames, stats.returned) == (size, size)
+    assert len(stored(db)) == size
+    # Returned at once (not after the 120 s ack_wait): the next worker stores all of them.
+    second = Worker(broker, db, tmp_path / "w.log", "--batch", str(size), "--ack-wait", "120")
+    try:
+        check_exactly_once(db, {("S", f"S-{n}") for n in range(count)}, "stopped while storing")
+    finally:
+        assert second.stop() == 0
 
 
 def sigterm_while_waiting(args: list[str], log: Path, waiting_for: str) -> tuple[int, str]:

@@ -13,6 +13,9 @@ import asyncio
 import json
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,13 +23,14 @@ from typing import Any
 import ocpp_meter
 import ocpp_meter.postgres_store
 import pytest
+import services
 import test_scale
-from ocpp_meter.broker import broker_servers
-from ocpp_meter.broker_transaction_ids import BrokerTransactionIds
+from ocpp_meter.broker import broker_servers, ensure_streams, when_jetstream_answers
+from ocpp_meter.broker_transaction_ids import BUCKET, BrokerTransactionIds
 from ocpp_meter.postgres_store import EVENT_COLUMNS, MIGRATIONS, ROW_COLUMNS, PostgresStore
 from ocpp_meter.server import ServeConfig
 from ocpp_meter.transaction_ids import MAX_TRANSACTION_ID
-from serving import in_process, run
+from serving import ServerProcess, in_process, run
 from test_central_system16 import (
     METER_ACTIONS,
     STOP_CONNECTORS,
@@ -37,7 +41,7 @@ from test_central_system16 import (
     station_session,
     stops_and_their_connectors,
 )
-from test_scale import Worker, gateway, query, quote, sorted_records
+from test_scale import Worker, gateway, query, quote, sorted_records, wait_for
 from websockets.asyncio.client import connect
 
 # The servers of the 2.x pipeline tests' fixtures (this module starts its own, once).
@@ -345,6 +349,75 @@ def test_16_broker_ids_are_shared_by_gateways_and_know_their_connector(
                      " ORDER BY message_id") == [(str(ids[3]),), (str(ids[0]),)]  # fmt: skip
     finally:
         assert worker.stop() == 0
+
+
+def test_16_gateway_waits_for_nodes_to_place_the_transaction_id_bucket(tmp_path: Path) -> None:
+    """Two nodes of three up and the streams already there (made with 2 replicas): the bucket
+    of 3 replicas cannot be placed yet ("no suitable peers"). The 1.6 gateway waits, logging
+    it, instead of dying; once the third node joins it creates the bucket and serves."""
+    services.require("nats-server", services.nats_binary() is not None, services.NATS_HINT)
+    cluster = services.NatsCluster(tmp_path, size=3)
+    for node in range(2):
+        cluster.start(node)
+    log = tmp_path / "gateway.log"
+    port = ServerProcess(tmp_path / "unused.sqlite", log).port
+
+    import nats
+
+    async def streams_of_two_replicas() -> None:
+        nc = await nats.connect(servers=broker_servers(cluster.url))
+        try:
+            js = nc.jetstream()
+            await when_jetstream_answers(lambda: ensure_streams(js, 2), "test")
+        finally:
+            await nc.close()
+
+    async def start_and_bucket() -> tuple[Any, int]:
+        async with connect(f"ws://127.0.0.1:{port}/ocpp/KW1", subprotocols=SUBPROTOCOL) as ws:
+            reply = await raw(ws, start_frame("waited"))
+        nc = await nats.connect(servers=broker_servers(cluster.url))
+        try:
+            info = await nc.jetstream().stream_info(f"KV_{BUCKET}")
+        finally:
+            await nc.close()
+        return reply, info.config.num_replicas
+
+    def listening() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    process = None
+    try:
+        run(streams_of_two_replicas(), 60)
+        with open(log, "ab") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ocpp_meter.cli", "serve", "--port", str(port),
+                 "--db", str(tmp_path / "unused.sqlite"), "--broker", cluster.url,
+                 "--dialect", "1.6"],
+                stdout=subprocess.DEVNULL, stderr=out,
+            )  # fmt: skip
+        waiting = "JetStream is not answering"
+        wait_for(lambda: waiting in log.read_text(), "no wait logged", [log])
+        assert process.poll() is None and not listening(), log.read_text()
+        cluster.start(2)
+        wait_for(listening, "gateway not listening after the third node joined", [log])
+        reply, replicas = run(start_and_bucket(), 60)
+        process.terminate()
+        status = process.wait(timeout=30)
+    finally:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        cluster.stop()
+    text = log.read_text()
+    assert reply[:2] == [3, "waited"] and 0 < reply[2]["transactionId"] <= MAX_TRANSACTION_ID
+    assert replicas == 3
+    assert status == 0, text
+    assert "Traceback" not in text, text
+    assert 1 <= text.count(waiting) <= 1 + 60 // 10, text
 
 
 def test_16_gateway_killed_mid_sessions(broker: str, db: str, tmp_path: Path) -> None:

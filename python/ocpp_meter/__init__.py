@@ -112,14 +112,18 @@ if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type che
     from . import broker_publisher as broker_publisher
     from . import broker_transaction_ids as broker_transaction_ids
     from . import capture as capture
+    from . import central_system16 as central_system16
     from . import cli as cli
     from . import convert as convert
     from . import loadgen as loadgen
     from . import logsafe as logsafe
     from . import mobilityhouse as mobilityhouse
+    from . import nats_frames as nats_frames
+    from . import postgres_sessions as postgres_sessions
     from . import postgres_sink as postgres_sink
     from . import postgres_store as postgres_store
     from . import postgres_transaction_ids as postgres_transaction_ids
+    from . import pull_consumer as pull_consumer
     from . import rows as rows
     from . import samples as samples
     from . import security as security
@@ -129,6 +133,7 @@ if _typing.TYPE_CHECKING:  # what __getattr__ imports on first use, for type che
     from . import station_services as station_services
     from . import storage as storage
     from . import tally as tally
+    from . import transaction_ids as transaction_ids
     from . import worker as worker
 
 SUBMODULES: tuple[str, ...] = (

@@ -30,6 +30,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
@@ -52,6 +53,7 @@ __all__ = [
     "PlacementPending",
     "broker_servers",
     "connect",
+    "create_unless_present",
     "ensure_streams",
     "station_from_header",
     "station_header",
@@ -180,13 +182,14 @@ _NO_PEERS_FOR_PLACEMENT = 10005
 
 
 class PlacementPending(Exception):
-    """JetStream has a quorum but not yet ``replicas`` nodes to place a new stream on (nodes
-    still joining): waited for as for a quorum."""
+    """JetStream has a quorum but not yet ``replicas`` nodes to place a new stream or bucket on
+    (nodes still joining): waited for as for a quorum."""
 
 
 async def ensure_streams(js: Any, replicas: int) -> None:
     """Create the stream and the dead-letter stream if missing (file storage, ``replicas``
-    copies by Raft); an existing stream is left as the operator configured it."""
+    copies by Raft); an existing stream is left as the operator configured it. Raises
+    :class:`PlacementPending` while the cluster cannot place a missing one's replicas."""
     api = importlib.import_module("nats.js.api")
     not_found = importlib.import_module("nats.js.errors").NotFoundError
 
@@ -203,16 +206,29 @@ async def ensure_streams(js: Any, replicas: int) -> None:
             num_replicas=replicas,
             duplicate_window=DUPLICATE_WINDOW,
         )
+        await create_unless_present(
+            partial(js.add_stream, config), partial(js.stream_info, name), not_found
+        )
+
+
+async def create_unless_present(
+    create: Callable[[], Awaitable[T]],
+    find: Callable[[], Awaitable[T]],
+    missing: type[Exception],
+) -> T:
+    """``await create()`` of a JetStream stream or bucket; if that fails, what ``find()`` gives
+    (another gateway or worker created it meanwhile). If ``find()`` raises ``missing`` too, the
+    creation's own error is raised: as :class:`PlacementPending` when the cluster cannot place
+    its replicas yet ("no suitable peers"), so :func:`when_jetstream_answers` waits for it."""
+    try:
+        return await create()
+    except Exception as error:  # noqa: BLE001 - re-raised below unless it now exists
         try:
-            await js.add_stream(config)
-        except Exception as error:  # noqa: BLE001 - re-raised below unless the stream now exists
-            # Another gateway or worker may have created it meanwhile: fine if it exists.
-            try:
-                await js.stream_info(name)
-            except not_found:
-                if getattr(error, "err_code", None) == _NO_PEERS_FOR_PLACEMENT:
-                    raise PlacementPending(str(error)) from error
-                raise error from None
+            return await find()
+        except missing:
+            if getattr(error, "err_code", None) == _NO_PEERS_FOR_PLACEMENT:
+                raise PlacementPending(str(error)) from error
+            raise error from None
 
 
 async def when_jetstream_answers(operation: Callable[[], Awaitable[T]], name: str) -> T:

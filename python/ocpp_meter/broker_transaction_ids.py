@@ -35,14 +35,13 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-import logging
+from functools import partial
 from typing import Any
 
+from .broker import create_unless_present, when_jetstream_answers
 from .transaction_ids import MAX_TRANSACTION_ID, check_transaction_id
 
 __all__ = ["BUCKET", "KEY_TTL", "BrokerTransactionIds", "start_key"]
-
-logger = logging.getLogger(__name__)
 
 BUCKET = "OCPP_16_TRANSACTIONS"
 KEY_TTL = 30 * 86_400.0
@@ -72,27 +71,34 @@ class BrokerTransactionIds:
         cls, nc: Any, *, replicas: int = 3, timeout: float = 5.0
     ) -> BrokerTransactionIds:
         """The bucket, created (file storage, ``replicas`` copies) if missing; an existing
-        bucket is used as the operator configured it. Requests wait ``timeout`` seconds."""
+        bucket is used as the operator configured it. Requests wait ``timeout`` seconds; while
+        JetStream cannot answer or place the bucket, it is waited for
+        (:func:`~ocpp_meter.broker.when_jetstream_answers`)."""
         api = importlib.import_module("nats.js.api")
-        errors = importlib.import_module("nats.js.errors")
+        missing = importlib.import_module("nats.js.errors").BucketNotFoundError
 
         js = nc.jetstream(timeout=timeout)
-        try:
-            kv = await js.key_value(BUCKET)
-        except errors.BucketNotFoundError:
-            config = api.KeyValueConfig(
-                bucket=BUCKET,
-                description="OCPP 1.6J transaction ids: the revision of each key",
-                history=1,
-                ttl=KEY_TTL,
-                storage=api.StorageType.FILE,
-                replicas=replicas,
-            )
+        config = api.KeyValueConfig(
+            bucket=BUCKET,
+            description="OCPP 1.6J transaction ids: the revision of each key",
+            history=1,
+            ttl=KEY_TTL,
+            storage=api.StorageType.FILE,
+            replicas=replicas,
+        )
+
+        async def bucket() -> Any:
             try:
-                kv = await js.create_key_value(config)
-            except Exception:  # noqa: BLE001 - another gateway may have created it meanwhile
-                kv = await js.key_value(BUCKET)
-        return cls(js, kv)
+                return await js.key_value(BUCKET)
+            except missing:
+                pass
+            return await create_unless_present(
+                partial(js.create_key_value, config), partial(js.key_value, BUCKET), missing
+            )
+
+        # As for the streams: a cluster without a quorum, or without ``replicas`` nodes to
+        # place a missing bucket on yet, is waited for (serve's start is stoppable).
+        return cls(js, await when_jetstream_answers(bucket, "ocpp-meter-gateway"))
 
     async def assign(
         self,

@@ -210,7 +210,8 @@ class CentralSystem16:
                 excerpt(error.description, DESCRIPTION_CHARS),
             )
             code = error_code_16(error.code, error.details.get("type"))
-            return encode_call_error(message_id, code, error.description, {}, dialect="1.6")
+            # errorDescription is 255 characters at most: the core refuses a longer one.
+            return encode_call_error(message_id, code, error.description[:255], {}, dialect="1.6")
         except Exception:  # a failing store must not take the connection down
             logger.exception("station %r: %s %r not stored", station_id, action, message_id)
             return _internal_error(message_id, action)

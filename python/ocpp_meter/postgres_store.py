@@ -1,8 +1,8 @@
 """PostgreSQL storage of the row form and the event records, loaded Arrow-native (ADBC).
 
 Used by ``ocpp-meter worker`` (frames from the broker) and by ``ocpp-meter serve --db
-postgresql://...`` (a single gateway writing directly). Needs the ``scale`` extra
-(``adbc-driver-postgresql``, ``pyarrow``).
+postgresql://...`` (gateways writing directly, without a broker: any number on one database).
+Needs the ``scale`` extra (``adbc-driver-postgresql``, ``pyarrow``).
 
 Tables (created if missing by :data:`MIGRATIONS`, applied in order under an advisory lock and
 recorded in ``ocpp_meter_migrations``, so any number of workers may start at once):
@@ -18,8 +18,11 @@ recorded in ``ocpp_meter_migrations``, so any number of workers may start at onc
   precision``, ``integer``, ``text``). Its one index is on ``frame_no``, which grows with every
   commit.
 - ``transaction_events``: the event form's columns, then ``received_at``.
+- ``ocpp16_transactions`` (migration 5): one record per OCPP 1.6J StartTransaction of
+  ``serve --db postgresql://``, its ``transaction_id`` an ``integer`` identity
+  (:mod:`ocpp_meter.postgres_transaction_ids`).
 
-The last two are partitioned by range of ``timestamp``, one partition per UTC day
+``meter_readings`` and ``transaction_events`` are partitioned by range of ``timestamp``, one partition per UTC day
 (``meter_readings_p20260105``), created when a batch first holds a reading of that day.
 
 Views: ``sampled_values`` (migration 4), the row form's columns, in order, then
@@ -912,13 +915,14 @@ class PostgresStore:
             kinds.append(self._kind_numbers(part))
         try:
             return self._write_parts(parts, kinds, staged=False)
-        except Exception as error:  # noqa: BLE001 - tried again below, which raises if it must
+        except Exception as error:  # noqa: BLE001 - tried again, which raises if it must
             # Most likely a frame stored before (a redelivery) or being stored by another
             # worker right now (its key waited for that commit): the ledger refused the copy.
-            # Again through the staging table, which skips such frames.
+            # Again through the staging table, which skips such frames; retried here, inside
+            # the handler, so an error of the retry keeps this one as its context.
             logger.debug("ledger copy refused (%s): staging the batch", _one_line(error))
             self._connection.rollback()
-        return self._write_parts(parts, kinds, staged=True)
+            return self._write_parts(parts, kinds, staged=True)
 
     def _write_parts(
         self, parts: Sequence[DecodedFrames], kinds: Sequence[Any], staged: bool

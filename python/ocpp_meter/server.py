@@ -287,7 +287,7 @@ class ServeConfig:
     """Validation profiles of single stations, over ``profile``."""
     dialects: Sequence[BatchDialect] | None = None
     """The OCPP dialects served: a handshake must offer the subprotocol of one of them.
-    ``None``: every one the store takes (:meth:`served_dialects`)."""
+    ``None``: 2.0.1, 2.1 and 1.6 (:meth:`served_dialects`)."""
 
     def served_dialects(self) -> tuple[BatchDialect, ...]:
         """The dialects served: :attr:`dialects`, or by default 2.0.1, 2.1 and 1.6."""
@@ -645,11 +645,16 @@ async def serve(
         logger.info("stopped before the broker was reachable: nothing was received")
         return
     sink: FrameSink = opened
-    transaction_ids = None
+    transaction_ids: TransactionIdSource | None = None
     try:
         central_system16 = None
         if "1.6" in dialects:
-            transaction_ids = await _transaction_ids(config, sink)
+            # The broker's bucket is waited for while the cluster cannot create it (as its
+            # streams were): a signal meanwhile stops the process.
+            transaction_ids = await until_stopped(_transaction_ids(config, sink), stop_event)
+            if transaction_ids is None:
+                logger.info("stopped before the 1.6 transaction ids were ready: nothing received")
+                return
             central_system16 = CentralSystem16(sink, services, transaction_ids)
         ingest = IngestServer(
             Dispatcher(

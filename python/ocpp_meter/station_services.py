@@ -141,7 +141,7 @@ class StationServices:
                 return encode_call_error(
                     error.message_id or "-1",
                     error_code_16(error.code, error.details.get("type")),
-                    error.description,
+                    error.description[:255],
                     error.details,
                     dialect="1.6",
                 )

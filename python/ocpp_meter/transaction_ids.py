@@ -215,8 +215,3 @@ class TransactionIds(BlockingTransactionIds):
         """Close the database."""
         with self._lock:
             self._connection.close()
-
-    def close(self) -> None:
-        """Wait for assignments in progress, then close the database."""
-        self._thread.shutdown(wait=True)
-        self.release()

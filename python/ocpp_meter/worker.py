@@ -182,7 +182,9 @@ def _store(store: PostgresStore, decoded: _Decoded) -> tuple[StoreResult, dict[i
 
 
 class Worker:
-    """One worker: a NATS connection, a pull subscription, a store on its own thread."""
+    """One worker: a NATS connection (streams, durable, dead letters), a
+    :class:`~ocpp_meter.pull_consumer.PullConsumer` (fetching, acknowledging), a decoding
+    thread and a store on a thread of its own."""
 
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
@@ -202,7 +204,7 @@ class Worker:
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
-    async def run(self, stop: asyncio.Event, on_ready: Any = None) -> bool:
+    async def run(self, stop: asyncio.Event) -> bool:
         """Consume until ``stop`` is set; ``False`` if it was set before the database and the
         broker were both reachable (nothing was consumed). Raises
         :class:`~ocpp_meter.postgres_store.StoreRefused` if the database refuses the worker, at
@@ -224,14 +226,12 @@ class Worker:
             self._js = self._nc.jetstream()
             # A cluster without a quorum yet is waited for, as an unreachable broker is.
             pull = await until_stopped(
-                when_jetstream_answers(self._subscribe, "ocpp-meter-worker"), stop
+                when_jetstream_answers(self._consumer, "ocpp-meter-worker"), stop
             )
             if pull is None:
                 return False
             self._pull = pull
             logger.info("worker consuming %s (durable %s)", STREAM, DURABLE)
-            if on_ready is not None:
-                on_ready()
             # The next batch is fetched and decoded while the last one is stored: the event
             # loop's part (receiving, acknowledging) and the decoding thread's overlap the
             # database thread's.
@@ -249,18 +249,21 @@ class Worker:
                     )
                     if storing is not None:
                         await storing
+                        if stop.is_set():
+                            # Stopped while the last batch was stored: this one, fetched and
+                            # not stored, goes back (its decoding, if running, is dropped).
+                            decoding.cancel()
+                            await self._return(messages, 0)
+                            break
                     storing = asyncio.ensure_future(self._handle(messages, decoding))
             finally:
                 # A stop lets the batch being stored finish and be acknowledged.
                 if storing is not None:
                     await storing
         finally:
-            # Every batch was acknowledged or returned: flush those and close (a drain would
-            # wait for the pull subscription's pending request to expire).
-            try:
-                await self._nc.flush(timeout=5)
-            except Exception as error:  # noqa: BLE001 - the broker may be gone
-                logger.warning("flushing acknowledgements failed: %s", error)
+            # Every batch was acknowledged or returned, each acknowledgement written and
+            # flushed by the PullConsumer; every dead letter was awaited until JetStream held
+            # it: nothing is pending on either connection.
             await self._nc.close()
             if self._pull is not None:
                 await self._pull.close()
@@ -278,7 +281,7 @@ class Worker:
             raise self._refused
         return True
 
-    async def _subscribe(self) -> PullConsumer:
+    async def _consumer(self) -> PullConsumer:
         """The streams and the durable (each created if missing), and the connection that
         fetches from the durable."""
         api = importlib.import_module("nats.js.api")

@@ -15,7 +15,7 @@ from ..rows import DEFAULT_CONTEXT, DEFAULT_LOCATION, DEFAULT_MEASURAND, DEFAULT
 from .frames import SEED, v16_frames
 
 if TYPE_CHECKING:
-    from .._core import Profile
+    from .._core import BatchDialect, Profile
 
 BATCH_FRAMES = 10_000
 """Frames per batch: typical frames, as an ingest worker pulls them from a broker."""
@@ -35,13 +35,16 @@ BatchFunc = Callable[[list[bytes]], Any]
 
 
 def ours(
-    threads: int, profile: Profile = "strict"
+    threads: int, profile: Profile = "strict", dialect: BatchDialect = "2.0.1"
 ) -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
-    """``decode_batch`` on ``threads`` threads (0: all cores) into a pyarrow table; its rows."""
+    """``decode_batch`` of ``dialect`` frames on ``threads`` threads (0: all cores) into a
+    pyarrow table; its rows."""
     pa = importlib.import_module("pyarrow")
 
     def run(frames: list[bytes]) -> Any:
-        return pa.table(decode_batch(frames, STATION, threads=threads, profile=profile))
+        return pa.table(
+            decode_batch(frames, STATION, threads=threads, profile=profile, dialect=dialect)
+        )
 
     return run, lambda frames: run(frames).to_pylist()
 
@@ -146,16 +149,6 @@ def msgspec_baseline(
 def batch_frames16(n: int = BATCH_FRAMES, seed: int = SEED) -> list[bytes]:
     """The typical OCPP 1.6J MeterValues frames a 1.6 batch is timed on."""
     return v16_frames(n, "v16-typical", seed)
-
-
-def ours16() -> tuple[BatchFunc, Callable[[list[bytes]], list[dict[str, Any]]]]:
-    """``decode_batch(..., dialect="1.6")`` on one thread into a pyarrow table; its rows."""
-    pa = importlib.import_module("pyarrow")
-
-    def run(frames: list[bytes]) -> Any:
-        return pa.table(decode_batch(frames, STATION, threads=1, dialect="1.6"))
-
-    return run, lambda frames: run(frames).to_pylist()
 
 
 # 1.6 spells two units otherwise than the row form's normalized unit does.

@@ -397,14 +397,21 @@ def _make_json() -> Peer:
 SCHEMA_FILE = "MeterValuesRequest.json"
 
 
-def schema_path(name: str = SCHEMA_FILE) -> Path | None:
-    """An official request schema (``MeterValuesRequest.json`` by default): the repository's
-    copy, else the ocpp library's."""
+_SCHEMA_FOLDERS = {"2.0.1": ("ocpp201", "v201"), "1.6": ("ocpp16", "v16")}
+"""Per dialect: the repository's folder under ``tests/data`` and the ocpp library's module."""
+
+
+def schema_path(name: str = SCHEMA_FILE, dialect: str = "2.0.1") -> Path | None:
+    """An official schema of ``dialect`` (2.0.1's ``MeterValuesRequest.json`` by default): the
+    repository's copy, else the ocpp library's (for 1.6, the same errata-corrected files)."""
+    folder, module = _SCHEMA_FOLDERS[dialect]
     here = Path(__file__).resolve()
-    candidates = [p / "tests" / "data" / "ocpp201" / name for p in here.parents[:3]]
+    # The checkout is 3 levels up (python/ocpp_meter/bench/); list(): Python 3.9 cannot slice
+    # Path.parents.
+    candidates = [p / "tests" / "data" / folder / name for p in list(here.parents)[:4]]
     try:
         ocpp = importlib.import_module("ocpp")
-        candidates.append(Path(str(ocpp.__file__)).parent / "v201" / "schemas" / name)
+        candidates.append(Path(str(ocpp.__file__)).parent / module / "schemas" / name)
     except ImportError:
         pass
     return next((p for p in candidates if p.is_file()), None)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import importlib
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Union, get_args
 
 from .._core import Call, decode_call
@@ -39,6 +38,7 @@ from .peers import (
     adapters,
     envelope_then,
     ocpp_call_path,
+    schema_path,
     typed_call_peer,
 )
 from .views import call_view, v16_view_of_objects, v16_view_of_wire, walk16
@@ -48,21 +48,8 @@ DIALECT = "1.6"
 SCHEMA_FILE = "MeterValues.json"
 
 
-def schema_path16(name: str = SCHEMA_FILE) -> Path | None:
-    """A 1.6 schema file (``MeterValues.json`` by default): the repository's copy, else the
-    ocpp library's (the same errata-corrected files)."""
-    here = Path(__file__).resolve()
-    candidates = [p / "tests" / "data" / "ocpp16" / name for p in here.parents[:3]]
-    try:
-        ocpp = importlib.import_module("ocpp")
-        candidates.append(Path(str(ocpp.__file__)).parent / "v16" / "schemas" / name)
-    except ImportError:
-        pass
-    return next((p for p in candidates if p.is_file()), None)
-
-
 def _schema() -> dict[str, Any]:
-    path = schema_path16()
+    path = schema_path(SCHEMA_FILE, DIALECT)
     if path is None:
         raise ImportError(f"no 1.6 {SCHEMA_FILE} found (repository checkout or ocpp library)")
     with open(path, encoding="utf-8-sig") as handle:
@@ -224,7 +211,7 @@ def msgspec_call_decoder() -> Callable[[bytes], Any]:
     """msgspec's decoder of a whole 1.6 MeterValues CALL."""
     if _MSGSPEC_MISSING:
         raise ImportError("msgspec is not installed")
-    if schema_path16() is None:
+    if schema_path(SCHEMA_FILE, DIALECT) is None:
         raise ImportError(f"no 1.6 {SCHEMA_FILE} found (repository checkout or ocpp library)")
     frame_type = tuple[
         Literal[2],
@@ -279,7 +266,7 @@ if not _PYDANTIC_MISSING:
 def _make_pydantic() -> Peer:
     if _PYDANTIC_MISSING:
         raise ImportError("pydantic is not installed")
-    if schema_path16() is None:
+    if schema_path(SCHEMA_FILE, DIALECT) is None:
         raise ImportError(f"no 1.6 {SCHEMA_FILE} found (repository checkout or ocpp library)")
     check_enums()
     adapter: TypeAdapter[Any] = TypeAdapter(
@@ -362,7 +349,7 @@ def batch_group(frames: list[bytes], err: Any = None) -> list[Case]:
         AssertionError: the baseline's rows differ from ours.
     """
     try:
-        mine, mine_rows = batch.ours16()
+        mine, mine_rows = batch.ours(1, dialect="1.6")
         baseline, baseline_rows = batch.msgspec_baseline16(msgspec_call_decoder(), UNSET)
         floor = batch.orjson_floor()
     except ImportError as exc:
