@@ -11,10 +11,13 @@
 //! - `Hertz` is a unit of MeterValues' schema, not of StopTransaction's `transactionData`, and
 //!   only MeterValues gives `sampledValue` a `minItems` of 1, as the two schema files have it.
 
+use std::borrow::Cow;
+
 use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
 use crate::json::reader::{Allowance, Reader, POW10};
 use crate::ocpp::decode::{
-    check_bounds, date_time, enumerated, expect_type, fields, missing, string_max, Decode,
+    check_bounds, date_time, enumerated, enumerated_slow, expect_type, fields, missing, string_max,
+    Decode,
 };
 
 use crate::ocpp::model::WireEnum;
@@ -157,7 +160,8 @@ const SAMPLED_VALUE_KEYS: &[&str] = &[
 ];
 
 /// A value of a 1.6 enumeration: the plain-ASCII fast path of [`enumerated`], always inlined
-/// into the sampled value's reader, else [`enumerated`] itself. Marking [`enumerated`] always
+/// into the sampled value's reader, else its slow reader (or [`enumerated`] itself when the
+/// value is no string, for its type fault). Marking [`enumerated`] always
 /// inlined instead changed what the compiler made of 2.0.1's `SampledValue::read` (callgrind:
 /// about 60 instructions more a 2.0.1 reading); left to itself, it called [`enumerated`] out
 /// of line here once `sampled_value` was inlined (about 70 more a 1.6 reading).
@@ -170,7 +174,9 @@ fn enum16<T: WireEnum>(r: &mut Reader<'_>) -> Res<T> {
                 return Ok(v);
             }
         }
-        r.rewind(at);
+        // A string the fast path could not take: its slow reader rewinds to `at` and judges it,
+        // without the type check and fast path `enumerated` would run again first.
+        return enumerated_slow(r, at);
     }
     enumerated::<T>(r)
 }
@@ -202,7 +208,11 @@ fn text_value(r: &mut Reader<'_>) -> Res<Text> {
         return Ok(Text::new(s));
     }
     r.rewind(at);
-    string_max(r, usize::MAX).map(|s| Text::new(&s))
+    // A string read with escapes is already owned: kept as it is, not copied again.
+    string_max(r, usize::MAX).map(|s| match s {
+        Cow::Borrowed(s) => Text::new(s),
+        Cow::Owned(s) => Text::from(s),
+    })
 }
 
 /// Always inlined into [`meter_value`], as 2.0.1's `UnitOfMeasure::read` is into its caller:
