@@ -140,7 +140,7 @@ pub(crate) fn enumerated<T: WireEnum>(r: &mut Reader<'_>) -> Res<T> {
 /// and judge it.
 #[cold]
 #[inline(never)]
-pub(crate) fn enumerated_slow<T: WireEnum>(r: &mut Reader<'_>, at: usize) -> Res<T> {
+fn enumerated_slow<T: WireEnum>(r: &mut Reader<'_>, at: usize) -> Res<T> {
     r.rewind(at);
     let s = r.read_string()?;
     match T::from_wire(&s).filter(|v| v.in_dialect(r.dialect())) {
