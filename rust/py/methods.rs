@@ -249,8 +249,8 @@ pub fn repr(
 }
 
 /// Type `name` exists only in OCPP `wanted` (2.1's cost types, 1.6's own): its `from_json`
-/// refuses any other dialect. A 2.x type refuses "1.6" as every 2.x class does, as no dialect
-/// it reads at all.
+/// refuses any other dialect. A 2.x type refuses "1.6" with the message of every 2.x class's
+/// `dialect=` (1.6 is no dialect the 2.x classes read).
 pub fn only(dialect: &str, wanted: Dialect, name: &str) -> PyResult<()> {
     let given = match wanted {
         Dialect::V16 => super::deviations::any_dialect_arg(dialect)?,
