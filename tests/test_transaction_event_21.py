@@ -449,8 +449,13 @@ def test_pieces_decode_in_either_dialect_and_pickle() -> None:
         assert type(piece).from_json(piece.to_json(), dialect="2.1") == piece
     evse = Evse.from_json('{"id":-1}')
     assert pickle.loads(pickle.dumps(evse)) == evse
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r'TransactionLimit exists only in OCPP 2\.1 \(dialect="2\.1"\)'
+    ):
         TransactionLimit.from_json(json.dumps(LIMIT), dialect="2.0.1")  # type: ignore[arg-type]
+    # 1.6 is refused as every 2.x class's dialect= refuses it, not as another 2.x version.
+    with pytest.raises(ValueError, match="dialect must be '2.0.1' or '2.1'"):
+        TransactionLimit.from_json(json.dumps(LIMIT), dialect="1.6")  # type: ignore[arg-type]
 
 
 def test_frames_and_batches_in_2_1() -> None:

@@ -35,11 +35,11 @@ fn unit_2x(unit: Unit) -> &'static str {
     }
 }
 
-/// `rows::normalize(value, unit, 0)`, which it equals bit for bit (a power of ten up to 1e22
-/// scales exactly in one multiplication), written out: a second caller of `normalize` made the
-/// compiler stop inlining its scaling into 2.0.1's row loop (callgrind: +30 instructions a row).
-/// `(value, unit)` normalized: a k-prefixed unit scaled to its base unit. Each unit's 2.x
-/// spelling and base are found once (a table by the 1.6 unit), not by string per row.
+/// `(value, unit)` normalized as `rows::normalize(value, unit, 0)` would (a k-prefixed unit
+/// scaled to its base unit, equal bit for bit), but from a table by the 1.6 unit holding each
+/// unit's 2.x spelling and base, found once rather than by string per row. Kept apart from
+/// `normalize` so that 2.0.1's row loop stays its only caller: a second caller made the compiler
+/// stop inlining its scaling there (callgrind: +30 instructions a row).
 fn normalize_1_6(value: f64, unit: Unit) -> (f64, &'static str) {
     static UNITS: OnceLock<Vec<(&'static str, Option<&'static str>)>> = OnceLock::new();
     let units = UNITS.get_or_init(|| {
@@ -70,7 +70,8 @@ fn push_measurand(cols: &mut RowColumns, m: Measurand) {
     }
 }
 
-/// One row of a reading; `signed` holds the data of a `SignedData` sample.
+/// One row of a reading, without its four signed-data columns: the caller fills those, for
+/// many rows at once by [`push_unsigned`] or row by row, else the columns' lengths differ.
 #[allow(clippy::too_many_arguments)]
 fn push_reading(
     cols: &mut RowColumns,
@@ -231,14 +232,16 @@ pub fn push_stop_transaction(
     );
     push_unsigned(cols, 1);
     rows += 1;
-    let transaction = req.transaction_id.to_string();
+    // The id's text in a buffer on the stack, as `push_meter_values` has it.
+    let mut text = itoa::Buffer::new();
+    let transaction = text.format(req.transaction_id);
     let head = Head {
         station_id,
         message_id,
         action: "StopTransaction",
         evse_id: None,
         connector_id: None,
-        transaction_id: Some(&transaction),
+        transaction_id: Some(transaction),
         event_type: Some("Ended"),
         seq_no: None,
     };

@@ -187,6 +187,11 @@ impl FaultKind {
         }
     }
 
+    /// [`FaultKind::id`] of [`FaultKind::WrongArity`] (1.6 gives it a code of its own).
+    pub const WRONG_ARITY_ID: &'static str = "wrong_arity";
+    /// [`FaultKind::id`] of [`FaultKind::UnknownProperty`] (1.6 gives it a code of its own).
+    pub const UNKNOWN_PROPERTY_ID: &'static str = "unknown_property";
+
     /// A stable machine-readable name of the kind, like pydantic's error types.
     pub fn id(&self) -> &'static str {
         use FaultKind::*;
@@ -196,7 +201,7 @@ impl FaultKind {
             TooDeep { .. } => "too_deep",
             TooLarge { .. } | TooLargeUnread { .. } => "too_large",
             PayloadNotObject => "payload_not_object",
-            UnknownProperty(_) => "unknown_property",
+            UnknownProperty(_) => Self::UNKNOWN_PROPERTY_ID,
             MissingProperty(_) => "missing_property",
             TooFewItems { .. } => "too_few_items",
             WrongType { .. } | WrongPythonType { .. } => "wrong_type",
@@ -213,7 +218,7 @@ impl FaultKind {
             UnreadableFrame(_) => "unreadable_frame",
             BadMessageId(_) => "bad_message_id",
             UnsupportedMessageType => "unsupported_message_type",
-            WrongArity { .. } => "wrong_arity",
+            WrongArity { .. } => Self::WRONG_ARITY_ID,
             BadEnvelope(_) => "bad_envelope",
             UnknownAction(_) => "unknown_action",
             UnexpectedMessageType { .. } => "unexpected_message_type",

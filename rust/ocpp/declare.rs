@@ -15,8 +15,8 @@ use crate::fault::error::{Fault, FaultKind, Res, Seg};
 use crate::json::datetime::DateTime;
 use crate::json::reader::Reader;
 use crate::ocpp::decode::{
-    boolean, bounded_array, custom_data, date_time, enumerated, expect_type, integer,
-    integer_within, non_empty_array, number, object, string_max, Decode,
+    boolean, bounded_array, check_bounds, custom_data, date_time, enumerated, expect_type, integer,
+    non_empty_array, number, object, string_max, Decode,
 };
 use crate::ocpp::encode::{write_custom_data, Encode, Obj};
 use crate::ocpp::model::{CustomData, WireEnum};
@@ -36,7 +36,7 @@ pub struct Str(pub usize);
 pub struct Text(pub usize, pub usize);
 /// `type: integer` (OCPP 1.6's draft-04 integer under the 1.6 dialect: no fraction, no exponent).
 pub struct Int;
-/// `type: integer` within `minimum..=maximum` (`i64::MAX`: no maximum).
+/// `type: integer` within `minimum..=maximum` (`i64::MAX`: no maximum), read as [`Int`] reads.
 pub struct IntWithin(pub i64, pub i64);
 /// `type: number`.
 pub struct Number;
@@ -51,8 +51,8 @@ pub struct One;
 /// An array of objects with `minItems: 1` and at most `.0` of them (`usize::MAX`: no
 /// `maxItems`).
 pub struct List(pub usize);
-/// An array of integers with `minItems: 1`; OCPP 2.1 gives the items a `minimum` of 0
-/// (keyword construction takes what either allows: no minimum).
+/// An array of integers with `minItems: 1`, each read as [`Int`] reads; OCPP 2.1 gives the
+/// items a `minimum` of 0 (keyword construction takes what either allows: no minimum).
 pub struct Ints;
 /// `customData`.
 pub struct Custom;
@@ -101,11 +101,21 @@ impl Kind<i64> for Int {
 impl Kind<i64> for IntWithin {
     #[inline]
     fn read(&self, r: &mut Reader<'_>) -> Res<i64> {
-        integer_within(r, self.0, (self.1 != i64::MAX).then_some(self.1))
+        int_within(r, self.0, (self.1 != i64::MAX).then_some(self.1))
     }
     fn put(&self, v: &i64, o: &mut Obj<'_>, key: &'static str) {
         o.int(key, *v);
     }
+}
+
+/// An integer read as [`Int`] reads it (1.6's stricter reader under the 1.6 dialect), then
+/// checked against `min` and `max` (unless the reader skips value checks).
+#[inline]
+fn int_within(r: &mut Reader<'_>, min: i64, max: Option<i64>) -> Res<i64> {
+    let at = r.pos();
+    let v = Int.read(r)?;
+    check_bounds(r, v, at, min, max)?;
+    Ok(v)
 }
 
 /// Kinds whose value one reader reads and one [`Obj`] method writes.
@@ -174,8 +184,7 @@ impl Kind<Vec<i64>> for Ints {
         let mut items = Vec::new();
         let mut first = true;
         while r.next_item(&mut first)? {
-            let item =
-                integer_within(r, min, None).map_err(|e| e.within(Seg::Index(items.len())))?;
+            let item = int_within(r, min, None).map_err(|e| e.within(Seg::Index(items.len())))?;
             items.push(item);
         }
         if items.is_empty() {
@@ -374,6 +383,39 @@ mod tests {
     ) -> (ErrorCode, String) {
         let f = from_slice_in::<T>(text.as_bytes(), false, d).unwrap_err();
         (f.code(), f.pointer())
+    }
+
+    #[test]
+    fn bounded_integers_follow_the_dialects_integer_reader() {
+        use super::{IntWithin, Ints, Kind};
+        use crate::fault::error::{FaultKind, JsonType};
+        use crate::json::reader::Reader;
+        let within = IntWithin(0, 10);
+        let read = |text: &str, d: Dialect| {
+            within.read(&mut Reader::new(text.as_bytes(), false).with_dialect(d))
+        };
+        let items = |text: &str, d: Dialect| {
+            Ints.read(&mut Reader::new(text.as_bytes(), false).with_dialect(d))
+        };
+        // Draft-06 (2.x): `1.0` is an integer; draft-04 (1.6): a number, as `Int` reads it.
+        assert_eq!(read("1.0", Dialect::V201).unwrap(), 1);
+        assert_eq!(items("[1.0]", Dialect::V21).unwrap(), vec![1]);
+        for d in [Dialect::V201, Dialect::V16] {
+            assert_eq!(read("3", d).unwrap(), 3);
+            assert!(matches!(
+                read("11", d).unwrap_err().kind,
+                FaultKind::AboveMaximum { max: 10 }
+            ));
+        }
+        let wrong = FaultKind::WrongType {
+            expected: JsonType::Integer,
+            found: JsonType::Number,
+        };
+        for text in ["1.0", "1e0"] {
+            assert_eq!(read(text, Dialect::V16).unwrap_err().kind, wrong, "{text}");
+        }
+        let f = items("[2,1.0]", Dialect::V16).unwrap_err();
+        assert_eq!((&f.kind, f.pointer().as_str()), (&wrong, "/1"));
     }
 
     #[test]

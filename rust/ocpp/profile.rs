@@ -207,18 +207,25 @@ impl Lenient for MeterValue {
     }
 }
 
-/// Implements [`Lenient`] for types that hold no sampled values, so that their Python classes
-/// can unpickle under the `off` profile, as the requests do: a value built by keyword may hold
-/// what only one dialect allows (an EVSE id below 0, a long content).
+/// Implements [`Lenient`] for types that hold no 2.x sampled values, so that their Python
+/// classes can unpickle under the `off` profile, as the requests do: a value built by keyword
+/// may hold what only one dialect allows (an EVSE id below 0, a long content), and a 1.6 value
+/// what only a lenient reading made (an empty `value`, an empty `sampledValue`). 1.6 keeps no
+/// raw enum strings (no enum is relaxed but `Hz`, which is repaired in the text), so its types
+/// never have a 2.x sampled value to find either.
 macro_rules! no_sampled_values {
     ($($t:ty),*) => {$(
-        impl Lenient for $t {
-            fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue> {
+        impl $crate::ocpp::profile::Lenient for $t {
+            fn sampled_value_at(
+                &mut self,
+                _: &[$crate::ocpp::profile::Step],
+            ) -> Option<&mut $crate::ocpp::model::SampledValue> {
                 None
             }
         }
     )*};
 }
+pub(crate) use no_sampled_values;
 no_sampled_values!(
     transaction_event::AdditionalInfo,
     transaction_event::IdToken,

@@ -172,7 +172,12 @@ pub fn decode_message16(
 
 /// Decodes a 1.6 frame that must be a CALL.
 pub fn decode_call16(buf: &[u8], trusted_utf8: bool) -> Result<(String, Request16), FrameFault> {
-    match decode_message16(buf, trusted_utf8, Action16::MeterValues)? {
+    call16_of(decode_message16(buf, trusted_utf8, Action16::MeterValues)?)
+}
+
+/// The CALL a 1.6 frame must be, or the fault of a valid frame of another type.
+pub(crate) fn call16_of(message: Message16) -> Result<(String, Request16), FrameFault> {
+    match message {
         Message16::Call {
             message_id,
             request,

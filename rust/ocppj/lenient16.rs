@@ -5,34 +5,21 @@
 //! points (`decode_call`, `decode_message`) both read 1.6 through here.
 
 use crate::dialect::Dialect;
-use crate::ocpp::model::SampledValue as SampledValue2;
-use crate::ocpp::profile::{decode_lenient, is_repairable, Deviations, Lenient, Profile, Step};
-use crate::ocppj::frame::{call_payload, unexpected, FrameFault};
+use crate::ocpp::profile::{decode_lenient, is_repairable, no_sampled_values, Deviations, Profile};
+use crate::ocppj::frame::{call_payload, FrameFault};
 
 use crate::ocpp::v16::model::{
-    MeterValue, MeterValuesRequest, MeterValuesResponse, SampledValue, StartTransactionRequest,
-    StopTransactionRequest,
+    MeterValue, MeterValuesRequest, SampledValue, StartTransactionRequest, StopTransactionRequest,
 };
 use crate::ocpp::v16::responses::{IdTagInfo, StartTransactionResponse, StopTransactionResponse};
-use crate::ocppj::frame16::{decode_message16, Action16, Message16, Request16};
+use crate::ocppj::frame16::{call16_of, decode_message16, Action16, Message16, Request16};
 
-// 1.6 keeps no raw enum strings (no enum is relaxed but `Hz`, which is repaired in the text),
-// so there is never a 2.x sampled value to find. Every 1.6 type reads leniently, so that what
-// a lenient reading made (an empty value, an empty sampledValue) unpickles under `off`.
-macro_rules! no_raw_enums {
-    ($($t:ty),*) => {$(
-        impl Lenient for $t {
-            fn sampled_value_at(&mut self, _: &[Step]) -> Option<&mut SampledValue2> {
-                None
-            }
-        }
-    )*};
-}
-no_raw_enums!(
+// The 1.6 types read leniently: the requests in the repair loop, and every type of a Python
+// class when its value unpickles (see `no_sampled_values!`).
+no_sampled_values!(
     SampledValue,
     MeterValue,
     MeterValuesRequest,
-    MeterValuesResponse,
     StartTransactionRequest,
     StartTransactionResponse,
     IdTagInfo,
@@ -76,17 +63,8 @@ pub fn decode_call16_as(
     trusted_utf8: bool,
     profile: Profile,
 ) -> Result<(String, Request16, Deviations), FrameFault> {
-    match decode_message16_as(buf, trusted_utf8, Action16::MeterValues, profile)? {
-        (
-            Message16::Call {
-                message_id,
-                request,
-            },
-            d,
-        ) => Ok((message_id, request, d)),
-        (Message16::CallResult { message_id, .. }, _) => Err(unexpected(message_id, 3)),
-        (Message16::CallError { message_id, .. }, _) => Err(unexpected(message_id, 4)),
-    }
+    let (message, d) = decode_message16_as(buf, trusted_utf8, Action16::MeterValues, profile)?;
+    call16_of(message).map(|(message_id, request)| (message_id, request, d))
 }
 
 #[cold]

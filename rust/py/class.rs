@@ -485,13 +485,13 @@ macro_rules! py_class {
     (@take; $tok:ident, $py:ident, $key:literal, $kind:expr) => {
         $crate::py::class::take_required($tok, &$kind, $py, $key)
     };
-    (@loaders dialect, $class:ident, $model:ident, $name:literal $(, $xf:ident)*) => {
+    (@loaders dialect, $class:ident, $model:ident, $name:literal) => {
         $crate::py::methods::dialect_loaders!($class, $model);
     };
     (@loaders v16, $class:ident, $model:ident, $name:literal $(, $xf:ident)*) => {
         $crate::py::methods::v16_loaders!($class, $model, $name $(, $xf)*);
     };
-    (@loaders cost, $class:ident, $model:ident, $name:literal $(, $xf:ident)*) => {
+    (@loaders cost, $class:ident, $model:ident, $name:literal) => {
         $crate::py::methods::cost_loaders!($class, $model, $name);
     };
 }

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyType};
 
+use crate::dialect::Dialect;
 use crate::fault::error::Fault;
 use crate::ocpp::v16::ErrorCode16;
 use crate::ocppj::frame::FrameFault;
@@ -28,6 +29,14 @@ pub fn to_py_err16(py: Python<'_>, fault: &Fault, message_id: Option<&str>) -> P
     code16(py, fault)
         .and_then(|code| build(py, code, fault, message_id, None))
         .unwrap_or_else(|err| err)
+}
+
+/// A payload's fault with the codes of `dialect` (1.6's own table under OCPP 1.6J).
+pub fn payload_err(py: Python<'_>, dialect: Dialect, fault: &Fault, id: Option<&str>) -> PyErr {
+    match dialect {
+        Dialect::V16 => to_py_err16(py, fault, id),
+        Dialect::V201 | Dialect::V21 => to_py_err(py, fault, id),
+    }
 }
 
 /// [`frame_err`] of a 1.6 frame, with the 1.6J code.

@@ -352,8 +352,9 @@ impl PyMeterValuesRequest16 {
     }
 }
 
-/// Nested values of the other 1.6 classes (`StopTransactionRequest.transaction_data`) are
-/// these classes too.
+/// [`PyModel`] of the hand-written 1.6 classes (whose `inner` is shared, unlike the classes of
+/// `model_class!`): a value passed as an argument (`MeterValue16(sampled_value=[...])`) gives
+/// back its model.
 macro_rules! nested {
     ($($model:ty => $class:ident),*) => {$(
         impl PyModel for $model {
@@ -362,20 +363,23 @@ macro_rules! nested {
                 &class.inner
             }
         }
-
-        impl super::class::Annotation for $model {
-            const ANN: super::class::Ann = super::class::Ann::Plain(<$class as pyo3::PyClass>::NAME);
-        }
-
-        impl ToPy for $model {
-            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                let object = $class::build(py, Shared::new(self.clone()))?;
-                Ok(Py::new(py, object)?.into_bound(py).into_any())
-            }
-        }
     )*};
 }
 nested!(SampledValue => PySampledValue16, MeterValue => PyMeterValue16);
+
+/// A meter value is also a field of a declared class (`StopTransactionRequest.transaction_data`):
+/// its annotation in the stub and its Python value.
+impl super::class::Annotation for MeterValue {
+    const ANN: super::class::Ann =
+        super::class::Ann::Plain(<PyMeterValue16 as pyo3::PyClass>::NAME);
+}
+
+impl ToPy for MeterValue {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let object = PyMeterValue16::build(py, Shared::new(self.clone()))?;
+        Ok(Py::new(py, object)?.into_bound(py).into_any())
+    }
+}
 
 value_class!(PySampledValue16, SampledValue, "_from_pickle");
 value_class!(PyMeterValue16, MeterValue, "_from_pickle");

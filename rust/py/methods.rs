@@ -11,15 +11,16 @@ use crate::ocpp::encode::Encode;
 use crate::ocpp::profile::{decode_lenient, Deviations, Lenient, Profile};
 
 use super::deviations::dialect_arg;
-use super::errors::to_py_err;
+use super::errors::{payload_err, to_py_err};
 use super::input::with_input;
 
-/// Decodes a bare payload of type `T` of `dialect`'s schema from any accepted input.
+/// Decodes a bare payload of type `T` of `dialect`'s schema from any accepted input; faults
+/// carry the codes of `dialect`'s table.
 pub fn from_json<T: Decode + Send>(data: &Bound<'_, PyAny>, dialect: Dialect) -> PyResult<T> {
     with_input(data, |buf, trusted| {
         from_slice_in::<T>(buf, trusted, dialect)
     })?
-    .map_err(|f| to_py_err(data.py(), &f, None))
+    .map_err(|f| payload_err(data.py(), dialect, &f, None))
 }
 
 /// [`from_json`] of `dialect`'s schema under a validation profile, with what the profile
@@ -38,10 +39,7 @@ pub fn from_json_as<T: Lenient + Send>(
             Err(f) => Err(f),
         }
     })?
-    .map_err(|f| match dialect {
-        Dialect::V16 => super::errors::to_py_err16(data.py(), &f, None),
-        _ => to_py_err(data.py(), &f, None),
-    })
+    .map_err(|f| payload_err(data.py(), dialect, &f, None))
 }
 
 /// The compact JSON of `v` as `bytes`.
@@ -250,11 +248,18 @@ pub fn repr(
     Ok(out)
 }
 
-/// These types exist only in OCPP 2.1: `from_json` refuses any other dialect.
-pub fn only_21(dialect: &str, name: &str) -> PyResult<()> {
-    if dialect_arg(dialect)? != Dialect::V21 {
+/// Type `name` exists only in OCPP `wanted` (2.1's cost types, 1.6's own): its `from_json`
+/// refuses any other dialect. A 2.x type refuses "1.6" with the message of every 2.x class's
+/// `dialect=` (1.6 is no dialect the 2.x classes read).
+pub fn only(dialect: &str, wanted: Dialect, name: &str) -> PyResult<()> {
+    let given = match wanted {
+        Dialect::V16 => super::deviations::any_dialect_arg(dialect)?,
+        Dialect::V201 | Dialect::V21 => dialect_arg(dialect)?,
+    };
+    if given != wanted {
+        let wanted = wanted.as_str();
         return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "{name} exists only in OCPP 2.1 (dialect=\"2.1\")"
+            "{name} exists only in OCPP {wanted} (dialect=\"{wanted}\")"
         )));
     }
     Ok(())
@@ -272,7 +277,7 @@ macro_rules! cost_loaders {
                 data: &pyo3::Bound<'_, pyo3::PyAny>,
                 dialect: &str,
             ) -> pyo3::PyResult<Self> {
-                $crate::py::methods::only_21(dialect, $name)?;
+                $crate::py::methods::only(dialect, $crate::dialect::Dialect::V21, $name)?;
                 Ok($class {
                     inner: $crate::py::methods::from_json(data, $crate::dialect::Dialect::V21)?,
                 })
@@ -295,11 +300,8 @@ pub fn from_json16<T: Decode + Send>(
     dialect: &str,
     name: &str,
 ) -> PyResult<T> {
-    only_v16(dialect, name)?;
-    with_input(data, |buf, trusted| {
-        from_slice_in::<T>(buf, trusted, Dialect::V16)
-    })?
-    .map_err(|f| super::errors::to_py_err16(data.py(), &f, None))
+    only(dialect, Dialect::V16, name)?;
+    from_json(data, Dialect::V16)
 }
 
 /// [`from_json16`] of a 1.6 request under a validation profile, with what the profile
@@ -310,24 +312,16 @@ pub fn from_json16_as<T: Lenient + Send>(
     dialect: &str,
     name: &str,
 ) -> PyResult<(T, Deviations)> {
-    only_v16(dialect, name)?;
+    only(dialect, Dialect::V16, name)?;
     from_json_as(data, super::deviations::profile_arg(profile)?, Dialect::V16)
-}
-
-fn only_v16(dialect: &str, name: &str) -> PyResult<()> {
-    if super::deviations::any_dialect_arg(dialect)? != Dialect::V16 {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "{name} exists only in OCPP 1.6 (dialect=\"1.6\")"
-        )));
-    }
-    Ok(())
 }
 
 /// `from_json` (1.6 only), `to_json`, `==` and pickling of an OCPP 1.6J class. A value a
 /// lenient reading made may hold what the strict 1.6 schema refuses (an empty `value`), so it
 /// unpickles through `_from_pickle`, which reads 1.6 under the `off` profile.
 macro_rules! v16_loaders {
-    (@pickle $class:ident, $model:ty $(, $xf:ident)*) => {
+    // `$xf`: the request's `deviations`, which an unpickled value starts without.
+    (@pickle $class:ident, $model:ty $(, $xf:ident)?) => {
         #[pyo3::pymethods]
         impl $class {
             #[staticmethod]
@@ -339,7 +333,7 @@ macro_rules! v16_loaders {
                 )?;
                 Ok($class {
                     inner,
-                    $($xf: Default::default(),)*
+                    $($xf: Default::default(),)?
                 })
             }
         }
@@ -367,7 +361,7 @@ macro_rules! v16_loaders {
 
         $crate::py::methods::v16_loaders!(@pickle $class, $model, deviations);
     };
-    ($class:ident, $model:ty, $name:literal $(, $xf:ident)*) => {
+    ($class:ident, $model:ty, $name:literal) => {
         #[pyo3::pymethods]
         impl $class {
             /// Decodes one object of the type, of the OCPP 1.6J schema (the only one it
@@ -380,12 +374,11 @@ macro_rules! v16_loaders {
             ) -> pyo3::PyResult<Self> {
                 Ok($class {
                     inner: $crate::py::methods::from_json16(data, dialect, $name)?,
-                    $($xf: Default::default(),)*
                 })
             }
         }
 
-        $crate::py::methods::v16_loaders!(@pickle $class, $model $(, $xf)*);
+        $crate::py::methods::v16_loaders!(@pickle $class, $model);
     };
 }
 pub(crate) use v16_loaders;

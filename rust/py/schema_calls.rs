@@ -14,7 +14,7 @@ use crate::ocppj::frame;
 
 use super::args::{py_to_json, str_arg};
 use super::deviations::any_dialect_arg;
-use super::errors::{frame_err, frame_err16, to_py_err, to_py_err16};
+use super::errors::{frame_err, frame_err16, payload_err};
 use super::input::with_input;
 use super::methods;
 use super::to_python::json_to_py;
@@ -100,14 +100,6 @@ pub fn encode_schema_call_result<'py>(
     let mut out = Vec::with_capacity(text.len() + id.len() + 8);
     frame::encode_call_result_with(&id, &value, &mut out);
     Ok(PyBytes::new(py, &out))
-}
-
-/// A payload's fault with the codes of `dialect` (1.6's own table under OCPP 1.6J).
-fn payload_err(py: Python<'_>, dialect: Dialect, fault: &Fault, id: Option<&str>) -> PyErr {
-    match dialect {
-        Dialect::V16 => to_py_err16(py, fault, id),
-        _ => to_py_err(py, fault, id),
-    }
 }
 
 fn message_id_arg(obj: &Bound<'_, PyAny>) -> Res<String> {

@@ -77,8 +77,8 @@ impl ErrorCode16 {
     /// the one rule for the core's 1.6 faults and for errors raised with a 2.0.1 code.
     pub fn of_fault(code: ErrorCode, kind_id: Option<&str>) -> ErrorCode16 {
         match kind_id {
-            Some("wrong_arity") => ErrorCode16::ProtocolError,
-            Some("unknown_property") => ErrorCode16::FormationViolation,
+            Some(FaultKind::WRONG_ARITY_ID) => ErrorCode16::ProtocolError,
+            Some(FaultKind::UNKNOWN_PROPERTY_ID) => ErrorCode16::FormationViolation,
             _ => ErrorCode16::from_code(code),
         }
     }

@@ -1,5 +1,6 @@
-//! The Rust types of the OCPP 1.6J meter messages (MeterValues, StartTransaction,
-//! StopTransaction and their responses) and the enumerations 1.6 has of its own.
+//! The Rust types of the OCPP 1.6J meter messages (MeterValues and its response, the
+//! StartTransaction and StopTransaction requests; their responses are in [`super::responses`])
+//! and the enumerations 1.6 has of its own.
 //!
 //! 1.6 differs from 2.0.1 in shape, not only in names: a sampled value's `value` is a string
 //! of decimal text (or signed data, by its `format`), the unit is an enumeration beside the
@@ -149,8 +150,13 @@ wire_enum!(
 /// Text kept in place when short (a meter reading's decimal text), else on the heap: a
 /// sampled value's `value` then costs no allocation and no free in the usual case (callgrind,
 /// a batch of typical 1.6 frames: the frees of the twelve values were a tenth of it).
+/// The representation is private: safe code outside this module cannot build an inline text
+/// of more than [`INLINE_TEXT`] bytes or of bytes that are not UTF-8, which `as_str` trusts.
 #[derive(Clone)]
-pub enum Text {
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
     Inline { len: u8, bytes: [u8; INLINE_TEXT] },
     Heap(Box<str>),
 }
@@ -168,7 +174,7 @@ impl Text {
         let b = s.as_bytes();
         let n = b.len();
         if n > INLINE_TEXT {
-            return Text::Heap(s.into());
+            return Text(Repr::Heap(s.into()));
         }
         let w0 = word_of(&b[..n.min(8)]);
         let w1 = if n > 8 { word_of(&b[8..n.min(16)]) } else { 0 };
@@ -177,22 +183,28 @@ impl Text {
         bytes[..8].copy_from_slice(&w0.to_le_bytes());
         bytes[8..16].copy_from_slice(&w1.to_le_bytes());
         bytes[16..].copy_from_slice(&w2.to_le_bytes()[..INLINE_TEXT - 16]);
-        Text::Inline {
+        Text(Repr::Inline {
             len: n as u8,
             bytes,
-        }
+        })
     }
 
     #[inline]
     pub fn as_str(&self) -> &str {
-        match self {
-            // SAFETY: the first `len` bytes were copied whole from a `&str` (`Text::new`), so
-            // they are UTF-8.
-            Text::Inline { len, bytes } => unsafe {
+        match &self.0 {
+            // SAFETY: only `Text::new` builds the inline form (`Repr` is private), and it copies
+            // the first `len` (at most `INLINE_TEXT`) bytes whole from a `&str`: they are UTF-8.
+            Repr::Inline { len, bytes } => unsafe {
                 std::str::from_utf8_unchecked(&bytes[..usize::from(*len)])
             },
-            Text::Heap(s) => s,
+            Repr::Heap(s) => s,
         }
+    }
+
+    /// Whether the text is kept in place (for the tests of the two forms).
+    #[cfg(test)]
+    pub(crate) fn is_inline(&self) -> bool {
+        matches!(self.0, Repr::Inline { .. })
     }
 }
 
@@ -231,6 +243,7 @@ impl PartialEq for Text {
     }
 }
 
+#[cfg(test)]
 impl PartialEq<&str> for Text {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
@@ -243,18 +256,12 @@ impl std::fmt::Debug for Text {
     }
 }
 
-impl From<&str> for Text {
-    fn from(s: &str) -> Text {
-        Text::new(s)
-    }
-}
-
 impl From<String> for Text {
     fn from(s: String) -> Text {
         if s.len() <= INLINE_TEXT {
             Text::new(&s)
         } else {
-            Text::Heap(s.into_boxed_str())
+            Text(Repr::Heap(s.into_boxed_str()))
         }
     }
 }

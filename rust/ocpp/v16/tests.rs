@@ -473,10 +473,6 @@ fn text_keeps_every_length_and_byte() {
         let Some(s) = source.get(..n) else { continue };
         let text = Text::new(s);
         assert_eq!(text.as_str(), s, "length {n}");
-        assert_eq!(
-            matches!(text, Text::Inline { .. }),
-            n <= INLINE_TEXT,
-            "length {n}"
-        );
+        assert_eq!(text.is_inline(), n <= INLINE_TEXT, "length {n}");
     }
 }
