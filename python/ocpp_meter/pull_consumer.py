@@ -80,18 +80,19 @@ class PullConsumer:
         """Connect to the next server of the list; raises ``OSError`` (or a protocol error) if
         it does not answer, after :data:`RECONNECT_WAIT`."""
         host, _, port = self._servers[next(self._next_server)].rpartition(":")
-        writer: asyncio.StreamWriter | None = None
+        opened: asyncio.StreamWriter | None = None
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(host.strip("[]"), int(port), limit=READ_SIZE),
                 CONNECT_TIMEOUT,
             )
+            opened = writer
             info = await asyncio.wait_for(reader.readline(), CONNECT_TIMEOUT)
             if not info.startswith(b"INFO "):
                 raise ProtocolError(f"no INFO from the server: {info[:200]!r}")
         except (OSError, asyncio.TimeoutError, ProtocolError):
-            if writer is not None:
-                writer.close()
+            if opened is not None:
+                opened.close()
             await asyncio.sleep(RECONNECT_WAIT)
             raise
         options = {
