@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     results, found, skipped, disagreed, env, gated, cold = bench.run(
         quick=args.quick, goals=bench.GOALS, cold_processes=3 if args.quick else 7
     )
-    frames = {kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS)}
+    frames = {
+        kind: bench.bench_frame(kind) for kind in (*bench.KINDS, *bench.TE_KINDS, *bench.V16_KINDS)
+    }
     gates = bench.judge(gated)
     warm = {(r.op, r.path, r.kind, r.peer): r.median for r in results}
     tables = bench.markdown(results, found, skipped, frames, disagreed)
