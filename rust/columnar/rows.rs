@@ -370,15 +370,21 @@ fn push_rows_unchecked(
         }
     }
     if !signed_rows {
-        cols.signed_meter_data.push_n(None, rows);
-        cols.signing_method.push_n(None, rows);
-        cols.encoding_method.push_n(None, rows);
-        cols.public_key.push_n(None, rows);
+        push_unsigned(cols, rows);
     }
     // The columns every row of the message shares, filled once the rows are known (a fault
     // above leaves them as they were, and `push_rows` truncates the others).
     push_head(cols, head, rows);
     Ok(rows)
+}
+
+/// The signed-data columns of `rows` rows without signed data, filled at once.
+#[inline(always)]
+pub(crate) fn push_unsigned(cols: &mut RowColumns, rows: usize) {
+    cols.signed_meter_data.push_n(None, rows);
+    cols.signing_method.push_n(None, rows);
+    cols.encoding_method.push_n(None, rows);
+    cols.public_key.push_n(None, rows);
 }
 
 /// Fills the columns that the `rows` last rows of one message share.

@@ -15,7 +15,9 @@
 //!   `Started` and `Ended`; a StartTransaction has no `transaction_id` until the CSMS assigns
 //!   one, so its rows leave it null.
 
-use crate::columnar::rows::{base_unit, int32, push_head, timestamp_micros, Head, RowColumns};
+use crate::columnar::rows::{
+    base_unit, int32, push_head, push_unsigned, timestamp_micros, Head, RowColumns,
+};
 use std::sync::OnceLock;
 
 use crate::fault::error::{Res, Seg};
@@ -98,15 +100,6 @@ fn push_reading(
     cols.multiplier.push(0);
     cols.normalized_value.push(normalized_value);
     cols.normalized_unit.push(normalized_unit);
-}
-
-/// The signed-data columns of `rows` rows without signed data, filled at once (a 1.6 reading
-/// has signed data only as a `SignedData` value; the other three columns are always null).
-fn push_unsigned(cols: &mut RowColumns, rows: usize) {
-    cols.signed_meter_data.push_n(None, rows);
-    cols.signing_method.push_n(None, rows);
-    cols.encoding_method.push_n(None, rows);
-    cols.public_key.push_n(None, rows);
 }
 
 fn push_meter_values_of(cols: &mut RowColumns, meter_values: &[MeterValue], first: usize) -> usize {
