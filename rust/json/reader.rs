@@ -149,38 +149,55 @@ pub struct Number<'a> {
 }
 
 /// Exact powers of ten as doubles (10^22 is the largest that is exact).
-pub(crate) const POW10: [f64; 23] = [
+const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
+
+/// `mantissa` × 10^`exp10`, negated when `negative`, when one multiplication or division rounds
+/// it correctly: Clinger's fast path, for a mantissa that a double holds exactly scaled by an
+/// exact power of ten. `None` otherwise.
+#[inline(always)]
+pub(crate) fn exact_scaled(mantissa: u64, exp10: i64, negative: bool) -> Option<f64> {
+    if mantissa > 1 << 53 || exp10.abs() > 22 {
+        return None;
+    }
+    let v = mantissa as f64;
+    let v = if exp10 < 0 {
+        v / POW10[(-exp10) as usize]
+    } else {
+        v * POW10[exp10 as usize]
+    };
+    Some(if negative { -v } else { v })
+}
+
+/// The double that number text stands for, correctly rounded by `f64::from_str` (the slow
+/// path): `OutOfRange` when it overflows to infinity, `refused()` when `from_str` refuses it.
+#[cold]
+pub(crate) fn parse_finite(
+    text: &str,
+    refused: impl FnOnce() -> FaultKind,
+) -> Result<f64, FaultKind> {
+    let v: f64 = text.parse().map_err(|_| refused())?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(FaultKind::OutOfRange)
+    }
+}
 
 impl<'a> Number<'a> {
     /// The nearest double; `OutOfRange` when it overflows to infinity.
     #[inline]
     pub fn to_f64(&self) -> Result<f64, FaultKind> {
-        // Clinger's fast path: a mantissa that a double holds exactly, scaled by an exact power
-        // of ten, is correctly rounded by one multiplication or division.
-        if let Some(m) = self.mantissa {
-            if m <= 1 << 53 && self.exp10.abs() <= 22 {
-                let v = m as f64;
-                let v = if self.exp10 < 0 {
-                    v / POW10[(-self.exp10) as usize]
-                } else {
-                    v * POW10[self.exp10 as usize]
-                };
-                return Ok(if self.negative { -v } else { v });
-            }
+        if let Some(v) = self
+            .mantissa
+            .and_then(|m| exact_scaled(m, self.exp10, self.negative))
+        {
+            return Ok(v);
         }
         // The token is valid JSON number syntax, which is a subset of what `f64::from_str` takes.
-        let v: f64 = self
-            .text
-            .parse()
-            .map_err(|_| FaultKind::Syntax("bad number"))?;
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(FaultKind::OutOfRange)
-        }
+        parse_finite(self.text, || FaultKind::Syntax("bad number"))
     }
 
     /// The exact integer value, following draft-06: `1.0` and `1e2` are integers, `1.5` is not.

@@ -15,7 +15,7 @@ use crate::fault::error::{Fault, FaultKind, Res, Seg};
 use crate::json::datetime::DateTime;
 use crate::json::reader::Reader;
 use crate::ocpp::decode::{
-    boolean, bounded_array, check_bounds, custom_data, date_time, enumerated, expect_type, integer,
+    boolean, bounded_array, check_bounds, custom_data, date_time, enumerated, integer, items_of,
     non_empty_array, number, object, string_max, Decode,
 };
 use crate::ocpp::encode::{write_custom_data, Encode, Obj};
@@ -178,19 +178,7 @@ impl Kind<Vec<i64>> for Ints {
             Dialect::V21 => 0,
             Dialect::V201 | Dialect::V16 => i64::MIN,
         };
-        expect_type(r, crate::fault::error::JsonType::Array)?;
-        let at = r.pos();
-        r.begin_array();
-        let mut items = Vec::new();
-        let mut first = true;
-        while r.next_item(&mut first)? {
-            let item = int_within(r, min, None).map_err(|e| e.within(Seg::Index(items.len())))?;
-            items.push(item);
-        }
-        if items.is_empty() {
-            return Err(Fault::new(FaultKind::TooFewItems { min: 1 }, at));
-        }
-        Ok(items)
+        items_of(r, (1, None), 0, |r| int_within(r, min, None))
     }
     fn put(&self, v: &Vec<i64>, o: &mut Obj<'_>, key: &'static str) {
         o.array(key, v);

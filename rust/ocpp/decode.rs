@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use crate::dialect::Dialect;
 use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
 use crate::json::datetime::DateTime;
-use crate::json::reader::{check_syntax, Reader};
+use crate::json::reader::{check_syntax, Allowance, Reader};
 use crate::json::value::read_members;
 use crate::ocpp::model::*;
 
@@ -252,17 +252,29 @@ pub(crate) fn object<T: Decode>(r: &mut Reader<'_>) -> Res<T> {
 /// An array of objects with `minItems: 1`.
 #[inline]
 pub(crate) fn non_empty_array<T: Decode>(r: &mut Reader<'_>, capacity: usize) -> Res<Vec<T>> {
+    items_of(r, (1, None), capacity, object::<T>)
+}
+
+/// An array whose items `item` reads (a fault in one points into it), with at least `min`
+/// items; an empty one also when `empty` is an allowance the reader has left (1.6's lenient
+/// reading).
+#[inline(always)]
+pub(crate) fn items_of<T>(
+    r: &mut Reader<'_>,
+    (min, empty): (usize, Option<Allowance>),
+    capacity: usize,
+    mut item: impl FnMut(&mut Reader<'_>) -> Res<T>,
+) -> Res<Vec<T>> {
     expect_type(r, JsonType::Array)?;
     let at = r.pos();
     r.begin_array();
     let mut items = Vec::with_capacity(capacity);
     let mut first = true;
     while r.next_item(&mut first)? {
-        let item = object::<T>(r).map_err(|e| e.within(Seg::Index(items.len())))?;
-        items.push(item);
+        items.push(item(r).map_err(|e| e.within(Seg::Index(items.len())))?);
     }
-    if items.is_empty() {
-        return Err(Fault::new(FaultKind::TooFewItems { min: 1 }, at));
+    if items.len() < min && !(items.is_empty() && empty.is_some_and(|a| r.take_allowance(a))) {
+        return Err(Fault::new(FaultKind::TooFewItems { min }, at));
     }
     Ok(items)
 }

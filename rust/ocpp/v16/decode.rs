@@ -14,9 +14,9 @@
 use std::borrow::Cow;
 
 use crate::fault::error::{Fault, FaultKind, JsonType, Res, Seg};
-use crate::json::reader::{Allowance, Reader, POW10};
+use crate::json::reader::{exact_scaled, parse_finite, Allowance, Reader};
 use crate::ocpp::decode::{
-    check_bounds, date_time, enumerated, expect_type, fields, missing, string_max, Decode,
+    check_bounds, date_time, enumerated, expect_type, fields, items_of, missing, string_max, Decode,
 };
 
 use crate::ocpp::model::WireEnum;
@@ -62,8 +62,8 @@ fn integer_at_least(r: &mut Reader<'_>, min: i64) -> Res<i64> {
 ///
 /// One pass checks the text and gathers its digits; a reading of at most 19 digits whose
 /// value a double holds exactly (the usual meter reading) is then scaled by an exact power of
-/// ten, which rounds correctly (Clinger's fast path, as [`crate::json::reader::Number::to_f64`]
-/// takes it); anything else goes to `f64::from_str`, also correctly rounded.
+/// ten, which rounds correctly ([`exact_scaled`], as a JSON number token is read); anything else
+/// goes to `f64::from_str`, also correctly rounded.
 #[inline]
 pub fn decimal(text: &str) -> Result<f64, FaultKind> {
     let bytes = text.as_bytes();
@@ -81,11 +81,13 @@ pub fn decimal(text: &str) -> Result<f64, FaultKind> {
     if int_digits == 0 || end != bytes.len() {
         return Err(FaultKind::NotDecimal(text.into()));
     }
-    if int_digits + places <= 19 && mantissa <= 1 << 53 && places < POW10.len() {
-        let v = mantissa as f64 / POW10[places];
-        return Ok(if negative { -v } else { v });
+    if int_digits + places <= 19 {
+        if let Some(v) = exact_scaled(mantissa, -(places as i64), negative) {
+            return Ok(v);
+        }
     }
-    decimal_slow(text)
+    // Digits with one optional point are a subset of what `f64::from_str` reads.
+    parse_finite(text, || FaultKind::NotDecimal(text.into()))
 }
 
 /// The run of ASCII digits from `start`, appended to `mantissa` (wrapping: only runs of at most
@@ -104,41 +106,18 @@ fn digits(bytes: &[u8], start: usize, mantissa: &mut u64) -> (usize, usize) {
     (i - start, i)
 }
 
-/// [`decimal`] of many digits: digits with one optional point are a subset of what
-/// `f64::from_str` reads, correctly rounded.
-#[cold]
-fn decimal_slow(text: &str) -> Result<f64, FaultKind> {
-    let v: f64 = text
-        .parse()
-        .map_err(|_| FaultKind::NotDecimal(text.into()))?;
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(FaultKind::OutOfRange)
-    }
-}
-
 /// An array of objects read by `item`, with at least `min` items; an empty one also when
 /// `empty` is an allowance the reader has left (the lenient reading).
+#[inline]
 fn array_of<T>(
     r: &mut Reader<'_>,
-    (min, empty): (usize, Option<Allowance>),
+    bounds: (usize, Option<Allowance>),
     capacity: usize,
     mut item: impl FnMut(&mut Reader<'_>) -> Res<T>,
 ) -> Res<Vec<T>> {
-    expect_type(r, JsonType::Array)?;
-    let at = r.pos();
-    r.begin_array();
-    let mut items = Vec::with_capacity(capacity);
-    let mut first = true;
-    while r.next_item(&mut first)? {
-        let read = expect_type(r, JsonType::Object).and_then(|()| item(r));
-        items.push(read.map_err(|e| e.within(Seg::Index(items.len())))?);
-    }
-    if items.len() < min && !(items.is_empty() && empty.is_some_and(|a| r.take_allowance(a))) {
-        return Err(Fault::new(FaultKind::TooFewItems { min }, at));
-    }
-    Ok(items)
+    items_of(r, bounds, capacity, |r| {
+        expect_type(r, JsonType::Object).and_then(|()| item(r))
+    })
 }
 
 /// Which message a meter value is read in: their schemas differ (see the module docs).
