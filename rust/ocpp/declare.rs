@@ -268,25 +268,15 @@ macro_rules! ocpp_type {
                 const FIELDS: &[Field] = &[$(Field::$f),*];
                 r.begin_object();
                 $(let mut $f = None;)*
-                let mut seen = 0u32;
-                let mut first = true;
-                let mut hint = 0;
-                while let Some(index) = r.next_field(&mut first, &mut hint, KEYS)? {
-                    let bit = 1u32 << index;
-                    if seen & bit != 0 {
-                        return Err($crate::ocpp::decode::duplicate_key(KEYS[index], r.key_at()));
-                    }
-                    seen |= bit;
-                    match FIELDS[index] {
-                        $(Field::$f => {
-                            $crate::ocpp::declare::ocpp_type!(@gate $since r, KEYS[index]);
-                            $f = Some(
-                                $crate::ocpp::declare::Kind::read(&$kind, r)
-                                    .map_err(|e| e.within($crate::fault::error::Seg::Key(KEYS[index])))?,
-                            );
-                        })*
-                    }
-                }
+                $crate::ocpp::decode::each_field!(r, KEYS, |index| match FIELDS[index] {
+                    $(Field::$f => {
+                        $crate::ocpp::declare::ocpp_type!(@gate $since r, KEYS[index]);
+                        $f = Some(
+                            $crate::ocpp::declare::Kind::read(&$kind, r)
+                                .map_err(|e| e.within($crate::fault::error::Seg::Key(KEYS[index])))?,
+                        );
+                    })*
+                });
                 Ok($name {
                     $($f: $crate::ocpp::declare::ocpp_type!(@finish $q r, $f, $k),)*
                 })

@@ -313,24 +313,37 @@ pub(crate) fn custom_data(r: &mut Reader<'_>) -> Res<Box<CustomData>> {
 /// Iterates the members of an object whose keys are `$keys`: rejects a repeated key, then runs
 /// the arm for the key's index, whose error gets the key on its path.
 macro_rules! fields {
-    ($r:ident, $keys:ident, { $($index:literal => $slot:ident = $read:expr,)* }) => {{
+    ($r:ident, $keys:ident, { $($index:literal => $slot:ident = $read:expr,)* }) => {
+        $crate::ocpp::decode::each_field!($r, $keys, |index| match index {
+            $($index => $slot = Some($read.map_err(|e| e.within($crate::fault::error::Seg::Key($keys[$index])))?),)*
+            _ => unreachable!("next_field returns an index into the keys"),
+        })
+    };
+}
+pub(crate) use fields;
+
+/// The member loop of every object decoder ([`fields!`]'s and `ocpp_type!`'s): `$body` runs for
+/// each member whose key is one of `$keys`, with its index bound to `$index`; a key seen twice
+/// is refused at its second occurrence.
+macro_rules! each_field {
+    ($r:ident, $keys:expr, |$index:ident| $body:expr) => {{
         let mut seen = 0u32;
         let mut first = true;
         let mut hint = 0;
-        while let Some(index) = $r.next_field(&mut first, &mut hint, $keys)? {
-            let bit = 1u32 << index;
+        while let Some($index) = $r.next_field(&mut first, &mut hint, $keys)? {
+            let bit = 1u32 << $index;
             if seen & bit != 0 {
-                return Err($crate::ocpp::decode::duplicate_key($keys[index], $r.key_at()));
+                return Err($crate::ocpp::decode::duplicate_key(
+                    $keys[$index],
+                    $r.key_at(),
+                ));
             }
             seen |= bit;
-            match index {
-                $($index => $slot = Some($read.map_err(|e| e.within($crate::fault::error::Seg::Key($keys[$index])))?),)*
-                _ => unreachable!("next_field returns an index into the keys"),
-            }
+            $body
         }
     }};
 }
-pub(crate) use fields;
+pub(crate) use each_field;
 
 impl Decode for CustomData {
     fn read(r: &mut Reader<'_>) -> Res<Self> {
