@@ -142,14 +142,9 @@ def worker(broker: str, db: str, log: Path) -> subprocess.Popen[bytes]:
 
 
 def end(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM ``process`` if it still runs (SIGKILL if that is not enough in 30 s)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """SIGTERM ``process`` if it still runs (SIGKILL if that is not enough in 30 s: a worker
+    finishes its batch first)."""
+    services.stop_process(process, timeout=30)
 
 
 def stop_worker(process: subprocess.Popen[bytes], log: Path) -> tuple[int, float]:

@@ -74,12 +74,16 @@ def _wait_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     raise AssertionError(f"server did not listen on {port}:\n{log.read_text(errors='replace')}")
 
 
-def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+def stop_process(
+    process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 15
+) -> None:
+    """Send ``sig`` to ``process`` if it still runs; SIGKILL it if it has not ended in
+    ``timeout`` seconds."""
     if process is None or process.poll() is not None:
         return
     process.send_signal(sig)
     try:
-        process.wait(timeout=15)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=15)
@@ -167,7 +171,7 @@ class NatsCluster:
 
     def stop(self) -> None:
         for node in self.nodes:
-            _stop(node.process)
+            stop_process(node.process)
 
 
 class Postgres:
@@ -245,7 +249,7 @@ class Postgres:
                 break
 
     def stop(self) -> None:
-        _stop(self.process, signal.SIGINT)  # fast shutdown
+        stop_process(self.process, signal.SIGINT)  # fast shutdown
 
 
 def _backends_gone(data: Path) -> bool:
